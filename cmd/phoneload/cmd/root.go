@@ -1,0 +1,63 @@
+// Package cmd holds the phoneload command tree: one file per subcommand,
+// each a thin layer over the bundle, cfgfmt and sign libraries.
+package cmd
+
+import (
+	"io"
+	"runtime/debug"
+
+	"github.com/spf13/cobra"
+
+	"github.com/phoneload/phoneload/internal/cli"
+)
+
+// Prog is the program name used in messages.
+const Prog = "phoneload"
+
+// Version is set at build time with -ldflags "-X …/cmd.Version=v1.2.3";
+// otherwise it comes from the module's build information.
+var Version = ""
+
+// ToolVersion reports the version string of this build.
+func ToolVersion() string {
+	if Version != "" {
+		return Version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "devel"
+}
+
+// New returns the root command with every subcommand attached.
+func New() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "phoneload",
+		Short: "Inspect, check, compile, sign and publish Cisco IP phone firmware",
+		Long: `phoneload turns a Cisco IP phone firmware drop into a checked, signed bundle
+and puts it into a live TFTP root without a phone ever reading a half-written
+drop. It also replaces Cisco's cfgfmt profile compiler, byte for byte.
+
+Data goes to stdout, messages to stderr. Exit codes: 0 success, 1 errors found
+or operation failed, 2 usage error, 3 bad or untrusted signature, 4 content
+does not match what was signed, 5 refused by policy (expired, sequence).`,
+		Version:       ToolVersion(),
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetVersionTemplate("phoneload {{.Version}}\n")
+	root.AddCommand(
+	// Subcommands, one file each (NewCmdXxx).
+	)
+	return root
+}
+
+// Run executes the command tree with args and returns the exit code.
+func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	root := New()
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	return cli.Report(stderr, Prog, root.Execute())
+}

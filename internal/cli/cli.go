@@ -1,0 +1,138 @@
+// Package cli holds the conventions every phoneload command shares: exit
+// codes, how errors and hints reach stderr, JSON output and terminal
+// detection. It prints only to the writers it is given.
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"golang.org/x/term"
+)
+
+// Exit codes, the same for every command. Commands document which they use.
+const (
+	ExitOK        = 0 // success
+	ExitFailure   = 1 // the command ran and found errors, or an operation failed
+	ExitUsage     = 2 // bad flags or arguments
+	ExitSignature = 3 // a signature is missing, bad or made by an untrusted key
+	ExitContent   = 4 // signed content does not match the files (modified, missing, extra)
+	ExitPolicy    = 5 // signatures and content are fine, but policy refuses (expired, sequence)
+)
+
+// Error carries an exit code and an optional hint with an error.
+type Error struct {
+	Code int
+	Err  error
+	Hint string
+}
+
+func (e *Error) Error() string {
+	if e.Err == nil {
+		return fmt.Sprintf("exit status %d", e.Code)
+	}
+	return e.Err.Error()
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Exit wraps err with an exit code. A nil err with a non-zero code means the
+// command already reported everything and only the status is left to set.
+func Exit(code int, err error) error { return &Error{Code: code, Err: err} }
+
+// Usage returns a usage error (exit 2) with a formatted message.
+func Usage(format string, args ...any) error {
+	return &Error{Code: ExitUsage, Err: fmt.Errorf(format, args...)}
+}
+
+// Hint attaches a hint, printed after the error as "phoneload: hint: …".
+func Hint(err error, format string, args ...any) error {
+	if err == nil {
+		return nil
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		c := *e
+		c.Hint = fmt.Sprintf(format, args...)
+		return &c
+	}
+	return &Error{Code: ExitFailure, Err: err, Hint: fmt.Sprintf(format, args...)}
+}
+
+// Report prints err to w in the house format and returns the exit code.
+// prog is the program name ("phoneload").
+func Report(w io.Writer, prog string, err error) int {
+	if err == nil {
+		return ExitOK
+	}
+	code := ExitFailure
+	hint := ""
+	var e *Error
+	if errors.As(err, &e) {
+		code = e.Code
+		hint = e.Hint
+		if e.Err == nil {
+			return code
+		}
+	}
+	msg := err.Error()
+	if isCobraUsage(msg) {
+		code = ExitUsage
+		if hint == "" {
+			hint = fmt.Sprintf("run '%s --help' for usage", prog)
+		}
+	}
+	fmt.Fprintf(w, "%s: error: %s\n", prog, msg)
+	if hint != "" {
+		fmt.Fprintf(w, "%s: hint: %s\n", prog, hint)
+	}
+	return code
+}
+
+// isCobraUsage recognises the flag and argument errors cobra returns, which
+// are usage errors (exit 2), not failures.
+func isCobraUsage(msg string) bool {
+	for _, p := range []string{
+		"unknown flag", "unknown shorthand flag", "unknown command",
+		"flag needs an argument", "invalid argument", "accepts ", "requires at least",
+		"requires at most", "requires exactly", "required flag", "if any flags in the group",
+		"bad flag syntax", "none of the others can be",
+	} {
+		if strings.Contains(msg, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// Warn prints "prog: warning: …" to w.
+func Warn(w io.Writer, prog, format string, args ...any) {
+	fmt.Fprintf(w, "%s: warning: %s\n", prog, fmt.Sprintf(format, args...))
+}
+
+// Note prints "prog: hint: …" to w.
+func Note(w io.Writer, prog, format string, args ...any) {
+	fmt.Fprintf(w, "%s: hint: %s\n", prog, fmt.Sprintf(format, args...))
+}
+
+// WriteJSON writes v as indented JSON followed by a newline. Every --json
+// output goes through here so that the format is the same everywhere.
+func WriteJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+// IsTerminal reports whether w is a terminal. Progress bars are drawn only then.
+func IsTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	return term.IsTerminal(int(f.Fd()))
+}

@@ -1,0 +1,43 @@
+package cli
+
+import (
+	"bytes"
+	"errors"
+	"testing"
+)
+
+func TestReport(t *testing.T) {
+	tests := []struct {
+		name     string
+		err      error
+		wantCode int
+		wantOut  string
+	}{
+		{"nil", nil, 0, ""},
+		{"plain", errors.New("boom"), 1, "phoneload: error: boom\n"},
+		{"usage", Usage("need two arguments"), 2, "phoneload: error: need two arguments\n"},
+		{"cobra flag", errors.New("unknown flag: --nope"), 2, "phoneload: error: unknown flag: --nope\nphoneload: hint: run 'phoneload --help' for usage\n"},
+		{"hint", Hint(Exit(3, errors.New("bad signature")), "check --pub"), 3, "phoneload: error: bad signature\nphoneload: hint: check --pub\n"},
+		{"silent", Exit(4, nil), 4, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			code := Report(&buf, "phoneload", tt.err)
+			if code != tt.wantCode {
+				t.Errorf("code = %d, want %d", code, tt.wantCode)
+			}
+			if got := buf.String(); got != tt.wantOut {
+				t.Errorf("output = %q, want %q", got, tt.wantOut)
+			}
+		})
+	}
+}
+
+func TestHumanBytes(t *testing.T) {
+	for n, want := range map[int64]string{0: "0 B", 1023: "1023 B", 1024: "1.0 KiB", 1536: "1.5 KiB", 1 << 30: "1.0 GiB"} {
+		if got := HumanBytes(n); got != want {
+			t.Errorf("HumanBytes(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
