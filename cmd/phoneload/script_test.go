@@ -2,17 +2,18 @@ package main
 
 import (
 	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/phoneload/phoneload/internal/conformance"
 )
 
 // scriptParams sets up the environment every script sees:
-// $CONFORMANCE points at ../shared/conformance (skip with
-// [!exec:...] or "[!exists $CONFORMANCE]" when absent).
+// $CONFORMANCE points at ../shared/conformance, or is empty when absent
+// (scripts that need it start with `[!exists $CONFORMANCE/README.md] skip`).
 func scriptParams(t *testing.T, dir string) testscript.Params {
-	conf, _ := filepath.Abs(filepath.Join("..", "..", "..", "shared", "conformance"))
+	conf := conformance.Path()
 	return testscript.Params{
 		Dir: dir,
 		Setup: func(env *testscript.Env) error {

@@ -1,0 +1,49 @@
+// Package conformance locates ../shared/conformance, the real-world inputs
+// nobody on this project wrote. Tests that need them skip when it is absent.
+package conformance
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// Dir returns the conformance directory, or skips t when it is absent.
+// $PHONELOAD_CONFORMANCE overrides the default, which is
+// <module root>/../shared/conformance.
+func Dir(t testing.TB) string {
+	t.Helper()
+	d := Path()
+	if d == "" {
+		t.Skip("conformance data not found (../shared/conformance beside the checkout, or $PHONELOAD_CONFORMANCE); skipping")
+	}
+	return d
+}
+
+// Path returns the conformance directory, or "" when it is absent.
+func Path() string {
+	if d := os.Getenv("PHONELOAD_CONFORMANCE"); d != "" {
+		if fi, err := os.Stat(d); err == nil && fi.IsDir() {
+			return d
+		}
+		return ""
+	}
+	dir, err := os.Getwd()
+	if err != nil {
+		return ""
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			d := filepath.Join(dir, "..", "shared", "conformance")
+			if fi, err := os.Stat(d); err == nil && fi.IsDir() {
+				return d
+			}
+			return ""
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return ""
+		}
+		dir = parent
+	}
+}
