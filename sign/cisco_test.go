@@ -2,9 +2,11 @@ package sign
 
 import (
 	"bytes"
+	"crypto"
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/hex"
+	"errors"
 	"strings"
 	"sync"
 	"testing"
