@@ -395,7 +395,9 @@ func (c *checker) checkUpgrades() {
 			addp(key{rule: rule, file: o.File, line: o.Line, steps: strings.Join(steps, "\x00"),
 				msg: fmt.Sprintf("phones on %s are offered %s (%s); install first: %s", p.rel, o.Name, to, strings.Join(steps, " → "))}, p.MAC)
 		}
-		if p.rel.Protocol == "sip" && p.rel.Major == 2 {
+		// W210 hits SIP 2.x phones that read SIPDefault.cnf to learn their
+		// image, not those OS79XX.TXT switches to another protocol first.
+		if p.rel.Protocol == "sip" && p.rel.Major == 2 && (o.Source != "OS79XX.TXT" || to.Protocol == "sip") {
 			if sd := c.byName["SIPDefault.cnf"]; sd != nil && sd.SIP != nil {
 				if extra := extraEntries(sd.SIP); len(extra) > 0 {
 					addp(key{rule: "upgrade-w210", file: sd.Name, line: extra[0].Line,
