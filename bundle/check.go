@@ -182,14 +182,14 @@ func (c *checker) lookup(name string) (*File, []*File) {
 	return nil, c.byFold[strings.ToLower(name)]
 }
 
-// imageExts are the files an image name can stand for, in the order a
+// refImageExts are the files an image name can stand for, in the order a
 // phone would use them.
-var imageExts = []string{".loads", ".sbn", ".bin", ".sbin", ".zup"}
+var refImageExts = []string{".loads", ".sbn", ".bin", ".sbin", ".zup"}
 
 // resolveImage finds the files an image name stands for. It returns the
 // exact files present and, when there are none, case-insensitive matches.
 func (c *checker) resolveImage(name string) (exact, folded []*File) {
-	for _, ext := range imageExts {
+	for _, ext := range refImageExts {
 		f, fold := c.lookup(name + ext)
 		if f != nil {
 			exact = append(exact, f)

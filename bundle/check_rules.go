@@ -466,12 +466,6 @@ func (c *checker) upgradesAlone() {
 	}
 }
 
-// Ring files: headerless 8 kHz µ-law, one byte a sample.
-const (
-	MinRingSamples = 240
-	MaxRingSamples = 16080
-)
-
 // checkRings: rule 11.
 func (c *checker) checkRings() {
 	rings := map[string]bool{}
@@ -643,8 +637,19 @@ func (c *checker) checkTFTP() {
 // checkRest: rule 14 and parse problems.
 func (c *checker) checkRest() {
 	for _, f := range c.d.Files {
+		// OS79XX.TXT and ring files have rules of their own that judge
+		// every problem their parsers note; RINGLIST.DAT's are its rule's.
+		rule := "parse-problem"
+		switch f.Kind {
+		case KindOS79XX, KindRing:
+			rule = ""
+		case KindRinglist:
+			rule = "ringlist-entry"
+		}
 		for _, p := range f.Problems {
-			c.add("parse-problem", f.Name, p.Line, c.phonesReading(f.Name), "%s", p.Msg)
+			if rule != "" {
+				c.add(rule, f.Name, p.Line, c.phonesReading(f.Name), "%s", p.Msg)
+			}
 		}
 		if f.Kind == KindUnknown {
 			c.add("unknown-file", f.Name, 0, nil, "%s (%d bytes) is not a file phoneload knows", f.Name, f.Size)
