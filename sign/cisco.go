@@ -268,3 +268,17 @@ func (h *Header) CheckName(name string) error {
 	}
 	return fmt.Errorf("%w: %s is signed as %q", ErrNameMismatch, base, h.FileName)
 }
+
+// ParseHash reads a hash name as the CLI takes it: sha1, sha256, sha512
+// (case-insensitive, "sha-256" too).
+func ParseHash(s string) (crypto.Hash, error) {
+	switch strings.ReplaceAll(strings.ToLower(s), "-", "") {
+	case "sha1":
+		return crypto.SHA1, nil
+	case "sha256":
+		return crypto.SHA256, nil
+	case "sha512":
+		return crypto.SHA512, nil
+	}
+	return 0, fmt.Errorf("sign: unknown hash %q (want sha1, sha256 or sha512)", s)
+}
