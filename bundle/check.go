@@ -76,7 +76,12 @@ type checker struct {
 	rep     *Report
 	offers  []offer
 	fleet   []fleetPhone
-	dirRoot bool // the root is a directory, so permissions mean something
+	apps    map[string]appRel // appRelease cache
+
+	offersByMAC  map[string][]int // per-device offers by MAC
+	sharedOffers []int            // offers of shared files
+	fleetByMAC   map[string]int   // index into fleet
+	dirRoot      bool             // the root is a directory, so permissions mean something
 }
 
 // Check runs every rule of the registry (except those ignored) over the
@@ -90,6 +95,7 @@ func Check(d *Drop, opts CheckOptions) *Report {
 		byName:  make(map[string]*File, len(d.Files)),
 		byFold:  make(map[string][]*File, len(d.Files)),
 		rep:     &Report{Path: d.Path, Files: len(d.Files), Strict: opts.Strict},
+		apps:    map[string]appRel{},
 	}
 	for _, id := range opts.Ignore {
 		if !c.ignored[id] {

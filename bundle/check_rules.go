@@ -117,8 +117,8 @@ func (c *checker) checkImageRefs() {
 			c.add("image-model-mismatch", o.File, o.Line, ph, "%s is for %s but names %q, a load for %s", what, modelName(o.ModelID), o.Name, modelNames(ids))
 		case o.ModelID == 0 && o.MAC != "" && o.Source == "loadInformation":
 			// SEP<MAC>.cnf.xml has no model id: the fleet says the model.
-			for _, p := range c.fleet {
-				if p.MAC == o.MAC && modelIDs[p.Model] != 0 && !containsInt(ids, modelIDs[p.Model]) {
+			if i, ok := c.fleetByMAC[o.MAC]; ok {
+				if p := c.fleet[i]; modelIDs[p.Model] != 0 && !containsInt(ids, modelIDs[p.Model]) {
 					c.add("image-model-mismatch", o.File, o.Line, []string{p.MAC}, "%s is for %s (a %s) but names %q, a load for %s", o.File, p.MAC, p.Model, o.Name, modelNames(ids))
 				}
 			}
@@ -254,10 +254,8 @@ func (c *checker) checkNames() {
 // macPhones returns the fleet phone with this MAC, if any.
 func (c *checker) macPhones(mac string) []string {
 	mac = strings.ToUpper(mac)
-	for _, p := range c.fleet {
-		if p.MAC == mac {
-			return []string{mac}
-		}
+	if _, ok := c.fleetByMAC[mac]; ok {
+		return []string{mac}
 	}
 	return []string{}
 }
