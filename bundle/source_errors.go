@@ -9,10 +9,10 @@ import (
 // Errors a container is refused with. Walk and Unpack wrap them in an
 // *EntryError naming the container and the entry; test with errors.Is.
 var (
-	ErrUnsafePath    = errors.New("bundle: unsafe path")              // absolute, "..", backslash, control characters, …
-	ErrLink          = errors.New("bundle: link not allowed")         // symbolic or hard link
-	ErrSpecial       = errors.New("bundle: not a regular file")       // device, fifo, socket
-	ErrDuplicate     = errors.New("bundle: duplicate name")           // the same name twice, or a file that is also a directory
+	ErrUnsafePath    = errors.New("bundle: unsafe path")               // absolute, "..", backslash, control characters, …
+	ErrLink          = errors.New("bundle: link not allowed")          // symbolic or hard link
+	ErrSpecial       = errors.New("bundle: not a regular file")        // device, fifo, socket
+	ErrDuplicate     = errors.New("bundle: duplicate name")            // the same name twice, or a file that is also a directory
 	ErrCaseCollision = errors.New("bundle: names differ only in case") // collide on case-insensitive filesystems and TFTP servers
 	ErrEncrypted     = errors.New("bundle: encrypted entry")
 	ErrTooLarge      = errors.New("bundle: too large")         // over a Limits field, or longer than declared
