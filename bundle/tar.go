@@ -126,7 +126,9 @@ func tarFormatError(path string, err error) error {
 // entry checked, data skipped by seeking), then the files in name order.
 func walkTarFile(path string, f io.ReaderAt, size int64, lim Limits, fn WalkFunc, workers int) error {
 	sr := io.NewSectionReader(f, 0, size)
-	tr := tar.NewReader(sr)
+	w := &seekCountReader{countReader{r: sr}, sr}
+	tr := tar.NewReader(w)
+	var end tarEnd
 	var (
 		names nameSet
 		b     = budget{lim: lim}
@@ -134,12 +136,16 @@ func walkTarFile(path string, f io.ReaderAt, size int64, lim Limits, fn WalkFunc
 	)
 	for {
 		h, err := tr.Next()
+		if errors.Is(err, io.EOF) && !end.complete(w.n) {
+			return &EntryError{Path: path, Err: ErrTruncated, Detail: errNoTarEnd}
+		}
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
 			return tarFormatError(path, err)
 		}
+		end.entry(h, w.n)
 		te, err := checkTarHeader(path, h, &names, &b)
 		if err != nil {
 			return err
@@ -188,19 +194,25 @@ func checkTarTrailer(path string, r io.Reader) error {
 
 // walkTarStream reads a tar front to back and calls fn in archive order.
 func walkTarStream(path string, r io.Reader, lim Limits, fn WalkFunc) error {
-	tr := tar.NewReader(r)
+	w := &countReader{r: r}
+	tr := tar.NewReader(w)
+	var end tarEnd
 	var (
 		names nameSet
 		b     = budget{lim: lim}
 	)
 	for {
 		h, err := tr.Next()
+		if errors.Is(err, io.EOF) && !end.complete(w.n) {
+			return &EntryError{Path: path, Err: ErrTruncated, Detail: errNoTarEnd}
+		}
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
 			return tarFormatError(path, err)
 		}
+		end.entry(h, w.n)
 		te, err := checkTarHeader(path, h, &names, &b)
 		if err != nil {
 			return err
@@ -253,3 +265,47 @@ func (g gzipErrors) Read(p []byte) (int, error) {
 	}
 	return n, err
 }
+
+// countReader counts the bytes archive/tar consumed, to tell a tar that
+// ends with its end-of-archive blocks from one cut at an entry boundary,
+// which archive/tar takes for complete.
+type countReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// seekCountReader is countReader for a section archive/tar may seek in, to
+// skip data.
+type seekCountReader struct {
+	countReader
+	s *io.SectionReader
+}
+
+func (c *seekCountReader) Seek(off int64, whence int) (int64, error) {
+	n, err := c.s.Seek(off, whence)
+	if err == nil {
+		c.n = n
+	}
+	return n, err
+}
+
+// tarEnd tracks where the last entry's data ends.
+type tarEnd struct{ dataEnd int64 }
+
+func (t *tarEnd) entry(h *tar.Header, pos int64) {
+	t.dataEnd = pos
+	if h.Typeflag == tar.TypeReg || h.Typeflag == tar.TypeRegA || h.Typeflag == tar.TypeCont {
+		t.dataEnd += (h.Size + tarBlock - 1) / tarBlock * tarBlock
+	}
+}
+
+// complete reports whether the two zero blocks that end a tar were read.
+func (t *tarEnd) complete(pos int64) bool { return pos >= t.dataEnd+2*tarBlock }
+
+const errNoTarEnd = "tar ends without its end-of-archive blocks"
