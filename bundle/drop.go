@@ -2,6 +2,7 @@ package bundle
 
 import (
 	"bytes"
+	"crypto"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -46,6 +47,11 @@ type File struct {
 	// LoaderID is the 8-character id at payload offset 0x120 of loader
 	// images (.bin, .sbn), which .loads files name as LA_VERSION.
 	LoaderID string
+	// Verified is true when OpenOptions.Trust was given and the signed
+	// header's signature verifies with one of the keys; VerifyErr says
+	// otherwise (without saying more than that it failed).
+	Verified  bool
+	VerifyErr string
 	// Data is the whole content of text kinds (and binary profiles) up to
 	// MaxTextSize; nil for images.
 	Data []byte
@@ -67,6 +73,10 @@ type OpenOptions struct {
 	// Progress, when set, is called with the number of bytes read so far
 	// each time a chunk has been read, from one goroutine.
 	Progress func(done int64)
+	// Trust, when set, verifies every Cisco signed header in the same
+	// pass (File.Verified, File.VerifyErr): *rsa.PublicKey,
+	// *rsa.PrivateKey or *x509.Certificate, as sign.ParseTrustPEM returns.
+	Trust []crypto.PublicKey
 }
 
 // LoaderIDOffset is where loader images keep their 8-character id, counted
@@ -109,7 +119,7 @@ func Open(path string, opts OpenOptions) (*Drop, error) {
 		lim = DefaultLimits
 	}
 	d := &Drop{Path: path, Container: containerKind(path)}
-	o := &opener{pool: make(chan []byte, poolChunks), progress: opts.Progress}
+	o := &opener{pool: make(chan []byte, poolChunks), progress: opts.Progress, trust: opts.Trust}
 	for range poolChunks {
 		o.pool <- nil // allocated on first use
 	}
@@ -138,6 +148,7 @@ type opener struct {
 	wg       sync.WaitGroup
 	progress func(int64)
 	done     int64
+	trust    []crypto.PublicKey
 }
 
 func (o *opener) getChunk() []byte {
@@ -203,6 +214,7 @@ func (o *opener) read(e Entry, r io.Reader) (*File, error) {
 		f.SHA256 = hexSum(sha256.Sum256(f.Data))
 		if payload >= 0 {
 			f.PayloadSHA256 = hexSum(sha256.Sum256(f.Data[payload:]))
+			o.verifyBytes(f, f.Data, f.Data[payload:])
 		}
 		f.Problems = append(ps, f.parse(payload)...)
 		return f, nil
@@ -213,6 +225,7 @@ func (o *opener) read(e Entry, r io.Reader) (*File, error) {
 		f.SHA256 = hexSum(sha256.Sum256(head))
 		if payload >= 0 {
 			f.PayloadSHA256 = hexSum(sha256.Sum256(head[payload:]))
+			o.verifyBytes(f, head, head[payload:])
 		}
 		o.pool <- head[:cap(head)]
 		if err := drain(r); err != nil {
@@ -222,37 +235,41 @@ func (o *opener) read(e Entry, r io.Reader) (*File, error) {
 		return f, nil
 	}
 	// Large file: stream the chunks to hashing goroutines.
-	whole := o.hasher(&f.SHA256)
-	var part *hashJob
+	jobs := []*hashJob{o.hasher(sha256.New(), func(sum []byte) { f.SHA256 = hex.EncodeToString(sum) })}
 	if payload >= 0 {
-		part = o.hasher(&f.PayloadSHA256)
+		jobs = append(jobs, o.hasher(sha256.New(), func(sum []byte) { f.PayloadSHA256 = hex.EncodeToString(sum) }))
+		if dg := o.newDigest(f, head); dg != nil {
+			jobs = append(jobs, o.hasher(dg, func(sum []byte) { o.verifySum(f, sum) }))
+		}
 	}
 	send := func(c []byte, skip int) {
 		refs := &chunkRef{b: c, pool: o.pool}
-		refs.n.Store(1)
-		if part != nil {
-			refs.n.Store(2)
-			part.ch <- piece{ref: refs, from: skip}
+		refs.n.Store(int32(len(jobs)))
+		for i, j := range jobs {
+			// Job 0 hashes the whole file, the others the payload.
+			from := skip
+			if i == 0 {
+				from = 0
+			}
+			j.ch <- piece{ref: refs, from: from}
 		}
-		whole.ch <- piece{ref: refs}
+	}
+	closeAll := func() {
+		for _, j := range jobs {
+			close(j.ch)
+		}
 	}
 	send(head, max(payload, 0))
 	for left := e.Size - int64(len(head)); left > 0; {
 		c, err := o.readChunk(r, left)
 		if err != nil {
-			close(whole.ch)
-			if part != nil {
-				close(part.ch)
-			}
+			closeAll()
 			return nil, readErr(e, err)
 		}
 		left -= int64(len(c))
 		send(c, 0)
 	}
-	close(whole.ch)
-	if part != nil {
-		close(part.ch)
-	}
+	closeAll()
 	if err := drain(r); err != nil {
 		return nil, readErr(e, err)
 	}
@@ -397,21 +414,51 @@ type piece struct {
 
 type hashJob struct{ ch chan piece }
 
-// hasher starts a goroutine that hashes the pieces sent to it and stores
-// the hex digest in *out when the channel is closed.
-func (o *opener) hasher(out *string) *hashJob {
+// hasher starts a goroutine that writes the pieces sent to it into h and
+// calls done with the sum when the channel is closed.
+func (o *opener) hasher(h hash.Hash, done func(sum []byte)) *hashJob {
 	j := &hashJob{ch: make(chan piece, poolChunks)}
 	o.wg.Add(1)
 	go func() {
 		defer o.wg.Done()
-		var h hash.Hash = sha256.New()
 		for p := range j.ch {
 			h.Write(p.ref.b[p.from:])
 			p.ref.release()
 		}
-		*out = hex.EncodeToString(h.Sum(nil))
+		done(h.Sum(nil))
 	}()
 	return j
+}
+
+// newDigest returns the hash the signature of f covers, fed with the
+// header minus its signature record, or nil when nothing is to be verified.
+func (o *opener) newDigest(f *File, head []byte) hash.Hash {
+	if len(o.trust) == 0 || f.Header == nil {
+		return nil
+	}
+	dg, err := f.Header.NewDigest(head[:f.Header.Length])
+	if err != nil {
+		f.VerifyErr = strings.TrimPrefix(err.Error(), "sign: ")
+		return nil
+	}
+	return dg
+}
+
+// verifyBytes verifies a signed file held in memory: head holds the header,
+// payload the rest.
+func (o *opener) verifyBytes(f *File, head, payload []byte) {
+	if dg := o.newDigest(f, head); dg != nil {
+		dg.Write(payload)
+		o.verifySum(f, dg.Sum(nil))
+	}
+}
+
+func (o *opener) verifySum(f *File, sum []byte) {
+	if err := f.Header.VerifyDigest(sum, o.trust...); err != nil {
+		f.VerifyErr = strings.TrimPrefix(err.Error(), "sign: ")
+		return
+	}
+	f.Verified = true
 }
 
 func hexSum(s [sha256.Size]byte) string { return hex.EncodeToString(s[:]) }

@@ -1,8 +1,12 @@
 package bundle_test
 
 import (
+	"crypto"
+	"crypto/rand"
+	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -252,5 +256,50 @@ func TestOpenErrors(t *testing.T) {
 	}
 	if _, err := bundle.Open(bad, bundle.OpenOptions{}); err == nil {
 		t.Error("bad zip opened")
+	}
+}
+
+func TestOpenTrust(t *testing.T) {
+	other, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, size := range []int64{0, 1 << 20} { // one chunk, and the streaming path
+		dir := writeDrop(t, fixture.SIP7940, fixture.Options{ImageSize: size})
+		if err := fixture.FlipPayloadByte(dir, "P0S3-8-12-00.sb2", 100); err != nil {
+			t.Fatal(err)
+		}
+		d, err := bundle.Open(dir, bundle.OpenOptions{Trust: []crypto.PublicKey{&fixture.LabKey().PublicKey}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]string{}
+		for _, f := range d.Files {
+			if f.Header != nil {
+				got[f.Name] = fmt.Sprint(f.Verified, " ", f.VerifyErr)
+			}
+		}
+		want := map[string]string{
+			"P003-8-12-00.sbn":   "true ",
+			"P0S3-8-12-00.loads": "true ",
+			"P0S3-8-12-00.sb2":   "false signature does not verify",
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("size %d: verification (-want +got):\n%s", size, diff)
+		}
+		d, err = bundle.Open(dir, bundle.OpenOptions{Trust: []crypto.PublicKey{&other.PublicKey}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f := d.File("P003-8-12-00.sbn"); f.Verified || f.VerifyErr != "signature does not verify" {
+			t.Errorf("size %d: other key: %v %q", size, f.Verified, f.VerifyErr)
+		}
+		d, err = bundle.Open(dir, bundle.OpenOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f := d.File("P003-8-12-00.sbn"); f.Verified || f.VerifyErr != "" {
+			t.Errorf("size %d: no trust: %v %q", size, f.Verified, f.VerifyErr)
+		}
 	}
 }
