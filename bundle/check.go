@@ -2,6 +2,7 @@ package bundle
 
 import (
 	"crypto"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -22,8 +23,9 @@ type Finding struct {
 }
 
 // CompileFunc compiles a text profile (gkdefault.txt, ld<mac>.txt, …) the
-// way Cisco's cfgfmt does with the user's tag table.
-type CompileFunc func(name string, src []byte) ([]byte, error)
+// way Cisco's cfgfmt does with the user's tag table. include returns the
+// content of another file of the root (for include: lines), or nil.
+type CompileFunc func(name string, src []byte, include func(name string) []byte) ([]byte, error)
 
 // CheckOptions tunes Check.
 type CheckOptions struct {
@@ -109,7 +111,7 @@ func Check(d *Drop, opts CheckOptions) *Report {
 		k := strings.ToLower(f.Name)
 		c.byFold[k] = append(c.byFold[k], f)
 	}
-	c.dirRoot = isDir(d.Path)
+	c.dirRoot = d.Container == "dir" || d.Container == "" && isDir(d.Path)
 	c.offers = c.collectOffers()
 	c.fleet = c.resolveFleet()
 
@@ -249,4 +251,44 @@ func stripExt(name string) (string, string) {
 		}
 	}
 	return name, ""
+}
+
+// CheckPath opens the drop or TFTP root at path and checks it. Containers
+// that Open refuses for a reason a check rule covers (names that differ
+// only in case, names no TFTP server serves safely) come back as a report
+// with that finding rather than an error, so that check says what the
+// phone will suffer and how to fix it; nothing else could be judged then,
+// and the report's assumptions say so. Other refusals are errors.
+func CheckPath(path string, open OpenOptions, opts CheckOptions) (*Report, error) {
+	d, err := Open(path, open)
+	if err == nil {
+		return Check(d, opts), nil
+	}
+	var ee *EntryError
+	if !errors.As(err, &ee) {
+		return nil, err
+	}
+	var rule string
+	switch {
+	case errors.Is(err, ErrCaseCollision):
+		rule = "case-collision"
+	case errors.Is(err, ErrUnsafePath):
+		rule = "tftp-name"
+	default:
+		return nil, err
+	}
+	c := &checker{d: &Drop{Path: path}, opts: opts, ignored: map[string]bool{}, rep: &Report{Path: path, Strict: opts.Strict}}
+	for _, id := range opts.Ignore {
+		c.ignored[id] = true
+	}
+	if c.ignored[rule] {
+		return nil, err // the user asked not to hear of it, but nothing can be read past it
+	}
+	msg := strings.TrimPrefix(ee.Err.Error(), "bundle: ")
+	if ee.Detail != "" {
+		msg += ": " + ee.Detail
+	}
+	c.add(rule, ee.Entry, 0, nil, "%s", msg)
+	c.assume("the root could not be read past %q: no other rule was judged; fix it and run check again", ee.Entry)
+	return c.rep, nil
 }

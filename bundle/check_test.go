@@ -97,7 +97,7 @@ func got(r *Report) []string {
 }
 
 func TestCleanRootsHaveNoFindings(t *testing.T) {
-	compile := func(name string, src []byte) ([]byte, error) { return []byte("compiled"), nil }
+	compile := func(string, []byte, func(string) []byte) ([]byte, error) { return []byte("compiled"), nil }
 	for name, d := range map[string]*Drop{"sip7940": cleanSIP7940(), "sip7912": cleanSIP7912()} {
 		r := Check(d, CheckOptions{Compile: compile})
 		if len(r.Findings) != 0 {
@@ -252,7 +252,7 @@ func removeFile(fs []*File, names ...string) []*File {
 }
 
 func TestRuleCases(t *testing.T) {
-	compile := func(name string, src []byte) ([]byte, error) { return []byte("compiled"), nil }
+	compile := func(string, []byte, func(string) []byte) ([]byte, error) { return []byte("compiled"), nil }
 	for _, tc := range ruleCases {
 		t.Run(tc.name, func(t *testing.T) {
 			base := tc.base

@@ -120,14 +120,14 @@ errors (warnings allowed), 1 errors (or warnings with --strict), 2 usage.`,
 					return err
 				}
 			}
-			d, err := bundle.Open(args[0], bundle.OpenOptions{})
+			if table != nil {
+				opts.Compile = compileWith(table)
+			}
+			// Open verifies signatures in its single pass when given the keys.
+			rep, err := bundle.CheckPath(args[0], bundle.OpenOptions{Trust: opts.Trust}, opts)
 			if err != nil {
 				return err
 			}
-			if table != nil {
-				opts.Compile = compileWith(table, d)
-			}
-			rep := bundle.Check(d, opts)
 			if asJSON {
 				if err := cli.WriteJSON(out, toCheckJSON(rep, len(opts.Fleet))); err != nil {
 					return err
@@ -182,15 +182,15 @@ func readTrust(name string) ([]crypto.PublicKey, error) {
 
 // compileWith compiles text profiles with the user's tag table; include:
 // lines are read from the drop itself, as a phone's TFTP server would hold them.
-func compileWith(t *cfgfmt.Table, d *bundle.Drop) bundle.CompileFunc {
-	return func(name string, src []byte) ([]byte, error) {
+func compileWith(t *cfgfmt.Table) bundle.CompileFunc {
+	return func(name string, src []byte, include func(name string) []byte) ([]byte, error) {
 		res, err := cfgfmt.Compile(t, name, src, cfgfmt.Options{
 			ReadInclude: func(p string) ([]byte, error) {
-				f := d.File(path.Base(filepath.ToSlash(p)))
-				if f == nil || f.Data == nil {
+				b := include(path.Base(filepath.ToSlash(p)))
+				if b == nil {
 					return nil, fmt.Errorf("%s: not in the root", p)
 				}
-				return f.Data, nil
+				return b, nil
 			},
 		})
 		if err != nil {
