@@ -210,7 +210,8 @@ func (c *checker) resolveImage(name string) (exact, folded []*File) {
 	return nil, folded
 }
 
-// refer checks that a reference from file:line to target resolves exactly;
+// refer checks that a reference from file:line to target resolves exactly
+// (what introduces it in messages: "RINGLIST.DAT names");
 // otherwise it reports reference-case (a match ignoring case) or the rule
 // missing. It returns the file when found.
 func (c *checker) refer(missing, file string, line int, target, what string) *File {
@@ -219,10 +220,10 @@ func (c *checker) refer(missing, file string, line int, target, what string) *Fi
 		return f
 	}
 	if len(fold) > 0 {
-		c.add("reference-case", file, line, c.phonesReading(file), "%s names %q but the root has %q: TFTP names are case-exact", what, target, fold[0].Name)
+		c.add("reference-case", file, line, c.phonesReading(file), "%s %q but the root has %q: TFTP names are case-exact", what, target, fold[0].Name)
 		return nil
 	}
-	c.add(missing, file, line, c.phonesReading(file), "%s names %q, which is not in the root", what, target)
+	c.add(missing, file, line, c.phonesReading(file), "%s %q, which is not in the root", what, target)
 	return nil
 }
 

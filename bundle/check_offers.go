@@ -290,7 +290,12 @@ func (c *checker) phonesReading(file string) []string {
 		case strings.HasPrefix(base, "atadefault."):
 			reads = p.family == "ata"
 		case p.offer != nil:
-			reads = p.offer.Name == stem || c.loadsLists(p.offer.Name, base)
+			// The universal loader brings its application's .loads too.
+			app := p.offer.Name
+			if a, ok := c.appRelease(app); ok {
+				app = a.Name
+			}
+			reads = p.offer.Name == stem || app == stem || c.loadsLists(p.offer.Name, base) || c.loadsLists(app, base)
 		}
 		if reads {
 			out = append(out, p.MAC)

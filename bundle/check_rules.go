@@ -167,7 +167,7 @@ func (c *checker) checkLoads() {
 		ph := c.phonesReading(f.Name)
 		var loader *File
 		for _, p := range f.Loads.Parts {
-			part := c.refer("loads-part-missing", f.Name, p.Line, p.Name, fmt.Sprintf("%s lists part", baseName(f.Name)))
+			part := c.refer("loads-part-missing", f.Name, p.Line, p.Name, fmt.Sprintf("%s lists the part", baseName(f.Name)))
 			if part != nil && part.LoaderID != "" {
 				loader = part
 			}
@@ -476,7 +476,7 @@ func (c *checker) checkRings() {
 				c.add("ringlist-entry", f.Name, r.Line, nil, "the line needs a display name, a TAB and a file name")
 				continue
 			}
-			if rf := c.refer("ringlist-entry", f.Name, r.Line, r.File, "RINGLIST.DAT"); rf != nil {
+			if rf := c.refer("ringlist-entry", f.Name, r.Line, r.File, "RINGLIST.DAT names the ring"); rf != nil {
 				rings[rf.Name] = true
 			}
 		}
@@ -501,7 +501,7 @@ func (c *checker) checkRings() {
 			if !strings.HasSuffix(strings.ToLower(v), ".xml") {
 				v += ".xml"
 			}
-			c.refer("dial-template-missing", f.Name, e.Line, v, "dial_template")
+			c.refer("dial-template-missing", f.Name, e.Line, v, "dial_template names")
 		}
 	}
 }
@@ -553,7 +553,7 @@ func (c *checker) checkProfiles() {
 			if hw != 0 && u.Hardware != hw {
 				c.add("upgradecode-hardware", f.Name, u.Line, ph, "hardware code 0x%x in a %s profile; %s is 0x%x", u.Hardware, fam, fam, hw)
 			}
-			c.refer("upgradecode-image-missing", f.Name, u.Line, u.File, "upgradecode")
+			c.refer("upgradecode-image-missing", f.Name, u.Line, u.File, "upgradecode names")
 			if fam == "7912" && strings.HasSuffix(strings.ToLower(u.File), ".zup") {
 				c.add("upgradecode-zup-7912", f.Name, u.Line, ph, "%s is a .zup; a 7912 only fetches .sbin", u.File)
 			}

@@ -136,9 +136,9 @@ errors (warnings allowed), 1 errors (or warnings with --strict), 2 usage.`,
 				writeReport(out, rep)
 			}
 			if rep.Failed() {
-				what := fmt.Sprintf("%d errors", rep.Errors())
+				what := plural(rep.Errors(), "error")
 				if rep.Errors() == 0 {
-					what = fmt.Sprintf("%d warnings (--strict)", rep.Warnings())
+					what = plural(rep.Warnings(), "warning") + " (--strict)"
 				}
 				return cli.Exit(cli.ExitFailure, fmt.Errorf("check: %s in %s", what, args[0]))
 			}
@@ -268,8 +268,16 @@ func writeReport(w io.Writer, rep *bundle.Report) {
 	if len(rep.Ignored) > 0 {
 		fmt.Fprintf(w, "ignored: %s\n", strings.Join(rep.Ignored, ", "))
 	}
-	fmt.Fprintf(w, "%s: %d files, %d errors, %d warnings, %d info\n", rep.Path, rep.Files,
-		rep.Errors(), rep.Warnings(), rep.Count(bundle.SeverityInfo))
+	fmt.Fprintf(w, "%s: %s, %s, %s, %d info\n", rep.Path, plural(rep.Files, "file"),
+		plural(rep.Errors(), "error"), plural(rep.Warnings(), "warning"), rep.Count(bundle.SeverityInfo))
+}
+
+// plural writes "1 error", "2 errors".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // writeRules prints the registry: a table, or JSON.
