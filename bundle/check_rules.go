@@ -184,24 +184,23 @@ var mustBeSigned = map[Kind]bool{KindImageSBN: true, KindImageSB2: true, KindLoa
 // checkSigned: rule 4 and the header/payload halves of rule 5.
 func (c *checker) checkSigned() {
 	for _, f := range c.d.Files {
-		ph := c.phonesReading(f.Name)
 		switch {
 		case f.HeaderErr != "":
-			c.add("signed-header-bad", f.Name, 0, ph, "%s", f.HeaderErr)
+			c.add("signed-header-bad", f.Name, 0, c.phonesReading(f.Name), "%s", f.HeaderErr)
 			continue
 		case f.Header == nil && mustBeSigned[f.Kind]:
-			c.add("signed-header-bad", f.Name, 0, ph, "%s has no signed header", f.Name)
+			c.add("signed-header-bad", f.Name, 0, c.phonesReading(f.Name), "%s has no signed header", f.Name)
 			continue
 		case f.Header == nil:
 			continue
 		}
 		if hn := f.Header.FileName; hn != "" && hn != baseName(f.Name) {
-			c.add("signed-name-mismatch", f.Name, 0, ph, "%s was signed as %q: renamed images fail authentication", f.Name, hn)
+			c.add("signed-name-mismatch", f.Name, 0, c.phonesReading(f.Name), "%s was signed as %q: renamed images fail authentication", f.Name, hn)
 		}
 		if strings.HasSuffix(f.Name, ".sbn") && f.PayloadSHA256 != "" {
 			bin := c.byName[strings.TrimSuffix(f.Name, ".sbn")+".bin"]
 			if bin != nil && bin.SHA256 != f.PayloadSHA256 {
-				c.add("sbn-payload-mismatch", f.Name, 0, ph, "the payload of %s (sha256 %.12s…) is not %s (sha256 %.12s…)", f.Name, f.PayloadSHA256, bin.Name, bin.SHA256)
+				c.add("sbn-payload-mismatch", f.Name, 0, c.phonesReading(f.Name), "the payload of %s (sha256 %.12s…) is not %s (sha256 %.12s…)", f.Name, f.PayloadSHA256, bin.Name, bin.SHA256)
 			}
 		}
 	}
