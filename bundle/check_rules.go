@@ -356,8 +356,16 @@ func (c *checker) checkUpgrades() {
 		}
 		groups[k] = append(groups[k], mac)
 	}
+	var unserved, unknown []string
 	for _, p := range c.fleet {
-		if p.family != "7940" || !p.relOK || p.offer == nil {
+		if p.offer == nil {
+			unserved = append(unserved, p.MAC)
+			continue
+		}
+		if p.family == "7940" && !p.relOK {
+			unknown = append(unknown, p.MAC)
+		}
+		if p.family != "7940" || !p.relOK {
 			continue
 		}
 		o := p.offer
@@ -402,6 +410,12 @@ func (c *checker) checkUpgrades() {
 				}
 			}
 		}
+	}
+	if len(unserved) > 0 {
+		c.add("fleet-no-image", "", 0, unserved, "%d of %d phones are offered no image by this root", len(unserved), len(c.fleet))
+	}
+	if len(unknown) > 0 {
+		c.assume("the running load of %d phones (first: %s) is not a 7940/7960 load name; the upgrade rules skipped them", len(unknown), unknown[0])
 	}
 	for _, k := range order {
 		f := c.add(k.rule, k.file, k.line, groups[k], "%s", k.msg)
@@ -667,6 +681,12 @@ func (c *checker) checkRest() {
 // checkSignatures verifies signed files with the --trust keys.
 func (c *checker) checkSignatures() {
 	if len(c.opts.Trust) == 0 {
+		for _, f := range c.d.Files {
+			if f.Header != nil {
+				c.assume("no --trust: signatures were not verified (signature-untrusted)")
+				break
+			}
+		}
 		return
 	}
 	c.verifyTrusted()

@@ -147,6 +147,11 @@ var registry = []Rule{
 		Symptom: "\"W210 TFTP error: buffer full\"",
 		Fix:     "during the conversion SIPDefault.cnf must hold only `image_version: <name>`; restore the full file afterwards"},
 
+	{ID: "fleet-no-image", Severity: SeverityWarning, Fleet: true, Area: "Upgrade paths",
+		Title:   "phones of the fleet are offered no image by any configuration in the root",
+		Symptom: "the phone keeps the image it runs (or, with none in flash, shows \"No Load Specified\")",
+		Fix:     "name an image for the model: loadInformationNNN, image_version, or the ld/gk/ata profile's upgradecode"},
+
 	// Rings and dial plans
 	{ID: "ringlist-entry", Severity: SeverityWarning, Area: "Rings and dial plans",
 		Title:   "a RINGLIST.DAT line is malformed or names a missing ring file",

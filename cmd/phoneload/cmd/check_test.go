@@ -136,6 +136,8 @@ var brokenRoots = []brokenRoot{
 		rule: "upgrade-sip21-name", file: "OS79XX.TXT", exit: 1},
 	{name: "SIP 2.x phones and a full SIPDefault.cnf", family: fixture.SIP7940, fleet: "000D28A1B2C3,7940,P0S30203\n",
 		rule: "upgrade-w210", file: "SIPDefault.cnf", exit: 1},
+	{name: "a 7912 in the fleet of a 7940 root", family: fixture.SIP7940, fleet: "000D28A1B2C3,7940,P0S3-8-12-00\n000D28A1B2C4,7912,CP7912080001SIP060412A\n",
+		rule: "fleet-no-image", file: "", exit: 0},
 	{name: "ring file missing", family: fixture.SIP7940, break_: remove("Chirp1.raw"),
 		rule: "ringlist-entry", file: "RINGLIST.DAT", exit: 0},
 	{name: "ring file too short", family: fixture.SIP7940, break_: func(t *testing.T, dir string) {
