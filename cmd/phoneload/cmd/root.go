@@ -49,6 +49,7 @@ does not match what was signed, 5 refused by policy (expired, sequence).`,
 	root.AddCommand(
 		// Subcommands, one file each (NewCmdXxx).
 		NewCmdSignImage(),
+		NewCmdInspect(),
 	)
 	return root
 }
