@@ -303,3 +303,26 @@ func TestOpenTrust(t *testing.T) {
 		}
 	}
 }
+
+func ExampleOpen() {
+	dir, _ := os.MkdirTemp("", "drop")
+	defer os.RemoveAll(dir)
+	if err := fixture.WriteDir(dir, fixture.SIP7940, fixture.Options{}); err != nil {
+		panic(err)
+	}
+	d, err := bundle.Open(dir, bundle.OpenOptions{})
+	if err != nil {
+		panic(err)
+	}
+	sbn := d.File("P003-8-12-00.sbn")
+	fmt.Println(sbn.Kind, sbn.Header.FileName, sbn.PayloadSHA256 == d.File("P003-8-12-00.bin").SHA256)
+	for _, p := range d.Phones {
+		fmt.Println(p.Models, p.Source, p.Load, len(p.Files), len(p.Missing))
+	}
+	// Output:
+	// image-sbn P003-8-12-00.sbn true
+	// [7940 7960] OS79XX.TXT P003-8-12-00 1 0
+	// [7940 7960] SIPDefault.cnf P0S3-8-12-00 3 0
+	// [7940] XMLDefault.cnf.xml P0S3-8-12-00 3 0
+	// [7960] XMLDefault.cnf.xml P0S3-8-12-00 3 0
+}
