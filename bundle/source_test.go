@@ -50,6 +50,22 @@ func TestBadContainers(t *testing.T) {
 			if calls != tc.FnCalls {
 				t.Errorf("fn called %d times before the refusal, want %d", calls, tc.FnCalls)
 			}
+			// On two goroutines: the same error, the same files before it.
+			var mu sync.Mutex
+			calls = 0
+			err = WalkParallel(tc.File, lim, 2, func(e Entry, r io.Reader) error {
+				mu.Lock()
+				calls++
+				mu.Unlock()
+				_, err := io.Copy(io.Discard, r)
+				return err
+			})
+			if err == nil || err.Error() != tc.Msg {
+				t.Errorf("WalkParallel: %v, want %s", err, tc.Msg)
+			}
+			if calls < tc.FnCalls {
+				t.Errorf("WalkParallel: fn called %d times, want at least %d", calls, tc.FnCalls)
+			}
 		})
 	}
 }
