@@ -14,6 +14,16 @@ import (
 	"github.com/phoneload/phoneload/sign"
 )
 
+// scriptCmds are the extra commands scripts may use. Each lives in its own
+// *_test.go file and registers itself here from init, so that adding one
+// does not touch this file.
+var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []string){
+	"mkdrop":   cmdMkdrop,
+	"labkey":   cmdLabkey,
+	"genkey":   cmdGenkey,
+	"flipbyte": cmdFlipbyte,
+}
+
 // scriptParams sets up the environment every script sees:
 // $CONFORMANCE points at ../shared/conformance, or is empty when absent
 // (scripts that need it start with `[!exists $CONFORMANCE/README.md] skip`).
@@ -26,12 +36,7 @@ func scriptParams(t *testing.T, dir string) testscript.Params {
 			env.Setenv("SOURCE_DATE_EPOCH", "1700000000")
 			return nil
 		},
-		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"mkdrop":   cmdMkdrop,
-			"labkey":   cmdLabkey,
-			"genkey":   cmdGenkey,
-			"flipbyte": cmdFlipbyte,
-		},
+		Cmds:          scriptCmds,
 		UpdateScripts: os.Getenv("UPDATE_SCRIPTS") != "",
 	}
 }
