@@ -79,6 +79,11 @@ type OpenOptions struct {
 	Trust []crypto.PublicKey
 }
 
+// MaxTextTotal caps the bytes of all File.Data of one drop together, so
+// that a root of many large "configuration" files cannot exhaust memory;
+// text files past it are hashed and listed but not parsed.
+const MaxTextTotal = 64 << 20
+
 // LoaderIDOffset is where loader images keep their 8-character id, counted
 // from the start of the payload.
 const LoaderIDOffset = 0x120
@@ -149,6 +154,7 @@ type opener struct {
 	progress func(int64)
 	done     int64
 	trust    []crypto.PublicKey
+	text     int64 // bytes kept in File.Data so far
 }
 
 func (o *opener) getChunk() []byte {
@@ -192,10 +198,17 @@ func (o *opener) read(e Entry, r io.Reader) (*File, error) {
 	var ps problems
 	ps = append(ps, f.Problems...)
 
-	if textKinds[f.Kind] && e.Size > MaxTextSize {
+	keep := textKinds[f.Kind]
+	switch {
+	case keep && e.Size > MaxTextSize:
 		ps.add(0, "%d bytes, over the %d bytes kept for parsing; content not read", e.Size, MaxTextSize)
+		keep = false
+	case keep && o.text+e.Size > MaxTextTotal:
+		ps.add(0, "not parsed: the drop's text files exceed %d bytes together", MaxTextTotal)
+		keep = false
 	}
-	if textKinds[f.Kind] && e.Size <= MaxTextSize {
+	if keep {
+		o.text += e.Size
 		// Small text: keep it whole, hash it here, parse it.
 		f.Data = make([]byte, 0, e.Size)
 		f.Data = append(f.Data, head...)
@@ -304,10 +317,11 @@ func (f *File) inspectHead(head []byte) int {
 	return payload
 }
 
-// isLoaderID accepts 8 printable, non-space ASCII characters (PAS30830).
+// isLoaderID accepts 8 ASCII letters and digits (PAS30830): strict, so
+// that arbitrary image bytes are seldom mistaken for an id.
 func isLoaderID(b []byte) bool {
 	for _, c := range b {
-		if c <= ' ' || c > '~' {
+		if !isDigit(c) && !('a' <= c|0x20 && c|0x20 <= 'z') {
 			return false
 		}
 	}
