@@ -152,7 +152,7 @@ func runInspect(cmd *cobra.Command, paths []string, keys []crypto.PublicKey, asJ
 		return cli.Exit(code, err)
 	}
 	if code == cli.ExitSignature {
-		return cli.Exit(code, fmt.Errorf("%d signed file%s did not verify with the --trust keys", unverified, plural(unverified)))
+		return cli.Exit(code, fmt.Errorf("%s did not verify with the --trust keys", inspectCount(unverified, "signed file")))
 	}
 	return nil
 }
@@ -345,14 +345,15 @@ func fileNotes(f bundle.InspectFile) []string {
 		n = append(n, f.VerifyError)
 	}
 	if k := len(f.Problems); k > 0 {
-		n = append(n, fmt.Sprintf("%d problem%s", k, plural(k)))
+		n = append(n, inspectCount(k, "problem"))
 	}
 	return n
 }
 
-func plural(n int) string {
+// inspectCount says "1 problem", "2 problems".
+func inspectCount(n int, noun string) string {
 	if n == 1 {
-		return ""
+		return "1 " + noun
 	}
-	return "s"
+	return fmt.Sprintf("%d %ss", n, noun)
 }
