@@ -5,6 +5,7 @@
 package main
 
 import (
+	"io"
 	"os"
 
 	"github.com/phoneload/phoneload/internal/cfgfmtcli"
@@ -12,9 +13,10 @@ import (
 )
 
 func main() {
-	os.Exit(run(os.Args[1:]))
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
-func run(args []string) int {
-	return cli.Report(os.Stderr, "cfgfmt", cfgfmtcli.Run(args, os.Stdin, os.Stdout, os.Stderr))
+// run is the whole program; tests call it with their own streams.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return cli.Report(stderr, "cfgfmt", cfgfmtcli.Run(args, stdin, stdout, stderr))
 }
