@@ -132,6 +132,11 @@ func (c *compiler) file(name string, src []byte, depth int) {
 	}
 }
 
+// isControl reports control characters other than tab, which a text
+// profile cannot carry faithfully (the device's parser and our decoder
+// both work line by line).
+func isControl(r rune) bool { return (r < 0x20 && r != '\t') || r == 0x7f }
+
 // splitLine separates name and value: colon, space or tab end the name;
 // blanks around the value are dropped ("Name : value" works too).
 func splitLine(s string) (name, value string) {
@@ -154,6 +159,10 @@ func (c *compiler) line(file string, n int, s string, depth int) {
 		return
 	}
 	name, value := splitLine(s)
+	if i := strings.IndexFunc(value, isControl); i >= 0 {
+		c.errorf(file, n, "invalid character in value", "%s: byte %#02x at column %d", name, value[i], len(s)-len(value)+i+1)
+		return
+	}
 	lower := strings.ToLower(name)
 	if lower == "include" {
 		c.include(file, n, value, depth)
@@ -197,6 +206,9 @@ func (c *compiler) line(file string, n int, s string, depth int) {
 // or filtered out by a protocol flag or -g.
 func (c *compiler) unknownDetail(name, lower string) string {
 	if !c.t.hasName(lower) {
+		if s := c.t.suggest(lower, c.opt.Protocols, c.opt.OmitSensitive); s != "" {
+			return fmt.Sprintf("%q is not in %s; did you mean %s?", name, c.t.Name, s)
+		}
 		return fmt.Sprintf("%q is not in %s", name, c.t.Name)
 	}
 	if c.t.lookupLower(lower, 0, false) != nil && c.t.lookupLower(lower, c.opt.Protocols, false) == nil {

@@ -349,11 +349,11 @@ func formatValue(k Kind, size int, b []byte) (string, bool) {
 // printable reports whether b survives a trip through a text profile line:
 // non-empty, no control bytes, no surrounding blanks (which parsing trims).
 func printable(b []byte) bool {
-	if len(b) == 0 || b[0] == ' ' || b[len(b)-1] == ' ' {
+	if len(b) == 0 || isBlank(b[0]) || isBlank(b[len(b)-1]) {
 		return false
 	}
 	for _, c := range b {
-		if c < 0x20 || c == 0x7f {
+		if isControl(rune(c)) {
 			return false
 		}
 	}
@@ -384,3 +384,5 @@ func formatPseudo(tag int, b []byte) (string, bool) {
 	}
 	return "", false
 }
+
+func isBlank(c byte) bool { return c == ' ' || c == '\t' }
