@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"testing"
 
@@ -11,7 +12,7 @@ import (
 
 // scriptParams sets up the environment every script sees:
 // $CONFORMANCE points at ../shared/conformance, or is empty when absent
-// (scripts that need it start with `[!exists $CONFORMANCE/README.md] skip`).
+// (scripts that need it start with `[!conformance] skip`).
 func scriptParams(t *testing.T, dir string) testscript.Params {
 	conf := conformance.Path()
 	return testscript.Params{
@@ -20,6 +21,12 @@ func scriptParams(t *testing.T, dir string) testscript.Params {
 			env.Setenv("CONFORMANCE", conf)
 			env.Setenv("SOURCE_DATE_EPOCH", "1700000000")
 			return nil
+		},
+		Condition: func(cond string) (bool, error) {
+			if cond == "conformance" {
+				return conf != "", nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 		UpdateScripts: os.Getenv("UPDATE_SCRIPTS") != "",
 	}

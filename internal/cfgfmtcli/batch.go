@@ -72,6 +72,7 @@ func Batch(inputs []string, bo BatchOptions) ([]FileResult, error) {
 	for i, in := range inputs {
 		r := &results[i]
 		r.Input = in
+		r.Diagnostics = []cfgfmt.Diagnostic{} // [] rather than null in JSON
 		name, err := OutputName(in)
 		if err != nil {
 			r.Error = err.Error()
@@ -151,7 +152,9 @@ func compileTo(r *FileResult, bo BatchOptions) {
 	opt.ExtensionName = filepath.Base(r.Output) + ".ex"
 	opt.ReadInclude = readInclude
 	res, err := cfgfmt.Compile(bo.Table, r.Input, in, opt)
-	r.Diagnostics = res.Diagnostics
+	if res.Diagnostics != nil {
+		r.Diagnostics = res.Diagnostics
+	}
 	if err != nil {
 		n := len(err.(cfgfmt.Errors))
 		r.Error = fmt.Sprintf("%d %s, no output written", n, plural(n, "error"))

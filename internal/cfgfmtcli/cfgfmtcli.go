@@ -214,7 +214,7 @@ func decodeOne(c *Config, t *cfgfmt.Table, in []byte, stdin io.Reader, stdout, s
 		if errors.Is(err, cfgfmt.ErrUnknownInput) && c.Key == nil {
 			return cli.Hint(err, "%s is neither a #txt profile nor a plain #ata one; if it is encrypted, give the key with -e<hexkey>", c.Input)
 		}
-		return fmt.Errorf("%w [%s]", err, displayName(c.Input))
+		return withFile(err, displayName(c.Input))
 	}
 	text := p.Text(c.Verbose)
 	// A split profile names its extension; decode it too when it sits beside
@@ -228,13 +228,27 @@ func decodeOne(c *Config, t *cfgfmt.Table, in []byte, stdin io.Reader, stdout, s
 		default:
 			ep, err := cfgfmt.Decode(t, b, opt)
 			if err != nil {
-				return fmt.Errorf("%w [%s]", err, extPath)
+				return withFile(err, extPath)
 			}
 			et := ep.Text(false)
 			text = append(text, et[len("#txt\n"):]...)
 		}
 	}
 	return writeOut(c.Output, text, stdout)
+}
+
+// withFile names the file in a decoding error, after the original wording
+// (which scripts grep for): "corrupted profile (gk1: checksum … at offset 0x7)".
+func withFile(err error, name string) error {
+	var ce *cfgfmt.CorruptError
+	var se *cfgfmt.SizeError
+	switch {
+	case errors.As(err, &ce):
+		return fmt.Errorf("%w (%s: %s at offset %#x)", cfgfmt.ErrCorrupted, name, ce.Reason, ce.Offset)
+	case errors.As(err, &se):
+		return fmt.Errorf("%w (%s)", err, name)
+	}
+	return fmt.Errorf("%w (%s)", err, name)
 }
 
 func writeOut(path string, b []byte, stdout io.Writer) error {
