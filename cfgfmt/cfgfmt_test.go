@@ -118,6 +118,7 @@ func TestValueErrors(t *testing.T) {
 		{"Proxy:" + strings.Repeat("p", 33), `in.txt:2: error: value longer than its size (Proxy: 33 bytes, at most 32)`},
 		{"DialTone:" + strings.Repeat("1,", 11) + "1", `in.txt:2: error: value longer than its size (DialTone: 12 values, at most 11)`},
 		{"DialTone:1,,2", `in.txt:2: error: invalid number (DialTone: value 2 "" is not a 16-bit decimal)`},
+		{"DialTone:1,2,", `in.txt:2: error: invalid number (DialTone: value 3 "" is not a 16-bit decimal)`},
 		{"DialTone:70000", `in.txt:2: error: invalid number (DialTone: value 1 "70000" is not a 16-bit decimal)`},
 		{"DialToneFreq:350,440", `in.txt:2: error: invalid tone specification (DialToneFreq uses the obsolete tone-frequency form (format 0x0150); use the tone parameter without "Freq")`},
 		{"NPrintf:10.0.0.1.99999", `in.txt:2: error: invalid IP address (NPrintf: "10.0.0.1.99999": port "99999" is not 0 to 65535)`},
