@@ -51,6 +51,8 @@ does not match what was signed, 5 refused by policy (expired, sequence).`,
 		NewCmdSignImage(),
 		NewCmdInspect(),
 		NewCmdUnpack(),
+		NewCmdCfgfmt(),
+		NewCmdCompile(),
 	)
 	return root
 }
