@@ -16,6 +16,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/phoneload/phoneload/cfgfmt"
 	"github.com/phoneload/phoneload/sign"
 )
 
@@ -77,6 +78,9 @@ type OpenOptions struct {
 	// pass (File.Verified, File.VerifyErr): *rsa.PublicKey,
 	// *rsa.PrivateKey or *x509.Certificate, as sign.ParseTrustPEM returns.
 	Trust []crypto.PublicKey
+	// ProfileTable, when set, names the parameters of binary (#ata)
+	// profiles: the tag table (ptag.dat) of the device they are for.
+	ProfileTable *cfgfmt.Table
 }
 
 // MaxTextTotal caps the bytes of all File.Data of one drop together, so
@@ -124,7 +128,7 @@ func Open(path string, opts OpenOptions) (*Drop, error) {
 		lim = DefaultLimits
 	}
 	d := &Drop{Path: path, Container: containerKind(path)}
-	o := &opener{pool: make(chan []byte, poolChunks), progress: opts.Progress, trust: opts.Trust}
+	o := &opener{pool: make(chan []byte, poolChunks), progress: opts.Progress, trust: opts.Trust, table: opts.ProfileTable}
 	for range poolChunks {
 		o.pool <- nil // allocated on first use
 	}
@@ -155,6 +159,7 @@ type opener struct {
 	done     int64
 	trust    []crypto.PublicKey
 	text     int64 // bytes kept in File.Data so far
+	table    *cfgfmt.Table
 }
 
 func (o *opener) getChunk() []byte {
@@ -229,7 +234,7 @@ func (o *opener) read(e Entry, r io.Reader) (*File, error) {
 			f.PayloadSHA256 = hexSum(sha256.Sum256(f.Data[payload:]))
 			o.verifyBytes(f, f.Data, f.Data[payload:])
 		}
-		f.Problems = append(ps, f.parse(payload)...)
+		f.Problems = append(ps, f.parse(payload, o.table)...)
 		return f, nil
 	}
 	f.Problems = ps
@@ -329,7 +334,7 @@ func isLoaderID(b []byte) bool {
 }
 
 // parse runs the parser of f's kind over f.Data.
-func (f *File) parse(payload int) []Problem {
+func (f *File) parse(payload int, table *cfgfmt.Table) []Problem {
 	var ps []Problem
 	switch f.Kind {
 	case KindLoads:
@@ -359,7 +364,7 @@ func (f *File) parse(payload int) []Problem {
 	case KindProfileText:
 		f.Profile, ps = ParseProfileText(f.Data)
 	case KindProfileBinary:
-		f.Profile, ps = ParseProfileBinary(f.Data)
+		f.Profile, ps = DecodeProfile(table, f.Data)
 	}
 	return ps
 }

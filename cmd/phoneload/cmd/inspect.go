@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	"github.com/phoneload/phoneload/bundle"
+	"github.com/phoneload/phoneload/cfgfmt"
 	"github.com/phoneload/phoneload/internal/cli"
 	"github.com/phoneload/phoneload/sign"
 )
@@ -33,6 +35,7 @@ func NewCmdInspect() *cobra.Command {
 	var (
 		asJSON, long bool
 		trust        []string
+		tableFile    string
 	)
 	c := &cobra.Command{
 		Use:   "inspect [flags] PATH...",
@@ -51,7 +54,9 @@ XMLDefault.cnf.xml loadInformation per model id, OS79XX.TXT, upgradecode of
 fetch for it.
 
 With --trust KEY.pem (PEM public keys, certificates or private keys; may be
-repeated), every signed header is verified in the same pass.
+repeated), every signed header is verified in the same pass. With --table
+ptag.dat, the parameters of compiled 7905/7912/ATA profiles are shown by
+name, as 'cfgfmt' would decode them; without it, by tag number.
 
 inspect describes; it does not judge: use 'phoneload check' for the mistakes
 that stop phones booting. --json prints the document described in
@@ -63,6 +68,7 @@ verify.`,
 		Example: `  phoneload inspect cmterm-7940-7960-sip.8-12-00.zip
   phoneload inspect /srv/tftp
   phoneload inspect --long --trust lab.pem /srv/tftp
+  phoneload inspect --table sip_ptag.dat --json /srv/tftp
   phoneload inspect --json drop.zip | jq '.drops[0].phones'`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -74,12 +80,23 @@ verify.`,
 				}
 				keys = append(keys, k...)
 			}
-			return runInspect(cmd, args, keys, asJSON, long)
+			opts := bundle.OpenOptions{Trust: keys}
+			if tableFile != "" {
+				b, err := os.ReadFile(tableFile)
+				if err != nil {
+					return cli.Exit(cli.ExitUsage, fmt.Errorf("--table: %w", err))
+				}
+				if opts.ProfileTable, err = cfgfmt.ParseTable(filepath.Base(tableFile), b); err != nil {
+					return cli.Exit(cli.ExitUsage, fmt.Errorf("--table: %w", err))
+				}
+			}
+			return runInspect(cmd, args, opts, asJSON, long)
 		},
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON (docs/inspect.md)")
 	c.Flags().BoolVar(&long, "long", false, "print whole SHA-256 hashes and every setting of configuration files")
 	c.Flags().StringArrayVar(&trust, "trust", nil, "verify signed headers with the keys in this PEM `file` (repeatable)")
+	c.Flags().StringVar(&tableFile, "table", "", "name the parameters of binary profiles with this tag table (ptag.dat) `file`")
 	return c
 }
 
@@ -99,7 +116,7 @@ func loadTrustFile(name string) ([]crypto.PublicKey, error) {
 	return keys, nil
 }
 
-func runInspect(cmd *cobra.Command, paths []string, keys []crypto.PublicKey, asJSON, long bool) error {
+func runInspect(cmd *cobra.Command, paths []string, opts bundle.OpenOptions, asJSON, long bool) error {
 	out, errw := cmd.OutOrStdout(), cmd.ErrOrStderr()
 	doc := inspectJSON{Schema: bundle.InspectSchema, Drops: []*bundle.Inspection{}, Errors: []inspectError{}}
 	var errs []error
@@ -107,10 +124,11 @@ func runInspect(cmd *cobra.Command, paths []string, keys []crypto.PublicKey, asJ
 	for i, p := range paths {
 		prog := cli.NewProgress(errw, "reading "+p, 0)
 		var last int64
-		d, err := bundle.Open(p, bundle.OpenOptions{Trust: keys, Progress: func(n int64) {
+		opts.Progress = func(n int64) {
 			prog.Add(n - last)
 			last = n
-		}})
+		}
+		d, err := bundle.Open(p, opts)
 		prog.Done()
 		if err != nil {
 			errs = append(errs, err)
@@ -118,7 +136,7 @@ func runInspect(cmd *cobra.Command, paths []string, keys []crypto.PublicKey, asJ
 			code = max(code, cli.ExitFailure)
 			continue
 		}
-		in := bundle.Inspect(d, len(keys) > 0)
+		in := bundle.Inspect(d, len(opts.Trust) > 0)
 		if in.Unverified > 0 {
 			code = max(code, cli.ExitSignature)
 			unverified += in.Unverified
