@@ -14,7 +14,7 @@ type PhoneLoad struct {
 	Protocol Protocol `json:"protocol,omitempty"`
 	Source   string   `json:"source"`         // the file naming the image
 	Line     int      `json:"line,omitempty"` // where in Source
-	Setting  string   `json:"setting"`        // image_version, loadInformation8, OS79XX.TXT, upgradecode, .loads
+	Setting  string   `json:"setting"`        // image_version, loadInformation8, OS79XX.TXT, upgradecode, default (term*.default.loads)
 	Load     string   `json:"load"`           // the image as named
 	Version  string   `json:"version,omitempty"`
 	Files    []Fetch  `json:"files"` // what the phone fetches, in order
@@ -79,7 +79,7 @@ func (d *Drop) phoneLoads() []PhoneLoad {
 		case f.Kind == KindLoads && f.Load != nil && f.Load.Family == Family79x1Term:
 			// term<NN>.default.loads is what a 79x1 boots when no
 			// configuration names an image.
-			row := PhoneLoad{Models: f.Load.Models, Source: f.Name, Setting: ".loads", Load: f.Load.Name}
+			row := PhoneLoad{Models: f.Load.Models, Source: f.Name, Setting: "default", Load: f.Load.Name}
 			d.resolve(&row, "")
 			rows = append(rows, row)
 		}

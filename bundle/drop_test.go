@@ -303,3 +303,61 @@ func TestOpenTrust(t *testing.T) {
 		}
 	}
 }
+
+func ExampleOpen() {
+	dir, _ := os.MkdirTemp("", "drop")
+	defer os.RemoveAll(dir)
+	if err := fixture.WriteDir(dir, fixture.SIP7940, fixture.Options{}); err != nil {
+		panic(err)
+	}
+	d, err := bundle.Open(dir, bundle.OpenOptions{})
+	if err != nil {
+		panic(err)
+	}
+	sbn := d.File("P003-8-12-00.sbn")
+	fmt.Println(sbn.Kind, sbn.Header.FileName, sbn.PayloadSHA256 == d.File("P003-8-12-00.bin").SHA256)
+	for _, p := range d.Phones {
+		fmt.Println(p.Models, p.Source, p.Load, len(p.Files), len(p.Missing))
+	}
+	// Output:
+	// image-sbn P003-8-12-00.sbn true
+	// [7940 7960] OS79XX.TXT P003-8-12-00 1 0
+	// [7940 7960] SIPDefault.cnf P0S3-8-12-00 3 0
+	// [7940] XMLDefault.cnf.xml P0S3-8-12-00 3 0
+	// [7960] XMLDefault.cnf.xml P0S3-8-12-00 3 0
+}
+
+// BenchmarkOpen measures Open over a 7940 drop with three 8 MiB images
+// (scripts/bench-inspect.sh compares a 200 MB drop with sha256sum).
+func BenchmarkOpen(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		zip  bool
+	}{{"dir", false}, {"zip", true}} {
+		b.Run(c.name, func(b *testing.B) {
+			o := fixture.Options{ImageSize: 8 << 20}
+			path := filepath.Join(b.TempDir(), "drop")
+			var err error
+			if c.zip {
+				path += ".zip"
+				err = fixture.WriteZip(path, fixture.SIP7940, o)
+			} else {
+				err = fixture.WriteDir(path, fixture.SIP7940, o)
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+			d, err := bundle.Open(path, bundle.OpenOptions{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.SetBytes(d.Size)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := bundle.Open(path, bundle.OpenOptions{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

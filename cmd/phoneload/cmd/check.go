@@ -136,9 +136,9 @@ errors (warnings allowed), 1 errors (or warnings with --strict), 2 usage.`,
 				writeReport(out, rep)
 			}
 			if rep.Failed() {
-				what := plural(rep.Errors(), "error")
+				what := countOf(rep.Errors(), "error")
 				if rep.Errors() == 0 {
-					what = plural(rep.Warnings(), "warning") + " (--strict)"
+					what = countOf(rep.Warnings(), "warning") + " (--strict)"
 				}
 				return cli.Exit(cli.ExitFailure, fmt.Errorf("check: %s in %s", what, args[0]))
 			}
@@ -268,12 +268,12 @@ func writeReport(w io.Writer, rep *bundle.Report) {
 	if len(rep.Ignored) > 0 {
 		fmt.Fprintf(w, "ignored: %s\n", strings.Join(rep.Ignored, ", "))
 	}
-	fmt.Fprintf(w, "%s: %s, %s, %s, %d info\n", rep.Path, plural(rep.Files, "file"),
-		plural(rep.Errors(), "error"), plural(rep.Warnings(), "warning"), rep.Count(bundle.SeverityInfo))
+	fmt.Fprintf(w, "%s: %s, %s, %s, %d info\n", rep.Path, countOf(rep.Files, "file"),
+		countOf(rep.Errors(), "error"), countOf(rep.Warnings(), "warning"), rep.Count(bundle.SeverityInfo))
 }
 
-// plural writes "1 error", "2 errors".
-func plural(n int, noun string) string {
+// countOf writes "1 error", "2 errors".
+func countOf(n int, noun string) string {
 	if n == 1 {
 		return "1 " + noun
 	}

@@ -50,6 +50,10 @@ does not match what was signed, 5 refused by policy (expired, sequence).`,
 		// Subcommands, one file each (NewCmdXxx).
 		NewCmdCheck(),
 		NewCmdSignImage(),
+		NewCmdInspect(),
+		NewCmdUnpack(),
+		NewCmdCfgfmt(),
+		NewCmdCompile(),
 	)
 	return root
 }
