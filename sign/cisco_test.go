@@ -9,8 +9,8 @@ import (
 	"errors"
 	"strings"
 	"sync"
-	"testing/iotest"
 	"testing"
+	"testing/iotest"
 )
 
 var (

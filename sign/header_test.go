@@ -20,7 +20,7 @@ func rec(tag byte, v ...[]byte) []byte {
 	return append([]byte{tag, byte(len(body) >> 8), byte(len(body))}, body...)
 }
 
-func u8(b ...byte) []byte { return b }
+func u8(b ...byte) []byte  { return b }
 func cstr(s string) []byte { return append([]byte(s), 0) }
 
 // hdr assembles version, length (computed unless length >= 0) and records.
