@@ -140,7 +140,7 @@ func runSignImage(c *cobra.Command, f *signImageFlags, args []string) error {
 	}
 	key, err := sign.ParsePrivateKeyPEM(kb)
 	if err != nil {
-		return cli.Exit(cli.ExitFailure, fmt.Errorf("sign-image: %s: %w", f.key, err))
+		return cli.Exit(cli.ExitFailure, fmt.Errorf("sign-image: %w", inFile(f.key, err)))
 	}
 	// Check every argument before writing anything: a usage mistake in the
 	// third FILE must not leave the first two signed.
@@ -244,11 +244,11 @@ func (f *signImageFlags) signOne(c *cobra.Command, in, out string, key *rsa.Priv
 		off = int64(h.PayloadOffset())
 	case errors.Is(err, sign.ErrNotSigned):
 	case f.resign:
-		return fmt.Errorf("%s: %w", in, err)
+		return inFile(in, err)
 	default:
 		// Starts like a header but is not one: signing it again would
 		// bury a broken header inside the payload.
-		return cli.Hint(fmt.Errorf("%s: %w", in, err), "the file starts like a signed header; fix or strip it first")
+		return cli.Hint(inFile(in, err), "the file starts like a signed header; fix or strip it first")
 	}
 	if out != "-" && !f.inPlace && !f.force {
 		if _, err := os.Lstat(out); err == nil {
@@ -261,7 +261,7 @@ func (f *signImageFlags) signOne(c *cobra.Command, in, out string, key *rsa.Priv
 	digest := sha256.New()
 	hdr, err := sign.SignReader(io.TeeReader(payload, digest), name, key, opts)
 	if err != nil {
-		return fmt.Errorf("%s: %w", in, err)
+		return inFile(in, err)
 	}
 	write := func(w io.Writer) error {
 		if _, err := w.Write(hdr); err != nil {
@@ -305,7 +305,7 @@ func runVerifyImage(c *cobra.Command, f *signImageFlags, args []string) error {
 		}
 		keys, err := sign.ParseTrustPEM(b)
 		if err != nil {
-			return cli.Exit(cli.ExitFailure, fmt.Errorf("sign-image: %s: %w", p, err))
+			return cli.Exit(cli.ExitFailure, fmt.Errorf("sign-image: %w", inFile(p, err)))
 		}
 		trust = append(trust, keys...)
 	}
@@ -398,3 +398,19 @@ func verifyOne(in string, trust []crypto.PublicKey) (imageReport, int) {
 	}
 	return r, cli.ExitOK
 }
+
+// fileError prefixes an error of package sign with the file name, without
+// repeating the package prefix ("x.sb2: header: …", not "x.sb2: sign:
+// header: …"), and still unwraps to it.
+type fileError struct {
+	name string
+	err  error
+}
+
+func inFile(name string, err error) error { return &fileError{name, err} }
+
+func (e *fileError) Error() string {
+	return e.name + ": " + strings.TrimPrefix(e.err.Error(), "sign: ")
+}
+
+func (e *fileError) Unwrap() error { return e.err }
