@@ -74,11 +74,9 @@ func os79xxForm(name string) string {
 		if !r.Before(3, 0) && !dashed {
 			return fmt.Sprintf("%q: SIP 3.0 and later need the form P0S3-xx-y-zz (e.g. P0S3-%02d-%d-00)", name, r.Major, r.Minor)
 		}
-	case "sccp":
-		if r.Major >= 5 && len(name) != 12 {
-			return fmt.Sprintf("%q: SCCP 5.0 and later need the form P003aabbccdd", name)
-		}
 	}
+	// SCCP: P003aabbccdd, or an 8.3 name P003xxyy, which Cisco's note
+	// recommends for SIP ≤2.1 phones (upgrade-sip21-name): both are fine.
 	return ""
 }
 
