@@ -92,6 +92,7 @@ func (c *checker) checkImageRefs() {
 		what := o.Source
 		if o.ModelID != 0 {
 			what = fmt.Sprintf("loadInformation%d", o.ModelID)
+			ph = c.ofModel(ph, o.ModelID)
 		}
 		if o.Ext != "" {
 			c.add("image-extension", o.File, o.Line, ph, "%s names %q with the extension %q; write %q", what, o.Name+o.Ext, o.Ext, o.Name)
@@ -125,6 +126,17 @@ func (c *checker) checkImageRefs() {
 	if !any {
 		c.add("no-load-specified", "", 0, nil, "no OS79XX.TXT, image_version, loadInformation or upgradecode names an image")
 	}
+}
+
+// ofModel keeps the phones whose model has loadInformation id.
+func (c *checker) ofModel(macs []string, id int) []string {
+	out := []string{}
+	for _, m := range macs {
+		if i, ok := c.fleetByMAC[m]; ok && modelIDs[c.fleet[i].Model] == id {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 func containsInt(s []int, v int) bool {
@@ -410,7 +422,7 @@ func (c *checker) checkUpgrades() {
 		}
 	}
 	if len(unserved) > 0 {
-		c.add("fleet-no-image", "", 0, unserved, "%d of %d phones are offered no image by this root", len(unserved), len(c.fleet))
+		c.add("fleet-no-image", "", 0, unserved, "no configuration in this root offers an image to %d of the %d phones", len(unserved), len(c.fleet))
 	}
 	if len(unknown) > 0 {
 		c.assume("the running load of %d phones (first: %s) is not a 7940/7960 load name; the upgrade rules skipped them", len(unknown), unknown[0])
@@ -671,7 +683,7 @@ func (c *checker) checkRest() {
 			}
 		}
 		if f.Kind == KindUnknown {
-			c.add("unknown-file", f.Name, 0, nil, "%s (%d bytes) is not a file phoneload knows", f.Name, f.Size)
+			c.add("unknown-file", f.Name, 0, nil, "%s is not a file phoneload knows (size %d)", f.Name, f.Size)
 		}
 	}
 }

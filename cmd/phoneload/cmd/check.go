@@ -123,8 +123,16 @@ errors (warnings allowed), 1 errors (or warnings with --strict), 2 usage.`,
 			if table != nil {
 				opts.Compile = compileWith(table)
 			}
-			// Open verifies signatures in its single pass when given the keys.
-			rep, err := bundle.CheckPath(args[0], bundle.OpenOptions{Trust: opts.Trust}, opts)
+			// Open verifies signatures in its single pass when given the
+			// keys; the bar draws only on a terminal.
+			prog := cli.NewProgress(cmd.ErrOrStderr(), "reading "+args[0], 0)
+			var last int64
+			open := bundle.OpenOptions{Trust: opts.Trust, Progress: func(n int64) {
+				prog.Add(n - last)
+				last = n
+			}}
+			rep, err := bundle.CheckPath(args[0], open, opts)
+			prog.Done()
 			if err != nil {
 				return err
 			}
