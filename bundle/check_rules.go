@@ -386,6 +386,12 @@ func (c *checker) checkUpgrades() {
 		if to.Name == p.rel.Name || to.Protocol == p.rel.Protocol && to.Major == p.rel.Major && to.Minor == p.rel.Minor && to.Maint == p.rel.Maint {
 			continue // already runs it
 		}
+		// Phones below 5.0 take the unsigned loader (.bin), not the .sbn.
+		if !p.rel.Signed() {
+			if loader := c.loaderOf(o.Name); loader != "" && c.byName[loader+".sbn"] != nil && c.byName[loader+".bin"] == nil {
+				addp(key{rule: "loader-bin-missing", file: loader + ".sbn", msg: fmt.Sprintf("phones on %s are offered %s, whose loader %s.sbn has no %s.bin beside it", p.rel, o.Name, loader, loader)}, p.MAC)
+			}
+		}
 		unsigned := !to.Signed() || c.onlyUnsigned(o.Name)
 		if p.rel.Signed() && unsigned {
 			addp(key{rule: "upgrade-downgrade", file: o.File, line: o.Line,
@@ -440,6 +446,25 @@ func unsignedWhy(to Release, unsigned bool) string {
 		return "a pre-5.0, unsigned release"
 	}
 	return "only an unsigned .bin is in the root"
+}
+
+// loaderOf returns the universal application loader an image brings:
+// the image itself when it is one, else the P003-… part of its .loads; "".
+func (c *checker) loaderOf(image string) string {
+	if r, ok := ParseRelease(image); ok && r.Protocol == "loader" {
+		return image
+	}
+	f := c.byName[image+".loads"]
+	if f == nil || f.Loads == nil {
+		return ""
+	}
+	for _, p := range f.Loads.Parts {
+		stem, ext := stripExt(p.Name)
+		if r, ok := ParseRelease(stem); ok && r.Protocol == "loader" && ext == ".sbn" {
+			return stem
+		}
+	}
+	return ""
 }
 
 // onlyUnsigned reports whether the root has only an unsigned .bin for image.
@@ -660,9 +685,19 @@ func (c *checker) checkTFTP() {
 	}
 }
 
-// checkRest: rule 14 and parse problems.
+// checkRest: rule 14, parse problems and duplicate parameters.
 func (c *checker) checkRest() {
 	for _, f := range c.d.Files {
+		if f.SIP != nil {
+			first := map[string]ConfigEntry{}
+			for _, e := range f.SIP.Entries {
+				k := strings.ToLower(e.Name)
+				if p, ok := first[k]; ok && p.Value != e.Value {
+					c.add("config-duplicate-key", f.Name, e.Line, c.phonesReading(f.Name), "%s is set on line %d to %q and again to %q; the phone uses %q", e.Name, p.Line, p.Value, e.Value, e.Value)
+				}
+				first[k] = e
+			}
+		}
 		// OS79XX.TXT and ring files have rules of their own that judge
 		// every problem their parsers note; RINGLIST.DAT's are its rule's.
 		rule := "parse-problem"

@@ -232,6 +232,10 @@ var ruleCases = []ruleCase{
 	{name: "parse problem", mutate: func(d *Drop) {
 		get(d, "SIPDefault.cnf").Problems = []Problem{{Line: 7, Msg: "line without a colon"}}
 	}, want: []string{"parse-problem SIPDefault.cnf:7"}},
+	{name: "duplicate parameter", mutate: func(d *Drop) {
+		c := get(d, "SIPDefault.cnf").SIP
+		c.Entries = append(c.Entries, ConfigEntry{Name: "Proxy1_Address", Value: "10.0.0.2", Line: 9}, ConfigEntry{Name: "dial_template", Value: "dialplan", Line: 10})
+	}, want: []string{"config-duplicate-key SIPDefault.cnf:9"}},
 	{name: "unknown file", mutate: func(d *Drop) {
 		d.Files = append(d.Files, &File{Name: "Thumbs.db", Kind: KindUnknown, Mode: 0o644, Size: 10})
 	}, want: []string{"unknown-file Thumbs.db:0"}},

@@ -112,6 +112,15 @@ var fleetCases = []struct {
 		"upgrade-sip-path SIPDefault.cnf:1 000000000001 SIP 4.4,SIP 5.3,SIP 6.x,SIP 7.x",
 		"upgrade-w210 SIPDefault.cnf:2 000000000001 ",
 	}},
+	{name: "pre-5.0 phones and a loader without its bin", mutate: func(d *Drop) {
+		d.Files = removeFile(d.Files, "P003-8-12-00.bin")
+	}, fleet: []Phone{
+		{MAC: "000000000001", Model: "7940", Load: "P0S3-04-4-00"},
+		{MAC: "000000000002", Model: "7940", Load: "P0S3-07-4-00"},
+	}, want: []string{
+		"loader-bin-missing P003-8-12-00.sbn:0 000000000001 ",
+		"upgrade-sip-path SIPDefault.cnf:1 000000000001 SIP 5.3,SIP 6.x,SIP 7.x",
+	}},
 	{name: "a 7912 in a 7940 root", fleet: []Phone{
 		{MAC: "000000000001", Model: "7940", Load: "P0S3-8-12-00"},
 		{MAC: "000000000002", Model: "7912", Load: "CP7912080001SIP060412A"},
