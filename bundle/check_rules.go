@@ -223,11 +223,24 @@ var (
 	devExt     = map[string]string{"SEP": ".cnf.xml", "SIP": ".cnf", "MGC": ".cnf", "CTLSEP": ".tlv", "ITLSEP": ".tlv"}
 )
 
+// fixedNames are the files phones ask for by a fixed name, by lower case.
+var fixedNames = func() map[string]string {
+	m := map[string]string{}
+	for _, n := range []string{"OS79XX.TXT", "SIPDefault.cnf", "XMLDefault.cnf.xml", "MGCDefault.cnf",
+		"RINGLIST.DAT", "gkdefault.cfg", "lddefault.cfg", "atadefault.cfg"} {
+		m[strings.ToLower(n)] = n
+	}
+	return m
+}()
+
 // checkNames: rules 6 and 7 (case collisions; references are checked where
 // they are resolved).
 func (c *checker) checkNames() {
 	for _, f := range c.d.Files {
 		base := baseName(f.Name)
+		if want, ok := fixedNames[strings.ToLower(base)]; ok && want != base && c.byName[want] == nil {
+			c.add("reference-case", f.Name, 0, c.phonesReading(want), "phones ask for %s; this file is named %s: TFTP names are case-exact", want, base)
+		}
 		if m := reDevUpper.FindStringSubmatch(base); m != nil && len(m[2]) >= 10 && len(m[2]) <= 14 {
 			prefix, mac, ext := strings.ToUpper(m[1]), m[2], m[3]
 			want := prefix + strings.ToUpper(mac) + devExt[prefix]

@@ -184,6 +184,8 @@ var ruleCases = []ruleCase{
 	{name: "profile name upper", base: cleanSIP7912, mutate: func(d *Drop) {
 		d.Files = append(d.Files, &File{Name: "gk0011223344AA", Kind: KindProfileBinary, Mode: 0o644, Size: 10})
 	}, want: []string{"device-name gk0011223344AA:0"}},
+	{name: "fixed name in the wrong case", mutate: func(d *Drop) { get(d, "RINGLIST.DAT").Name = "ringlist.dat" },
+		want: []string{"reference-case ringlist.dat:0"}},
 	{name: "case collision", mutate: func(d *Drop) {
 		d.Files = append(d.Files, &File{Name: "sipdefault.cnf", Kind: KindSIPConfig, Mode: 0o644, Size: 10, SIP: &SIPConfig{}})
 	}, want: []string{"case-collision sipdefault.cnf:0"}},
