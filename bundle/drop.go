@@ -99,8 +99,9 @@ const LoaderIDOffset = 0x120
 // core while the next file is read (and, for signed files, the whole-file
 // and payload hashes run side by side).
 const (
-	chunkSize  = 256 << 10
-	poolChunks = 24
+	chunkSize     = 256 << 10
+	poolChunks    = 24
+	inlineHashMax = 64 << 10 // files up to this size are hashed on the reading goroutine
 )
 
 // textKinds are kept in File.Data and parsed.
@@ -238,8 +239,8 @@ func (o *opener) read(e Entry, r io.Reader) (*File, error) {
 		return f, nil
 	}
 	f.Problems = ps
-	if int64(len(head)) == e.Size {
-		// The whole file is in the first chunk: hash it here.
+	if e.Size <= inlineHashMax {
+		// A small file: hashing it here costs less than a hand-off.
 		f.SHA256 = hexSum(sha256.Sum256(head))
 		if payload >= 0 {
 			f.PayloadSHA256 = hexSum(sha256.Sum256(head[payload:]))

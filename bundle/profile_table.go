@@ -33,13 +33,8 @@ func DecodeProfile(t *cfgfmt.Table, b []byte) (*Profile, []Problem) {
 		case tagUpgradeCode, tagUpgradeLang:
 			// Decoded from the bytes, like ParseProfileBinary, so that both
 			// paths give the same Upgrades.
-			name := map[int]string{tagUpgradeCode: "upgradecode", tagUpgradeLang: "upgradelang"}[r.Tag]
-			e.Name = name
-			if u, err := decodeUpgrade(name, r.Value); err != nil {
+			if err := p.addUpgrade(r.Tag, r.Value, &e); err != nil {
 				ps.add(0, "%v", err)
-			} else {
-				e.Value = fmt.Sprintf("%d,0x%x,0x%04x,0x%04x,%s,%d,0x%x,%s", u.Policy, u.Hardware, u.SoftwareType, u.SoftwareVersion, u.TFTP, u.Port, u.ImageID, u.File)
-				p.Upgrades = append(p.Upgrades, u)
 			}
 		case tagExtension:
 			e.Name, e.Value = "extension", cString(r.Value)

@@ -55,6 +55,21 @@ Empty:
 	}
 }
 
+// upgradeRecord is the binary upgradecode record of
+// 3,0x601,0x0400,0x0100,10.0.0.1,69,0x60412a,CP7912080001SIP060412A.sbin, and
+// wantUpgrade what it decodes to.
+func upgradeRecord() []byte {
+	up := []byte{3, 0, 0, 6, 1, 4, 0, 1, 0, 10, 0, 0, 1, 0, 69, 0, 0x60, 0x41, 0x2a}
+	up = append(up, "CP7912080001SIP060412A.sbin\x00"...)
+	return append([]byte{0x80 | 0x11, 0x00, byte(len(up))}, up...)
+}
+
+var (
+	wantUpgrade = UpgradeCode{Name: "upgradecode", Fields: 8, Policy: 3, Hardware: 0x601, SoftwareType: 0x400, SoftwareVersion: 0x100,
+		TFTP: "10.0.0.1", Port: 69, ImageID: 0x60412a, File: "CP7912080001SIP060412A.sbin"}
+	wantUpgradeEntry = ConfigEntry{Name: "upgradecode", Value: "3,0x601,0x0400,0x0100,10.0.0.1,69,0x60412a,CP7912080001SIP060412A.sbin"}
+)
+
 // profileBytes builds a #ata profile around payload with a right header.
 func profileBytes(payload []byte) []byte {
 	var sum uint16
@@ -76,18 +91,11 @@ func TestParseProfileBinary(t *testing.T) {
 		t.Errorf("UseTftp vector: problems %v", ps)
 	}
 
-	up := []byte{3, 0, 0, 6, 1, 4, 0, 1, 0, 10, 0, 0, 1, 0, 69, 0, 0x60, 0x41, 0x2a}
-	up = append(up, "CP7912080001SIP060412A.sbin\x00"...)
-	rec := append([]byte{0x80 | 0x11, 0x00, byte(len(up))}, up...)
-	rec = append(rec, 0x80|0x40, 0x00, 5, 'g', 'k', '.', 'x', 0)
+	rec := append(upgradeRecord(), 0x80|0x40, 0x00, 5, 'g', 'k', '.', 'x', 0)
 	got, ps = ParseProfileBinary(profileBytes(rec))
 	want := &Profile{Binary: true, Checksum: got.Checksum, Extension: "gk.x",
-		Params: []ConfigEntry{
-			{Name: "upgradecode", Value: "3,0x601,0x0400,0x0100,10.0.0.1,69,0x60412a,CP7912080001SIP060412A.sbin"},
-			{Name: "extension", Value: "gk.x"},
-		},
-		Upgrades: []UpgradeCode{{Name: "upgradecode", Fields: 8, Policy: 3, Hardware: 0x601, SoftwareType: 0x400, SoftwareVersion: 0x100,
-			TFTP: "10.0.0.1", Port: 69, ImageID: 0x60412a, File: "CP7912080001SIP060412A.sbin"}},
+		Params:   []ConfigEntry{wantUpgradeEntry, {Name: "extension", Value: "gk.x"}},
+		Upgrades: []UpgradeCode{wantUpgrade},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("upgradecode record (-want +got):\n%s", diff)
@@ -131,21 +139,17 @@ func TestDecodeProfile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	up := []byte{3, 0, 0, 6, 1, 4, 0, 1, 0, 10, 0, 0, 1, 0, 69, 0, 0x60, 0x41, 0x2a}
-	up = append(up, "CP7912080001SIP060412A.sbin\x00"...)
-	payload := append([]byte{0x80 | 0x11, 0x00, byte(len(up))}, up...)
-	payload = append(payload, 0x14, 1, 1, 0x15, 4, 10, 0, 0, 9, 0x33, 2, 0xab, 0xcd)
+	payload := append(upgradeRecord(), 0x14, 1, 1, 0x15, 4, 10, 0, 0, 9, 0x33, 2, 0xab, 0xcd)
 	in := profileBytes(payload)
 	got, ps := DecodeProfile(table, in)
 	want := &Profile{Binary: true, Checksum: got.Checksum,
 		Params: []ConfigEntry{
-			{Name: "upgradecode", Value: "3,0x601,0x0400,0x0100,10.0.0.1,69,0x60412a,CP7912080001SIP060412A.sbin"},
+			wantUpgradeEntry,
 			{Name: "UseTftp", Value: "1"},
 			{Name: "TftpURL", Value: "10.0.0.9"},
 			{Name: "tag:0x0033", Value: "0xabcd"},
 		},
-		Upgrades: []UpgradeCode{{Name: "upgradecode", Fields: 8, Policy: 3, Hardware: 0x601, SoftwareType: 0x400, SoftwareVersion: 0x100,
-			TFTP: "10.0.0.1", Port: 69, ImageID: 0x60412a, File: "CP7912080001SIP060412A.sbin"}},
+		Upgrades: []UpgradeCode{wantUpgrade},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("DecodeProfile (-want +got):\n%s", diff)

@@ -58,6 +58,8 @@ repeated), every signed header is verified in the same pass. With --table
 ptag.dat, the parameters of compiled 7905/7912/ATA profiles are shown by
 name, as 'cfgfmt' would decode them; without it, by tag number.
 
+PATH "-" reads a zip or tar from stdin.
+
 inspect describes; it does not judge: use 'phoneload check' for the mistakes
 that stop phones booting. --json prints the document described in
 docs/inspect.md (schema phoneload.inspect/v1).
@@ -69,7 +71,8 @@ verify.`,
   phoneload inspect /srv/tftp
   phoneload inspect --long --trust lab.pem /srv/tftp
   phoneload inspect --table sip_ptag.dat --json /srv/tftp
-  phoneload inspect --json drop.zip | jq '.drops[0].phones'`,
+  phoneload inspect --json drop.zip | jq '.drops[0].phones'
+  curl -s https://lab.example/drop.zip | phoneload inspect -`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var keys []crypto.PublicKey
@@ -128,7 +131,7 @@ func runInspect(cmd *cobra.Command, paths []string, opts bundle.OpenOptions, asJ
 			prog.Add(n - last)
 			last = n
 		}
-		d, err := bundle.Open(p, opts)
+		d, err := openInspectPath(cmd.InOrStdin(), p, opts)
 		prog.Done()
 		if err != nil {
 			errs = append(errs, err)
@@ -173,6 +176,37 @@ func runInspect(cmd *cobra.Command, paths []string, opts bundle.OpenOptions, asJ
 		return cli.Exit(code, fmt.Errorf("%s did not verify with the --trust keys", inspectCount(unverified, "signed file")))
 	}
 	return nil
+}
+
+// openInspectPath opens PATH; "-" is a zip or tar read from stdin, spooled
+// to a temporary file first (archives need random access) and removed after.
+func openInspectPath(stdin io.Reader, p string, opts bundle.OpenOptions) (*bundle.Drop, error) {
+	if p != "-" {
+		return bundle.Open(p, opts)
+	}
+	tmp, err := os.CreateTemp("", "phoneload-inspect-*")
+	if err != nil {
+		return nil, err
+	}
+	defer os.Remove(tmp.Name())
+	defer tmp.Close()
+	limit := bundle.DefaultLimits.MaxTotalSize
+	n, err := io.Copy(tmp, io.LimitReader(stdin, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading stdin: %w", err)
+	}
+	if n > limit {
+		return nil, fmt.Errorf("stdin: more than %d bytes", limit)
+	}
+	if n == 0 {
+		return nil, errors.New("stdin: empty; give a zip or tar on stdin, or a PATH")
+	}
+	d, err := bundle.Open(tmp.Name(), opts)
+	if err != nil {
+		return nil, errors.New(strings.ReplaceAll(err.Error(), tmp.Name(), "-"))
+	}
+	d.Path = "-"
+	return d, nil
 }
 
 // writeInspection prints one drop for people: a header line, the file
