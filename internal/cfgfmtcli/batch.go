@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/phoneload/phoneload/cfgfmt"
 	"github.com/phoneload/phoneload/internal/atomicfile"
@@ -90,22 +91,11 @@ func Batch(inputs []string, bo BatchOptions) ([]FileResult, error) {
 	if jobs <= 0 {
 		jobs = runtime.GOMAXPROCS(0)
 	}
-	var wg sync.WaitGroup
-	next := make(chan int, jobs)
-	for range jobs {
-		wg.Go(func() {
-			for i := range next {
-				compileTo(&results[i], bo)
-			}
-		})
-	}
-	for i := range results {
+	parallel(len(results), jobs, func(i int) {
 		if results[i].Error == "" {
-			next <- i
+			compileTo(&results[i], bo)
 		}
-	}
-	close(next)
-	wg.Wait()
+	})
 
 	var tmps []string
 	for i := range results {
@@ -117,10 +107,10 @@ func Batch(inputs []string, bo BatchOptions) ([]FileResult, error) {
 		}
 		return results, fmt.Errorf("output directory %s: sync: %v", bo.OutDir, err)
 	}
-	for i := range results {
+	parallel(len(results), jobs, func(i int) {
 		r := &results[i]
 		if len(r.tmp) == 0 {
-			continue
+			return
 		}
 		targets := []string{r.Output}
 		if len(r.tmp) == 2 {
@@ -134,23 +124,44 @@ func Batch(inputs []string, bo BatchOptions) ([]FileResult, error) {
 		}
 		r.tmp = nil
 		r.OK = r.Error == ""
-	}
+	})
 	if err := atomicfile.SyncDir(bo.OutDir); err != nil {
 		return results, err
 	}
 	return results, nil
 }
 
+// parallel calls fn(0..n-1) on jobs goroutines, handing out indexes in
+// order through an atomic counter.
+func parallel(n, jobs int, fn func(i int)) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(jobs, n) {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				fn(i)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+func readIncludeFast(path string) ([]byte, error) { return readFile(path, cfgfmt.MaxProfileSize) }
+
 // compileTo compiles one profile and writes its bytes to temporary files.
 func compileTo(r *FileResult, bo BatchOptions) {
-	in, err := ReadLimited(r.Input, nil, cfgfmt.MaxProfileSize)
+	in, err := readFile(r.Input, cfgfmt.MaxProfileSize)
 	if err != nil {
 		r.Error = fmt.Sprintf("cannot open input file (%v)", err)
 		return
 	}
 	opt := bo.Options
 	opt.ExtensionName = filepath.Base(r.Output) + ".ex"
-	opt.ReadInclude = readInclude
+	opt.ReadInclude = readIncludeFast
 	res, err := cfgfmt.Compile(bo.Table, r.Input, in, opt)
 	if res.Diagnostics != nil {
 		r.Diagnostics = res.Diagnostics
@@ -178,25 +189,6 @@ func compileTo(r *FileResult, bo BatchOptions) {
 		}
 		r.tmp = append(r.tmp, t)
 	}
-}
-
-func writeTemp(dir string, b []byte) (string, error) {
-	f, err := os.CreateTemp(dir, ".cfgfmt.tmp-*")
-	if err != nil {
-		return "", err
-	}
-	_, err = f.Write(b)
-	if err == nil {
-		err = f.Chmod(0o644)
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(f.Name())
-		return "", err
-	}
-	return f.Name(), nil
 }
 
 // Summary counts the outcome of a batch.
