@@ -1,6 +1,7 @@
 package cfgfmtcli
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -49,11 +50,12 @@ type FileResult struct {
 	Records     int                 `json:"records"`
 	Encrypted   bool                `json:"encrypted"`
 	OK          bool                `json:"ok"`
+	Unchanged   bool                `json:"unchanged"` // outputs already held these bytes: not rewritten
 	Error       string              `json:"error,omitempty"`
 	Diagnostics []cfgfmt.Diagnostic `json:"diagnostics"`
 
-	result *cfgfmt.Result
-	tmp    []string // temporary files waiting to be renamed: profile, extension
+	result  *cfgfmt.Result
+	pending []pending // temporary files waiting to be renamed, extension first
 }
 
 // Batch compiles every input into OutDir in parallel. Each profile either
@@ -99,7 +101,9 @@ func Batch(inputs []string, bo BatchOptions) ([]FileResult, error) {
 
 	var tmps []string
 	for i := range results {
-		tmps = append(tmps, results[i].tmp...)
+		for _, p := range results[i].pending {
+			tmps = append(tmps, p.tmp)
+		}
 	}
 	if err := syncFiles(bo.OutDir, tmps); err != nil {
 		for _, t := range tmps {
@@ -109,21 +113,13 @@ func Batch(inputs []string, bo BatchOptions) ([]FileResult, error) {
 	}
 	parallel(len(results), jobs, func(i int) {
 		r := &results[i]
-		if len(r.tmp) == 0 {
-			return
-		}
-		targets := []string{r.Output}
-		if len(r.tmp) == 2 {
-			targets = []string{r.Output, r.Output + ".ex"}
-		}
-		// The extension first: a base file never names a missing extension.
-		for j := len(r.tmp) - 1; j >= 0; j-- {
-			if err := os.Rename(r.tmp[j], targets[j]); err != nil && r.Error == "" {
+		for _, p := range r.pending {
+			if err := os.Rename(p.tmp, p.target); err != nil && r.Error == "" {
 				r.Error = fmt.Sprintf("cannot write output file (%v)", err)
 			}
 		}
-		r.tmp = nil
-		r.OK = r.Error == ""
+		r.pending = nil
+		r.OK = r.Error == "" && r.result != nil
 	})
 	if err := atomicfile.SyncDir(bo.OutDir); err != nil {
 		return results, err
@@ -171,33 +167,51 @@ func compileTo(r *FileResult, bo BatchOptions) {
 		r.Error = fmt.Sprintf("%d %s, no output written", n, plural(n, "error"))
 		return
 	}
+	r.result = res
 	r.Bytes, r.Records, r.Encrypted = len(res.Profile), len(res.Records), res.Encrypted
-	files := [][]byte{res.Profile}
+	// The extension first: a base file never names a missing extension.
+	files := []pending{{target: r.Output}}
 	if res.Extension != nil {
 		r.Extension = r.Output + ".ex"
-		files = append(files, res.Extension)
+		files = []pending{{target: r.Extension}, {target: r.Output}}
 	}
-	for _, b := range files {
+	r.Unchanged = true
+	for _, p := range files {
+		b := res.Profile
+		if p.target == r.Extension {
+			b = res.Extension
+		}
+		// Re-provisioning a fleet mostly regenerates identical profiles:
+		// leave those files alone (no write, same mtime for TFTP caches).
+		if old, err := readFile(p.target, int64(len(b))); err == nil && bytes.Equal(old, b) {
+			continue
+		}
+		r.Unchanged = false
 		t, err := writeTemp(filepath.Dir(r.Output), b)
 		if err != nil {
-			for _, old := range r.tmp {
-				os.Remove(old)
+			for _, old := range r.pending {
+				os.Remove(old.tmp)
 			}
-			r.tmp = nil
+			r.pending = nil
 			r.Error = fmt.Sprintf("cannot write output file (%v)", err)
 			return
 		}
-		r.tmp = append(r.tmp, t)
+		p.tmp = t
+		r.pending = append(r.pending, p)
 	}
 }
 
+// pending is an output written to a temporary file, to be renamed.
+type pending struct{ tmp, target string }
+
 // Summary counts the outcome of a batch.
 type Summary struct {
-	Profiles int `json:"profiles"`
-	Compiled int `json:"compiled"`
-	Failed   int `json:"failed"`
-	Warnings int `json:"warnings"`
-	Errors   int `json:"errors"`
+	Profiles  int `json:"profiles"`
+	Compiled  int `json:"compiled"`
+	Failed    int `json:"failed"`
+	Unchanged int `json:"unchanged"` // compiled, but the outputs already held these bytes
+	Warnings  int `json:"warnings"`
+	Errors    int `json:"errors"`
 }
 
 // Summarize counts results.
@@ -206,6 +220,9 @@ func Summarize(rs []FileResult) Summary {
 	for _, r := range rs {
 		if r.OK {
 			s.Compiled++
+			if r.Unchanged {
+				s.Unchanged++
+			}
 		} else {
 			s.Failed++
 		}
