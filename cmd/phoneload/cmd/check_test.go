@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/phoneload/phoneload/cfgfmt"
+	"github.com/phoneload/phoneload/internal/conformance"
 	"github.com/phoneload/phoneload/internal/fixture"
 	"github.com/phoneload/phoneload/sign"
 )
@@ -325,4 +326,42 @@ func checkRules(t *testing.T) []string {
 		ids[i] = r.ID
 	}
 	return ids
+}
+
+// TestProfileStaleRealTable: with a real 7905/7912 tag table (conformance
+// data, never copied here), a profile compiled from its source passes and
+// an edited source makes the compiled profile stale.
+func TestProfileStaleRealTable(t *testing.T) {
+	table := filepath.Join(conformance.Dir(t), "ptag", "gk-ptag.dat")
+	tb, err := os.ReadFile(table)
+	must(t, err)
+	tab, err := cfgfmt.ParseTable("gk-ptag.dat", tb)
+	must(t, err)
+	root := filepath.Join(t.TempDir(), "root")
+	must(t, fixture.WriteDir(root, fixture.SIP7912, fixture.Options{ImageSize: 4096}))
+	for _, n := range []string{"gkdefault", "gk000d28a1b2c3"} {
+		src, err := os.ReadFile(filepath.Join(root, n+".txt"))
+		must(t, err)
+		res, err := cfgfmt.Compile(tab, n+".txt", src, cfgfmt.Options{})
+		must(t, err)
+		out := n
+		if n == "gkdefault" {
+			out += ".cfg"
+		}
+		must(t, os.WriteFile(filepath.Join(root, out), res.Profile, 0o644))
+	}
+	rep, code, stderr := runCheck(t, "--table", table, root)
+	if code != 0 || len(rep.Findings) != 0 {
+		t.Fatalf("exit %d, findings on freshly compiled profiles:\n%s\n%s", code, summary(rep), stderr)
+	}
+	must(t, fixture.Replace(root, "gk000d28a1b2c3.txt", "DisplayName:Front Desk", "DisplayName:Reception"))
+	rep, code, _ = runCheck(t, "--table", table, root)
+	if code != 0 || len(rep.Findings) != 1 || rep.Findings[0].Rule != "profile-stale" || rep.Findings[0].File != "gk000d28a1b2c3" {
+		t.Errorf("exit %d, want one profile-stale on gk000d28a1b2c3:\n%s", code, summary(rep))
+	}
+	// Without --table the rule is not judged, and the report says so.
+	rep, _, _ = runCheck(t, root)
+	if len(rep.Findings) != 0 || !strings.Contains(strings.Join(rep.Assumptions, "\n"), "no --table") {
+		t.Errorf("without --table: findings %s, assumptions %q", summary(rep), rep.Assumptions)
+	}
 }
