@@ -380,10 +380,23 @@ func (c *checker) checkUpgrades() {
 		groups[k] = append(groups[k], mac)
 	}
 	var unserved, unknown []string
+	type scopeKey struct {
+		o    *offer
+		name string
+	}
+	scope := map[scopeKey][]string{}
+	var scopes []scopeKey
 	for _, p := range c.fleet {
 		if p.offer == nil {
 			unserved = append(unserved, p.MAC)
 			continue
+		}
+		if !c.runs(p, p.offer.Name) && !c.refuses(p) {
+			k := scopeKey{p.offer, p.offer.Name}
+			if _, ok := scope[k]; !ok {
+				scopes = append(scopes, k)
+			}
+			scope[k] = append(scope[k], p.MAC)
 		}
 		if p.family == "7940" && !p.relOK {
 			unknown = append(unknown, p.MAC)
@@ -396,8 +409,8 @@ func (c *checker) checkUpgrades() {
 		if !ok {
 			continue
 		}
-		if to.Name == p.rel.Name || to.Protocol == p.rel.Protocol && to.Major == p.rel.Major && to.Minor == p.rel.Minor && to.Maint == p.rel.Maint {
-			continue // already runs it
+		if c.runs(p, o.Name) {
+			continue
 		}
 		// Phones below 5.0 take the unsigned loader (.bin), not the .sbn.
 		if !p.rel.Signed() {
@@ -440,6 +453,9 @@ func (c *checker) checkUpgrades() {
 			}
 		}
 	}
+	for _, k := range scopes {
+		c.add("fleet-upgrade-scope", k.o.File, k.o.Line, scope[k], "%d of the %d phones will load %s (%s) on their next boot", len(scope[k]), len(c.fleet), k.name, k.o.Source)
+	}
 	if len(unserved) > 0 {
 		c.add("fleet-no-image", "", 0, unserved, "no configuration in this root offers an image to %d of the %d phones", len(unserved), len(c.fleet))
 	}
@@ -459,6 +475,25 @@ func unsignedWhy(to Release, unsigned bool) string {
 		return "a pre-5.0, unsigned release"
 	}
 	return "only an unsigned .bin is in the root"
+}
+
+// refuses reports whether a signed 7940/7960 will refuse what it is offered.
+func (c *checker) refuses(p fleetPhone) bool {
+	if p.family != "7940" || !p.relOK || !p.rel.Signed() {
+		return false
+	}
+	to, ok := c.appRelease(p.offer.Name)
+	return ok && (!to.Signed() || c.onlyUnsigned(p.offer.Name))
+}
+
+// runs reports whether the phone already runs image: the same name, or the
+// same release of the same protocol (two spellings of one 7940 version).
+func (c *checker) runs(p fleetPhone, image string) bool {
+	if strings.EqualFold(p.Load, image) {
+		return true
+	}
+	to, ok := c.appRelease(image)
+	return ok && p.relOK && to.Protocol == p.rel.Protocol && to.Major == p.rel.Major && to.Minor == p.rel.Minor && to.Maint == p.rel.Maint
 }
 
 // loaderOf returns the universal application loader an image brings:

@@ -141,6 +141,8 @@ var brokenRoots = []brokenRoot{
 		rule: "loader-bin-missing", file: "P003-8-12-00.sbn", exit: 1},
 	{name: "a parameter set twice", family: fixture.SIP7940, break_: replace("proxy1_port: 5060", "proxy1_port: 5060\nproxy1_port: 5061", "SIPDefault.cnf"),
 		rule: "config-duplicate-key", file: "SIPDefault.cnf", exit: 0},
+	{name: "which phones a root upgrades", family: fixture.SIP7940, fleet: "000D28A1B2C3,7940,P0S3-07-4-00\n000D28A1B2C4,7940,P0S3-8-12-00\n",
+		rule: "fleet-upgrade-scope", file: "SIPDefault.cnf", exit: 0},
 	{name: "a 7912 in the fleet of a 7940 root", family: fixture.SIP7940, fleet: "000D28A1B2C3,7940,P0S3-8-12-00\n000D28A1B2C4,7912,CP7912080001SIP060412A\n",
 		rule: "fleet-no-image", file: "", exit: 0},
 	{name: "ring file missing", family: fixture.SIP7940, break_: remove("Chirp1.raw"),
