@@ -380,9 +380,11 @@ func (c *checker) checkUpgrades() {
 		groups[k] = append(groups[k], mac)
 	}
 	var unserved, unknown []string
+	// Scope is grouped by image and source: shared files by file and line,
+	// per-device files all together (a root may have 50,000 of them).
 	type scopeKey struct {
-		o    *offer
-		name string
+		file, source, name string
+		line               int
 	}
 	scope := map[scopeKey][]string{}
 	var scopes []scopeKey
@@ -392,7 +394,11 @@ func (c *checker) checkUpgrades() {
 			continue
 		}
 		if !c.runs(p, p.offer.Name) && !c.refuses(p) {
-			k := scopeKey{p.offer, p.offer.Name}
+			o := p.offer
+			k := scopeKey{file: o.File, line: o.Line, source: o.Source, name: o.Name}
+			if o.MAC != "" {
+				k.file, k.line = "", 0
+			}
 			if _, ok := scope[k]; !ok {
 				scopes = append(scopes, k)
 			}
@@ -454,7 +460,11 @@ func (c *checker) checkUpgrades() {
 		}
 	}
 	for _, k := range scopes {
-		c.add("fleet-upgrade-scope", k.o.File, k.o.Line, scope[k], "%d of the %d phones will load %s (%s) on their next boot", len(scope[k]), len(c.fleet), k.name, k.o.Source)
+		from := k.source
+		if k.file == "" {
+			from += " of their own per-device files"
+		}
+		c.add("fleet-upgrade-scope", k.file, k.line, scope[k], "%d of the %d phones will load %s (%s) on their next boot", len(scope[k]), len(c.fleet), k.name, from)
 	}
 	if len(unserved) > 0 {
 		c.add("fleet-no-image", "", 0, unserved, "no configuration in this root offers an image to %d of the %d phones", len(unserved), len(c.fleet))

@@ -141,6 +141,16 @@ var fleetCases = []struct {
 		{MAC: "001122334455", Model: "7940", Load: "P0S3-07-4-00"},
 		{MAC: "000000000002", Model: "7940", Load: "P0S3-07-4-00"},
 	}, ignore: quiet, want: []string{"upgrade-downgrade SIP001122334455.cnf:2 001122334455 "}},
+	{name: "upgrade scope of per-device files is one finding", mutate: func(d *Drop) {
+		d.Files = append(d.Files,
+			&File{Name: "SEP000000000001.cnf.xml", Kind: KindXMLConfig, Mode: 0o644, Size: 10, XML: &XMLConfig{Loads: []XMLLoad{{Element: "loadInformation", Value: "P0S3-8-12-00", Line: 1}}}},
+			&File{Name: "SEP000000000002.cnf.xml", Kind: KindXMLConfig, Mode: 0o644, Size: 10, XML: &XMLConfig{Loads: []XMLLoad{{Element: "loadInformation", Value: "P0S3-8-12-00", Line: 1}}}})
+	}, fleet: []Phone{
+		{MAC: "000000000001", Model: "7940", Load: "P00308010200"},
+		{MAC: "000000000002", Model: "7960", Load: "P00308010200"},
+	}, ignore: []string{"protocol-load-conflict"}, want: []string{
+		"fleet-upgrade-scope :0 000000000001,000000000002 ",
+	}},
 	{name: "phones that refuse an image are not in the upgrade scope", mutate: func(d *Drop) {
 		get(d, "SIP001122334455.cnf").SIP.Entries = append(get(d, "SIP001122334455.cnf").SIP.Entries, ConfigEntry{Name: "image_version", Value: "P0S3-04-4-00", Line: 2})
 		d.Files = append(d.Files, &File{Name: "P0S3-04-4-00.bin", Kind: KindImageBin, Mode: 0o644, Size: 10})
