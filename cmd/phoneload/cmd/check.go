@@ -65,7 +65,8 @@ fix, and (with --fleet) which phones it hits.
 
 --fleet FILE is a CSV of mac,model,running-load (header optional) of the
 phones that boot from this root; upgrade rules are then judged per phone.
-Without it they judge the root alone and say what they assumed.
+Without it they judge the root alone and say what they assumed. PATH "-"
+reads a zip or tar from stdin; so does --fleet "-" for the fleet.
 
 Rules are listed by --list-rules and in docs/rules.md. Exit status: 0 no
 errors (warnings allowed), 1 errors (or warnings with --strict), 2 usage.`,
@@ -73,6 +74,7 @@ errors (warnings allowed), 1 errors (or warnings with --strict), 2 usage.`,
   phoneload check --fleet phones.csv cmterm-7940-7960-sip.8-12-00.zip
   phoneload check --json --ignore os79xx-crlf,unknown-file /srv/tftp
   phoneload check --trust lab.pem --table sip_ptag.dat /srv/tftp
+  inventory-export | phoneload check --fleet - /srv/tftp
   phoneload check --list-rules`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -96,8 +98,11 @@ errors (warnings allowed), 1 errors (or warnings with --strict), 2 usage.`,
 					opts.Ignore = append(opts.Ignore, id)
 				}
 			}
+			if fleetFile == "-" && args[0] == "-" {
+				return cli.Usage("--fleet - and PATH - cannot both read stdin")
+			}
 			if fleetFile != "" {
-				phones, err := readFleet(fleetFile)
+				phones, err := readFleet(cmd.InOrStdin(), fleetFile)
 				if err != nil {
 					return err
 				}
@@ -110,11 +115,14 @@ errors (warnings allowed), 1 errors (or warnings with --strict), 2 usage.`,
 				}
 				opts.Trust = append(opts.Trust, keys...)
 			}
-			var table *cfgfmt.Table
+			var (
+				table *cfgfmt.Table
+				err   error
+			)
 			if tableFile != "" {
-				b, err := os.ReadFile(tableFile)
-				if err != nil {
-					return err
+				b, rerr := os.ReadFile(tableFile)
+				if rerr != nil {
+					return rerr
 				}
 				if table, err = cfgfmt.ParseTable(filepath.Base(tableFile), b); err != nil {
 					return err
@@ -131,7 +139,15 @@ errors (warnings allowed), 1 errors (or warnings with --strict), 2 usage.`,
 				prog.Add(n - last)
 				last = n
 			}}
-			rep, err := bundle.CheckPath(args[0], open, opts)
+			var rep *bundle.Report
+			if args[0] == "-" {
+				var d *bundle.Drop
+				if d, err = openInspectPath(cmd.InOrStdin(), "-", open); err == nil {
+					rep = bundle.Check(d, opts)
+				}
+			} else {
+				rep, err = bundle.CheckPath(args[0], open, opts)
+			}
 			prog.Done()
 			if err != nil {
 				return err
@@ -164,7 +180,11 @@ errors (warnings allowed), 1 errors (or warnings with --strict), 2 usage.`,
 	return c
 }
 
-func readFleet(name string) ([]bundle.Phone, error) {
+// readFleet reads the fleet file; "-" is stdin.
+func readFleet(stdin io.Reader, name string) ([]bundle.Phone, error) {
+	if name == "-" {
+		return bundle.ParseFleet(stdin, "stdin")
+	}
 	f, err := os.Open(name)
 	if err != nil {
 		return nil, err
