@@ -34,7 +34,7 @@ func ExampleCheckPath() {
 	// loads-part-missing P0S3-8-12-00.loads:2 [000D28A1B2C3]
 	// P0S3-8-12-00.loads lists the part "P0S3-8-12-00.sb2", which is not in the root
 	// fleet-upgrade-scope SIPDefault.cnf:5 [000D28A1B2C3]
-	// 1 of the 1 phones will load P0S3-8-12-00 (image_version) on their next boot
+	// 1 of the 1 phones are offered P0S3-8-12-00 (image_version), which they do not run
 	// failed: true
 }
 

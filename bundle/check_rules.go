@@ -464,7 +464,7 @@ func (c *checker) checkUpgrades() {
 		if k.file == "" {
 			from += " of their own per-device files"
 		}
-		c.add("fleet-upgrade-scope", k.file, k.line, scope[k], "%d of the %d phones will load %s (%s) on their next boot", len(scope[k]), len(c.fleet), k.name, from)
+		c.add("fleet-upgrade-scope", k.file, k.line, scope[k], "%d of the %d phones are offered %s (%s), which they do not run", len(scope[k]), len(c.fleet), k.name, from)
 	}
 	if len(unserved) > 0 {
 		c.add("fleet-no-image", "", 0, unserved, "no configuration in this root offers an image to %d of the %d phones", len(unserved), len(c.fleet))
@@ -544,6 +544,17 @@ func extraEntries(s *SIPConfig) []ConfigEntry {
 // upgradesAlone judges the upgrade rules from the drop alone, and says what
 // it assumed.
 func (c *checker) upgradesAlone() {
+	// The matrix is the 7940/7960's: say nothing of it for roots that
+	// offer no image of that family (79x1, 7912 …).
+	family := false
+	for _, o := range c.offers {
+		if _, ok := c.appRelease(o.Name); ok {
+			family = true
+		}
+	}
+	if !family {
+		return
+	}
 	c.assume("no --fleet: assumed the phones run signed 5.0-or-later images of the protocol the root targets; " +
 		"upgrade-sip-path, upgrade-sccp-to-sip and upgrade-sip21-name need the releases phones run today and were not judged")
 	sipOld := false
