@@ -231,6 +231,13 @@ var ruleCases = []ruleCase{
 	{name: "tftp name", mutate: func(d *Drop) {
 		d.Files = append(d.Files, &File{Name: "notes/read me.txt", Kind: KindUnknown, Mode: 0o644, Size: 10})
 	}, want: []string{"tftp-name notes/read me.txt:0", "unknown-file notes/read me.txt:0"}},
+	{name: "drop unpacked into a folder", mutate: func(d *Drop) {
+		for _, f := range d.Files {
+			if f.Kind == KindRinglist || f.Kind == KindRing {
+				f.Name = "rings/" + f.Name
+			}
+		}
+	}, want: []string{"not-at-root rings/Chirp1.raw:0", "ringlist-entry rings/RINGLIST.DAT:1"}},
 	{name: "parse problem", mutate: func(d *Drop) {
 		get(d, "SIPDefault.cnf").Problems = []Problem{{Line: 7, Msg: "line without a colon"}}
 	}, want: []string{"parse-problem SIPDefault.cnf:7"}},

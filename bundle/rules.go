@@ -1,7 +1,5 @@
 package bundle
 
-import "sort"
-
 // Severity says how bad a finding is: errors leave some phone unable to boot
 // the root, warnings are likely trouble, info lists what check saw but does
 // not judge.
@@ -209,10 +207,14 @@ var registry = []Rule{
 		Title:   "a file is not world-readable",
 		Symptom: "the TFTP server (running as nobody) answers \"Access violation\": the phone stops hunting for files",
 		Fix:     "chmod a+r the file (Cisco's note: the TFTP server must be able to read every file)"},
+	{ID: "not-at-root", Severity: SeverityError, Area: "TFTP",
+		Title:   "firmware or configuration files sit in a subdirectory, not at the top of the root",
+		Symptom: "\"Protocol Application Invalid\": phones ask for names at the top of the TFTP root only (the zip was not unpacked into the root)",
+		Fix:     "unpack the zip into the TFTP root itself, not into a folder of it"},
 	{ID: "tftp-name", Severity: SeverityWarning, Area: "TFTP",
 		Title:   "a file name has characters TFTP servers or phones mangle",
 		Symptom: "the phone asks for a different name and gets \"File not found\"",
-		Fix:     "use only letters, digits, '.', '-' and '_' and keep files at the top of the root"},
+		Fix:     "use only letters, digits, '.', '-' and '_'"},
 
 	// Everything else
 	{ID: "config-duplicate-key", Severity: SeverityWarning, Area: "Everything else",
@@ -248,14 +250,4 @@ func LookupRule(id string) (Rule, bool) {
 		return Rule{}, false
 	}
 	return *r, true
-}
-
-// ruleIDs returns the sorted ids, for messages.
-func ruleIDs() []string {
-	ids := make([]string, len(registry))
-	for i, r := range registry {
-		ids[i] = r.ID
-	}
-	sort.Strings(ids)
-	return ids
 }

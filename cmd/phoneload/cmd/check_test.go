@@ -173,6 +173,12 @@ var brokenRoots = []brokenRoot{
 	{name: "file not world-readable", family: fixture.SIP7940, break_: func(t *testing.T, dir string) {
 		must(t, os.Chmod(filepath.Join(dir, "SIPDefault.cnf"), 0o600))
 	}, rule: "tftp-permission", file: "SIPDefault.cnf", exit: 1},
+	{name: "zip unpacked into a folder of the root", family: fixture.SIP7940, break_: func(t *testing.T, dir string) {
+		must(t, os.MkdirAll(filepath.Join(dir, "cmterm-7940-7960-sip.8-12-00"), 0o755))
+		for _, n := range []string{"P0S3-8-12-00.loads", "P0S3-8-12-00.sb2"} {
+			must(t, os.Rename(filepath.Join(dir, n), filepath.Join(dir, "cmterm-7940-7960-sip.8-12-00", n)))
+		}
+	}, rule: "not-at-root", file: "cmterm-7940-7960-sip.8-12-00/P0S3-8-12-00.loads", exit: 1},
 	{name: "name with a space", family: fixture.SIP7940, break_: write("Chirp 2.raw", strings.Repeat("\xff", 1000)),
 		rule: "tftp-name", file: "Chirp 2.raw", exit: 0},
 	{name: "SIPDefault.cnf line without a colon", family: fixture.SIP7940, break_: replace("proxy_register: 1", "proxy_register 1", "SIPDefault.cnf"),
