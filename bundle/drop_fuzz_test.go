@@ -9,11 +9,13 @@ import (
 	"testing"
 
 	"github.com/phoneload/phoneload/internal/conformance"
+	"github.com/phoneload/phoneload/internal/fixture"
 )
 
 // FuzzReadFile feeds arbitrary bytes under every kind of name through the
 // per-file path of Open (header, loader id, hashing, the parser of the
-// kind): no panic, no deadlock, sizes and hashes consistent.
+// kind): no panic, no deadlock, sizes and hashes consistent. Seeded with
+// every file of the generated drops.
 func FuzzReadFile(f *testing.F) {
 	names := []string{"P0S3-8-12-00.loads", "P003-8-12-00.sbn", "P003-8-12-00.bin", "SIPDefault.cnf", "XMLDefault.cnf.xml",
 		"OS79XX.TXT", "RINGLIST.DAT", "dialplan.xml", "gkdefault.txt", "gkdefault.cfg", "CTLSEP0011223344AA.tlv", "x.raw", "junk"}
@@ -23,6 +25,24 @@ func FuzzReadFile(f *testing.F) {
 		f.Add(uint8(i), append(append([]byte{}, hdr...), "body\n"...))
 	}
 	f.Add(uint8(9), []byte("#ata\xff\xfe\x04\x00\x16\x00\x03\x14\x01\x01"))
+	// Every file of every generated drop, under its own name.
+	for _, fam := range fixture.Families() {
+		dir := filepath.Join(f.TempDir(), string(fam))
+		if err := fixture.WriteDir(dir, fam, fixture.Options{ImageSize: fixture.MinImageSize}); err != nil {
+			f.Fatal(err)
+		}
+		files, _ := os.ReadDir(dir)
+		for _, e := range files {
+			b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+			if err != nil {
+				f.Fatal(err)
+			}
+			if len(names) < 256 {
+				names = append(names, e.Name())
+				f.Add(uint8(len(names)-1), b)
+			}
+		}
+	}
 	f.Fuzz(func(t *testing.T, which uint8, b []byte) {
 		name := names[int(which)%len(names)]
 		o := &opener{pool: make(chan []byte, poolChunks)}
