@@ -48,6 +48,7 @@ does not match what was signed, 5 refused by policy (expired, sequence).`,
 	root.SetVersionTemplate("phoneload {{.Version}}\n")
 	root.AddCommand(
 		// Subcommands, one file each (NewCmdXxx).
+		NewCmdSignImage(),
 		NewCmdUnpack(),
 	)
 	return root
