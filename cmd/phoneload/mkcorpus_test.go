@@ -2,6 +2,9 @@ package main
 
 import (
 	"os"
+	"regexp"
+	"strings"
+	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -39,5 +42,21 @@ func cmdMkcorpus(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Fatalf("mkcorpus: no container %q", name)
 		}
 		ts.Check(os.WriteFile(ts.MkAbs(name), data, 0o644))
+	}
+}
+
+// TestRefusalScriptCoversCorpus keeps testdata/script/unpack_refusals.txt
+// in step with the corpus: every container is unpacked there, with its
+// whole message.
+func TestRefusalScriptCoversCorpus(t *testing.T) {
+	script, err := os.ReadFile("testdata/script/unpack_refusals.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range badcontainer.Cases() {
+		want := regexp.MustCompile(`(?m)^! exec phoneload unpack.* ` + regexp.QuoteMeta(c.File) + ` out\nstderr '\^phoneload: error: ` + regexp.QuoteMeta(regexp.QuoteMeta(strings.ReplaceAll(c.Msg, "'", "''"))) + `\$'\n! exists out$`)
+		if !want.Match(script) {
+			t.Errorf("unpack_refusals.txt does not unpack %s expecting %q, then check ! exists out", c.File, c.Msg)
+		}
 	}
 }

@@ -29,7 +29,11 @@ type ZipEntry struct {
 	USize     *uint32 // overrides the declared uncompressed size
 	Attrs     uint32  // external attributes; with unix set, the high 16 bits are a unix mode
 	Unix      bool
-	SameLocal int // >0: share the local header and data of entry sameLocal-1 (overlap)
+	SameLocal int // >0: share the local header and data of entry SameLocal-1 (overlap)
+	// CentralOnly: write only the central record, pointing at Offset, where
+	// the caller has put a stored local header (see LocalHeader).
+	CentralOnly bool
+	Offset      uint32
 }
 
 func u16(v uint16) *uint16 { return &v }
@@ -57,6 +61,10 @@ func Zip(entries []ZipEntry, trailing []byte) []byte {
 	var cds []central
 	const dosTime, dosDate = 0x6000, 0x5a21 // 2025-01-01 12:00:00
 	for _, e := range entries {
+		if e.CentralOnly {
+			cds = append(cds, central{e: e, crc: crc32.ChecksumIEEE(e.Data), csize: uint32(len(e.Data)), usize: uint32(len(e.Data)), offset: e.Offset})
+			continue
+		}
 		if e.SameLocal > 0 {
 			c := cds[e.SameLocal-1]
 			c.e = e
@@ -135,6 +143,28 @@ func Zip(entries []ZipEntry, trailing []byte) []byte {
 	return out.Bytes()
 }
 
+// LocalHeader returns the local header of a stored entry, followed by its
+// data, to hide inside another entry's data.
+func LocalHeader(name string, data []byte) []byte {
+	var out bytes.Buffer
+	le := func(v any) { binary.Write(&out, binary.LittleEndian, v) }
+	le(uint32(0x04034b50))
+	le(uint16(20))
+	le(uint16(0))
+	le(uint16(0))
+	le(uint16(0x6000))
+	le(uint16(0x5a21))
+	le(crc32.ChecksumIEEE(data))
+	le(uint32(len(data)))
+	le(uint32(len(data)))
+	le(uint16(len(name)))
+	le(uint16(0))
+	out.WriteString(name)
+	out.Write(data)
+	return out.Bytes()
+}
+
+// ZipFiles returns deflated entries with small text contents.
 func ZipFiles(names ...string) []ZipEntry {
 	var es []ZipEntry
 	for _, n := range names {
@@ -177,6 +207,7 @@ func Tar(entries []TarEntry, trailing []byte) []byte {
 	return b.Bytes()
 }
 
+// TarFiles returns regular tar entries with small text contents.
 func TarFiles(names ...string) []TarEntry {
 	var es []TarEntry
 	for _, n := range names {
@@ -274,8 +305,15 @@ func Cases() []Case {
 		{File: "crc-zero.zip", Data: Zip([]ZipEntry{{Name: "OS79XX.TXT", Data: []byte("P0S3-8-12-00"), Deflate: true, CRC: u32(0)}}, nil), Err: "ErrChecksum",
 			Msg: "bundle: crc-zero.zip: OS79XX.TXT: checksum mismatch: CRC-32 67ffee89, archive says 00000000", FnCalls: 1},
 		// Structure.
-		{File: "overlap.zip", Data: Zip([]ZipEntry{good[0], {Name: "copy.txt", SameLocal: 1}}, nil), Err: "ErrFormat",
-			Msg: `bundle: overlap.zip: copy.txt: not a valid container: data overlaps entry "OS79XX.TXT"`},
+		{File: "local-name.zip", Data: Zip([]ZipEntry{good[0], {Name: "copy.txt", SameLocal: 1}}, nil), Err: "ErrFormat",
+			Msg: `bundle: local-name.zip: copy.txt: not a valid container: local header names it "OS79XX.TXT"`},
+		{File: "overlap.zip", Data: Zip([]ZipEntry{
+			{Name: "a.bin", Data: LocalHeader("b.bin", []byte("inner"))},
+			{Name: "b.bin", Data: []byte("inner"), CentralOnly: true, Offset: 30 + 5}, // inside a.bin's data
+		}, nil), Err: "ErrFormat",
+			Msg: `bundle: overlap.zip: b.bin: not a valid container: data overlaps entry "a.bin"`},
+		{File: "local-encrypted.zip", Data: localFlag(Zip(ZipFiles("OS79XX.TXT"), nil)), Err: "ErrEncrypted",
+			Msg: "bundle: local-encrypted.zip: OS79XX.TXT: encrypted entry: encryption flag set in the local header only"},
 		{File: "trailing.zip", Data: Zip(good, []byte("garbage")), Err: "ErrFormat",
 			Msg: "bundle: trailing.zip: not a valid container: 7 bytes of trailing data after the end of the zip at offset 288"},
 		{File: "cut.zip", Data: Zip(good, nil)[:100], Err: "ErrFormat",
@@ -365,4 +403,10 @@ func Good() []Case {
 		{File: "good.tgz", Data: Gzip(tarBytes)},
 		{File: "good-tar-in-zip.zip", Data: Zip([]ZipEntry{{Name: "drop.tar", Data: tarBytes, Deflate: true}}, nil)},
 	}
+}
+
+// localFlag sets the encryption flag in the first local header only.
+func localFlag(b []byte) []byte {
+	b[6] |= 1
+	return b
 }
