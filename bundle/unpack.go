@@ -1,6 +1,7 @@
 package bundle
 
 import (
+	"context"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -29,6 +30,9 @@ type UnpackOptions struct {
 	// OnFile, if set, is called after each file is written, with the
 	// SHA-256 of its content.
 	OnFile func(e Entry, sha256 [32]byte)
+	// Context, if set, stops the extraction when done (an interrupt): the
+	// staging directory is removed and dst is untouched, as for any error.
+	Context context.Context
 }
 
 // Unpack extracts the container at src (anything Walk reads) into the
@@ -137,7 +141,15 @@ func extract(src, staging string, opts UnpackOptions) error {
 	if opts.OnFile != nil {
 		sum = sha256.New()
 	}
+	ctx := opts.Context
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	err = Walk(src, opts.Limits, func(e Entry, r io.Reader) error {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("bundle: %s: unpack stopped: %w", src, err)
+		}
+		r = ctxReader{ctx, src, r}
 		if d := path.Dir(e.Name); !dirs[d] {
 			if err := root.MkdirAll(d, 0o755); err != nil {
 				return fmt.Errorf("bundle: %w", err)
@@ -210,6 +222,20 @@ func swapInto(staging, dst string) error {
 	}
 	// staging now holds the old tree.
 	return os.RemoveAll(staging)
+}
+
+// ctxReader stops a long copy when its context is done.
+type ctxReader struct {
+	ctx context.Context
+	src string
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, fmt.Errorf("bundle: %s: unpack stopped: %w", c.src, err)
+	}
+	return c.r.Read(p)
 }
 
 // exchangeByRenames swaps a and b with three renames; b is missing for a

@@ -1,6 +1,7 @@
 package bundle
 
 import (
+	"context"
 	"errors"
 	"io/fs"
 	"os"
@@ -178,5 +179,26 @@ func TestUnpackDestination(t *testing.T) {
 		if err == nil || err.Error() != tt.msg {
 			t.Errorf("Unpack(%q, %q): %v, want %s", tt.src, tt.dst, err, tt.msg)
 		}
+	}
+}
+
+// TestUnpackCancel: a cancelled unpack (an interrupt) removes its staging
+// directory and leaves no destination.
+func TestUnpackCancel(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "drop.zip")
+	os.WriteFile(src, goodZip(t, 8), 0o644)
+	ctx, cancel := context.WithCancel(context.Background())
+	n := 0
+	err := Unpack(src, filepath.Join(dir, "out"), UnpackOptions{Context: ctx, OnFile: func(Entry, [32]byte) {
+		if n++; n == 2 {
+			cancel()
+		}
+	}})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Unpack: %v, want context.Canceled", err)
+	}
+	if l := leftovers(t, dir, "drop.zip"); l != nil {
+		t.Errorf("left behind: %q", l)
 	}
 }
