@@ -39,6 +39,9 @@ type ZipEntry struct {
 func u16(v uint16) *uint16 { return &v }
 func u32(v uint32) *uint32 { return &v }
 
+// The time of every entry, in MS-DOS format: 2025-01-01 12:00:00.
+const dosTime, dosDate = 0x6000, 0x5a21
+
 // Unix mode bits as zip external attributes carry them.
 const (
 	unixReg  = 0o100000
@@ -59,7 +62,6 @@ func Zip(entries []ZipEntry, trailing []byte) []byte {
 		offset            uint32
 	}
 	var cds []central
-	const dosTime, dosDate = 0x6000, 0x5a21 // 2025-01-01 12:00:00
 	for _, e := range entries {
 		if e.CentralOnly {
 			cds = append(cds, central{e: e, crc: crc32.ChecksumIEEE(e.Data), csize: uint32(len(e.Data)), usize: uint32(len(e.Data)), offset: e.Offset})
@@ -90,18 +92,7 @@ func Zip(entries []ZipEntry, trailing []byte) []byte {
 		if e.USize != nil {
 			c.usize = *e.USize
 		}
-		le(uint32(0x04034b50))
-		le(uint16(20))
-		le(e.Flags)
-		le(c.method)
-		le(uint16(dosTime))
-		le(uint16(dosDate))
-		le(c.crc)
-		le(c.csize)
-		le(c.usize)
-		le(uint16(len(e.Name)))
-		le(uint16(0))
-		out.WriteString(e.Name)
+		writeLocal(&out, e.Name, e.Flags, c.method, c.crc, c.csize, c.usize)
 		out.Write(body)
 		cds = append(cds, c)
 	}
@@ -147,21 +138,26 @@ func Zip(entries []ZipEntry, trailing []byte) []byte {
 // data, to hide inside another entry's data.
 func LocalHeader(name string, data []byte) []byte {
 	var out bytes.Buffer
-	le := func(v any) { binary.Write(&out, binary.LittleEndian, v) }
+	writeLocal(&out, name, 0, 0, crc32.ChecksumIEEE(data), uint32(len(data)), uint32(len(data)))
+	out.Write(data)
+	return out.Bytes()
+}
+
+// writeLocal writes a local file header without extra field.
+func writeLocal(out *bytes.Buffer, name string, flags, method uint16, crc, csize, usize uint32) {
+	le := func(v any) { binary.Write(out, binary.LittleEndian, v) }
 	le(uint32(0x04034b50))
 	le(uint16(20))
-	le(uint16(0))
-	le(uint16(0))
-	le(uint16(0x6000))
-	le(uint16(0x5a21))
-	le(crc32.ChecksumIEEE(data))
-	le(uint32(len(data)))
-	le(uint32(len(data)))
+	le(flags)
+	le(method)
+	le(uint16(dosTime))
+	le(uint16(dosDate))
+	le(crc)
+	le(csize)
+	le(usize)
 	le(uint16(len(name)))
 	le(uint16(0))
 	out.WriteString(name)
-	out.Write(data)
-	return out.Bytes()
 }
 
 // ZipFiles returns deflated entries with small text contents.
