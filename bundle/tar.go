@@ -60,6 +60,9 @@ func checkTarHeader(path string, h *tar.Header, names *nameSet, b *budget) (tarE
 	refuse := func(sentinel error, format string, args ...any) (tarEntry, error) {
 		return tarEntry{}, &EntryError{Path: path, Entry: h.Name, Err: sentinel, Detail: fmt.Sprintf(format, args...)}
 	}
+	if err := b.entry(path); err != nil {
+		return tarEntry{}, err
+	}
 	isDir := false
 	switch h.Typeflag {
 	case tar.TypeReg, tar.TypeRegA, tar.TypeCont:

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"regexp"
 	"strings"
@@ -45,18 +46,46 @@ func cmdMkcorpus(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// TestRefusalScriptCoversCorpus keeps testdata/script/unpack_refusals.txt
-// in step with the corpus: every container is unpacked there, with its
-// whole message.
-func TestRefusalScriptCoversCorpus(t *testing.T) {
-	script, err := os.ReadFile("testdata/script/unpack_refusals.txt")
+// TestRefusalScript keeps testdata/script/unpack_refusals.txt in step with
+// the corpus: between its corpus markers, every container is unpacked with
+// the limits it needs and its whole message expected, then `! exists out`.
+// UPDATE_SCRIPTS=1 rewrites that block.
+func TestRefusalScript(t *testing.T) {
+	const path = "testdata/script/unpack_refusals.txt"
+	const begin, end = "# corpus: begin\n", "# corpus: end\n"
+	script, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range badcontainer.Cases() {
-		want := regexp.MustCompile(`(?m)^! exec phoneload unpack.* ` + regexp.QuoteMeta(c.File) + ` out\nstderr '\^phoneload: error: ` + regexp.QuoteMeta(regexp.QuoteMeta(strings.ReplaceAll(c.Msg, "'", "''"))) + `\$'\n! exists out$`)
-		if !want.Match(script) {
-			t.Errorf("unpack_refusals.txt does not unpack %s expecting %q, then check ! exists out", c.File, c.Msg)
-		}
+	i, j := strings.Index(string(script), begin), strings.Index(string(script), end)
+	if i < 0 || j < i {
+		t.Fatalf("%s: no %q … %q block", path, begin, end)
 	}
+	var b strings.Builder
+	for _, c := range badcontainer.Cases() {
+		flags := ""
+		if c.Limits.MaxFiles > 0 {
+			flags += fmt.Sprintf(" --max-files %d", c.Limits.MaxFiles)
+		}
+		if c.Limits.MaxFileSize > 0 {
+			flags += fmt.Sprintf(" --max-file-size %d", c.Limits.MaxFileSize)
+		}
+		if c.Limits.MaxTotalSize > 0 {
+			flags += fmt.Sprintf(" --max-total-size %d", c.Limits.MaxTotalSize)
+		}
+		msg := regexp.QuoteMeta(strings.ReplaceAll(c.Msg, "'", "''"))
+		fmt.Fprintf(&b, "! exec phoneload unpack%s %s out\nstderr '^phoneload: error: %s$'\n! exists out\n\n", flags, c.File, msg)
+	}
+	got := string(script[i+len(begin) : j])
+	if got == b.String() {
+		return
+	}
+	if os.Getenv("UPDATE_SCRIPTS") != "" {
+		out := string(script[:i+len(begin)]) + b.String() + string(script[j:])
+		if err := os.WriteFile(path, []byte(out), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	t.Errorf("%s is out of step with internal/badcontainer; run UPDATE_SCRIPTS=1 go test ./cmd/phoneload -run TestRefusalScript", path)
 }

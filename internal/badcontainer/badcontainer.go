@@ -350,7 +350,9 @@ func Cases() []Case {
 		{File: "trailing.tar", Data: Tar(TarFiles("a"), []byte("garbage")), Err: "ErrFormat",
 			Msg: "bundle: trailing.tar: not a valid container: trailing data after the end of the tar"},
 		{File: "too-many.tar", Data: Tar(TarFiles("a", "b", "c"), nil), Limits: Limits{MaxFiles: 2}, Err: "ErrTooMany",
-			Msg: "bundle: too-many.tar: too many files: more than 2 (Limits.MaxFiles)"},
+			Msg: "bundle: too-many.tar: too many files: more than 2 entries (Limits.MaxFiles)"},
+		{File: "too-many-dirs.tgz", Data: Gzip(Tar([]TarEntry{{Name: "a/", Typeflag: tar.TypeDir}, {Name: "b/", Typeflag: tar.TypeDir}, {Name: "c/", Typeflag: tar.TypeDir}}, nil)), Limits: Limits{MaxFiles: 2}, Err: "ErrTooMany",
+			Msg: "bundle: too-many-dirs.tgz: too many files: more than 2 entries (Limits.MaxFiles)"},
 		{File: "over-file-limit.tar", Data: Tar([]TarEntry{{Name: "big", Data: make([]byte, 2000)}}, nil), Limits: Limits{MaxFileSize: 1000}, Err: "ErrTooLarge",
 			Msg: "bundle: over-file-limit.tar: big: too large: 2000 bytes, over Limits.MaxFileSize 1000"},
 		// Compressed tar and tar inside zip: streams, so fn may have run.
