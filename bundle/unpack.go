@@ -71,8 +71,8 @@ func Unpack(src, dst string, opts UnpackOptions) error {
 	if err := os.Chmod(staging, 0o755); err != nil {
 		return fmt.Errorf("bundle: %w", err)
 	}
-	if err := swapInto(staging, dst); err != nil {
-		return fmt.Errorf("bundle: %s: %w", dst, err)
+	if err := swapInto(staging, dst, opts.Force); err != nil {
+		return err
 	}
 	done = true
 	return atomicfile.SyncDir(parent)
@@ -81,15 +81,16 @@ func Unpack(src, dst string, opts UnpackOptions) error {
 // checkDestination refuses a destination that is not a directory, is not
 // empty (without force), or would destroy the source.
 func checkDestination(src, dst string, force bool) error {
-	absSrc, err := filepath.Abs(src)
+	realSrc, err := realPath(src)
 	if err != nil {
 		return fmt.Errorf("bundle: %w", err)
 	}
-	absDst, err := filepath.Abs(dst)
+	realDst, err := realPath(filepath.Dir(dst))
 	if err != nil {
 		return fmt.Errorf("bundle: %w", err)
 	}
-	if within(absDst, absSrc) || within(absSrc, absDst) {
+	realDst = filepath.Join(realDst, filepath.Base(dst))
+	if within(realDst, realSrc) || within(realSrc, realDst) {
 		return fmt.Errorf("bundle: %s: source and destination overlap", dst)
 	}
 	if _, err := os.Stat(filepath.Dir(dst)); err != nil {
@@ -120,6 +121,14 @@ func checkDestination(src, dst string, force bool) error {
 		return fmt.Errorf("%w: %s", ErrNotEmpty, dst)
 	}
 	return nil
+}
+
+// realPath is p made absolute with symlinks resolved where it exists.
+func realPath(p string) (string, error) {
+	if r, err := filepath.EvalSymlinks(p); err == nil {
+		p = r
+	}
+	return filepath.Abs(p)
 }
 
 // within reports whether p is dir or lies inside it.
@@ -207,21 +216,37 @@ func extract(src, staging string, opts UnpackOptions) error {
 	return nil
 }
 
-// swapInto puts the staging directory at dst. An absent or empty dst is
-// replaced by one rename; a non-empty one (Force) is exchanged atomically
-// where the system can (Linux renameat2), so that dst is never missing, and
-// the old tree is then removed.
-func swapInto(staging, dst string) error {
-	if err := os.Rename(staging, dst); err == nil {
+// swapInto puts the staging directory at dst. An absent dst is created by
+// one rename. An existing dst is exchanged with staging atomically where the
+// system can (Linux renameat2), so that dst is never missing, and the old
+// tree is then removed; without force only an empty dst is replaced (Go's
+// os.Rename will not rename over a directory, and removing an empty one is
+// the atomic emptiness check), so a dst that filled up since it was checked
+// is refused, not replaced.
+func swapInto(staging, dst string, force bool) error {
+	if _, err := os.Lstat(dst); errors.Is(err, fs.ErrNotExist) {
+		if err := os.Rename(staging, dst); err != nil {
+			return fmt.Errorf("bundle: %w", err)
+		}
 		return nil
-	} else if _, serr := os.Lstat(dst); serr != nil {
-		return err
+	}
+	if !force {
+		if err := os.Remove(dst); err != nil {
+			return fmt.Errorf("%w: %s", ErrNotEmpty, dst)
+		}
+		if err := os.Rename(staging, dst); err != nil {
+			return fmt.Errorf("bundle: %w", err)
+		}
+		return nil
 	}
 	if err := exchange(staging, dst); err != nil {
-		return err
+		return fmt.Errorf("bundle: %s: %w", dst, err)
 	}
 	// staging now holds the old tree.
-	return os.RemoveAll(staging)
+	if err := os.RemoveAll(staging); err != nil {
+		return fmt.Errorf("bundle: removing the old %s: %w", dst, err)
+	}
+	return nil
 }
 
 // ctxReader stops a long copy when its context is done.
