@@ -30,7 +30,7 @@ func OutputName(input string) (string, error) {
 	return stem, nil
 }
 
-var defaultName = regexp.MustCompile(`^(?i:gk|ld|ata)default$`)
+var defaultName = regexp.MustCompile(`(?i)^(gk|ld|ata)default$`)
 
 // BatchOptions control Batch.
 type BatchOptions struct {
