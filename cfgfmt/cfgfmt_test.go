@@ -587,3 +587,32 @@ func TestNotText(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 }
+
+func TestStrong(t *testing.T) {
+	tab := loadTable(t, "test-ptag.dat")
+	res, _ := Compile(tab, "in.txt", []byte("#txt\nDhcp:1\nProxy:abc\n"), Options{})
+	key := bytes.Repeat([]byte{0x42}, StrongKeySize)
+	x, err := EncryptStrong(key, res.Profile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(x) != len(res.Profile)-4+8 || bytes.Contains(x, []byte("abc")) {
+		t.Fatalf("strong output %x", x)
+	}
+	again, _ := EncryptStrong(key, res.Profile)
+	if !bytes.Equal(x, again) {
+		t.Error("not deterministic")
+	}
+	plain, err := DecryptStrong(key, x)
+	if err != nil || !bytes.Equal(plain, res.Profile) {
+		t.Fatalf("round trip: %v\n%x\n%x", err, plain, res.Profile)
+	}
+	key[0]++
+	plain, _ = DecryptStrong(key, x)
+	if _, err := Decode(tab, plain, DecodeOptions{}); err == nil {
+		t.Error("wrong key decoded")
+	}
+	if _, err := EncryptStrong(key[:16], res.Profile); err == nil {
+		t.Error("short key accepted")
+	}
+}

@@ -1,6 +1,7 @@
 package cfgfmtcli
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -8,6 +9,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/phoneload/phoneload/cfgfmt"
 	"github.com/phoneload/phoneload/internal/atomicfile"
@@ -28,7 +30,7 @@ func OutputName(input string) (string, error) {
 	return stem, nil
 }
 
-var defaultName = regexp.MustCompile(`^(?i:gk|ld|ata)default$`)
+var defaultName = regexp.MustCompile(`(?i)^(gk|ld|ata)default$`)
 
 // BatchOptions control Batch.
 type BatchOptions struct {
@@ -48,11 +50,12 @@ type FileResult struct {
 	Records     int                 `json:"records"`
 	Encrypted   bool                `json:"encrypted"`
 	OK          bool                `json:"ok"`
+	Unchanged   bool                `json:"unchanged"` // outputs already held these bytes: not rewritten
 	Error       string              `json:"error,omitempty"`
 	Diagnostics []cfgfmt.Diagnostic `json:"diagnostics"`
 
-	result *cfgfmt.Result
-	tmp    []string // temporary files waiting to be renamed: profile, extension
+	result  *cfgfmt.Result
+	pending []pending // temporary files waiting to be renamed, extension first
 }
 
 // Batch compiles every input into OutDir in parallel. Each profile either
@@ -90,67 +93,77 @@ func Batch(inputs []string, bo BatchOptions) ([]FileResult, error) {
 	if jobs <= 0 {
 		jobs = runtime.GOMAXPROCS(0)
 	}
-	var wg sync.WaitGroup
-	next := make(chan int, jobs)
-	for range jobs {
-		wg.Go(func() {
-			for i := range next {
-				compileTo(&results[i], bo)
-			}
-		})
-	}
-	for i := range results {
+	parallel(len(results), jobs, func(i int) {
 		if results[i].Error == "" {
-			next <- i
+			compileTo(&results[i], bo)
 		}
-	}
-	close(next)
-	wg.Wait()
+	})
 
 	var tmps []string
 	for i := range results {
-		tmps = append(tmps, results[i].tmp...)
+		for _, p := range results[i].pending {
+			tmps = append(tmps, p.tmp)
+		}
 	}
 	if err := syncFiles(bo.OutDir, tmps); err != nil {
-		for _, t := range tmps {
-			os.Remove(t)
+		for i := range results {
+			r := &results[i]
+			for _, p := range r.pending {
+				os.Remove(p.tmp)
+			}
+			if len(r.pending) > 0 {
+				r.pending, r.Error = nil, fmt.Sprintf("cannot write output file (sync: %v)", err)
+			}
 		}
 		return results, fmt.Errorf("output directory %s: sync: %v", bo.OutDir, err)
 	}
-	for i := range results {
+	parallel(len(results), jobs, func(i int) {
 		r := &results[i]
-		if len(r.tmp) == 0 {
-			continue
-		}
-		targets := []string{r.Output}
-		if len(r.tmp) == 2 {
-			targets = []string{r.Output, r.Output + ".ex"}
-		}
-		// The extension first: a base file never names a missing extension.
-		for j := len(r.tmp) - 1; j >= 0; j-- {
-			if err := os.Rename(r.tmp[j], targets[j]); err != nil && r.Error == "" {
+		for _, p := range r.pending {
+			if err := os.Rename(p.tmp, p.target); err != nil && r.Error == "" {
 				r.Error = fmt.Sprintf("cannot write output file (%v)", err)
 			}
 		}
-		r.tmp = nil
-		r.OK = r.Error == ""
-	}
+		r.pending = nil
+		r.OK = r.Error == "" && r.result != nil
+	})
 	if err := atomicfile.SyncDir(bo.OutDir); err != nil {
 		return results, err
 	}
 	return results, nil
 }
 
+// parallel calls fn(0..n-1) on jobs goroutines, handing out indexes in
+// order through an atomic counter.
+func parallel(n, jobs int, fn func(i int)) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(jobs, n) {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				fn(i)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+func readIncludeFast(path string) ([]byte, error) { return readFile(path, cfgfmt.MaxProfileSize) }
+
 // compileTo compiles one profile and writes its bytes to temporary files.
 func compileTo(r *FileResult, bo BatchOptions) {
-	in, err := ReadLimited(r.Input, nil, cfgfmt.MaxProfileSize)
+	in, err := readFile(r.Input, cfgfmt.MaxProfileSize)
 	if err != nil {
 		r.Error = fmt.Sprintf("cannot open input file (%v)", err)
 		return
 	}
 	opt := bo.Options
 	opt.ExtensionName = filepath.Base(r.Output) + ".ex"
-	opt.ReadInclude = readInclude
+	opt.ReadInclude = readIncludeFast
 	res, err := cfgfmt.Compile(bo.Table, r.Input, in, opt)
 	if res.Diagnostics != nil {
 		r.Diagnostics = res.Diagnostics
@@ -160,52 +173,51 @@ func compileTo(r *FileResult, bo BatchOptions) {
 		r.Error = fmt.Sprintf("%d %s, no output written", n, plural(n, "error"))
 		return
 	}
+	r.result = res
 	r.Bytes, r.Records, r.Encrypted = len(res.Profile), len(res.Records), res.Encrypted
-	files := [][]byte{res.Profile}
+	// The extension first: a base file never names a missing extension.
+	files := []pending{{target: r.Output}}
 	if res.Extension != nil {
 		r.Extension = r.Output + ".ex"
-		files = append(files, res.Extension)
+		files = []pending{{target: r.Extension}, {target: r.Output}}
 	}
-	for _, b := range files {
+	r.Unchanged = true
+	for _, p := range files {
+		b := res.Profile
+		if p.target == r.Extension {
+			b = res.Extension
+		}
+		// Re-provisioning a fleet mostly regenerates identical profiles:
+		// leave those files alone (no write, same mtime for TFTP caches).
+		if old, err := readFile(p.target, int64(len(b))); err == nil && bytes.Equal(old, b) {
+			continue
+		}
+		r.Unchanged = false
 		t, err := writeTemp(filepath.Dir(r.Output), b)
 		if err != nil {
-			for _, old := range r.tmp {
-				os.Remove(old)
+			for _, old := range r.pending {
+				os.Remove(old.tmp)
 			}
-			r.tmp = nil
+			r.pending = nil
 			r.Error = fmt.Sprintf("cannot write output file (%v)", err)
 			return
 		}
-		r.tmp = append(r.tmp, t)
+		p.tmp = t
+		r.pending = append(r.pending, p)
 	}
 }
 
-func writeTemp(dir string, b []byte) (string, error) {
-	f, err := os.CreateTemp(dir, ".cfgfmt.tmp-*")
-	if err != nil {
-		return "", err
-	}
-	_, err = f.Write(b)
-	if err == nil {
-		err = f.Chmod(0o644)
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(f.Name())
-		return "", err
-	}
-	return f.Name(), nil
-}
+// pending is an output written to a temporary file, to be renamed.
+type pending struct{ tmp, target string }
 
 // Summary counts the outcome of a batch.
 type Summary struct {
-	Profiles int `json:"profiles"`
-	Compiled int `json:"compiled"`
-	Failed   int `json:"failed"`
-	Warnings int `json:"warnings"`
-	Errors   int `json:"errors"`
+	Profiles  int `json:"profiles"`
+	Compiled  int `json:"compiled"`
+	Failed    int `json:"failed"`
+	Unchanged int `json:"unchanged"` // compiled, but the outputs already held these bytes
+	Warnings  int `json:"warnings"`
+	Errors    int `json:"errors"`
 }
 
 // Summarize counts results.
@@ -214,6 +226,9 @@ func Summarize(rs []FileResult) Summary {
 	for _, r := range rs {
 		if r.OK {
 			s.Compiled++
+			if r.Unchanged {
+				s.Unchanged++
+			}
 		} else {
 			s.Failed++
 		}

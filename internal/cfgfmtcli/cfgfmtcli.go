@@ -7,6 +7,7 @@ package cfgfmtcli
 
 import (
 	"bytes"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -35,9 +36,12 @@ to their values, as in Cisco's tool:
               keep only parameters of these protocols (may be combined)
   -split      always move extended (0x8000) parameters to <output>.ex
   -v          verbose; when decoding, adds #sum_len:<checksum>,<length>
-  -x<hexkey> -X
-              "strong" encryption: not supported (the device side is not
-              public, so nothing we wrote could be checked)
+  -x<hexkey>  also write <output>.x with the "strong" encryption, key of
+              32 bytes (64 hex digits); decoding: decrypt a .x file.
+              UNCONFIRMED: inferred from a reimplementation, no device
+              has been seen to accept it
+  -X          strong encryption with the profile's EncryptKeyEx: not
+              supported (EncryptKeyEx cannot be written correctly)
 
 Inferences (rules not confirmed by a capture of Cisco's tool) are listed in
 docs/cfgfmt.md: name matching ignores case, includes resolve beside the
@@ -55,8 +59,9 @@ type Config struct {
 	IgnoreProfileKey bool   // -E
 	OmitSensitive    bool   // -g
 	Protocols        cfgfmt.Protocol
-	Split            bool // -split
-	Verbose          bool // -v
+	StrongKey        []byte // -x
+	Split            bool   // -split
+	Verbose          bool   // -v
 	Input, Output    string
 	Help             bool
 }
@@ -97,8 +102,14 @@ func ParseArgs(args []string) (*Config, error) {
 				return nil, cli.Usage("-e: %v (write the key glued to the flag: -eabcd)", strings.TrimPrefix(err.Error(), "cfgfmt: "))
 			}
 			c.Key = k
-		case a == "-X" || strings.HasPrefix(a, "-x"):
-			return nil, cli.Exit(cli.ExitFailure, errors.New(a[:2]+": strong encryption is not supported: the device side of the format is not public, so a file we wrote could not be checked"))
+		case a == "-X":
+			return nil, cli.Exit(cli.ExitFailure, errors.New("-X: strong encryption with the profile's EncryptKeyEx is not supported: EncryptKeyEx is wrapped with constants that are not public; give the key with -x<hexkey>"))
+		case strings.HasPrefix(a, "-x"):
+			k, err := hex.DecodeString(a[2:])
+			if err != nil || len(k) != cfgfmt.StrongKeySize {
+				return nil, cli.Usage("-x: want a key of %d bytes as %d hex digits, glued to the flag", cfgfmt.StrongKeySize, 2*cfgfmt.StrongKeySize)
+			}
+			c.StrongKey = k
 		default:
 			return nil, cli.Usage("unknown option %s", a)
 		}
@@ -189,8 +200,31 @@ func compileOne(c *Config, t *cfgfmt.Table, in []byte, stdout, stderr io.Writer)
 		n := len(err.(cfgfmt.Errors))
 		return cli.Exit(cli.ExitFailure, fmt.Errorf("%s: %d %s, no output written", displayName(c.Input), n, plural(n, "error")))
 	}
+	var strong []byte
+	if c.StrongKey != nil {
+		if res.Extension != nil || c.Output == "-" {
+			return cli.Exit(cli.ExitFailure, errors.New("-x: strong encryption of a split profile, or to stdout, is not supported; no output written"))
+		}
+		// The .x file wraps the plain profile, whatever -e or EncryptKey do
+		// to <output>.
+		popt := opt
+		popt.Key, popt.IgnoreProfileKey = nil, true
+		plain, err := cfgfmt.Compile(t, displayName(c.Input), in, popt)
+		if err == nil {
+			strong, err = cfgfmt.EncryptStrong(c.StrongKey, plain.Profile)
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "%s: note: %s.x uses the inferred strong encryption, UNCONFIRMED: no device has been seen to accept it\n", displayName(c.Input), c.Output)
+	}
 	if res.Extension != nil {
 		if err := writeOut(c.Output+".ex", res.Extension, stdout); err != nil {
+			return err
+		}
+	}
+	if strong != nil {
+		if err := writeOut(c.Output+".x", strong, stdout); err != nil {
 			return err
 		}
 	}
@@ -209,6 +243,13 @@ func compileOne(c *Config, t *cfgfmt.Table, in []byte, stdout, stderr io.Writer)
 
 func decodeOne(c *Config, t *cfgfmt.Table, in []byte, stdin io.Reader, stdout, stderr io.Writer) error {
 	opt := cfgfmt.DecodeOptions{Protocols: c.Protocols, Key: c.Key}
+	if c.StrongKey != nil {
+		plain, err := cfgfmt.DecryptStrong(c.StrongKey, in)
+		if err != nil {
+			return withFile(err, displayName(c.Input))
+		}
+		in, opt.Key = plain, nil
+	}
 	p, err := cfgfmt.Decode(t, in, opt)
 	if err != nil {
 		if errors.Is(err, cfgfmt.ErrUnknownInput) && c.Key == nil {

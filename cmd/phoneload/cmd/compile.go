@@ -40,7 +40,7 @@ a split profile also gets NAME.ex.
 A profile with errors gets no output; the others are still written. Every
 warning and error is listed on stderr as file:line: ..., then one summary
 line. Outputs appear atomically (temporary file, one filesystem sync,
-rename). Exit status: 0 all compiled, 1 any profile failed, 2 usage error.`,
+rename); an output that already holds the same bytes is left alone. Exit status: 0 all compiled, 1 any profile failed, 2 usage error.`,
 		Example: `  phoneload compile --table gk-ptag.dat -o /tftpboot profiles/gk*.txt
   phoneload compile --table ata-ptag.dat --sip -g -o out ata*.txt
   phoneload compile --table gk-ptag.dat -o out --json *.txt > report.json`,
@@ -83,8 +83,12 @@ rename). Exit status: 0 all compiled, 1 any profile failed, 2 usage error.`,
 						fmt.Fprintf(stderr, "%s: error: %s\n", r.Input, r.Error)
 					}
 				}
-				fmt.Fprintf(stderr, "%s: compiled %d of %d %s into %s (%d %s, %d %s)\n", Prog,
-					sum.Compiled, sum.Profiles, plural(sum.Profiles, "profile"), outDir,
+				unchanged := ""
+				if sum.Unchanged > 0 {
+					unchanged = fmt.Sprintf(", %d unchanged", sum.Unchanged)
+				}
+				fmt.Fprintf(stderr, "%s: compiled %d of %d %s into %s%s (%d %s, %d %s)\n", Prog,
+					sum.Compiled, sum.Profiles, plural(sum.Profiles, "profile"), outDir, unchanged,
 					sum.Warnings, plural(sum.Warnings, "warning"), sum.Errors, plural(sum.Errors, "error"))
 			}
 			if err != nil {
