@@ -1,7 +1,6 @@
 package bundle
 
 import (
-	"bytes"
 	"crypto"
 	"crypto/sha256"
 	"encoding/hex"
@@ -24,7 +23,7 @@ import (
 // hash, kind, load name, signed header and parsed content.
 type Drop struct {
 	Path      string
-	Container string  // "dir", "zip", "tar"
+	Container string  // ContainerDir, ContainerZip, ContainerTar, ContainerTarGz, ContainerTarInZip
 	Files     []*File // sorted by Name
 	Size      int64   // all files together
 	// Phones says what a phone of each model would load from this drop,
@@ -128,7 +127,10 @@ func Open(path string, opts OpenOptions) (*Drop, error) {
 	if lim == (Limits{}) {
 		lim = DefaultLimits
 	}
-	d := &Drop{Path: path, Container: containerKind(path)}
+	// A container that cannot be told apart is refused by Walk below, with
+	// the same error; its kind stays empty until then.
+	kind, _ := DetectContainer(path)
+	d := &Drop{Path: path, Container: kind}
 	o := &opener{pool: make(chan []byte, poolChunks), progress: opts.Progress, trust: opts.Trust, table: opts.ProfileTable}
 	for range poolChunks {
 		o.pool <- nil // allocated on first use
@@ -505,29 +507,4 @@ func readErr(e Entry, err error) error {
 		return err
 	}
 	return fmt.Errorf("bundle: %s: %w", e.Name, err)
-}
-
-// containerKind names the container at path from its type and first bytes.
-func containerKind(path string) string {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return ""
-	}
-	if fi.IsDir() {
-		return "dir"
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return ""
-	}
-	defer f.Close()
-	var b [512]byte
-	n, _ := io.ReadFull(f, b[:])
-	switch {
-	case bytes.HasPrefix(b[:n], []byte("PK\x03\x04")) || bytes.HasPrefix(b[:n], []byte("PK\x05\x06")):
-		return "zip"
-	case n >= 262 && string(b[257:262]) == "ustar":
-		return "tar"
-	}
-	return ""
 }
