@@ -306,7 +306,7 @@ func (f *File) inspectHead(head []byte) int {
 	if hasSignedMagic(head) {
 		h, err := sign.ParseHeader(head)
 		if err != nil {
-			f.HeaderErr = strings.TrimPrefix(err.Error(), "sign: ")
+			f.HeaderErr = strings.TrimPrefix(strings.TrimPrefix(err.Error(), "sign: "), "header: ")
 			ps.addAt(0, "signed header: %s", f.HeaderErr)
 		} else {
 			f.Header = h
