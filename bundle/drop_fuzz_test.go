@@ -2,6 +2,7 @@ package bundle
 
 import (
 	"bytes"
+	"crypto"
 	"encoding/hex"
 	"os"
 	"path/filepath"
@@ -128,5 +129,47 @@ func TestTextBudget(t *testing.T) {
 	f, err = o.read(Entry{Name: "SIPDefault.cnf", Size: int64(len(b))}, bytes.NewReader(b))
 	if err != nil || f.SIP == nil || o.text != int64(len(b)) {
 		t.Errorf("within budget: %v %v %d", err, f.SIP, o.text)
+	}
+}
+
+// TestTamperNeverVerifies flips every byte, and cuts every length, of a
+// signed .loads: Open must never report the result as verified.
+func TestTamperNeverVerifies(t *testing.T) {
+	dir := t.TempDir()
+	if err := fixture.WriteDir(dir, fixture.SIP7940, fixture.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	const name = "P0S3-8-12-00.loads"
+	orig, err := os.ReadFile(filepath.Join(dir, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	trust := []crypto.PublicKey{&fixture.LabKey().PublicKey}
+	read := func(b []byte) *File {
+		o := &opener{pool: make(chan []byte, poolChunks), trust: trust}
+		for range poolChunks {
+			o.pool <- nil
+		}
+		f, err := o.read(Entry{Name: name, Size: int64(len(b))}, bytes.NewReader(b))
+		o.wg.Wait()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	if f := read(orig); !f.Verified {
+		t.Fatalf("original does not verify: %q", f.VerifyErr)
+	}
+	for i := range orig {
+		b := bytes.Clone(orig)
+		b[i] ^= 0x01
+		if f := read(b); f.Verified {
+			t.Errorf("byte %#x flipped: still verified", i)
+		}
+	}
+	for n := range len(orig) {
+		if f := read(orig[:n]); f.Verified {
+			t.Errorf("cut to %d bytes: still verified", n)
+		}
 	}
 }
