@@ -131,10 +131,7 @@ func Open(path string, opts OpenOptions) (*Drop, error) {
 	// the same error; its kind stays empty until then.
 	kind, _ := DetectContainer(path)
 	d := &Drop{Path: path, Container: kind}
-	o := &opener{pool: make(chan []byte, poolChunks), progress: opts.Progress, trust: opts.Trust, table: opts.ProfileTable}
-	for range poolChunks {
-		o.pool <- nil // allocated on first use
-	}
+	o := newOpener(opts)
 	err := Walk(path, lim, func(e Entry, r io.Reader) error {
 		f, err := o.read(e, r)
 		if err != nil {
@@ -163,6 +160,14 @@ type opener struct {
 	trust    []crypto.PublicKey
 	text     int64 // bytes kept in File.Data so far
 	table    *cfgfmt.Table
+}
+
+func newOpener(opts OpenOptions) *opener {
+	o := &opener{pool: make(chan []byte, poolChunks), progress: opts.Progress, trust: opts.Trust, table: opts.ProfileTable}
+	for range poolChunks {
+		o.pool <- nil // allocated on first use
+	}
+	return o
 }
 
 func (o *opener) getChunk() []byte {

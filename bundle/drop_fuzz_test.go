@@ -27,29 +27,15 @@ func FuzzReadFile(f *testing.F) {
 	}
 	f.Add(uint8(9), []byte("#ata\xff\xfe\x04\x00\x16\x00\x03\x14\x01\x01"))
 	// Every file of every generated drop, under its own name.
-	for _, fam := range fixture.Families() {
-		dir := filepath.Join(f.TempDir(), string(fam))
-		if err := fixture.WriteDir(dir, fam, fixture.Options{ImageSize: fixture.MinImageSize}); err != nil {
-			f.Fatal(err)
-		}
-		files, _ := os.ReadDir(dir)
-		for _, e := range files {
-			b, err := os.ReadFile(filepath.Join(dir, e.Name()))
-			if err != nil {
-				f.Fatal(err)
-			}
-			if len(names) < 256 {
-				names = append(names, e.Name())
-				f.Add(uint8(len(names)-1), b)
-			}
+	for _, file := range fixtureFiles(f) {
+		if len(names) < 256 {
+			names = append(names, file.name)
+			f.Add(uint8(len(names)-1), file.data)
 		}
 	}
 	f.Fuzz(func(t *testing.T, which uint8, b []byte) {
 		name := names[int(which)%len(names)]
-		o := &opener{pool: make(chan []byte, poolChunks)}
-		for range poolChunks {
-			o.pool <- nil
-		}
+		o := newOpener(OpenOptions{})
 		file, err := o.read(Entry{Name: name, Size: int64(len(b))}, bytes.NewReader(b))
 		o.wg.Wait()
 		if err != nil {
@@ -111,10 +97,8 @@ func TestProfileBinaryConformance(t *testing.T) {
 }
 
 func TestTextBudget(t *testing.T) {
-	o := &opener{pool: make(chan []byte, poolChunks), text: MaxTextTotal - 10}
-	for range poolChunks {
-		o.pool <- nil
-	}
+	o := newOpener(OpenOptions{})
+	o.text = MaxTextTotal - 10
 	b := []byte("image_version: P0S3-8-12-00\n")
 	f, err := o.read(Entry{Name: "SIPDefault.cnf", Size: int64(len(b))}, bytes.NewReader(b))
 	o.wg.Wait()
@@ -146,10 +130,7 @@ func TestTamperNeverVerifies(t *testing.T) {
 	}
 	trust := []crypto.PublicKey{&fixture.LabKey().PublicKey}
 	read := func(b []byte) *File {
-		o := &opener{pool: make(chan []byte, poolChunks), trust: trust}
-		for range poolChunks {
-			o.pool <- nil
-		}
+		o := newOpener(OpenOptions{Trust: trust})
 		f, err := o.read(Entry{Name: name, Size: int64(len(b))}, bytes.NewReader(b))
 		o.wg.Wait()
 		if err != nil {

@@ -109,21 +109,43 @@ func fuzzParser(f *testing.F, seeds []string, parse func([]byte) []Problem) {
 // generated drop family, signed files without their header.
 func fixtureSeeds(f *testing.F) [][]byte {
 	var out [][]byte
+	for _, file := range fixtureFiles(f) {
+		b := file.data
+		if len(b) > 64<<10 {
+			continue
+		}
+		if h, err := sign.ParseHeader(b); err == nil {
+			b = b[h.Length:]
+		}
+		out = append(out, b)
+	}
+	return out
+}
+
+type namedBytes struct {
+	name string
+	data []byte
+}
+
+// fixtureFiles returns every file of every generated drop family (images
+// at their smallest size).
+func fixtureFiles(f *testing.F) []namedBytes {
+	var out []namedBytes
 	for _, fam := range fixture.Families() {
 		dir := filepath.Join(f.TempDir(), string(fam))
 		if err := fixture.WriteDir(dir, fam, fixture.Options{ImageSize: fixture.MinImageSize}); err != nil {
 			f.Fatal(err)
 		}
-		files, _ := os.ReadDir(dir)
+		files, err := os.ReadDir(dir)
+		if err != nil {
+			f.Fatal(err)
+		}
 		for _, e := range files {
 			b, err := os.ReadFile(filepath.Join(dir, e.Name()))
-			if err != nil || len(b) > 64<<10 {
-				continue
+			if err != nil {
+				f.Fatal(err)
 			}
-			if h, err := sign.ParseHeader(b); err == nil {
-				b = b[h.Length:]
-			}
-			out = append(out, b)
+			out = append(out, namedBytes{e.Name(), b})
 		}
 	}
 	return out
