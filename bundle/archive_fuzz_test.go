@@ -13,7 +13,7 @@ import (
 
 // fuzzLimits are small, so that a fuzzed length over them is refused before
 // anything is allocated or decompressed.
-var fuzzLimits = Limits{MaxFileSize: 1 << 20, MaxTotalSize: 4 << 20, MaxFiles: 1000}
+var fuzzLimits = Limits{MaxFileSize: 64 << 10, MaxTotalSize: 256 << 10, MaxFiles: 1000}
 
 // checkingFn reads every entry and checks the promises Walk makes to fn.
 func checkingFn(t *testing.T, seen *[]Entry) WalkFunc {

@@ -99,7 +99,6 @@ func walkZip(path string, f io.ReaderAt, size int64, lim Limits, fn WalkFunc, wo
 		names nameSet
 		b     = budget{lim: lim}
 		items []item
-		spans []zipSpan
 	)
 	tarFile, tarInZip := innerTar(zr)
 	for _, zf := range zr.File {
@@ -110,11 +109,6 @@ func walkZip(path string, f io.ReaderAt, size int64, lim Limits, fn WalkFunc, wo
 		if detail, err := names.add(name, isDir); err != nil {
 			return &EntryError{Path: path, Entry: zf.Name, Err: err, Detail: detail}
 		}
-		span, err := zipEntrySpan(path, zf)
-		if err != nil {
-			return err
-		}
-		spans = append(spans, span)
 		if isDir || tarInZip {
 			continue // the tar's own files are counted as the tar is read
 		}
@@ -125,6 +119,10 @@ func walkZip(path string, f io.ReaderAt, size int64, lim Limits, fn WalkFunc, wo
 		items = append(items, item{e: e, open: func() (io.Reader, func() error, error) {
 			return openZipEntry(path, zf)
 		}})
+	}
+	spans, err := zipLocals(path, f, size, zr.File)
+	if err != nil {
+		return err
 	}
 	if err := checkOverlap(path, spans); err != nil {
 		return err
@@ -208,14 +206,6 @@ func isASCII(s string) bool {
 type zipSpan struct {
 	name       string
 	start, end int64
-}
-
-func zipEntrySpan(path string, zf *zip.File) (zipSpan, error) {
-	off, err := zf.DataOffset()
-	if err != nil {
-		return zipSpan{}, &EntryError{Path: path, Entry: zf.Name, Err: ErrFormat, Detail: "local header: " + strings.TrimPrefix(err.Error(), "zip: ")}
-	}
-	return zipSpan{name: zf.Name, start: off - zipLocalHeaderLen - int64(len(zf.Name)), end: off + int64(zf.CompressedSize64)}, nil
 }
 
 // checkOverlap refuses entries whose data overlap: the trick behind

@@ -172,38 +172,41 @@ func (c *compiler) line(file string, n int, s string, depth int) {
 		c.include(file, n, value, depth)
 		return
 	}
-	if tag, ok := pseudo[string(lower)]; ok {
-		if value == "" {
-			c.add(SeverityWarning, file, n, fmt.Sprintf(msgEmpty, n), name)
+	var (
+		rec  Record
+		b    []byte
+		verr *valueError
+	)
+	tag, isPseudo := pseudo[string(lower)]
+	var d *Descriptor
+	if isPseudo {
+		rec = Record{Tag: tag, Name: pseudoName[tag]}
+	} else {
+		if d = c.t.last(c.t.byName[string(lower)], c.opt.Protocols, c.opt.OmitSensitive); d == nil {
+			c.add(SeverityWarning, file, n, fmt.Sprintf(msgUnknown, n), c.unknownDetail(name, string(lower)))
 			return
 		}
-		b, verr := encodePseudo(tag, value)
-		if verr != nil {
-			c.errorf(file, n, verr.msg, "%s", verr.detail)
-			return
-		}
-		c.set(entry{rec: Record{Tag: tag, Name: pseudoName[tag], Value: b}, file: file, line: n, text: value})
-		return
-	}
-	d := c.t.last(c.t.byName[string(lower)], c.opt.Protocols, c.opt.OmitSensitive)
-	if d == nil {
-		c.add(SeverityWarning, file, n, fmt.Sprintf(msgUnknown, n), c.unknownDetail(name, string(lower)))
-		return
+		rec = Record{Tag: d.Tag, Name: d.Name, Kind: d.Format.Kind(), Size: d.Size, Extended: d.Format&FormatExtended != 0}
 	}
 	if value == "" {
 		c.add(SeverityWarning, file, n, fmt.Sprintf(msgEmpty, n), name)
 		return
 	}
-	b, verr := encodeValue(d, value)
+	if isPseudo {
+		b, verr = encodePseudo(tag, value)
+	} else {
+		b, verr = encodeValue(d, value)
+	}
 	if verr != nil {
 		c.errorf(file, n, verr.msg, "%s", verr.detail)
 		return
 	}
 	if len(b) > MaxValueSize {
-		c.errorf(file, n, msgTooLong, "%s: %d bytes, a record holds at most %d", d.Name, len(b), MaxValueSize)
+		c.errorf(file, n, msgTooLong, "%s: %d bytes, a record holds at most %d", rec.Name, len(b), MaxValueSize)
 		return
 	}
-	c.set(entry{rec: Record{Tag: d.Tag, Name: d.Name, Kind: d.Format.Kind(), Size: d.Size, Value: b, Extended: d.Format&FormatExtended != 0}, file: file, line: n, text: value})
+	rec.Value = b
+	c.set(entry{rec: rec, file: file, line: n, text: value})
 }
 
 // unknownDetail says why a name was not found: not in the table at all,

@@ -30,7 +30,7 @@ func OutputName(input string) (string, error) {
 	return stem, nil
 }
 
-var defaultName = regexp.MustCompile(`^(?i:gk|ld|ata)default$`)
+var defaultName = regexp.MustCompile(`(?i)^(gk|ld|ata)default$`)
 
 // BatchOptions control Batch.
 type BatchOptions struct {
@@ -106,8 +106,14 @@ func Batch(inputs []string, bo BatchOptions) ([]FileResult, error) {
 		}
 	}
 	if err := syncFiles(bo.OutDir, tmps); err != nil {
-		for _, t := range tmps {
-			os.Remove(t)
+		for i := range results {
+			r := &results[i]
+			for _, p := range r.pending {
+				os.Remove(p.tmp)
+			}
+			if len(r.pending) > 0 {
+				r.pending, r.Error = nil, fmt.Sprintf("cannot write output file (sync: %v)", err)
+			}
 		}
 		return results, fmt.Errorf("output directory %s: sync: %v", bo.OutDir, err)
 	}

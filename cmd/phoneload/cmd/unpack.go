@@ -1,10 +1,14 @@
 package cmd
 
 import (
+	"context"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"os"
+	"os/signal"
 	"sort"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -69,9 +73,13 @@ Exit codes: 0 unpacked, 1 refused or failed (DIR untouched), 2 usage.`,
 			}
 			out := unpackJSON{Source: src, Container: kind, Destination: dst, Files: []unpackJSONFile{}}
 			bar := cli.NewProgress(cmd.ErrOrStderr(), "unpack", 0)
+			// An interrupt removes the staging directory instead of leaving it.
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
 			err = bundle.Unpack(src, dst, bundle.UnpackOptions{
-				Force:  force,
-				Limits: lim,
+				Context: ctx,
+				Force:   force,
+				Limits:  lim,
 				OnFile: func(e bundle.Entry, sum [32]byte) {
 					mode := "0644"
 					if e.Mode&0o111 != 0 {

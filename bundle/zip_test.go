@@ -1,0 +1,38 @@
+package bundle
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"testing"
+
+	"github.com/klauspost/compress/zip"
+)
+
+// TestZip64Directory: a zip with more than 65535 entries has a zip64 end
+// record; its central directory and local headers are still found.
+func TestZip64Directory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a 70,000-entry zip")
+	}
+	const n = 70000
+	var b bytes.Buffer
+	zw := zip.NewWriter(&b)
+	for i := range n {
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: fmt.Sprintf("f%05d", i), Method: zip.Store})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprint(w, i)
+	}
+	zw.Close()
+	count := 0
+	err := walkZip("many.zip", bytes.NewReader(b.Bytes()), int64(b.Len()), DefaultLimits, func(e Entry, r io.Reader) error {
+		count++
+		_, err := io.Copy(io.Discard, r)
+		return err
+	}, 1)
+	if err != nil || count != n {
+		t.Fatalf("walked %d of %d files: %v", count, n, err)
+	}
+}
