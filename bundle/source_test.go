@@ -337,3 +337,34 @@ func walkBytes(t *testing.T, data []byte) map[string]string {
 	}
 	return got
 }
+
+// TestWalkParallelOverlaps: with two workers, fn really runs on two
+// goroutines at once for a random-access container, and never for a stream.
+func TestWalkParallelOverlaps(t *testing.T) {
+	dir := t.TempDir()
+	writeGoodDir(t, filepath.Join(dir, "drop"))
+	os.WriteFile(filepath.Join(dir, "drop.tgz"), bc.Gzip(goodTar(t, "")), 0o644)
+	for path, want := range map[string]int{"drop": 2, "drop.tgz": 1} {
+		var (
+			mu        sync.Mutex
+			now, most int
+		)
+		err := WalkParallel(filepath.Join(dir, path), Limits{}, 2, func(e Entry, r io.Reader) error {
+			mu.Lock()
+			now++
+			most = max(most, now)
+			mu.Unlock()
+			time.Sleep(20 * time.Millisecond)
+			mu.Lock()
+			now--
+			mu.Unlock()
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if most != want {
+			t.Errorf("%s: at most %d calls of fn at once, want %d", path, most, want)
+		}
+	}
+}
