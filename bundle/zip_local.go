@@ -84,6 +84,15 @@ func zipLocals(path string, r io.ReaderAt, size int64, files []*zip.File) ([]zip
 		case binary.LittleEndian.Uint16(l[6:])&1 != zf.Flags&1:
 			return nil, &EntryError{Path: path, Entry: zf.Name, Err: ErrEncrypted, Detail: "encryption flag set in the local header only"}
 		}
+		// Without a data descriptor (flag bit 3) the local header carries the
+		// sizes and CRC a streaming reader will use: they must be the same.
+		if lf := binary.LittleEndian.Uint16(l[6:]); lf&8 == 0 {
+			crc, cs, us := binary.LittleEndian.Uint32(l[14:]), binary.LittleEndian.Uint32(l[18:]), binary.LittleEndian.Uint32(l[22:])
+			if cs != 0xffffffff && us != 0xffffffff && (crc != zf.CRC32 || uint64(cs) != zf.CompressedSize64 || uint64(us) != zf.UncompressedSize64) {
+				return nil, bad(zf.Name, "local header says %d bytes (%d stored, CRC-32 %08x), central directory %d (%d, %08x)",
+					us, cs, crc, zf.UncompressedSize64, zf.CompressedSize64, zf.CRC32)
+			}
+		}
 		data, err := zf.DataOffset()
 		if err != nil || data != local+zipLocalHeaderLen+ln+lm {
 			return nil, bad(zf.Name, "local header at offset %d does not lead to the entry's data", local)

@@ -308,6 +308,8 @@ func Cases() []Case {
 			{Name: "b.bin", Data: []byte("inner"), CentralOnly: true, Offset: 30 + 5}, // inside a.bin's data
 		}, nil), Err: "ErrFormat",
 			Msg: `bundle: overlap.zip: b.bin: not a valid container: data overlaps entry "a.bin"`},
+		{File: "local-size.zip", Data: localSize(Zip(ZipFiles("OS79XX.TXT"), nil)), Err: "ErrFormat",
+			Msg: "bundle: local-size.zip: OS79XX.TXT: not a valid container: local header says 23 bytes (25 stored, CRC-32 d47f6035), central directory 22 (25, d47f6035)"},
 		{File: "local-encrypted.zip", Data: localFlag(Zip(ZipFiles("OS79XX.TXT"), nil)), Err: "ErrEncrypted",
 			Msg: "bundle: local-encrypted.zip: OS79XX.TXT: encrypted entry: encryption flag set in the local header only"},
 		{File: "trailing.zip", Data: Zip(good, []byte("garbage")), Err: "ErrFormat",
@@ -406,5 +408,12 @@ func Good() []Case {
 // localFlag sets the encryption flag in the first local header only.
 func localFlag(b []byte) []byte {
 	b[6] |= 1
+	return b
+}
+
+// localSize adds one to the uncompressed size in the first local header
+// only: a streaming reader and a central-directory reader would disagree.
+func localSize(b []byte) []byte {
+	binary.LittleEndian.PutUint32(b[22:], binary.LittleEndian.Uint32(b[22:])+1)
 	return b
 }
