@@ -120,11 +120,11 @@ func walkZip(path string, f io.ReaderAt, size int64, lim Limits, fn WalkFunc, wo
 			return openZipEntry(path, zf)
 		}})
 	}
-	spans, err := zipLocals(path, f, size, zr.File)
+	spans, cd, err := zipLocals(path, f, size, zr.File)
 	if err != nil {
 		return err
 	}
-	if err := checkOverlap(path, spans); err != nil {
+	if err := checkLayout(path, spans, cd); err != nil {
 		return err
 	}
 	if tarInZip {
@@ -205,18 +205,37 @@ func isASCII(s string) bool {
 // zipSpan is where an entry's local header and data lie in the file.
 type zipSpan struct {
 	name       string
-	start, end int64
+	start, end int64 // local header to the end of the data
+	descriptor bool  // a data descriptor follows the data
 }
 
-// checkOverlap refuses entries whose data overlap: the trick behind
-// "overlapping file" zip bombs, where many entries share one compressed
-// stream.
-func checkOverlap(path string, spans []zipSpan) error {
+// zipDescriptorMax is the longest data descriptor: signature, CRC-32 and
+// two 64-bit sizes.
+const zipDescriptorMax = 24
+
+// checkLayout demands that the entries tile the file from offset 0 to the
+// central directory: no overlap (the trick behind "overlapping file" zip
+// bombs, where many entries share one compressed stream) and no bytes that
+// belong to no entry (where a local entry missing from the central
+// directory, seen only by streaming readers, would hide).
+func checkLayout(path string, spans []zipSpan, cd int64) error {
 	sort.Slice(spans, func(i, j int) bool { return spans[i].start < spans[j].start })
-	for i := 1; i < len(spans); i++ {
-		if spans[i].start < spans[i-1].end {
-			return &EntryError{Path: path, Entry: spans[i].name, Err: ErrFormat, Detail: fmt.Sprintf("data overlaps entry %q", spans[i-1].name)}
+	var next int64 // where the next entry may start
+	slack := int64(0)
+	for i, s := range spans {
+		if i > 0 && s.start < spans[i-1].end {
+			return &EntryError{Path: path, Entry: s.name, Err: ErrFormat, Detail: fmt.Sprintf("data overlaps entry %q", spans[i-1].name)}
 		}
+		if s.start > next+slack {
+			return &EntryError{Path: path, Err: ErrFormat, Detail: fmt.Sprintf("%d bytes at offset %d belong to no entry", s.start-next, next)}
+		}
+		next, slack = s.end, 0
+		if s.descriptor {
+			slack = zipDescriptorMax
+		}
+	}
+	if cd > next+slack {
+		return &EntryError{Path: path, Err: ErrFormat, Detail: fmt.Sprintf("%d bytes at offset %d belong to no entry", cd-next, next)}
 	}
 	return nil
 }
