@@ -87,7 +87,7 @@ func FuzzWalkZip(f *testing.F) {
 }
 
 func detectTarInZip(data []byte) (string, bool) {
-	zr, err := openZip("f.zip", bytes.NewReader(data), int64(len(data)))
+	zr, _, err := openZip("f.zip", bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		return "", false
 	}

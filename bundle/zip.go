@@ -27,41 +27,47 @@ const (
 )
 
 // openZip reads the central directory and refuses a file that is not
-// exactly one zip archive (trailing data after the end record).
-func openZip(path string, f io.ReaderAt, size int64) (*zip.Reader, error) {
+// exactly one zip archive (trailing data after the end record). It returns
+// the offset of the end record too.
+func openZip(path string, f io.ReaderAt, size int64) (*zip.Reader, int64, error) {
 	zr, err := zip.NewReader(f, size)
 	if err != nil && !errors.Is(err, zip.ErrInsecurePath) { // names are checked below, with better messages
-		return nil, &EntryError{Path: path, Err: ErrFormat, Detail: "zip: " + strings.TrimPrefix(err.Error(), "zip: ")}
+		return nil, 0, &EntryError{Path: path, Err: ErrFormat, Detail: "zip: " + strings.TrimPrefix(err.Error(), "zip: ")}
 	}
-	if err := checkZipEnd(f, size); err != nil {
-		return nil, &EntryError{Path: path, Err: ErrFormat, Detail: err.Error()}
+	end, err := findZipEnd(f, size)
+	if err != nil {
+		return nil, 0, &EntryError{Path: path, Err: ErrFormat, Detail: err.Error()}
 	}
-	return zr, nil
+	return zr, end, nil
 }
 
-// checkZipEnd demands that the end of central directory record, with its
-// comment, ends exactly at the end of the file: bytes after it are trailing
-// garbage (or a second archive glued on), which other tools read differently.
-func checkZipEnd(r io.ReaderAt, size int64) error {
-	n := int64(zipEndLen + 0xffff)
-	if n > size {
-		n = size
-	}
+// findZipEnd returns the offset of the end of central directory record,
+// which with its comment must end exactly at the end of the file: bytes
+// after it are trailing garbage (or a second archive glued on), which other
+// tools read differently.
+func findZipEnd(r io.ReaderAt, size int64) (int64, error) {
+	n := min(int64(zipEndLen+0xffff), size)
 	buf := make([]byte, n)
 	if _, err := r.ReadAt(buf, size-n); err != nil && !errors.Is(err, io.EOF) {
-		return err
+		return 0, err
 	}
+	last := -1 // the record nearest the end, for the message
 	for i := len(buf) - zipEndLen; i >= 0; i-- {
 		if !bytes.Equal(buf[i:i+4], []byte("PK\x05\x06")) {
 			continue
 		}
-		clen := int(binary.LittleEndian.Uint16(buf[i+20:]))
-		if i+zipEndLen+clen == len(buf) {
-			return nil
+		end := i + zipEndLen + int(binary.LittleEndian.Uint16(buf[i+20:]))
+		if end == len(buf) {
+			return size - n + int64(i), nil
 		}
-		return fmt.Errorf("%d bytes of trailing data after the end of the zip at offset %d", len(buf)-(i+zipEndLen+clen), size-n+int64(i+zipEndLen+clen))
+		if last < 0 && end < len(buf) {
+			last = end
+		}
 	}
-	return errors.New("no end of central directory record")
+	if last >= 0 {
+		return 0, fmt.Errorf("%d bytes of trailing data after the end of the zip at offset %d", len(buf)-last, size-n+int64(last))
+	}
+	return 0, errors.New("no end of central directory record")
 }
 
 // innerTar reports the single tar of a zip that holds one (a third-party
@@ -88,7 +94,7 @@ func innerTar(zr *zip.Reader) (*zip.File, bool) {
 }
 
 func walkZip(path string, f io.ReaderAt, size int64, lim Limits, fn WalkFunc, workers int) error {
-	zr, err := openZip(path, f, size)
+	zr, endOff, err := openZip(path, f, size)
 	if err != nil {
 		return err
 	}
@@ -120,7 +126,7 @@ func walkZip(path string, f io.ReaderAt, size int64, lim Limits, fn WalkFunc, wo
 			return openZipEntry(path, zf)
 		}})
 	}
-	spans, cd, err := zipLocals(path, f, size, zr.File)
+	spans, cd, err := zipLocals(path, f, size, endOff, zr.File)
 	if err != nil {
 		return err
 	}

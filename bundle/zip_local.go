@@ -26,13 +26,9 @@ const (
 // data where the central directory's reader found it. Tools that stream a
 // zip read the local headers and tools that seek read the central
 // directory; a zip on which they disagree shows each a different drop.
-func zipLocals(path string, r io.ReaderAt, size int64, files []*zip.File) (spans []zipSpan, cdOffset int64, err error) {
+func zipLocals(path string, r io.ReaderAt, size, endOff int64, files []*zip.File) (spans []zipSpan, cdOffset int64, err error) {
 	bad := func(entry, format string, args ...any) error {
 		return &EntryError{Path: path, Entry: entry, Err: ErrFormat, Detail: fmt.Sprintf(format, args...)}
-	}
-	endOff, err := zipEndOffset(r, size)
-	if err != nil {
-		return nil, 0, bad("", "%v", err)
 	}
 	var end [zipEndLen]byte
 	if _, err := r.ReadAt(end[:], endOff); err != nil {
@@ -100,22 +96,6 @@ func zipLocals(path string, r io.ReaderAt, size int64, files []*zip.File) (spans
 		spans = append(spans, zipSpan{name: zf.Name, start: local, end: data + int64(zf.CompressedSize64), descriptor: zf.Flags&8 != 0})
 	}
 	return spans, cd, nil
-}
-
-// zipEndOffset finds the end of central directory record that ends exactly
-// at the end of the file (checkZipEnd has made sure there is one).
-func zipEndOffset(r io.ReaderAt, size int64) (int64, error) {
-	n := min(int64(zipEndLen+0xffff), size)
-	buf := make([]byte, n)
-	if _, err := r.ReadAt(buf, size-n); err != nil && !errors.Is(err, io.EOF) {
-		return 0, err
-	}
-	for i := len(buf) - zipEndLen; i >= 0; i-- {
-		if binary.LittleEndian.Uint32(buf[i:]) == 0x06054b50 && i+zipEndLen+int(binary.LittleEndian.Uint16(buf[i+20:])) == len(buf) {
-			return size - n + int64(i), nil
-		}
-	}
-	return 0, errors.New("no end of central directory record")
 }
 
 // zip64DirOffset reads the central directory offset from the zip64 end
