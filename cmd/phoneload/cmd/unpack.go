@@ -57,9 +57,9 @@ that is renamed into place only when everything was written and synced; on
 any error it is removed and DIR is left as it was.
 
 DIR must be absent or empty; --force replaces a non-empty DIR as a whole
-(never merged). SOURCE "-" reads the container from stdin (spooled to a
-temporary file next to DIR, since a zip must be read from its end). Files get mode 0644 (0755 if executable in the container)
-and keep their modification times.
+(never merged). Files get mode 0644 (0755 if executable in the container)
+and keep their modification times. SOURCE "-" reads the container from
+stdin (spooled to a hidden file next to DIR: a zip is read from its end).
 
 Exit codes: 0 unpacked, 1 refused or failed (DIR untouched), 2 usage.`,
 		Example: `  # Extract a Cisco zip into a new directory
@@ -69,7 +69,7 @@ Exit codes: 0 unpacked, 1 refused or failed (DIR untouched), 2 usage.`,
   phoneload unpack --force --json drop.zip drop/ > unpacked.json
 
   # Straight from a download
-  curl -fsS https://tftp.example.com/drop.tar.gz | phoneload unpack - drop/`,
+  curl -fsS https://files.example.com/drop.tar.gz | phoneload unpack - drop/`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) (err error) {
 			src, dst := args[0], args[1]
