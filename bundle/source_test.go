@@ -208,6 +208,7 @@ func TestWalkContainers(t *testing.T) {
 		"tar-in-zip.zip": bc.Zip([]bc.ZipEntry{{Name: "drop.tar", Data: goodTar(t, ""), Deflate: true}}, nil),
 		"tgz-in-zip.zip": bc.Zip([]bc.ZipEntry{{Name: "drop.tar.gz", Data: bc.Gzip(goodTar(t, ""))}}, nil),
 		"stored-tar.zip": bc.Zip([]bc.ZipEntry{{Name: "dir/", Data: nil}, {Name: "dir/DROP.TAR", Data: goodTar(t, "./")}}, nil),
+		"finder.zip":     bc.Zip([]bc.ZipEntry{{Name: "drop.tar", Data: goodTar(t, ""), Deflate: true}, {Name: "__MACOSX/", Data: nil}, {Name: "__MACOSX/._drop.tar", Data: []byte("\x00\x05\x16\x07")}}, nil),
 	}
 	for name, data := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
@@ -231,6 +232,7 @@ func TestWalkContainers(t *testing.T) {
 		{"tar-in-zip.zip", ContainerTarInZip, archiveOrder},
 		{"tgz-in-zip.zip", ContainerTarInZip, archiveOrder},
 		{"stored-tar.zip", ContainerTarInZip, archiveOrder},
+		{"finder.zip", ContainerTarInZip, archiveOrder},
 	}
 	for _, tt := range tests {
 		t.Run(tt.path, func(t *testing.T) {

@@ -72,10 +72,12 @@ func findZipEnd(r io.ReaderAt, size int64) (int64, error) {
 
 // innerTar reports the single tar of a zip that holds one (a third-party
 // repackage of a drop): the zip's only file, named *.tar, *.tar.gz or *.tgz.
+// The __MACOSX/ metadata that macOS's Finder adds to zips does not count
+// (and is not walked).
 func innerTar(zr *zip.Reader) (*zip.File, bool) {
 	var only *zip.File
 	for _, f := range zr.File {
-		if strings.HasSuffix(f.Name, "/") {
+		if strings.HasSuffix(f.Name, "/") || strings.HasPrefix(f.Name, "__MACOSX/") {
 			continue
 		}
 		if only != nil {
