@@ -150,7 +150,7 @@ func DetectContainer(path string) (string, error) {
 		return "", &EntryError{Path: path, Err: ErrFormat, Detail: err.Error()}
 	}
 	if kind == ContainerZip {
-		zr, err := openZip(path, f, fi.Size())
+		zr, _, err := openZip(path, f, fi.Size())
 		if err != nil {
 			return "", err
 		}

@@ -208,6 +208,7 @@ func TestWalkContainers(t *testing.T) {
 		"tar-in-zip.zip": bc.Zip([]bc.ZipEntry{{Name: "drop.tar", Data: goodTar(t, ""), Deflate: true}}, nil),
 		"tgz-in-zip.zip": bc.Zip([]bc.ZipEntry{{Name: "drop.tar.gz", Data: bc.Gzip(goodTar(t, ""))}}, nil),
 		"stored-tar.zip": bc.Zip([]bc.ZipEntry{{Name: "dir/", Data: nil}, {Name: "dir/DROP.TAR", Data: goodTar(t, "./")}}, nil),
+		"finder.zip":     bc.Zip([]bc.ZipEntry{{Name: "drop.tar", Data: goodTar(t, ""), Deflate: true}, {Name: "__MACOSX/", Data: nil}, {Name: "__MACOSX/._drop.tar", Data: []byte("\x00\x05\x16\x07")}}, nil),
 	}
 	for name, data := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
@@ -231,6 +232,7 @@ func TestWalkContainers(t *testing.T) {
 		{"tar-in-zip.zip", ContainerTarInZip, archiveOrder},
 		{"tgz-in-zip.zip", ContainerTarInZip, archiveOrder},
 		{"stored-tar.zip", ContainerTarInZip, archiveOrder},
+		{"finder.zip", ContainerTarInZip, archiveOrder},
 	}
 	for _, tt := range tests {
 		t.Run(tt.path, func(t *testing.T) {
@@ -336,4 +338,35 @@ func walkBytes(t *testing.T, data []byte) map[string]string {
 		return nil
 	}
 	return got
+}
+
+// TestWalkParallelOverlaps: with two workers, fn really runs on two
+// goroutines at once for a random-access container, and never for a stream.
+func TestWalkParallelOverlaps(t *testing.T) {
+	dir := t.TempDir()
+	writeGoodDir(t, filepath.Join(dir, "drop"))
+	os.WriteFile(filepath.Join(dir, "drop.tgz"), bc.Gzip(goodTar(t, "")), 0o644)
+	for path, want := range map[string]int{"drop": 2, "drop.tgz": 1} {
+		var (
+			mu        sync.Mutex
+			now, most int
+		)
+		err := WalkParallel(filepath.Join(dir, path), Limits{}, 2, func(e Entry, r io.Reader) error {
+			mu.Lock()
+			now++
+			most = max(most, now)
+			mu.Unlock()
+			time.Sleep(20 * time.Millisecond)
+			mu.Lock()
+			now--
+			mu.Unlock()
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if most != want {
+			t.Errorf("%s: at most %d calls of fn at once, want %d", path, most, want)
+		}
+	}
 }

@@ -26,87 +26,76 @@ const (
 // data where the central directory's reader found it. Tools that stream a
 // zip read the local headers and tools that seek read the central
 // directory; a zip on which they disagree shows each a different drop.
-func zipLocals(path string, r io.ReaderAt, size int64, files []*zip.File) ([]zipSpan, error) {
+func zipLocals(path string, r io.ReaderAt, size, endOff int64, files []*zip.File) (spans []zipSpan, cdOffset int64, err error) {
 	bad := func(entry, format string, args ...any) error {
 		return &EntryError{Path: path, Entry: entry, Err: ErrFormat, Detail: fmt.Sprintf(format, args...)}
 	}
-	endOff, err := zipEndOffset(r, size)
-	if err != nil {
-		return nil, bad("", "%v", err)
-	}
 	var end [zipEndLen]byte
 	if _, err := r.ReadAt(end[:], endOff); err != nil {
-		return nil, bad("", "end record: %v", err)
+		return nil, 0, bad("", "end record: %v", err)
 	}
 	cd := int64(binary.LittleEndian.Uint32(end[16:]))
 	if cd == 0xffffffff || binary.LittleEndian.Uint16(end[10:]) == 0xffff {
 		if cd, err = zip64DirOffset(r, endOff); err != nil {
-			return nil, bad("", "zip64 end record: %v", err)
+			return nil, 0, bad("", "zip64 end record: %v", err)
 		}
 	}
-	spans := make([]zipSpan, 0, len(files))
+	spans = make([]zipSpan, 0, len(files))
 	pos := cd
 	for _, zf := range files {
 		var c [zipCentralLen]byte
 		if _, err := r.ReadAt(c[:], pos); err != nil || binary.LittleEndian.Uint32(c[:]) != zipCentralSig {
-			return nil, bad(zf.Name, "central directory record not at offset %d", pos)
+			return nil, 0, bad(zf.Name, "central directory record not at offset %d", pos)
 		}
 		n, m, k := int64(binary.LittleEndian.Uint16(c[28:])), int64(binary.LittleEndian.Uint16(c[30:])), int64(binary.LittleEndian.Uint16(c[32:]))
 		local := int64(binary.LittleEndian.Uint32(c[42:]))
 		if local == 0xffffffff {
 			extra := make([]byte, m) // m < 64 KiB
 			if _, err := r.ReadAt(extra, pos+zipCentralLen+n); err != nil {
-				return nil, bad(zf.Name, "central directory extra field: %v", err)
+				return nil, 0, bad(zf.Name, "central directory extra field: %v", err)
 			}
 			if local, err = zip64LocalOffset(c[:], extra); err != nil {
-				return nil, bad(zf.Name, "%v", err)
+				return nil, 0, bad(zf.Name, "%v", err)
 			}
 		}
 		pos += zipCentralLen + n + m + k
 
 		var l [zipLocalHeaderLen]byte
 		if local < 0 || local > size-zipLocalHeaderLen {
-			return nil, bad(zf.Name, "local header offset %d outside the file", local)
+			return nil, 0, bad(zf.Name, "local header offset %d outside the file", local)
 		}
 		if _, err := r.ReadAt(l[:], local); err != nil || binary.LittleEndian.Uint32(l[:]) != zipLocalSig {
-			return nil, bad(zf.Name, "no local header at offset %d", local)
+			return nil, 0, bad(zf.Name, "no local header at offset %d", local)
 		}
 		ln, lm := int64(binary.LittleEndian.Uint16(l[26:])), int64(binary.LittleEndian.Uint16(l[28:]))
 		name := make([]byte, ln) // ln < 64 KiB
 		if _, err := r.ReadAt(name, local+zipLocalHeaderLen); err != nil {
-			return nil, bad(zf.Name, "local header name: %v", err)
+			return nil, 0, bad(zf.Name, "local header name: %v", err)
 		}
 		switch {
 		case string(name) != zf.Name:
-			return nil, bad(zf.Name, "local header names it %q", name)
+			return nil, 0, bad(zf.Name, "local header names it %q", name)
 		case binary.LittleEndian.Uint16(l[8:]) != zf.Method:
-			return nil, bad(zf.Name, "local header says compression method %d, central directory %d", binary.LittleEndian.Uint16(l[8:]), zf.Method)
+			return nil, 0, bad(zf.Name, "local header says compression method %d, central directory %d", binary.LittleEndian.Uint16(l[8:]), zf.Method)
 		case binary.LittleEndian.Uint16(l[6:])&1 != zf.Flags&1:
-			return nil, &EntryError{Path: path, Entry: zf.Name, Err: ErrEncrypted, Detail: "encryption flag set in the local header only"}
+			return nil, 0, &EntryError{Path: path, Entry: zf.Name, Err: ErrEncrypted, Detail: "encryption flag set in the local header only"}
+		}
+		// Without a data descriptor (flag bit 3) the local header carries the
+		// sizes and CRC a streaming reader will use: they must be the same.
+		if lf := binary.LittleEndian.Uint16(l[6:]); lf&8 == 0 {
+			crc, cs, us := binary.LittleEndian.Uint32(l[14:]), binary.LittleEndian.Uint32(l[18:]), binary.LittleEndian.Uint32(l[22:])
+			if cs != 0xffffffff && us != 0xffffffff && (crc != zf.CRC32 || uint64(cs) != zf.CompressedSize64 || uint64(us) != zf.UncompressedSize64) {
+				return nil, 0, bad(zf.Name, "local header says %d bytes (%d stored, CRC-32 %08x), central directory %d (%d, %08x)",
+					us, cs, crc, zf.UncompressedSize64, zf.CompressedSize64, zf.CRC32)
+			}
 		}
 		data, err := zf.DataOffset()
 		if err != nil || data != local+zipLocalHeaderLen+ln+lm {
-			return nil, bad(zf.Name, "local header at offset %d does not lead to the entry's data", local)
+			return nil, 0, bad(zf.Name, "local header at offset %d does not lead to the entry's data", local)
 		}
-		spans = append(spans, zipSpan{name: zf.Name, start: local, end: data + int64(zf.CompressedSize64)})
+		spans = append(spans, zipSpan{name: zf.Name, start: local, end: data + int64(zf.CompressedSize64), descriptor: zf.Flags&8 != 0})
 	}
-	return spans, nil
-}
-
-// zipEndOffset finds the end of central directory record that ends exactly
-// at the end of the file (checkZipEnd has made sure there is one).
-func zipEndOffset(r io.ReaderAt, size int64) (int64, error) {
-	n := min(int64(zipEndLen+0xffff), size)
-	buf := make([]byte, n)
-	if _, err := r.ReadAt(buf, size-n); err != nil && !errors.Is(err, io.EOF) {
-		return 0, err
-	}
-	for i := len(buf) - zipEndLen; i >= 0; i-- {
-		if binary.LittleEndian.Uint32(buf[i:]) == 0x06054b50 && i+zipEndLen+int(binary.LittleEndian.Uint16(buf[i+20:])) == len(buf) {
-			return size - n + int64(i), nil
-		}
-	}
-	return 0, errors.New("no end of central directory record")
+	return spans, cd, nil
 }
 
 // zip64DirOffset reads the central directory offset from the zip64 end

@@ -36,3 +36,19 @@ func TestZip64Directory(t *testing.T) {
 		t.Fatalf("walked %d of %d files: %v", count, n, err)
 	}
 }
+
+// TestZipCommentWithSignature: an end-record signature inside the zip
+// comment is not taken for the end record, nor for trailing garbage.
+func TestZipCommentWithSignature(t *testing.T) {
+	var b bytes.Buffer
+	zw := zip.NewWriter(&b)
+	w, _ := zw.Create("OS79XX.TXT")
+	io.WriteString(w, "P0S3-8-12-00\n")
+	zw.SetComment("drop PK\x05\x06 comment")
+	zw.Close()
+	n := 0
+	err := walkZip("c.zip", bytes.NewReader(b.Bytes()), int64(b.Len()), DefaultLimits, func(e Entry, r io.Reader) error { n++; return nil }, 1)
+	if err != nil || n != 1 {
+		t.Fatalf("walked %d files: %v", n, err)
+	}
+}

@@ -34,6 +34,9 @@ type ZipEntry struct {
 	// the caller has put a stored local header (see LocalHeader).
 	CentralOnly bool
 	Offset      uint32
+	// LocalOnly: write the local header and data but no central record,
+	// an entry only streaming readers see.
+	LocalOnly bool
 }
 
 func u16(v uint16) *uint16 { return &v }
@@ -94,7 +97,9 @@ func Zip(entries []ZipEntry, trailing []byte) []byte {
 		}
 		writeLocal(&out, e.Name, e.Flags, c.method, c.crc, c.csize, c.usize)
 		out.Write(body)
-		cds = append(cds, c)
+		if !e.LocalOnly {
+			cds = append(cds, c)
+		}
 	}
 	cdStart := out.Len()
 	for _, c := range cds {
@@ -308,6 +313,10 @@ func Cases() []Case {
 			{Name: "b.bin", Data: []byte("inner"), CentralOnly: true, Offset: 30 + 5}, // inside a.bin's data
 		}, nil), Err: "ErrFormat",
 			Msg: `bundle: overlap.zip: b.bin: not a valid container: data overlaps entry "a.bin"`},
+		{File: "local-size.zip", Data: localSize(Zip(ZipFiles("OS79XX.TXT"), nil)), Err: "ErrFormat",
+			Msg: "bundle: local-size.zip: OS79XX.TXT: not a valid container: local header says 23 bytes (25 stored, CRC-32 d47f6035), central directory 22 (25, d47f6035)"},
+		{File: "hidden-entry.zip", Data: Zip([]ZipEntry{good[0], {Name: "evil.cnf", Data: []byte("x"), LocalOnly: true}, good[1]}, nil), Err: "ErrFormat",
+			Msg: "bundle: hidden-entry.zip: not a valid container: 39 bytes at offset 65 belong to no entry"},
 		{File: "local-encrypted.zip", Data: localFlag(Zip(ZipFiles("OS79XX.TXT"), nil)), Err: "ErrEncrypted",
 			Msg: "bundle: local-encrypted.zip: OS79XX.TXT: encrypted entry: encryption flag set in the local header only"},
 		{File: "trailing.zip", Data: Zip(good, []byte("garbage")), Err: "ErrFormat",
@@ -406,5 +415,12 @@ func Good() []Case {
 // localFlag sets the encryption flag in the first local header only.
 func localFlag(b []byte) []byte {
 	b[6] |= 1
+	return b
+}
+
+// localSize adds one to the uncompressed size in the first local header
+// only: a streaming reader and a central-directory reader would disagree.
+func localSize(b []byte) []byte {
+	binary.LittleEndian.PutUint32(b[22:], binary.LittleEndian.Uint32(b[22:])+1)
 	return b
 }
