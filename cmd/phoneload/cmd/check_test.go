@@ -183,8 +183,12 @@ var brokenRoots = []brokenRoot{
 		rule: "tftp-name", file: "Chirp 2.raw", exit: 0},
 	{name: "SIPDefault.cnf line without a colon", family: fixture.SIP7940, break_: replace("proxy_register: 1", "proxy_register 1", "SIPDefault.cnf"),
 		rule: "parse-problem", file: "SIPDefault.cnf", exit: 0},
-	{name: "unknown file", family: fixture.SIP7940, break_: write("Thumbs.db", "x"),
-		rule: "unknown-file", file: "Thumbs.db", exit: 0},
+	{name: "unknown file", family: fixture.SIP7940, break_: write("notes.doc", "x"),
+		rule: "unknown-file", file: "notes.doc", exit: 0},
+	{name: "macOS metadata", family: fixture.SIP7940, break_: func(t *testing.T, dir string) {
+		must(t, os.MkdirAll(filepath.Join(dir, "__MACOSX"), 0o755))
+		must(t, os.WriteFile(filepath.Join(dir, "__MACOSX", "._P0S3-8-12-00.sb2"), []byte("\x00\x05\x16\x07Mac OS X"), 0o644))
+	}, rule: "desktop-metadata", file: "__MACOSX/._P0S3-8-12-00.sb2", exit: 0},
 }
 
 // compileProfile compiles dir/src to dir/dst with testTable.
