@@ -449,12 +449,18 @@ func (c *checker) checkUpgrades() {
 				msg: fmt.Sprintf("phones on %s are offered %s (%s); install first: %s", p.rel, o.Name, to, strings.Join(steps, " → "))}, p.MAC)
 		}
 		// W210 hits SIP 2.x phones that read SIPDefault.cnf to learn their
-		// image, not those OS79XX.TXT switches to another protocol first.
-		if p.rel.Protocol == "sip" && p.rel.Major == 2 && (o.Source != "OS79XX.TXT" || to.Protocol == "sip") {
+		// image (not those OS79XX.TXT switches to another protocol first),
+		// and phones converted to SIP 2.x, which read it once they run it.
+		sip2 := p.rel.Protocol == "sip" && p.rel.Major == 2 && (o.Source != "OS79XX.TXT" || to.Protocol == "sip")
+		if sip2 || to.Protocol == "sip" && to.Major == 2 {
 			if sd := c.byName["SIPDefault.cnf"]; sd != nil && sd.SIP != nil {
 				if extra := extraEntries(sd.SIP); len(extra) > 0 {
+					who := "phones on " + p.rel.String()
+					if !sip2 {
+						who = fmt.Sprintf("phones converted from %s to %s", p.rel, to)
+					}
 					addp(key{rule: "upgrade-w210", file: sd.Name, line: extra[0].Line,
-						msg: fmt.Sprintf("phones on %s read SIPDefault.cnf, which holds %d entries besides image_version (first: %s)", p.rel, len(extra), extra[0].Name)}, p.MAC)
+						msg: fmt.Sprintf("%s read SIPDefault.cnf, which holds %d entries besides image_version (first: %s)", who, len(extra), extra[0].Name)}, p.MAC)
 				}
 			}
 		}
