@@ -439,6 +439,8 @@ func (c *checker) checkUpgrades() {
 			rule = "upgrade-sccp-to-sip"
 		case BlockSIPLongName:
 			rule = "upgrade-sip21-name"
+		case BlockSIPToSCCP:
+			rule = "upgrade-sip-to-sccp"
 		}
 		if rule != "" {
 			steps := make([]string, len(path.Steps))
@@ -562,7 +564,7 @@ func (c *checker) upgradesAlone() {
 		return
 	}
 	c.assume("no --fleet: assumed the phones run signed 5.0-or-later images of the protocol the root targets; " +
-		"upgrade-sip-path, upgrade-sccp-to-sip and upgrade-sip21-name need the releases phones run today and were not judged")
+		"upgrade-sip-path, upgrade-sccp-to-sip, upgrade-sip-to-sccp and upgrade-sip21-name need the releases phones run today and were not judged")
 	sipOld := false
 	for _, o := range c.offers {
 		if o.Source == "upgradecode" {

@@ -113,7 +113,12 @@ var fleetCases = []struct {
 	}, fleet: []Phone{
 		{MAC: "000000000001", Model: "7940", Load: "P0S30201"},
 		{MAC: "000000000002", Model: "7940", Load: "P0S30203"},
-	}, ignore: quiet, want: []string{"upgrade-sip21-name OS79XX.TXT:1 000000000001 SIP 2.3"}},
+		{MAC: "000000000003", Model: "7940", Load: "P0S3-04-4-00"},
+	}, ignore: quiet, want: []string{
+		"upgrade-sip-to-sccp OS79XX.TXT:1 000000000002 SCCP 4.x,SCCP 5.x,SCCP 6.3",
+		"upgrade-sip-to-sccp OS79XX.TXT:1 000000000003 SCCP 6.3",
+		"upgrade-sip21-name OS79XX.TXT:1 000000000001 SIP 2.3",
+	}},
 	{name: "SIP 2.3 reads a full SIPDefault", fleet: []Phone{
 		{MAC: "000000000001", Model: "7940", Load: "P0S30203"},
 	}, ignore: quiet, want: []string{

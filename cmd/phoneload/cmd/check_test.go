@@ -135,6 +135,8 @@ var brokenRoots = []brokenRoot{
 		rule: "upgrade-sccp-to-sip", file: "OS79XX.TXT", exit: 1},
 	{name: "SIP 2.1 phones offered a long SCCP name", family: fixture.SCCP7940, fleet: "000D28A1B2C3,7940,P0S30201\n",
 		rule: "upgrade-sip21-name", file: "OS79XX.TXT", exit: 1},
+	{name: "SIP 4.4 phones offered SCCP 8.1", family: fixture.SCCP7940, fleet: "000D28A1B2C3,7940,P0S3-04-4-00\n",
+		rule: "upgrade-sip-to-sccp", file: "OS79XX.TXT", exit: 1},
 	{name: "SIP 2.x phones and a full SIPDefault.cnf", family: fixture.SIP7940, fleet: "000D28A1B2C3,7940,P0S30203\n",
 		rule: "upgrade-w210", file: "SIPDefault.cnf", exit: 1},
 	{name: "SIP 4.4 phones and a loader without its bin", family: fixture.SIP7940, break_: remove("P003-8-12-00.bin"), fleet: "000D28A1B2C3,7940,P0S3-04-4-00\n",
