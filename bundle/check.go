@@ -294,12 +294,12 @@ func stripExt(name string) (string, string) {
 	return name, ""
 }
 
-// CheckPath opens the drop or TFTP root at path and checks it. Containers
-// that Open refuses for a reason a check rule covers (names that differ
-// only in case, names no TFTP server serves safely) come back as a report
-// with that finding rather than an error, so that check says what the
-// phone will suffer and how to fix it; nothing else could be judged then,
-// and the report's assumptions say so. Other refusals are errors.
+// CheckPath opens the drop or TFTP root at path and checks it. A root that
+// Open refuses because two names differ only in case comes back as a report
+// with a case-collision finding rather than an error, so that check says
+// what the phone will suffer and how to fix it; nothing else could be
+// judged then, and the report's assumptions say so. Other refusals are
+// errors.
 func CheckPath(path string, open OpenOptions, opts CheckOptions) (*Report, error) {
 	d, err := Open(path, open)
 	if err == nil {
@@ -309,15 +309,12 @@ func CheckPath(path string, open OpenOptions, opts CheckOptions) (*Report, error
 	if !errors.As(err, &ee) {
 		return nil, err
 	}
-	var rule string
-	switch {
-	case errors.Is(err, ErrCaseCollision):
-		rule = "case-collision"
-	case errors.Is(err, ErrUnsafePath):
-		rule = "tftp-name"
-	default:
+	// Only case collisions: a refusal whose rule is a mere warning would
+	// let a root nobody could read pass with exit 0.
+	if !errors.Is(err, ErrCaseCollision) {
 		return nil, err
 	}
+	const rule = "case-collision"
 	c := &checker{d: &Drop{Path: path}, opts: opts, ignored: map[string]bool{}, rep: &Report{Path: path, Strict: opts.Strict}}
 	for _, id := range opts.Ignore {
 		c.ignored[id] = true
