@@ -50,6 +50,7 @@ does not match what was signed, 5 refused by policy (expired, sequence).`,
 		// Subcommands, one file each (NewCmdXxx).
 		NewCmdCfgfmt(),
 		NewCmdCompile(),
+		NewCmdSignImage(),
 	)
 	return root
 }
