@@ -8,12 +8,13 @@
 # syncfs. The outputs of both are compared byte for byte.
 #
 # Usage: scripts/bench-cfgfmt.sh [N] [RUNS]   (defaults 10000 profiles, 5 batch runs)
+#        BENCH_TMP=/dev/shm scripts/bench-cfgfmt.sh   (work on tmpfs: no disk in the way)
 # Results go to stdout; paste them into docs/benchmarks.md (## cfgfmt).
 set -euo pipefail
 n=${1:-10000}
 runs=${2:-5}
 cd "$(dirname "$0")/.."
-work=$(mktemp -d)
+work=$(mktemp -d -p "${BENCH_TMP:-${TMPDIR:-/tmp}}")
 trap 'rm -rf "$work"' EXIT
 
 go build -trimpath -o "$work/bin/" ./cmd/phoneload ./cmd/cfgfmt
@@ -26,6 +27,7 @@ ms() { echo $((($2 - $1) / 1000000)); }
 
 echo "cfgfmt fleet benchmark: $n generated 7912 profiles (~60 parameters each)"
 echo "machine: $(nproc) cores, $(uname -sr), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "files on: $(stat -f -c %T "$work") ($work)"
 echo
 
 # 1. Batch, several runs, each into a fresh directory.
@@ -37,7 +39,7 @@ for r in $(seq 1 "$runs"); do
 	t1=$(now)
 	times+=("$(ms "$t0" "$t1")")
 done
-sorted=($(printf '%s\n' "${times[@]}" | sort -n))
+mapfile -t sorted < <(printf '%s\n' "${times[@]}" | sort -n)
 best=${sorted[0]}
 median=${sorted[$((runs / 2))]}
 echo "phoneload compile (batch):   runs ${times[*]} ms; best ${best} ms, median ${median} ms"
