@@ -361,7 +361,7 @@ func printable(b []byte) bool {
 func formatPseudo(tag int, b []byte) (string, bool) {
 	switch tag {
 	case tagUpgradeCode, tagUpgradeLang:
-		if len(b) < 20 || b[len(b)-1] != 0 || !printable(b[19:len(b)-1]) {
+		if len(b) < 21 || b[len(b)-1] != 0 || !printable(b[19:len(b)-1]) || strings.Contains(string(b[19:]), ",") {
 			return "", false
 		}
 		be := binary.BigEndian
