@@ -37,13 +37,16 @@ var pseudoName = map[int]string{
 	tagEncryptKeyEx: "EncryptKeyEx",
 }
 
-// Original wordings [inferred, from the reimplementation of the tool].
+// Messages. The first five are the original tool's wording as the spec
+// gives it [inferred]; scripts grep for them, so they never change. The rest
+// are ours, for cases where the spec names the problem but not the words.
 const (
-	msgUnknown     = "unknown attribute at line %d"
-	msgEmpty       = "empty attribute value at line %d"
-	msgTooDeep     = "include nested too deep"
-	msgUpgradeArg  = "bad argument for upgrade tag"
-	msgTone        = "invalid tone specification"
+	msgUnknown    = "unknown attribute at line %d"
+	msgEmpty      = "empty attribute value at line %d"
+	msgTooDeep    = "include nested too deep"
+	msgUpgradeArg = "bad argument for upgrade tag"
+	msgTone       = "invalid tone specification"
+
 	msgTooLong     = "value longer than its size"
 	msgBadIP       = "invalid IP address"
 	msgBadNumber   = "invalid number"
