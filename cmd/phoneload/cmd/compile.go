@@ -44,7 +44,9 @@ a split profile also gets NAME.ex.
 A profile with errors gets no output; the others are still written. Every
 warning and error is listed on stderr as file:line: ..., then one summary
 line. Outputs appear atomically (temporary file, one filesystem sync,
-rename); an output that already holds the same bytes is left alone. Exit status: 0 all compiled, 1 any profile failed, 2 usage error.`,
+rename); an output that already holds the same bytes is left alone.
+
+Exit status: 0 all compiled, 1 any profile failed, 2 usage error.`,
 		Example: `  phoneload compile --table gk-ptag.dat -o /tftpboot profiles/gk*.txt
   phoneload compile --table ata-ptag.dat --sip -g -o out ata*.txt
   phoneload compile --table gk-ptag.dat -o out --json *.txt > report.json
