@@ -2,6 +2,7 @@ package sign
 
 import (
 	"bytes"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -38,9 +39,17 @@ func ParseMinisignSignature(data []byte) (*MinisignSignature, error) {
 	}
 	// UnmarshalText ignores what follows the comment signature line; a
 	// signature file is exactly four lines.
-	lines := bytes.Split(bytes.TrimRight(data, "\r\n"), []byte("\n"))
-	if len(lines) != 4 {
+	// Exactly four terminated lines, as minisign writes them.
+	lines := bytes.Split(bytes.TrimSuffix(data, []byte("\n")), []byte("\n"))
+	if len(lines) != 4 || !bytes.HasSuffix(data, []byte("\n")) {
 		return nil, errors.New("sign: not a minisign signature: trailing data")
+	}
+	// The library decodes base64 leniently; only canonical encodings are
+	// accepted here, so that no byte of the signed lines can change.
+	for _, i := range []int{1, 3} {
+		if _, err := base64.StdEncoding.Strict().DecodeString(string(bytes.TrimSuffix(lines[i], []byte("\r")))); err != nil {
+			return nil, errors.New("sign: not a minisign signature")
+		}
 	}
 	return &MinisignSignature{KeyID: KeyID(s.KeyID), TrustedComment: s.TrustedComment, raw: data, sig: s}, nil
 }

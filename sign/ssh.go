@@ -29,6 +29,7 @@ const (
 	sshsigVersion = 1
 	armorBegin    = "-----BEGIN SSH SIGNATURE-----"
 	armorEnd      = "-----END SSH SIGNATURE-----"
+	b64Alphabet   = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="
 )
 
 // SSHSignature is a parsed SSHSIG signature (PROTOCOL.sshsig), as written by
@@ -126,13 +127,29 @@ func ParseSSHSignature(data []byte) (*SSHSignature, error) {
 	if len(data) > MaxSSHSignatureSize {
 		return nil, bad("too large")
 	}
-	text := strings.TrimSpace(strings.ReplaceAll(string(data), "\r\n", "\n"))
-	if !strings.HasPrefix(text, armorBegin) || !strings.HasSuffix(text, armorEnd) {
+	text := strings.ReplaceAll(string(data), "\r\n", "\n")
+	if !strings.HasSuffix(text, "\n") {
+		return nil, bad("last line not terminated")
+	}
+	text = strings.TrimSuffix(text, "\n")
+	if !strings.HasPrefix(text, armorBegin+"\n") || !strings.HasSuffix(text, "\n"+armorEnd) {
 		return nil, bad("missing armor")
 	}
-	body := strings.TrimSuffix(strings.TrimPrefix(text, armorBegin), armorEnd)
-	body = strings.Join(strings.Fields(body), "")
-	blob, err := base64.StdEncoding.DecodeString(body)
+	// Strict layout: one base64 line after another, nothing else, and
+	// canonical base64, so that no byte of the file can change unnoticed.
+	lines := strings.Split(text, "\n")
+	if len(lines) < 3 {
+		return nil, bad("missing armor")
+	}
+	var body strings.Builder
+	for _, l := range lines[1 : len(lines)-1] {
+		l = strings.TrimSuffix(l, "\r")
+		if l == "" || strings.Trim(l, b64Alphabet) != "" {
+			return nil, bad("bad base64")
+		}
+		body.WriteString(l)
+	}
+	blob, err := base64.StdEncoding.Strict().DecodeString(body.String())
 	if err != nil {
 		return nil, bad("bad base64")
 	}

@@ -1,0 +1,540 @@
+package bundle
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/phoneload/phoneload/sign"
+)
+
+// Verification failures, by class; VerifyBundle's error wraps one of them.
+// The CLI maps them to exit codes 3, 4 and 5.
+var (
+	ErrSignature = errors.New("bundle: signature check failed")
+	ErrContent   = errors.New("bundle: content does not match SHA256SUMS")
+	ErrPolicy    = errors.New("bundle: refused by policy")
+)
+
+// VerifyOptions configure VerifyBundle.
+type VerifyOptions struct {
+	Trust       *sign.Trust // keys accepted; required
+	Threshold   int         // distinct trusted signers needed; 0 means 1
+	MinSequence uint64      // refuse bundles with a lower sequence
+	Now         time.Time   // for expiry and allowed-signer validity; zero means now
+	// Root verifies a live TFTP root published from the bundle: files not in
+	// SHA256SUMS are reported as Unlisted, not as extra, and the publish
+	// journal (.phoneload/) is ignored.
+	Root     bool
+	Limits   Limits // zero value means DefaultLimits
+	Workers  int    // parallel hashing of directory files; 0 means 2 per CPU
+	Progress func(n int64)
+}
+
+// VerifyResult is everything verify found; `phoneload verify --json` prints
+// it (schema in docs/bundle-format.md).
+type VerifyResult struct {
+	Path       string            `json:"path"`
+	Valid      bool              `json:"valid"`
+	Bundle     *Manifest         `json:"bundle"` // nil unless bundle.json verified
+	Signatures []SignatureResult `json:"signatures"`
+	Signers    int               `json:"signers"` // distinct trusted keys with a good signature
+	Threshold  int               `json:"threshold"`
+	Trusted    []string          `json:"trusted"` // IDs of the trusted keys
+	Files      int               `json:"files"`   // files listed in SHA256SUMS
+	Bytes      int64             `json:"bytes"`   // bytes hashed
+	Problems   []Problem         `json:"problems"`
+	Unlisted   []string          `json:"unlisted"` // Root mode: files beyond the bundle
+	Policy     []string          `json:"policy"`   // policy refusals (expired, sequence)
+}
+
+// SignatureResult is the verdict on one signature file.
+type SignatureResult struct {
+	File      string `json:"file"`
+	Kind      string `json:"kind"` // "minisign" or "ssh"
+	KeyID     string `json:"key_id,omitempty"`
+	Principal string `json:"principal,omitempty"`
+	Status    string `json:"status"` // "good", "untrusted", "bad", "malformed"
+	Error     string `json:"error,omitempty"`
+}
+
+// Problem kinds.
+const (
+	Modified = "modified" // content or size differs from SHA256SUMS
+	Missing  = "missing"  // listed, not present
+	Extra    = "extra"    // present, not listed
+	Renamed  = "renamed"  // a listed file found under another name
+)
+
+// Problem is one file that does not match SHA256SUMS.
+type Problem struct {
+	Kind   string `json:"kind"`
+	File   string `json:"file"`
+	From   string `json:"from,omitempty"` // Renamed: the name SHA256SUMS lists
+	Detail string `json:"detail,omitempty"`
+}
+
+func (p Problem) String() string {
+	s := p.Kind + ": " + p.File
+	if p.From != "" {
+		s = p.Kind + ": " + p.From + " -> " + p.File
+	}
+	if p.Detail != "" {
+		s += " (" + p.Detail + ")"
+	}
+	return s
+}
+
+// treeFile is one regular file of the tree being verified.
+type treeFile struct {
+	name    string
+	size    int64
+	sum     [32]byte
+	hashed  bool
+	err     error // unreadable, changed, not a regular file
+	regular bool
+}
+
+type tree struct {
+	files   map[string]*treeFile
+	special map[string][]byte // SHA256SUMS and signatures at the root
+	// hash fills in sums for the named files (directory trees hash lazily,
+	// in parallel; archives were hashed while walked).
+	hash func(names []string) int64
+}
+
+// VerifyBundle checks the bundle at path (a bundle directory, a bundle zip,
+// or with opts.Root a live TFTP root): signatures over SHA256SUMS first,
+// then the size and SHA-256 of every file, then expiry and sequence. The
+// result is filled as far as verification got; the error wraps
+// ErrSignature, ErrContent or ErrPolicy, or is an I/O or usage error.
+// Content is never judged from an unverified SHA256SUMS.
+func VerifyBundle(path string, opts VerifyOptions) (*VerifyResult, error) {
+	if opts.Trust == nil || opts.Trust.Empty() {
+		return nil, errors.New("bundle: no trusted keys to verify with")
+	}
+	if opts.Threshold <= 0 {
+		opts.Threshold = 1
+	}
+	if opts.Limits == (Limits{}) {
+		opts.Limits = DefaultLimits
+	}
+	if opts.Now.IsZero() {
+		opts.Now = time.Now()
+	}
+	res := &VerifyResult{Path: path, Threshold: opts.Threshold, Trusted: opts.Trust.IDs(), Signatures: []SignatureResult{}, Problems: []Problem{}, Unlisted: []string{}, Policy: []string{}}
+	if opts.Threshold > len(res.Trusted) {
+		return nil, fmt.Errorf("bundle: threshold %d is more than the %d trusted key(s)", opts.Threshold, len(res.Trusted))
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	var t *tree
+	if fi.IsDir() {
+		t, err = dirTree(path, opts)
+	} else {
+		t, err = walkTree(path, opts)
+	}
+	if err != nil {
+		return res, err
+	}
+
+	// 1. Signatures over the exact bytes of SHA256SUMS.
+	sumsData, ok := t.special[SumsName]
+	if !ok {
+		return res, fmt.Errorf("%w: %s has no %s", ErrSignature, path, SumsName)
+	}
+	if err := checkSignatures(res, t.special, sumsData, opts); err != nil {
+		return res, err
+	}
+
+	// 2. Content, from the verified list only.
+	sums, err := ParseSums(sumsData)
+	if err != nil {
+		return res, fmt.Errorf("%w: %v", ErrContent, err)
+	}
+	res.Files = len(sums)
+	checkContent(res, t, sums, opts)
+
+	// 3. Policy, from a verified bundle.json.
+	checkPolicy(res, t, sums, opts)
+
+	sort.Slice(res.Problems, func(i, j int) bool { return res.Problems[i].File < res.Problems[j].File })
+	switch {
+	case len(res.Problems) > 0:
+		return res, fmt.Errorf("%w: %d problem(s)", ErrContent, len(res.Problems))
+	case len(res.Policy) > 0:
+		return res, fmt.Errorf("%w: %s", ErrPolicy, strings.Join(res.Policy, "; "))
+	}
+	res.Valid = true
+	return res, nil
+}
+
+func checkSignatures(res *VerifyResult, special map[string][]byte, sums []byte, opts VerifyOptions) error {
+	good := map[string]bool{}
+	var untrusted []string
+	for _, name := range sortedKeys(special) {
+		kind, ok := signatureKind(name)
+		if !ok {
+			continue
+		}
+		var v sign.Verified
+		var err error
+		if kind == sign.KindMinisign {
+			v, err = opts.Trust.VerifyMinisign(special[name], sums)
+		} else {
+			v, err = opts.Trust.VerifySSH(special[name], sums, opts.Now)
+		}
+		sr := SignatureResult{File: name, Kind: kind, KeyID: v.KeyID, Principal: v.Principal, Status: "good"}
+		var ute *sign.UntrustedKeyError
+		switch {
+		case err == nil:
+			good[v.KeyID] = true
+		case errors.As(err, &ute):
+			sr.Status = "untrusted"
+			untrusted = append(untrusted, v.KeyID)
+		case v.KeyID == "":
+			sr.Status, sr.Error = "malformed", err.Error()
+		default:
+			sr.Status, sr.Error = "bad", err.Error()
+		}
+		res.Signatures = append(res.Signatures, sr)
+	}
+	res.Signers = len(good)
+	if len(res.Signatures) == 0 {
+		return fmt.Errorf("%w: no signature (%s.minisig or %s.sig)", ErrSignature, SumsName, SumsName)
+	}
+	if res.Signers >= opts.Threshold {
+		return nil
+	}
+	msg := fmt.Sprintf("%s: %d good signature(s) from trusted keys, %d required", SumsName, res.Signers, opts.Threshold)
+	for _, s := range res.Signatures {
+		switch s.Status {
+		case "bad", "malformed":
+			msg += fmt.Sprintf("; %s: %s", s.File, s.Error)
+		case "untrusted":
+			msg += fmt.Sprintf("; %s: signed by untrusted key %s", s.File, s.KeyID)
+		}
+	}
+	if len(untrusted) > 0 {
+		msg += "; trusted keys: " + strings.Join(res.Trusted, ", ")
+	}
+	return fmt.Errorf("%w: %s", ErrSignature, msg)
+}
+
+func checkContent(res *VerifyResult, t *tree, sums []Sum, opts VerifyOptions) {
+	listed := map[string]bool{}
+	var present []string
+	var missing []Sum
+	for _, s := range sums {
+		listed[s.Name] = true
+		if _, ok := t.files[s.Name]; ok {
+			present = append(present, s.Name)
+		} else {
+			missing = append(missing, s)
+		}
+	}
+	var extras []string
+	for name := range t.files {
+		if !listed[name] {
+			extras = append(extras, name)
+		}
+	}
+	sort.Strings(extras)
+	// Extras are hashed only when something is missing, to recognise a
+	// rename without reading every foreign file of a TFTP root.
+	toHash := append([]string(nil), present...)
+	if len(missing) > 0 {
+		toHash = append(toHash, extras...)
+	}
+	res.Bytes = t.hash(toHash)
+
+	for _, s := range sums {
+		f, ok := t.files[s.Name]
+		if !ok {
+			continue
+		}
+		switch {
+		case f.err != nil:
+			res.Problems = append(res.Problems, Problem{Kind: Modified, File: s.Name, Detail: f.err.Error()})
+		case f.sum != s.SHA256:
+			res.Problems = append(res.Problems, Problem{Kind: Modified, File: s.Name, Detail: "sha256 " + hex.EncodeToString(f.sum[:]) + ", want " + hex.EncodeToString(s.SHA256[:])})
+		}
+	}
+	bySum := map[[32]byte][]string{}
+	for _, m := range missing {
+		bySum[m.SHA256] = append(bySum[m.SHA256], m.Name)
+	}
+	renamedFrom := map[string]bool{}
+	for _, name := range extras {
+		f := t.files[name]
+		if f.hashed && f.err == nil {
+			if cands := bySum[f.sum]; len(cands) > 0 {
+				res.Problems = append(res.Problems, Problem{Kind: Renamed, File: name, From: cands[0]})
+				renamedFrom[cands[0]] = true
+				bySum[f.sum] = cands[1:]
+				continue
+			}
+		}
+		if opts.Root {
+			res.Unlisted = append(res.Unlisted, name)
+		} else {
+			res.Problems = append(res.Problems, Problem{Kind: Extra, File: name})
+		}
+	}
+	for _, m := range missing {
+		if !renamedFrom[m.Name] {
+			res.Problems = append(res.Problems, Problem{Kind: Missing, File: m.Name})
+		}
+	}
+}
+
+func checkPolicy(res *VerifyResult, t *tree, sums []Sum, opts VerifyOptions) {
+	var want *[32]byte
+	for i := range sums {
+		if sums[i].Name == ManifestName {
+			want = &sums[i].SHA256
+		}
+	}
+	f, ok := t.files[ManifestName]
+	if want == nil {
+		res.Policy = append(res.Policy, ManifestName+" is not listed in "+SumsName)
+		return
+	}
+	if !ok || f.err != nil || f.sum != *want {
+		return // already a content problem; an unverified manifest sets no policy
+	}
+	data, ok := t.special[ManifestName]
+	if !ok || sha256.Sum256(data) != *want {
+		return
+	}
+	m, err := ParseManifest(data)
+	if err != nil {
+		res.Policy = append(res.Policy, err.Error())
+		return
+	}
+	res.Bundle = m
+	if m.Expires != nil && !opts.Now.Before(*m.Expires) {
+		res.Policy = append(res.Policy, "expired on "+m.Expires.UTC().Format(time.RFC3339))
+	}
+	if m.Sequence < opts.MinSequence {
+		res.Policy = append(res.Policy, fmt.Sprintf("sequence %d is below the minimum %d", m.Sequence, opts.MinSequence))
+	}
+}
+
+// readSpecial reads a small file (SHA256SUMS, a signature, bundle.json)
+// with a size limit.
+func readSpecial(r io.Reader, name string) ([]byte, error) {
+	max := int64(MaxSumsSize)
+	if name == ManifestName {
+		max = MaxManifestSize
+	} else if name != SumsName {
+		max = sign.MaxKeyFileSize
+	}
+	data, err := io.ReadAll(io.LimitReader(r, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > max {
+		return nil, fmt.Errorf("bundle: %s: larger than %d bytes", name, max)
+	}
+	return data, nil
+}
+
+func isSpecial(name string) bool {
+	_, sig := signatureKind(name)
+	return sig || name == SumsName
+}
+
+// walkTree reads an archive in one pass through Walk, hashing every file;
+// the small bundle files are kept in memory.
+func walkTree(path string, opts VerifyOptions) (*tree, error) {
+	t := &tree{files: map[string]*treeFile{}, special: map[string][]byte{}}
+	buf := make([]byte, 256<<10)
+	err := Walk(path, opts.Limits, func(e Entry, r io.Reader) error {
+		if opts.Root && skipJournal(e.Name) {
+			return nil
+		}
+		if isSpecial(e.Name) || e.Name == ManifestName {
+			data, err := readSpecial(r, e.Name)
+			if err != nil {
+				return err
+			}
+			t.special[e.Name] = data
+			if e.Name != ManifestName {
+				return nil
+			}
+			f := &treeFile{name: e.Name, size: e.Size, sum: sha256.Sum256(data), hashed: true, regular: true}
+			t.files[e.Name] = f
+			return nil
+		}
+		f := &treeFile{name: e.Name, size: e.Size, regular: true, hashed: true}
+		h := sha256.New()
+		if _, err := io.CopyBuffer(io.MultiWriter(h, progressWriter(opts.Progress)), r, buf); err != nil {
+			return err
+		}
+		h.Sum(f.sum[:0])
+		t.files[e.Name] = f
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	t.hash = func(names []string) int64 {
+		var n int64
+		for _, name := range names {
+			n += t.files[name].size
+		}
+		return n
+	}
+	return t, nil
+}
+
+// dirTree lists a directory; files are hashed later, in parallel, only
+// once the signatures are known to be good.
+func dirTree(root string, opts VerifyOptions) (*tree, error) {
+	t := &tree{files: map[string]*treeFile{}, special: map[string][]byte{}}
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		name := filepath.ToSlash(rel)
+		if d.IsDir() {
+			if opts.Root && name == JournalDir {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if len(t.files) >= opts.Limits.MaxFiles {
+			return fmt.Errorf("bundle: %s: more than %d files", root, opts.Limits.MaxFiles)
+		}
+		f := &treeFile{name: name, regular: d.Type().IsRegular()}
+		if !f.regular {
+			f.err = errors.New("not a regular file")
+		}
+		if isSpecial(name) && f.regular {
+			data, err := readFileLimited(p, name)
+			if err != nil {
+				return err
+			}
+			t.special[name] = data
+			return nil
+		}
+		t.files[name] = f
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if f := t.files[ManifestName]; f != nil && f.regular {
+		if data, err := readFileLimited(filepath.Join(root, ManifestName), ManifestName); err == nil {
+			t.special[ManifestName] = data
+		}
+	}
+	t.hash = func(names []string) int64 { return hashDir(root, t, names, opts) }
+	return t, nil
+}
+
+func readFileLimited(p, name string) ([]byte, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return readSpecial(f, name)
+}
+
+// hashDir hashes the named files with a pool of workers.
+func hashDir(root string, t *tree, names []string, opts VerifyOptions) int64 {
+	jobs := make([]*treeFile, 0, len(names))
+	for _, n := range names {
+		if f := t.files[n]; f.regular {
+			jobs = append(jobs, f)
+		}
+	}
+	// Workers pull the next file as they free up, so one large image
+	// occupies one worker while the others go through the small files.
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = 2 * runtime.GOMAXPROCS(0)
+	}
+	var (
+		mu    sync.Mutex
+		next  int
+		total int64
+		wg    sync.WaitGroup
+	)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			buf := make([]byte, 256<<10)
+			h := sha256.New()
+			var n int64
+			for {
+				mu.Lock()
+				i := next
+				next++
+				mu.Unlock()
+				if i >= len(jobs) {
+					break
+				}
+				f := jobs[i]
+				n += hashFile(filepath.Join(root, filepath.FromSlash(f.name)), f, h, buf, opts)
+			}
+			mu.Lock()
+			total += n
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	return total
+}
+
+func hashFile(p string, f *treeFile, h interface {
+	io.Writer
+	Reset()
+	Sum([]byte) []byte
+}, buf []byte, opts VerifyOptions) int64 {
+	fd, err := os.Open(p)
+	if err != nil {
+		f.err = errors.New("unreadable")
+		return 0
+	}
+	defer fd.Close()
+	fi, err := fd.Stat()
+	if err != nil || !fi.Mode().IsRegular() {
+		f.err = errors.New("not a regular file")
+		return 0
+	}
+	if fi.Size() > opts.Limits.MaxFileSize {
+		f.err = fmt.Errorf("%d bytes, over the limit", fi.Size())
+		return 0
+	}
+	h.Reset()
+	var w io.Writer = h
+	if opts.Progress != nil {
+		w = io.MultiWriter(h, progressWriter(opts.Progress))
+	}
+	n, err := io.CopyBuffer(w, struct{ io.Reader }{fd}, buf)
+	if err != nil {
+		f.err = errors.New("read error")
+		return n
+	}
+	f.size = n
+	h.Sum(f.sum[:0])
+	f.hashed = true
+	return n
+}
