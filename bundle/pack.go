@@ -21,16 +21,6 @@ import (
 // it and verify --root ignores it.
 const JournalDir = ".phoneload"
 
-// Finding is one result of the check that pack runs first: the subset of
-// check.Finding a bundle records.
-type Finding struct {
-	Rule     string `json:"rule"`
-	Severity string `json:"severity"` // "error", "warning", "info"
-	File     string `json:"file,omitempty"`
-	Line     int    `json:"line,omitempty"`
-	Message  string `json:"message"`
-}
-
 // CheckResult is what PackOptions.Check returns for a source tree.
 type CheckResult struct {
 	Checker  string // recorded in bundle.json, e.g. "phoneload check devel"
@@ -220,14 +210,14 @@ func runCheck(src string, opts PackOptions, m *Manifest) error {
 	var refused []Finding
 	for _, f := range res.Findings {
 		switch f.Severity {
-		case "error":
+		case SeverityError:
 			m.Check.Errors++
 			if allowed[f.Rule] {
 				waived[f.Rule] = append(waived[f.Rule], f)
 			} else {
 				refused = append(refused, f)
 			}
-		case "warning":
+		case SeverityWarning:
 			m.Check.Warnings++
 		default:
 			m.Check.Infos++

@@ -32,10 +32,12 @@ type VerifyOptions struct {
 	Threshold   int         // distinct trusted signers needed; 0 means 1
 	MinSequence uint64      // refuse bundles with a lower sequence
 	Now         time.Time   // for expiry and allowed-signer validity; zero means now
-	// Root verifies a live TFTP root published from the bundle: files not in
-	// SHA256SUMS are reported as Unlisted, not as extra, and the publish
-	// journal (.phoneload/) is ignored.
-	Root     bool
+	// Root is a live TFTP root the bundle was published into. When set,
+	// the signatures and bundle.json come from the bundle and every other
+	// listed file is checked in Root; files of Root not in SHA256SUMS are
+	// reported as Unlisted (information, not an error), and the publish
+	// journal (.phoneload/) and copies of the bundle's own files are ignored.
+	Root     string
 	Limits   Limits // zero value means DefaultLimits
 	Workers  int    // parallel hashing of directory files; 0 means 2 per CPU
 	Progress func(n int64)
@@ -53,8 +55,9 @@ type VerifyResult struct {
 	Trusted    []string          `json:"trusted"` // IDs of the trusted keys
 	Files      int               `json:"files"`   // files listed in SHA256SUMS
 	Bytes      int64             `json:"bytes"`   // bytes hashed
-	Problems   []Problem         `json:"problems"`
-	Unlisted   []string          `json:"unlisted"` // Root mode: files beyond the bundle
+	Problems   []FileProblem     `json:"problems"`
+	Root       string            `json:"root,omitempty"`
+	Unlisted   []string          `json:"unlisted"` // with Root: files of the root beyond the bundle
 	Policy     []string          `json:"policy"`   // policy refusals (expired, sequence)
 }
 
@@ -68,7 +71,7 @@ type SignatureResult struct {
 	Error     string `json:"error,omitempty"`
 }
 
-// Problem kinds.
+// FileProblem kinds.
 const (
 	Modified = "modified" // content or size differs from SHA256SUMS
 	Missing  = "missing"  // listed, not present
@@ -76,15 +79,15 @@ const (
 	Renamed  = "renamed"  // a listed file found under another name
 )
 
-// Problem is one file that does not match SHA256SUMS.
-type Problem struct {
+// FileProblem is one file that does not match SHA256SUMS.
+type FileProblem struct {
 	Kind   string `json:"kind"`
 	File   string `json:"file"`
 	From   string `json:"from,omitempty"` // Renamed: the name SHA256SUMS lists
 	Detail string `json:"detail,omitempty"`
 }
 
-func (p Problem) String() string {
+func (p FileProblem) String() string {
 	s := p.Kind + ": " + p.File
 	if p.From != "" {
 		s = p.Kind + ": " + p.From + " -> " + p.File
@@ -113,8 +116,8 @@ type tree struct {
 	hash func(names []string) int64
 }
 
-// VerifyBundle checks the bundle at path (a bundle directory, a bundle zip,
-// or with opts.Root a live TFTP root): signatures over SHA256SUMS first,
+// VerifyBundle checks the bundle at path (a bundle directory or zip, and
+// with opts.Root the live TFTP root it was published into): signatures over SHA256SUMS first,
 // then the size and SHA-256 of every file, then expiry and sequence. The
 // result is filled as far as verification got; the error wraps
 // ErrSignature, ErrContent or ErrPolicy, or is an I/O or usage error.
@@ -132,7 +135,7 @@ func VerifyBundle(path string, opts VerifyOptions) (*VerifyResult, error) {
 	if opts.Now.IsZero() {
 		opts.Now = time.Now()
 	}
-	res := &VerifyResult{Path: path, Threshold: opts.Threshold, Trusted: opts.Trust.IDs(), Signatures: []SignatureResult{}, Problems: []Problem{}, Unlisted: []string{}, Policy: []string{}}
+	res := &VerifyResult{Path: path, Threshold: opts.Threshold, Trusted: opts.Trust.IDs(), Signatures: []SignatureResult{}, Problems: []FileProblem{}, Unlisted: []string{}, Policy: []string{}}
 	if opts.Threshold > len(res.Trusted) {
 		return nil, fmt.Errorf("bundle: threshold %d is more than the %d trusted key(s)", opts.Threshold, len(res.Trusted))
 	}
@@ -148,6 +151,13 @@ func VerifyBundle(path string, opts VerifyOptions) (*VerifyResult, error) {
 	}
 	if err != nil {
 		return res, err
+	}
+	content := t
+	if opts.Root != "" {
+		res.Root = opts.Root
+		if content, err = dirTree(opts.Root, opts); err != nil {
+			return res, err
+		}
 	}
 
 	// 1. Signatures over the exact bytes of SHA256SUMS.
@@ -165,7 +175,19 @@ func VerifyBundle(path string, opts VerifyOptions) (*VerifyResult, error) {
 		return res, fmt.Errorf("%w: %v", ErrContent, err)
 	}
 	res.Files = len(sums)
-	checkContent(res, t, sums, opts)
+	if opts.Root != "" {
+		// bundle.json is checked in the bundle; publish does not copy it.
+		var rest []Sum
+		for _, s := range sums {
+			if s.Name != ManifestName {
+				rest = append(rest, s)
+			}
+		}
+		checkContent(res, content, rest, opts)
+		t.hash([]string{ManifestName})
+	} else {
+		checkContent(res, content, sums, opts)
+	}
 
 	// 3. Policy, from a verified bundle.json.
 	checkPolicy(res, t, sums, opts)
@@ -267,9 +289,9 @@ func checkContent(res *VerifyResult, t *tree, sums []Sum, opts VerifyOptions) {
 		}
 		switch {
 		case f.err != nil:
-			res.Problems = append(res.Problems, Problem{Kind: Modified, File: s.Name, Detail: f.err.Error()})
+			res.Problems = append(res.Problems, FileProblem{Kind: Modified, File: s.Name, Detail: f.err.Error()})
 		case f.sum != s.SHA256:
-			res.Problems = append(res.Problems, Problem{Kind: Modified, File: s.Name, Detail: "sha256 " + hex.EncodeToString(f.sum[:]) + ", want " + hex.EncodeToString(s.SHA256[:])})
+			res.Problems = append(res.Problems, FileProblem{Kind: Modified, File: s.Name, Detail: "sha256 " + hex.EncodeToString(f.sum[:]) + ", want " + hex.EncodeToString(s.SHA256[:])})
 		}
 	}
 	bySum := map[[32]byte][]string{}
@@ -281,21 +303,21 @@ func checkContent(res *VerifyResult, t *tree, sums []Sum, opts VerifyOptions) {
 		f := t.files[name]
 		if f.hashed && f.err == nil {
 			if cands := bySum[f.sum]; len(cands) > 0 {
-				res.Problems = append(res.Problems, Problem{Kind: Renamed, File: name, From: cands[0]})
+				res.Problems = append(res.Problems, FileProblem{Kind: Renamed, File: name, From: cands[0]})
 				renamedFrom[cands[0]] = true
 				bySum[f.sum] = cands[1:]
 				continue
 			}
 		}
-		if opts.Root {
+		if opts.Root != "" {
 			res.Unlisted = append(res.Unlisted, name)
 		} else {
-			res.Problems = append(res.Problems, Problem{Kind: Extra, File: name})
+			res.Problems = append(res.Problems, FileProblem{Kind: Extra, File: name})
 		}
 	}
 	for _, m := range missing {
 		if !renamedFrom[m.Name] {
-			res.Problems = append(res.Problems, Problem{Kind: Missing, File: m.Name})
+			res.Problems = append(res.Problems, FileProblem{Kind: Missing, File: m.Name})
 		}
 	}
 }
@@ -313,7 +335,16 @@ func checkPolicy(res *VerifyResult, t *tree, sums []Sum, opts VerifyOptions) {
 		return
 	}
 	if !ok || f.err != nil || f.sum != *want {
-		return // already a content problem; an unverified manifest sets no policy
+		// A content problem; an unverified manifest sets no policy. With a
+		// root, bundle.json was not part of the content check: report it.
+		if opts.Root != "" {
+			kind := Modified
+			if !ok {
+				kind = Missing
+			}
+			res.Problems = append(res.Problems, FileProblem{Kind: kind, File: ManifestName, Detail: "in the bundle"})
+		}
+		return
 	}
 	data, ok := t.special[ManifestName]
 	if !ok || sha256.Sum256(data) != *want {
@@ -363,9 +394,6 @@ func walkTree(path string, opts VerifyOptions) (*tree, error) {
 	t := &tree{files: map[string]*treeFile{}, special: map[string][]byte{}}
 	buf := make([]byte, 256<<10)
 	err := Walk(path, opts.Limits, func(e Entry, r io.Reader) error {
-		if opts.Root && skipJournal(e.Name) {
-			return nil
-		}
 		if isSpecial(e.Name) || e.Name == ManifestName {
 			data, err := readSpecial(r, e.Name)
 			if err != nil {
@@ -394,7 +422,9 @@ func walkTree(path string, opts VerifyOptions) (*tree, error) {
 	t.hash = func(names []string) int64 {
 		var n int64
 		for _, name := range names {
-			n += t.files[name].size
+			if f := t.files[name]; f != nil {
+				n += f.size
+			}
 		}
 		return n
 	}
@@ -404,6 +434,7 @@ func walkTree(path string, opts VerifyOptions) (*tree, error) {
 // dirTree lists a directory; files are hashed later, in parallel, only
 // once the signatures are known to be good.
 func dirTree(root string, opts VerifyOptions) (*tree, error) {
+	live := opts.Root != "" && root == opts.Root
 	t := &tree{files: map[string]*treeFile{}, special: map[string][]byte{}}
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -412,7 +443,7 @@ func dirTree(root string, opts VerifyOptions) (*tree, error) {
 		rel, _ := filepath.Rel(root, p)
 		name := filepath.ToSlash(rel)
 		if d.IsDir() {
-			if opts.Root && name == JournalDir {
+			if live && name == JournalDir {
 				return filepath.SkipDir
 			}
 			return nil
@@ -423,6 +454,9 @@ func dirTree(root string, opts VerifyOptions) (*tree, error) {
 		f := &treeFile{name: name, regular: d.Type().IsRegular()}
 		if !f.regular {
 			f.err = errors.New("not a regular file")
+		}
+		if live && (isSpecial(name) || name == ManifestName) {
+			return nil // the bundle's copies count, not the root's
 		}
 		if isSpecial(name) && f.regular {
 			data, err := readFileLimited(p, name)
@@ -460,7 +494,7 @@ func readFileLimited(p, name string) ([]byte, error) {
 func hashDir(root string, t *tree, names []string, opts VerifyOptions) int64 {
 	jobs := make([]*treeFile, 0, len(names))
 	for _, n := range names {
-		if f := t.files[n]; f.regular {
+		if f := t.files[n]; f != nil && f.regular {
 			jobs = append(jobs, f)
 		}
 	}

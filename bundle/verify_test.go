@@ -1,7 +1,9 @@
 package bundle
 
 import (
+	"bytes"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,6 +11,7 @@ import (
 	"time"
 
 	"aead.dev/minisign"
+	"github.com/klauspost/compress/zip"
 
 	"github.com/phoneload/phoneload/sign"
 )
@@ -121,24 +124,24 @@ func TestVerifyTreeChanges(t *testing.T) {
 	tests := []struct {
 		name   string
 		change func(dir string)
-		want   []Problem
+		want   []FileProblem
 	}{
 		{"renamed", func(d string) {
 			os.Rename(filepath.Join(d, "SIPDefault.cnf"), filepath.Join(d, "sipdefault.cnf"))
-		}, []Problem{{Kind: Renamed, File: "sipdefault.cnf", From: "SIPDefault.cnf"}}},
+		}, []FileProblem{{Kind: Renamed, File: "sipdefault.cnf", From: "SIPDefault.cnf"}}},
 		{"added", func(d string) {
 			os.WriteFile(filepath.Join(d, "ringtones", "new.raw"), []byte("x"), 0o644)
-		}, []Problem{{Kind: Extra, File: "ringtones/new.raw"}}},
+		}, []FileProblem{{Kind: Extra, File: "ringtones/new.raw"}}},
 		{"removed", func(d string) {
 			os.Remove(filepath.Join(d, "P0S3-08-12-00.loads"))
-		}, []Problem{{Kind: Missing, File: "P0S3-08-12-00.loads"}}},
+		}, []FileProblem{{Kind: Missing, File: "P0S3-08-12-00.loads"}}},
 		{"emptied", func(d string) {
 			os.WriteFile(filepath.Join(d, "SIPDefault.cnf"), nil, 0o644)
-		}, []Problem{{Kind: Modified, File: "SIPDefault.cnf"}}},
+		}, []FileProblem{{Kind: Modified, File: "SIPDefault.cnf"}}},
 		{"symlink", func(d string) {
 			os.Remove(filepath.Join(d, "SIPDefault.cnf"))
 			os.Symlink("SIP00112233AABB.cnf", filepath.Join(d, "SIPDefault.cnf"))
-		}, []Problem{{Kind: Modified, File: "SIPDefault.cnf", Detail: "not a regular file"}}},
+		}, []FileProblem{{Kind: Modified, File: "SIPDefault.cnf", Detail: "not a regular file"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -220,26 +223,123 @@ func TestVerifySignaturePolicy(t *testing.T) {
 	}
 }
 
-// A live TFTP root published from the bundle: other files are reported as
+// A live TFTP root published from the bundle (publish copies the tree, not
+// SHA256SUMS, bundle.json or the signatures): other files are reported as
 // unlisted, not as errors, and the journal directory is ignored.
 func TestVerifyRoot(t *testing.T) {
 	k := newTestKeys(t, 1)
-	_, out := packDir(t, k)
-	os.WriteFile(filepath.Join(out, "SEP001122334455.cnf.xml"), []byte("<device/>"), 0o644)
-	os.MkdirAll(filepath.Join(out, JournalDir), 0o755)
-	os.WriteFile(filepath.Join(out, JournalDir, "journal"), []byte("x"), 0o644)
-	res, err := VerifyBundle(out, VerifyOptions{Trust: k.trust(), Root: true})
+	src, out := packDir(t, k)
+	root := t.TempDir()
+	writeTree(t, root, nil)
+	os.WriteFile(filepath.Join(root, "SEP001122334455.cnf.xml"), []byte("<device/>"), 0o644)
+	os.MkdirAll(filepath.Join(root, JournalDir), 0o755)
+	os.WriteFile(filepath.Join(root, JournalDir, "state.json"), []byte("{}"), 0o644)
+	os.WriteFile(filepath.Join(root, SumsName), []byte("stale copy"), 0o644)
+	res, err := VerifyBundle(out, VerifyOptions{Trust: k.trust(), Root: root})
 	if err != nil {
 		t.Fatalf("root: %v", err)
 	}
-	if len(res.Unlisted) != 1 || res.Unlisted[0] != "SEP001122334455.cnf.xml" {
-		t.Errorf("unlisted = %v", res.Unlisted)
+	if len(res.Unlisted) != 1 || res.Unlisted[0] != "SEP001122334455.cnf.xml" || res.Bundle == nil {
+		t.Errorf("unlisted = %v, bundle = %v", res.Unlisted, res.Bundle)
 	}
+	// Without Root, the same extra file in a bundle directory is an error.
+	os.WriteFile(filepath.Join(out, "SEP001122334455.cnf.xml"), []byte("<device/>"), 0o644)
 	if _, err := VerifyBundle(out, VerifyOptions{Trust: k.trust()}); !errors.Is(err, ErrContent) {
-		t.Errorf("not root mode: extra files accepted: %v", err)
+		t.Errorf("extra file in a bundle accepted: %v", err)
 	}
-	os.Remove(filepath.Join(out, "SIPDefault.cnf"))
-	if _, err := VerifyBundle(out, VerifyOptions{Trust: k.trust(), Root: true}); !errors.Is(err, ErrContent) {
-		t.Errorf("root with a missing file: %v", err)
+	os.Remove(filepath.Join(out, "SEP001122334455.cnf.xml"))
+	// A changed and a missing file in the root.
+	os.WriteFile(filepath.Join(root, "SIPDefault.cnf"), []byte("changed\n"), 0o644)
+	os.Remove(filepath.Join(root, "P0S3-08-12-00.loads"))
+	res, err = VerifyBundle(out, VerifyOptions{Trust: k.trust(), Root: root})
+	if !errors.Is(err, ErrContent) || len(res.Problems) != 2 || res.Problems[0].File != "P0S3-08-12-00.loads" || res.Problems[1].File != "SIPDefault.cnf" {
+		t.Errorf("root with problems: %v %+v", err, res.Problems)
 	}
+	// The bundle as a zip works the same.
+	zp := filepath.Join(t.TempDir(), "b.zip")
+	if _, err := Pack(src, zp, packOpts(k)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := VerifyBundle(zp, VerifyOptions{Trust: k.trust(), Root: root}); !errors.Is(err, ErrContent) {
+		t.Errorf("zip + root: %v", err)
+	}
+}
+
+func TestVerifyZip(t *testing.T) {
+	k := newTestKeys(t, 1)
+	src := filepath.Join(t.TempDir(), "src")
+	writeTree(t, src, nil)
+	zp := filepath.Join(t.TempDir(), "b.zip")
+	if _, err := Pack(src, zp, packOpts(k)); err != nil {
+		t.Fatal(err)
+	}
+	res, err := VerifyBundle(zp, VerifyOptions{Trust: k.trust(), Threshold: 2})
+	if err != nil || !res.Valid || res.Files != 7 {
+		t.Fatalf("zip: %v %+v", err, res)
+	}
+	// Tampering with the zip's bytes: every flip inside an entry's data is
+	// caught (CRC, inflate, hashes or signatures). Flips in zip metadata
+	// that no reader uses for content (times, version made by) may pass:
+	// what is signed is the files, not their container.
+	orig, _ := os.ReadFile(zp)
+	zr, err := zip.NewReader(bytes.NewReader(orig), int64(len(orig)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	inData := func(i int) string {
+		for _, f := range zr.File {
+			off, _ := f.DataOffset()
+			if int64(i) >= off && int64(i) < off+int64(f.CompressedSize64) {
+				return f.Name
+			}
+		}
+		return ""
+	}
+	for i := 0; i < len(orig); i++ {
+		name := inData(i)
+		if name == "" && i%5 != 0 {
+			continue // metadata: sample it
+		}
+		b := append([]byte(nil), orig...)
+		b[i] ^= 0x01
+		os.WriteFile(zp, b, 0o644)
+		res, err := VerifyBundle(zp, VerifyOptions{Trust: k.trust(), Threshold: 2})
+		if name != "" && err == nil && !sameEntry(t, orig, b, name) {
+			// Unused padding bits at the end of a deflate stream change
+			// no content; anything else must be refused.
+			t.Fatalf("flip at %d in %s accepted", i, name)
+		}
+		if err == nil {
+			continue
+		}
+		if name != "" && !mentions(res, err, name) {
+			t.Fatalf("flip at %d in %s: error does not name it: %v", i, name, err)
+		}
+	}
+	os.WriteFile(zp, orig, 0o644)
+}
+
+func sameEntry(t *testing.T, a, b []byte, name string) bool {
+	read := func(z []byte) []byte {
+		zr, err := zip.NewReader(bytes.NewReader(z), int64(len(z)))
+		if err != nil {
+			return nil
+		}
+		for _, f := range zr.File {
+			if f.Name == name {
+				rc, err := f.Open()
+				if err != nil {
+					return nil
+				}
+				d, err := io.ReadAll(rc)
+				if err != nil {
+					return nil
+				}
+				return d
+			}
+		}
+		return nil
+	}
+	x, y := read(a), read(b)
+	return x != nil && bytes.Equal(x, y)
 }

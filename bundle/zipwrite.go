@@ -78,15 +78,6 @@ func (z *zipWriter) header(name string, method uint16, crc uint32, size, csize i
 	return fh
 }
 
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
-			return false
-		}
-	}
-	return true
-}
-
 // add writes one entry of size bytes read from r, whose CRC-32 is crc.
 // deflate selects compression (text); the data is compressed in memory
 // first so that sizes are known and no data descriptor is needed.
