@@ -1,13 +1,17 @@
 package main
 
 import (
+	"crypto/rand"
+	"crypto/rsa"
 	"os"
+	"strconv"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/phoneload/phoneload/internal/conformance"
 	"github.com/phoneload/phoneload/internal/fixture"
+	"github.com/phoneload/phoneload/sign"
 )
 
 // scriptParams sets up the environment every script sees:
@@ -23,8 +27,10 @@ func scriptParams(t *testing.T, dir string) testscript.Params {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"mkdrop": cmdMkdrop,
-			"labkey": cmdLabkey,
+			"mkdrop":   cmdMkdrop,
+			"labkey":   cmdLabkey,
+			"genkey":   cmdGenkey,
+			"flipbyte": cmdFlipbyte,
 		},
 		UpdateScripts: os.Getenv("UPDATE_SCRIPTS") != "",
 	}
@@ -68,4 +74,51 @@ func cmdLabkey(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Check(err)
 	}
 	ts.Check(os.WriteFile(ts.MkAbs(args[len(args)-1]), data, 0o600))
+}
+
+// cmdGenkey is `genkey [-bits N] OUT`: writes a fresh RSA key (PKCS#8 PEM,
+// 2048 bits by default), for scripts that need a key other than the lab key.
+func cmdGenkey(ts *testscript.TestScript, neg bool, args []string) {
+	if neg {
+		ts.Fatalf("unsupported: ! genkey")
+	}
+	bits := 2048
+	if len(args) == 3 && args[0] == "-bits" {
+		n, err := strconv.Atoi(args[1])
+		ts.Check(err)
+		bits, args = n, args[2:]
+	}
+	if len(args) != 1 {
+		ts.Fatalf("usage: genkey [-bits N] OUT")
+	}
+	key, err := rsa.GenerateKey(rand.Reader, bits)
+	ts.Check(err)
+	data, err := sign.MarshalPrivateKeyPEM(key)
+	ts.Check(err)
+	ts.Check(os.WriteFile(ts.MkAbs(args[0]), data, 0o600))
+}
+
+// cmdFlipbyte is `flipbyte FILE OFFSET`: inverts the low bit of one byte
+// (OFFSET decimal or 0x hex; negative counts from the end), to tamper
+// with signed files.
+func cmdFlipbyte(ts *testscript.TestScript, neg bool, args []string) {
+	if neg {
+		ts.Fatalf("unsupported: ! flipbyte")
+	}
+	if len(args) != 2 {
+		ts.Fatalf("usage: flipbyte FILE OFFSET")
+	}
+	off, err := strconv.ParseInt(args[1], 0, 64)
+	ts.Check(err)
+	p := ts.MkAbs(args[0])
+	b, err := os.ReadFile(p)
+	ts.Check(err)
+	if off < 0 {
+		off += int64(len(b))
+	}
+	if off < 0 || off >= int64(len(b)) {
+		ts.Fatalf("flipbyte: offset %s outside %d bytes", args[1], len(b))
+	}
+	b[off] ^= 1
+	ts.Check(os.WriteFile(p, b, 0o644))
 }

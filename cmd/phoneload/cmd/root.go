@@ -49,6 +49,10 @@ does not match what was signed, 5 refused by policy (expired, sequence).`,
 	root.AddCommand(
 		// Subcommands, one file each (NewCmdXxx).
 		NewCmdCheck(),
+		NewCmdSignImage(),
+		NewCmdInspect(),
+		NewCmdKey(),
+		NewCmdPack(),
 	)
 	return root
 }
