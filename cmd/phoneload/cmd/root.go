@@ -53,6 +53,7 @@ does not match what was signed, 5 refused by policy (expired, sequence).`,
 		NewCmdInspect(),
 		NewCmdKey(),
 		NewCmdPack(),
+		NewCmdVerify(),
 	)
 	return root
 }
