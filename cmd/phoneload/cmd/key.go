@@ -25,6 +25,9 @@ func NewCmdKey() *cobra.Command {
 		Short: "Create the minisign keys that sign bundles",
 		Long: `key manages the minisign keys pack signs bundles with. SSH keys (ssh-keygen,
 ssh-agent) work too and need nothing from here.`,
+		Example: `  phoneload key generate -o release
+  phoneload pack --key release.key -o bundle.zip drop/
+  phoneload verify --pub release.pub bundle.zip`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return cli.Usage("key needs a subcommand: generate")
