@@ -158,6 +158,11 @@ func readPassphrase(cmd *cobra.Command, file, prompt string, confirm bool) ([]by
 // read, and decrypts it (asking for the passphrase only if it is
 // encrypted). Every decryption failure is one message.
 func loadMinisignKey(cmd *cobra.Command, path, passFile string) (sign.Signer, error) {
+	if pub, err := os.ReadFile(path); err == nil {
+		if _, err := sign.ParseMinisignPublicKey(pub); err == nil {
+			return nil, cli.Hint(fmt.Errorf("%s is a public key; --key takes the secret key", path), "use %s.key; the .pub is for verify --pub", strings.TrimSuffix(path, ".pub"))
+		}
+	}
 	data, err := sign.ReadSecretKeyFile(path)
 	if err != nil {
 		if errors.Is(err, sign.ErrKeyPermissions) {
@@ -171,6 +176,9 @@ func loadMinisignKey(cmd *cobra.Command, path, passFile string) (sign.Signer, er
 	if err != nil {
 		if errors.Is(err, sign.ErrDecrypt) {
 			return nil, fmt.Errorf("%s: %w", path, sign.ErrDecrypt)
+		}
+		if bytes.Contains(data, []byte("PRIVATE KEY-----")) {
+			return nil, cli.Hint(fmt.Errorf("%s: %w", path, err), "this looks like an SSH key: use --ssh-key %s", path)
 		}
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
