@@ -542,19 +542,18 @@ func hashFile(p string, f *treeFile, h interface {
 	Reset()
 	Sum([]byte) []byte
 }, buf []byte, opts VerifyOptions) int64 {
-	fd, err := os.Open(p)
+	fd, size, regular, err := openRaw(p)
 	if err != nil {
 		f.err = errors.New("unreadable")
 		return 0
 	}
 	defer fd.Close()
-	fi, err := fd.Stat()
-	if err != nil || !fi.Mode().IsRegular() {
+	if !regular {
 		f.err = errors.New("not a regular file")
 		return 0
 	}
-	if fi.Size() > opts.Limits.MaxFileSize {
-		f.err = fmt.Errorf("%d bytes, over the limit", fi.Size())
+	if size > opts.Limits.MaxFileSize {
+		f.err = fmt.Errorf("%d bytes, over the limit", size)
 		return 0
 	}
 	h.Reset()

@@ -1,0 +1,20 @@
+//go:build !unix
+
+package bundle
+
+import "os"
+
+type rawFile = *os.File
+
+func openRaw(p string) (f rawFile, size int64, regular bool, err error) {
+	fd, err := os.Open(p)
+	if err != nil {
+		return nil, 0, false, err
+	}
+	fi, err := fd.Stat()
+	if err != nil {
+		fd.Close()
+		return nil, 0, false, err
+	}
+	return fd, fi.Size(), fi.Mode().IsRegular(), nil
+}
