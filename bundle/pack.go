@@ -402,10 +402,22 @@ func writeDir(src, out string, lim Limits, files []*packFile, gen map[string][]b
 				dirs[x] = true
 			}
 		}
-		return atomicfile.Write(p, 0o644, func(w io.Writer) error {
-			_, err := io.Copy(w, f.reader)
+		// The whole tree is renamed into place at the end, so each file
+		// is written once in the temporary directory and fsynced; the
+		// directories are synced once each below.
+		w, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if err != nil {
 			return err
-		})
+		}
+		if _, err := io.Copy(w, f.reader); err != nil {
+			w.Close()
+			return err
+		}
+		if err := w.Sync(); err != nil {
+			w.Close()
+			return err
+		}
+		return w.Close()
 	})
 	if err != nil {
 		return err
@@ -420,15 +432,31 @@ func writeDir(src, out string, lim Limits, files []*packFile, gen map[string][]b
 		return nil
 	})
 	for i := len(paths) - 1; i >= 0; i-- {
+		if err := os.Chmod(paths[i], modeFor(dirs[paths[i]] || paths[i] == tmp)); err != nil {
+			return err
+		}
 		if err := os.Chtimes(paths[i], opts.Time, opts.Time); err != nil {
 			return err
 		}
 	}
-	if err := os.Chmod(tmp, 0o755); err != nil {
+	for d := range dirs {
+		if err := atomicfile.SyncDir(d); err != nil {
+			return err
+		}
+	}
+	if err := atomicfile.SyncDir(tmp); err != nil {
 		return err
 	}
 	if err := os.Rename(tmp, out); err != nil {
 		return fmt.Errorf("bundle: %w", err)
 	}
 	return atomicfile.SyncDir(filepath.Dir(out))
+}
+
+// modeFor gives the fixed modes of a bundle directory, whatever the umask.
+func modeFor(dir bool) os.FileMode {
+	if dir {
+		return 0o755
+	}
+	return 0o644
 }
