@@ -2,15 +2,18 @@ package bundle
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 	"time"
 
 	"aead.dev/minisign"
+	"github.com/google/go-cmp/cmp"
 	"github.com/klauspost/compress/zip"
 
 	"github.com/phoneload/phoneload/sign"
@@ -342,4 +345,37 @@ func sameEntry(t *testing.T, a, b []byte, name string) bool {
 	}
 	x, y := read(a), read(b)
 	return x != nil && bytes.Equal(x, y)
+}
+
+// The --json schema (docs/bundle-format.md, phoneload.verify/v1) is pinned:
+// renaming a field is a breaking change that must show up here.
+func TestVerifyResultJSONSchema(t *testing.T) {
+	k := newTestKeys(t, 1)
+	_, out := packDir(t, k)
+	os.WriteFile(filepath.Join(out, "SIPDefault.cnf"), []byte("x"), 0o644)
+	res, _ := VerifyBundle(out, VerifyOptions{Trust: k.trust()})
+	b, err := json.Marshal(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	json.Unmarshal(b, &doc)
+	var keys []string
+	for k := range doc {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	want := []string{"bundle", "bytes", "files", "path", "policy", "problems", "signatures", "signers", "threshold", "trusted", "unlisted", "valid"}
+	if d := cmp.Diff(want, keys); d != "" {
+		t.Errorf("top-level keys (-want +got):\n%s", d)
+	}
+	sig := doc["signatures"].([]any)[0].(map[string]any)
+	if d := cmp.Diff(map[string]any{"file": "SHA256SUMS.minisig", "kind": "minisign", "key_id": sign.KeyID(k.mpub.ID()), "status": "good"}, sig); d != "" {
+		t.Errorf("signature (-want +got):\n%s", d)
+	}
+	p := doc["problems"].([]any)[0].(map[string]any)
+	delete(p, "detail")
+	if d := cmp.Diff(map[string]any{"kind": "modified", "file": "SIPDefault.cnf"}, p); d != "" {
+		t.Errorf("problem (-want +got):\n%s", d)
+	}
 }
