@@ -6,6 +6,7 @@ import (
 	"crypto/rsa"
 	"encoding/pem"
 	"errors"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"golang.org/x/crypto/ssh"
+	"golang.org/x/crypto/ssh/agent"
 )
 
 func newSSHSigners(t *testing.T) map[string]ssh.Signer {
@@ -214,4 +216,59 @@ func FuzzParseMinisign(f *testing.F) {
 		_, _ = ParseMinisignSecretKey(b, nil)
 		_, _ = ParseAllowedSigners("f", b)
 	})
+}
+
+// A .pub given as the key signs through ssh-agent, as ssh-keygen -Y sign
+// does; RSA keys still sign with rsa-sha2-512 there.
+func TestLoadSSHSignerAgent(t *testing.T) {
+	dir := t.TempDir()
+	sock := filepath.Join(dir, "agent.sock")
+	l, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Skipf("unix sockets: %v", err)
+	}
+	defer l.Close()
+	keyring := agent.NewKeyring()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go agent.ServeAgent(keyring, c)
+		}
+	}()
+	t.Setenv("SSH_AUTH_SOCK", sock)
+	_, edk, _ := ed25519.GenerateKey(rand.Reader)
+	rk, _ := rsa.GenerateKey(rand.Reader, 2048)
+	for name, k := range map[string]any{"ed25519": edk, "rsa": rk} {
+		s, _ := ssh.NewSignerFromKey(k)
+		pubPath := filepath.Join(dir, name+".pub")
+		os.WriteFile(pubPath, ssh.MarshalAuthorizedKey(s.PublicKey()), 0o644)
+		if _, err := LoadSSHSigner(pubPath, nil); err == nil || !strings.Contains(err.Error(), "ssh-agent has no key") {
+			t.Errorf("%s not in agent: err = %v", name, err)
+		}
+		if err := keyring.Add(agent.AddedKey{PrivateKey: k}); err != nil {
+			t.Fatal(err)
+		}
+		as, err := LoadSSHSigner(pubPath, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		sig, err := SSHSigner{Signer: as}.Sign([]byte("m"), time.Time{})
+		if err != nil {
+			t.Fatalf("%s: sign through agent: %v", name, err)
+		}
+		p, err := ParseSSHSignature(sig)
+		if err != nil || p.Verify(Namespace, []byte("m")) != nil {
+			t.Fatalf("%s: agent signature does not verify: %v", name, err)
+		}
+		if name == "rsa" && p.Signature.Format != ssh.KeyAlgoRSASHA512 {
+			t.Errorf("agent rsa format %s", p.Signature.Format)
+		}
+	}
+	t.Setenv("SSH_AUTH_SOCK", "")
+	if _, err := LoadSSHSigner(filepath.Join(dir, "rsa.pub"), nil); err == nil || !strings.Contains(err.Error(), "SSH_AUTH_SOCK") {
+		t.Errorf("no agent: err = %v", err)
+	}
 }
