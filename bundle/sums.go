@@ -56,14 +56,16 @@ func ParseSums(data []byte) ([]Sum, error) {
 	if len(data) > 0 && data[len(data)-1] != '\n' {
 		return nil, fmt.Errorf("bundle: %s: last line not terminated", SumsName)
 	}
-	var out []Sum
-	seen := map[string]int{}
+	n := bytes.Count(data, []byte("\n"))
+	out := make([]Sum, 0, n)
+	seen := make(map[string]int, n)
+	text := string(data) // one copy; names are slices of it
 	line := 0
-	for len(data) > 0 {
+	for len(text) > 0 {
 		line++
-		i := bytes.IndexByte(data, '\n')
-		l := string(data[:i])
-		data = data[i+1:]
+		i := strings.IndexByte(text, '\n')
+		l := text[:i]
+		text = text[i+1:]
 		bad := func(format string, args ...any) error {
 			return fmt.Errorf("bundle: %s:%d: %s", SumsName, line, fmt.Sprintf(format, args...))
 		}
@@ -71,7 +73,7 @@ func ParseSums(data []byte) ([]Sum, error) {
 			return nil, bad("not a sha256sum line")
 		}
 		var s Sum
-		if _, err := hex.Decode(s.SHA256[:], []byte(l[:64])); err != nil || strings.ToLower(l[:64]) != l[:64] {
+		if !decodeHexLower(s.SHA256[:], l[:64]) {
 			return nil, bad("bad hex digest")
 		}
 		s.Name = l[66:]
@@ -104,15 +106,42 @@ func CheckName(name string) error {
 	case strings.HasSuffix(name, "/"):
 		return bad("ends with a slash")
 	}
-	for _, el := range strings.Split(name, "/") {
+	for rest := name; ; {
+		el, tail, more := strings.Cut(rest, "/")
 		if el == "" || el == "." || el == ".." {
 			return bad("not a clean relative path")
 		}
+		if !more {
+			break
+		}
+		rest = tail
 	}
-	for _, r := range name {
-		if r < 0x20 || r == 0x7f {
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; c < 0x20 || c == 0x7f {
 			return bad("contains a control character")
 		}
 	}
 	return nil
+}
+
+// decodeHexLower decodes lowercase hex (what sha256sum writes) into dst.
+func decodeHexLower(dst []byte, src string) bool {
+	for i := range dst {
+		hi, lo := unhexLower(src[2*i]), unhexLower(src[2*i+1])
+		if hi > 15 || lo > 15 {
+			return false
+		}
+		dst[i] = hi<<4 | lo
+	}
+	return true
+}
+
+func unhexLower(c byte) byte {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0'
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10
+	}
+	return 0xff
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"io/fs"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/phoneload/phoneload/sign"
@@ -98,22 +100,25 @@ func (p FileProblem) String() string {
 	return s
 }
 
-// treeFile is one regular file of the tree being verified.
+// treeFile is one file of the tree being verified.
 type treeFile struct {
-	name    string
-	size    int64
-	sum     [32]byte
-	hashed  bool
-	err     error // unreadable, changed, not a regular file
-	regular bool
+	name string
+	size int64
+	sum  [32]byte
+	err  error // unreadable, not a regular file, over the limit
 }
 
+// tree is the content being verified: a bundle directory, an archive, or a
+// live TFTP root.
 type tree struct {
-	files   map[string]*treeFile
-	special map[string][]byte // SHA256SUMS and signatures at the root
-	// hash fills in sums for the named files (directory trees hash lazily,
-	// in parallel; archives were hashed while walked).
-	hash func(names []string) int64
+	special map[string][]byte // SHA256SUMS, signatures and bundle.json at the root
+	// hash returns the named files that exist, hashed, and the bytes read.
+	// Directories open and hash them in parallel; archives were hashed
+	// while walked.
+	hash func(names []string) (map[string]*treeFile, int64)
+	// list returns the name of every file of the tree (bundle files,
+	// and in a live root the journal, excluded).
+	list func() ([]string, error)
 }
 
 // VerifyBundle checks the bundle at path (a bundle directory or zip, and
@@ -183,10 +188,12 @@ func VerifyBundle(path string, opts VerifyOptions) (*VerifyResult, error) {
 				rest = append(rest, s)
 			}
 		}
-		checkContent(res, content, rest, opts)
-		t.hash([]string{ManifestName})
+		err = checkContent(res, content, rest, opts)
 	} else {
-		checkContent(res, content, sums, opts)
+		err = checkContent(res, content, sums, opts)
+	}
+	if err != nil {
+		return res, err
 	}
 
 	// 3. Policy, from a verified bundle.json.
@@ -255,20 +262,33 @@ func checkSignatures(res *VerifyResult, special map[string][]byte, sums []byte, 
 	return fmt.Errorf("%w: %s", ErrSignature, msg)
 }
 
-func checkContent(res *VerifyResult, t *tree, sums []Sum, opts VerifyOptions) {
-	listed := map[string]bool{}
-	var present []string
+func checkContent(res *VerifyResult, t *tree, sums []Sum, opts VerifyOptions) error {
+	names := make([]string, len(sums))
+	listed := make(map[string]bool, len(sums))
+	for i, s := range sums {
+		names[i] = s.Name
+		listed[s.Name] = true
+	}
+	got, n := t.hash(names)
+	res.Bytes = n
+	all, err := t.list()
+	if err != nil {
+		return err
+	}
 	var missing []Sum
 	for _, s := range sums {
-		listed[s.Name] = true
-		if _, ok := t.files[s.Name]; ok {
-			present = append(present, s.Name)
-		} else {
+		f, ok := got[s.Name]
+		switch {
+		case !ok:
 			missing = append(missing, s)
+		case f.err != nil:
+			res.Problems = append(res.Problems, FileProblem{Kind: Modified, File: s.Name, Detail: f.err.Error()})
+		case f.sum != s.SHA256:
+			res.Problems = append(res.Problems, FileProblem{Kind: Modified, File: s.Name, Detail: fmt.Sprintf("%d bytes, sha256 %s, want %s", f.size, hex.EncodeToString(f.sum[:]), hex.EncodeToString(s.SHA256[:]))})
 		}
 	}
 	var extras []string
-	for name := range t.files {
+	for _, name := range all {
 		if !listed[name] {
 			extras = append(extras, name)
 		}
@@ -276,23 +296,10 @@ func checkContent(res *VerifyResult, t *tree, sums []Sum, opts VerifyOptions) {
 	sort.Strings(extras)
 	// Extras are hashed only when something is missing, to recognise a
 	// rename without reading every foreign file of a TFTP root.
-	toHash := append([]string(nil), present...)
-	if len(missing) > 0 {
-		toHash = append(toHash, extras...)
-	}
-	res.Bytes = t.hash(toHash)
-
-	for _, s := range sums {
-		f, ok := t.files[s.Name]
-		if !ok {
-			continue
-		}
-		switch {
-		case f.err != nil:
-			res.Problems = append(res.Problems, FileProblem{Kind: Modified, File: s.Name, Detail: f.err.Error()})
-		case f.sum != s.SHA256:
-			res.Problems = append(res.Problems, FileProblem{Kind: Modified, File: s.Name, Detail: "sha256 " + hex.EncodeToString(f.sum[:]) + ", want " + hex.EncodeToString(s.SHA256[:])})
-		}
+	var hashedExtras map[string]*treeFile
+	if len(missing) > 0 && len(extras) > 0 {
+		hashedExtras, n = t.hash(extras)
+		res.Bytes += n
 	}
 	bySum := map[[32]byte][]string{}
 	for _, m := range missing {
@@ -300,8 +307,7 @@ func checkContent(res *VerifyResult, t *tree, sums []Sum, opts VerifyOptions) {
 	}
 	renamedFrom := map[string]bool{}
 	for _, name := range extras {
-		f := t.files[name]
-		if f.hashed && f.err == nil {
+		if f := hashedExtras[name]; f != nil && f.err == nil {
 			if cands := bySum[f.sum]; len(cands) > 0 {
 				res.Problems = append(res.Problems, FileProblem{Kind: Renamed, File: name, From: cands[0]})
 				renamedFrom[cands[0]] = true
@@ -320,6 +326,7 @@ func checkContent(res *VerifyResult, t *tree, sums []Sum, opts VerifyOptions) {
 			res.Problems = append(res.Problems, FileProblem{Kind: Missing, File: m.Name})
 		}
 	}
+	return nil
 }
 
 func checkPolicy(res *VerifyResult, t *tree, sums []Sum, opts VerifyOptions) {
@@ -329,12 +336,12 @@ func checkPolicy(res *VerifyResult, t *tree, sums []Sum, opts VerifyOptions) {
 			want = &sums[i].SHA256
 		}
 	}
-	f, ok := t.files[ManifestName]
 	if want == nil {
 		res.Policy = append(res.Policy, ManifestName+" is not listed in "+SumsName)
 		return
 	}
-	if !ok || f.err != nil || f.sum != *want {
+	data, ok := t.special[ManifestName]
+	if !ok || sha256.Sum256(data) != *want {
 		// A content problem; an unverified manifest sets no policy. With a
 		// root, bundle.json was not part of the content check: report it.
 		if opts.Root != "" {
@@ -344,10 +351,6 @@ func checkPolicy(res *VerifyResult, t *tree, sums []Sum, opts VerifyOptions) {
 			}
 			res.Problems = append(res.Problems, FileProblem{Kind: kind, File: ManifestName, Detail: "in the bundle"})
 		}
-		return
-	}
-	data, ok := t.special[ManifestName]
-	if !ok || sha256.Sum256(data) != *want {
 		return
 	}
 	m, err := ParseManifest(data)
@@ -391,7 +394,8 @@ func isSpecial(name string) bool {
 // walkTree reads an archive in one pass through Walk, hashing every file;
 // the small bundle files are kept in memory.
 func walkTree(path string, opts VerifyOptions) (*tree, error) {
-	t := &tree{files: map[string]*treeFile{}, special: map[string][]byte{}}
+	t := &tree{special: map[string][]byte{}}
+	files := map[string]*treeFile{}
 	buf := make([]byte, 256<<10)
 	err := Walk(path, opts.Limits, func(e Entry, r io.Reader) error {
 		if isSpecial(e.Name) || e.Name == ManifestName {
@@ -400,47 +404,109 @@ func walkTree(path string, opts VerifyOptions) (*tree, error) {
 				return err
 			}
 			t.special[e.Name] = data
-			if e.Name != ManifestName {
-				return nil
+			if e.Name == ManifestName {
+				files[e.Name] = &treeFile{name: e.Name, size: e.Size, sum: sha256.Sum256(data)}
 			}
-			f := &treeFile{name: e.Name, size: e.Size, sum: sha256.Sum256(data), hashed: true, regular: true}
-			t.files[e.Name] = f
 			return nil
 		}
-		f := &treeFile{name: e.Name, size: e.Size, regular: true, hashed: true}
+		f := &treeFile{name: e.Name, size: e.Size}
 		h := sha256.New()
 		if _, err := io.CopyBuffer(io.MultiWriter(h, progressWriter(opts.Progress)), r, buf); err != nil {
 			return err
 		}
 		h.Sum(f.sum[:0])
-		t.files[e.Name] = f
+		files[e.Name] = f
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	t.hash = func(names []string) int64 {
+	t.hash = func(names []string) (map[string]*treeFile, int64) {
+		out := make(map[string]*treeFile, len(names))
 		var n int64
 		for _, name := range names {
-			if f := t.files[name]; f != nil {
+			if f := files[name]; f != nil {
+				out[name] = f
 				n += f.size
 			}
 		}
-		return n
+		return out, n
+	}
+	t.list = func() ([]string, error) {
+		names := make([]string, 0, len(files))
+		for name := range files {
+			names = append(names, name)
+		}
+		return names, nil
 	}
 	return t, nil
 }
 
-// dirTree lists a directory; files are hashed later, in parallel, only
-// once the signatures are known to be good.
+// dirTree reads a directory's bundle files and starts listing it in the
+// background; files are opened by name and hashed in parallel once the
+// signatures are known to be good, while the listing (needed only to find
+// extra files) goes on.
 func dirTree(root string, opts VerifyOptions) (*tree, error) {
 	live := opts.Root != "" && root == opts.Root
-	t := &tree{files: map[string]*treeFile{}, special: map[string][]byte{}}
+	t := &tree{special: map[string][]byte{}}
+	if !live {
+		names := []string{SumsName, ManifestName}
+		// Signature files are found by their names: SHA256SUMS.minisig,
+		// SHA256SUMS.sig, then SHA256SUMS.N.* while either exists.
+		for n := 1; ; n++ {
+			m, s := SignatureName(sign.KindMinisign, n), SignatureName(sign.KindSSH, n)
+			_, em := os.Lstat(filepath.Join(root, m))
+			_, es := os.Lstat(filepath.Join(root, s))
+			if em != nil && es != nil && n > 1 {
+				break
+			}
+			names = append(names, m, s)
+		}
+		for _, name := range names {
+			data, err := readFileLimited(filepath.Join(root, name), name)
+			if errors.Is(err, fs.ErrNotExist) {
+				continue
+			}
+			if err != nil {
+				return nil, err
+			}
+			t.special[name] = data
+		}
+	}
+	type listing struct {
+		names []string
+		err   error
+	}
+	done := make(chan listing, 1)
+	go func() {
+		names, err := listDir(root, live, opts.Limits)
+		done <- listing{names, err}
+	}()
+	var once sync.Once
+	var l listing
+	t.list = func() ([]string, error) {
+		once.Do(func() { l = <-done })
+		return l.names, l.err
+	}
+	t.hash = func(names []string) (map[string]*treeFile, int64) { return hashDir(root, names, opts) }
+	return t, nil
+}
+
+// listDir lists every file under root except the bundle's own files (and in
+// a live root, the publish journal and any copies of the bundle files).
+func listDir(root string, live bool, lim Limits) ([]string, error) {
+	var names []string
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		rel, _ := filepath.Rel(root, p)
+		if p == root {
+			return nil
+		}
+		rel, err := filepath.Rel(root, p)
+		if err != nil {
+			return err
+		}
 		name := filepath.ToSlash(rel)
 		if d.IsDir() {
 			if live && name == JournalDir {
@@ -448,37 +514,16 @@ func dirTree(root string, opts VerifyOptions) (*tree, error) {
 			}
 			return nil
 		}
-		if len(t.files) >= opts.Limits.MaxFiles {
-			return fmt.Errorf("bundle: %s: more than %d files", root, opts.Limits.MaxFiles)
-		}
-		f := &treeFile{name: name, regular: d.Type().IsRegular()}
-		if !f.regular {
-			f.err = errors.New("not a regular file")
-		}
-		if live && (isSpecial(name) || name == ManifestName) {
-			return nil // the bundle's copies count, not the root's
-		}
-		if isSpecial(name) && f.regular {
-			data, err := readFileLimited(p, name)
-			if err != nil {
-				return err
-			}
-			t.special[name] = data
+		if isSpecial(name) || (live && name == ManifestName) {
 			return nil
 		}
-		t.files[name] = f
+		if len(names) >= lim.MaxFiles {
+			return fmt.Errorf("bundle: %s: more than %d files", root, lim.MaxFiles)
+		}
+		names = append(names, name)
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	if f := t.files[ManifestName]; f != nil && f.regular {
-		if data, err := readFileLimited(filepath.Join(root, ManifestName), ManifestName); err == nil {
-			t.special[ManifestName] = data
-		}
-	}
-	t.hash = func(names []string) int64 { return hashDir(root, t, names, opts) }
-	return t, nil
+	return names, err
 }
 
 func readFileLimited(p, name string) ([]byte, error) {
@@ -490,71 +535,71 @@ func readFileLimited(p, name string) ([]byte, error) {
 	return readSpecial(f, name)
 }
 
-// hashDir hashes the named files with a pool of workers.
-func hashDir(root string, t *tree, names []string, opts VerifyOptions) int64 {
-	jobs := make([]*treeFile, 0, len(names))
-	for _, n := range names {
-		if f := t.files[n]; f != nil && f.regular {
-			jobs = append(jobs, f)
-		}
-	}
-	// Workers pull the next file as they free up, so one large image
-	// occupies one worker while the others go through the small files.
+// hashDir opens and hashes the named files with a pool of workers. Files
+// that do not exist are left out of the result.
+func hashDir(root string, names []string, opts VerifyOptions) (map[string]*treeFile, int64) {
+	files := make([]*treeFile, len(names))
 	workers := opts.Workers
 	if workers <= 0 {
 		workers = 2 * runtime.GOMAXPROCS(0)
 	}
 	var (
-		mu    sync.Mutex
-		next  int
-		total int64
+		next  atomic.Int64
+		total atomic.Int64
 		wg    sync.WaitGroup
 	)
+	// Workers pull the next file as they free up, so one large image
+	// occupies one worker while the others go through the small files.
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			buf := make([]byte, 256<<10)
 			h := sha256.New()
-			var n int64
 			for {
-				mu.Lock()
-				i := next
-				next++
-				mu.Unlock()
-				if i >= len(jobs) {
-					break
+				i := int(next.Add(1) - 1)
+				if i >= len(names) {
+					return
 				}
-				f := jobs[i]
-				n += hashFile(filepath.Join(root, filepath.FromSlash(f.name)), f, h, buf, opts)
+				p := root + string(filepath.Separator) + filepath.FromSlash(names[i])
+				f, n := hashFile(p, names[i], h, buf, opts)
+				files[i] = f
+				total.Add(n)
 			}
-			mu.Lock()
-			total += n
-			mu.Unlock()
 		}()
 	}
 	wg.Wait()
-	return total
+	out := make(map[string]*treeFile, len(names))
+	for _, f := range files {
+		if f != nil {
+			out[f.name] = f
+		}
+	}
+	return out, total.Load()
 }
 
-func hashFile(p string, f *treeFile, h interface {
-	io.Writer
-	Reset()
-	Sum([]byte) []byte
-}, buf []byte, opts VerifyOptions) int64 {
+// hashFile hashes one file; nil means it does not exist.
+func hashFile(p, name string, h hash.Hash, buf []byte, opts VerifyOptions) (*treeFile, int64) {
+	f := &treeFile{name: name}
 	fd, size, regular, err := openRaw(p)
-	if err != nil {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, 0
+	case isNotRegularErr(err):
+		f.err = errors.New("not a regular file")
+		return f, 0
+	case err != nil:
 		f.err = errors.New("unreadable")
-		return 0
+		return f, 0
 	}
 	defer fd.Close()
 	if !regular {
 		f.err = errors.New("not a regular file")
-		return 0
+		return f, 0
 	}
 	if size > opts.Limits.MaxFileSize {
 		f.err = fmt.Errorf("%d bytes, over the limit", size)
-		return 0
+		return f, 0
 	}
 	h.Reset()
 	var w io.Writer = h
@@ -564,10 +609,9 @@ func hashFile(p string, f *treeFile, h interface {
 	n, err := io.CopyBuffer(w, struct{ io.Reader }{fd}, buf)
 	if err != nil {
 		f.err = errors.New("read error")
-		return n
+		return f, n
 	}
 	f.size = n
 	h.Sum(f.sum[:0])
-	f.hashed = true
-	return n
+	return f, n
 }

@@ -3,6 +3,7 @@
 package bundle
 
 import (
+	"errors"
 	"io"
 	"syscall"
 )
@@ -13,10 +14,13 @@ import (
 // that has to beat sha256sum -c.
 type rawFile int
 
+// openRaw opens p for reading without following a final symlink and
+// without blocking on a FIFO, and reports its size and whether it is a
+// regular file.
 func openRaw(p string) (f rawFile, size int64, regular bool, err error) {
 	var fd int
 	for {
-		fd, err = syscall.Open(p, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+		fd, err = syscall.Open(p, syscall.O_RDONLY|syscall.O_CLOEXEC|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
 		if err != syscall.EINTR {
 			break
 		}
@@ -32,10 +36,13 @@ func openRaw(p string) (f rawFile, size int64, regular bool, err error) {
 	return rawFile(fd), st.Size, st.Mode&syscall.S_IFMT == syscall.S_IFREG, nil
 }
 
+// isNotRegularErr recognises the error of opening a symlink with O_NOFOLLOW.
+func isNotRegularErr(err error) bool { return errors.Is(err, syscall.ELOOP) }
+
 func (f rawFile) Read(b []byte) (int, error) {
 	for {
 		n, err := syscall.Read(int(f), b)
-		if err == syscall.EINTR {
+		if err == syscall.EINTR || err == syscall.EAGAIN {
 			continue
 		}
 		if err != nil {
