@@ -18,7 +18,7 @@ const ManifestName = "bundle.json"
 const FormatVersion = 1
 
 // MaxManifestSize bounds bundle.json read from an untrusted bundle.
-const MaxManifestSize = 4 << 20
+const MaxManifestSize = 16 << 20
 
 // Manifest is bundle.json. docs/bundle-format.md documents every field.
 type Manifest struct {
@@ -53,8 +53,13 @@ type CheckInfo struct {
 // Waiver is one rule whose errors were accepted with --allow.
 type Waiver struct {
 	Rule     string    `json:"rule"`
-	Findings []Finding `json:"findings"`
+	Count    int       `json:"count"`    // errors of the rule waived
+	Findings []Finding `json:"findings"` // the first MaxWaivedFindings of them
 }
+
+// MaxWaivedFindings bounds the findings recorded per waived rule: a rule
+// that fires for every one of 50,000 phones is recorded by its count.
+const MaxWaivedFindings = 20
 
 // Marshal encodes m deterministically: sorted lists, UTC times in whole
 // seconds, empty lists as [] rather than null, a final newline.

@@ -227,7 +227,12 @@ func runCheck(src string, opts PackOptions, m *Manifest) error {
 		return &RefusedError{Findings: refused}
 	}
 	for _, rule := range sortedKeys(waived) {
-		m.Check.Waived = append(m.Check.Waived, Waiver{Rule: rule, Findings: waived[rule]})
+		f := waived[rule]
+		w := Waiver{Rule: rule, Count: len(f), Findings: f}
+		if len(f) > MaxWaivedFindings {
+			w.Findings = f[:MaxWaivedFindings]
+		}
+		m.Check.Waived = append(m.Check.Waived, w)
 	}
 	return nil
 }

@@ -149,7 +149,7 @@ func TestPackRefusals(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := CheckInfo{Checker: "test", Errors: 1, Warnings: 1, Waived: []Waiver{{Rule: "loads-missing-image", Findings: []Finding{{Rule: "loads-missing-image", Severity: SeverityError, File: "P0S3-08-12-00.loads", Line: 1, Message: "P0S3-08-12-00.sb2 is not in the drop"}}}}}
+	want := CheckInfo{Checker: "test", Errors: 1, Warnings: 1, Waived: []Waiver{{Rule: "loads-missing-image", Count: 1, Findings: []Finding{{Rule: "loads-missing-image", Severity: SeverityError, File: "P0S3-08-12-00.loads", Line: 1, Message: "P0S3-08-12-00.sb2 is not in the drop"}}}}}
 	if d := cmp.Diff(want, m.Check); d != "" {
 		t.Errorf("check info (-want +got):\n%s", d)
 	}

@@ -112,7 +112,7 @@ fixed, firmware stored and text deflated. docs/bundle-format.md describes it.`,
 				fmt.Fprintf(w, "signed: %s %s\n", s.Kind(), s.KeyID())
 			}
 			for _, wv := range m.Check.Waived {
-				fmt.Fprintf(w, "waived: %s (%d finding(s))\n", wv.Rule, len(wv.Findings))
+				fmt.Fprintf(w, "waived: %s (%d finding(s))\n", wv.Rule, wv.Count)
 			}
 			return nil
 		},
