@@ -77,7 +77,7 @@ func TestManifestRoundTrip(t *testing.T) {
 	}
 }
 
-func FuzzParseSums(f *testing.F) {
+func FuzzSums(f *testing.F) {
 	f.Add([]byte(strings.Repeat("ab", 32) + "  SIPDefault.cnf\n"))
 	f.Add([]byte(strings.Repeat("00", 32) + " *dir/x.bin\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {

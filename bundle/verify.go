@@ -108,9 +108,9 @@ type treeFile struct {
 	err  error // unreadable, not a regular file, over the limit
 }
 
-// tree is the content being verified: a bundle directory, an archive, or a
+// verifyTree is the content being verified: a bundle directory, an archive, or a
 // live TFTP root.
-type tree struct {
+type verifyTree struct {
 	special map[string][]byte // SHA256SUMS, signatures and bundle.json at the root
 	// hash returns the named files that exist, hashed, and the bytes read.
 	// Directories open and hash them in parallel; archives were hashed
@@ -148,7 +148,7 @@ func VerifyBundle(path string, opts VerifyOptions) (*VerifyResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	var t *tree
+	var t *verifyTree
 	if fi.IsDir() {
 		t, err = dirTree(path, opts)
 	} else {
@@ -262,7 +262,7 @@ func checkSignatures(res *VerifyResult, special map[string][]byte, sums []byte, 
 	return fmt.Errorf("%w: %s", ErrSignature, msg)
 }
 
-func checkContent(res *VerifyResult, t *tree, sums []Sum, opts VerifyOptions) error {
+func checkContent(res *VerifyResult, t *verifyTree, sums []Sum, opts VerifyOptions) error {
 	names := make([]string, len(sums))
 	listed := make(map[string]bool, len(sums))
 	for i, s := range sums {
@@ -329,7 +329,7 @@ func checkContent(res *VerifyResult, t *tree, sums []Sum, opts VerifyOptions) er
 	return nil
 }
 
-func checkPolicy(res *VerifyResult, t *tree, sums []Sum, opts VerifyOptions) {
+func checkPolicy(res *VerifyResult, t *verifyTree, sums []Sum, opts VerifyOptions) {
 	var want *[32]byte
 	for i := range sums {
 		if sums[i].Name == ManifestName {
@@ -393,8 +393,8 @@ func isSpecial(name string) bool {
 
 // walkTree reads an archive in one pass through Walk, hashing every file;
 // the small bundle files are kept in memory.
-func walkTree(path string, opts VerifyOptions) (*tree, error) {
-	t := &tree{special: map[string][]byte{}}
+func walkTree(path string, opts VerifyOptions) (*verifyTree, error) {
+	t := &verifyTree{special: map[string][]byte{}}
 	files := map[string]*treeFile{}
 	buf := make([]byte, 256<<10)
 	err := Walk(path, opts.Limits, func(e Entry, r io.Reader) error {
@@ -446,9 +446,9 @@ func walkTree(path string, opts VerifyOptions) (*tree, error) {
 // background; files are opened by name and hashed in parallel once the
 // signatures are known to be good, while the listing (needed only to find
 // extra files) goes on.
-func dirTree(root string, opts VerifyOptions) (*tree, error) {
+func dirTree(root string, opts VerifyOptions) (*verifyTree, error) {
 	live := opts.Root != "" && root == opts.Root
-	t := &tree{special: map[string][]byte{}}
+	t := &verifyTree{special: map[string][]byte{}}
 	if !live {
 		names := []string{SumsName, ManifestName}
 		// Signature files are found by their names: SHA256SUMS.minisig,
