@@ -68,24 +68,9 @@ policy (expired, sequence below --min-sequence), 1 other failure.`,
 			if threshold < 1 {
 				return cli.Usage("--threshold must be at least 1")
 			}
-			trust := &sign.Trust{}
-			for _, p := range pubs {
-				data, err := readSmall(p)
-				if err != nil {
-					return cli.Exit(cli.ExitUsage, err)
-				}
-				if err := trust.AddPublicKey(p, data); err != nil {
-					return cli.Exit(cli.ExitUsage, err)
-				}
-			}
-			for _, p := range allowed {
-				data, err := readSmall(p)
-				if err != nil {
-					return cli.Exit(cli.ExitUsage, err)
-				}
-				if err := trust.AddAllowedSigners(p, data); err != nil {
-					return cli.Exit(cli.ExitUsage, err)
-				}
+			trust, err := loadTrust(pubs, allowed)
+			if err != nil {
+				return err
 			}
 			if n := len(trust.IDs()); threshold > n {
 				return cli.Usage("--threshold %d: only %d distinct trusted key(s) given", threshold, n)
@@ -131,6 +116,32 @@ policy (expired, sequence below --min-sequence), 1 other failure.`,
 	return c
 }
 
+// loadTrust reads the keys given with --pub and --allowed-signers. Errors
+// are usage errors (exit 2). publish uses it too.
+func loadTrust(pubs, allowed []string) (*sign.Trust, error) {
+	trust := &sign.Trust{}
+	for _, p := range pubs {
+		data, err := readSmall(p)
+		if err != nil {
+			return nil, cli.Exit(cli.ExitUsage, err)
+		}
+		if err := trust.AddPublicKey(p, data); err != nil {
+			return nil, cli.Exit(cli.ExitUsage, err)
+		}
+	}
+	for _, p := range allowed {
+		data, err := readSmall(p)
+		if err != nil {
+			return nil, cli.Exit(cli.ExitUsage, err)
+		}
+		if err := trust.AddAllowedSigners(p, data); err != nil {
+			return nil, cli.Exit(cli.ExitUsage, err)
+		}
+	}
+	return trust, nil
+}
+
+// verifyExitCode maps VerifyBundle's error classes to exit codes 3, 4, 5.
 func verifyExitCode(err error) int {
 	switch {
 	case err == nil:
