@@ -321,6 +321,13 @@ func restore(src, dst string) error {
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		return err
 	}
+	// rename(2) between two links of one inode does nothing, so a backup
+	// that is still linked at dst (never replaced) needs no restore.
+	if a, err := os.Stat(src); err == nil {
+		if b, err := os.Lstat(dst); err == nil && os.SameFile(a, b) {
+			return nil
+		}
+	}
 	tmp := filepath.Join(filepath.Dir(dst), "."+filepath.Base(dst)+".phoneload-restore")
 	os.Remove(tmp)
 	if err := os.Link(src, tmp); err != nil {

@@ -652,29 +652,6 @@ func (p *planner) canaryFiles(files map[string]*bundleFile, shared map[string]bo
 		}
 		sipName, sepName := "SIP"+mac+".cnf", "SEP"+mac+".cnf.xml"
 		carried := len(perPhone[mac]) > 0
-		if newSIP != "" {
-			var data []byte
-			if f := own[sipName]; f != nil {
-				if _, ok := SIPImageVersion(f.Data); !ok {
-					data = SetSIPImageVersion(f.Data, newSIP)
-				}
-			} else if cur, ok, err := p.readRoot(sipName); err != nil {
-				return nil, err
-			} else if ok {
-				data = SetSIPImageVersion(cur, newSIP)
-			} else {
-				data = files["SIPDefault.cnf"].Data
-			}
-			if data != nil {
-				f, err := p.derived(sipName, data)
-				if err != nil {
-					return nil, err
-				}
-				delete(own, sipName)
-				out = append(out, f)
-				carried = true
-			}
-		}
 		if own[sepName] == nil {
 			cur, ok, err := p.readRoot(sepName)
 			if err != nil {
@@ -696,6 +673,31 @@ func (p *planner) canaryFiles(files map[string]*bundleFile, shared map[string]bo
 				if err != nil {
 					return nil, err
 				}
+				out = append(out, f)
+				carried = true
+			}
+		}
+		if newSIP != "" {
+			var data []byte
+			if f := own[sipName]; f != nil {
+				if _, ok := SIPImageVersion(f.Data); !ok {
+					data = SetSIPImageVersion(f.Data, newSIP)
+				}
+			} else if cur, ok, err := p.readRoot(sipName); err != nil {
+				return nil, err
+			} else if ok {
+				data = SetSIPImageVersion(cur, newSIP)
+			} else if !carried {
+				// A phone with no per-phone file at all gets the new
+				// defaults as its own file: per-phone settings win.
+				data = files["SIPDefault.cnf"].Data
+			}
+			if data != nil {
+				f, err := p.derived(sipName, data)
+				if err != nil {
+					return nil, err
+				}
+				delete(own, sipName)
 				out = append(out, f)
 				carried = true
 			}

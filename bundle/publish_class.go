@@ -32,18 +32,18 @@ func (g PublishGroup) String() string {
 // sharedDefaults are the files every phone of a family reads. Compared
 // case-insensitively: TFTP servers on Windows roots fold case.
 var sharedDefaults = map[string]bool{
-	"sipdefault.cnf":     true,
-	"xmldefault.cnf.xml": true,
-	"os79xx.txt":         true,
-	"gkdefault.cfg":      true,
-	"gkdefault.txt":      true,
-	"lddefault.cfg":      true,
-	"lddefault.txt":      true,
-	"atadefault.cfg":     true,
-	"atadefault.txt":     true,
-	"mgcdefault.cnf":     true,
-	"sepdefault.cnf":     true,
-	"sepdefault.cnf.xml": true,
+	"sipdefault.cnf":        true,
+	"xmldefault.cnf.xml":    true,
+	"os79xx.txt":            true,
+	"gkdefault.cfg":         true,
+	"gkdefault.txt":         true,
+	"lddefault.cfg":         true,
+	"lddefault.txt":         true,
+	"atadefault.cfg":        true,
+	"atadefault.txt":        true,
+	"mgcdefault.cnf":        true,
+	"sepdefault.cnf":        true,
+	"sepdefault.cnf.xml":    true,
 	"sipdefaultgeneric.cnf": true,
 }
 
