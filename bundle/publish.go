@@ -22,8 +22,8 @@ import (
 // (SIPDefault.cnf, SEP<MAC>.cnf.xml, …) to derive canary files.
 const MaxConfigSize = 1 << 20
 
-// MaxSumsSize caps a bundle's SHA256SUMS.
-const MaxSumsSize = 16 << 20
+// maxSumsSize caps a bundle's SHA256SUMS.
+const maxSumsSize = 16 << 20
 
 // BundleMetaFiles are the files of a bundle that describe it rather than
 // belong in the TFTP root; publish never copies them.
@@ -315,8 +315,8 @@ func readBundle(src string, lim Limits, stage func(string, io.Reader) (string, e
 	err := Walk(src, lim, func(e Entry, r io.Reader) error {
 		if meta[e.Name] {
 			if e.Name == "SHA256SUMS" {
-				if e.Size > MaxSumsSize {
-					return fmt.Errorf("bundle: %s: SHA256SUMS: larger than %d bytes", src, MaxSumsSize)
+				if e.Size > maxSumsSize {
+					return fmt.Errorf("bundle: %s: SHA256SUMS: larger than %d bytes", src, maxSumsSize)
 				}
 				b, err := io.ReadAll(r)
 				sums = b
@@ -357,7 +357,7 @@ func readBundle(src string, lim Limits, stage func(string, io.Reader) (string, e
 	if sums == nil {
 		return nil, nil, fmt.Errorf("bundle: %s: not a bundle: no SHA256SUMS", src)
 	}
-	listed, err := ParseSums(sums)
+	listed, err := parseSumsMap(sums)
 	if err != nil {
 		return nil, nil, fmt.Errorf("bundle: %s: %w", src, err)
 	}
@@ -383,9 +383,9 @@ func readBundle(src string, lim Limits, stage func(string, io.Reader) (string, e
 	return files, sums, nil
 }
 
-// ParseSums parses a SHA256SUMS file (`<64 hex>  <name>` or `<64 hex> *<name>`
+// parseSumsMap parses a SHA256SUMS file (`<64 hex>  <name>` or `<64 hex> *<name>`
 // a line, as sha256sum writes it).
-func ParseSums(b []byte) (map[string]string, error) {
+func parseSumsMap(b []byte) (map[string]string, error) {
 	out := map[string]string{}
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	sc.Buffer(make([]byte, 64<<10), 64<<10)
@@ -419,7 +419,7 @@ func normalizeMACs(in []string) ([]string, error) {
 	var out []string
 	seen := map[string]bool{}
 	for _, s := range in {
-		m, ok := NormalizeMAC(s)
+		m, ok := normalizeMAC(s)
 		if !ok {
 			return nil, fmt.Errorf("bundle: canary: %q is not a MAC address", s)
 		}

@@ -98,9 +98,9 @@ func PhoneMAC(name string) (string, bool) {
 	return "", false
 }
 
-// NormalizeMAC accepts 001122AABBCC, 00:11:22:aa:bb:cc, 00-11-22-AA-BB-CC or
+// normalizeMAC accepts 001122AABBCC, 00:11:22:aa:bb:cc, 00-11-22-AA-BB-CC or
 // 0011.22aa.bbcc and returns 12 upper-case hex digits.
-func NormalizeMAC(s string) (string, bool) {
+func normalizeMAC(s string) (string, bool) {
 	r := strings.NewReplacer(":", "", "-", "", ".", "")
 	m := strings.ToUpper(r.Replace(strings.TrimSpace(s)))
 	if !isMAC(m) {
