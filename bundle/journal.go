@@ -156,7 +156,7 @@ func readJournal(dir string) (*journal, error) {
 	// A journal drives renames and deletions: every name must stay inside
 	// the root, and staged names inside the transaction directory.
 	for _, op := range j.Ops {
-		if err := checkName(op.Name); err != nil {
+		if err := checkSafeName(op.Name); err != nil {
 			return nil, fmt.Errorf("bundle: %s: %w", dir, err)
 		}
 		if op.Stage == "" || strings.ContainsAny(op.Stage, `/\`) || op.Stage == "." || op.Stage == ".." {
@@ -186,7 +186,7 @@ func ReadState(root string) (*RootState, error) {
 		s.Files = map[string]string{}
 	}
 	for name := range s.Files {
-		if err := checkName(name); err != nil {
+		if err := checkSafeName(name); err != nil {
 			return nil, fmt.Errorf("bundle: state.json: %w", err)
 		}
 	}
@@ -205,7 +205,7 @@ func writeState(root string, s RootState) error {
 }
 
 // checkName refuses names that would leave the root or touch the journal.
-func checkName(name string) error {
+func checkSafeName(name string) error {
 	if name == "" || strings.Contains(name, `\`) || strings.ContainsRune(name, 0) ||
 		path.IsAbs(name) || filepath.IsAbs(name) || path.Clean(name) != name {
 		return fmt.Errorf("unsafe file name %q", name)

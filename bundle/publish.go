@@ -324,7 +324,7 @@ func readBundle(src string, lim Limits, stage func(string, io.Reader) (string, e
 			}
 			return nil
 		}
-		if err := checkName(e.Name); err != nil {
+		if err := checkSafeName(e.Name); err != nil {
 			return fmt.Errorf("bundle: %s: %w", src, err)
 		}
 		f := &bundleFile{Name: e.Name, Size: e.Size, Group: ClassifyPublish(e.Name)}
@@ -401,7 +401,7 @@ func parseSumsMap(b []byte) (map[string]string, error) {
 		if _, err := hex.DecodeString(sum); err != nil {
 			return nil, fmt.Errorf("SHA256SUMS:%d: malformed hash", n)
 		}
-		if err := checkName(name); err != nil {
+		if err := checkSafeName(name); err != nil {
 			return nil, fmt.Errorf("SHA256SUMS:%d: %w", n, err)
 		}
 		if _, dup := out[name]; dup {
