@@ -107,6 +107,10 @@ func (e *ConflictError) Error() string {
 // ErrNoVerify is returned when Publish is called without a Verify function.
 var ErrNoVerify = errors.New("bundle: publish: no signature verification configured")
 
+// ErrBundleContent is wrapped by the errors for a bundle whose files do
+// not match its SHA256SUMS (modified, missing or unlisted files).
+var ErrBundleContent = errors.New("bundle: content does not match SHA256SUMS")
+
 type bundleFile struct {
 	Name   string
 	Size   int64
@@ -369,15 +373,15 @@ func readBundle(src string, lim Limits, stage func(string, io.Reader) (string, e
 			if meta[name] {
 				continue
 			}
-			return nil, nil, fmt.Errorf("bundle: %s: %s: listed in SHA256SUMS but missing", src, name)
+			return nil, nil, fmt.Errorf("%w: %s: %s: listed in SHA256SUMS but missing", ErrBundleContent, src, name)
 		}
 		if f.SHA256 != sum {
-			return nil, nil, fmt.Errorf("bundle: %s: %s: does not match SHA256SUMS", src, name)
+			return nil, nil, fmt.Errorf("%w: %s: %s: does not match SHA256SUMS", ErrBundleContent, src, name)
 		}
 	}
 	for name := range files {
 		if _, ok := listed[name]; !ok {
-			return nil, nil, fmt.Errorf("bundle: %s: %s: not listed in SHA256SUMS", src, name)
+			return nil, nil, fmt.Errorf("%w: %s: %s: not listed in SHA256SUMS", ErrBundleContent, src, name)
 		}
 	}
 	return files, sums, nil

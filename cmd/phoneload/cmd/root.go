@@ -47,7 +47,11 @@ does not match what was signed, 5 refused by policy (expired, sequence).`,
 	}
 	root.SetVersionTemplate("phoneload {{.Version}}\n")
 	root.AddCommand(
-	// Subcommands, one file each (NewCmdXxx).
+		// Subcommands, one file each (NewCmdXxx).
+		NewCmdPublish(),
+		NewCmdProbe(),
+		NewCmdRollback(),
+		NewCmdServe(),
 	)
 	return root
 }
