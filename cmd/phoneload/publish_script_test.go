@@ -67,12 +67,24 @@ func cmdMkbundle(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) != 2 {
 		ts.Fatalf("usage: mkbundle [-tamper] [-unsigned] [-otherkey] VERSION DIR")
 	}
-	dir := ts.MkAbs(args[1])
-	os.MkdirAll(dir, 0o755)
-	files := release(args[0])
+	key := testKey(ts, "key")
+	if flags["-otherkey"] {
+		key = testKey(ts, "otherkey")
+	}
+	ts.Check(writeSignedBundle(ts.MkAbs(args[1]), release(args[0]), key, flags["-tamper"], flags["-unsigned"]))
+}
+
+// writeSignedBundle writes files as a bundle directory: the files,
+// SHA256SUMS, bundle.json and SHA256SUMS.minisig.
+func writeSignedBundle(dir string, files map[string][]byte, key minisign.PrivateKey, tamper, unsigned bool) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
 	var names []string
 	for name, data := range files {
-		ts.Check(os.WriteFile(filepath.Join(dir, name), data, 0o644))
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			return err
+		}
 		names = append(names, name)
 	}
 	sort.Strings(names)
@@ -80,19 +92,21 @@ func cmdMkbundle(ts *testscript.TestScript, neg bool, args []string) {
 	for _, name := range names {
 		fmt.Fprintf(&sums, "%x  %s\n", sha256.Sum256(files[name]), name)
 	}
-	ts.Check(os.WriteFile(filepath.Join(dir, "SHA256SUMS"), sums.Bytes(), 0o644))
-	ts.Check(os.WriteFile(filepath.Join(dir, "bundle.json"), []byte(`{"format":1}`+"\n"), 0o644))
-	if flags["-tamper"] {
-		ts.Check(os.WriteFile(filepath.Join(dir, "SIPDefault.cnf"), []byte("image_version: P0S3-evil\n"), 0o644))
+	if err := os.WriteFile(filepath.Join(dir, "SHA256SUMS"), sums.Bytes(), 0o644); err != nil {
+		return err
 	}
-	if flags["-unsigned"] {
-		return
+	if err := os.WriteFile(filepath.Join(dir, "bundle.json"), []byte(`{"format":1}`+"\n"), 0o644); err != nil {
+		return err
 	}
-	key := testKey(ts, "key")
-	if flags["-otherkey"] {
-		key = testKey(ts, "otherkey")
+	if tamper {
+		if err := os.WriteFile(filepath.Join(dir, "SIPDefault.cnf"), []byte("image_version: P0S3-evil\n"), 0o644); err != nil {
+			return err
+		}
 	}
-	ts.Check(os.WriteFile(filepath.Join(dir, "SHA256SUMS.minisig"), minisign.Sign(key, sums.Bytes()), 0o644))
+	if unsigned {
+		return nil
+	}
+	return os.WriteFile(filepath.Join(dir, "SHA256SUMS.minisig"), minisign.Sign(key, sums.Bytes()), 0o644)
 }
 
 func testKey(ts *testscript.TestScript, name string) minisign.PrivateKey {
