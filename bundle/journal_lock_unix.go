@@ -21,7 +21,7 @@ func lockRoot(root string) (unlock func(), err error) {
 	p := filepath.Join(stateDir(root), "lock")
 	f, err := os.OpenFile(p, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
-		return nil, fmt.Errorf("bundle: %w", err)
+		return nil, fmt.Errorf("bundle: %s: cannot take the publish lock: %w", root, err)
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		holder := make([]byte, 64)

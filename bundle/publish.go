@@ -197,7 +197,11 @@ func Publish(src, root string, opts PublishOptions) (*PublishResult, error) {
 		if derr := discard(root, t.dir); derr != nil {
 			return nil, fmt.Errorf("%w (nothing was published; the staging area %s is left for the next run to discard: %v)", err, t.dir, derr)
 		}
-		return nil, err
+		var ce *ConflictError
+		if errors.As(err, &ce) || errors.Is(err, ErrBundleContent) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("%w (nothing was published; the root is unchanged)", err)
 	}
 	if err := t.save(stateCommitting); err != nil {
 		return nil, t.abort(err)
