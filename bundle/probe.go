@@ -71,9 +71,9 @@ func (r *ProbeResult) Count(status string) int {
 	return n
 }
 
-// modelIDs maps phone models to the number in XMLDefault.cnf.xml's
+// probeModelIDs maps phone models to the number in XMLDefault.cnf.xml's
 // loadInformationNNN elements.
-var modelIDs = map[string]string{
+var probeModelIDs = map[string]string{
 	"7910": "6", "7960": "7", "7940": "8", "7935": "9", "7914": "124", "7905": "20000",
 	"7912": "30007", "7902": "30008", "7970": "30006", "7941": "115", "7961": "30018",
 	"7911": "307", "7906": "369", "7945": "435", "7965": "436",
@@ -98,7 +98,7 @@ func Probe(src string, f Fetcher, opts ProbeOptions) (*ProbeResult, error) {
 	if model == "" {
 		model = "7960"
 	}
-	modelID, ok := modelIDs[model]
+	modelID, ok := probeModelIDs[model]
 	if !ok {
 		return nil, fmt.Errorf("bundle: probe: unknown model %q", model)
 	}
