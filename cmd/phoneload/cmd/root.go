@@ -48,6 +48,9 @@ does not match what was signed, 5 refused by policy (expired, sequence).`,
 	root.SetVersionTemplate("phoneload {{.Version}}\n")
 	root.AddCommand(
 		// Subcommands, one file each (NewCmdXxx).
+		NewCmdSignImage(),
+		NewCmdInspect(),
+		NewCmdUnpack(),
 		NewCmdPublish(),
 		NewCmdProbe(),
 		NewCmdRollback(),

@@ -1,0 +1,164 @@
+package bundle
+
+import (
+	"path"
+	"strings"
+)
+
+// PhoneLoad is one row of the drop summary: a configuration entry naming
+// an image, the phones it applies to, and the files such a phone would
+// fetch, each present or missing.
+type PhoneLoad struct {
+	Models   []string `json:"models"`        // phone models the entry applies to
+	MAC      string   `json:"mac,omitempty"` // per-phone file (SIP<MAC>.cnf …); "" for defaults
+	Protocol Protocol `json:"protocol,omitempty"`
+	Source   string   `json:"source"`         // the file naming the image
+	Line     int      `json:"line,omitempty"` // where in Source
+	Setting  string   `json:"setting"`        // image_version, loadInformation8, OS79XX.TXT, upgradecode, default (term*.default.loads)
+	Load     string   `json:"load"`           // the image as named
+	Version  string   `json:"version,omitempty"`
+	Files    []Fetch  `json:"files"` // what the phone fetches, in order
+	// Missing lists the fetched files absent from the drop; empty means a
+	// phone would find everything it asks for.
+	Missing []string `json:"missing,omitempty"`
+}
+
+// Fetch is one file a phone would ask the TFTP server for.
+type Fetch struct {
+	Name    string `json:"name"`
+	Present bool   `json:"present"`
+	Via     string `json:"via,omitempty"` // the .loads that lists it
+}
+
+// phoneLoads builds the summary from the files that tell phones what to load.
+func (d *Drop) phoneLoads() []PhoneLoad {
+	var rows []PhoneLoad
+	for _, f := range d.Files {
+		base := path.Base(f.Name)
+		switch {
+		case f.Kind == KindSIPConfig && f.SIP != nil:
+			e, ok := f.SIP.Get("image_version")
+			if !ok {
+				continue
+			}
+			row := PhoneLoad{Models: []string{"7940", "7960"}, Protocol: ProtocolSIP, Source: f.Name, Line: e.Line, Setting: "image_version", Load: e.Value}
+			row.MAC = macOf(base, "SIP")
+			d.resolve(&row, "")
+			rows = append(rows, row)
+		case f.Kind == KindXMLConfig && f.XML != nil:
+			for _, l := range f.XML.Loads {
+				if l.Value == "" {
+					continue
+				}
+				row := PhoneLoad{Source: f.Name, Line: l.Line, Setting: l.Element, Load: l.Value, MAC: macOf(base, "SEP")}
+				if l.Model != "" {
+					row.Models = []string{l.Model}
+				}
+				d.resolve(&row, "")
+				rows = append(rows, row)
+			}
+		case f.Kind == KindOS79XX && f.OS79XX != nil && f.OS79XX.Name != "":
+			// Pre-7.x images read OS79XX.TXT and fetch <name>.bin.
+			row := PhoneLoad{Models: []string{"7940", "7960"}, Source: f.Name, Line: 1, Setting: "OS79XX.TXT", Load: f.OS79XX.Name}
+			d.resolve(&row, ".bin")
+			rows = append(rows, row)
+		case f.Profile != nil:
+			for _, u := range f.Profile.Upgrades {
+				if u.Name != "upgradecode" || u.File == "" {
+					continue
+				}
+				row := PhoneLoad{Source: f.Name, Line: u.Line, Setting: "upgradecode", Load: u.File, MAC: profileMAC(base)}
+				if m := UpgradeHardware[u.Hardware]; m != "" {
+					row.Models = []string{m}
+				} else if m := ProfileDevice(base); m != "" {
+					row.Models = []string{m}
+				}
+				d.resolve(&row, "")
+				rows = append(rows, row)
+			}
+		case f.Kind == KindLoads && f.Load != nil && f.Load.Family == Family79x1Term:
+			// term<NN>.default.loads is what a 79x1 boots when no
+			// configuration names an image.
+			row := PhoneLoad{Models: f.Load.Models, Source: f.Name, Setting: "default", Load: f.Load.Name}
+			d.resolve(&row, "")
+			rows = append(rows, row)
+		}
+	}
+	return rows
+}
+
+// resolve fills the files a phone fetches for row.Load: the .loads and its
+// parts; for names without one, the image itself (ext, or .sbn then .bin).
+func (d *Drop) resolve(row *PhoneLoad, ext string) {
+	ln, ok := ParseLoadName(row.Load)
+	if ok {
+		if row.Protocol == "" {
+			row.Protocol = ln.Protocol
+		}
+		if len(row.Models) == 0 {
+			row.Models = ln.Models
+		}
+		if !ln.Version.IsZero() {
+			row.Version = ln.Version.String()
+		}
+	}
+	fetch := func(name, via string) *File {
+		f := d.File(name)
+		row.Files = append(row.Files, Fetch{Name: name, Present: f != nil, Via: via})
+		if f == nil {
+			row.Missing = append(row.Missing, name)
+		}
+		return f
+	}
+	switch {
+	case ok && ln.Ext != "" || ext == "" && path.Ext(row.Load) != "" && !ok:
+		// Named with its extension (upgradecode names the file).
+		fetch(row.Load, "")
+	case ext != "":
+		// OS79XX.TXT: the image itself; signed images also ship as .sbn.
+		if d.File(row.Load+ext) == nil && d.File(row.Load+".sbn") != nil {
+			fetch(row.Load+".sbn", "")
+		} else {
+			fetch(row.Load+ext, "")
+		}
+	case ok && ln.Family == FamilyEarly:
+		fetch(row.Load+".bin", "")
+	default:
+		name := row.Load + ".loads"
+		lf := d.File(name)
+		if lf == nil {
+			// Without a .loads, older images take the image directly.
+			for _, e := range []string{".sbn", ".bin"} {
+				if d.File(row.Load+e) != nil {
+					fetch(row.Load+e, "")
+					return
+				}
+			}
+		}
+		fetch(name, "")
+		if lf != nil && lf.Loads != nil {
+			for _, p := range lf.Loads.Parts {
+				fetch(p.Name, name)
+			}
+		}
+	}
+}
+
+// macOf returns the MAC of SIP<MAC>.cnf / SEP<MAC>.cnf.xml names, or "".
+func macOf(base, prefix string) string {
+	if strings.HasPrefix(base, prefix) && len(base) >= len(prefix)+12 && isHexString(base[len(prefix):len(prefix)+12]) {
+		return base[len(prefix) : len(prefix)+12]
+	}
+	return ""
+}
+
+// profileMAC returns the MAC of gk<mac>, ld<mac>, ata<mac> names, or "".
+func profileMAC(base string) string {
+	lower := strings.ToLower(base)
+	for _, p := range []string{"gk", "ld", "ata"} {
+		if m := macOf(lower, p); m != "" {
+			return m
+		}
+	}
+	return ""
+}

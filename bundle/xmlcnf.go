@@ -1,0 +1,163 @@
+package bundle
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"io"
+	"strconv"
+	"strings"
+)
+
+// XMLConfig is a parsed XMLDefault.cnf.xml or SEP<MAC>.cnf.xml.
+type XMLConfig struct {
+	Root    string        `json:"root"`    // name of the root element: Default, device …
+	Loads   []XMLLoad     `json:"loads"`   // every loadInformation element
+	Entries []ConfigEntry `json:"entries"` // every element holding text, by slash path below the root
+}
+
+// XMLLoad is one loadInformation element: loadInformationNNN (NNN a model
+// id) in XMLDefault.cnf.xml, plain loadInformation in SEP<MAC>.cnf.xml.
+type XMLLoad struct {
+	Element   string `json:"element"`
+	ModelID   int    `json:"model_id,omitempty"`   // NNN of loadInformationNNN, 0 for plain loadInformation
+	Model     string `json:"model,omitempty"`      // the phone model of the id: "7940"
+	ModelAttr string `json:"model_attr,omitempty"` // the model="IP Phone 7940" attribute as written
+	Value     string `json:"value"`                // the load name, white space trimmed
+	Line      int    `json:"line"`
+}
+
+// ModelIDs maps the ids of loadInformationNNN elements to phone models.
+var ModelIDs = map[int]string{
+	6: "7910", 7: "7960", 8: "7940", 9: "7935", 124: "7914", 20000: "7905",
+	30007: "7912", 30008: "7902", 30006: "7970", 115: "7941", 30018: "7961",
+	307: "7911", 369: "7906", 435: "7945", 436: "7965",
+}
+
+// MaxXMLDepth bounds element nesting in configuration XML.
+const MaxXMLDepth = 64
+
+// ParseXMLConfig parses the SCCP/UAL XML configuration files. It reads the
+// whole tree with encoding/xml (no entity expansion, no external fetches),
+// keeping line numbers.
+func ParseXMLConfig(b []byte) (*XMLConfig, []Problem) {
+	var ps problems
+	c := &XMLConfig{}
+	if !checkText(b, &ps) {
+		return c, ps
+	}
+	type open struct {
+		name  string
+		text  strings.Builder
+		child bool
+		line  int
+		load  *XMLLoad
+	}
+	var stack []*open
+	d := xml.NewDecoder(bytes.NewReader(b))
+	line := func() int { l, _ := d.InputPos(); return l }
+	for {
+		tok, err := d.Token()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			ps.add(xmlErrLine(err, line()), "%s", xmlErrMsg(err))
+			return c, ps
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			if len(stack) >= MaxXMLDepth {
+				ps.add(line(), "elements nested deeper than %d", MaxXMLDepth)
+				return c, ps
+			}
+			if len(stack) == 0 && c.Root != "" {
+				ps.add(line(), "second root element <%s>", t.Name.Local)
+				return c, ps
+			}
+			if len(stack) > 0 {
+				stack[len(stack)-1].child = true
+			} else {
+				c.Root = t.Name.Local
+			}
+			o := &open{name: t.Name.Local, line: line()}
+			if id, ok := strings.CutPrefix(t.Name.Local, "loadInformation"); ok && len(c.Loads) < MaxEntries {
+				l := XMLLoad{Element: t.Name.Local, Line: o.line}
+				for _, a := range t.Attr {
+					if a.Name.Local == "model" {
+						l.ModelAttr = a.Value
+					}
+				}
+				if id != "" {
+					n, err := strconv.Atoi(id)
+					if err != nil || n <= 0 || !allDigits(id) {
+						ps.add(o.line, "<%s>: the suffix is not a model id", t.Name.Local)
+					} else {
+						l.ModelID = n
+						l.Model = ModelIDs[n]
+						if l.Model == "" {
+							ps.add(o.line, "<%s>: unknown model id %d", t.Name.Local, n)
+						} else if l.ModelAttr != "" && !strings.HasSuffix(strings.TrimSpace(l.ModelAttr), l.Model) {
+							ps.add(o.line, "<%s>: model id %d is the %s but the model attribute says %q", t.Name.Local, n, l.Model, l.ModelAttr)
+						}
+					}
+				}
+				o.load = &l
+			}
+			stack = append(stack, o)
+		case xml.CharData:
+			if len(stack) > 0 {
+				o := stack[len(stack)-1]
+				if o.text.Len()+len(t) <= MaxLineLength {
+					o.text.Write(t)
+				}
+			}
+		case xml.EndElement:
+			o := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			v := strings.TrimSpace(o.text.String())
+			if o.load != nil {
+				o.load.Value = v
+				if v != o.text.String() && v != "" {
+					ps.add(o.line, "<%s>: white space around the load name %q", o.name, v)
+				}
+				c.Loads = append(c.Loads, *o.load)
+			}
+			if !o.child && len(stack) > 0 {
+				if len(c.Entries) >= MaxEntries {
+					ps.add(o.line, "more than %d entries", MaxEntries)
+					return c, ps
+				}
+				names := make([]string, 0, len(stack))
+				for _, p := range stack[1:] {
+					names = append(names, p.name)
+				}
+				names = append(names, o.name)
+				c.Entries = append(c.Entries, ConfigEntry{Name: strings.Join(names, "/"), Value: v, Line: o.line})
+			}
+		}
+	}
+	if c.Root == "" {
+		ps.add(0, "no root element")
+	}
+	return c, ps
+}
+
+// xmlErrLine takes the line from an encoding/xml syntax error.
+func xmlErrLine(err error, fallback int) int {
+	var se *xml.SyntaxError
+	if errors.As(err, &se) {
+		return se.Line
+	}
+	return fallback
+}
+
+// xmlErrMsg strips encoding/xml's "XML syntax error on line N: " prefix,
+// since the line is in the Problem.
+func xmlErrMsg(err error) string {
+	var se *xml.SyntaxError
+	if errors.As(err, &se) {
+		return "XML: " + se.Msg
+	}
+	return "XML: " + err.Error()
+}

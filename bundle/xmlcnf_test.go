@@ -1,0 +1,73 @@
+package bundle
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestParseXMLConfig(t *testing.T) {
+	in := `<?xml version="1.0" encoding="UTF-8"?>
+<Default>
+  <callManagerGroup>
+    <members><member priority="0"><callManager><processNodeName>10.0.0.1</processNodeName></callManager></member></members>
+  </callManagerGroup>
+  <loadInformation8 model="IP Phone 7940">P00308010200</loadInformation8>
+  <loadInformation7 model="IP Phone 7940">P00308010200</loadInformation7>
+  <loadInformation30018 model="IP Phone 7961"> SCCP41.8-5-4S </loadInformation30018>
+  <loadInformation99999>X</loadInformation99999>
+  <authenticationURL></authenticationURL>
+</Default>
+`
+	got, ps := ParseXMLConfig([]byte(in))
+	want := &XMLConfig{
+		Root: "Default",
+		Loads: []XMLLoad{
+			{Element: "loadInformation8", ModelID: 8, Model: "7940", ModelAttr: "IP Phone 7940", Value: "P00308010200", Line: 6},
+			{Element: "loadInformation7", ModelID: 7, Model: "7960", ModelAttr: "IP Phone 7940", Value: "P00308010200", Line: 7},
+			{Element: "loadInformation30018", ModelID: 30018, Model: "7961", ModelAttr: "IP Phone 7961", Value: "SCCP41.8-5-4S", Line: 8},
+			{Element: "loadInformation99999", ModelID: 99999, Value: "X", Line: 9},
+		},
+		Entries: []ConfigEntry{
+			{Name: "callManagerGroup/members/member/callManager/processNodeName", Value: "10.0.0.1", Line: 4},
+			{Name: "loadInformation8", Value: "P00308010200", Line: 6},
+			{Name: "loadInformation7", Value: "P00308010200", Line: 7},
+			{Name: "loadInformation30018", Value: "SCCP41.8-5-4S", Line: 8},
+			{Name: "loadInformation99999", Value: "X", Line: 9},
+			{Name: "authenticationURL", Value: "", Line: 10},
+		},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("ParseXMLConfig (-want +got):\n%s", diff)
+	}
+	wantPs := []Problem{
+		{Line: 7, Msg: `<loadInformation7>: model id 7 is the 7960 but the model attribute says "IP Phone 7940"`},
+		{Line: 8, Msg: `<loadInformation30018>: white space around the load name "SCCP41.8-5-4S"`},
+		{Line: 9, Msg: "<loadInformation99999>: unknown model id 99999"},
+	}
+	if diff := cmp.Diff(wantPs, ps); diff != "" {
+		t.Errorf("problems (-want +got):\n%s", diff)
+	}
+
+	sep := "<device>\n<loadInformation>P0S3-8-12-00</loadInformation>\n</device>\n"
+	got, ps = ParseXMLConfig([]byte(sep))
+	if len(ps) != 0 || len(got.Loads) != 1 || got.Loads[0] != (XMLLoad{Element: "loadInformation", Value: "P0S3-8-12-00", Line: 2}) {
+		t.Errorf("SEP file: got %+v, problems %v", got.Loads, ps)
+	}
+
+	_, ps = ParseXMLConfig([]byte("<device>\n<loadInformation>x</device>\n"))
+	if diff := cmp.Diff([]Problem{{Line: 2, Msg: "XML: element <loadInformation> closed by </device>"}}, ps); diff != "" {
+		t.Errorf("broken XML problems (-want +got):\n%s", diff)
+	}
+	_, ps = ParseXMLConfig([]byte(strings.Repeat("<a>", MaxXMLDepth+1)))
+	if len(ps) != 1 || !strings.Contains(ps[0].Msg, "nested deeper") {
+		t.Errorf("deep XML: problems %v", ps)
+	}
+}
+
+func FuzzParseXMLConfig(f *testing.F) {
+	fuzzParser(f, []string{`<Default><loadInformation8 model="IP Phone 7940">P00308010200</loadInformation8></Default>`,
+		"<device>\n<loadInformation>P0S3-8-12-00</loadInformation>\n</device>\n"},
+		func(b []byte) []Problem { _, ps := ParseXMLConfig(b); return ps })
+}

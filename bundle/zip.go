@@ -1,0 +1,248 @@
+package bundle
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"sort"
+	"strings"
+
+	"github.com/klauspost/compress/flate"
+	"github.com/klauspost/compress/zip"
+)
+
+// Zip compression methods Walk reads. Cisco ships deflate; stored is common
+// in repackages. Anything else is refused as unsupported.
+const (
+	zipStore   = 0
+	zipDeflate = 8
+)
+
+const (
+	zipLocalHeaderLen = 30
+	zipEndLen         = 22 // end of central directory record without comment
+)
+
+// openZip reads the central directory and refuses a file that is not
+// exactly one zip archive (trailing data after the end record).
+func openZip(path string, f io.ReaderAt, size int64) (*zip.Reader, error) {
+	zr, err := zip.NewReader(f, size)
+	if err != nil && !errors.Is(err, zip.ErrInsecurePath) { // names are checked below, with better messages
+		return nil, &EntryError{Path: path, Err: ErrFormat, Detail: "zip: " + strings.TrimPrefix(err.Error(), "zip: ")}
+	}
+	if err := checkZipEnd(f, size); err != nil {
+		return nil, &EntryError{Path: path, Err: ErrFormat, Detail: err.Error()}
+	}
+	return zr, nil
+}
+
+// checkZipEnd demands that the end of central directory record, with its
+// comment, ends exactly at the end of the file: bytes after it are trailing
+// garbage (or a second archive glued on), which other tools read differently.
+func checkZipEnd(r io.ReaderAt, size int64) error {
+	n := int64(zipEndLen + 0xffff)
+	if n > size {
+		n = size
+	}
+	buf := make([]byte, n)
+	if _, err := r.ReadAt(buf, size-n); err != nil && !errors.Is(err, io.EOF) {
+		return err
+	}
+	for i := len(buf) - zipEndLen; i >= 0; i-- {
+		if !bytes.Equal(buf[i:i+4], []byte("PK\x05\x06")) {
+			continue
+		}
+		clen := int(binary.LittleEndian.Uint16(buf[i+20:]))
+		if i+zipEndLen+clen == len(buf) {
+			return nil
+		}
+		return fmt.Errorf("%d bytes of trailing data after the end of the zip at offset %d", len(buf)-(i+zipEndLen+clen), size-n+int64(i+zipEndLen+clen))
+	}
+	return errors.New("no end of central directory record")
+}
+
+// innerTar reports the single tar of a zip that holds one (a third-party
+// repackage of a drop): the zip's only file, named *.tar, *.tar.gz or *.tgz.
+func innerTar(zr *zip.Reader) (*zip.File, bool) {
+	var only *zip.File
+	for _, f := range zr.File {
+		if strings.HasSuffix(f.Name, "/") {
+			continue
+		}
+		if only != nil {
+			return nil, false
+		}
+		only = f
+	}
+	if only == nil {
+		return nil, false
+	}
+	n := strings.ToLower(only.Name)
+	if strings.HasSuffix(n, ".tar") || strings.HasSuffix(n, ".tar.gz") || strings.HasSuffix(n, ".tgz") {
+		return only, true
+	}
+	return nil, false
+}
+
+func walkZip(path string, f io.ReaderAt, size int64, lim Limits, fn WalkFunc, workers int) error {
+	zr, err := openZip(path, f, size)
+	if err != nil {
+		return err
+	}
+	if len(zr.File) > lim.MaxFiles {
+		return &EntryError{Path: path, Err: ErrTooMany, Detail: fmt.Sprintf("%d entries, over Limits.MaxFiles %d", len(zr.File), lim.MaxFiles)}
+	}
+	var (
+		names nameSet
+		b     = budget{lim: lim}
+		items []item
+		spans []zipSpan
+	)
+	tarFile, tarInZip := innerTar(zr)
+	for _, zf := range zr.File {
+		if err := checkZipEntry(path, zf); err != nil {
+			return err
+		}
+		name, isDir := strings.CutSuffix(zf.Name, "/")
+		if detail, err := names.add(name, isDir); err != nil {
+			return &EntryError{Path: path, Entry: zf.Name, Err: err, Detail: detail}
+		}
+		span, err := zipEntrySpan(path, zf)
+		if err != nil {
+			return err
+		}
+		spans = append(spans, span)
+		if isDir || tarInZip {
+			continue // the tar's own files are counted as the tar is read
+		}
+		if err := b.take(path, zf.Name, int64(zf.UncompressedSize64)); err != nil {
+			return err
+		}
+		e := Entry{Name: name, Size: int64(zf.UncompressedSize64), Mode: zf.Mode().Perm(), ModTime: zf.Modified}
+		items = append(items, item{e: e, open: func() (io.Reader, func() error, error) {
+			return openZipEntry(path, zf)
+		}})
+	}
+	if err := checkOverlap(path, spans); err != nil {
+		return err
+	}
+	if tarInZip {
+		r, closeFn, err := openZipEntry(path, tarFile)
+		if err != nil {
+			return err
+		}
+		defer closeFn()
+		inner := path + ":" + tarFile.Name
+		if n := strings.ToLower(tarFile.Name); !strings.HasSuffix(n, ".tar") {
+			return walkTarGzStream(inner, r, lim, fn)
+		}
+		if err := walkTarStream(inner, r, lim, fn); err != nil {
+			return err
+		}
+		_, err = io.Copy(io.Discard, r) // the CRC of the tar itself
+		return err
+	}
+	sort.Slice(items, func(i, j int) bool { return items[i].e.Name < items[j].e.Name })
+	return runItems(items, workers, fn)
+}
+
+// checkZipEntry refuses what a zip entry must not be, from its central
+// directory record alone.
+func checkZipEntry(path string, zf *zip.File) error {
+	refuse := func(sentinel error, format string, args ...any) error {
+		return &EntryError{Path: path, Entry: zf.Name, Err: sentinel, Detail: fmt.Sprintf(format, args...)}
+	}
+	name, isDir := strings.CutSuffix(zf.Name, "/")
+	if zf.NonUTF8 && !isASCII(zf.Name) {
+		return refuse(ErrUnsafePath, "name not in UTF-8")
+	}
+	if why := checkName(name); why != "" {
+		return refuse(ErrUnsafePath, "%s", why)
+	}
+	if zf.Flags&0x1 != 0 {
+		return refuse(ErrEncrypted, "encryption flag set")
+	}
+	mode := zf.Mode()
+	switch {
+	case mode&fs.ModeSymlink != 0:
+		return refuse(ErrLink, "symbolic link")
+	case mode&(fs.ModeNamedPipe|fs.ModeSocket|fs.ModeDevice|fs.ModeCharDevice|fs.ModeIrregular) != 0:
+		return refuse(ErrSpecial, "%s", typeName(mode))
+	case isDir || mode.IsDir():
+		if !isDir {
+			return refuse(ErrFormat, "directory entry without a trailing slash")
+		}
+		if zf.UncompressedSize64 != 0 {
+			return refuse(ErrFormat, "directory entry with %d bytes of data", zf.UncompressedSize64)
+		}
+		return nil
+	}
+	if zf.UncompressedSize64 > 1<<62 || zf.CompressedSize64 > 1<<62 {
+		return refuse(ErrTooLarge, "declared size %d", zf.UncompressedSize64)
+	}
+	switch zf.Method {
+	case zipStore:
+		if zf.CompressedSize64 != zf.UncompressedSize64 {
+			return refuse(ErrFormat, "stored entry with %d bytes of data declared as %d", zf.CompressedSize64, zf.UncompressedSize64)
+		}
+	case zipDeflate:
+	default:
+		return refuse(ErrUnsupported, "compression method %d", zf.Method)
+	}
+	return nil
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// zipSpan is where an entry's local header and data lie in the file.
+type zipSpan struct {
+	name       string
+	start, end int64
+}
+
+func zipEntrySpan(path string, zf *zip.File) (zipSpan, error) {
+	off, err := zf.DataOffset()
+	if err != nil {
+		return zipSpan{}, &EntryError{Path: path, Entry: zf.Name, Err: ErrFormat, Detail: "local header: " + strings.TrimPrefix(err.Error(), "zip: ")}
+	}
+	return zipSpan{name: zf.Name, start: off - zipLocalHeaderLen - int64(len(zf.Name)), end: off + int64(zf.CompressedSize64)}, nil
+}
+
+// checkOverlap refuses entries whose data overlap: the trick behind
+// "overlapping file" zip bombs, where many entries share one compressed
+// stream.
+func checkOverlap(path string, spans []zipSpan) error {
+	sort.Slice(spans, func(i, j int) bool { return spans[i].start < spans[j].start })
+	for i := 1; i < len(spans); i++ {
+		if spans[i].start < spans[i-1].end {
+			return &EntryError{Path: path, Entry: spans[i].name, Err: ErrFormat, Detail: fmt.Sprintf("data overlaps entry %q", spans[i-1].name)}
+		}
+	}
+	return nil
+}
+
+func openZipEntry(path string, zf *zip.File) (io.Reader, func() error, error) {
+	raw, err := zf.OpenRaw()
+	if err != nil {
+		return nil, nil, &EntryError{Path: path, Entry: zf.Name, Err: ErrFormat, Detail: strings.TrimPrefix(err.Error(), "zip: ")}
+	}
+	var (
+		r       = raw
+		closeFn = func() error { return nil }
+	)
+	if zf.Method == zipDeflate {
+		fr := flate.NewReader(raw)
+		r, closeFn = fr, fr.Close
+	}
+	return newExactReader(path, zf.Name, r, int64(zf.UncompressedSize64)).withCRC(zf.CRC32), closeFn, nil
+}

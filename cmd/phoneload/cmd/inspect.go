@@ -1,0 +1,358 @@
+package cmd
+
+import (
+	"crypto"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/phoneload/phoneload/bundle"
+	"github.com/phoneload/phoneload/internal/cli"
+	"github.com/phoneload/phoneload/sign"
+)
+
+// inspectJSON is the --json document of `phoneload inspect` (docs/inspect.md).
+type inspectJSON struct {
+	Schema string               `json:"schema"`
+	Drops  []*bundle.Inspection `json:"drops"`
+	Errors []inspectError       `json:"errors"`
+}
+
+type inspectError struct {
+	Path  string `json:"path"`
+	Error string `json:"error"`
+}
+
+// NewCmdInspect returns `phoneload inspect`.
+func NewCmdInspect() *cobra.Command {
+	var (
+		asJSON, long bool
+		trust        []string
+	)
+	c := &cobra.Command{
+		Use:   "inspect [flags] PATH...",
+		Short: "List every file of a firmware drop or TFTP root, and what each phone would load",
+		Long: `inspect reads each PATH (a directory or TFTP root, a zip as Cisco ships it, a
+tar, or a tar inside a zip) in one streaming pass and prints one row per file:
+its kind, the load name taken apart (protocol, version, phone models), size,
+SHA-256, the Cisco signed header (hash, key size, the name it was signed as),
+the parts a .loads names with each present or missing, and what is wrong
+inside the file. Unknown files are listed, never dropped.
+
+After the files comes what a phone of each model would load: every
+configuration entry that names an image (SIPDefault.cnf image_version,
+XMLDefault.cnf.xml loadInformation per model id, OS79XX.TXT, upgradecode of
+7905/7912/ATA profiles, term*.default.loads) and the files the phone would
+fetch for it.
+
+With --trust KEY.pem (PEM public keys, certificates or private keys; may be
+repeated), every signed header is verified in the same pass.
+
+inspect describes; it does not judge: use 'phoneload check' for the mistakes
+that stop phones booting. --json prints the document described in
+docs/inspect.md (schema phoneload.inspect/v1).
+
+Exit codes: 0 every PATH was read, 1 a PATH could not be read (missing,
+unsafe or corrupt archive), 2 usage, 3 with --trust, a signed file does not
+verify.`,
+		Example: `  phoneload inspect cmterm-7940-7960-sip.8-12-00.zip
+  phoneload inspect /srv/tftp
+  phoneload inspect --long --trust lab.pem /srv/tftp
+  phoneload inspect --json drop.zip | jq '.drops[0].phones'`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var keys []crypto.PublicKey
+			for _, name := range trust {
+				k, err := loadTrustFile(name)
+				if err != nil {
+					return cli.Exit(cli.ExitUsage, err)
+				}
+				keys = append(keys, k...)
+			}
+			return runInspect(cmd, args, keys, asJSON, long)
+		},
+	}
+	c.Flags().BoolVar(&asJSON, "json", false, "print JSON (docs/inspect.md)")
+	c.Flags().BoolVar(&long, "long", false, "print whole SHA-256 hashes and every setting of configuration files")
+	c.Flags().StringArrayVar(&trust, "trust", nil, "verify signed headers with the keys in this PEM `file` (repeatable)")
+	return c
+}
+
+// loadTrustFile reads the trusted keys of a --trust file.
+func loadTrustFile(name string) ([]crypto.PublicKey, error) {
+	b, err := os.ReadFile(name)
+	if err != nil {
+		return nil, fmt.Errorf("--trust: %w", err)
+	}
+	keys, err := sign.ParseTrustPEM(b)
+	if err != nil {
+		return nil, fmt.Errorf("--trust %s: %w", name, err)
+	}
+	if len(keys) == 0 {
+		return nil, fmt.Errorf("--trust %s: no key in the file", name)
+	}
+	return keys, nil
+}
+
+func runInspect(cmd *cobra.Command, paths []string, keys []crypto.PublicKey, asJSON, long bool) error {
+	out, errw := cmd.OutOrStdout(), cmd.ErrOrStderr()
+	doc := inspectJSON{Schema: bundle.InspectSchema, Drops: []*bundle.Inspection{}, Errors: []inspectError{}}
+	var errs []error
+	code, unverified := cli.ExitOK, 0
+	for i, p := range paths {
+		prog := cli.NewProgress(errw, "reading "+p, 0)
+		var last int64
+		d, err := bundle.Open(p, bundle.OpenOptions{Trust: keys, Progress: func(n int64) {
+			prog.Add(n - last)
+			last = n
+		}})
+		prog.Done()
+		if err != nil {
+			errs = append(errs, err)
+			doc.Errors = append(doc.Errors, inspectError{Path: p, Error: err.Error()})
+			code = max(code, cli.ExitFailure)
+			continue
+		}
+		in := bundle.Inspect(d, len(keys) > 0)
+		if in.Unverified > 0 {
+			code = max(code, cli.ExitSignature)
+			unverified += in.Unverified
+		}
+		if asJSON {
+			doc.Drops = append(doc.Drops, in)
+			continue
+		}
+		if i > 0 {
+			fmt.Fprintln(out)
+		}
+		if err := writeInspection(out, in, long); err != nil {
+			return err
+		}
+	}
+	if asJSON {
+		if err := cli.WriteJSON(out, doc); err != nil {
+			return err
+		}
+	}
+	if len(errs) > 0 {
+		// Every failed PATH is named; the last goes through the usual
+		// error path so that the exit code and hint are set once.
+		for _, e := range errs[:len(errs)-1] {
+			fmt.Fprintf(errw, "%s: error: %v\n", Prog, e)
+		}
+		err := errs[len(errs)-1]
+		if errors.Is(err, os.ErrNotExist) {
+			return cli.Hint(cli.Exit(code, err), "PATH is a directory (a TFTP root), a .zip or a .tar")
+		}
+		return cli.Exit(code, err)
+	}
+	if code == cli.ExitSignature {
+		return cli.Exit(code, fmt.Errorf("%d signed file%s did not verify with the --trust keys", unverified, plural(unverified)))
+	}
+	return nil
+}
+
+// writeInspection prints one drop for people: a header line, the file
+// table, the problems, and what each phone would load.
+func writeInspection(w io.Writer, in *bundle.Inspection, long bool) error {
+	container := in.Container
+	if container == "" {
+		container = "file"
+	}
+	fmt.Fprintf(w, "%s  (%s, %d files, %s)\n\n", in.Path, container, len(in.Files), cli.HumanBytes(in.Size))
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "KIND\tFILE\tSIZE\tLOAD\tSHA-256\tSIGNED\tNOTES")
+	for _, f := range in.Files {
+		sum := f.SHA256
+		if !long && len(sum) > 12 {
+			sum = sum[:12]
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", f.Kind, f.Name, cli.HumanBytes(f.Size), loadSummary(f.Load), sum, headerSummary(f), strings.Join(fileNotes(f), ", "))
+		if f.Loads != nil {
+			for i, p := range f.Loads.Parts {
+				branch := "├─"
+				if i == len(f.Loads.Parts)-1 {
+					branch = "└─"
+				}
+				state := "present"
+				if !p.Present {
+					state = "MISSING"
+				}
+				fmt.Fprintf(tw, "\t  %s %s\t\t\t\t\t%s\n", branch, p.Name, state)
+			}
+		}
+		if long && f.SIP != nil {
+			for _, e := range f.SIP.Entries {
+				fmt.Fprintf(tw, "\t  %d: %s = %q\t\t\t\t\t\n", e.Line, e.Name, e.Value)
+			}
+		}
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if in.Problems > 0 {
+		fmt.Fprintf(w, "\nProblems (%d):\n", in.Problems)
+		for _, f := range in.Files {
+			for _, p := range f.Problems {
+				switch {
+				case p.Line > 0:
+					fmt.Fprintf(w, "  %s:%d: %s\n", f.Name, p.Line, p.Msg)
+				default:
+					fmt.Fprintf(w, "  %s: %s\n", f.Name, p.Msg)
+				}
+			}
+		}
+	}
+	fmt.Fprintln(w, "\nWhat phones would load:")
+	if len(in.Phones) == 0 {
+		fmt.Fprintln(w, "  nothing: no SIPDefault.cnf, XMLDefault.cnf.xml, OS79XX.TXT or profile names an image")
+		return nil
+	}
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "  MODELS\tFROM\tLOAD\tVERSION\tFETCHES")
+	for _, p := range in.Phones {
+		models := strings.Join(p.Models, ",")
+		if models == "" {
+			models = "?"
+		}
+		if p.MAC != "" {
+			models += " (" + p.MAC + ")"
+		}
+		from := p.Source
+		if p.Line > 0 {
+			from = fmt.Sprintf("%s:%d", p.Source, p.Line)
+		}
+		if p.Setting != "" && p.Setting != p.Source {
+			from += " " + p.Setting
+		}
+		fetch := fmt.Sprintf("%d files, all present", len(p.Files))
+		if len(p.Files) == 1 {
+			fetch = p.Files[0].Name
+		}
+		if len(p.Missing) > 0 {
+			fetch = "MISSING " + strings.Join(p.Missing, ", ")
+		}
+		version := p.Version
+		if p.Protocol != "" {
+			version = strings.TrimSpace(string(p.Protocol) + " " + version)
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", models, from, p.Load, version, fetch)
+	}
+	return tw.Flush()
+}
+
+// loadSummary says what a load name encodes: "sip 8.12(0) 7940/7960".
+func loadSummary(l *bundle.LoadName) string {
+	if l == nil {
+		return "-"
+	}
+	var parts []string
+	switch {
+	case l.Loader:
+		parts = append(parts, "loader")
+	case l.Part != "":
+		parts = append(parts, l.Part)
+	}
+	if l.Protocol != "" {
+		parts = append(parts, string(l.Protocol))
+	}
+	if v := l.Version.String(); v != "" {
+		parts = append(parts, v)
+	}
+	if l.Model != "" {
+		parts = append(parts, l.Model)
+	}
+	return strings.Join(parts, " ")
+}
+
+// headerSummary says how a file is signed: "sha1/2048", "BAD HEADER", "-".
+func headerSummary(f bundle.InspectFile) string {
+	switch {
+	case f.HeaderError != "":
+		return "BAD HEADER"
+	case f.Header == nil:
+		return "-"
+	}
+	s := fmt.Sprintf("%s/%d", f.Header.Hash, f.Header.KeyBits)
+	if f.Verified != nil {
+		if *f.Verified {
+			s += " verified"
+		} else {
+			s += " BAD SIGNATURE"
+		}
+	}
+	return s
+}
+
+// fileNotes are the short remarks of the NOTES column.
+func fileNotes(f bundle.InspectFile) []string {
+	var n []string
+	if f.Header != nil && !f.Header.FileNameMatch {
+		n = append(n, fmt.Sprintf("signed as %q", f.Header.FileName))
+	}
+	if f.PayloadMatchesBin != nil {
+		if *f.PayloadMatchesBin {
+			n = append(n, "payload = .bin")
+		} else {
+			n = append(n, "payload DIFFERS from .bin")
+		}
+	}
+	if f.LoaderID != "" {
+		n = append(n, "loader id "+f.LoaderID)
+	}
+	if f.Loads != nil {
+		s := fmt.Sprintf("%d parts", len(f.Loads.Parts))
+		if f.Loads.Missing > 0 {
+			s += fmt.Sprintf(" (%d MISSING)", f.Loads.Missing)
+		}
+		n = append(n, s)
+		if f.Loads.LAVersion != "" {
+			n = append(n, "LA_VERSION "+f.Loads.LAVersion)
+		}
+	}
+	if f.OS79XX != nil && f.OS79XX.Name != "" {
+		n = append(n, "names "+f.OS79XX.Name)
+	}
+	if f.SIP != nil {
+		if e, ok := f.SIP.Get("image_version"); ok {
+			n = append(n, "image_version "+e.Value)
+		}
+		n = append(n, fmt.Sprintf("%d settings", len(f.SIP.Entries)))
+	}
+	if f.XML != nil {
+		n = append(n, fmt.Sprintf("%d loadInformation", len(f.XML.Loads)))
+	}
+	if f.Ringlist != nil {
+		n = append(n, fmt.Sprintf("%d rings", len(f.Ringlist.Entries)))
+	}
+	if f.Dialplan != nil {
+		n = append(n, fmt.Sprintf("%d templates", len(f.Dialplan.Templates)))
+	}
+	if f.Profile != nil {
+		n = append(n, fmt.Sprintf("%d params", len(f.Profile.Params)))
+		for _, u := range f.Profile.Upgrades {
+			if u.File != "" {
+				n = append(n, u.Name+" "+u.File)
+			}
+		}
+	}
+	if f.VerifyError != "" && (f.Verified == nil || !*f.Verified) {
+		n = append(n, f.VerifyError)
+	}
+	if k := len(f.Problems); k > 0 {
+		n = append(n, fmt.Sprintf("%d problem%s", k, plural(k)))
+	}
+	return n
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
