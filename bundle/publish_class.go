@@ -47,14 +47,15 @@ var sharedDefaults = map[string]bool{
 	"sipdefaultgeneric.cnf": true,
 }
 
-// ClassifyPublish returns the publish group of a file by its name alone.
+// ClassifyPublish returns the publish group of a file by its name alone
+// (the name is what a phone asks for), on top of Identify's kinds.
 func ClassifyPublish(name string) PublishGroup {
 	base := path.Base(name)
 	lower := strings.ToLower(base)
-	switch path.Ext(lower) {
-	case ".bin", ".sbn", ".sb2", ".sbin", ".zup":
+	switch Identify(name, nil) {
+	case KindImageBin, KindImageSBN, KindImageSB2, KindImageSBIN, KindImageZUP:
 		return GroupImage
-	case ".loads":
+	case KindLoads:
 		return GroupLoads
 	}
 	if sharedDefaults[lower] {
