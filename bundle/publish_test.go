@@ -1,6 +1,7 @@
 package bundle
 
 import (
+	"archive/zip"
 	"errors"
 	"os"
 	"path/filepath"
@@ -395,5 +396,32 @@ func TestSetSIPImageVersion(t *testing.T) {
 		if v, _ := SIPImageVersion([]byte(got)); v != "NEW" {
 			t.Errorf("SIPImageVersion after set = %q", v)
 		}
+	}
+}
+
+// TestPublishZipBundle publishes a bundle zip the way one is shipped.
+func TestPublishZipBundle(t *testing.T) {
+	dir := t.TempDir()
+	r := testRelease("8-12-00", 5000)
+	b := writeBundle(t, filepath.Join(dir, "b"), r)
+	zp := filepath.Join(dir, "b.zip")
+	f, err := os.Create(zp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw := zip.NewWriter(f)
+	ents, _ := os.ReadDir(b)
+	for _, e := range ents {
+		data, _ := os.ReadFile(filepath.Join(b, e.Name()))
+		w, _ := zw.Create(e.Name())
+		w.Write(data)
+	}
+	zw.Close()
+	f.Close()
+	root := filepath.Join(dir, "root")
+	os.Mkdir(root, 0o755)
+	publishOK(t, zp, root, noVerify)
+	if d := sameRelease(r, readRootFiles(t, root)); d != "" {
+		t.Fatalf("published from a zip:\n%s", d)
 	}
 }
