@@ -236,7 +236,7 @@ func TestEndToEnd(t *testing.T) {
 			s := srv.start(t, root)
 			defer s.stop()
 
-			if _, stderr, code := run(t, "publish", "--key", e.pub, b, root); code != 0 {
+			if _, stderr, code := run(t, "publish", "--pub", e.pub, b, root); code != 0 {
 				t.Fatalf("publish: exit %d\n%s", code, stderr)
 			}
 			curl := needTool(t, "curl")
@@ -269,7 +269,7 @@ func TestEndToEnd(t *testing.T) {
 			if err := c.Run(); err == nil || c.ProcessState.ExitCode() != 68 {
 				t.Errorf("curl of a missing file: %v, want exit 68 (TFTP file not found)", err)
 			}
-			stdout, stderr, code := run(t, "probe", "--key", e.pub, "--all", "--mac", "001122334455", "--model", "7940", "--bundle", b, "tftp://"+s.addr)
+			stdout, stderr, code := run(t, "probe", "--pub", e.pub, "--all", "--mac", "001122334455", "--model", "7940", "--bundle", b, "tftp://"+s.addr)
 			if code != 0 {
 				t.Fatalf("probe: exit %d\n%s%s", code, stdout, stderr)
 			}
@@ -316,7 +316,7 @@ func TestReaderDuringPublish(t *testing.T) {
 			root := e.root(t)
 			s := srv.start(t, root)
 			defer s.stop()
-			if _, stderr, code := run(t, "publish", "--key", e.pub, oldB, root); code != 0 {
+			if _, stderr, code := run(t, "publish", "--pub", e.pub, oldB, root); code != 0 {
 				t.Fatalf("publish: %s", stderr)
 			}
 			var names []string
@@ -357,7 +357,7 @@ func TestReaderDuringPublish(t *testing.T) {
 				if publishes%2 == 1 {
 					b = oldB
 				}
-				if _, stderr, code := run(t, "publish", "--key", e.pub, b, root); code != 0 {
+				if _, stderr, code := run(t, "publish", "--pub", e.pub, b, root); code != 0 {
 					t.Errorf("publish %d: %s", publishes, stderr)
 					break
 				}

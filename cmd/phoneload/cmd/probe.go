@@ -26,7 +26,7 @@ func NewCmdProbe() *cobra.Command {
 		blksize int
 	)
 	cmd := &cobra.Command{
-		Use:   "probe [--mac MAC] [--model MODEL] --bundle BUNDLE --key FILE tftp://HOST[:PORT]",
+		Use:   "probe [--mac MAC] [--model MODEL] --bundle BUNDLE --pub FILE tftp://HOST[:PORT]",
 		Short: "Fetch from a live TFTP server what a phone would, and compare with the bundle",
 		Long: `probe asks a live TFTP server for the files a phone would ask for, in the
 order it would (7940/7960/79x1: OS79XX.TXT, CTLSEP<MAC>.tlv, SEP<MAC>.cnf.xml,
@@ -43,9 +43,9 @@ phone's hunt).
 
 Exit codes: 0 all ok, 1 a file could not be fetched (error), 2 usage,
 3 bad signature, 4 missing, different or unexpected files.`,
-		Example: `  phoneload probe --key release.pub --bundle sip-8.12.zip tftp://10.0.0.5
-  phoneload probe --key release.pub --mac 0011.2233.4455 --model 7940 --bundle sip-8.12.zip tftp://10.0.0.5:69
-  phoneload probe --key release.pub --all --json --bundle sip-8.12.zip tftp://127.0.0.1:6969`,
+		Example: `  phoneload probe --pub release.pub --bundle sip-8.12.zip tftp://10.0.0.5
+  phoneload probe --pub release.pub --mac 0011.2233.4455 --model 7940 --bundle sip-8.12.zip tftp://10.0.0.5:69
+  phoneload probe --pub release.pub --all --json --bundle sip-8.12.zip tftp://127.0.0.1:6969`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if src == "" {

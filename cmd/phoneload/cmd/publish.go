@@ -23,26 +23,26 @@ type trustFlags struct {
 }
 
 func (t *trustFlags) register(cmd *cobra.Command) {
-	cmd.Flags().StringArrayVar(&t.keys, "key", nil, "trusted minisign public key `FILE` (repeatable)")
+	cmd.Flags().StringArrayVar(&t.keys, "pub", nil, "trusted minisign public key `FILE` (repeatable)")
 }
 
 // verifier returns the signature check run before anything else reads the
 // bundle.
 //
 // WIRING POINT (branch bundles): this checks SHA256SUMS.minisig over
-// SHA256SUMS against --key; Publish itself then checks every file against
+// SHA256SUMS against --pub; Publish itself then checks every file against
 // SHA256SUMS while staging it. Once bundle.VerifyBundle is merged, replace
-// the body with a call to it (Trust from --key/--allowed-signers, mapping
+// the body with a call to it (Trust from --pub/--allowed-signers, mapping
 // ErrSignature/ErrContent/ErrPolicy to exits 3/4/5).
 func (t *trustFlags) verifier() (func(string) error, error) {
 	if len(t.keys) == 0 {
-		return nil, cli.Hint(cli.Usage("no trusted key: publishing needs the bundle's signature checked"), "pass --key FILE (a minisign public key)")
+		return nil, cli.Hint(cli.Usage("no trusted key: publishing needs the bundle's signature checked"), "pass --pub FILE (a minisign public key)")
 	}
 	var pubs []minisign.PublicKey
 	for _, k := range t.keys {
 		pub, err := minisign.PublicKeyFromFile(k)
 		if err != nil {
-			return nil, cli.Usage("--key %s: %v", k, err)
+			return nil, cli.Usage("--pub %s: %v", k, err)
 		}
 		pubs = append(pubs, pub)
 	}
@@ -100,7 +100,7 @@ func NewCmdPublish() *cobra.Command {
 		asJSON bool
 	)
 	cmd := &cobra.Command{
-		Use:   "publish [--dry-run] [--canary MAC,…] [--force] --key FILE BUNDLE ROOT",
+		Use:   "publish [--dry-run] [--canary MAC,…] [--force] --pub FILE BUNDLE ROOT",
 		Short: "Publish a signed bundle into a live TFTP root, atomically and in boot order",
 		Long: `publish verifies the bundle's signature, stages every file on the root's
 file system, then renames them into place so that no phone ever reads a
@@ -123,10 +123,10 @@ SEP<MAC>.cnf.xml loadInformation) and leaves every shared file alone.
 Exit codes: 0 published, 1 failed (nothing half-published), 2 usage,
 3 bad signature, 4 bundle content does not match SHA256SUMS, 5 refused
 (files not owned, or a canary that would change a shared file).`,
-		Example: `  phoneload publish --key release.pub --dry-run sip-8.12.zip /srv/tftp
-  phoneload publish --key release.pub sip-8.12.zip /srv/tftp
-  phoneload publish --key release.pub --canary 00:11:22:33:44:55 sip-8.12.zip /srv/tftp
-  phoneload publish --key release.pub --json sip-8.12.zip /srv/tftp`,
+		Example: `  phoneload publish --pub release.pub --dry-run sip-8.12.zip /srv/tftp
+  phoneload publish --pub release.pub sip-8.12.zip /srv/tftp
+  phoneload publish --pub release.pub --canary 00:11:22:33:44:55 sip-8.12.zip /srv/tftp
+  phoneload publish --pub release.pub --json sip-8.12.zip /srv/tftp`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			verify, err := trust.verifier()
