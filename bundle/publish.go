@@ -69,7 +69,7 @@ type PublishResult struct {
 	Root      string        `json:"root"`
 	DryRun    bool          `json:"dry_run"`
 	Canary    []string      `json:"canary,omitempty"`
-	Recovered string        `json:"recovered,omitempty"` // discarded, undone or completed: an interrupted transaction found first
+	Recovered string        `json:"recovered,omitempty"` // discarded, undone or completed: an interrupted transaction found first; pending in a dry run
 	Steps     []PublishStep `json:"steps"`
 	Conflicts []PublishStep `json:"conflicts,omitempty"`
 }
@@ -155,6 +155,10 @@ func Publish(src, root string, opts PublishOptions) (*PublishResult, error) {
 	res := &PublishResult{Bundle: src, Root: root, DryRun: opts.DryRun, Canary: canary}
 
 	if opts.DryRun {
+		if _, err := os.Stat(txnDir(root)); err == nil {
+			// The real run would first finish or undo it.
+			res.Recovered = "pending"
+		}
 		cur, err := ReadState(root)
 		if err != nil {
 			return nil, err

@@ -155,7 +155,11 @@ Exit codes: 0 published, 1 failed (nothing half-published), 2 usage,
 				return nil
 			}
 			w := cmd.ErrOrStderr()
-			if res.Recovered != "" {
+			switch res.Recovered {
+			case "":
+			case "pending":
+				cli.Note(w, Prog, "an interrupted publish is pending; the real run undoes it first (the plan assumes the root as it is now)")
+			default:
 				cli.Note(w, Prog, "an interrupted publish was found and %s first", res.Recovered)
 			}
 			switch {
