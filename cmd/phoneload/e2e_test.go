@@ -1,6 +1,9 @@
+//go:build unix
+
 package main
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"crypto/rand"
@@ -373,5 +376,69 @@ func TestReaderDuringPublish(t *testing.T) {
 				t.Fatalf("only %d downloads during the publishes", downloads.Load())
 			}
 		})
+	}
+}
+
+// TestPublishLockedCLI holds the publish lock the way a running publish
+// does (flock on ROOT/.phoneload/lock) and checks that a second publish
+// and a rollback are refused with a clear message, changing nothing.
+func TestPublishLockedCLI(t *testing.T) {
+	e := newE2E(t)
+	b := e.bundle(t, "b", release("8-12-00"))
+	root := e.root(t)
+	os.Mkdir(filepath.Join(root, ".phoneload"), 0o755)
+	f, err := os.OpenFile(filepath.Join(root, ".phoneload", "lock"), os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString("pid 4242 on lab\n")
+	_, stderr, code := run(t, "publish", "--pub", e.pub, b, root)
+	if code != 1 || !strings.Contains(stderr, "another publish or rollback is running on this root (held by pid 4242 on lab)") ||
+		!strings.Contains(stderr, "phoneload: hint: wait for the other publish") {
+		t.Fatalf("publish under a held lock: exit %d\n%s", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(root, "SIPDefault.cnf")); err == nil {
+		t.Fatal("a refused publish wrote into the root")
+	}
+	syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+	if _, stderr, code := run(t, "publish", "--pub", e.pub, b, root); code != 0 {
+		t.Fatalf("publish once the lock is free: %s", stderr)
+	}
+}
+
+// TestServeBundleZip serves a bundle zip straight out of the archive and
+// probes it: every file of the bundle comes back intact.
+func TestServeBundleZip(t *testing.T) {
+	e := newE2E(t)
+	files := release("8-12-00")
+	b := e.bundle(t, "b", files)
+	zp := filepath.Join(e.dir, "b.zip")
+	zf, err := os.Create(zp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw := zip.NewWriter(zf)
+	ents, _ := os.ReadDir(b)
+	for _, ent := range ents {
+		data, _ := os.ReadFile(filepath.Join(b, ent.Name()))
+		w, _ := zw.Create(ent.Name())
+		w.Write(data)
+	}
+	zw.Close()
+	zf.Close()
+	s := startServe(t, zp)
+	defer s.stop()
+	stdout, stderr, code := run(t, "probe", "--pub", e.pub, "--all", "--bundle", zp, "tftp://"+s.addr)
+	if code != 0 {
+		t.Fatalf("probe of a served zip: exit %d\n%s%s", code, stdout, stderr)
+	}
+	for name := range files {
+		if !regexpLine(stdout, "ok", name) {
+			t.Errorf("%s not ok:\n%s", name, stdout)
+		}
 	}
 }
