@@ -47,6 +47,10 @@ type PublishOptions struct {
 	SkipVerify bool
 	// Limits bound what the bundle may hold; zero means DefaultLimits.
 	Limits Limits
+	// Keep is how many finished publishes stay in the history for
+	// rollback (their backups hold the replaced files); 0 means
+	// DefaultKeep, negative keeps all.
+	Keep int
 
 	hook func(step string) error // tests: crash or fail at a named step
 }
@@ -103,6 +107,9 @@ func (e *ConflictError) Error() string {
 	}
 	return fmt.Sprintf("bundle: %s: refusing to overwrite %d file(s): %s", e.Root, len(e.Conflicts), strings.Join(names, ", "))
 }
+
+// DefaultKeep is how many publishes rollback can undo, one after another.
+const DefaultKeep = 5
 
 // ErrNoVerify is returned when Publish is called without a Verify function.
 var ErrNoVerify = errors.New("bundle: publish: no signature verification configured")
@@ -218,6 +225,18 @@ func Publish(src, root string, opts PublishOptions) (*PublishResult, error) {
 	}
 	if err := t.finishCommit(); err != nil {
 		return nil, fmt.Errorf("%w (every file is in place; the next publish or rollback finishes the bookkeeping)", err)
+	}
+	keep := opts.Keep
+	if keep == 0 {
+		keep = DefaultKeep
+	}
+	if keep > 0 {
+		// Oldest first; a crash midway only leaves more history.
+		ids, _ := History(root)
+		for len(ids) > keep {
+			os.RemoveAll(filepath.Join(historyDir(root), ids[0]))
+			ids = ids[1:]
+		}
 	}
 	return res, nil
 }

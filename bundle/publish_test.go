@@ -425,3 +425,30 @@ func TestPublishZipBundle(t *testing.T) {
 		t.Fatalf("published from a zip:\n%s", d)
 	}
 }
+
+func TestPublishKeepsBoundedHistory(t *testing.T) {
+	dir := t.TempDir()
+	a := writeBundle(t, filepath.Join(dir, "a"), testRelease("8-11-00", 1000))
+	b := writeBundle(t, filepath.Join(dir, "b"), testRelease("8-12-00", 1000))
+	root := filepath.Join(dir, "root")
+	os.Mkdir(root, 0o755)
+	for i := 0; i < 5; i++ {
+		src := a
+		if i%2 == 1 {
+			src = b
+		}
+		publishOK(t, src, root, PublishOptions{SkipVerify: true, Keep: 2})
+	}
+	ids, err := History(root)
+	if err != nil || len(ids) != 2 {
+		t.Fatalf("history after 5 publishes with Keep 2: %v, %v", ids, err)
+	}
+	for i := 0; i < 2; i++ {
+		if _, err := Rollback(root, RollbackOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := Rollback(root, RollbackOptions{}); !errors.Is(err, ErrNothingToRollBack) {
+		t.Fatalf("rollback past the kept history: %v", err)
+	}
+}

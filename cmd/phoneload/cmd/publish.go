@@ -175,6 +175,7 @@ Exit codes: 0 published, 1 failed (nothing half-published), 2 usage,
 	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "print the plan, change nothing")
 	cmd.Flags().StringVar(&canary, "canary", "", "publish the new image only for these phones (`MAC,…`)")
 	cmd.Flags().BoolVar(&opts.Force, "force", false, "overwrite files the previous publish did not own")
+	cmd.Flags().IntVar(&opts.Keep, "keep", bundle.DefaultKeep, "publishes kept for rollback (-1: all)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the plan as JSON (schema in docs/publish.md)")
 	return cmd
 }
