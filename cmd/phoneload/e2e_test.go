@@ -23,6 +23,7 @@ import (
 	"aead.dev/minisign"
 
 	"github.com/phoneload/phoneload/cmd/phoneload/cmd"
+	"github.com/phoneload/phoneload/internal/fixture"
 	"github.com/phoneload/phoneload/internal/tftp"
 )
 
@@ -440,5 +441,51 @@ func TestServeBundleZip(t *testing.T) {
 		if !regexpLine(stdout, "ok", name) {
 			t.Errorf("%s not ok:\n%s", name, stdout)
 		}
+	}
+}
+
+// TestProbeFixtureFamilies publishes realistic drops of every family
+// (internal/fixture: signed headers, CRLF 79x1 manifests with comments and
+// trailing spaces, 7912 profiles) and probes each as its phone model: the
+// boot sequence must reach the load and every part, all intact.
+func TestProbeFixtureFamilies(t *testing.T) {
+	for _, tc := range []struct {
+		family fixture.Family
+		model  string
+		want   []string // must be fetched during the boot phase, ok
+	}{
+		{fixture.SIP7940, "7940", []string{"P0S3-8-12-00.loads", "P003-8-12-00.sbn", "P0S3-8-12-00.sb2", "SIPDefault.cnf", "Chirp1.raw", "dialplan.xml"}},
+		{fixture.SCCP7940, "7960", []string{"P00308010200.loads", "P00308010200.sbn", "XMLDefault.cnf.xml"}},
+		{fixture.SIP79x1, "7941", []string{"SIP41.9-4-2SR1S.loads", "jar41sip.9-4-2TH1-1.sbn", "dsp41.9-4-2TH1-1.sbn"}},
+		{fixture.SIP7912, "7912", []string{"CP7912080001SIP060412A.sbin"}},
+	} {
+		t.Run(string(tc.family), func(t *testing.T) {
+			e := newE2E(t)
+			drop := filepath.Join(e.dir, "drop")
+			if err := fixture.WriteDir(drop, tc.family, fixture.Options{}); err != nil {
+				t.Fatal(err)
+			}
+			files := map[string][]byte{}
+			ents, _ := os.ReadDir(drop)
+			for _, ent := range ents {
+				files[ent.Name()], _ = os.ReadFile(filepath.Join(drop, ent.Name()))
+			}
+			b := e.bundle(t, "b", files)
+			root := e.root(t)
+			if _, stderr, code := run(t, "publish", "--pub", e.pub, b, root); code != 0 {
+				t.Fatalf("publish: %s", stderr)
+			}
+			s := startServe(t, root)
+			defer s.stop()
+			stdout, stderr, code := run(t, "probe", "--pub", e.pub, "--model", tc.model, "--bundle", b, "tftp://"+s.addr)
+			if code != 0 {
+				t.Fatalf("probe: exit %d\n%s%s", code, stdout, stderr)
+			}
+			for _, name := range tc.want {
+				if !regexpLine(stdout, "ok", name) {
+					t.Errorf("boot sequence did not fetch %s intact:\n%s", name, stdout)
+				}
+			}
+		})
 	}
 }
