@@ -361,3 +361,34 @@ func BenchmarkOpen(b *testing.B) {
 		})
 	}
 }
+
+func TestPhonesUseValuesAsPhonesDo(t *testing.T) {
+	dir := writeDrop(t, fixture.SIP7940, fixture.Options{})
+	// An extension in image_version is a classic mistake: the phone asks
+	// for <value>.loads, which is not there.
+	if err := fixture.Replace(dir, "SIPDefault.cnf", "image_version: P0S3-8-12-00", "image_version: P0S3-8-12-00.loads"); err != nil {
+		t.Fatal(err)
+	}
+	// No .loads for the loader named by OS79XX.TXT's fallback: the .sbn
+	// stands in when the .bin is gone.
+	if err := os.Remove(filepath.Join(dir, "P003-8-12-00.bin")); err != nil {
+		t.Fatal(err)
+	}
+	d, err := bundle.Open(dir, bundle.OpenOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][]bundle.Fetch{}
+	for _, p := range d.Phones {
+		got[p.Setting] = p.Files
+	}
+	want := map[string][]bundle.Fetch{
+		"OS79XX.TXT":       {{Name: "P003-8-12-00.sbn", Present: true}},
+		"image_version":    {{Name: "P0S3-8-12-00.loads.loads"}},
+		"loadInformation8": {{Name: "P0S3-8-12-00.loads", Present: true}, {Name: "P003-8-12-00.sbn", Present: true, Via: "P0S3-8-12-00.loads"}, {Name: "P0S3-8-12-00.sb2", Present: true, Via: "P0S3-8-12-00.loads"}},
+		"loadInformation7": {{Name: "P0S3-8-12-00.loads", Present: true}, {Name: "P003-8-12-00.sbn", Present: true, Via: "P0S3-8-12-00.loads"}, {Name: "P0S3-8-12-00.sb2", Present: true, Via: "P0S3-8-12-00.loads"}},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("fetches (-want +got):\n%s", diff)
+	}
+}

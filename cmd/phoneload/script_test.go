@@ -3,6 +3,7 @@ package main
 import (
 	"crypto/rand"
 	"crypto/rsa"
+	"fmt"
 	"os"
 	"strconv"
 	"testing"
@@ -26,7 +27,7 @@ var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 
 // scriptParams sets up the environment every script sees:
 // $CONFORMANCE points at ../shared/conformance, or is empty when absent
-// (scripts that need it start with `[!exists $CONFORMANCE/README.md] skip`).
+// (scripts that need it start with `[!conformance] skip`).
 func scriptParams(t *testing.T, dir string) testscript.Params {
 	conf := conformance.Path()
 	return testscript.Params{
@@ -36,7 +37,13 @@ func scriptParams(t *testing.T, dir string) testscript.Params {
 			env.Setenv("SOURCE_DATE_EPOCH", "1700000000")
 			return nil
 		},
-		Cmds:          scriptCmds,
+		Cmds: scriptCmds,
+		Condition: func(cond string) (bool, error) {
+			if cond == "conformance" {
+				return conf != "", nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
+		},
 		UpdateScripts: os.Getenv("UPDATE_SCRIPTS") != "",
 	}
 }

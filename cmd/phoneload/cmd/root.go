@@ -48,9 +48,12 @@ does not match what was signed, 5 refused by policy (expired, sequence).`,
 	root.SetVersionTemplate("phoneload {{.Version}}\n")
 	root.AddCommand(
 		// Subcommands, one file each (NewCmdXxx).
+		NewCmdCheck(),
 		NewCmdSignImage(),
 		NewCmdInspect(),
 		NewCmdUnpack(),
+		NewCmdCfgfmt(),
+		NewCmdCompile(),
 		NewCmdPublish(),
 		NewCmdProbe(),
 		NewCmdRollback(),

@@ -58,8 +58,9 @@ missing or does not verify, 4 a file does not carry the name it was signed as.
 
 JSON (--json): {"files": [{"file", "output", "signed_as", "hash", "key_bits",
 "header_length", "payload_size", "payload_sha256", "signer", "issuer",
-"serial", "verified", "name_ok", "error"}]} (fields that do not apply are
-left out).`,
+"serial", "timestamp", "verified", "name_ok", "error"}]}: "output" only when
+signing, "verified" always when verifying, "name_ok" once the signature
+verified, "error" on failure; other fields are left out when unknown or zero.`,
 		Example: `  # Sign a loader for a lab phone: writes P003-8-12-00.sbn
   phoneload sign-image --key lab.pem P003-8-12-00.bin
 
@@ -109,6 +110,7 @@ type imageReport struct {
 	Signer        string `json:"signer,omitempty"`
 	Issuer        string `json:"issuer,omitempty"`
 	Serial        string `json:"serial,omitempty"`
+	Timestamp     uint32 `json:"timestamp,omitempty"`
 	Verified      *bool  `json:"verified,omitempty"`
 	NameOK        *bool  `json:"name_ok,omitempty"`
 	Error         string `json:"error,omitempty"`
@@ -140,7 +142,7 @@ func runSignImage(c *cobra.Command, f *signImageFlags, args []string) error {
 	}
 	key, err := sign.ParsePrivateKeyPEM(kb)
 	if err != nil {
-		return cli.Exit(cli.ExitFailure, fmt.Errorf("sign-image: %s: %w", f.key, err))
+		return cli.Exit(cli.ExitFailure, fmt.Errorf("sign-image: %w", inFile(f.key, err)))
 	}
 	// Check every argument before writing anything: a usage mistake in the
 	// third FILE must not leave the first two signed.
@@ -244,11 +246,11 @@ func (f *signImageFlags) signOne(c *cobra.Command, in, out string, key *rsa.Priv
 		off = int64(h.PayloadOffset())
 	case errors.Is(err, sign.ErrNotSigned):
 	case f.resign:
-		return fmt.Errorf("%s: %w", in, err)
+		return inFile(in, err)
 	default:
 		// Starts like a header but is not one: signing it again would
 		// bury a broken header inside the payload.
-		return cli.Hint(fmt.Errorf("%s: %w", in, err), "the file starts like a signed header; fix or strip it first")
+		return cli.Hint(inFile(in, err), "the file starts like a signed header; fix or strip it first")
 	}
 	if out != "-" && !f.inPlace && !f.force {
 		if _, err := os.Lstat(out); err == nil {
@@ -261,7 +263,7 @@ func (f *signImageFlags) signOne(c *cobra.Command, in, out string, key *rsa.Priv
 	digest := sha256.New()
 	hdr, err := sign.SignReader(io.TeeReader(payload, digest), name, key, opts)
 	if err != nil {
-		return fmt.Errorf("%s: %w", in, err)
+		return inFile(in, err)
 	}
 	write := func(w io.Writer) error {
 		if _, err := w.Write(hdr); err != nil {
@@ -287,6 +289,7 @@ func (f *signImageFlags) signOne(c *cobra.Command, in, out string, key *rsa.Priv
 	}
 	r.SignedAs, r.Hash, r.KeyBits, r.HeaderLength = name, hashName(opts.Hash), key.N.BitLen(), len(hdr)
 	r.PayloadSize, r.PayloadSHA256 = st.Size()-off, hex.EncodeToString(digest.Sum(nil))
+	r.Signer, r.Issuer, r.Serial, r.Timestamp = opts.Signer, opts.Issuer, hex.EncodeToString(opts.Serial), opts.Timestamp
 	return nil
 }
 
@@ -305,7 +308,7 @@ func runVerifyImage(c *cobra.Command, f *signImageFlags, args []string) error {
 		}
 		keys, err := sign.ParseTrustPEM(b)
 		if err != nil {
-			return cli.Exit(cli.ExitFailure, fmt.Errorf("sign-image: %s: %w", p, err))
+			return cli.Exit(cli.ExitFailure, fmt.Errorf("sign-image: %w", inFile(p, err)))
 		}
 		trust = append(trust, keys...)
 	}
@@ -351,7 +354,8 @@ func worse(a, b int) int {
 
 // verifyOne verifies one file in a single streaming pass.
 func verifyOne(in string, trust []crypto.PublicKey) (imageReport, int) {
-	r := imageReport{File: in}
+	verified := false
+	r := imageReport{File: in, Verified: &verified}
 	fail := func(code int, err error) (imageReport, int) {
 		r.Error = strings.TrimPrefix(err.Error(), "sign: ")
 		return r, code
@@ -372,7 +376,7 @@ func verifyOne(in string, trust []crypto.PublicKey) (imageReport, int) {
 		return fail(cli.ExitFailure, err)
 	}
 	r.SignedAs, r.Hash, r.KeyBits, r.HeaderLength = h.FileName, hashName(h.Hash), h.KeySize*8, h.Length
-	r.Signer, r.Issuer, r.Serial = h.Signer, h.Issuer, hex.EncodeToString(h.Serial)
+	r.Signer, r.Issuer, r.Serial, r.Timestamp = h.Signer, h.Issuer, hex.EncodeToString(h.Serial), h.Timestamp
 	d, err := h.NewDigest(hdr)
 	if err != nil {
 		return fail(cli.ExitFailure, err)
@@ -385,12 +389,10 @@ func verifyOne(in string, trust []crypto.PublicKey) (imageReport, int) {
 	r.PayloadSize, r.PayloadSHA256 = n, hex.EncodeToString(payload.Sum(nil))
 	// One message for every way a signature can fail: which byte or which
 	// key would only help someone forging one.
-	err = h.VerifyDigest(d.Sum(nil), trust...)
-	ok := err == nil
-	r.Verified = &ok
-	if !ok {
+	if err := h.VerifyDigest(d.Sum(nil), trust...); err != nil {
 		return fail(cli.ExitSignature, err)
 	}
+	verified = true
 	nameOK := h.CheckName(in) == nil
 	r.NameOK = &nameOK
 	if !nameOK {
@@ -398,3 +400,19 @@ func verifyOne(in string, trust []crypto.PublicKey) (imageReport, int) {
 	}
 	return r, cli.ExitOK
 }
+
+// fileError prefixes an error of package sign with the file name, without
+// repeating the package prefix ("x.sb2: header: …", not "x.sb2: sign:
+// header: …"), and still unwraps to it.
+type fileError struct {
+	name string
+	err  error
+}
+
+func inFile(name string, err error) error { return &fileError{name, err} }
+
+func (e *fileError) Error() string {
+	return e.name + ": " + strings.TrimPrefix(e.err.Error(), "sign: ")
+}
+
+func (e *fileError) Unwrap() error { return e.err }

@@ -1,0 +1,323 @@
+package cmd
+
+import (
+	"crypto"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/phoneload/phoneload/bundle"
+	"github.com/phoneload/phoneload/cfgfmt"
+	"github.com/phoneload/phoneload/internal/cli"
+	"github.com/phoneload/phoneload/sign"
+)
+
+// CheckSchema names the version of check's --json output (docs/check.md).
+const CheckSchema = "phoneload.check/v1"
+
+// checkJSON is the --json document of `phoneload check`.
+type checkJSON struct {
+	Schema      string           `json:"schema"`
+	Path        string           `json:"path"`
+	Files       int              `json:"files"`
+	Fleet       int              `json:"fleet"` // phones in --fleet, 0 without
+	Summary     checkSummary     `json:"summary"`
+	Findings    []bundle.Finding `json:"findings"`
+	Assumptions []string         `json:"assumptions"`
+	Ignored     []string         `json:"ignored"`
+}
+
+type checkSummary struct {
+	Errors   int  `json:"errors"`
+	Warnings int  `json:"warnings"`
+	Info     int  `json:"info"`
+	Strict   bool `json:"strict"`
+	Failed   bool `json:"failed"`
+}
+
+// maxPhonesShown caps the MACs listed per finding in human output; --json
+// lists them all.
+const maxPhonesShown = 8
+
+// NewCmdCheck returns `phoneload check`.
+func NewCmdCheck() *cobra.Command {
+	var (
+		asJSON, strict, listRules bool
+		fleetFile, tableFile      string
+		ignore, trust             []string
+	)
+	c := &cobra.Command{
+		Use:   "check [flags] PATH",
+		Short: "Find the mistakes that leave phones unable to boot a TFTP root",
+		Long: `check reads a TFTP root or a firmware drop (a directory, zip, tar, or tar
+inside a zip) and reports every mistake of Cisco's conversion guide before a
+phone meets it: missing or miscased images and .loads parts, a bad OS79XX.TXT,
+renamed signed images, per-device names phones never ask for, upgrade paths
+Cisco's matrix forbids, 7905/7912/ATA profile errors, files TFTP cannot serve.
+Each finding names the file and line, the rule, what the phone will do, the
+fix, and (with --fleet) which phones it hits.
+
+--fleet FILE is a CSV of mac,model,running-load (header optional) of the
+phones that boot from this root; upgrade rules are then judged per phone.
+Without it they judge the root alone and say what they assumed. PATH "-"
+reads a zip or tar from stdin; so does --fleet "-" for the fleet.
+
+Rules are listed by --list-rules and in docs/rules.md. Exit status: 0 no
+errors (warnings allowed), 1 errors (or warnings with --strict), 2 usage.`,
+		Example: `  phoneload check /srv/tftp
+  phoneload check --fleet phones.csv cmterm-7940-7960-sip.8-12-00.zip
+  phoneload check --json --ignore os79xx-crlf,unknown-file /srv/tftp
+  phoneload check --trust lab.pem --table sip_ptag.dat /srv/tftp
+  inventory-export | phoneload check --fleet - /srv/tftp
+  phoneload check --list-rules`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			out := cmd.OutOrStdout()
+			if listRules {
+				if len(args) > 0 {
+					return cli.Usage("--list-rules takes no PATH")
+				}
+				return writeRules(out, asJSON)
+			}
+			if len(args) != 1 {
+				return cli.Usage("check needs a PATH (a TFTP root, a directory or a drop archive)")
+			}
+			opts := bundle.CheckOptions{Strict: strict}
+			for _, s := range ignore {
+				for _, id := range strings.Split(s, ",") {
+					id = strings.TrimSpace(id)
+					if _, ok := bundle.LookupRule(id); !ok {
+						return cli.Hint(cli.Usage("--ignore: no rule %q", id), "phoneload check --list-rules lists them")
+					}
+					opts.Ignore = append(opts.Ignore, id)
+				}
+			}
+			if fleetFile == "-" && args[0] == "-" {
+				return cli.Usage("--fleet - and PATH - cannot both read stdin")
+			}
+			if fleetFile != "" {
+				phones, err := readFleet(cmd.InOrStdin(), fleetFile)
+				if err != nil {
+					return err
+				}
+				opts.Fleet = phones
+			}
+			for _, k := range trust {
+				keys, err := readTrust(k)
+				if err != nil {
+					return err
+				}
+				opts.Trust = append(opts.Trust, keys...)
+			}
+			var (
+				table *cfgfmt.Table
+				err   error
+			)
+			if tableFile != "" {
+				b, rerr := os.ReadFile(tableFile)
+				if rerr != nil {
+					return rerr
+				}
+				if table, err = cfgfmt.ParseTable(filepath.Base(tableFile), b); err != nil {
+					return err
+				}
+			}
+			if table != nil {
+				opts.Compile = compileWith(table)
+			}
+			// Open verifies signatures in its single pass when given the
+			// keys; the bar draws only on a terminal.
+			prog := cli.NewProgress(cmd.ErrOrStderr(), "reading "+args[0], 0)
+			var last int64
+			open := bundle.OpenOptions{Trust: opts.Trust, Progress: func(n int64) {
+				prog.Add(n - last)
+				last = n
+			}}
+			var rep *bundle.Report
+			if args[0] == "-" {
+				var d *bundle.Drop
+				if d, err = openInspectPath(cmd.InOrStdin(), "-", open); err == nil {
+					rep = bundle.Check(d, opts)
+				}
+			} else {
+				rep, err = bundle.CheckPath(args[0], open, opts)
+			}
+			prog.Done()
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				if err := cli.WriteJSON(out, toCheckJSON(rep, len(opts.Fleet))); err != nil {
+					return err
+				}
+			} else {
+				writeReport(out, rep)
+			}
+			if rep.Failed() {
+				what := countOf(rep.Errors(), "error")
+				if rep.Errors() == 0 {
+					what = countOf(rep.Warnings(), "warning") + " (--strict)"
+				}
+				return cli.Exit(cli.ExitFailure, fmt.Errorf("check: %s in %s", what, args[0]))
+			}
+			return nil
+		},
+	}
+	f := c.Flags()
+	f.BoolVar(&asJSON, "json", false, "write the report as JSON (schema in docs/check.md)")
+	f.StringVar(&fleetFile, "fleet", "", "CSV `FILE` of mac,model,running-load for the phones that boot from the root")
+	f.BoolVar(&strict, "strict", false, "fail (exit 1) on warnings too")
+	f.StringSliceVar(&ignore, "ignore", nil, "skip `RULE` (repeatable, or comma-separated)")
+	f.StringSliceVar(&trust, "trust", nil, "PEM `KEY` or certificate signed files must verify with (repeatable)")
+	f.StringVar(&tableFile, "table", "", "tag table (`PTAG`, e.g. sip_ptag.dat) to recompile text profiles and find stale compiled ones")
+	f.BoolVar(&listRules, "list-rules", false, "list every rule (with --json: as JSON) and exit")
+	return c
+}
+
+// readFleet reads the fleet file; "-" is stdin.
+func readFleet(stdin io.Reader, name string) ([]bundle.Phone, error) {
+	if name == "-" {
+		return bundle.ParseFleet(stdin, "stdin")
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return bundle.ParseFleet(f, filepath.Base(name))
+}
+
+func readTrust(name string) ([]crypto.PublicKey, error) {
+	b, err := os.ReadFile(name)
+	if err != nil {
+		return nil, err
+	}
+	keys, err := sign.ParseTrustPEM(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if len(keys) == 0 {
+		return nil, fmt.Errorf("%s: no key in file", name)
+	}
+	return keys, nil
+}
+
+// compileWith compiles text profiles with the user's tag table; include:
+// lines are read from the drop itself, as a phone's TFTP server would hold them.
+func compileWith(t *cfgfmt.Table) bundle.CompileFunc {
+	return func(name string, src []byte, include func(name string) []byte) ([]byte, error) {
+		res, err := cfgfmt.Compile(t, name, src, cfgfmt.Options{
+			ReadInclude: func(p string) ([]byte, error) {
+				b := include(path.Base(filepath.ToSlash(p)))
+				if b == nil {
+					return nil, fmt.Errorf("%s: not in the root", p)
+				}
+				return b, nil
+			},
+		})
+		if err != nil {
+			return nil, err
+		}
+		return res.Profile, nil
+	}
+}
+
+func toCheckJSON(rep *bundle.Report, fleet int) checkJSON {
+	j := checkJSON{
+		Schema: CheckSchema, Path: rep.Path, Files: rep.Files, Fleet: fleet,
+		Summary: checkSummary{
+			Errors: rep.Errors(), Warnings: rep.Warnings(), Info: rep.Count(bundle.SeverityInfo),
+			Strict: rep.Strict, Failed: rep.Failed(),
+		},
+		Findings: rep.Findings, Assumptions: rep.Assumptions, Ignored: rep.Ignored,
+	}
+	if j.Findings == nil {
+		j.Findings = []bundle.Finding{}
+	}
+	if j.Assumptions == nil {
+		j.Assumptions = []string{}
+	}
+	if j.Ignored == nil {
+		j.Ignored = []string{}
+	}
+	return j
+}
+
+// writeReport prints the findings grouped by severity, worst first.
+func writeReport(w io.Writer, rep *bundle.Report) {
+	groups := []struct {
+		sev   bundle.Severity
+		title string
+	}{{bundle.SeverityError, "errors"}, {bundle.SeverityWarning, "warnings"}, {bundle.SeverityInfo, "info"}}
+	for _, g := range groups {
+		n := rep.Count(g.sev)
+		if n == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "%s (%d)\n", g.title, n)
+		for _, f := range rep.Findings {
+			if f.Severity != g.sev {
+				continue
+			}
+			where := f.File
+			if where == "" {
+				where = "(root)"
+			}
+			if f.Line > 0 {
+				where = fmt.Sprintf("%s:%d", where, f.Line)
+			}
+			fmt.Fprintf(w, "  %s: [%s] %s\n", where, f.Rule, f.Message)
+			fmt.Fprintf(w, "      phone:  %s\n", f.Symptom)
+			fmt.Fprintf(w, "      fix:    %s\n", f.Fix)
+			if len(f.Steps) > 0 {
+				fmt.Fprintf(w, "      steps:  %s\n", strings.Join(f.Steps, " → "))
+			}
+			if len(f.Phones) > 0 {
+				shown := f.Phones
+				more := ""
+				if len(shown) > maxPhonesShown {
+					shown = shown[:maxPhonesShown]
+					more = fmt.Sprintf(" and %d more (--json lists all)", len(f.Phones)-maxPhonesShown)
+				}
+				fmt.Fprintf(w, "      phones: %s%s\n", strings.Join(shown, " "), more)
+			}
+		}
+		fmt.Fprintln(w)
+	}
+	for _, a := range rep.Assumptions {
+		fmt.Fprintf(w, "assumed: %s\n", a)
+	}
+	if len(rep.Ignored) > 0 {
+		fmt.Fprintf(w, "ignored: %s\n", strings.Join(rep.Ignored, ", "))
+	}
+	fmt.Fprintf(w, "%s: %s, %s, %s, %d info\n", rep.Path, countOf(rep.Files, "file"),
+		countOf(rep.Errors(), "error"), countOf(rep.Warnings(), "warning"), rep.Count(bundle.SeverityInfo))
+}
+
+// countOf writes "1 error", "2 errors".
+func countOf(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// writeRules prints the registry: a table, or JSON.
+func writeRules(w io.Writer, asJSON bool) error {
+	rules := bundle.Rules()
+	if asJSON {
+		return cli.WriteJSON(w, rules)
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "RULE\tSEVERITY\tTITLE")
+	for _, r := range rules {
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", r.ID, r.Severity, r.Title)
+	}
+	return tw.Flush()
+}
