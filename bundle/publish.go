@@ -76,6 +76,7 @@ type PublishResult struct {
 	Recovered string        `json:"recovered,omitempty"` // discarded, undone or completed: an interrupted transaction found first; pending in a dry run
 	Steps     []PublishStep `json:"steps"`
 	Conflicts []PublishStep `json:"conflicts,omitempty"`
+	Warnings  []string      `json:"warnings,omitempty"`
 }
 
 // Changed counts the steps that change the root.
@@ -178,7 +179,7 @@ func Publish(src, root string, opts PublishOptions) (*PublishResult, error) {
 		if _, err := p.plan(files, sums, src); err != nil {
 			return nil, err
 		}
-		res.Steps, res.Conflicts = p.steps, p.conflicts
+		res.Steps, res.Conflicts, res.Warnings = p.steps, p.conflicts, p.warnings
 		return res, nil
 	}
 
@@ -271,7 +272,7 @@ func (t *txn) prepare(src string, lim Limits, cur *RootState, opts PublishOption
 	if err != nil {
 		return err
 	}
-	res.Steps, res.Conflicts = p.steps, p.conflicts
+	res.Steps, res.Conflicts, res.Warnings = p.steps, p.conflicts, p.warnings
 	if len(p.conflicts) > 0 {
 		return &ConflictError{Root: t.root, Conflicts: p.conflicts}
 	}
@@ -472,6 +473,7 @@ type planner struct {
 	stage     func(string, io.Reader) (string, error) // nil in a dry run
 	steps     []PublishStep
 	conflicts []PublishStep
+	warnings  []string
 	next      RootState
 }
 
@@ -536,6 +538,12 @@ func (p *planner) add(f *bundleFile, shared bool) (*journalOp, error) {
 		st.Action = opCreate
 	default:
 		st.Action = opReplace
+		if f.Group == GroupImage || f.Group == GroupLoads {
+			// Renaming keeps each file whole, but parts of one load
+			// replaced under the same names go in one at a time: a phone
+			// fetching them meanwhile can mix old and new parts.
+			p.warnings = append(p.warnings, fmt.Sprintf("%s: replaced under the same name; a phone upgrading during the publish may fetch a mix of old and new parts (releases normally carry new names)", f.Name))
+		}
 		owned, isOwned := p.cur.Files[f.Name]
 		switch {
 		case shared:
@@ -615,7 +623,17 @@ func (p *planner) plan(files map[string]*bundleFile, sums []byte, src string) ([
 			gone = append(gone, name)
 		}
 	}
-	sort.Strings(gone)
+	// Removal runs the publish order backwards: whatever names a file
+	// (defaults, per-phone configs, .loads) goes before the file it names,
+	// so a .loads never lists a part that is already gone, and undoing it
+	// brings images back before the .loads that list them.
+	sort.Slice(gone, func(i, j int) bool {
+		gi, gj := ClassifyPublish(gone[i]), ClassifyPublish(gone[j])
+		if gi != gj {
+			return gi > gj
+		}
+		return gone[i] < gone[j]
+	})
 	for _, name := range gone {
 		old, err := p.rootFile(name)
 		if err != nil {

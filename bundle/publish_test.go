@@ -452,3 +452,17 @@ func TestPublishKeepsBoundedHistory(t *testing.T) {
 		t.Fatalf("rollback past the kept history: %v", err)
 	}
 }
+
+func TestPublishWarnsSameNameImage(t *testing.T) {
+	dir := t.TempDir()
+	a := testRelease("8-12-00", 1000)
+	b := testRelease("8-12-00", 1000)
+	b["P0S3-8-12-00.sb2"] = []byte("rebuilt")
+	root := filepath.Join(dir, "root")
+	os.Mkdir(root, 0o755)
+	publishOK(t, writeBundle(t, filepath.Join(dir, "a"), a), root, noVerify)
+	res := publishOK(t, writeBundle(t, filepath.Join(dir, "b"), b), root, noVerify)
+	if len(res.Warnings) != 1 || !strings.HasPrefix(res.Warnings[0], "P0S3-8-12-00.sb2: replaced under the same name") {
+		t.Fatalf("warnings: %q", res.Warnings)
+	}
+}

@@ -148,6 +148,9 @@ Exit codes: 0 published, 1 failed (nothing half-published), 2 usage,
 			} else {
 				writePlan(cmd.OutOrStdout(), res.Steps)
 			}
+			for _, w := range res.Warnings {
+				cli.Warn(cmd.ErrOrStderr(), Prog, "%s", w)
+			}
 			if len(res.Conflicts) > 0 {
 				return cli.Hint(cli.Exit(cli.ExitPolicy, &bundle.ConflictError{Root: args[1], Conflicts: res.Conflicts}), "dry run: a real publish would be refused; --force overwrites these files")
 			}
