@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	bc "github.com/phoneload/phoneload/internal/badcontainer"
 )
 
 // fuzzLimits are small, so that a fuzzed length over them is refused before
@@ -45,17 +47,17 @@ func checkingFn(t *testing.T, seen *[]Entry) WalkFunc {
 }
 
 func seedCorpus(f *testing.F, keep func(string) bool) {
-	for _, c := range badContainers() {
-		if keep(c.file) {
-			f.Add(c.data)
+	for _, c := range bc.Cases() {
+		if keep(c.File) {
+			f.Add(c.Data)
 		}
 	}
 }
 
 func FuzzWalkZip(f *testing.F) {
 	seedCorpus(f, func(name string) bool { return strings.HasSuffix(name, ".zip") })
-	f.Add(buildZip(zipFiles("OS79XX.TXT", "a/b.bin"), nil))
-	f.Add(buildZip([]rawZipEntry{{name: "drop.tar", data: buildTar(tarFiles("a", "b"), nil)}}, nil))
+	f.Add(bc.Zip(bc.ZipFiles("OS79XX.TXT", "a/b.bin"), nil))
+	f.Add(bc.Zip([]bc.ZipEntry{{Name: "drop.tar", Data: bc.Tar(bc.TarFiles("a", "b"), nil)}}, nil))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var seen []Entry
 		err := walkZip("f.zip", bytes.NewReader(data), int64(len(data)), fuzzLimits, checkingFn(t, &seen), 1)
@@ -87,7 +89,7 @@ func detectTarInZip(data []byte) (string, bool) {
 // the files.
 func FuzzWalkTar(f *testing.F) {
 	seedCorpus(f, func(name string) bool { return strings.HasSuffix(name, ".tar") })
-	f.Add(buildTar(tarFiles("OS79XX.TXT", "a/b.bin", "./c"), nil))
+	f.Add(bc.Tar(bc.TarFiles("OS79XX.TXT", "a/b.bin", "./c"), nil))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var fromFile, fromStream []Entry
 		errFile := walkTarFile("f.tar", bytes.NewReader(data), int64(len(data)), fuzzLimits, checkingFn(t, &fromFile), 1)
@@ -113,7 +115,7 @@ func FuzzWalkTar(f *testing.F) {
 			}
 		}
 		var gz []Entry
-		if err := walkTarGzStream("f.tgz", bytes.NewReader(gzipBytes(data)), fuzzLimits, checkingFn(t, &gz)); err != nil {
+		if err := walkTarGzStream("f.tgz", bytes.NewReader(bc.Gzip(data)), fuzzLimits, checkingFn(t, &gz)); err != nil {
 			t.Fatalf("same tar gzipped: %v", err)
 		}
 		if errors.Is(errFile, ErrFormat) {

@@ -2,6 +2,7 @@ package bundle
 
 import (
 	"crypto"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -22,8 +23,9 @@ type Finding struct {
 }
 
 // CompileFunc compiles a text profile (gkdefault.txt, ld<mac>.txt, …) the
-// way Cisco's cfgfmt does with the user's tag table.
-type CompileFunc func(name string, src []byte) ([]byte, error)
+// way Cisco's cfgfmt does with the user's tag table. include returns the
+// content of another file of the root (for include: lines), or nil.
+type CompileFunc func(name string, src []byte, include func(name string) []byte) ([]byte, error)
 
 // CheckOptions tunes Check.
 type CheckOptions struct {
@@ -76,7 +78,12 @@ type checker struct {
 	rep     *Report
 	offers  []offer
 	fleet   []fleetPhone
-	dirRoot bool // the root is a directory, so permissions mean something
+	apps    map[string]appRel // appRelease cache
+
+	offersByMAC  map[string][]int // per-device offers by MAC
+	sharedOffers []int            // offers of shared files
+	fleetByMAC   map[string]int   // index into fleet
+	dirRoot      bool             // the root is a directory, so permissions mean something
 }
 
 // Check runs every rule of the registry (except those ignored) over the
@@ -90,6 +97,7 @@ func Check(d *Drop, opts CheckOptions) *Report {
 		byName:  make(map[string]*File, len(d.Files)),
 		byFold:  make(map[string][]*File, len(d.Files)),
 		rep:     &Report{Path: d.Path, Files: len(d.Files), Strict: opts.Strict},
+		apps:    map[string]appRel{},
 	}
 	for _, id := range opts.Ignore {
 		if !c.ignored[id] {
@@ -103,7 +111,7 @@ func Check(d *Drop, opts CheckOptions) *Report {
 		k := strings.ToLower(f.Name)
 		c.byFold[k] = append(c.byFold[k], f)
 	}
-	c.dirRoot = isDir(d.Path)
+	c.dirRoot = d.Container == "dir" || d.Container == "" && isDir(d.Path)
 	c.offers = c.collectOffers()
 	c.fleet = c.resolveFleet()
 
@@ -202,7 +210,8 @@ func (c *checker) resolveImage(name string) (exact, folded []*File) {
 	return nil, folded
 }
 
-// refer checks that a reference from file:line to target resolves exactly;
+// refer checks that a reference from file:line to target resolves exactly
+// (what introduces it in messages: "RINGLIST.DAT names");
 // otherwise it reports reference-case (a match ignoring case) or the rule
 // missing. It returns the file when found.
 func (c *checker) refer(missing, file string, line int, target, what string) *File {
@@ -211,10 +220,10 @@ func (c *checker) refer(missing, file string, line int, target, what string) *Fi
 		return f
 	}
 	if len(fold) > 0 {
-		c.add("reference-case", file, line, c.phonesReading(file), "%s names %q but the root has %q: TFTP names are case-exact", what, target, fold[0].Name)
+		c.add("reference-case", file, line, c.phonesReading(file), "%s %q but the root has %q: TFTP names are case-exact", what, target, fold[0].Name)
 		return nil
 	}
-	c.add(missing, file, line, c.phonesReading(file), "%s names %q, which is not in the root", what, target)
+	c.add(missing, file, line, c.phonesReading(file), "%s %q, which is not in the root", what, target)
 	return nil
 }
 
@@ -243,4 +252,44 @@ func stripExt(name string) (string, string) {
 		}
 	}
 	return name, ""
+}
+
+// CheckPath opens the drop or TFTP root at path and checks it. Containers
+// that Open refuses for a reason a check rule covers (names that differ
+// only in case, names no TFTP server serves safely) come back as a report
+// with that finding rather than an error, so that check says what the
+// phone will suffer and how to fix it; nothing else could be judged then,
+// and the report's assumptions say so. Other refusals are errors.
+func CheckPath(path string, open OpenOptions, opts CheckOptions) (*Report, error) {
+	d, err := Open(path, open)
+	if err == nil {
+		return Check(d, opts), nil
+	}
+	var ee *EntryError
+	if !errors.As(err, &ee) {
+		return nil, err
+	}
+	var rule string
+	switch {
+	case errors.Is(err, ErrCaseCollision):
+		rule = "case-collision"
+	case errors.Is(err, ErrUnsafePath):
+		rule = "tftp-name"
+	default:
+		return nil, err
+	}
+	c := &checker{d: &Drop{Path: path}, opts: opts, ignored: map[string]bool{}, rep: &Report{Path: path, Strict: opts.Strict}}
+	for _, id := range opts.Ignore {
+		c.ignored[id] = true
+	}
+	if c.ignored[rule] {
+		return nil, err // the user asked not to hear of it, but nothing can be read past it
+	}
+	msg := strings.TrimPrefix(ee.Err.Error(), "bundle: ")
+	if ee.Detail != "" {
+		msg += ": " + ee.Detail
+	}
+	c.add(rule, ee.Entry, 0, nil, "%s", msg)
+	c.assume("the root could not be read past %q: no other rule was judged; fix it and run check again", ee.Entry)
+	return c.rep, nil
 }

@@ -142,24 +142,35 @@ func (c *checker) collectOffers() []offer {
 
 // appRelease is the release an image name brings to a 7940/7960: for the
 // universal application loader, the application of the .loads that lists it.
+// Results are cached: the upgrade rules ask once per phone.
 func (c *checker) appRelease(name string) (Release, bool) {
-	r, ok := ParseRelease(name)
-	if !ok || r.Protocol != "loader" {
-		return r, ok
+	if a, ok := c.apps[name]; ok {
+		return a.rel, a.ok
 	}
-	for _, f := range c.d.Files {
-		if f.Loads == nil {
-			continue
-		}
-		for _, p := range f.Loads.Parts {
-			if stem, _ := stripExt(p.Name); stem == name {
-				if app, ok := ParseRelease(strings.TrimSuffix(baseName(f.Name), ".loads")); ok && app.Protocol != "loader" {
-					return app, true
+	r, ok := ParseRelease(name)
+	if ok && r.Protocol == "loader" {
+	search:
+		for _, f := range c.d.Files {
+			if f.Loads == nil {
+				continue
+			}
+			for _, p := range f.Loads.Parts {
+				if stem, _ := stripExt(p.Name); stem == name {
+					if app, ok := ParseRelease(strings.TrimSuffix(baseName(f.Name), ".loads")); ok && app.Protocol != "loader" {
+						r = app
+						break search
+					}
 				}
 			}
 		}
 	}
-	return r, true
+	c.apps[name] = appRel{r, ok}
+	return r, ok
+}
+
+type appRel struct {
+	rel Release
+	ok  bool
 }
 
 // resolveFleet works out, for each fleet phone, the image the root offers it.
@@ -167,12 +178,22 @@ func (c *checker) resolveFleet() []fleetPhone {
 	if c.opts.Fleet == nil {
 		return nil
 	}
+	c.offersByMAC = map[string][]int{}
+	for i, o := range c.offers {
+		if o.MAC != "" {
+			c.offersByMAC[o.MAC] = append(c.offersByMAC[o.MAC], i)
+		} else {
+			c.sharedOffers = append(c.sharedOffers, i)
+		}
+	}
+	c.fleetByMAC = make(map[string]int, len(c.opts.Fleet))
 	out := make([]fleetPhone, len(c.opts.Fleet))
 	for i, p := range c.opts.Fleet {
 		fp := fleetPhone{Phone: p, family: modelFamily(p.Model)}
 		fp.rel, fp.relOK = ParseRelease(p.Load)
 		fp.offer = c.offerFor(&fp)
 		out[i] = fp
+		c.fleetByMAC[p.MAC] = i
 	}
 	return out
 }
@@ -180,8 +201,15 @@ func (c *checker) resolveFleet() []fleetPhone {
 // offerFor follows the boot sequence of the phone's family (firmware.md,
 // "How a phone boots") to the configuration entry that gives its image.
 func (c *checker) offerFor(p *fleetPhone) *offer {
+	// Per-device offers are looked up by MAC, shared ones scanned: a root
+	// has tens of thousands of the former and a handful of the latter.
 	find := func(match func(o *offer) bool) *offer {
-		for i := range c.offers {
+		for _, i := range c.offersByMAC[p.MAC] {
+			if match(&c.offers[i]) {
+				return &c.offers[i]
+			}
+		}
+		for _, i := range c.sharedOffers {
 			if match(&c.offers[i]) {
 				return &c.offers[i]
 			}
@@ -242,12 +270,13 @@ func (c *checker) phonesReading(file string) []string {
 	var out []string
 	base := baseName(file)
 	mac := deviceMAC(base)
+	if mac != "" {
+		return c.macPhones(mac)
+	}
 	stem, _ := stripExt(base)
 	for _, p := range c.fleet {
 		var reads bool
 		switch {
-		case mac != "":
-			reads = p.MAC == mac
 		case base == "OS79XX.TXT":
 			reads = p.family == "7940"
 		case base == "SIPDefault.cnf":
@@ -261,7 +290,12 @@ func (c *checker) phonesReading(file string) []string {
 		case strings.HasPrefix(base, "atadefault."):
 			reads = p.family == "ata"
 		case p.offer != nil:
-			reads = p.offer.Name == stem || c.loadsLists(p.offer.Name, base)
+			// The universal loader brings its application's .loads too.
+			app := p.offer.Name
+			if a, ok := c.appRelease(app); ok {
+				app = a.Name
+			}
+			reads = p.offer.Name == stem || app == stem || c.loadsLists(p.offer.Name, base) || c.loadsLists(app, base)
 		}
 		if reads {
 			out = append(out, p.MAC)

@@ -74,11 +74,9 @@ func os79xxForm(name string) string {
 		if !r.Before(3, 0) && !dashed {
 			return fmt.Sprintf("%q: SIP 3.0 and later need the form P0S3-xx-y-zz (e.g. P0S3-%02d-%d-00)", name, r.Major, r.Minor)
 		}
-	case "sccp":
-		if r.Major >= 5 && len(name) != 12 {
-			return fmt.Sprintf("%q: SCCP 5.0 and later need the form P003aabbccdd", name)
-		}
 	}
+	// SCCP: P003aabbccdd, or an 8.3 name P003xxyy, which Cisco's note
+	// recommends for SIP ≤2.1 phones (upgrade-sip21-name): both are fine.
 	return ""
 }
 
@@ -94,6 +92,7 @@ func (c *checker) checkImageRefs() {
 		what := o.Source
 		if o.ModelID != 0 {
 			what = fmt.Sprintf("loadInformation%d", o.ModelID)
+			ph = c.ofModel(ph, o.ModelID)
 		}
 		if o.Ext != "" {
 			c.add("image-extension", o.File, o.Line, ph, "%s names %q with the extension %q; write %q", what, o.Name+o.Ext, o.Ext, o.Name)
@@ -117,8 +116,8 @@ func (c *checker) checkImageRefs() {
 			c.add("image-model-mismatch", o.File, o.Line, ph, "%s is for %s but names %q, a load for %s", what, modelName(o.ModelID), o.Name, modelNames(ids))
 		case o.ModelID == 0 && o.MAC != "" && o.Source == "loadInformation":
 			// SEP<MAC>.cnf.xml has no model id: the fleet says the model.
-			for _, p := range c.fleet {
-				if p.MAC == o.MAC && modelIDs[p.Model] != 0 && !containsInt(ids, modelIDs[p.Model]) {
+			if i, ok := c.fleetByMAC[o.MAC]; ok {
+				if p := c.fleet[i]; modelIDs[p.Model] != 0 && !containsInt(ids, modelIDs[p.Model]) {
 					c.add("image-model-mismatch", o.File, o.Line, []string{p.MAC}, "%s is for %s (a %s) but names %q, a load for %s", o.File, p.MAC, p.Model, o.Name, modelNames(ids))
 				}
 			}
@@ -127,6 +126,17 @@ func (c *checker) checkImageRefs() {
 	if !any {
 		c.add("no-load-specified", "", 0, nil, "no OS79XX.TXT, image_version, loadInformation or upgradecode names an image")
 	}
+}
+
+// ofModel keeps the phones whose model has loadInformation id.
+func (c *checker) ofModel(macs []string, id int) []string {
+	out := []string{}
+	for _, m := range macs {
+		if i, ok := c.fleetByMAC[m]; ok && modelIDs[c.fleet[i].Model] == id {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 func containsInt(s []int, v int) bool {
@@ -167,7 +177,7 @@ func (c *checker) checkLoads() {
 		ph := c.phonesReading(f.Name)
 		var loader *File
 		for _, p := range f.Loads.Parts {
-			part := c.refer("loads-part-missing", f.Name, p.Line, p.Name, fmt.Sprintf("%s lists part", baseName(f.Name)))
+			part := c.refer("loads-part-missing", f.Name, p.Line, p.Name, fmt.Sprintf("%s lists the part", baseName(f.Name)))
 			if part != nil && part.LoaderID != "" {
 				loader = part
 			}
@@ -184,24 +194,23 @@ var mustBeSigned = map[Kind]bool{KindImageSBN: true, KindImageSB2: true, KindLoa
 // checkSigned: rule 4 and the header/payload halves of rule 5.
 func (c *checker) checkSigned() {
 	for _, f := range c.d.Files {
-		ph := c.phonesReading(f.Name)
 		switch {
 		case f.HeaderErr != "":
-			c.add("signed-header-bad", f.Name, 0, ph, "%s", f.HeaderErr)
+			c.add("signed-header-bad", f.Name, 0, c.phonesReading(f.Name), "%s", f.HeaderErr)
 			continue
 		case f.Header == nil && mustBeSigned[f.Kind]:
-			c.add("signed-header-bad", f.Name, 0, ph, "%s has no signed header", f.Name)
+			c.add("signed-header-bad", f.Name, 0, c.phonesReading(f.Name), "%s has no signed header", f.Name)
 			continue
 		case f.Header == nil:
 			continue
 		}
 		if hn := f.Header.FileName; hn != "" && hn != baseName(f.Name) {
-			c.add("signed-name-mismatch", f.Name, 0, ph, "%s was signed as %q: renamed images fail authentication", f.Name, hn)
+			c.add("signed-name-mismatch", f.Name, 0, c.phonesReading(f.Name), "%s was signed as %q: renamed images fail authentication", f.Name, hn)
 		}
 		if strings.HasSuffix(f.Name, ".sbn") && f.PayloadSHA256 != "" {
 			bin := c.byName[strings.TrimSuffix(f.Name, ".sbn")+".bin"]
 			if bin != nil && bin.SHA256 != f.PayloadSHA256 {
-				c.add("sbn-payload-mismatch", f.Name, 0, ph, "the payload of %s (sha256 %.12s…) is not %s (sha256 %.12s…)", f.Name, f.PayloadSHA256, bin.Name, bin.SHA256)
+				c.add("sbn-payload-mismatch", f.Name, 0, c.phonesReading(f.Name), "the payload of %s (sha256 %.12s…) is not %s (sha256 %.12s…)", f.Name, f.PayloadSHA256, bin.Name, bin.SHA256)
 			}
 		}
 	}
@@ -214,11 +223,24 @@ var (
 	devExt     = map[string]string{"SEP": ".cnf.xml", "SIP": ".cnf", "MGC": ".cnf", "CTLSEP": ".tlv", "ITLSEP": ".tlv"}
 )
 
+// fixedNames are the files phones ask for by a fixed name, by lower case.
+var fixedNames = func() map[string]string {
+	m := map[string]string{}
+	for _, n := range []string{"OS79XX.TXT", "SIPDefault.cnf", "XMLDefault.cnf.xml", "MGCDefault.cnf",
+		"RINGLIST.DAT", "gkdefault.cfg", "lddefault.cfg", "atadefault.cfg"} {
+		m[strings.ToLower(n)] = n
+	}
+	return m
+}()
+
 // checkNames: rules 6 and 7 (case collisions; references are checked where
 // they are resolved).
 func (c *checker) checkNames() {
 	for _, f := range c.d.Files {
 		base := baseName(f.Name)
+		if want, ok := fixedNames[strings.ToLower(base)]; ok && want != base && c.byName[want] == nil {
+			c.add("reference-case", f.Name, 0, c.phonesReading(want), "phones ask for %s; this file is named %s: TFTP names are case-exact", want, base)
+		}
 		if m := reDevUpper.FindStringSubmatch(base); m != nil && len(m[2]) >= 10 && len(m[2]) <= 14 {
 			prefix, mac, ext := strings.ToUpper(m[1]), m[2], m[3]
 			want := prefix + strings.ToUpper(mac) + devExt[prefix]
@@ -254,10 +276,8 @@ func (c *checker) checkNames() {
 // macPhones returns the fleet phone with this MAC, if any.
 func (c *checker) macPhones(mac string) []string {
 	mac = strings.ToUpper(mac)
-	for _, p := range c.fleet {
-		if p.MAC == mac {
-			return []string{mac}
-		}
+	if _, ok := c.fleetByMAC[mac]; ok {
+		return []string{mac}
 	}
 	return []string{}
 }
@@ -359,8 +379,35 @@ func (c *checker) checkUpgrades() {
 		}
 		groups[k] = append(groups[k], mac)
 	}
+	var unserved, unknown []string
+	// Scope is grouped by image and source: shared files by file and line,
+	// per-device files all together (a root may have 50,000 of them).
+	type scopeKey struct {
+		file, source, name string
+		line               int
+	}
+	scope := map[scopeKey][]string{}
+	var scopes []scopeKey
 	for _, p := range c.fleet {
-		if p.family != "7940" || !p.relOK || p.offer == nil {
+		if p.offer == nil {
+			unserved = append(unserved, p.MAC)
+			continue
+		}
+		if !c.runs(p, p.offer.Name) && !c.refuses(p) {
+			o := p.offer
+			k := scopeKey{file: o.File, line: o.Line, source: o.Source, name: o.Name}
+			if o.MAC != "" {
+				k.file, k.line = "", 0
+			}
+			if _, ok := scope[k]; !ok {
+				scopes = append(scopes, k)
+			}
+			scope[k] = append(scope[k], p.MAC)
+		}
+		if p.family == "7940" && !p.relOK {
+			unknown = append(unknown, p.MAC)
+		}
+		if p.family != "7940" || !p.relOK {
 			continue
 		}
 		o := p.offer
@@ -368,8 +415,14 @@ func (c *checker) checkUpgrades() {
 		if !ok {
 			continue
 		}
-		if to.Name == p.rel.Name || to.Protocol == p.rel.Protocol && to.Major == p.rel.Major && to.Minor == p.rel.Minor && to.Maint == p.rel.Maint {
-			continue // already runs it
+		if c.runs(p, o.Name) {
+			continue
+		}
+		// Phones below 5.0 take the unsigned loader (.bin), not the .sbn.
+		if !p.rel.Signed() {
+			if loader := c.loaderOf(o.Name); loader != "" && c.byName[loader+".sbn"] != nil && c.byName[loader+".bin"] == nil {
+				addp(key{rule: "loader-bin-missing", file: loader + ".sbn", msg: fmt.Sprintf("phones on %s are offered %s, whose loader %s.sbn has no %s.bin beside it", p.rel, o.Name, loader, loader)}, p.MAC)
+			}
 		}
 		unsigned := !to.Signed() || c.onlyUnsigned(o.Name)
 		if p.rel.Signed() && unsigned {
@@ -406,6 +459,19 @@ func (c *checker) checkUpgrades() {
 			}
 		}
 	}
+	for _, k := range scopes {
+		from := k.source
+		if k.file == "" {
+			from += " of their own per-device files"
+		}
+		c.add("fleet-upgrade-scope", k.file, k.line, scope[k], "%d of the %d phones are offered %s (%s), which they do not run", len(scope[k]), len(c.fleet), k.name, from)
+	}
+	if len(unserved) > 0 {
+		c.add("fleet-no-image", "", 0, unserved, "no configuration in this root offers an image to %d of the %d phones", len(unserved), len(c.fleet))
+	}
+	if len(unknown) > 0 {
+		c.assume("the running load of %d phones (first: %s) is not a 7940/7960 load name; the upgrade rules skipped them", len(unknown), unknown[0])
+	}
 	for _, k := range order {
 		f := c.add(k.rule, k.file, k.line, groups[k], "%s", k.msg)
 		if f != nil && k.steps != "" {
@@ -419,6 +485,44 @@ func unsignedWhy(to Release, unsigned bool) string {
 		return "a pre-5.0, unsigned release"
 	}
 	return "only an unsigned .bin is in the root"
+}
+
+// refuses reports whether a signed 7940/7960 will refuse what it is offered.
+func (c *checker) refuses(p fleetPhone) bool {
+	if p.family != "7940" || !p.relOK || !p.rel.Signed() {
+		return false
+	}
+	to, ok := c.appRelease(p.offer.Name)
+	return ok && (!to.Signed() || c.onlyUnsigned(p.offer.Name))
+}
+
+// runs reports whether the phone already runs image: the same name, or the
+// same release of the same protocol (two spellings of one 7940 version).
+func (c *checker) runs(p fleetPhone, image string) bool {
+	if strings.EqualFold(p.Load, image) {
+		return true
+	}
+	to, ok := c.appRelease(image)
+	return ok && p.relOK && to.Protocol == p.rel.Protocol && to.Major == p.rel.Major && to.Minor == p.rel.Minor && to.Maint == p.rel.Maint
+}
+
+// loaderOf returns the universal application loader an image brings:
+// the image itself when it is one, else the P003-… part of its .loads; "".
+func (c *checker) loaderOf(image string) string {
+	if r, ok := ParseRelease(image); ok && r.Protocol == "loader" {
+		return image
+	}
+	f := c.byName[image+".loads"]
+	if f == nil || f.Loads == nil {
+		return ""
+	}
+	for _, p := range f.Loads.Parts {
+		stem, ext := stripExt(p.Name)
+		if r, ok := ParseRelease(stem); ok && r.Protocol == "loader" && ext == ".sbn" {
+			return stem
+		}
+	}
+	return ""
 }
 
 // onlyUnsigned reports whether the root has only an unsigned .bin for image.
@@ -440,6 +544,17 @@ func extraEntries(s *SIPConfig) []ConfigEntry {
 // upgradesAlone judges the upgrade rules from the drop alone, and says what
 // it assumed.
 func (c *checker) upgradesAlone() {
+	// The matrix is the 7940/7960's: say nothing of it for roots that
+	// offer no image of that family (79x1, 7912 …).
+	family := false
+	for _, o := range c.offers {
+		if _, ok := c.appRelease(o.Name); ok {
+			family = true
+		}
+	}
+	if !family {
+		return
+	}
 	c.assume("no --fleet: assumed the phones run signed 5.0-or-later images of the protocol the root targets; " +
 		"upgrade-sip-path, upgrade-sccp-to-sip and upgrade-sip21-name need the releases phones run today and were not judged")
 	sipOld := false
@@ -478,7 +593,7 @@ func (c *checker) checkRings() {
 				c.add("ringlist-entry", f.Name, r.Line, nil, "the line needs a display name, a TAB and a file name")
 				continue
 			}
-			if rf := c.refer("ringlist-entry", f.Name, r.Line, r.File, "RINGLIST.DAT"); rf != nil {
+			if rf := c.refer("ringlist-entry", f.Name, r.Line, r.File, "RINGLIST.DAT names the ring"); rf != nil {
 				rings[rf.Name] = true
 			}
 		}
@@ -503,7 +618,7 @@ func (c *checker) checkRings() {
 			if !strings.HasSuffix(strings.ToLower(v), ".xml") {
 				v += ".xml"
 			}
-			c.refer("dial-template-missing", f.Name, e.Line, v, "dial_template")
+			c.refer("dial-template-missing", f.Name, e.Line, v, "dial_template names")
 		}
 	}
 }
@@ -555,7 +670,7 @@ func (c *checker) checkProfiles() {
 			if hw != 0 && u.Hardware != hw {
 				c.add("upgradecode-hardware", f.Name, u.Line, ph, "hardware code 0x%x in a %s profile; %s is 0x%x", u.Hardware, fam, fam, hw)
 			}
-			c.refer("upgradecode-image-missing", f.Name, u.Line, u.File, "upgradecode")
+			c.refer("upgradecode-image-missing", f.Name, u.Line, u.File, "upgradecode names")
 			if fam == "7912" && strings.HasSuffix(strings.ToLower(u.File), ".zup") {
 				c.add("upgradecode-zup-7912", f.Name, u.Line, ph, "%s is a .zup; a 7912 only fetches .sbin", u.File)
 			}
@@ -590,7 +705,12 @@ func (c *checker) checkStale(f *File, ph []string) {
 	if bin == nil {
 		return
 	}
-	out, err := c.opts.Compile(f.Name, f.Data)
+	out, err := c.opts.Compile(f.Name, f.Data, func(name string) []byte {
+		if g := c.byName[name]; g != nil {
+			return g.Data
+		}
+		return nil
+	})
 	if err != nil {
 		c.add("profile-stale", f.Name, 0, ph, "%s does not compile: %v", f.Name, err)
 		return
@@ -634,9 +754,19 @@ func (c *checker) checkTFTP() {
 	}
 }
 
-// checkRest: rule 14 and parse problems.
+// checkRest: rule 14, parse problems and duplicate parameters.
 func (c *checker) checkRest() {
 	for _, f := range c.d.Files {
+		if f.SIP != nil {
+			first := map[string]ConfigEntry{}
+			for _, e := range f.SIP.Entries {
+				k := strings.ToLower(e.Name)
+				if p, ok := first[k]; ok && p.Value != e.Value {
+					c.add("config-duplicate-key", f.Name, e.Line, c.phonesReading(f.Name), "%s is set on line %d to %q and again to %q; the phone uses %q", e.Name, p.Line, p.Value, e.Value, e.Value)
+				}
+				first[k] = e
+			}
+		}
 		// OS79XX.TXT and ring files have rules of their own that judge
 		// every problem their parsers note; RINGLIST.DAT's are its rule's.
 		rule := "parse-problem"
@@ -647,12 +777,17 @@ func (c *checker) checkRest() {
 			rule = "ringlist-entry"
 		}
 		for _, p := range f.Problems {
+			// The signed-header problems Open notes are signed-header-bad's.
+			if f.HeaderErr != "" && strings.HasPrefix(p.Msg, "signed header:") ||
+				f.Header == nil && mustBeSigned[f.Kind] && p.Msg == "no Cisco signed header" {
+				continue
+			}
 			if rule != "" {
 				c.add(rule, f.Name, p.Line, c.phonesReading(f.Name), "%s", p.Msg)
 			}
 		}
 		if f.Kind == KindUnknown {
-			c.add("unknown-file", f.Name, 0, nil, "%s (%d bytes) is not a file phoneload knows", f.Name, f.Size)
+			c.add("unknown-file", f.Name, 0, nil, "%s is not a file phoneload knows (size %d)", f.Name, f.Size)
 		}
 	}
 }
@@ -660,6 +795,12 @@ func (c *checker) checkRest() {
 // checkSignatures verifies signed files with the --trust keys.
 func (c *checker) checkSignatures() {
 	if len(c.opts.Trust) == 0 {
+		for _, f := range c.d.Files {
+			if f.Header != nil {
+				c.assume("no --trust: signatures were not verified (signature-untrusted)")
+				break
+			}
+		}
 		return
 	}
 	c.verifyTrusted()

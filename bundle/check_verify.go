@@ -10,9 +10,15 @@ import (
 // signature with the --trust keys; the drop model keeps hashes, not bytes,
 // so this is a second streaming pass over the signed files only.
 func (c *checker) verifyTrusted() {
+	// Open verifies in its own pass when it was given the keys.
 	signed := map[string]bool{}
 	for _, f := range c.d.Files {
-		if f.Header != nil {
+		switch {
+		case f.Header == nil:
+		case f.Verified:
+		case f.VerifyErr != "":
+			c.add("signature-untrusted", f.Name, 0, c.phonesReading(f.Name), "%s: the signature does not verify with any --trust key", f.Name)
+		default:
 			signed[f.Name] = true
 		}
 	}

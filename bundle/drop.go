@@ -16,6 +16,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/phoneload/phoneload/cfgfmt"
 	"github.com/phoneload/phoneload/sign"
 )
 
@@ -77,7 +78,15 @@ type OpenOptions struct {
 	// pass (File.Verified, File.VerifyErr): *rsa.PublicKey,
 	// *rsa.PrivateKey or *x509.Certificate, as sign.ParseTrustPEM returns.
 	Trust []crypto.PublicKey
+	// ProfileTable, when set, names the parameters of binary (#ata)
+	// profiles: the tag table (ptag.dat) of the device they are for.
+	ProfileTable *cfgfmt.Table
 }
+
+// MaxTextTotal caps the bytes of all File.Data of one drop together, so
+// that a root of many large "configuration" files cannot exhaust memory;
+// text files past it are hashed and listed but not parsed.
+const MaxTextTotal = 64 << 20
 
 // LoaderIDOffset is where loader images keep their 8-character id, counted
 // from the start of the payload.
@@ -90,8 +99,9 @@ const LoaderIDOffset = 0x120
 // core while the next file is read (and, for signed files, the whole-file
 // and payload hashes run side by side).
 const (
-	chunkSize  = 256 << 10
-	poolChunks = 24
+	chunkSize     = 256 << 10
+	poolChunks    = 24
+	inlineHashMax = 64 << 10 // files up to this size are hashed on the reading goroutine
 )
 
 // textKinds are kept in File.Data and parsed.
@@ -119,7 +129,7 @@ func Open(path string, opts OpenOptions) (*Drop, error) {
 		lim = DefaultLimits
 	}
 	d := &Drop{Path: path, Container: containerKind(path)}
-	o := &opener{pool: make(chan []byte, poolChunks), progress: opts.Progress, trust: opts.Trust}
+	o := &opener{pool: make(chan []byte, poolChunks), progress: opts.Progress, trust: opts.Trust, table: opts.ProfileTable}
 	for range poolChunks {
 		o.pool <- nil // allocated on first use
 	}
@@ -149,6 +159,8 @@ type opener struct {
 	progress func(int64)
 	done     int64
 	trust    []crypto.PublicKey
+	text     int64 // bytes kept in File.Data so far
+	table    *cfgfmt.Table
 }
 
 func (o *opener) getChunk() []byte {
@@ -192,10 +204,17 @@ func (o *opener) read(e Entry, r io.Reader) (*File, error) {
 	var ps problems
 	ps = append(ps, f.Problems...)
 
-	if textKinds[f.Kind] && e.Size > MaxTextSize {
+	keep := textKinds[f.Kind]
+	switch {
+	case keep && e.Size > MaxTextSize:
 		ps.add(0, "%d bytes, over the %d bytes kept for parsing; content not read", e.Size, MaxTextSize)
+		keep = false
+	case keep && o.text+e.Size > MaxTextTotal:
+		ps.add(0, "not parsed: the drop's text files exceed %d bytes together", MaxTextTotal)
+		keep = false
 	}
-	if textKinds[f.Kind] && e.Size <= MaxTextSize {
+	if keep {
+		o.text += e.Size
 		// Small text: keep it whole, hash it here, parse it.
 		f.Data = make([]byte, 0, e.Size)
 		f.Data = append(f.Data, head...)
@@ -216,12 +235,12 @@ func (o *opener) read(e Entry, r io.Reader) (*File, error) {
 			f.PayloadSHA256 = hexSum(sha256.Sum256(f.Data[payload:]))
 			o.verifyBytes(f, f.Data, f.Data[payload:])
 		}
-		f.Problems = append(ps, f.parse(payload)...)
+		f.Problems = append(ps, f.parse(payload, o.table)...)
 		return f, nil
 	}
 	f.Problems = ps
-	if int64(len(head)) == e.Size {
-		// The whole file is in the first chunk: hash it here.
+	if e.Size <= inlineHashMax {
+		// A small file: hashing it here costs less than a hand-off.
 		f.SHA256 = hexSum(sha256.Sum256(head))
 		if payload >= 0 {
 			f.PayloadSHA256 = hexSum(sha256.Sum256(head[payload:]))
@@ -304,10 +323,11 @@ func (f *File) inspectHead(head []byte) int {
 	return payload
 }
 
-// isLoaderID accepts 8 printable, non-space ASCII characters (PAS30830).
+// isLoaderID accepts 8 ASCII letters and digits (PAS30830): strict, so
+// that arbitrary image bytes are seldom mistaken for an id.
 func isLoaderID(b []byte) bool {
 	for _, c := range b {
-		if c <= ' ' || c > '~' {
+		if !isDigit(c) && !('a' <= c|0x20 && c|0x20 <= 'z') {
 			return false
 		}
 	}
@@ -315,7 +335,7 @@ func isLoaderID(b []byte) bool {
 }
 
 // parse runs the parser of f's kind over f.Data.
-func (f *File) parse(payload int) []Problem {
+func (f *File) parse(payload int, table *cfgfmt.Table) []Problem {
 	var ps []Problem
 	switch f.Kind {
 	case KindLoads:
@@ -345,7 +365,7 @@ func (f *File) parse(payload int) []Problem {
 	case KindProfileText:
 		f.Profile, ps = ParseProfileText(f.Data)
 	case KindProfileBinary:
-		f.Profile, ps = ParseProfileBinary(f.Data)
+		f.Profile, ps = DecodeProfile(table, f.Data)
 	}
 	return ps
 }

@@ -43,7 +43,7 @@ func (d *Drop) phoneLoads() []PhoneLoad {
 			}
 			row := PhoneLoad{Models: []string{"7940", "7960"}, Protocol: ProtocolSIP, Source: f.Name, Line: e.Line, Setting: "image_version", Load: e.Value}
 			row.MAC = macOf(base, "SIP")
-			d.resolve(&row, "")
+			d.resolve(&row, fetchLoads)
 			rows = append(rows, row)
 		case f.Kind == KindXMLConfig && f.XML != nil:
 			for _, l := range f.XML.Loads {
@@ -54,13 +54,13 @@ func (d *Drop) phoneLoads() []PhoneLoad {
 				if l.Model != "" {
 					row.Models = []string{l.Model}
 				}
-				d.resolve(&row, "")
+				d.resolve(&row, fetchLoads)
 				rows = append(rows, row)
 			}
 		case f.Kind == KindOS79XX && f.OS79XX != nil && f.OS79XX.Name != "":
 			// Pre-7.x images read OS79XX.TXT and fetch <name>.bin.
 			row := PhoneLoad{Models: []string{"7940", "7960"}, Source: f.Name, Line: 1, Setting: "OS79XX.TXT", Load: f.OS79XX.Name}
-			d.resolve(&row, ".bin")
+			d.resolve(&row, fetchImage)
 			rows = append(rows, row)
 		case f.Profile != nil:
 			for _, u := range f.Profile.Upgrades {
@@ -73,23 +73,35 @@ func (d *Drop) phoneLoads() []PhoneLoad {
 				} else if m := ProfileDevice(base); m != "" {
 					row.Models = []string{m}
 				}
-				d.resolve(&row, "")
+				d.resolve(&row, fetchLiteral)
 				rows = append(rows, row)
 			}
 		case f.Kind == KindLoads && f.Load != nil && f.Load.Family == Family79x1Term:
 			// term<NN>.default.loads is what a 79x1 boots when no
 			// configuration names an image.
 			row := PhoneLoad{Models: f.Load.Models, Source: f.Name, Setting: "default", Load: f.Load.Name}
-			d.resolve(&row, "")
+			d.resolve(&row, fetchLoads)
 			rows = append(rows, row)
 		}
 	}
 	return rows
 }
 
+// How a setting names what the phone fetches.
+type fetchMode int
+
+const (
+	fetchLoads   fetchMode = iota // image_version, loadInformation: <name>.loads and its parts
+	fetchImage                    // OS79XX.TXT: <name>.bin (or .sbn)
+	fetchLiteral                  // upgradecode: the file exactly as named
+)
+
 // resolve fills the files a phone fetches for row.Load: the .loads and its
-// parts; for names without one, the image itself (ext, or .sbn then .bin).
-func (d *Drop) resolve(row *PhoneLoad, ext string) {
+// parts (without a .loads in the drop, the image itself: .sbn, else .bin;
+// for 8.3 names the .bin), the image of OS79XX.TXT, or the literal file of
+// an upgradecode. A configuration value that carries an extension is used
+// as the phone uses it, extension and all, so the mistake shows as missing.
+func (d *Drop) resolve(row *PhoneLoad, mode fetchMode) {
 	ln, ok := ParseLoadName(row.Load)
 	if ok {
 		if row.Protocol == "" {
@@ -111,17 +123,16 @@ func (d *Drop) resolve(row *PhoneLoad, ext string) {
 		return f
 	}
 	switch {
-	case ok && ln.Ext != "" || ext == "" && path.Ext(row.Load) != "" && !ok:
-		// Named with its extension (upgradecode names the file).
+	case mode == fetchLiteral:
 		fetch(row.Load, "")
-	case ext != "":
-		// OS79XX.TXT: the image itself; signed images also ship as .sbn.
-		if d.File(row.Load+ext) == nil && d.File(row.Load+".sbn") != nil {
+	case mode == fetchImage:
+		// The image itself; signed images also ship as .sbn.
+		if d.File(row.Load+".bin") == nil && d.File(row.Load+".sbn") != nil {
 			fetch(row.Load+".sbn", "")
 		} else {
-			fetch(row.Load+ext, "")
+			fetch(row.Load+".bin", "")
 		}
-	case ok && ln.Family == FamilyEarly:
+	case ok && ln.Family == FamilyEarly && ln.Ext == "":
 		fetch(row.Load+".bin", "")
 	default:
 		name := row.Load + ".loads"

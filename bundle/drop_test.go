@@ -303,3 +303,92 @@ func TestOpenTrust(t *testing.T) {
 		}
 	}
 }
+
+func ExampleOpen() {
+	dir, _ := os.MkdirTemp("", "drop")
+	defer os.RemoveAll(dir)
+	if err := fixture.WriteDir(dir, fixture.SIP7940, fixture.Options{}); err != nil {
+		panic(err)
+	}
+	d, err := bundle.Open(dir, bundle.OpenOptions{})
+	if err != nil {
+		panic(err)
+	}
+	sbn := d.File("P003-8-12-00.sbn")
+	fmt.Println(sbn.Kind, sbn.Header.FileName, sbn.PayloadSHA256 == d.File("P003-8-12-00.bin").SHA256)
+	for _, p := range d.Phones {
+		fmt.Println(p.Models, p.Source, p.Load, len(p.Files), len(p.Missing))
+	}
+	// Output:
+	// image-sbn P003-8-12-00.sbn true
+	// [7940 7960] OS79XX.TXT P003-8-12-00 1 0
+	// [7940 7960] SIPDefault.cnf P0S3-8-12-00 3 0
+	// [7940] XMLDefault.cnf.xml P0S3-8-12-00 3 0
+	// [7960] XMLDefault.cnf.xml P0S3-8-12-00 3 0
+}
+
+// BenchmarkOpen measures Open over a 7940 drop with three 8 MiB images
+// (scripts/bench-inspect.sh compares a 200 MB drop with sha256sum).
+func BenchmarkOpen(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		zip  bool
+	}{{"dir", false}, {"zip", true}} {
+		b.Run(c.name, func(b *testing.B) {
+			o := fixture.Options{ImageSize: 8 << 20}
+			path := filepath.Join(b.TempDir(), "drop")
+			var err error
+			if c.zip {
+				path += ".zip"
+				err = fixture.WriteZip(path, fixture.SIP7940, o)
+			} else {
+				err = fixture.WriteDir(path, fixture.SIP7940, o)
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+			d, err := bundle.Open(path, bundle.OpenOptions{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.SetBytes(d.Size)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := bundle.Open(path, bundle.OpenOptions{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func TestPhonesUseValuesAsPhonesDo(t *testing.T) {
+	dir := writeDrop(t, fixture.SIP7940, fixture.Options{})
+	// An extension in image_version is a classic mistake: the phone asks
+	// for <value>.loads, which is not there.
+	if err := fixture.Replace(dir, "SIPDefault.cnf", "image_version: P0S3-8-12-00", "image_version: P0S3-8-12-00.loads"); err != nil {
+		t.Fatal(err)
+	}
+	// No .loads for the loader named by OS79XX.TXT's fallback: the .sbn
+	// stands in when the .bin is gone.
+	if err := os.Remove(filepath.Join(dir, "P003-8-12-00.bin")); err != nil {
+		t.Fatal(err)
+	}
+	d, err := bundle.Open(dir, bundle.OpenOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][]bundle.Fetch{}
+	for _, p := range d.Phones {
+		got[p.Setting] = p.Files
+	}
+	want := map[string][]bundle.Fetch{
+		"OS79XX.TXT":       {{Name: "P003-8-12-00.sbn", Present: true}},
+		"image_version":    {{Name: "P0S3-8-12-00.loads.loads"}},
+		"loadInformation8": {{Name: "P0S3-8-12-00.loads", Present: true}, {Name: "P003-8-12-00.sbn", Present: true, Via: "P0S3-8-12-00.loads"}, {Name: "P0S3-8-12-00.sb2", Present: true, Via: "P0S3-8-12-00.loads"}},
+		"loadInformation7": {{Name: "P0S3-8-12-00.loads", Present: true}, {Name: "P003-8-12-00.sbn", Present: true, Via: "P0S3-8-12-00.loads"}, {Name: "P0S3-8-12-00.sb2", Present: true, Via: "P0S3-8-12-00.loads"}},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("fetches (-want +got):\n%s", diff)
+	}
+}

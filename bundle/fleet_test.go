@@ -77,48 +77,90 @@ func FuzzParseFleet(f *testing.F) {
 	})
 }
 
+// quiet leaves out the rules every fleet case would otherwise repeat.
+var quiet = []string{"protocol-load-conflict", "fleet-upgrade-scope"}
+
 // fleetCases run the upgrade rules per phone over cleanSIP7940 variants.
 var fleetCases = []struct {
 	name   string
 	mutate func(d *Drop)
 	fleet  []Phone
+	ignore []string
 	want   []string // "rule file:line MACs steps"
 }{
 	{name: "up to date and 7.x phones take 8.12 directly", fleet: []Phone{
 		{MAC: "000000000001", Model: "7940", Load: "P0S3-8-12-00"},
 		{MAC: "000000000002", Model: "7960", Load: "P0S3-07-4-00"},
 		{MAC: "000000000003", Model: "7960", Load: "P00308010200"},
+		{MAC: "000000000004", Model: "7940", Load: "P0S3-08-12-00"}, // another spelling of 8.12
+	}, ignore: []string{"protocol-load-conflict"}, want: []string{
+		"fleet-upgrade-scope SIPDefault.cnf:1 000000000002 ",
+		"fleet-upgrade-scope XMLDefault.cnf.xml:4 000000000003 ",
 	}},
 	{name: "SIP 4.2 to 8.12 needs the whole path", fleet: []Phone{
 		{MAC: "000000000001", Model: "7940", Load: "P0S3-04-2-00"},
 		{MAC: "000000000002", Model: "7960", Load: "P0S3-04-2-00"},
 		{MAC: "000000000003", Model: "7960", Load: "P0S3-06-3-00"}, // past the path: goes directly
-	}, want: []string{
+	}, ignore: quiet, want: []string{
 		"upgrade-sip-path SIPDefault.cnf:1 000000000001,000000000002 SIP 4.4,SIP 5.3,SIP 6.x,SIP 7.x",
 	}},
 	{name: "SCCP 4 to SIP via OS79XX", fleet: []Phone{
 		{MAC: "000000000001", Model: "7940", Load: "P00304020300"},
-	}, want: []string{"upgrade-sccp-to-sip OS79XX.TXT:1 000000000001 SCCP 5.x"}},
+	}, ignore: quiet, want: []string{"upgrade-sccp-to-sip OS79XX.TXT:1 000000000001 SCCP 5.x"}},
 	{name: "SIP 2.1 offered a long SCCP name", mutate: func(d *Drop) {
 		get(d, "OS79XX.TXT").OS79XX.Name = "P00308010200"
 		d.Files = append(d.Files, &File{Name: "P00308010200.loads", Kind: KindLoads, Mode: 0o644, Size: 10, Header: signedHdr("P00308010200.loads"), Loads: &Loads{}})
 	}, fleet: []Phone{
 		{MAC: "000000000001", Model: "7940", Load: "P0S30201"},
 		{MAC: "000000000002", Model: "7940", Load: "P0S30203"},
-	}, want: []string{"upgrade-sip21-name OS79XX.TXT:1 000000000001 SIP 2.3"}},
+	}, ignore: quiet, want: []string{"upgrade-sip21-name OS79XX.TXT:1 000000000001 SIP 2.3"}},
 	{name: "SIP 2.3 reads a full SIPDefault", fleet: []Phone{
 		{MAC: "000000000001", Model: "7940", Load: "P0S30203"},
-	}, want: []string{
+	}, ignore: quiet, want: []string{
 		"upgrade-sip-path SIPDefault.cnf:1 000000000001 SIP 4.4,SIP 5.3,SIP 6.x,SIP 7.x",
 		"upgrade-w210 SIPDefault.cnf:2 000000000001 ",
 	}},
+	{name: "pre-5.0 phones and a loader without its bin", mutate: func(d *Drop) {
+		d.Files = removeFile(d.Files, "P003-8-12-00.bin")
+	}, fleet: []Phone{
+		{MAC: "000000000001", Model: "7940", Load: "P0S3-04-4-00"},
+		{MAC: "000000000002", Model: "7940", Load: "P0S3-07-4-00"},
+	}, ignore: quiet, want: []string{
+		"loader-bin-missing P003-8-12-00.sbn:0 000000000001 ",
+		"upgrade-sip-path SIPDefault.cnf:1 000000000001 SIP 5.3,SIP 6.x,SIP 7.x",
+	}},
+	{name: "a 7912 in a 7940 root", fleet: []Phone{
+		{MAC: "000000000001", Model: "7940", Load: "P0S3-8-12-00"},
+		{MAC: "000000000002", Model: "7912", Load: "CP7912080001SIP060412A"},
+		{MAC: "000000000003", Model: "7905", Load: "CP7905080001SIP060412A"},
+	}, ignore: quiet, want: []string{"fleet-no-image :0 000000000002,000000000003 "}},
 	{name: "signed phones offered an unsigned bin", mutate: func(d *Drop) {
 		get(d, "SIP001122334455.cnf").SIP.Entries = append(get(d, "SIP001122334455.cnf").SIP.Entries, ConfigEntry{Name: "image_version", Value: "P0S3-04-4-00", Line: 2})
 		d.Files = append(d.Files, &File{Name: "P0S3-04-4-00.bin", Kind: KindImageBin, Mode: 0o644, Size: 10})
 	}, fleet: []Phone{
 		{MAC: "001122334455", Model: "7940", Load: "P0S3-07-4-00"},
 		{MAC: "000000000002", Model: "7940", Load: "P0S3-07-4-00"},
-	}, want: []string{"upgrade-downgrade SIP001122334455.cnf:2 001122334455 "}},
+	}, ignore: quiet, want: []string{"upgrade-downgrade SIP001122334455.cnf:2 001122334455 "}},
+	{name: "upgrade scope of per-device files is one finding", mutate: func(d *Drop) {
+		d.Files = append(d.Files,
+			&File{Name: "SEP000000000001.cnf.xml", Kind: KindXMLConfig, Mode: 0o644, Size: 10, XML: &XMLConfig{Loads: []XMLLoad{{Element: "loadInformation", Value: "P0S3-8-12-00", Line: 1}}}},
+			&File{Name: "SEP000000000002.cnf.xml", Kind: KindXMLConfig, Mode: 0o644, Size: 10, XML: &XMLConfig{Loads: []XMLLoad{{Element: "loadInformation", Value: "P0S3-8-12-00", Line: 1}}}})
+	}, fleet: []Phone{
+		{MAC: "000000000001", Model: "7940", Load: "P00308010200"},
+		{MAC: "000000000002", Model: "7960", Load: "P00308010200"},
+	}, ignore: []string{"protocol-load-conflict"}, want: []string{
+		"fleet-upgrade-scope :0 000000000001,000000000002 ",
+	}},
+	{name: "phones that refuse an image are not in the upgrade scope", mutate: func(d *Drop) {
+		get(d, "SIP001122334455.cnf").SIP.Entries = append(get(d, "SIP001122334455.cnf").SIP.Entries, ConfigEntry{Name: "image_version", Value: "P0S3-04-4-00", Line: 2})
+		d.Files = append(d.Files, &File{Name: "P0S3-04-4-00.bin", Kind: KindImageBin, Mode: 0o644, Size: 10})
+	}, fleet: []Phone{
+		{MAC: "001122334455", Model: "7940", Load: "P0S3-07-4-00"},
+		{MAC: "000000000002", Model: "7940", Load: "P0S3-07-4-00"},
+	}, ignore: []string{"protocol-load-conflict"}, want: []string{
+		"upgrade-downgrade SIP001122334455.cnf:2 001122334455 ",
+		"fleet-upgrade-scope SIPDefault.cnf:1 000000000002 ",
+	}},
 }
 
 func TestFleetCases(t *testing.T) {
@@ -129,7 +171,7 @@ func TestFleetCases(t *testing.T) {
 				tc.mutate(d)
 			}
 			d = memDrop(d.Files...)
-			r := Check(d, CheckOptions{Fleet: tc.fleet, Ignore: []string{"protocol-load-conflict"}})
+			r := Check(d, CheckOptions{Fleet: tc.fleet, Ignore: tc.ignore})
 			var got []string
 			for _, f := range r.Findings {
 				got = append(got, fmt.Sprintf("%s %s:%d %s %s", f.Rule, f.File, f.Line, strings.Join(f.Phones, ","), strings.Join(f.Steps, ",")))
@@ -148,7 +190,7 @@ func TestPhonesOnSharedFiles(t *testing.T) {
 		{MAC: "000000000001", Model: "7940", Load: "P0S3-07-4-00"},
 		{MAC: "000000000002", Model: "7912", Load: "CP7912080001SIP060412A"},
 	}
-	r := Check(d, CheckOptions{Fleet: fleet})
+	r := Check(d, CheckOptions{Fleet: fleet, Ignore: []string{"fleet-no-image", "fleet-upgrade-scope"}})
 	if len(r.Findings) != 1 || strings.Join(r.Findings[0].Phones, ",") != "000000000001" {
 		t.Errorf("findings %+v: want the 7940 listed, not the 7912", r.Findings)
 	}

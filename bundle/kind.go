@@ -112,14 +112,7 @@ func isMACName(name, prefix, ext string) bool {
 	return isHexString(name[len(prefix) : len(prefix)+12])
 }
 
-func isHexString(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if !isHex(s[i]) {
-			return false
-		}
-	}
-	return s != ""
-}
+func isHexString(s string) bool { return allBytes(s, isHex) }
 
 // isProfileName matches the 7905/7912/ATA profile names (lower-cased):
 // gkdefault.txt/.cfg, gk<mac>[.txt], lddefault.*, ld<mac>, atadefault.*,

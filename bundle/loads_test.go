@@ -1,6 +1,7 @@
 package bundle
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -98,4 +99,16 @@ func fuzzParser(f *testing.F, seeds []string, parse func([]byte) []Problem) {
 func FuzzParseLoads(f *testing.F) {
 	fuzzParser(f, []string{"P003-8-12-00.sbn\nP0S3-8-12-00.sb2\nLA_VERSION=PAS30830\n", "# c\r\njar41sip.8-5-4TH1-6.sbn \r\n"},
 		func(b []byte) []Problem { _, ps := ParseLoads(b); return ps })
+}
+
+func ExampleParseLoads() {
+	l, problems := ParseLoads([]byte("P003-8-12-00.sbn\nP0S3-8-12-00.sb2\nLA_VERSION=PAS30830\n"))
+	for _, p := range l.Parts {
+		fmt.Println(p.Line, p.Name)
+	}
+	fmt.Println(l.LAVersion, len(problems))
+	// Output:
+	// 1 P003-8-12-00.sbn
+	// 2 P0S3-8-12-00.sb2
+	// PAS30830 0
 }

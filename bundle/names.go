@@ -273,9 +273,12 @@ func (ln *LoadName) setPlatform79x1(nn string) {
 	}
 }
 
-func allDigits(s string) bool {
+func allDigits(s string) bool { return allBytes(s, isDigit) }
+
+// allBytes reports whether s is not empty and every byte passes ok.
+func allBytes(s string, ok func(byte) bool) bool {
 	for i := 0; i < len(s); i++ {
-		if !isDigit(s[i]) {
+		if !ok(s[i]) {
 			return false
 		}
 	}

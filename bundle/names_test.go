@@ -1,6 +1,7 @@
 package bundle
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -192,4 +193,31 @@ func FuzzParseLoadName(f *testing.F) {
 			t.Fatalf("%q: reparse of %q differs: %+v vs %+v", s, ln.Name+ln.Ext, ln, again)
 		}
 	})
+}
+
+func ExampleParseLoadName() {
+	for _, name := range []string{"P0S3-8-12-00.sb2", "P00308010200", "CP7912080001SIP060412A.sbin", "jar41sip.8-5-4TH1-6.sbn"} {
+		ln, _ := ParseLoadName(name)
+		fmt.Printf("%s: %s %s %s %s signed=%v\n", ln.Name, ln.Family, ln.Protocol, ln.Version, ln.Model, ln.Signed)
+	}
+	// Output:
+	// P0S3-8-12-00: dashed sip 8.12(0) 7940/7960 signed=true
+	// P00308010200: sccp sccp 8.1(2) 7940/7960 signed=false
+	// CP7912080001SIP060412A: cp sip 8.0(1) 7912 signed=true
+	// jar41sip.8-5-4TH1-6: 79x1-part sip 8.5(4)TH1-6 7941/7961 signed=true
+}
+
+func ExampleVersion_Compare() {
+	a, _ := ParseLoadName("P0S3-08-12-00")
+	b, _ := ParseLoadName("P0S3-8-12-00")
+	fmt.Println(a.Version.Compare(b.Version), a.Name == b.Name)
+	// Output: 0 false
+}
+
+func ExampleIdentify() {
+	fmt.Println(Identify("SEP002094D245CB.cnf.xml", nil))
+	fmt.Println(Identify("gkdefault.cfg", []byte("#ata")))
+	// Output:
+	// xml-config
+	// profile-binary
 }

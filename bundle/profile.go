@@ -210,14 +210,8 @@ func ParseProfileBinary(b []byte) (*Profile, []Problem) {
 		e := ConfigEntry{Name: fmt.Sprintf("tag:0x%04x", tag), Value: profileValue(v)}
 		switch tag {
 		case tagUpgradeCode, tagUpgradeLang:
-			name := map[int]string{tagUpgradeCode: "upgradecode", tagUpgradeLang: "upgradelang"}[tag]
-			e.Name = name
-			u, err := decodeUpgrade(name, v)
-			if err != nil {
+			if err := p.addUpgrade(tag, v, &e); err != nil {
 				ps.addAt(at, "%v at 0x%x", err, at)
-			} else {
-				e.Value = fmt.Sprintf("%d,0x%x,0x%04x,0x%04x,%s,%d,0x%x,%s", u.Policy, u.Hardware, u.SoftwareType, u.SoftwareVersion, u.TFTP, u.Port, u.ImageID, u.File)
-				p.Upgrades = append(p.Upgrades, u)
 			}
 		case tagTFTPURL2:
 			e.Name, e.Value = "tftpurl2", cString(v)
@@ -259,6 +253,28 @@ func profileValue(v []byte) string {
 		return string(t)
 	}
 	return fmt.Sprintf("0x%x", v)
+}
+
+// upgradeNames names the upgrade pseudo-parameters by tag.
+var upgradeNames = map[int]string{tagUpgradeCode: "upgradecode", tagUpgradeLang: "upgradelang"}
+
+// addUpgrade decodes the upgradecode/upgradelang record v of a binary
+// profile into p.Upgrades and e (named, value in text form).
+func (p *Profile) addUpgrade(tag int, v []byte, e *ConfigEntry) error {
+	e.Name = upgradeNames[tag]
+	u, err := decodeUpgrade(e.Name, v)
+	if err != nil {
+		return err
+	}
+	e.Value = u.String()
+	p.Upgrades = append(p.Upgrades, u)
+	return nil
+}
+
+// String gives the line's value as a text profile writes it:
+// 3,0x601,0x0400,0x0100,0.0.0.0,69,0x60412a,CP7912080001SIP060412A.sbin.
+func (u UpgradeCode) String() string {
+	return fmt.Sprintf("%d,0x%x,0x%04x,0x%04x,%s,%d,0x%x,%s", u.Policy, u.Hardware, u.SoftwareType, u.SoftwareVersion, u.TFTP, u.Port, u.ImageID, u.File)
 }
 
 // decodeUpgrade reads the binary upgradecode record:

@@ -3,6 +3,8 @@ package bundle
 import (
 	"testing"
 
+	"github.com/phoneload/phoneload/cfgfmt"
+
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -53,6 +55,21 @@ Empty:
 	}
 }
 
+// upgradeRecord is the binary upgradecode record of
+// 3,0x601,0x0400,0x0100,10.0.0.1,69,0x60412a,CP7912080001SIP060412A.sbin, and
+// wantUpgrade what it decodes to.
+func upgradeRecord() []byte {
+	up := []byte{3, 0, 0, 6, 1, 4, 0, 1, 0, 10, 0, 0, 1, 0, 69, 0, 0x60, 0x41, 0x2a}
+	up = append(up, "CP7912080001SIP060412A.sbin\x00"...)
+	return append([]byte{0x80 | 0x11, 0x00, byte(len(up))}, up...)
+}
+
+var (
+	wantUpgrade = UpgradeCode{Name: "upgradecode", Fields: 8, Policy: 3, Hardware: 0x601, SoftwareType: 0x400, SoftwareVersion: 0x100,
+		TFTP: "10.0.0.1", Port: 69, ImageID: 0x60412a, File: "CP7912080001SIP060412A.sbin"}
+	wantUpgradeEntry = ConfigEntry{Name: "upgradecode", Value: "3,0x601,0x0400,0x0100,10.0.0.1,69,0x60412a,CP7912080001SIP060412A.sbin"}
+)
+
 // profileBytes builds a #ata profile around payload with a right header.
 func profileBytes(payload []byte) []byte {
 	var sum uint16
@@ -74,18 +91,11 @@ func TestParseProfileBinary(t *testing.T) {
 		t.Errorf("UseTftp vector: problems %v", ps)
 	}
 
-	up := []byte{3, 0, 0, 6, 1, 4, 0, 1, 0, 10, 0, 0, 1, 0, 69, 0, 0x60, 0x41, 0x2a}
-	up = append(up, "CP7912080001SIP060412A.sbin\x00"...)
-	rec := append([]byte{0x80 | 0x11, 0x00, byte(len(up))}, up...)
-	rec = append(rec, 0x80|0x40, 0x00, 5, 'g', 'k', '.', 'x', 0)
+	rec := append(upgradeRecord(), 0x80|0x40, 0x00, 5, 'g', 'k', '.', 'x', 0)
 	got, ps = ParseProfileBinary(profileBytes(rec))
 	want := &Profile{Binary: true, Checksum: got.Checksum, Extension: "gk.x",
-		Params: []ConfigEntry{
-			{Name: "upgradecode", Value: "3,0x601,0x0400,0x0100,10.0.0.1,69,0x60412a,CP7912080001SIP060412A.sbin"},
-			{Name: "extension", Value: "gk.x"},
-		},
-		Upgrades: []UpgradeCode{{Name: "upgradecode", Fields: 8, Policy: 3, Hardware: 0x601, SoftwareType: 0x400, SoftwareVersion: 0x100,
-			TFTP: "10.0.0.1", Port: 69, ImageID: 0x60412a, File: "CP7912080001SIP060412A.sbin"}},
+		Params:   []ConfigEntry{wantUpgradeEntry, {Name: "extension", Value: "gk.x"}},
+		Upgrades: []UpgradeCode{wantUpgrade},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("upgradecode record (-want +got):\n%s", diff)
@@ -122,4 +132,41 @@ func FuzzParseProfileText(f *testing.F) {
 func FuzzParseProfileBinary(f *testing.F) {
 	fuzzParser(f, []string{"#ata\xff\xfe\x04\x00\x16\x00\x03\x14\x01\x01", string(profileBytes([]byte{0x91, 0, 2, 3, 0}))},
 		func(b []byte) []Problem { _, ps := ParseProfileBinary(b); return ps })
+}
+
+func TestDecodeProfile(t *testing.T) {
+	table, err := cfgfmt.ParseTable("ptag.dat", []byte("# test table\n20,0x0028,UseTftp,1\n0x15,0x0002,TftpURL,4\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	payload := append(upgradeRecord(), 0x14, 1, 1, 0x15, 4, 10, 0, 0, 9, 0x33, 2, 0xab, 0xcd)
+	in := profileBytes(payload)
+	got, ps := DecodeProfile(table, in)
+	want := &Profile{Binary: true, Checksum: got.Checksum,
+		Params: []ConfigEntry{
+			wantUpgradeEntry,
+			{Name: "UseTftp", Value: "1"},
+			{Name: "TftpURL", Value: "10.0.0.9"},
+			{Name: "tag:0x0033", Value: "0xabcd"},
+		},
+		Upgrades: []UpgradeCode{wantUpgrade},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("DecodeProfile (-want +got):\n%s", diff)
+	}
+	if len(ps) != 0 {
+		t.Errorf("problems %v", ps)
+	}
+	// Without a table, and on bytes cfgfmt refuses, it is ParseProfileBinary.
+	for _, b := range [][]byte{in, []byte("#ata\xff\xfe\x04\x00\x17\x00\x03\x14\x01\x01")} {
+		for _, tb := range []*cfgfmt.Table{nil, table} {
+			if tb == nil || b[8] == 0x17 {
+				p1, ps1 := DecodeProfile(tb, b)
+				p2, ps2 := ParseProfileBinary(b)
+				if !cmp.Equal(p1, p2) || !cmp.Equal(ps1, ps2) {
+					t.Errorf("fallback differs for %x: %+v %v vs %+v %v", b, p1, ps1, p2, ps2)
+				}
+			}
+		}
+	}
 }

@@ -147,6 +147,19 @@ var registry = []Rule{
 		Symptom: "\"W210 TFTP error: buffer full\"",
 		Fix:     "during the conversion SIPDefault.cnf must hold only `image_version: <name>`; restore the full file afterwards"},
 
+	{ID: "loader-bin-missing", Severity: SeverityError, Fleet: true, Area: "Upgrade paths",
+		Title:   "phones on a pre-5.0 image are offered a load whose loader has no unsigned .bin in the root",
+		Symptom: "the phone cannot take the signed loader (.sbn) and keeps its old image, or ends in \"Protocol Application Invalid\"",
+		Fix:     "keep the loader's .bin beside its .sbn (Cisco's zip ships both: the .bin for phones below 5.0)"},
+	{ID: "fleet-upgrade-scope", Severity: SeverityInfo, Fleet: true, Area: "Upgrade paths",
+		Title:   "phones of the fleet offered an image they do not run, per offered image",
+		Symptom: "every phone listed fetches and flashes the image when it next boots from this root (a whole building, if DHCP points every phone here)",
+		Fix:     "to try one phone first, give it an alternate TFTP server (Settings > Network Configuration) or a per-device configuration"},
+	{ID: "fleet-no-image", Severity: SeverityWarning, Fleet: true, Area: "Upgrade paths",
+		Title:   "phones of the fleet are offered no image by any configuration in the root",
+		Symptom: "the phone keeps the image it runs (or, with none in flash, shows \"No Load Specified\")",
+		Fix:     "name an image for the model: loadInformationNNN, image_version, or the ld/gk/ata profile's upgradecode"},
+
 	// Rings and dial plans
 	{ID: "ringlist-entry", Severity: SeverityWarning, Area: "Rings and dial plans",
 		Title:   "a RINGLIST.DAT line is malformed or names a missing ring file",
@@ -202,6 +215,10 @@ var registry = []Rule{
 		Fix:     "use only letters, digits, '.', '-' and '_' and keep files at the top of the root"},
 
 	// Everything else
+	{ID: "config-duplicate-key", Severity: SeverityWarning, Area: "Everything else",
+		Title:   "a configuration file sets the same parameter twice to different values",
+		Symptom: "the phone uses the last value, which may not be the one that was edited",
+		Fix:     "keep one line per parameter"},
 	{ID: "parse-problem", Severity: SeverityWarning, Area: "Everything else",
 		Title:   "a configuration or list file has lines the phone will not understand",
 		Symptom: "the phone skips the line or, for list files, the whole file",

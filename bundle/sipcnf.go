@@ -13,7 +13,7 @@ type SIPConfig struct {
 type ConfigEntry struct {
 	Name   string `json:"name"`
 	Value  string `json:"value"`
-	Line   int    `json:"line"`
+	Line   int    `json:"line,omitempty"` // 0 for records of binary profiles
 	Quoted bool   `json:"quoted,omitempty"`
 }
 

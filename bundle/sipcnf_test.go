@@ -1,6 +1,7 @@
 package bundle
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -58,4 +59,11 @@ empty:
 func FuzzParseSIPConfig(f *testing.F) {
 	fuzzParser(f, []string{"image_version: P0S3-8-12-00 ; x\n# c\nproxy1_address: \"a;b\"\n"},
 		func(b []byte) []Problem { _, ps := ParseSIPConfig(b); return ps })
+}
+
+func ExampleSIPConfig_Get() {
+	c, _ := ParseSIPConfig([]byte("# defaults\nimage_version: P0S3-8-11-00\nIMAGE_VERSION: \"P0S3-8-12-00\" ; last wins\n"))
+	e, _ := c.Get("image_version")
+	fmt.Println(e.Line, e.Value, e.Quoted)
+	// Output: 3 P0S3-8-12-00 true
 }

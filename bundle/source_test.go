@@ -14,7 +14,9 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
 	"github.com/klauspost/compress/zip"
+	bc "github.com/phoneload/phoneload/internal/badcontainer"
 )
 
 // TestBadContainers walks every container of the bad-container corpus and
@@ -23,28 +25,56 @@ import (
 func TestBadContainers(t *testing.T) {
 	dir := t.TempDir()
 	t.Chdir(dir)
-	for _, tc := range badContainers() {
-		t.Run(tc.file, func(t *testing.T) {
-			if err := os.WriteFile(tc.file, tc.data, 0o644); err != nil {
+	for _, tc := range bc.Cases() {
+		t.Run(tc.File, func(t *testing.T) {
+			if err := os.WriteFile(tc.File, tc.Data, 0o644); err != nil {
 				t.Fatal(err)
 			}
+			want, ok := sentinels[tc.Err]
+			if !ok {
+				t.Fatalf("unknown sentinel %q", tc.Err)
+			}
 			calls := 0
-			err := Walk(tc.file, tc.lim, func(e Entry, r io.Reader) error {
+			lim := Limits{MaxFileSize: tc.Limits.MaxFileSize, MaxTotalSize: tc.Limits.MaxTotalSize, MaxFiles: tc.Limits.MaxFiles}
+			err := Walk(tc.File, lim, func(e Entry, r io.Reader) error {
 				calls++
 				_, err := io.Copy(io.Discard, r)
 				return err
 			})
-			if !errors.Is(err, tc.want) {
-				t.Fatalf("Walk: %v, want errors.Is %v", err, tc.want)
+			if !errors.Is(err, want) {
+				t.Fatalf("Walk: %v, want errors.Is %v", err, want)
 			}
-			if err.Error() != tc.msg {
-				t.Errorf("message:\n got %s\nwant %s", err, tc.msg)
+			if err.Error() != tc.Msg {
+				t.Errorf("message:\n got %s\nwant %s", err, tc.Msg)
 			}
-			if calls != tc.fnCalls {
-				t.Errorf("fn called %d times before the refusal, want %d", calls, tc.fnCalls)
+			if calls != tc.FnCalls {
+				t.Errorf("fn called %d times before the refusal, want %d", calls, tc.FnCalls)
+			}
+			// On two goroutines: the same error, the same files before it.
+			var mu sync.Mutex
+			calls = 0
+			err = WalkParallel(tc.File, lim, 2, func(e Entry, r io.Reader) error {
+				mu.Lock()
+				calls++
+				mu.Unlock()
+				_, err := io.Copy(io.Discard, r)
+				return err
+			})
+			if err == nil || err.Error() != tc.Msg {
+				t.Errorf("WalkParallel: %v, want %s", err, tc.Msg)
+			}
+			if calls < tc.FnCalls {
+				t.Errorf("WalkParallel: fn called %d times, want at least %d", calls, tc.FnCalls)
 			}
 		})
 	}
+}
+
+var sentinels = map[string]error{
+	"ErrUnsafePath": ErrUnsafePath, "ErrLink": ErrLink, "ErrSpecial": ErrSpecial,
+	"ErrDuplicate": ErrDuplicate, "ErrCaseCollision": ErrCaseCollision, "ErrEncrypted": ErrEncrypted,
+	"ErrTooLarge": ErrTooLarge, "ErrTooMany": ErrTooMany, "ErrTruncated": ErrTruncated,
+	"ErrChecksum": ErrChecksum, "ErrFormat": ErrFormat, "ErrUnsupported": ErrUnsupported,
 }
 
 // walked is what a walk saw of one file.
@@ -174,10 +204,10 @@ func TestWalkContainers(t *testing.T) {
 		"store.zip":      goodZip(t, zip.Store),
 		"plain.tar":      goodTar(t, ""),
 		"dotslash.tar":   goodTar(t, "./"),
-		"drop.tgz":       gzipBytes(goodTar(t, "")),
-		"tar-in-zip.zip": buildZip([]rawZipEntry{{name: "drop.tar", data: goodTar(t, ""), deflate: true}}, nil),
-		"tgz-in-zip.zip": buildZip([]rawZipEntry{{name: "drop.tar.gz", data: gzipBytes(goodTar(t, ""))}}, nil),
-		"stored-tar.zip": buildZip([]rawZipEntry{{name: "dir/", data: nil}, {name: "dir/DROP.TAR", data: goodTar(t, "./")}}, nil),
+		"drop.tgz":       bc.Gzip(goodTar(t, "")),
+		"tar-in-zip.zip": bc.Zip([]bc.ZipEntry{{Name: "drop.tar", Data: goodTar(t, ""), Deflate: true}}, nil),
+		"tgz-in-zip.zip": bc.Zip([]bc.ZipEntry{{Name: "drop.tar.gz", Data: bc.Gzip(goodTar(t, ""))}}, nil),
+		"stored-tar.zip": bc.Zip([]bc.ZipEntry{{Name: "dir/", Data: nil}, {Name: "dir/DROP.TAR", Data: goodTar(t, "./")}}, nil),
 	}
 	for name, data := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
@@ -236,6 +266,35 @@ func sortWalked(w []walked) {
 			if w[j].Name < w[i].Name {
 				w[i], w[j] = w[j], w[i]
 			}
+		}
+	}
+}
+
+// TestGoodCorpus: the good containers the CLI scripts use hold the same
+// files, in name order where the container allows.
+func TestGoodCorpus(t *testing.T) {
+	dir := t.TempDir()
+	var first []walked
+	for _, c := range bc.Good() {
+		p := filepath.Join(dir, c.File)
+		os.WriteFile(p, c.Data, 0o644)
+		got, err := walkAll(t, p, 1)
+		if err != nil {
+			t.Fatalf("%s: %v", c.File, err)
+		}
+		sortWalked(got)
+		for i := range got {
+			got[i].ModTime = time.Time{} // zip and tar times differ
+		}
+		if first == nil {
+			first = got
+			if len(got) != 5 || got[4].Name != "tools/check.sh" || got[4].Mode != 0o755 {
+				t.Fatalf("%s: %+v", c.File, got)
+			}
+			continue
+		}
+		if diff := cmp.Diff(first, got); diff != "" {
+			t.Errorf("%s differs from good.zip (-zip +this):\n%s", c.File, diff)
 		}
 	}
 }

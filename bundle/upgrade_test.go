@@ -1,6 +1,7 @@
 package bundle
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -79,4 +80,28 @@ func FuzzParseRelease(f *testing.F) {
 			t.Fatalf("ParseRelease(%q) = %+v", s, r)
 		}
 	})
+}
+
+func TestOS79XXForm(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		bad  string // substring of the complaint; "" = fine
+	}{
+		{"P0S30203", ""},
+		{"P0S3-07-4-00", ""},
+		{"P0S3-8-12-00", ""},
+		{"P003-8-12-00", ""}, // universal loader
+		{"P00308010200", ""},
+		{"P0030801", ""}, // SCCP renamed to 8.3 for SIP ≤2.1 phones
+		{"POS3-07-4-00", "letter O"},
+		{"p0s3-07-4-00", "lower case"},
+		{"P0S3-02-3-00", "8.3 form P0S30203"},
+		{"P0S30704", "P0S3-xx-y-zz"},
+		{"SIP41.8-5-4S", "not a 7940/7960 load name"},
+	} {
+		got := os79xxForm(tc.name)
+		if tc.bad == "" && got != "" || tc.bad != "" && !strings.Contains(got, tc.bad) {
+			t.Errorf("os79xxForm(%q) = %q, want %q", tc.name, got, tc.bad)
+		}
+	}
 }

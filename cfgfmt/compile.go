@@ -72,7 +72,7 @@ type compiler struct {
 	t       *Table
 	opt     Options
 	entries []entry
-	byTag   map[int]int
+	byTag   map[int]int // tag → index in entries, built once entries outgrow a scan
 	diags   []Diagnostic
 	nerr    int
 }
@@ -83,7 +83,9 @@ type compiler struct {
 // Result.Diagnostics, and when there is any error it also returns them as
 // Errors and Result holds no output bytes.
 func Compile(t *Table, name string, src []byte, opt Options) (*Result, error) {
-	c := &compiler{name: name, t: t, opt: opt, byTag: make(map[int]int, 64)}
+	// One allocation for all entries: a profile has at most a value a line.
+	lines := bytes.Count(src, []byte{'\n'}) + 1
+	c := &compiler{name: name, t: t, opt: opt, entries: make([]entry, 0, min(lines, 4096))}
 	if !bytes.HasPrefix(src, []byte("#txt")) {
 		c.errorf(name, 1, "not a text profile", "the first line must be #txt")
 	} else {
@@ -123,14 +125,20 @@ func (c *compiler) file(name string, src []byte, depth int) {
 		c.errorf(name, 0, "profile too large", "%d bytes, the limit is %d", len(src), MaxProfileSize)
 		return
 	}
+	text := string(src) // one copy; lines and values are substrings of it
 	lineNo := 0
-	for len(src) > 0 {
-		var raw []byte
-		raw, src, _ = bytes.Cut(src, []byte{'\n'})
+	for len(text) > 0 {
+		var raw string
+		raw, text, _ = strings.Cut(text, "\n")
 		lineNo++
-		c.line(name, lineNo, string(bytes.Trim(raw, " \t\r")), depth)
+		c.line(name, lineNo, strings.Trim(raw, " \t\r"), depth)
 	}
 }
+
+// isControl reports control characters other than tab, which a text
+// profile cannot carry faithfully (the device's parser and our decoder
+// both work line by line).
+func isControl(r rune) bool { return (r < 0x20 && r != '\t') || r == 0x7f }
 
 // splitLine separates name and value: colon, space or tab end the name;
 // blanks around the value are dropped ("Name : value" works too).
@@ -154,12 +162,17 @@ func (c *compiler) line(file string, n int, s string, depth int) {
 		return
 	}
 	name, value := splitLine(s)
-	lower := strings.ToLower(name)
-	if lower == "include" {
+	if i := strings.IndexFunc(value, isControl); i >= 0 {
+		c.errorf(file, n, "invalid character in value", "%s: byte %#02x at column %d", name, value[i], len(s)-len(value)+i+1)
+		return
+	}
+	var buf [64]byte
+	lower := appendLower(buf[:0], name) // no allocation: map lookups take string(lower) as is
+	if string(lower) == "include" {
 		c.include(file, n, value, depth)
 		return
 	}
-	if tag, ok := pseudo[lower]; ok {
+	if tag, ok := pseudo[string(lower)]; ok {
 		if value == "" {
 			c.add(SeverityWarning, file, n, fmt.Sprintf(msgEmpty, n), name)
 			return
@@ -172,9 +185,9 @@ func (c *compiler) line(file string, n int, s string, depth int) {
 		c.set(entry{rec: Record{Tag: tag, Name: pseudoName[tag], Value: b}, file: file, line: n, text: value})
 		return
 	}
-	d := c.t.lookupLower(lower, c.opt.Protocols, c.opt.OmitSensitive)
+	d := c.t.last(c.t.byName[string(lower)], c.opt.Protocols, c.opt.OmitSensitive)
 	if d == nil {
-		c.add(SeverityWarning, file, n, fmt.Sprintf(msgUnknown, n), c.unknownDetail(name, lower))
+		c.add(SeverityWarning, file, n, fmt.Sprintf(msgUnknown, n), c.unknownDetail(name, string(lower)))
 		return
 	}
 	if value == "" {
@@ -197,6 +210,9 @@ func (c *compiler) line(file string, n int, s string, depth int) {
 // or filtered out by a protocol flag or -g.
 func (c *compiler) unknownDetail(name, lower string) string {
 	if !c.t.hasName(lower) {
+		if s := c.t.suggest(lower, c.opt.Protocols, c.opt.OmitSensitive); s != "" {
+			return fmt.Sprintf("%q is not in %s; did you mean %s?", name, c.t.Name, s)
+		}
 		return fmt.Sprintf("%q is not in %s", name, c.t.Name)
 	}
 	if c.t.lookupLower(lower, 0, false) != nil && c.t.lookupLower(lower, c.opt.Protocols, false) == nil {
@@ -233,14 +249,37 @@ func (c *compiler) include(file string, n int, target string, depth int) {
 // set keeps the last value of a tag at the position where the tag first
 // appeared [inferred: "a name given twice keeps its last value"].
 func (c *compiler) set(e entry) {
-	if i, ok := c.byTag[e.rec.Tag]; ok {
+	if i, ok := c.find(e.rec.Tag); ok {
 		old := c.entries[i]
 		c.add(SeverityWarning, e.file, e.line, "attribute given twice", fmt.Sprintf("%s here replaces %s:%d", e.rec.Name, old.file, old.line))
 		c.entries[i] = e
 		return
 	}
-	c.byTag[e.rec.Tag] = len(c.entries)
+	if c.byTag != nil {
+		c.byTag[e.rec.Tag] = len(c.entries)
+	}
 	c.entries = append(c.entries, e)
+}
+
+// find returns the index of tag's entry. Typical profiles have a few dozen
+// entries, where a scan beats a map; big ones switch to a map.
+func (c *compiler) find(tag int) (int, bool) {
+	if c.byTag == nil && len(c.entries) > 128 {
+		c.byTag = make(map[int]int, 2*len(c.entries))
+		for i, e := range c.entries {
+			c.byTag[e.rec.Tag] = i
+		}
+	}
+	if c.byTag != nil {
+		i, ok := c.byTag[tag]
+		return i, ok
+	}
+	for i := range c.entries {
+		if c.entries[i].rec.Tag == tag {
+			return i, true
+		}
+	}
+	return 0, false
 }
 
 // build orders the records, splits, checksums and encrypts.
@@ -248,16 +287,19 @@ func (c *compiler) build(res *Result) {
 	// Order [inferred]: tags 0xFF and above in input order, then the rest by
 	// ascending tag.
 	recs := make([]Record, 0, len(c.entries)+1)
-	var low []Record
 	for _, e := range c.entries {
 		if e.rec.Tag >= 0xFF {
 			recs = append(recs, e.rec)
-		} else {
-			low = append(low, e.rec)
 		}
 	}
-	sort.SliceStable(low, func(i, j int) bool { return low[i].Tag < low[j].Tag })
-	recs = append(recs, low...)
+	nHigh := len(recs)
+	for _, e := range c.entries {
+		if e.rec.Tag < 0xFF {
+			recs = append(recs, e.rec)
+		}
+	}
+	low := recs[nHigh:]
+	sort.Slice(low, func(i, j int) bool { return low[i].Tag < low[j].Tag }) // tags are unique here
 
 	key, ok := c.encryptionKey()
 	if !ok {
@@ -396,4 +438,16 @@ func encodeFile(recs []Record) ([]byte, error) {
 	out[7], out[8] = byte(sum>>8), byte(sum)
 	out[9], out[10] = byte(n>>8), byte(n)
 	return out, nil
+}
+
+// appendLower appends s in ASCII lower case (table names are ASCII).
+func appendLower(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b = append(b, c)
+	}
+	return b
 }

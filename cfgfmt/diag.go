@@ -69,7 +69,20 @@ type SizeError struct{ N int }
 
 func (e *SizeError) Error() string { return fmt.Sprintf("bad input size %d", e.N) }
 
-// corrupt wraps ErrCorrupted with what is wrong and where.
+// CorruptError says what is wrong with a binary profile and where. It
+// matches ErrCorrupted with errors.Is.
+type CorruptError struct {
+	Offset int
+	Reason string
+}
+
+func (e *CorruptError) Error() string {
+	return fmt.Sprintf("%v (%s at offset %#x)", ErrCorrupted, e.Reason, e.Offset)
+}
+
+// Is makes errors.Is(err, ErrCorrupted) true.
+func (e *CorruptError) Is(target error) bool { return target == ErrCorrupted }
+
 func corrupt(off int, format string, args ...any) error {
-	return fmt.Errorf("%w (%s at offset %#x)", ErrCorrupted, fmt.Sprintf(format, args...), off)
+	return &CorruptError{Offset: off, Reason: fmt.Sprintf(format, args...)}
 }

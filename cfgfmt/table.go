@@ -267,3 +267,22 @@ func (t *Table) last(idx []int, proto Protocol, omitSensitive bool) *Descriptor 
 
 // hasName reports whether any line carries name, filtered or not.
 func (t *Table) hasName(lower string) bool { return len(t.byName[lower]) > 0 }
+
+// suggest finds a table name the user probably meant: the same name without
+// a line number (sipXconfig writes UID0 where the 7912 table has UID), or a
+// name that ends the other (SipOutBoundProxy for OutBoundProxy).
+func (t *Table) suggest(lower string, proto Protocol, omitSensitive bool) string {
+	if trimmed := strings.TrimRight(lower, "0123456789"); trimmed != lower && trimmed != "" {
+		if d := t.lookupLower(trimmed, proto, omitSensitive); d != nil {
+			return d.Name
+		}
+	}
+	for i := range t.Descriptors {
+		d := &t.Descriptors[i]
+		n := strings.ToLower(d.Name)
+		if len(n) >= 6 && len(lower) >= 6 && (strings.HasSuffix(lower, n) || strings.HasSuffix(n, lower)) && d.passes(proto, omitSensitive) {
+			return d.Name
+		}
+	}
+	return ""
+}

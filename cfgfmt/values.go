@@ -124,22 +124,17 @@ func parseIPv4(v string) ([4]byte, error) {
 	if v == "0" {
 		return ip, nil
 	}
-	parts := strings.Split(v, ".")
-	if len(parts) != 4 {
-		if strings.ContainsAny(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") {
-			return ip, fmt.Errorf("%q is a host name; this field takes an IPv4 address", v)
-		}
-		return ip, fmt.Errorf("%q is not an IPv4 address a.b.c.d", v)
-	}
-	for i, p := range parts {
+	rest := v
+	for i := range ip {
+		p, r, found := strings.Cut(rest, ".")
 		n, ok := parseOctet(p)
-		if !ok {
+		if !ok || found != (i < 3) {
 			if strings.ContainsAny(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") {
 				return ip, fmt.Errorf("%q is a host name; this field takes an IPv4 address", v)
 			}
 			return ip, fmt.Errorf("%q is not an IPv4 address a.b.c.d", v)
 		}
-		ip[i] = n
+		ip[i], rest = n, r
 	}
 	return ip, nil
 }
@@ -185,12 +180,14 @@ func encodeExtIP(d *Descriptor, v string) ([]byte, *valueError) {
 // encodeShorts reads comma-separated decimals into 16-bit big-endian values,
 // zero-padded to the descriptor's size [captured].
 func encodeShorts(d *Descriptor, v string) ([]byte, *valueError) {
-	fields := strings.Split(v, ",")
-	if 2*len(fields) > d.Size {
-		return nil, badValue(msgTooLong, "%s: %d values, at most %d", d.Name, len(fields), d.Size/2)
+	count := strings.Count(v, ",") + 1
+	if 2*count > d.Size {
+		return nil, badValue(msgTooLong, "%s: %d values, at most %d", d.Name, count, d.Size/2)
 	}
 	out := make([]byte, d.Size)
-	for i, f := range fields {
+	for i := range count {
+		var f string
+		f, v, _ = strings.Cut(v, ",")
 		f = strings.TrimSpace(f)
 		n, err := strconv.ParseInt(f, 10, 32)
 		if err != nil || n < -1<<15 || n > 1<<16-1 {
@@ -349,11 +346,11 @@ func formatValue(k Kind, size int, b []byte) (string, bool) {
 // printable reports whether b survives a trip through a text profile line:
 // non-empty, no control bytes, no surrounding blanks (which parsing trims).
 func printable(b []byte) bool {
-	if len(b) == 0 || b[0] == ' ' || b[len(b)-1] == ' ' {
+	if len(b) == 0 || isBlank(b[0]) || isBlank(b[len(b)-1]) {
 		return false
 	}
 	for _, c := range b {
-		if c < 0x20 || c == 0x7f {
+		if isControl(rune(c)) {
 			return false
 		}
 	}
@@ -384,3 +381,5 @@ func formatPseudo(tag int, b []byte) (string, bool) {
 	}
 	return "", false
 }
+
+func isBlank(c byte) bool { return c == ' ' || c == '\t' }

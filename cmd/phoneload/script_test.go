@@ -3,6 +3,7 @@ package main
 import (
 	"crypto/rand"
 	"crypto/rsa"
+	"fmt"
 	"os"
 	"strconv"
 	"testing"
@@ -14,9 +15,19 @@ import (
 	"github.com/phoneload/phoneload/sign"
 )
 
+// scriptCmds are the extra commands scripts may use. Each lives in its own
+// *_test.go file and registers itself here from init, so that adding one
+// does not touch this file.
+var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []string){
+	"mkdrop":   cmdMkdrop,
+	"labkey":   cmdLabkey,
+	"genkey":   cmdGenkey,
+	"flipbyte": cmdFlipbyte,
+}
+
 // scriptParams sets up the environment every script sees:
 // $CONFORMANCE points at ../shared/conformance, or is empty when absent
-// (scripts that need it start with `[!exists $CONFORMANCE/README.md] skip`).
+// (scripts that need it start with `[!conformance] skip`).
 func scriptParams(t *testing.T, dir string) testscript.Params {
 	conf := conformance.Path()
 	return testscript.Params{
@@ -26,11 +37,12 @@ func scriptParams(t *testing.T, dir string) testscript.Params {
 			env.Setenv("SOURCE_DATE_EPOCH", "1700000000")
 			return nil
 		},
-		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"mkdrop":   cmdMkdrop,
-			"labkey":   cmdLabkey,
-			"genkey":   cmdGenkey,
-			"flipbyte": cmdFlipbyte,
+		Cmds: scriptCmds,
+		Condition: func(cond string) (bool, error) {
+			if cond == "conformance" {
+				return conf != "", nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 		UpdateScripts: os.Getenv("UPDATE_SCRIPTS") != "",
 	}

@@ -65,7 +65,8 @@ fix, and (with --fleet) which phones it hits.
 
 --fleet FILE is a CSV of mac,model,running-load (header optional) of the
 phones that boot from this root; upgrade rules are then judged per phone.
-Without it they judge the root alone and say what they assumed.
+Without it they judge the root alone and say what they assumed. PATH "-"
+reads a zip or tar from stdin; so does --fleet "-" for the fleet.
 
 Rules are listed by --list-rules and in docs/rules.md. Exit status: 0 no
 errors (warnings allowed), 1 errors (or warnings with --strict), 2 usage.`,
@@ -73,6 +74,7 @@ errors (warnings allowed), 1 errors (or warnings with --strict), 2 usage.`,
   phoneload check --fleet phones.csv cmterm-7940-7960-sip.8-12-00.zip
   phoneload check --json --ignore os79xx-crlf,unknown-file /srv/tftp
   phoneload check --trust lab.pem --table sip_ptag.dat /srv/tftp
+  inventory-export | phoneload check --fleet - /srv/tftp
   phoneload check --list-rules`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -96,8 +98,11 @@ errors (warnings allowed), 1 errors (or warnings with --strict), 2 usage.`,
 					opts.Ignore = append(opts.Ignore, id)
 				}
 			}
+			if fleetFile == "-" && args[0] == "-" {
+				return cli.Usage("--fleet - and PATH - cannot both read stdin")
+			}
 			if fleetFile != "" {
-				phones, err := readFleet(fleetFile)
+				phones, err := readFleet(cmd.InOrStdin(), fleetFile)
 				if err != nil {
 					return err
 				}
@@ -110,24 +115,43 @@ errors (warnings allowed), 1 errors (or warnings with --strict), 2 usage.`,
 				}
 				opts.Trust = append(opts.Trust, keys...)
 			}
-			var table *cfgfmt.Table
+			var (
+				table *cfgfmt.Table
+				err   error
+			)
 			if tableFile != "" {
-				b, err := os.ReadFile(tableFile)
-				if err != nil {
-					return err
+				b, rerr := os.ReadFile(tableFile)
+				if rerr != nil {
+					return rerr
 				}
 				if table, err = cfgfmt.ParseTable(filepath.Base(tableFile), b); err != nil {
 					return err
 				}
 			}
-			d, err := bundle.Open(args[0], bundle.OpenOptions{})
+			if table != nil {
+				opts.Compile = compileWith(table)
+			}
+			// Open verifies signatures in its single pass when given the
+			// keys; the bar draws only on a terminal.
+			prog := cli.NewProgress(cmd.ErrOrStderr(), "reading "+args[0], 0)
+			var last int64
+			open := bundle.OpenOptions{Trust: opts.Trust, Progress: func(n int64) {
+				prog.Add(n - last)
+				last = n
+			}}
+			var rep *bundle.Report
+			if args[0] == "-" {
+				var d *bundle.Drop
+				if d, err = openInspectPath(cmd.InOrStdin(), "-", open); err == nil {
+					rep = bundle.Check(d, opts)
+				}
+			} else {
+				rep, err = bundle.CheckPath(args[0], open, opts)
+			}
+			prog.Done()
 			if err != nil {
 				return err
 			}
-			if table != nil {
-				opts.Compile = compileWith(table, d)
-			}
-			rep := bundle.Check(d, opts)
 			if asJSON {
 				if err := cli.WriteJSON(out, toCheckJSON(rep, len(opts.Fleet))); err != nil {
 					return err
@@ -136,9 +160,9 @@ errors (warnings allowed), 1 errors (or warnings with --strict), 2 usage.`,
 				writeReport(out, rep)
 			}
 			if rep.Failed() {
-				what := fmt.Sprintf("%d errors", rep.Errors())
+				what := countOf(rep.Errors(), "error")
 				if rep.Errors() == 0 {
-					what = fmt.Sprintf("%d warnings (--strict)", rep.Warnings())
+					what = countOf(rep.Warnings(), "warning") + " (--strict)"
 				}
 				return cli.Exit(cli.ExitFailure, fmt.Errorf("check: %s in %s", what, args[0]))
 			}
@@ -156,7 +180,11 @@ errors (warnings allowed), 1 errors (or warnings with --strict), 2 usage.`,
 	return c
 }
 
-func readFleet(name string) ([]bundle.Phone, error) {
+// readFleet reads the fleet file; "-" is stdin.
+func readFleet(stdin io.Reader, name string) ([]bundle.Phone, error) {
+	if name == "-" {
+		return bundle.ParseFleet(stdin, "stdin")
+	}
 	f, err := os.Open(name)
 	if err != nil {
 		return nil, err
@@ -182,15 +210,15 @@ func readTrust(name string) ([]crypto.PublicKey, error) {
 
 // compileWith compiles text profiles with the user's tag table; include:
 // lines are read from the drop itself, as a phone's TFTP server would hold them.
-func compileWith(t *cfgfmt.Table, d *bundle.Drop) bundle.CompileFunc {
-	return func(name string, src []byte) ([]byte, error) {
+func compileWith(t *cfgfmt.Table) bundle.CompileFunc {
+	return func(name string, src []byte, include func(name string) []byte) ([]byte, error) {
 		res, err := cfgfmt.Compile(t, name, src, cfgfmt.Options{
 			ReadInclude: func(p string) ([]byte, error) {
-				f := d.File(path.Base(filepath.ToSlash(p)))
-				if f == nil || f.Data == nil {
+				b := include(path.Base(filepath.ToSlash(p)))
+				if b == nil {
 					return nil, fmt.Errorf("%s: not in the root", p)
 				}
-				return f.Data, nil
+				return b, nil
 			},
 		})
 		if err != nil {
@@ -268,8 +296,16 @@ func writeReport(w io.Writer, rep *bundle.Report) {
 	if len(rep.Ignored) > 0 {
 		fmt.Fprintf(w, "ignored: %s\n", strings.Join(rep.Ignored, ", "))
 	}
-	fmt.Fprintf(w, "%s: %d files, %d errors, %d warnings, %d info\n", rep.Path, rep.Files,
-		rep.Errors(), rep.Warnings(), rep.Count(bundle.SeverityInfo))
+	fmt.Fprintf(w, "%s: %s, %s, %s, %d info\n", rep.Path, countOf(rep.Files, "file"),
+		countOf(rep.Errors(), "error"), countOf(rep.Warnings(), "warning"), rep.Count(bundle.SeverityInfo))
+}
+
+// countOf writes "1 error", "2 errors".
+func countOf(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // writeRules prints the registry: a table, or JSON.

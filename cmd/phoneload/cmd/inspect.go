@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	"github.com/phoneload/phoneload/bundle"
+	"github.com/phoneload/phoneload/cfgfmt"
 	"github.com/phoneload/phoneload/internal/cli"
 	"github.com/phoneload/phoneload/sign"
 )
@@ -33,6 +35,7 @@ func NewCmdInspect() *cobra.Command {
 	var (
 		asJSON, long bool
 		trust        []string
+		tableFile    string
 	)
 	c := &cobra.Command{
 		Use:   "inspect [flags] PATH...",
@@ -51,7 +54,11 @@ XMLDefault.cnf.xml loadInformation per model id, OS79XX.TXT, upgradecode of
 fetch for it.
 
 With --trust KEY.pem (PEM public keys, certificates or private keys; may be
-repeated), every signed header is verified in the same pass.
+repeated), every signed header is verified in the same pass. With --table
+ptag.dat, the parameters of compiled 7905/7912/ATA profiles are shown by
+name, as 'cfgfmt' would decode them; without it, by tag number.
+
+PATH "-" reads a zip or tar from stdin.
 
 inspect describes; it does not judge: use 'phoneload check' for the mistakes
 that stop phones booting. --json prints the document described in
@@ -63,7 +70,9 @@ verify.`,
 		Example: `  phoneload inspect cmterm-7940-7960-sip.8-12-00.zip
   phoneload inspect /srv/tftp
   phoneload inspect --long --trust lab.pem /srv/tftp
-  phoneload inspect --json drop.zip | jq '.drops[0].phones'`,
+  phoneload inspect --table sip_ptag.dat --json /srv/tftp
+  phoneload inspect --json drop.zip | jq '.drops[0].phones'
+  curl -s https://lab.example/drop.zip | phoneload inspect -`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var keys []crypto.PublicKey
@@ -74,12 +83,23 @@ verify.`,
 				}
 				keys = append(keys, k...)
 			}
-			return runInspect(cmd, args, keys, asJSON, long)
+			opts := bundle.OpenOptions{Trust: keys}
+			if tableFile != "" {
+				b, err := os.ReadFile(tableFile)
+				if err != nil {
+					return cli.Exit(cli.ExitUsage, fmt.Errorf("--table: %w", err))
+				}
+				if opts.ProfileTable, err = cfgfmt.ParseTable(filepath.Base(tableFile), b); err != nil {
+					return cli.Exit(cli.ExitUsage, fmt.Errorf("--table: %w", err))
+				}
+			}
+			return runInspect(cmd, args, opts, asJSON, long)
 		},
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON (docs/inspect.md)")
 	c.Flags().BoolVar(&long, "long", false, "print whole SHA-256 hashes and every setting of configuration files")
 	c.Flags().StringArrayVar(&trust, "trust", nil, "verify signed headers with the keys in this PEM `file` (repeatable)")
+	c.Flags().StringVar(&tableFile, "table", "", "name the parameters of binary profiles with this tag table (ptag.dat) `file`")
 	return c
 }
 
@@ -99,7 +119,7 @@ func loadTrustFile(name string) ([]crypto.PublicKey, error) {
 	return keys, nil
 }
 
-func runInspect(cmd *cobra.Command, paths []string, keys []crypto.PublicKey, asJSON, long bool) error {
+func runInspect(cmd *cobra.Command, paths []string, opts bundle.OpenOptions, asJSON, long bool) error {
 	out, errw := cmd.OutOrStdout(), cmd.ErrOrStderr()
 	doc := inspectJSON{Schema: bundle.InspectSchema, Drops: []*bundle.Inspection{}, Errors: []inspectError{}}
 	var errs []error
@@ -107,10 +127,11 @@ func runInspect(cmd *cobra.Command, paths []string, keys []crypto.PublicKey, asJ
 	for i, p := range paths {
 		prog := cli.NewProgress(errw, "reading "+p, 0)
 		var last int64
-		d, err := bundle.Open(p, bundle.OpenOptions{Trust: keys, Progress: func(n int64) {
+		opts.Progress = func(n int64) {
 			prog.Add(n - last)
 			last = n
-		}})
+		}
+		d, err := openInspectPath(cmd.InOrStdin(), p, opts)
 		prog.Done()
 		if err != nil {
 			errs = append(errs, err)
@@ -118,7 +139,7 @@ func runInspect(cmd *cobra.Command, paths []string, keys []crypto.PublicKey, asJ
 			code = max(code, cli.ExitFailure)
 			continue
 		}
-		in := bundle.Inspect(d, len(keys) > 0)
+		in := bundle.Inspect(d, len(opts.Trust) > 0)
 		if in.Unverified > 0 {
 			code = max(code, cli.ExitSignature)
 			unverified += in.Unverified
@@ -152,9 +173,40 @@ func runInspect(cmd *cobra.Command, paths []string, keys []crypto.PublicKey, asJ
 		return cli.Exit(code, err)
 	}
 	if code == cli.ExitSignature {
-		return cli.Exit(code, fmt.Errorf("%d signed file%s did not verify with the --trust keys", unverified, plural(unverified)))
+		return cli.Exit(code, fmt.Errorf("%s did not verify with the --trust keys", inspectCount(unverified, "signed file")))
 	}
 	return nil
+}
+
+// openInspectPath opens PATH; "-" is a zip or tar read from stdin, spooled
+// to a temporary file first (archives need random access) and removed after.
+func openInspectPath(stdin io.Reader, p string, opts bundle.OpenOptions) (*bundle.Drop, error) {
+	if p != "-" {
+		return bundle.Open(p, opts)
+	}
+	tmp, err := os.CreateTemp("", "phoneload-inspect-*")
+	if err != nil {
+		return nil, err
+	}
+	defer os.Remove(tmp.Name())
+	defer tmp.Close()
+	limit := bundle.DefaultLimits.MaxTotalSize
+	n, err := io.Copy(tmp, io.LimitReader(stdin, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading stdin: %w", err)
+	}
+	if n > limit {
+		return nil, fmt.Errorf("stdin: more than %d bytes", limit)
+	}
+	if n == 0 {
+		return nil, errors.New("stdin: empty; give a zip or tar on stdin, or a PATH")
+	}
+	d, err := bundle.Open(tmp.Name(), opts)
+	if err != nil {
+		return nil, errors.New(strings.ReplaceAll(err.Error(), tmp.Name(), "-"))
+	}
+	d.Path = "-"
+	return d, nil
 }
 
 // writeInspection prints one drop for people: a header line, the file
@@ -345,14 +397,15 @@ func fileNotes(f bundle.InspectFile) []string {
 		n = append(n, f.VerifyError)
 	}
 	if k := len(f.Problems); k > 0 {
-		n = append(n, fmt.Sprintf("%d problem%s", k, plural(k)))
+		n = append(n, inspectCount(k, "problem"))
 	}
 	return n
 }
 
-func plural(n int) string {
+// inspectCount says "1 problem", "2 problems".
+func inspectCount(n int, noun string) string {
 	if n == 1 {
-		return ""
+		return "1 " + noun
 	}
-	return "s"
+	return fmt.Sprintf("%d %ss", n, noun)
 }

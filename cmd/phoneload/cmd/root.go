@@ -54,6 +54,13 @@ does not match what was signed, 5 refused by policy (expired, sequence).`,
 		NewCmdKey(),
 		NewCmdPack(),
 		NewCmdVerify(),
+		NewCmdUnpack(),
+		NewCmdCfgfmt(),
+		NewCmdCompile(),
+		NewCmdPublish(),
+		NewCmdProbe(),
+		NewCmdRollback(),
+		NewCmdServe(),
 	)
 	return root
 }

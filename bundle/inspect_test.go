@@ -1,0 +1,94 @@
+package bundle_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/phoneload/phoneload/bundle"
+	"github.com/phoneload/phoneload/internal/fixture"
+)
+
+// The -update flag rewrites the golden files:
+// go test ./bundle -run InspectGolden -update. Another test file of the
+// package may define the flag first; then it is shared.
+func init() {
+	if flag.Lookup("update") == nil {
+		flag.Bool("update", false, "rewrite golden files in testdata")
+	}
+}
+
+func updating() bool { return flag.Lookup("update").Value.String() == "true" }
+
+// TestInspectGolden pins the whole `inspect --json` view of every generated
+// drop family: kinds, load names, headers, hashes, parsed content, phones.
+func TestInspectGolden(t *testing.T) {
+	for _, fam := range fixture.Families() {
+		t.Run(string(fam), func(t *testing.T) {
+			dir := writeDrop(t, fam, fixture.Options{})
+			d, err := bundle.Open(dir, bundle.OpenOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			in := bundle.Inspect(d, false)
+			in.Path = string(fam) // the temporary directory differs per run
+			var got bytes.Buffer
+			enc := json.NewEncoder(&got)
+			enc.SetIndent("", "  ")
+			enc.SetEscapeHTML(false)
+			if err := enc.Encode(in); err != nil {
+				t.Fatal(err)
+			}
+			golden := filepath.Join("testdata", "inspect", string(fam)+".json")
+			if updating() {
+				if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(golden, got.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run with -update to create)", err)
+			}
+			if diff := cmp.Diff(string(want), got.String()); diff != "" {
+				t.Errorf("%s (-want +got):\n%s", golden, diff)
+			}
+		})
+	}
+}
+
+func TestInspectRedacts(t *testing.T) {
+	dir := writeDrop(t, fixture.SIP7912, fixture.Options{})
+	d, err := bundle.Open(dir, bundle.OpenOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := bundle.Inspect(d, false)
+	var got []bundle.ConfigEntry
+	for _, f := range in.Files {
+		if f.Name == "gk000d28a1b2c3.txt" {
+			got = f.Profile.Params
+		}
+	}
+	want := []bundle.ConfigEntry{
+		{Name: "UID", Value: "2001", Line: 2},
+		{Name: "PWD", Value: bundle.Redacted, Line: 3},
+		{Name: "LoginID", Value: "2001", Line: 4},
+		{Name: "DisplayName", Value: "Front Desk", Line: 5},
+		{Name: "UIPassword", Value: bundle.Redacted, Line: 6},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("params (-want +got):\n%s", diff)
+	}
+	// The Drop itself keeps the values: check needs them.
+	if p := d.File("gk000d28a1b2c3.txt").Profile.Params[1]; p.Value != "lab-2001" {
+		t.Errorf("Drop lost the value: %+v", p)
+	}
+}

@@ -1,0 +1,107 @@
+package cmd
+
+import (
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/phoneload/phoneload/bundle"
+	"github.com/phoneload/phoneload/internal/cli"
+)
+
+// unpackJSON is the --json output of unpack (documented in docs/containers.md).
+type unpackJSON struct {
+	Source      string           `json:"source"`
+	Container   string           `json:"container"`
+	Destination string           `json:"destination"`
+	Files       []unpackJSONFile `json:"files"`
+	FileCount   int              `json:"file_count"`
+	TotalSize   int64            `json:"total_size"`
+}
+
+type unpackJSONFile struct {
+	Name    string    `json:"name"`
+	Size    int64     `json:"size"`
+	Mode    string    `json:"mode"`
+	ModTime time.Time `json:"mtime"`
+	SHA256  string    `json:"sha256"`
+}
+
+// NewCmdUnpack returns the unpack command.
+func NewCmdUnpack() *cobra.Command {
+	var (
+		force, asJSON bool
+		lim           bundle.Limits
+	)
+	cmd := &cobra.Command{
+		Use:   "unpack [--force] [--json] SOURCE DIR",
+		Short: "Extract a firmware drop safely and atomically",
+		Long: `unpack extracts a drop (a zip as Cisco ships it, a tar, a tar.gz, a tar
+inside a zip, or a directory) into DIR, all or nothing.
+
+The container is checked as it is read: absolute names, "..", backslashes,
+links, devices, duplicate names, names that differ only in case, encrypted
+entries, sizes over their declaration or the limits, and CRC mismatches are
+refused with the entry named. Files go to a staging directory next to DIR
+that is renamed into place only when everything was written and synced; on
+any error it is removed and DIR is left as it was.
+
+DIR must be absent or empty; --force replaces a non-empty DIR as a whole
+(never merged). Files get mode 0644 (0755 if executable in the container)
+and keep their modification times.
+
+Exit codes: 0 unpacked, 1 refused or failed (DIR untouched), 2 usage.`,
+		Example: `  # Extract a Cisco zip into a new directory
+  phoneload unpack cmterm-7940-7960-sip.8-12-00.zip drop/
+
+  # Replace an earlier extraction, and list what was written as JSON
+  phoneload unpack --force --json drop.zip drop/ > unpacked.json`,
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			src, dst := args[0], args[1]
+			kind, err := bundle.DetectContainer(src)
+			if err != nil {
+				return err
+			}
+			out := unpackJSON{Source: src, Container: kind, Destination: dst, Files: []unpackJSONFile{}}
+			bar := cli.NewProgress(cmd.ErrOrStderr(), "unpack", 0)
+			err = bundle.Unpack(src, dst, bundle.UnpackOptions{
+				Force:  force,
+				Limits: lim,
+				OnFile: func(e bundle.Entry, sum [32]byte) {
+					mode := "0644"
+					if e.Mode&0o111 != 0 {
+						mode = "0755"
+					}
+					out.Files = append(out.Files, unpackJSONFile{e.Name, e.Size, mode, e.ModTime.UTC(), hex.EncodeToString(sum[:])})
+					out.TotalSize += e.Size
+					bar.Add(e.Size)
+				},
+			})
+			bar.Done()
+			if errors.Is(err, bundle.ErrNotEmpty) {
+				return cli.Hint(err, "use --force to replace %s, or choose an empty directory", dst)
+			}
+			if err != nil {
+				return err
+			}
+			sort.Slice(out.Files, func(i, j int) bool { return out.Files[i].Name < out.Files[j].Name })
+			out.FileCount = len(out.Files)
+			if asJSON {
+				return cli.WriteJSON(cmd.OutOrStdout(), out)
+			}
+			_, err = fmt.Fprintf(cmd.OutOrStdout(), "unpacked %d files (%s) from %s into %s\n", out.FileCount, cli.HumanBytes(out.TotalSize), src, dst)
+			return err
+		},
+	}
+	cmd.Flags().BoolVar(&force, "force", false, "replace DIR if it is not empty")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "write what was unpacked as JSON to stdout")
+	cmd.Flags().IntVar(&lim.MaxFiles, "max-files", bundle.DefaultLimits.MaxFiles, "refuse a container with more files")
+	cmd.Flags().Int64Var(&lim.MaxFileSize, "max-file-size", bundle.DefaultLimits.MaxFileSize, "refuse a file larger than this many bytes")
+	cmd.Flags().Int64Var(&lim.MaxTotalSize, "max-total-size", bundle.DefaultLimits.MaxTotalSize, "refuse a container whose files total more bytes")
+	return cmd
+}
