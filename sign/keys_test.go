@@ -157,6 +157,22 @@ func TestMinisignInterop(t *testing.T) {
 		t.Errorf("minisign -S with our key: %v", err)
 	}
 
+	// minisign decrypts and signs with our encrypted secret key.
+	esk, _ := MarshalMinisignSecretKey(priv, []byte("s3cret"), testCost)
+	os.WriteFile(filepath.Join(dir, "enc.key"), esk, 0o600)
+	os.Remove(msg + ".minisig")
+	run(t, dir, []byte("s3cret\n"), mini, "-S", "-s", filepath.Join(dir, "enc.key"), "-m", msg)
+	data, _ = os.ReadFile(msg + ".minisig")
+	if _, err := tr.VerifyMinisign(data, []byte("abc  x\n")); err != nil {
+		t.Errorf("minisign -S with our encrypted key: %v", err)
+	}
+	os.Remove(msg + ".minisig")
+	c := exec.Command(mini, "-S", "-s", filepath.Join(dir, "enc.key"), "-m", msg)
+	c.Stdin = strings.NewReader("wrong\n")
+	if out, err := c.CombinedOutput(); err == nil {
+		t.Errorf("minisign accepted a wrong password for our key: %s", out)
+	}
+
 	// A key minisign made, encrypted with a password given on stdin.
 	run(t, dir, []byte("pw\npw\n"), mini, "-G", "-p", filepath.Join(dir, "m.pub"), "-s", filepath.Join(dir, "m.key"))
 	os.Remove(msg + ".minisig")
