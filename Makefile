@@ -34,6 +34,7 @@ lint:
 
 docs:
 	$(GO) run ./internal/gendocs docs/cli
+	$(GO) run ./internal/genrules docs/rules.md
 
 clean:
 	rm -rf $(BIN)

@@ -90,19 +90,26 @@ func isEntryError(err error) bool {
 	return errors.As(err, &e)
 }
 
-// budget counts files and bytes against Limits as entries are declared.
+// budget counts entries and bytes against Limits as entries are declared.
 type budget struct {
-	lim   Limits
-	files int
-	total int64
+	lim     Limits
+	entries int
+	total   int64
 }
 
-// take accounts for one more file of the declared size.
-func (b *budget) take(path, name string, size int64) error {
-	b.files++
-	if b.files > b.lim.MaxFiles {
-		return &EntryError{Path: path, Err: ErrTooMany, Detail: fmt.Sprintf("more than %d (Limits.MaxFiles)", b.lim.MaxFiles)}
+// entry accounts for one more entry of any kind (directories and tar
+// headers too: each costs memory for its name, and a compressed stream of
+// empty directory headers is cheap to make).
+func (b *budget) entry(path string) error {
+	b.entries++
+	if b.entries > b.lim.MaxFiles {
+		return &EntryError{Path: path, Err: ErrTooMany, Detail: fmt.Sprintf("more than %d entries (Limits.MaxFiles)", b.lim.MaxFiles)}
 	}
+	return nil
+}
+
+// take accounts for the declared size of one more file.
+func (b *budget) take(path, name string, size int64) error {
 	if size < 0 {
 		return &EntryError{Path: path, Entry: name, Err: ErrFormat, Detail: fmt.Sprintf("negative size %d", size)}
 	}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -13,7 +15,7 @@ import (
 
 // fuzzLimits are small, so that a fuzzed length over them is refused before
 // anything is allocated or decompressed.
-var fuzzLimits = Limits{MaxFileSize: 1 << 20, MaxTotalSize: 4 << 20, MaxFiles: 1000}
+var fuzzLimits = Limits{MaxFileSize: 64 << 10, MaxTotalSize: 256 << 10, MaxFiles: 1000}
 
 // checkingFn reads every entry and checks the promises Walk makes to fn.
 func checkingFn(t *testing.T, seen *[]Entry) WalkFunc {
@@ -46,10 +48,22 @@ func checkingFn(t *testing.T, seen *[]Entry) WalkFunc {
 	}
 }
 
+// seedCorpus adds the bad-container corpus and the containers other tools
+// made (testdata/interop) whose names keep accepts.
 func seedCorpus(f *testing.F, keep func(string) bool) {
-	for _, c := range bc.Cases() {
+	for _, c := range append(bc.Cases(), bc.Good()...) {
 		if keep(c.File) {
 			f.Add(c.Data)
+		}
+	}
+	files, _ := filepath.Glob("testdata/interop/*")
+	for _, p := range files {
+		if keep(p) {
+			b, err := os.ReadFile(p)
+			if err != nil {
+				f.Fatal(err)
+			}
+			f.Add(b)
 		}
 	}
 }
@@ -73,7 +87,7 @@ func FuzzWalkZip(f *testing.F) {
 }
 
 func detectTarInZip(data []byte) (string, bool) {
-	zr, err := openZip("f.zip", bytes.NewReader(data), int64(len(data)))
+	zr, _, err := openZip("f.zip", bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		return "", false
 	}

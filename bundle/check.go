@@ -106,10 +106,29 @@ func Check(d *Drop, opts CheckOptions) *Report {
 		}
 	}
 	sort.Strings(c.rep.Ignored)
-	for _, f := range d.Files {
+	// Desktop metadata is listed and then left out of every other rule:
+	// a macOS ._P0S3-8-12-00.sb2 is no image, whatever its extension.
+	var junk []*File
+	if n := countMetadata(d.Files); n > 0 {
+		kept := make([]*File, 0, len(d.Files)-n)
+		for _, f := range d.Files {
+			if isDesktopMetadata(f.Name) {
+				junk = append(junk, f)
+			} else {
+				kept = append(kept, f)
+			}
+		}
+		view := *d
+		view.Files = kept
+		c.d = &view
+	}
+	for _, f := range c.d.Files {
 		c.byName[f.Name] = f
 		k := strings.ToLower(f.Name)
 		c.byFold[k] = append(c.byFold[k], f)
+	}
+	for _, f := range junk {
+		c.add("desktop-metadata", f.Name, 0, nil, "%s is desktop metadata, not part of the firmware", f.Name)
 	}
 	c.dirRoot = d.Container == "dir" || d.Container == "" && isDir(d.Path)
 	c.offers = c.collectOffers()
@@ -130,6 +149,27 @@ func Check(d *Drop, opts CheckOptions) *Report {
 
 	sortFindings(c.rep.Findings)
 	return c.rep
+}
+
+// isDesktopMetadata recognises what macOS Finder and Windows Explorer leave
+// in folders and zips.
+func isDesktopMetadata(name string) bool {
+	base := baseName(name)
+	switch strings.ToLower(base) {
+	case ".ds_store", "thumbs.db", "desktop.ini":
+		return true
+	}
+	return strings.HasPrefix(name, "__MACOSX/") || strings.HasPrefix(base, "._")
+}
+
+func countMetadata(fs []*File) int {
+	n := 0
+	for _, f := range fs {
+		if isDesktopMetadata(f.Name) {
+			n++
+		}
+	}
+	return n
 }
 
 // add records a finding of rule id unless the rule is ignored.
@@ -254,12 +294,12 @@ func stripExt(name string) (string, string) {
 	return name, ""
 }
 
-// CheckPath opens the drop or TFTP root at path and checks it. Containers
-// that Open refuses for a reason a check rule covers (names that differ
-// only in case, names no TFTP server serves safely) come back as a report
-// with that finding rather than an error, so that check says what the
-// phone will suffer and how to fix it; nothing else could be judged then,
-// and the report's assumptions say so. Other refusals are errors.
+// CheckPath opens the drop or TFTP root at path and checks it. A root that
+// Open refuses because two names differ only in case comes back as a report
+// with a case-collision finding rather than an error, so that check says
+// what the phone will suffer and how to fix it; nothing else could be
+// judged then, and the report's assumptions say so. Other refusals are
+// errors.
 func CheckPath(path string, open OpenOptions, opts CheckOptions) (*Report, error) {
 	d, err := Open(path, open)
 	if err == nil {
@@ -269,15 +309,12 @@ func CheckPath(path string, open OpenOptions, opts CheckOptions) (*Report, error
 	if !errors.As(err, &ee) {
 		return nil, err
 	}
-	var rule string
-	switch {
-	case errors.Is(err, ErrCaseCollision):
-		rule = "case-collision"
-	case errors.Is(err, ErrUnsafePath):
-		rule = "tftp-name"
-	default:
+	// Only case collisions: a refusal whose rule is a mere warning would
+	// let a root nobody could read pass with exit 0.
+	if !errors.Is(err, ErrCaseCollision) {
 		return nil, err
 	}
+	const rule = "case-collision"
 	c := &checker{d: &Drop{Path: path}, opts: opts, ignored: map[string]bool{}, rep: &Report{Path: path, Strict: opts.Strict}}
 	for _, id := range opts.Ignore {
 		c.ignored[id] = true

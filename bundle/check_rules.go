@@ -427,7 +427,7 @@ func (c *checker) checkUpgrades() {
 		unsigned := !to.Signed() || c.onlyUnsigned(o.Name)
 		if p.rel.Signed() && unsigned {
 			addp(key{rule: "upgrade-downgrade", file: o.File, line: o.Line,
-				msg: fmt.Sprintf("phones on %s (signed) are offered %s (%s), which they refuse", p.rel, o.Name, unsignedWhy(to, unsigned))}, p.MAC)
+				msg: fmt.Sprintf("phones on %s (signed) are offered %s (%s), which they refuse", p.rel, o.Name, unsignedWhy(to))}, p.MAC)
 			continue
 		}
 		path := UpgradePath(p.rel, to)
@@ -439,6 +439,8 @@ func (c *checker) checkUpgrades() {
 			rule = "upgrade-sccp-to-sip"
 		case BlockSIPLongName:
 			rule = "upgrade-sip21-name"
+		case BlockSIPToSCCP:
+			rule = "upgrade-sip-to-sccp"
 		}
 		if rule != "" {
 			steps := make([]string, len(path.Steps))
@@ -449,12 +451,18 @@ func (c *checker) checkUpgrades() {
 				msg: fmt.Sprintf("phones on %s are offered %s (%s); install first: %s", p.rel, o.Name, to, strings.Join(steps, " → "))}, p.MAC)
 		}
 		// W210 hits SIP 2.x phones that read SIPDefault.cnf to learn their
-		// image, not those OS79XX.TXT switches to another protocol first.
-		if p.rel.Protocol == "sip" && p.rel.Major == 2 && (o.Source != "OS79XX.TXT" || to.Protocol == "sip") {
+		// image (not those OS79XX.TXT switches to another protocol first),
+		// and phones converted to SIP 2.x, which read it once they run it.
+		sip2 := p.rel.Protocol == "sip" && p.rel.Major == 2 && (o.Source != "OS79XX.TXT" || to.Protocol == "sip")
+		if sip2 || to.Protocol == "sip" && to.Major == 2 {
 			if sd := c.byName["SIPDefault.cnf"]; sd != nil && sd.SIP != nil {
 				if extra := extraEntries(sd.SIP); len(extra) > 0 {
+					who := "phones on " + p.rel.String()
+					if !sip2 {
+						who = fmt.Sprintf("phones converted from %s to %s", p.rel, to)
+					}
 					addp(key{rule: "upgrade-w210", file: sd.Name, line: extra[0].Line,
-						msg: fmt.Sprintf("phones on %s read SIPDefault.cnf, which holds %d entries besides image_version (first: %s)", p.rel, len(extra), extra[0].Name)}, p.MAC)
+						msg: fmt.Sprintf("%s read SIPDefault.cnf, which holds %d entries besides image_version (first: %s)", who, len(extra), extra[0].Name)}, p.MAC)
 				}
 			}
 		}
@@ -480,7 +488,7 @@ func (c *checker) checkUpgrades() {
 	}
 }
 
-func unsignedWhy(to Release, unsigned bool) string {
+func unsignedWhy(to Release) string {
 	if !to.Signed() {
 		return "a pre-5.0, unsigned release"
 	}
@@ -556,7 +564,7 @@ func (c *checker) upgradesAlone() {
 		return
 	}
 	c.assume("no --fleet: assumed the phones run signed 5.0-or-later images of the protocol the root targets; " +
-		"upgrade-sip-path, upgrade-sccp-to-sip and upgrade-sip21-name need the releases phones run today and were not judged")
+		"upgrade-sip-path, upgrade-sccp-to-sip, upgrade-sip-to-sccp and upgrade-sip21-name need the releases phones run today and were not judged")
 	sipOld := false
 	for _, o := range c.offers {
 		if o.Source == "upgradecode" {
@@ -570,7 +578,7 @@ func (c *checker) upgradesAlone() {
 			sipOld = true
 		}
 		if unsigned := !to.Signed() || c.onlyUnsigned(o.Name); unsigned {
-			c.add("upgrade-downgrade", o.File, o.Line, nil, "%s offers %s (%s): phones already on a signed 5.0-or-later image refuse it", o.Source, o.Name, unsignedWhy(to, unsigned))
+			c.add("upgrade-downgrade", o.File, o.Line, nil, "%s offers %s (%s): phones already on a signed 5.0-or-later image refuse it", o.Source, o.Name, unsignedWhy(to))
 		}
 	}
 	if sd := c.byName["SIPDefault.cnf"]; sd != nil && sd.SIP != nil && sipOld {
@@ -739,18 +747,35 @@ func (c *checker) checkTFTP() {
 		if c.dirRoot && f.Mode&0o004 == 0 {
 			c.add("tftp-permission", f.Name, 0, c.phonesReading(f.Name), "%s has mode %v: the TFTP server cannot read it", f.Name, f.Mode.Perm())
 		}
-		for i := 0; i < len(f.Name); i++ {
-			if ch := f.Name[i]; !tftpSafe(ch) {
+		base := baseName(f.Name)
+		for i := 0; i < len(base); i++ {
+			if ch := base[i]; !tftpSafe(ch) {
 				what := fmt.Sprintf("the character %q", ch)
-				if ch == '/' {
-					what = "a directory (phones ask for top-level names)"
-				} else if ch >= 0x80 {
+				if ch >= 0x80 {
 					what = "non-ASCII characters"
 				}
 				c.add("tftp-name", f.Name, 0, nil, "%s has %s", f.Name, what)
 				break
 			}
 		}
+	}
+	// Known files in subdirectories, one finding per top directory.
+	var dirs []string
+	inDir := map[string][]*File{}
+	for _, f := range c.d.Files {
+		i := strings.IndexByte(f.Name, '/')
+		if i < 0 || f.Kind == KindUnknown {
+			continue
+		}
+		dir := f.Name[:i+1]
+		if inDir[dir] == nil {
+			dirs = append(dirs, dir)
+		}
+		inDir[dir] = append(inDir[dir], f)
+	}
+	for _, dir := range dirs {
+		fs := inDir[dir]
+		c.add("not-at-root", fs[0].Name, 0, nil, "%d firmware and configuration files are inside %s (first: %s); phones only ask for names at the top of the root", len(fs), dir, fs[0].Name)
 	}
 }
 

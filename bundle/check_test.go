@@ -231,6 +231,13 @@ var ruleCases = []ruleCase{
 	{name: "tftp name", mutate: func(d *Drop) {
 		d.Files = append(d.Files, &File{Name: "notes/read me.txt", Kind: KindUnknown, Mode: 0o644, Size: 10})
 	}, want: []string{"tftp-name notes/read me.txt:0", "unknown-file notes/read me.txt:0"}},
+	{name: "drop unpacked into a folder", mutate: func(d *Drop) {
+		for _, f := range d.Files {
+			if f.Kind == KindRinglist || f.Kind == KindRing {
+				f.Name = "rings/" + f.Name
+			}
+		}
+	}, want: []string{"not-at-root rings/Chirp1.raw:0", "ringlist-entry rings/RINGLIST.DAT:1"}},
 	{name: "parse problem", mutate: func(d *Drop) {
 		get(d, "SIPDefault.cnf").Problems = []Problem{{Line: 7, Msg: "line without a colon"}}
 	}, want: []string{"parse-problem SIPDefault.cnf:7"}},
@@ -239,8 +246,14 @@ var ruleCases = []ruleCase{
 		c.Entries = append(c.Entries, ConfigEntry{Name: "Proxy1_Address", Value: "10.0.0.2", Line: 9}, ConfigEntry{Name: "dial_template", Value: "dialplan", Line: 10})
 	}, want: []string{"config-duplicate-key SIPDefault.cnf:9"}},
 	{name: "unknown file", mutate: func(d *Drop) {
-		d.Files = append(d.Files, &File{Name: "Thumbs.db", Kind: KindUnknown, Mode: 0o644, Size: 10})
-	}, want: []string{"unknown-file Thumbs.db:0"}},
+		d.Files = append(d.Files, &File{Name: "notes.doc", Kind: KindUnknown, Mode: 0o644, Size: 10})
+	}, want: []string{"unknown-file notes.doc:0"}},
+	{name: "macOS metadata is not judged as firmware", mutate: func(d *Drop) {
+		d.Files = append(d.Files,
+			&File{Name: "__MACOSX/._P0S3-8-12-00.sb2", Kind: KindImageSB2, Mode: 0o644, Size: 10},
+			&File{Name: "._P0S3-8-12-00.loads", Kind: KindLoads, Mode: 0o644, Size: 10},
+			&File{Name: ".DS_Store", Kind: KindUnknown, Mode: 0o600, Size: 10})
+	}, want: []string{"desktop-metadata .DS_Store:0", "desktop-metadata ._P0S3-8-12-00.loads:0", "desktop-metadata __MACOSX/._P0S3-8-12-00.sb2:0"}},
 }
 
 func removeFile(fs []*File, names ...string) []*File {

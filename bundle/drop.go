@@ -1,7 +1,6 @@
 package bundle
 
 import (
-	"bytes"
 	"crypto"
 	"crypto/sha256"
 	"encoding/hex"
@@ -24,7 +23,7 @@ import (
 // hash, kind, load name, signed header and parsed content.
 type Drop struct {
 	Path      string
-	Container string  // "dir", "zip", "tar"
+	Container string  // ContainerDir, ContainerZip, ContainerTar, ContainerTarGz, ContainerTarInZip
 	Files     []*File // sorted by Name
 	Size      int64   // all files together
 	// Phones says what a phone of each model would load from this drop,
@@ -128,11 +127,11 @@ func Open(path string, opts OpenOptions) (*Drop, error) {
 	if lim == (Limits{}) {
 		lim = DefaultLimits
 	}
-	d := &Drop{Path: path, Container: containerKind(path)}
-	o := &opener{pool: make(chan []byte, poolChunks), progress: opts.Progress, trust: opts.Trust, table: opts.ProfileTable}
-	for range poolChunks {
-		o.pool <- nil // allocated on first use
-	}
+	// A container that cannot be told apart is refused by Walk below, with
+	// the same error; its kind stays empty until then.
+	kind, _ := DetectContainer(path)
+	d := &Drop{Path: path, Container: kind}
+	o := newOpener(opts)
 	err := Walk(path, lim, func(e Entry, r io.Reader) error {
 		f, err := o.read(e, r)
 		if err != nil {
@@ -161,6 +160,14 @@ type opener struct {
 	trust    []crypto.PublicKey
 	text     int64 // bytes kept in File.Data so far
 	table    *cfgfmt.Table
+}
+
+func newOpener(opts OpenOptions) *opener {
+	o := &opener{pool: make(chan []byte, poolChunks), progress: opts.Progress, trust: opts.Trust, table: opts.ProfileTable}
+	for range poolChunks {
+		o.pool <- nil // allocated on first use
+	}
+	return o
 }
 
 func (o *opener) getChunk() []byte {
@@ -304,7 +311,7 @@ func (f *File) inspectHead(head []byte) int {
 	if hasSignedMagic(head) {
 		h, err := sign.ParseHeader(head)
 		if err != nil {
-			f.HeaderErr = strings.TrimPrefix(err.Error(), "sign: ")
+			f.HeaderErr = strings.TrimPrefix(strings.TrimPrefix(err.Error(), "sign: "), "header: ")
 			ps.addAt(0, "signed header: %s", f.HeaderErr)
 		} else {
 			f.Header = h
@@ -505,29 +512,4 @@ func readErr(e Entry, err error) error {
 		return err
 	}
 	return fmt.Errorf("bundle: %s: %w", e.Name, err)
-}
-
-// containerKind names the container at path from its type and first bytes.
-func containerKind(path string) string {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return ""
-	}
-	if fi.IsDir() {
-		return "dir"
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return ""
-	}
-	defer f.Close()
-	var b [512]byte
-	n, _ := io.ReadFull(f, b[:])
-	switch {
-	case bytes.HasPrefix(b[:n], []byte("PK\x03\x04")) || bytes.HasPrefix(b[:n], []byte("PK\x05\x06")):
-		return "zip"
-	case n >= 262 && string(b[257:262]) == "ustar":
-		return "tar"
-	}
-	return ""
 }

@@ -2,6 +2,7 @@ package bundle
 
 import (
 	"bytes"
+	"crypto"
 	"encoding/hex"
 	"os"
 	"path/filepath"
@@ -9,11 +10,13 @@ import (
 	"testing"
 
 	"github.com/phoneload/phoneload/internal/conformance"
+	"github.com/phoneload/phoneload/internal/fixture"
 )
 
 // FuzzReadFile feeds arbitrary bytes under every kind of name through the
 // per-file path of Open (header, loader id, hashing, the parser of the
-// kind): no panic, no deadlock, sizes and hashes consistent.
+// kind): no panic, no deadlock, sizes and hashes consistent. Seeded with
+// every file of the generated drops.
 func FuzzReadFile(f *testing.F) {
 	names := []string{"P0S3-8-12-00.loads", "P003-8-12-00.sbn", "P003-8-12-00.bin", "SIPDefault.cnf", "XMLDefault.cnf.xml",
 		"OS79XX.TXT", "RINGLIST.DAT", "dialplan.xml", "gkdefault.txt", "gkdefault.cfg", "CTLSEP0011223344AA.tlv", "x.raw", "junk"}
@@ -23,12 +26,16 @@ func FuzzReadFile(f *testing.F) {
 		f.Add(uint8(i), append(append([]byte{}, hdr...), "body\n"...))
 	}
 	f.Add(uint8(9), []byte("#ata\xff\xfe\x04\x00\x16\x00\x03\x14\x01\x01"))
+	// Every file of every generated drop, under its own name.
+	for _, file := range fixtureFiles(f) {
+		if len(names) < 256 {
+			names = append(names, file.name)
+			f.Add(uint8(len(names)-1), file.data)
+		}
+	}
 	f.Fuzz(func(t *testing.T, which uint8, b []byte) {
 		name := names[int(which)%len(names)]
-		o := &opener{pool: make(chan []byte, poolChunks)}
-		for range poolChunks {
-			o.pool <- nil
-		}
+		o := newOpener(OpenOptions{})
 		file, err := o.read(Entry{Name: name, Size: int64(len(b))}, bytes.NewReader(b))
 		o.wg.Wait()
 		if err != nil {
@@ -90,10 +97,8 @@ func TestProfileBinaryConformance(t *testing.T) {
 }
 
 func TestTextBudget(t *testing.T) {
-	o := &opener{pool: make(chan []byte, poolChunks), text: MaxTextTotal - 10}
-	for range poolChunks {
-		o.pool <- nil
-	}
+	o := newOpener(OpenOptions{})
+	o.text = MaxTextTotal - 10
 	b := []byte("image_version: P0S3-8-12-00\n")
 	f, err := o.read(Entry{Name: "SIPDefault.cnf", Size: int64(len(b))}, bytes.NewReader(b))
 	o.wg.Wait()
@@ -108,5 +113,44 @@ func TestTextBudget(t *testing.T) {
 	f, err = o.read(Entry{Name: "SIPDefault.cnf", Size: int64(len(b))}, bytes.NewReader(b))
 	if err != nil || f.SIP == nil || o.text != int64(len(b)) {
 		t.Errorf("within budget: %v %v %d", err, f.SIP, o.text)
+	}
+}
+
+// TestTamperNeverVerifies flips every byte, and cuts every length, of a
+// signed .loads: Open must never report the result as verified.
+func TestTamperNeverVerifies(t *testing.T) {
+	dir := t.TempDir()
+	if err := fixture.WriteDir(dir, fixture.SIP7940, fixture.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	const name = "P0S3-8-12-00.loads"
+	orig, err := os.ReadFile(filepath.Join(dir, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	trust := []crypto.PublicKey{&fixture.LabKey().PublicKey}
+	read := func(b []byte) *File {
+		o := newOpener(OpenOptions{Trust: trust})
+		f, err := o.read(Entry{Name: name, Size: int64(len(b))}, bytes.NewReader(b))
+		o.wg.Wait()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	if f := read(orig); !f.Verified {
+		t.Fatalf("original does not verify: %q", f.VerifyErr)
+	}
+	for i := range orig {
+		b := bytes.Clone(orig)
+		b[i] ^= 0x01
+		if f := read(b); f.Verified {
+			t.Errorf("byte %#x flipped: still verified", i)
+		}
+	}
+	for n := range len(orig) {
+		if f := read(orig[:n]); f.Verified {
+			t.Errorf("cut to %d bytes: still verified", n)
+		}
 	}
 }

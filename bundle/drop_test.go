@@ -174,7 +174,7 @@ func TestOpenBroken(t *testing.T) {
 	want := map[string]fileRow{
 		"junk.bin.txt": {Kind: bundle.KindUnknown},
 		"CTLSEP0011223344AA.tlv": {Kind: bundle.KindTrustList, Problems: []bundle.Problem{
-			{Msg: "signed header: header: length 0xffff past end of data at 0xf"}}},
+			{Msg: "signed header: length 0xffff past end of data at 0xf"}}},
 		"bad.loads": {Kind: bundle.KindLoads, Problems: []bundle.Problem{
 			{Msg: "no Cisco signed header"}, {Line: 1, Msg: `part name "no header here" contains white space`}}},
 		"big.raw": {Kind: bundle.KindRing, Problems: []bundle.Problem{

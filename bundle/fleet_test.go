@@ -113,11 +113,25 @@ var fleetCases = []struct {
 	}, fleet: []Phone{
 		{MAC: "000000000001", Model: "7940", Load: "P0S30201"},
 		{MAC: "000000000002", Model: "7940", Load: "P0S30203"},
-	}, ignore: quiet, want: []string{"upgrade-sip21-name OS79XX.TXT:1 000000000001 SIP 2.3"}},
+		{MAC: "000000000003", Model: "7940", Load: "P0S3-04-4-00"},
+	}, ignore: quiet, want: []string{
+		"upgrade-sip-to-sccp OS79XX.TXT:1 000000000002 SCCP 4.x,SCCP 5.x,SCCP 6.3",
+		"upgrade-sip-to-sccp OS79XX.TXT:1 000000000003 SCCP 6.3",
+		"upgrade-sip21-name OS79XX.TXT:1 000000000001 SIP 2.3",
+	}},
 	{name: "SIP 2.3 reads a full SIPDefault", fleet: []Phone{
 		{MAC: "000000000001", Model: "7940", Load: "P0S30203"},
 	}, ignore: quiet, want: []string{
 		"upgrade-sip-path SIPDefault.cnf:1 000000000001 SIP 4.4,SIP 5.3,SIP 6.x,SIP 7.x",
+		"upgrade-w210 SIPDefault.cnf:2 000000000001 ",
+	}},
+	{name: "SCCP 4 phones converted to SIP 2.3 meet W210", mutate: func(d *Drop) {
+		get(d, "OS79XX.TXT").OS79XX.Name = "P0S30203"
+		d.Files = append(d.Files, &File{Name: "P0S30203.bin", Kind: KindImageBin, Mode: 0o644, Size: 10})
+	}, fleet: []Phone{
+		{MAC: "000000000001", Model: "7940", Load: "P00304010100"},
+	}, ignore: quiet, want: []string{
+		"upgrade-sccp-to-sip OS79XX.TXT:1 000000000001 SCCP 5.x",
 		"upgrade-w210 SIPDefault.cnf:2 000000000001 ",
 	}},
 	{name: "pre-5.0 phones and a loader without its bin", mutate: func(d *Drop) {

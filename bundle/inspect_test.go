@@ -92,3 +92,49 @@ func TestInspectRedacts(t *testing.T) {
 		t.Errorf("Drop lost the value: %+v", p)
 	}
 }
+
+// TestInspectSchemaDocumented keeps docs/inspect.md honest: every key of
+// the golden inspect JSON (plus the keys only --trust, problems and phones
+// with missing files produce) is documented there as `key`.
+func TestInspectSchemaDocumented(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "docs", "inspect.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := map[string]bool{"verified": true, "verify_error": true, "unverified": true, "missing": true, "offset": true,
+		"header_error": true, "payload_matches_bin": true, "schema": true, "drops": true, "errors": true, "error": true}
+	var walk func(v any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			for k, x := range v {
+				keys[k] = true
+				walk(x)
+			}
+		case []any:
+			for _, x := range v {
+				walk(x)
+			}
+		}
+	}
+	golden, _ := filepath.Glob(filepath.Join("testdata", "inspect", "*.json"))
+	if len(golden) == 0 {
+		t.Fatal("no golden files")
+	}
+	for _, g := range golden {
+		b, err := os.ReadFile(g)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var v any
+		if err := json.Unmarshal(b, &v); err != nil {
+			t.Fatal(err)
+		}
+		walk(v)
+	}
+	for k := range keys {
+		if !bytes.Contains(doc, []byte("`"+k+"`")) {
+			t.Errorf("docs/inspect.md does not document the key %q", k)
+		}
+	}
+}

@@ -2,9 +2,14 @@ package bundle
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/phoneload/phoneload/internal/fixture"
+	"github.com/phoneload/phoneload/sign"
 )
 
 func TestParseLoads(t *testing.T) {
@@ -83,10 +88,14 @@ func TestTextLimits(t *testing.T) {
 }
 
 // fuzzParser runs a parser on arbitrary bytes: it must not panic and must
-// keep its problem list within MaxProblems.
+// keep its problem list within MaxProblems. Seeds: the given ones, and every
+// small file of the generated drops (the body, for signed files).
 func fuzzParser(f *testing.F, seeds []string, parse func([]byte) []Problem) {
 	for _, s := range seeds {
 		f.Add([]byte(s))
+	}
+	for _, b := range fixtureSeeds(f) {
+		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		ps := parse(b)
@@ -94,6 +103,52 @@ func fuzzParser(f *testing.F, seeds []string, parse func([]byte) []Problem) {
 			t.Fatalf("%d problems, over the limit", len(ps))
 		}
 	})
+}
+
+// fixtureSeeds returns the content of every file under 64 KiB of every
+// generated drop family, signed files without their header.
+func fixtureSeeds(f *testing.F) [][]byte {
+	var out [][]byte
+	for _, file := range fixtureFiles(f) {
+		b := file.data
+		if len(b) > 64<<10 {
+			continue
+		}
+		if h, err := sign.ParseHeader(b); err == nil {
+			b = b[h.Length:]
+		}
+		out = append(out, b)
+	}
+	return out
+}
+
+type namedBytes struct {
+	name string
+	data []byte
+}
+
+// fixtureFiles returns every file of every generated drop family (images
+// at their smallest size).
+func fixtureFiles(f *testing.F) []namedBytes {
+	var out []namedBytes
+	for _, fam := range fixture.Families() {
+		dir := filepath.Join(f.TempDir(), string(fam))
+		if err := fixture.WriteDir(dir, fam, fixture.Options{ImageSize: fixture.MinImageSize}); err != nil {
+			f.Fatal(err)
+		}
+		files, err := os.ReadDir(dir)
+		if err != nil {
+			f.Fatal(err)
+		}
+		for _, e := range files {
+			b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+			if err != nil {
+				f.Fatal(err)
+			}
+			out = append(out, namedBytes{e.Name(), b})
+		}
+	}
+	return out
 }
 
 func FuzzParseLoads(f *testing.F) {

@@ -1,7 +1,5 @@
 package bundle
 
-import "sort"
-
 // Severity says how bad a finding is: errors leave some phone unable to boot
 // the root, warnings are likely trouble, info lists what check saw but does
 // not judge.
@@ -142,6 +140,10 @@ var registry = []Rule{
 		Title:   "SIP 2.1-or-earlier phones are offered an SCCP load whose name is longer than 8 characters",
 		Symptom: "the SIP phone does not accept the SCCP load",
 		Fix:     "upgrade SIP first (e.g. to 2.3) and then convert, or rename the SCCP load to an 8.3 name"},
+	{ID: "upgrade-sip-to-sccp", Severity: SeverityError, Fleet: true, Area: "Upgrade paths",
+		Title:   "SIP 4.x-or-earlier phones are offered an SCCP release past a step of Cisco's way back (SCCP 4.x → 5.x, then 6.3)",
+		Symptom: "the conversion back to SCCP fails; the phone stays on SIP or ends in \"Protocol Application Invalid\"",
+		Fix:     "offer the listed SCCP releases one after the other (Cisco's note: from SIP 3.x or earlier the latest SCCP 4.x, then 5.x; from SIP 4.x or earlier SCCP 6.3 first)"},
 	{ID: "upgrade-w210", Severity: SeverityError, Fleet: true, Area: "Upgrade paths",
 		Title:   "SIP 2.x phones read a SIPDefault.cnf that holds more than image_version",
 		Symptom: "\"W210 TFTP error: buffer full\"",
@@ -209,10 +211,14 @@ var registry = []Rule{
 		Title:   "a file is not world-readable",
 		Symptom: "the TFTP server (running as nobody) answers \"Access violation\": the phone stops hunting for files",
 		Fix:     "chmod a+r the file (Cisco's note: the TFTP server must be able to read every file)"},
+	{ID: "not-at-root", Severity: SeverityError, Area: "TFTP",
+		Title:   "firmware or configuration files sit in a subdirectory, not at the top of the root",
+		Symptom: "\"Protocol Application Invalid\": phones ask for names at the top of the TFTP root only (the zip was not unpacked into the root)",
+		Fix:     "unpack the zip into the TFTP root itself, not into a folder of it"},
 	{ID: "tftp-name", Severity: SeverityWarning, Area: "TFTP",
 		Title:   "a file name has characters TFTP servers or phones mangle",
 		Symptom: "the phone asks for a different name and gets \"File not found\"",
-		Fix:     "use only letters, digits, '.', '-' and '_' and keep files at the top of the root"},
+		Fix:     "use only letters, digits, '.', '-' and '_'"},
 
 	// Everything else
 	{ID: "config-duplicate-key", Severity: SeverityWarning, Area: "Everything else",
@@ -223,6 +229,10 @@ var registry = []Rule{
 		Title:   "a configuration or list file has lines the phone will not understand",
 		Symptom: "the phone skips the line or, for list files, the whole file",
 		Fix:     "correct the line"},
+	{ID: "desktop-metadata", Severity: SeverityInfo, Area: "Everything else",
+		Title:   "files a desktop left behind (__MACOSX/, ._*, .DS_Store, Thumbs.db, desktop.ini); no other rule judges them",
+		Symptom: "none: no phone asks for them (macOS's ._P0S3….sb2 copies only look like images)",
+		Fix:     "remove them, or zip drops without them (zip -X, or ditto -c -k --norsrc)"},
 	{ID: "unknown-file", Severity: SeverityInfo, Area: "Everything else",
 		Title:   "a file phoneload does not recognise",
 		Symptom: "none: no phone asks for it",
@@ -248,14 +258,4 @@ func LookupRule(id string) (Rule, bool) {
 		return Rule{}, false
 	}
 	return *r, true
-}
-
-// ruleIDs returns the sorted ids, for messages.
-func ruleIDs() []string {
-	ids := make([]string, len(registry))
-	for i, r := range registry {
-		ids[i] = r.ID
-	}
-	sort.Strings(ids)
-	return ids
 }

@@ -90,7 +90,7 @@ func Walk(path string, lim Limits, fn WalkFunc) error {
 // WalkParallel is Walk with fn called from up to workers goroutines at once,
 // for containers that can be read at random (directories, zips, plain tars);
 // a tar stream is walked sequentially as by Walk. Hashing a drop on every
-// core is the use. The order of the calls is not defined, but the result is:
+// core is the use; fn must be safe for concurrent use. The order of the calls is not defined, but the result is:
 // every file before the first failing one (in name order) is passed to fn,
 // and the error returned is the one Walk would return.
 func WalkParallel(path string, lim Limits, workers int, fn WalkFunc) error {
@@ -150,7 +150,7 @@ func DetectContainer(path string) (string, error) {
 		return "", &EntryError{Path: path, Err: ErrFormat, Detail: err.Error()}
 	}
 	if kind == ContainerZip {
-		zr, err := openZip(path, f, fi.Size())
+		zr, _, err := openZip(path, f, fi.Size())
 		if err != nil {
 			return "", err
 		}

@@ -33,6 +33,9 @@ func walkDir(dir string, lim Limits, fn WalkFunc, workers int) error {
 		refuse := func(sentinel error, detail string) error {
 			return &EntryError{Path: dir, Entry: name, Err: sentinel, Detail: detail}
 		}
+		if err := b.entry(dir); err != nil {
+			return err
+		}
 		if why := checkName(name); why != "" {
 			return refuse(ErrUnsafePath, why)
 		}

@@ -1,3 +1,5 @@
+//go:build unix
+
 package bundle
 
 import (
@@ -30,7 +32,7 @@ func TestWalkDirRefusals(t *testing.T) {
 		{"backslash", func(d string) error { return os.WriteFile(filepath.Join(d, `a\b`), nil, 0o644) }, Limits{}, ErrUnsafePath,
 			`bundle: root: a\b: unsafe path: backslash in name (a path separator on Windows)`},
 		{"too many", func(d string) error { return os.WriteFile(filepath.Join(d, "b"), nil, 0o644) }, Limits{MaxFiles: 1}, ErrTooMany,
-			"bundle: root: too many files: more than 1 (Limits.MaxFiles)"},
+			"bundle: root: too many files: more than 1 entries (Limits.MaxFiles)"},
 		{"too large", func(d string) error { return os.WriteFile(filepath.Join(d, "big"), make([]byte, 100), 0o644) }, Limits{MaxFileSize: 99}, ErrTooLarge,
 			"bundle: root: big: too large: 100 bytes, over Limits.MaxFileSize 99"},
 	}

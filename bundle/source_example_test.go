@@ -73,3 +73,19 @@ func ExampleUnpack() {
 	// P0S3-8-12-00
 	// true
 }
+
+// The kind of a container is told by its content, not its name.
+func ExampleDetectContainer() {
+	dir, _ := os.MkdirTemp("", "drop")
+	defer os.RemoveAll(dir)
+	p := filepath.Join(dir, "drop.bin") // a zip, whatever the name says
+	os.WriteFile(p, []byte("PK\x05\x06"+string(make([]byte, 18))), 0o644)
+
+	kind, err := bundle.DetectContainer(p)
+	fmt.Println(kind, err)
+	kind, err = bundle.DetectContainer(dir)
+	fmt.Println(kind, err)
+	// Output:
+	// zip <nil>
+	// dir <nil>
+}

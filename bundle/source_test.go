@@ -208,6 +208,7 @@ func TestWalkContainers(t *testing.T) {
 		"tar-in-zip.zip": bc.Zip([]bc.ZipEntry{{Name: "drop.tar", Data: goodTar(t, ""), Deflate: true}}, nil),
 		"tgz-in-zip.zip": bc.Zip([]bc.ZipEntry{{Name: "drop.tar.gz", Data: bc.Gzip(goodTar(t, ""))}}, nil),
 		"stored-tar.zip": bc.Zip([]bc.ZipEntry{{Name: "dir/", Data: nil}, {Name: "dir/DROP.TAR", Data: goodTar(t, "./")}}, nil),
+		"finder.zip":     bc.Zip([]bc.ZipEntry{{Name: "drop.tar", Data: goodTar(t, ""), Deflate: true}, {Name: "__MACOSX/", Data: nil}, {Name: "__MACOSX/._drop.tar", Data: []byte("\x00\x05\x16\x07")}}, nil),
 	}
 	for name, data := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
@@ -231,6 +232,7 @@ func TestWalkContainers(t *testing.T) {
 		{"tar-in-zip.zip", ContainerTarInZip, archiveOrder},
 		{"tgz-in-zip.zip", ContainerTarInZip, archiveOrder},
 		{"stored-tar.zip", ContainerTarInZip, archiveOrder},
+		{"finder.zip", ContainerTarInZip, archiveOrder},
 	}
 	for _, tt := range tests {
 		t.Run(tt.path, func(t *testing.T) {
@@ -295,6 +297,76 @@ func TestGoodCorpus(t *testing.T) {
 		}
 		if diff := cmp.Diff(first, got); diff != "" {
 			t.Errorf("%s differs from good.zip (-zip +this):\n%s", c.File, diff)
+		}
+	}
+}
+
+// TestZipTamper flips every byte of a small zip in turn: Walk must fail, or
+// give every name it still knows the original content. A flip may change a
+// name or a time, never content without an error.
+func TestZipTamper(t *testing.T) {
+	for _, data := range [][]byte{goodZip(t, zip.Deflate), goodZip(t, zip.Store)} {
+		orig := walkBytes(t, data)
+		if orig == nil {
+			t.Fatal("the untampered zip does not walk")
+		}
+		for i := range data {
+			b := append([]byte(nil), data...)
+			b[i] ^= 0x01
+			got := walkBytes(t, b)
+			for name, sum := range got {
+				if o, ok := orig[name]; ok && o != sum {
+					t.Fatalf("byte %d flipped: %s has new content and no error", i, name)
+				}
+			}
+		}
+	}
+}
+
+// walkBytes walks a zip held in memory: name -> SHA-256, or nil on error.
+func walkBytes(t *testing.T, data []byte) map[string]string {
+	got := map[string]string{}
+	err := walkZip("t.zip", bytes.NewReader(data), int64(len(data)), DefaultLimits, func(e Entry, r io.Reader) error {
+		h := sha256.New()
+		if _, err := io.Copy(h, r); err != nil {
+			return err
+		}
+		got[e.Name] = hex.EncodeToString(h.Sum(nil))
+		return nil
+	}, 1)
+	if err != nil {
+		return nil
+	}
+	return got
+}
+
+// TestWalkParallelOverlaps: with two workers, fn really runs on two
+// goroutines at once for a random-access container, and never for a stream.
+func TestWalkParallelOverlaps(t *testing.T) {
+	dir := t.TempDir()
+	writeGoodDir(t, filepath.Join(dir, "drop"))
+	os.WriteFile(filepath.Join(dir, "drop.tgz"), bc.Gzip(goodTar(t, "")), 0o644)
+	for path, want := range map[string]int{"drop": 2, "drop.tgz": 1} {
+		var (
+			mu        sync.Mutex
+			now, most int
+		)
+		err := WalkParallel(filepath.Join(dir, path), Limits{}, 2, func(e Entry, r io.Reader) error {
+			mu.Lock()
+			now++
+			most = max(most, now)
+			mu.Unlock()
+			time.Sleep(20 * time.Millisecond)
+			mu.Lock()
+			now--
+			mu.Unlock()
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if most != want {
+			t.Errorf("%s: at most %d calls of fn at once, want %d", path, most, want)
 		}
 	}
 }

@@ -60,6 +60,9 @@ func checkTarHeader(path string, h *tar.Header, names *nameSet, b *budget) (tarE
 	refuse := func(sentinel error, format string, args ...any) (tarEntry, error) {
 		return tarEntry{}, &EntryError{Path: path, Entry: h.Name, Err: sentinel, Detail: fmt.Sprintf(format, args...)}
 	}
+	if err := b.entry(path); err != nil {
+		return tarEntry{}, err
+	}
 	isDir := false
 	switch h.Typeflag {
 	case tar.TypeReg, tar.TypeRegA, tar.TypeCont:
@@ -122,45 +125,88 @@ func tarFormatError(path string, err error) error {
 	return &EntryError{Path: path, Err: ErrFormat, Detail: "tar: " + strings.TrimPrefix(err.Error(), "archive/tar: ")}
 }
 
+// tarScan reads tar headers and checks each entry, shared by the two ways
+// of walking a tar.
+type tarScan struct {
+	path  string
+	tr    *tar.Reader
+	pos   *int64 // bytes archive/tar consumed (or seeked past)
+	end   tarEnd
+	names nameSet
+	b     budget
+}
+
+func newTarScan(path string, r io.Reader, lim Limits) *tarScan {
+	s := &tarScan{path: path, b: budget{lim: lim}}
+	if sr, ok := r.(*io.SectionReader); ok {
+		w := &seekCountReader{countReader{r: sr}, sr}
+		s.tr, s.pos = tar.NewReader(w), &w.n
+	} else {
+		w := &countReader{r: r}
+		s.tr, s.pos = tar.NewReader(w), &w.n
+	}
+	return s
+}
+
+// next returns the next regular file and its name as stored, or io.EOF
+// after the end-of-archive blocks.
+func (s *tarScan) next() (Entry, string, error) {
+	for {
+		h, err := s.tr.Next()
+		if errors.Is(err, io.EOF) && !s.end.complete(*s.pos) {
+			return Entry{}, "", &EntryError{Path: s.path, Err: ErrTruncated, Detail: errNoTarEnd}
+		}
+		if errors.Is(err, io.EOF) {
+			return Entry{}, "", io.EOF
+		}
+		if err != nil {
+			return Entry{}, "", tarFormatError(s.path, err)
+		}
+		s.end.entry(h, *s.pos)
+		te, err := checkTarHeader(s.path, h, &s.names, &s.b)
+		if err != nil {
+			return Entry{}, "", err
+		}
+		if !te.skip {
+			return te.e, h.Name, nil
+		}
+	}
+}
+
+// each calls fn for every regular file until the end of the archive.
+func (s *tarScan) each(fn func(e Entry, name string) error) error {
+	for {
+		e, name, err := s.next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := fn(e, name); err != nil {
+			return err
+		}
+	}
+}
+
 // walkTarFile reads a plain tar file in two passes: the headers first (each
 // entry checked, data skipped by seeking), then the files in name order.
 func walkTarFile(path string, f io.ReaderAt, size int64, lim Limits, fn WalkFunc, workers int) error {
 	sr := io.NewSectionReader(f, 0, size)
-	w := &seekCountReader{countReader{r: sr}, sr}
-	tr := tar.NewReader(w)
-	var end tarEnd
-	var (
-		names nameSet
-		b     = budget{lim: lim}
-		items []item
-	)
-	for {
-		h, err := tr.Next()
-		if errors.Is(err, io.EOF) && !end.complete(w.n) {
-			return &EntryError{Path: path, Err: ErrTruncated, Detail: errNoTarEnd}
+	s := newTarScan(path, sr, lim)
+	var items []item
+	err := s.each(func(e Entry, name string) error {
+		off := *s.pos
+		if e.Size > size-off {
+			return &EntryError{Path: path, Entry: name, Err: ErrTruncated, Detail: fmt.Sprintf("%d bytes declared, %d left in the file", e.Size, size-off)}
 		}
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return tarFormatError(path, err)
-		}
-		end.entry(h, w.n)
-		te, err := checkTarHeader(path, h, &names, &b)
-		if err != nil {
-			return err
-		}
-		if te.skip {
-			continue
-		}
-		off, _ := sr.Seek(0, io.SeekCurrent)
-		if te.e.Size > size-off {
-			return &EntryError{Path: path, Entry: h.Name, Err: ErrTruncated, Detail: fmt.Sprintf("%d bytes declared, %d left in the file", te.e.Size, size-off)}
-		}
-		e, name := te.e, h.Name
 		items = append(items, item{e: e, open: func() (io.Reader, func() error, error) {
 			return newExactReader(path, name, io.NewSectionReader(f, off, e.Size), e.Size), func() error { return nil }, nil
 		}})
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	if err := checkTarTrailer(path, sr); err != nil {
 		return err
@@ -194,35 +240,12 @@ func checkTarTrailer(path string, r io.Reader) error {
 
 // walkTarStream reads a tar front to back and calls fn in archive order.
 func walkTarStream(path string, r io.Reader, lim Limits, fn WalkFunc) error {
-	w := &countReader{r: r}
-	tr := tar.NewReader(w)
-	var end tarEnd
-	var (
-		names nameSet
-		b     = budget{lim: lim}
-	)
-	for {
-		h, err := tr.Next()
-		if errors.Is(err, io.EOF) && !end.complete(w.n) {
-			return &EntryError{Path: path, Err: ErrTruncated, Detail: errNoTarEnd}
-		}
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return tarFormatError(path, err)
-		}
-		end.entry(h, w.n)
-		te, err := checkTarHeader(path, h, &names, &b)
-		if err != nil {
-			return err
-		}
-		if te.skip {
-			continue
-		}
-		if err := callFn(te.e, newExactReader(path, h.Name, tr, te.e.Size), fn); err != nil {
-			return err
-		}
+	s := newTarScan(path, r, lim)
+	err := s.each(func(e Entry, name string) error {
+		return callFn(e, newExactReader(path, name, s.tr, e.Size), fn)
+	})
+	if err != nil {
+		return err
 	}
 	return checkTarTrailer(path, r)
 }

@@ -1,6 +1,7 @@
 package bundle
 
 import (
+	"context"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -29,6 +30,9 @@ type UnpackOptions struct {
 	// OnFile, if set, is called after each file is written, with the
 	// SHA-256 of its content.
 	OnFile func(e Entry, sha256 [32]byte)
+	// Context, if set, stops the extraction when done (an interrupt): the
+	// staging directory is removed and dst is untouched, as for any error.
+	Context context.Context
 }
 
 // Unpack extracts the container at src (anything Walk reads) into the
@@ -67,8 +71,8 @@ func Unpack(src, dst string, opts UnpackOptions) error {
 	if err := os.Chmod(staging, 0o755); err != nil {
 		return fmt.Errorf("bundle: %w", err)
 	}
-	if err := swapInto(staging, dst); err != nil {
-		return fmt.Errorf("bundle: %s: %w", dst, err)
+	if err := swapInto(staging, dst, opts.Force); err != nil {
+		return err
 	}
 	done = true
 	return atomicfile.SyncDir(parent)
@@ -77,15 +81,16 @@ func Unpack(src, dst string, opts UnpackOptions) error {
 // checkDestination refuses a destination that is not a directory, is not
 // empty (without force), or would destroy the source.
 func checkDestination(src, dst string, force bool) error {
-	absSrc, err := filepath.Abs(src)
+	realSrc, err := realPath(src)
 	if err != nil {
 		return fmt.Errorf("bundle: %w", err)
 	}
-	absDst, err := filepath.Abs(dst)
+	realDst, err := realPath(filepath.Dir(dst))
 	if err != nil {
 		return fmt.Errorf("bundle: %w", err)
 	}
-	if within(absDst, absSrc) || within(absSrc, absDst) {
+	realDst = filepath.Join(realDst, filepath.Base(dst))
+	if within(realDst, realSrc) || within(realSrc, realDst) {
 		return fmt.Errorf("bundle: %s: source and destination overlap", dst)
 	}
 	if _, err := os.Stat(filepath.Dir(dst)); err != nil {
@@ -118,6 +123,14 @@ func checkDestination(src, dst string, force bool) error {
 	return nil
 }
 
+// realPath is p made absolute with symlinks resolved where it exists.
+func realPath(p string) (string, error) {
+	if r, err := filepath.EvalSymlinks(p); err == nil {
+		p = r
+	}
+	return filepath.Abs(p)
+}
+
 // within reports whether p is dir or lies inside it.
 func within(p, dir string) bool {
 	rel, err := filepath.Rel(dir, p)
@@ -137,7 +150,15 @@ func extract(src, staging string, opts UnpackOptions) error {
 	if opts.OnFile != nil {
 		sum = sha256.New()
 	}
+	ctx := opts.Context
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	err = Walk(src, opts.Limits, func(e Entry, r io.Reader) error {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("bundle: %s: unpack stopped: %w", src, err)
+		}
+		r = ctxReader{ctx, src, r}
 		if d := path.Dir(e.Name); !dirs[d] {
 			if err := root.MkdirAll(d, 0o755); err != nil {
 				return fmt.Errorf("bundle: %w", err)
@@ -195,21 +216,51 @@ func extract(src, staging string, opts UnpackOptions) error {
 	return nil
 }
 
-// swapInto puts the staging directory at dst. An absent or empty dst is
-// replaced by one rename; a non-empty one (Force) is exchanged atomically
-// where the system can (Linux renameat2), so that dst is never missing, and
-// the old tree is then removed.
-func swapInto(staging, dst string) error {
-	if err := os.Rename(staging, dst); err == nil {
+// swapInto puts the staging directory at dst. An absent dst is created by
+// one rename. An existing dst is exchanged with staging atomically where the
+// system can (Linux renameat2), so that dst is never missing, and the old
+// tree is then removed; without force only an empty dst is replaced (Go's
+// os.Rename will not rename over a directory, and removing an empty one is
+// the atomic emptiness check), so a dst that filled up since it was checked
+// is refused, not replaced.
+func swapInto(staging, dst string, force bool) error {
+	if _, err := os.Lstat(dst); errors.Is(err, fs.ErrNotExist) {
+		if err := os.Rename(staging, dst); err != nil {
+			return fmt.Errorf("bundle: %w", err)
+		}
 		return nil
-	} else if _, serr := os.Lstat(dst); serr != nil {
-		return err
+	}
+	if !force {
+		if err := os.Remove(dst); err != nil {
+			return fmt.Errorf("%w: %s", ErrNotEmpty, dst)
+		}
+		if err := os.Rename(staging, dst); err != nil {
+			return fmt.Errorf("bundle: %w", err)
+		}
+		return nil
 	}
 	if err := exchange(staging, dst); err != nil {
-		return err
+		return fmt.Errorf("bundle: %s: %w", dst, err)
 	}
 	// staging now holds the old tree.
-	return os.RemoveAll(staging)
+	if err := os.RemoveAll(staging); err != nil {
+		return fmt.Errorf("bundle: removing the old %s: %w", dst, err)
+	}
+	return nil
+}
+
+// ctxReader stops a long copy when its context is done.
+type ctxReader struct {
+	ctx context.Context
+	src string
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, fmt.Errorf("bundle: %s: unpack stopped: %w", c.src, err)
+	}
+	return c.r.Read(p)
 }
 
 // exchangeByRenames swaps a and b with three renames; b is missing for a

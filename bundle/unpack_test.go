@@ -1,11 +1,13 @@
 package bundle
 
 import (
+	"context"
 	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -178,5 +180,63 @@ func TestUnpackDestination(t *testing.T) {
 		if err == nil || err.Error() != tt.msg {
 			t.Errorf("Unpack(%q, %q): %v, want %s", tt.src, tt.dst, err, tt.msg)
 		}
+	}
+}
+
+// TestUnpackCancel: a cancelled unpack (an interrupt) removes its staging
+// directory and leaves no destination.
+func TestUnpackCancel(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "drop.zip")
+	os.WriteFile(src, goodZip(t, 8), 0o644)
+	ctx, cancel := context.WithCancel(context.Background())
+	n := 0
+	err := Unpack(src, filepath.Join(dir, "out"), UnpackOptions{Context: ctx, OnFile: func(Entry, [32]byte) {
+		if n++; n == 2 {
+			cancel()
+		}
+	}})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Unpack: %v, want context.Canceled", err)
+	}
+	if l := leftovers(t, dir, "drop.zip"); l != nil {
+		t.Errorf("left behind: %q", l)
+	}
+}
+
+// TestUnpackDestinationFilledMeanwhile: without Force, a destination that
+// gained files after it was checked is not replaced.
+func TestUnpackDestinationFilledMeanwhile(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "drop.zip")
+	os.WriteFile(src, goodZip(t, 8), 0o644)
+	dst := filepath.Join(dir, "out")
+	err := Unpack(src, dst, UnpackOptions{OnFile: func(e Entry, _ [32]byte) {
+		if e.Name == "run.sh" { // the last file: someone else fills dst
+			os.Mkdir(dst, 0o755)
+			os.WriteFile(filepath.Join(dst, "theirs"), []byte("x"), 0o644)
+		}
+	}})
+	if !errors.Is(err, ErrNotEmpty) {
+		t.Fatalf("Unpack: %v, want ErrNotEmpty", err)
+	}
+	if diff := cmp.Diff(map[string]string{"theirs": "-rw-r--r-- x"}, tree(t, dst)); diff != "" {
+		t.Errorf("destination (-want +got):\n%s", diff)
+	}
+	if l := leftovers(t, dir, "drop.zip", "out"); l != nil {
+		t.Errorf("left behind: %q", l)
+	}
+}
+
+// TestUnpackOverlapThroughSymlink: a destination reached through a symlink
+// into the source directory is still refused.
+func TestUnpackOverlapThroughSymlink(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "root")
+	writeGoodDir(t, src)
+	os.Symlink(src, filepath.Join(dir, "alias"))
+	err := Unpack(src, filepath.Join(dir, "alias", "out"), UnpackOptions{})
+	if err == nil || !strings.Contains(err.Error(), "source and destination overlap") {
+		t.Fatalf("Unpack: %v, want overlap refused", err)
 	}
 }

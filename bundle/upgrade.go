@@ -133,6 +133,7 @@ const (
 	BlockSIPPath     Blocker = "sip-path"     // SIP 2.x–4.x must go 4.4 → 5.3 → 6.x → 7.x
 	BlockSCCPToSIP   Blocker = "sccp-to-sip"  // SCCP below 5.x must reach SCCP 5.x before SIP
 	BlockSIPLongName Blocker = "sip-longname" // SIP ≤ 2.1 refuses SCCP load names over 8 characters
+	BlockSIPToSCCP   Blocker = "sip-to-sccp"  // SIP ≤ 4.x goes back to SCCP through SCCP 4.x/5.x, then 6.3
 )
 
 // Path is the verdict of the upgrade matrix for one phone.
@@ -170,6 +171,23 @@ func UpgradePath(from, to Release) Path {
 		return Path{Blocker: BlockSCCPToSIP, Steps: steps}
 	case from.Protocol == "sip" && to.Protocol == "sccp" && from.Before(2, 2) && len(to.Name) > 8:
 		return Path{Blocker: BlockSIPLongName, Steps: []Step{{"sip", "2.3"}}}
+	case from.Protocol == "sip" && to.Protocol == "sccp" && from.Major <= 4:
+		// Cisco's note: from SIP 3.x or earlier install the latest SCCP 4.x,
+		// then 5.x; from SIP 4.x or earlier reach SCCP 6.3 before anything
+		// later.
+		var steps []Step
+		if from.Major <= 3 && to.Major >= 5 {
+			steps = append(steps, Step{"sccp", "4.x"})
+			if to.Major >= 6 {
+				steps = append(steps, Step{"sccp", "5.x"})
+			}
+		}
+		if to.Major > 6 || to.Major == 6 && to.Minor > 3 {
+			steps = append(steps, Step{"sccp", "6.3"})
+		}
+		if len(steps) > 0 {
+			return Path{Blocker: BlockSIPToSCCP, Steps: steps}
+		}
 	case from.Protocol == "sip" && to.Protocol == "sip" && from.Major >= 2 && from.Major <= 4:
 		var steps []Step
 		for _, m := range sipMilestones {

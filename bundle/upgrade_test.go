@@ -60,8 +60,15 @@ func TestUpgradePath(t *testing.T) {
 		{"P00304020300", "P0S3-8-12-00", Path{Blocker: BlockSCCPToSIP, Steps: []Step{{"sccp", "5.x"}}}},
 		{"P00305000101", "P0S3-8-12-00", Path{}},
 		{"P0S30201", "P00308010200", Path{Blocker: BlockSIPLongName, Steps: []Step{{"sip", "2.3"}}}},
-		{"P0S30201", "P0030801", Path{}}, // an 8.3 name is fine
-		{"P0S30203", "P00308010200", Path{}},
+		// An 8.3 name passes the SIP 2.1 limit; the way back to SCCP still applies.
+		{"P0S30201", "P0030801", Path{Blocker: BlockSIPToSCCP, Steps: []Step{{"sccp", "4.x"}, {"sccp", "5.x"}, {"sccp", "6.3"}}}},
+		{"P0S30201", "P0030403", Path{}},
+		{"P0S30203", "P00308010200", Path{Blocker: BlockSIPToSCCP, Steps: []Step{{"sccp", "4.x"}, {"sccp", "5.x"}, {"sccp", "6.3"}}}},
+		{"P0S30203", "P00305000101", Path{Blocker: BlockSIPToSCCP, Steps: []Step{{"sccp", "4.x"}}}},
+		{"P0S30203", "P0030401", Path{}},
+		{"P0S3-04-4-00", "P00306030000", Path{}},
+		{"P0S3-04-4-00", "P00308010200", Path{Blocker: BlockSIPToSCCP, Steps: []Step{{"sccp", "6.3"}}}},
+		{"P0S3-05-3-00", "P00308010200", Path{}},
 	} {
 		got := UpgradePath(rel(tc.from), rel(tc.to))
 		if diff := cmp.Diff(tc.want, got); diff != "" {

@@ -50,6 +50,7 @@ func ParseXMLConfig(b []byte) (*XMLConfig, []Problem) {
 		name  string
 		text  strings.Builder
 		child bool
+		cut   bool // text over MaxLineLength, reported once
 		line  int
 		load  *XMLLoad
 	}
@@ -110,6 +111,10 @@ func ParseXMLConfig(b []byte) (*XMLConfig, []Problem) {
 				o := stack[len(stack)-1]
 				if o.text.Len()+len(t) <= MaxLineLength {
 					o.text.Write(t)
+				} else if !o.cut {
+					o.cut = true
+					o.text.Write(t[:MaxLineLength-o.text.Len()])
+					ps.add(o.line, "<%s>: text longer than %d bytes, cut", o.name, MaxLineLength)
 				}
 			}
 		case xml.EndElement:

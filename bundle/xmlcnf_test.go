@@ -60,6 +60,10 @@ func TestParseXMLConfig(t *testing.T) {
 	if diff := cmp.Diff([]Problem{{Line: 2, Msg: "XML: element <loadInformation> closed by </device>"}}, ps); diff != "" {
 		t.Errorf("broken XML problems (-want +got):\n%s", diff)
 	}
+	long, ps := ParseXMLConfig([]byte("<device>\n<x>" + strings.Repeat("a", MaxLineLength+1) + "</x></device>"))
+	if diff := cmp.Diff([]Problem{{Line: 2, Msg: "<x>: text longer than 8192 bytes, cut"}}, ps); diff != "" || len(long.Entries) != 1 || len(long.Entries[0].Value) != MaxLineLength {
+		t.Errorf("long text (-want +got):\n%s", diff)
+	}
 	_, ps = ParseXMLConfig([]byte(strings.Repeat("<a>", MaxXMLDepth+1)))
 	if len(ps) != 1 || !strings.Contains(ps[0].Msg, "nested deeper") {
 		t.Errorf("deep XML: problems %v", ps)

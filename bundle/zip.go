@@ -27,49 +27,57 @@ const (
 )
 
 // openZip reads the central directory and refuses a file that is not
-// exactly one zip archive (trailing data after the end record).
-func openZip(path string, f io.ReaderAt, size int64) (*zip.Reader, error) {
+// exactly one zip archive (trailing data after the end record). It returns
+// the offset of the end record too.
+func openZip(path string, f io.ReaderAt, size int64) (*zip.Reader, int64, error) {
 	zr, err := zip.NewReader(f, size)
 	if err != nil && !errors.Is(err, zip.ErrInsecurePath) { // names are checked below, with better messages
-		return nil, &EntryError{Path: path, Err: ErrFormat, Detail: "zip: " + strings.TrimPrefix(err.Error(), "zip: ")}
+		return nil, 0, &EntryError{Path: path, Err: ErrFormat, Detail: "zip: " + strings.TrimPrefix(err.Error(), "zip: ")}
 	}
-	if err := checkZipEnd(f, size); err != nil {
-		return nil, &EntryError{Path: path, Err: ErrFormat, Detail: err.Error()}
+	end, err := findZipEnd(f, size)
+	if err != nil {
+		return nil, 0, &EntryError{Path: path, Err: ErrFormat, Detail: err.Error()}
 	}
-	return zr, nil
+	return zr, end, nil
 }
 
-// checkZipEnd demands that the end of central directory record, with its
-// comment, ends exactly at the end of the file: bytes after it are trailing
-// garbage (or a second archive glued on), which other tools read differently.
-func checkZipEnd(r io.ReaderAt, size int64) error {
-	n := int64(zipEndLen + 0xffff)
-	if n > size {
-		n = size
-	}
+// findZipEnd returns the offset of the end of central directory record,
+// which with its comment must end exactly at the end of the file: bytes
+// after it are trailing garbage (or a second archive glued on), which other
+// tools read differently.
+func findZipEnd(r io.ReaderAt, size int64) (int64, error) {
+	n := min(int64(zipEndLen+0xffff), size)
 	buf := make([]byte, n)
 	if _, err := r.ReadAt(buf, size-n); err != nil && !errors.Is(err, io.EOF) {
-		return err
+		return 0, err
 	}
+	last := -1 // the record nearest the end, for the message
 	for i := len(buf) - zipEndLen; i >= 0; i-- {
 		if !bytes.Equal(buf[i:i+4], []byte("PK\x05\x06")) {
 			continue
 		}
-		clen := int(binary.LittleEndian.Uint16(buf[i+20:]))
-		if i+zipEndLen+clen == len(buf) {
-			return nil
+		end := i + zipEndLen + int(binary.LittleEndian.Uint16(buf[i+20:]))
+		if end == len(buf) {
+			return size - n + int64(i), nil
 		}
-		return fmt.Errorf("%d bytes of trailing data after the end of the zip at offset %d", len(buf)-(i+zipEndLen+clen), size-n+int64(i+zipEndLen+clen))
+		if last < 0 && end < len(buf) {
+			last = end
+		}
 	}
-	return errors.New("no end of central directory record")
+	if last >= 0 {
+		return 0, fmt.Errorf("%d bytes of trailing data after the end of the zip at offset %d", len(buf)-last, size-n+int64(last))
+	}
+	return 0, errors.New("no end of central directory record")
 }
 
 // innerTar reports the single tar of a zip that holds one (a third-party
 // repackage of a drop): the zip's only file, named *.tar, *.tar.gz or *.tgz.
+// The __MACOSX/ metadata that macOS's Finder adds to zips does not count
+// (and is not walked).
 func innerTar(zr *zip.Reader) (*zip.File, bool) {
 	var only *zip.File
 	for _, f := range zr.File {
-		if strings.HasSuffix(f.Name, "/") {
+		if strings.HasSuffix(f.Name, "/") || strings.HasPrefix(f.Name, "__MACOSX/") {
 			continue
 		}
 		if only != nil {
@@ -88,7 +96,7 @@ func innerTar(zr *zip.Reader) (*zip.File, bool) {
 }
 
 func walkZip(path string, f io.ReaderAt, size int64, lim Limits, fn WalkFunc, workers int) error {
-	zr, err := openZip(path, f, size)
+	zr, endOff, err := openZip(path, f, size)
 	if err != nil {
 		return err
 	}
@@ -99,7 +107,6 @@ func walkZip(path string, f io.ReaderAt, size int64, lim Limits, fn WalkFunc, wo
 		names nameSet
 		b     = budget{lim: lim}
 		items []item
-		spans []zipSpan
 	)
 	tarFile, tarInZip := innerTar(zr)
 	for _, zf := range zr.File {
@@ -110,11 +117,6 @@ func walkZip(path string, f io.ReaderAt, size int64, lim Limits, fn WalkFunc, wo
 		if detail, err := names.add(name, isDir); err != nil {
 			return &EntryError{Path: path, Entry: zf.Name, Err: err, Detail: detail}
 		}
-		span, err := zipEntrySpan(path, zf)
-		if err != nil {
-			return err
-		}
-		spans = append(spans, span)
 		if isDir || tarInZip {
 			continue // the tar's own files are counted as the tar is read
 		}
@@ -126,7 +128,11 @@ func walkZip(path string, f io.ReaderAt, size int64, lim Limits, fn WalkFunc, wo
 			return openZipEntry(path, zf)
 		}})
 	}
-	if err := checkOverlap(path, spans); err != nil {
+	spans, cd, err := zipLocals(path, f, size, endOff, zr.File)
+	if err != nil {
+		return err
+	}
+	if err := checkLayout(path, spans, cd); err != nil {
 		return err
 	}
 	if tarInZip {
@@ -207,26 +213,37 @@ func isASCII(s string) bool {
 // zipSpan is where an entry's local header and data lie in the file.
 type zipSpan struct {
 	name       string
-	start, end int64
+	start, end int64 // local header to the end of the data
+	descriptor bool  // a data descriptor follows the data
 }
 
-func zipEntrySpan(path string, zf *zip.File) (zipSpan, error) {
-	off, err := zf.DataOffset()
-	if err != nil {
-		return zipSpan{}, &EntryError{Path: path, Entry: zf.Name, Err: ErrFormat, Detail: "local header: " + strings.TrimPrefix(err.Error(), "zip: ")}
-	}
-	return zipSpan{name: zf.Name, start: off - zipLocalHeaderLen - int64(len(zf.Name)), end: off + int64(zf.CompressedSize64)}, nil
-}
+// zipDescriptorMax is the longest data descriptor: signature, CRC-32 and
+// two 64-bit sizes.
+const zipDescriptorMax = 24
 
-// checkOverlap refuses entries whose data overlap: the trick behind
-// "overlapping file" zip bombs, where many entries share one compressed
-// stream.
-func checkOverlap(path string, spans []zipSpan) error {
+// checkLayout demands that the entries tile the file from offset 0 to the
+// central directory: no overlap (the trick behind "overlapping file" zip
+// bombs, where many entries share one compressed stream) and no bytes that
+// belong to no entry (where a local entry missing from the central
+// directory, seen only by streaming readers, would hide).
+func checkLayout(path string, spans []zipSpan, cd int64) error {
 	sort.Slice(spans, func(i, j int) bool { return spans[i].start < spans[j].start })
-	for i := 1; i < len(spans); i++ {
-		if spans[i].start < spans[i-1].end {
-			return &EntryError{Path: path, Entry: spans[i].name, Err: ErrFormat, Detail: fmt.Sprintf("data overlaps entry %q", spans[i-1].name)}
+	var next int64 // where the next entry may start
+	slack := int64(0)
+	for i, s := range spans {
+		if i > 0 && s.start < spans[i-1].end {
+			return &EntryError{Path: path, Entry: s.name, Err: ErrFormat, Detail: fmt.Sprintf("data overlaps entry %q", spans[i-1].name)}
 		}
+		if s.start > next+slack {
+			return &EntryError{Path: path, Err: ErrFormat, Detail: fmt.Sprintf("%d bytes at offset %d belong to no entry", s.start-next, next)}
+		}
+		next, slack = s.end, 0
+		if s.descriptor {
+			slack = zipDescriptorMax
+		}
+	}
+	if cd > next+slack {
+		return &EntryError{Path: path, Err: ErrFormat, Detail: fmt.Sprintf("%d bytes at offset %d belong to no entry", cd-next, next)}
 	}
 	return nil
 }

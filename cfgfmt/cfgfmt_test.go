@@ -616,3 +616,20 @@ func TestStrong(t *testing.T) {
 		t.Error("short key accepted")
 	}
 }
+
+func TestIncludeBomb(t *testing.T) {
+	tab := loadTable(t, "test-ptag.dat")
+	big := "#" + strings.Repeat("x", MaxProfileSize-2) + "\n"
+	src := "#txt\n" + strings.Repeat("include:big.txt\n", 20)
+	reads := 0
+	_, err := Compile(tab, "bomb.txt", []byte(src), Options{ReadInclude: func(string) ([]byte, error) { reads++; return []byte(big), nil }})
+	if err == nil || !strings.Contains(err.Error(), "profile too large (more than 8388608 bytes with its includes)") {
+		t.Fatalf("err = %v", err)
+	}
+	if reads != 8 {
+		t.Errorf("%d reads, want 8 (the 8th passes the limit)", reads)
+	}
+	if _, err := Compile(nil, "x", []byte("#txt\n"), Options{}); err == nil {
+		t.Error("nil table accepted")
+	}
+}

@@ -2,6 +2,7 @@ package cfgfmt
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"sort"
@@ -75,6 +76,7 @@ type compiler struct {
 	byTag   map[int]int // tag → index in entries, built once entries outgrow a scan
 	diags   []Diagnostic
 	nerr    int
+	read    int // bytes of text read so far, includes counted
 }
 
 // Compile turns a text profile (starting with #txt) into a binary profile
@@ -83,6 +85,9 @@ type compiler struct {
 // Result.Diagnostics, and when there is any error it also returns them as
 // Errors and Result holds no output bytes.
 func Compile(t *Table, name string, src []byte, opt Options) (*Result, error) {
+	if t == nil {
+		return &Result{}, errors.New("cfgfmt: Compile needs a tag table")
+	}
 	// One allocation for all entries: a profile has at most a value a line.
 	lines := bytes.Count(src, []byte{'\n'}) + 1
 	c := &compiler{name: name, t: t, opt: opt, entries: make([]entry, 0, min(lines, 4096))}
@@ -123,6 +128,10 @@ func (c *compiler) errorf(file string, line int, msg, detail string, args ...any
 func (c *compiler) file(name string, src []byte, depth int) {
 	if len(src) > MaxProfileSize {
 		c.errorf(name, 0, "profile too large", "%d bytes, the limit is %d", len(src), MaxProfileSize)
+		return
+	}
+	if c.read += len(src); c.read > MaxTotalSize {
+		c.errorf(name, 0, "profile too large", "more than %d bytes with its includes", MaxTotalSize)
 		return
 	}
 	text := string(src) // one copy; lines and values are substrings of it
@@ -172,38 +181,41 @@ func (c *compiler) line(file string, n int, s string, depth int) {
 		c.include(file, n, value, depth)
 		return
 	}
-	if tag, ok := pseudo[string(lower)]; ok {
-		if value == "" {
-			c.add(SeverityWarning, file, n, fmt.Sprintf(msgEmpty, n), name)
+	var (
+		rec  Record
+		b    []byte
+		verr *valueError
+	)
+	tag, isPseudo := pseudo[string(lower)]
+	var d *Descriptor
+	if isPseudo {
+		rec = Record{Tag: tag, Name: pseudoName[tag]}
+	} else {
+		if d = c.t.last(c.t.byName[string(lower)], c.opt.Protocols, c.opt.OmitSensitive); d == nil {
+			c.add(SeverityWarning, file, n, fmt.Sprintf(msgUnknown, n), c.unknownDetail(name, string(lower)))
 			return
 		}
-		b, verr := encodePseudo(tag, value)
-		if verr != nil {
-			c.errorf(file, n, verr.msg, "%s", verr.detail)
-			return
-		}
-		c.set(entry{rec: Record{Tag: tag, Name: pseudoName[tag], Value: b}, file: file, line: n, text: value})
-		return
-	}
-	d := c.t.last(c.t.byName[string(lower)], c.opt.Protocols, c.opt.OmitSensitive)
-	if d == nil {
-		c.add(SeverityWarning, file, n, fmt.Sprintf(msgUnknown, n), c.unknownDetail(name, string(lower)))
-		return
+		rec = Record{Tag: d.Tag, Name: d.Name, Kind: d.Format.Kind(), Size: d.Size, Extended: d.Format&FormatExtended != 0}
 	}
 	if value == "" {
 		c.add(SeverityWarning, file, n, fmt.Sprintf(msgEmpty, n), name)
 		return
 	}
-	b, verr := encodeValue(d, value)
+	if isPseudo {
+		b, verr = encodePseudo(tag, value)
+	} else {
+		b, verr = encodeValue(d, value)
+	}
 	if verr != nil {
 		c.errorf(file, n, verr.msg, "%s", verr.detail)
 		return
 	}
 	if len(b) > MaxValueSize {
-		c.errorf(file, n, msgTooLong, "%s: %d bytes, a record holds at most %d", d.Name, len(b), MaxValueSize)
+		c.errorf(file, n, msgTooLong, "%s: %d bytes, a record holds at most %d", rec.Name, len(b), MaxValueSize)
 		return
 	}
-	c.set(entry{rec: Record{Tag: d.Tag, Name: d.Name, Kind: d.Format.Kind(), Size: d.Size, Value: b, Extended: d.Format&FormatExtended != 0}, file: file, line: n, text: value})
+	rec.Value = b
+	c.set(entry{rec: rec, file: file, line: n, text: value})
 }
 
 // unknownDetail says why a name was not found: not in the table at all,
@@ -229,6 +241,9 @@ func (c *compiler) include(file string, n int, target string, depth int) {
 	if depth+1 > MaxIncludeDepth {
 		c.errorf(file, n, msgTooDeep, "%s would be level %d; at most %d", target, depth+1, MaxIncludeDepth)
 		return
+	}
+	if c.read > MaxTotalSize {
+		return // already reported: do not read further
 	}
 	if c.opt.ReadInclude == nil {
 		c.errorf(file, n, "cannot open include file", "%s: includes are not available here", target)

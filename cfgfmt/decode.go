@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/rc4" // RC4 is broken as a cipher; it is here only because the devices' profile format uses it.
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -59,7 +60,13 @@ type Profile struct {
 // set. Input shorter than a header is *SizeError; a wrong magic (also after
 // decryption) is ErrUnknownInput; a bad header, length, record or checksum
 // wraps ErrCorrupted with the offset. Trailing bytes are corruption too.
+//
+// Record values alias data (or its decrypted copy): copy them to keep them
+// beyond data's lifetime.
 func Decode(t *Table, data []byte, opt DecodeOptions) (*Profile, error) {
+	if t == nil {
+		return nil, errors.New("cfgfmt: Decode needs a tag table")
+	}
 	if len(data) < headerSize || len(data) > MaxProfileSize {
 		return nil, &SizeError{len(data)}
 	}

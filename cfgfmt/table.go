@@ -19,6 +19,10 @@ const (
 	// MaxProfileSize is the largest text profile (each file of an include
 	// tree) and the largest binary profile, in bytes.
 	MaxProfileSize = 1 << 20
+	// MaxTotalSize is the most text Compile reads for one profile, includes
+	// counted, so that a profile including the same file many times cannot
+	// make it read without end.
+	MaxTotalSize = 8 << 20
 	// MaxIncludeDepth is how deeply include: may nest (the main profile is
 	// depth 0). Deeper nesting is "error: include nested too deep".
 	MaxIncludeDepth = 3

@@ -37,13 +37,16 @@ var pseudoName = map[int]string{
 	tagEncryptKeyEx: "EncryptKeyEx",
 }
 
-// Original wordings [inferred, from the reimplementation of the tool].
+// Messages. The first five are the original tool's wording as the spec
+// gives it [inferred]; scripts grep for them, so they never change. The rest
+// are ours, for cases where the spec names the problem but not the words.
 const (
-	msgUnknown     = "unknown attribute at line %d"
-	msgEmpty       = "empty attribute value at line %d"
-	msgTooDeep     = "include nested too deep"
-	msgUpgradeArg  = "bad argument for upgrade tag"
-	msgTone        = "invalid tone specification"
+	msgUnknown    = "unknown attribute at line %d"
+	msgEmpty      = "empty attribute value at line %d"
+	msgTooDeep    = "include nested too deep"
+	msgUpgradeArg = "bad argument for upgrade tag"
+	msgTone       = "invalid tone specification"
+
 	msgTooLong     = "value longer than its size"
 	msgBadIP       = "invalid IP address"
 	msgBadNumber   = "invalid number"
@@ -361,7 +364,7 @@ func printable(b []byte) bool {
 func formatPseudo(tag int, b []byte) (string, bool) {
 	switch tag {
 	case tagUpgradeCode, tagUpgradeLang:
-		if len(b) < 20 || b[len(b)-1] != 0 || !printable(b[19:len(b)-1]) {
+		if len(b) < 21 || b[len(b)-1] != 0 || !printable(b[19:len(b)-1]) || strings.Contains(string(b[19:]), ",") {
 			return "", false
 		}
 		be := binary.BigEndian

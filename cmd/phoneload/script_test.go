@@ -15,14 +15,13 @@ import (
 	"github.com/phoneload/phoneload/sign"
 )
 
-// scriptCmds are the extra commands scripts may use. Each lives in its own
-// *_test.go file and registers itself here from init, so that adding one
-// does not touch this file.
+// scriptCmds are the extra commands scripts may use.
 var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []string){
 	"mkdrop":   cmdMkdrop,
 	"labkey":   cmdLabkey,
 	"genkey":   cmdGenkey,
 	"flipbyte": cmdFlipbyte,
+	"mkcorpus": cmdMkcorpus,
 }
 
 // scriptParams sets up the environment every script sees:

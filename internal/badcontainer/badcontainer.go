@@ -29,11 +29,21 @@ type ZipEntry struct {
 	USize     *uint32 // overrides the declared uncompressed size
 	Attrs     uint32  // external attributes; with unix set, the high 16 bits are a unix mode
 	Unix      bool
-	SameLocal int // >0: share the local header and data of entry sameLocal-1 (overlap)
+	SameLocal int // >0: share the local header and data of entry SameLocal-1 (overlap)
+	// CentralOnly: write only the central record, pointing at Offset, where
+	// the caller has put a stored local header (see LocalHeader).
+	CentralOnly bool
+	Offset      uint32
+	// LocalOnly: write the local header and data but no central record,
+	// an entry only streaming readers see.
+	LocalOnly bool
 }
 
 func u16(v uint16) *uint16 { return &v }
 func u32(v uint32) *uint32 { return &v }
+
+// The time of every entry, in MS-DOS format: 2025-01-01 12:00:00.
+const dosTime, dosDate = 0x6000, 0x5a21
 
 // Unix mode bits as zip external attributes carry them.
 const (
@@ -55,8 +65,11 @@ func Zip(entries []ZipEntry, trailing []byte) []byte {
 		offset            uint32
 	}
 	var cds []central
-	const dosTime, dosDate = 0x6000, 0x5a21 // 2025-01-01 12:00:00
 	for _, e := range entries {
+		if e.CentralOnly {
+			cds = append(cds, central{e: e, crc: crc32.ChecksumIEEE(e.Data), csize: uint32(len(e.Data)), usize: uint32(len(e.Data)), offset: e.Offset})
+			continue
+		}
 		if e.SameLocal > 0 {
 			c := cds[e.SameLocal-1]
 			c.e = e
@@ -82,20 +95,11 @@ func Zip(entries []ZipEntry, trailing []byte) []byte {
 		if e.USize != nil {
 			c.usize = *e.USize
 		}
-		le(uint32(0x04034b50))
-		le(uint16(20))
-		le(e.Flags)
-		le(c.method)
-		le(uint16(dosTime))
-		le(uint16(dosDate))
-		le(c.crc)
-		le(c.csize)
-		le(c.usize)
-		le(uint16(len(e.Name)))
-		le(uint16(0))
-		out.WriteString(e.Name)
+		writeLocal(&out, e.Name, e.Flags, c.method, c.crc, c.csize, c.usize)
 		out.Write(body)
-		cds = append(cds, c)
+		if !e.LocalOnly {
+			cds = append(cds, c)
+		}
 	}
 	cdStart := out.Len()
 	for _, c := range cds {
@@ -135,6 +139,33 @@ func Zip(entries []ZipEntry, trailing []byte) []byte {
 	return out.Bytes()
 }
 
+// LocalHeader returns the local header of a stored entry, followed by its
+// data, to hide inside another entry's data.
+func LocalHeader(name string, data []byte) []byte {
+	var out bytes.Buffer
+	writeLocal(&out, name, 0, 0, crc32.ChecksumIEEE(data), uint32(len(data)), uint32(len(data)))
+	out.Write(data)
+	return out.Bytes()
+}
+
+// writeLocal writes a local file header without extra field.
+func writeLocal(out *bytes.Buffer, name string, flags, method uint16, crc, csize, usize uint32) {
+	le := func(v any) { binary.Write(out, binary.LittleEndian, v) }
+	le(uint32(0x04034b50))
+	le(uint16(20))
+	le(flags)
+	le(method)
+	le(uint16(dosTime))
+	le(uint16(dosDate))
+	le(crc)
+	le(csize)
+	le(usize)
+	le(uint16(len(name)))
+	le(uint16(0))
+	out.WriteString(name)
+}
+
+// ZipFiles returns deflated entries with small text contents.
 func ZipFiles(names ...string) []ZipEntry {
 	var es []ZipEntry
 	for _, n := range names {
@@ -177,6 +208,7 @@ func Tar(entries []TarEntry, trailing []byte) []byte {
 	return b.Bytes()
 }
 
+// TarFiles returns regular tar entries with small text contents.
 func TarFiles(names ...string) []TarEntry {
 	var es []TarEntry
 	for _, n := range names {
@@ -274,8 +306,19 @@ func Cases() []Case {
 		{File: "crc-zero.zip", Data: Zip([]ZipEntry{{Name: "OS79XX.TXT", Data: []byte("P0S3-8-12-00"), Deflate: true, CRC: u32(0)}}, nil), Err: "ErrChecksum",
 			Msg: "bundle: crc-zero.zip: OS79XX.TXT: checksum mismatch: CRC-32 67ffee89, archive says 00000000", FnCalls: 1},
 		// Structure.
-		{File: "overlap.zip", Data: Zip([]ZipEntry{good[0], {Name: "copy.txt", SameLocal: 1}}, nil), Err: "ErrFormat",
-			Msg: `bundle: overlap.zip: copy.txt: not a valid container: data overlaps entry "OS79XX.TXT"`},
+		{File: "local-name.zip", Data: Zip([]ZipEntry{good[0], {Name: "copy.txt", SameLocal: 1}}, nil), Err: "ErrFormat",
+			Msg: `bundle: local-name.zip: copy.txt: not a valid container: local header names it "OS79XX.TXT"`},
+		{File: "overlap.zip", Data: Zip([]ZipEntry{
+			{Name: "a.bin", Data: LocalHeader("b.bin", []byte("inner"))},
+			{Name: "b.bin", Data: []byte("inner"), CentralOnly: true, Offset: 30 + 5}, // inside a.bin's data
+		}, nil), Err: "ErrFormat",
+			Msg: `bundle: overlap.zip: b.bin: not a valid container: data overlaps entry "a.bin"`},
+		{File: "local-size.zip", Data: localSize(Zip(ZipFiles("OS79XX.TXT"), nil)), Err: "ErrFormat",
+			Msg: "bundle: local-size.zip: OS79XX.TXT: not a valid container: local header says 23 bytes (25 stored, CRC-32 d47f6035), central directory 22 (25, d47f6035)"},
+		{File: "hidden-entry.zip", Data: Zip([]ZipEntry{good[0], {Name: "evil.cnf", Data: []byte("x"), LocalOnly: true}, good[1]}, nil), Err: "ErrFormat",
+			Msg: "bundle: hidden-entry.zip: not a valid container: 39 bytes at offset 65 belong to no entry"},
+		{File: "local-encrypted.zip", Data: localFlag(Zip(ZipFiles("OS79XX.TXT"), nil)), Err: "ErrEncrypted",
+			Msg: "bundle: local-encrypted.zip: OS79XX.TXT: encrypted entry: encryption flag set in the local header only"},
 		{File: "trailing.zip", Data: Zip(good, []byte("garbage")), Err: "ErrFormat",
 			Msg: "bundle: trailing.zip: not a valid container: 7 bytes of trailing data after the end of the zip at offset 288"},
 		{File: "cut.zip", Data: Zip(good, nil)[:100], Err: "ErrFormat",
@@ -316,7 +359,9 @@ func Cases() []Case {
 		{File: "trailing.tar", Data: Tar(TarFiles("a"), []byte("garbage")), Err: "ErrFormat",
 			Msg: "bundle: trailing.tar: not a valid container: trailing data after the end of the tar"},
 		{File: "too-many.tar", Data: Tar(TarFiles("a", "b", "c"), nil), Limits: Limits{MaxFiles: 2}, Err: "ErrTooMany",
-			Msg: "bundle: too-many.tar: too many files: more than 2 (Limits.MaxFiles)"},
+			Msg: "bundle: too-many.tar: too many files: more than 2 entries (Limits.MaxFiles)"},
+		{File: "too-many-dirs.tgz", Data: Gzip(Tar([]TarEntry{{Name: "a/", Typeflag: tar.TypeDir}, {Name: "b/", Typeflag: tar.TypeDir}, {Name: "c/", Typeflag: tar.TypeDir}}, nil)), Limits: Limits{MaxFiles: 2}, Err: "ErrTooMany",
+			Msg: "bundle: too-many-dirs.tgz: too many files: more than 2 entries (Limits.MaxFiles)"},
 		{File: "over-file-limit.tar", Data: Tar([]TarEntry{{Name: "big", Data: make([]byte, 2000)}}, nil), Limits: Limits{MaxFileSize: 1000}, Err: "ErrTooLarge",
 			Msg: "bundle: over-file-limit.tar: big: too large: 2000 bytes, over Limits.MaxFileSize 1000"},
 		// Compressed tar and tar inside zip: streams, so fn may have run.
@@ -365,4 +410,17 @@ func Good() []Case {
 		{File: "good.tgz", Data: Gzip(tarBytes)},
 		{File: "good-tar-in-zip.zip", Data: Zip([]ZipEntry{{Name: "drop.tar", Data: tarBytes, Deflate: true}}, nil)},
 	}
+}
+
+// localFlag sets the encryption flag in the first local header only.
+func localFlag(b []byte) []byte {
+	b[6] |= 1
+	return b
+}
+
+// localSize adds one to the uncompressed size in the first local header
+// only: a streaming reader and a central-directory reader would disagree.
+func localSize(b []byte) []byte {
+	binary.LittleEndian.PutUint32(b[22:], binary.LittleEndian.Uint32(b[22:])+1)
+	return b
 }

@@ -30,7 +30,7 @@ func OutputName(input string) (string, error) {
 	return stem, nil
 }
 
-var defaultName = regexp.MustCompile(`^(?i:gk|ld|ata)default$`)
+var defaultName = regexp.MustCompile(`(?i)^(gk|ld|ata)default$`)
 
 // BatchOptions control Batch.
 type BatchOptions struct {
@@ -54,8 +54,8 @@ type FileResult struct {
 	Error       string              `json:"error,omitempty"`
 	Diagnostics []cfgfmt.Diagnostic `json:"diagnostics"`
 
-	result  *cfgfmt.Result
-	pending []pending // temporary files waiting to be renamed, extension first
+	compiled bool      // Compile succeeded (its bytes are not kept: 10,000 results would hold them all)
+	pending  []pending // temporary files waiting to be renamed, extension first
 }
 
 // Batch compiles every input into OutDir in parallel. Each profile either
@@ -106,8 +106,14 @@ func Batch(inputs []string, bo BatchOptions) ([]FileResult, error) {
 		}
 	}
 	if err := syncFiles(bo.OutDir, tmps); err != nil {
-		for _, t := range tmps {
-			os.Remove(t)
+		for i := range results {
+			r := &results[i]
+			for _, p := range r.pending {
+				os.Remove(p.tmp)
+			}
+			if len(r.pending) > 0 {
+				r.pending, r.Error = nil, fmt.Sprintf("cannot write output file (sync: %v)", err)
+			}
 		}
 		return results, fmt.Errorf("output directory %s: sync: %v", bo.OutDir, err)
 	}
@@ -119,7 +125,7 @@ func Batch(inputs []string, bo BatchOptions) ([]FileResult, error) {
 			}
 		}
 		r.pending = nil
-		r.OK = r.Error == "" && r.result != nil
+		r.OK = r.Error == "" && r.compiled
 	})
 	if err := atomicfile.SyncDir(bo.OutDir); err != nil {
 		return results, err
@@ -167,7 +173,7 @@ func compileTo(r *FileResult, bo BatchOptions) {
 		r.Error = fmt.Sprintf("%d %s, no output written", n, plural(n, "error"))
 		return
 	}
-	r.result = res
+	r.compiled = true
 	r.Bytes, r.Records, r.Encrypted = len(res.Profile), len(res.Records), res.Encrypted
 	// The extension first: a base file never names a missing extension.
 	files := []pending{{target: r.Output}}

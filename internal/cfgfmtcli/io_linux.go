@@ -45,14 +45,16 @@ func readFile(path string, limit int64) ([]byte, error) {
 	}
 }
 
-var tmpSeq atomic.Uint64
+var (
+	tmpSeq    atomic.Uint64
+	tmpPrefix = ".cfgfmt-" + strconv.Itoa(os.Getpid()) + "-" // Getpid is a system call: once
+)
 
 // writeTemp writes b to a new temporary file in dir (mode 0644 less the
 // umask) and returns its name.
 func writeTemp(dir string, b []byte) (string, error) {
-	prefix := ".cfgfmt-" + strconv.Itoa(os.Getpid()) + "-"
 	for {
-		name := filepath.Join(dir, prefix+strconv.FormatUint(tmpSeq.Add(1), 36))
+		name := filepath.Join(dir, tmpPrefix+strconv.FormatUint(tmpSeq.Add(1), 36))
 		fd, err := openRetry(name, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_CLOEXEC, 0o644)
 		if errors.Is(err, unix.EEXIST) {
 			continue // left over from an earlier process with our pid

@@ -115,40 +115,14 @@ errors (warnings allowed), 1 errors (or warnings with --strict), 2 usage.`,
 				}
 				opts.Trust = append(opts.Trust, keys...)
 			}
-			var (
-				table *cfgfmt.Table
-				err   error
-			)
 			if tableFile != "" {
-				b, rerr := os.ReadFile(tableFile)
-				if rerr != nil {
-					return rerr
-				}
-				if table, err = cfgfmt.ParseTable(filepath.Base(tableFile), b); err != nil {
+				table, err := readTable(tableFile)
+				if err != nil {
 					return err
 				}
-			}
-			if table != nil {
 				opts.Compile = compileWith(table)
 			}
-			// Open verifies signatures in its single pass when given the
-			// keys; the bar draws only on a terminal.
-			prog := cli.NewProgress(cmd.ErrOrStderr(), "reading "+args[0], 0)
-			var last int64
-			open := bundle.OpenOptions{Trust: opts.Trust, Progress: func(n int64) {
-				prog.Add(n - last)
-				last = n
-			}}
-			var rep *bundle.Report
-			if args[0] == "-" {
-				var d *bundle.Drop
-				if d, err = openInspectPath(cmd.InOrStdin(), "-", open); err == nil {
-					rep = bundle.Check(d, opts)
-				}
-			} else {
-				rep, err = bundle.CheckPath(args[0], open, opts)
-			}
-			prog.Done()
+			rep, err := checkPath(cmd, args[0], opts)
 			if err != nil {
 				return err
 			}
@@ -181,6 +155,35 @@ errors (warnings allowed), 1 errors (or warnings with --strict), 2 usage.`,
 }
 
 // readFleet reads the fleet file; "-" is stdin.
+// checkPath opens PATH ("-": a zip or tar on stdin) and checks it. Open
+// verifies signatures in its single pass when given the keys; the progress
+// bar draws only on a terminal.
+func checkPath(cmd *cobra.Command, p string, opts bundle.CheckOptions) (*bundle.Report, error) {
+	prog := cli.NewProgress(cmd.ErrOrStderr(), "reading "+p, 0)
+	defer prog.Done()
+	var last int64
+	open := bundle.OpenOptions{Trust: opts.Trust, Progress: func(n int64) {
+		prog.Add(n - last)
+		last = n
+	}}
+	if p != "-" {
+		return bundle.CheckPath(p, open, opts)
+	}
+	d, err := openInspectPath(cmd.InOrStdin(), "-", open)
+	if err != nil {
+		return nil, err
+	}
+	return bundle.Check(d, opts), nil
+}
+
+func readTable(name string) (*cfgfmt.Table, error) {
+	b, err := os.ReadFile(name)
+	if err != nil {
+		return nil, err
+	}
+	return cfgfmt.ParseTable(filepath.Base(name), b)
+}
+
 func readFleet(stdin io.Reader, name string) ([]bundle.Phone, error) {
 	if name == "-" {
 		return bundle.ParseFleet(stdin, "stdin")

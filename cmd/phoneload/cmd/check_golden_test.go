@@ -31,7 +31,7 @@ func TestCheckGolden(t *testing.T) {
 	must(t, fixture.Remove(root, "Chirp1.raw"))
 	must(t, fixture.Replace(root, "XMLDefault.cnf.xml", `<loadInformation8 model="IP Phone 7940">P0S3-8-12-00`, `<loadInformation8 model="IP Phone 7940">P0S3-8-12-00.loads`))
 	must(t, os.WriteFile(filepath.Join(root, "sip000D28A1B2C3.cnf"), []byte("line1_name: 100\n"), 0o644))
-	must(t, os.WriteFile(filepath.Join(root, "Thumbs.db"), []byte("x"), 0o644))
+	must(t, os.WriteFile(filepath.Join(root, "notes.doc"), []byte("x"), 0o644))
 	fleet := filepath.Join(dir, "fleet.csv")
 	var csv strings.Builder
 	csv.WriteString("mac,model,running-load\n")

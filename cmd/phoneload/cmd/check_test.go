@@ -135,6 +135,8 @@ var brokenRoots = []brokenRoot{
 		rule: "upgrade-sccp-to-sip", file: "OS79XX.TXT", exit: 1},
 	{name: "SIP 2.1 phones offered a long SCCP name", family: fixture.SCCP7940, fleet: "000D28A1B2C3,7940,P0S30201\n",
 		rule: "upgrade-sip21-name", file: "OS79XX.TXT", exit: 1},
+	{name: "SIP 4.4 phones offered SCCP 8.1", family: fixture.SCCP7940, fleet: "000D28A1B2C3,7940,P0S3-04-4-00\n",
+		rule: "upgrade-sip-to-sccp", file: "OS79XX.TXT", exit: 1},
 	{name: "SIP 2.x phones and a full SIPDefault.cnf", family: fixture.SIP7940, fleet: "000D28A1B2C3,7940,P0S30203\n",
 		rule: "upgrade-w210", file: "SIPDefault.cnf", exit: 1},
 	{name: "SIP 4.4 phones and a loader without its bin", family: fixture.SIP7940, break_: remove("P003-8-12-00.bin"), fleet: "000D28A1B2C3,7940,P0S3-04-4-00\n",
@@ -173,12 +175,22 @@ var brokenRoots = []brokenRoot{
 	{name: "file not world-readable", family: fixture.SIP7940, break_: func(t *testing.T, dir string) {
 		must(t, os.Chmod(filepath.Join(dir, "SIPDefault.cnf"), 0o600))
 	}, rule: "tftp-permission", file: "SIPDefault.cnf", exit: 1},
+	{name: "zip unpacked into a folder of the root", family: fixture.SIP7940, break_: func(t *testing.T, dir string) {
+		must(t, os.MkdirAll(filepath.Join(dir, "cmterm-7940-7960-sip.8-12-00"), 0o755))
+		for _, n := range []string{"P0S3-8-12-00.loads", "P0S3-8-12-00.sb2"} {
+			must(t, os.Rename(filepath.Join(dir, n), filepath.Join(dir, "cmterm-7940-7960-sip.8-12-00", n)))
+		}
+	}, rule: "not-at-root", file: "cmterm-7940-7960-sip.8-12-00/P0S3-8-12-00.loads", exit: 1},
 	{name: "name with a space", family: fixture.SIP7940, break_: write("Chirp 2.raw", strings.Repeat("\xff", 1000)),
 		rule: "tftp-name", file: "Chirp 2.raw", exit: 0},
 	{name: "SIPDefault.cnf line without a colon", family: fixture.SIP7940, break_: replace("proxy_register: 1", "proxy_register 1", "SIPDefault.cnf"),
 		rule: "parse-problem", file: "SIPDefault.cnf", exit: 0},
-	{name: "unknown file", family: fixture.SIP7940, break_: write("Thumbs.db", "x"),
-		rule: "unknown-file", file: "Thumbs.db", exit: 0},
+	{name: "unknown file", family: fixture.SIP7940, break_: write("notes.doc", "x"),
+		rule: "unknown-file", file: "notes.doc", exit: 0},
+	{name: "macOS metadata", family: fixture.SIP7940, break_: func(t *testing.T, dir string) {
+		must(t, os.MkdirAll(filepath.Join(dir, "__MACOSX"), 0o755))
+		must(t, os.WriteFile(filepath.Join(dir, "__MACOSX", "._P0S3-8-12-00.sb2"), []byte("\x00\x05\x16\x07Mac OS X"), 0o644))
+	}, rule: "desktop-metadata", file: "__MACOSX/._P0S3-8-12-00.sb2", exit: 0},
 }
 
 // compileProfile compiles dir/src to dir/dst with testTable.
@@ -271,6 +283,13 @@ func TestBrokenRoots(t *testing.T) {
 			}
 			if !found {
 				t.Errorf("no %s finding on %q; got:\n%s", tc.rule, tc.file, summary(rep))
+			}
+			// A problem has one rule: the header problems Open also notes
+			// on the file are not repeated as parse-problem.
+			for _, f := range rep.Findings {
+				if tc.rule == "signed-header-bad" && f.Rule == "parse-problem" {
+					t.Errorf("signed-header-bad repeated as parse-problem: %s", f.Message)
+				}
 			}
 			if code != tc.exit {
 				t.Errorf("exit %d, want %d; findings:\n%s\nstderr: %s", code, tc.exit, summary(rep), stderr)

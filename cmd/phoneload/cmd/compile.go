@@ -1,8 +1,12 @@
 package cmd
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
+	"io"
+	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -23,13 +27,13 @@ type compileReport struct {
 // NewCmdCompile returns `phoneload compile`, the batch compiler for fleets.
 func NewCmdCompile() *cobra.Command {
 	var (
-		table, outDir, key                        string
+		table, outDir, key, filesFrom             string
 		sip, h323, mgcp, sccp, omit, noKey, split bool
 		jobs                                      int
 		asJSON                                    bool
 	)
 	c := &cobra.Command{
-		Use:   "compile --table TABLE -o OUTDIR PROFILE.txt...",
+		Use:   "compile --table TABLE -o OUTDIR {PROFILE.txt... | --files-from LIST}",
 		Short: "Compile many text profiles into binary profiles, in parallel",
 		Long: `compile turns many text profiles into the binary profiles phones download, in
 one process and in parallel, with the same bytes as Cisco's cfgfmt. Each
@@ -40,14 +44,27 @@ a split profile also gets NAME.ex.
 A profile with errors gets no output; the others are still written. Every
 warning and error is listed on stderr as file:line: ..., then one summary
 line. Outputs appear atomically (temporary file, one filesystem sync,
-rename); an output that already holds the same bytes is left alone. Exit status: 0 all compiled, 1 any profile failed, 2 usage error.`,
+rename); an output that already holds the same bytes is left alone.
+
+Exit status: 0 all compiled, 1 any profile failed, 2 usage error.`,
 		Example: `  phoneload compile --table gk-ptag.dat -o /tftpboot profiles/gk*.txt
   phoneload compile --table ata-ptag.dat --sip -g -o out ata*.txt
-  phoneload compile --table gk-ptag.dat -o out --json *.txt > report.json`,
-		Args: cobra.MinimumNArgs(1),
+  phoneload compile --table gk-ptag.dat -o out --json *.txt > report.json
+  find profiles -name '*.txt' | phoneload compile --table gk-ptag.dat -o out --files-from -`,
+		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if table == "" || outDir == "" {
 				return cli.Usage("compile needs --table and -o")
+			}
+			if filesFrom != "" {
+				more, err := readList(filesFrom, cmd.InOrStdin())
+				if err != nil {
+					return err
+				}
+				args = append(args, more...)
+			}
+			if len(args) == 0 {
+				return cli.Usage("no profiles to compile: name them, or give --files-from")
 			}
 			t, err := cfgfmtcli.LoadTable(table)
 			if err != nil {
@@ -114,9 +131,34 @@ rename); an output that already holds the same bytes is left alone. Exit status:
 	f.StringVarP(&key, "key", "e", "", "RC4-encrypt every output with this hex key, like cfgfmt -e")
 	f.BoolVarP(&noKey, "no-profile-key", "E", false, "store a profile's EncryptKey without encrypting with it, like cfgfmt -E")
 	f.BoolVar(&split, "split", false, "always move extended (0x8000) parameters to NAME.ex")
+	f.StringVar(&filesFrom, "files-from", "", "read profile paths from this file, one a line (- for stdin), for fleets too large for a command line")
 	f.IntVarP(&jobs, "jobs", "j", 0, "profiles compiled at once (default: number of CPUs)")
 	f.BoolVar(&asJSON, "json", false, "print a JSON report on stdout (schema in docs/cfgfmt.md)")
 	return c
+}
+
+// readList reads paths one a line, skipping blank lines.
+func readList(name string, stdin io.Reader) ([]string, error) {
+	var r io.Reader = stdin
+	if name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, fmt.Errorf("--files-from: %v", err)
+		}
+		defer f.Close()
+		r = f
+	}
+	var out []string
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		if line := strings.TrimRight(sc.Text(), "\r"); strings.TrimSpace(line) != "" {
+			out = append(out, line)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("--files-from %s: %v", name, err)
+	}
+	return out, nil
 }
 
 func plural(n int, s string) string {

@@ -238,14 +238,12 @@ func writeInspection(w io.Writer, in *bundle.Inspection, long bool) error {
 				fmt.Fprintf(tw, "\t  %s %s\t\t\t\t\t%s\n", branch, p.Name, state)
 			}
 		}
-		if long && f.SIP != nil {
-			for _, e := range f.SIP.Entries {
-				fmt.Fprintf(tw, "\t  %d: %s = %q\t\t\t\t\t\n", e.Line, e.Name, e.Value)
-			}
-		}
 	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	if long {
+		writeSettings(w, in)
 	}
 	if in.Problems > 0 {
 		fmt.Fprintf(w, "\nProblems (%d):\n", in.Problems)
@@ -296,6 +294,38 @@ func writeInspection(w io.Writer, in *bundle.Inspection, long bool) error {
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", models, from, p.Load, version, fetch)
 	}
 	return tw.Flush()
+}
+
+// writeSettings lists, for --long, every setting of each configuration file.
+func writeSettings(w io.Writer, in *bundle.Inspection) {
+	for _, f := range in.Files {
+		entries := longEntries(f)
+		if len(entries) == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "\n%s:\n", f.Name)
+		for _, e := range entries {
+			at := ""
+			if e.Line > 0 {
+				at = fmt.Sprintf("%d: ", e.Line)
+			}
+			fmt.Fprintf(w, "  %s%s = %q\n", at, e.Name, e.Value)
+		}
+	}
+}
+
+// longEntries are the settings --long lists for a configuration file
+// (secret values already redacted by bundle.Inspect).
+func longEntries(f bundle.InspectFile) []bundle.ConfigEntry {
+	switch {
+	case f.SIP != nil:
+		return f.SIP.Entries
+	case f.XML != nil:
+		return f.XML.Entries
+	case f.Profile != nil:
+		return f.Profile.Params
+	}
+	return nil
 }
 
 // loadSummary says what a load name encodes: "sip 8.12(0) 7940/7960".

@@ -1,10 +1,16 @@
 package cmd
 
 import (
+	"context"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
 	"sort"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -52,26 +58,48 @@ any error it is removed and DIR is left as it was.
 
 DIR must be absent or empty; --force replaces a non-empty DIR as a whole
 (never merged). Files get mode 0644 (0755 if executable in the container)
-and keep their modification times.
+and keep their modification times. SOURCE "-" reads the container from
+stdin (spooled to a hidden file next to DIR: a zip is read from its end).
 
 Exit codes: 0 unpacked, 1 refused or failed (DIR untouched), 2 usage.`,
 		Example: `  # Extract a Cisco zip into a new directory
   phoneload unpack cmterm-7940-7960-sip.8-12-00.zip drop/
 
   # Replace an earlier extraction, and list what was written as JSON
-  phoneload unpack --force --json drop.zip drop/ > unpacked.json`,
+  phoneload unpack --force --json drop.zip drop/ > unpacked.json
+
+  # Straight from a download
+  curl -fsS https://files.example.com/drop.tar.gz | phoneload unpack - drop/`,
 		Args: cobra.ExactArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: func(cmd *cobra.Command, args []string) (err error) {
 			src, dst := args[0], args[1]
-			kind, err := bundle.DetectContainer(src)
+			path := src
+			if src == "-" {
+				if path, err = spoolStdin(cmd.InOrStdin(), dst, lim); err != nil {
+					return err
+				}
+				defer os.Remove(path)
+				// Messages name the container "-", not the spool file.
+				defer func() {
+					var ee *bundle.EntryError
+					if errors.As(err, &ee) && ee.Path == path {
+						ee.Path = "-"
+					}
+				}()
+			}
+			kind, err := bundle.DetectContainer(path)
 			if err != nil {
 				return err
 			}
 			out := unpackJSON{Source: src, Container: kind, Destination: dst, Files: []unpackJSONFile{}}
 			bar := cli.NewProgress(cmd.ErrOrStderr(), "unpack", 0)
-			err = bundle.Unpack(src, dst, bundle.UnpackOptions{
-				Force:  force,
-				Limits: lim,
+			// An interrupt removes the staging directory instead of leaving it.
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			err = bundle.Unpack(path, dst, bundle.UnpackOptions{
+				Context: ctx,
+				Force:   force,
+				Limits:  lim,
 				OnFile: func(e bundle.Entry, sum [32]byte) {
 					mode := "0644"
 					if e.Mode&0o111 != 0 {
@@ -104,4 +132,31 @@ Exit codes: 0 unpacked, 1 refused or failed (DIR untouched), 2 usage.`,
 	cmd.Flags().Int64Var(&lim.MaxFileSize, "max-file-size", bundle.DefaultLimits.MaxFileSize, "refuse a file larger than this many bytes")
 	cmd.Flags().Int64Var(&lim.MaxTotalSize, "max-total-size", bundle.DefaultLimits.MaxTotalSize, "refuse a container whose files total more bytes")
 	return cmd
+}
+
+// spoolStdin copies stdin to a hidden temporary file beside dst (a zip is
+// read from its end, so a stream must be stored first), refusing more than
+// the limits allow a container to hold.
+func spoolStdin(r io.Reader, dst string, lim bundle.Limits) (string, error) {
+	max := lim.MaxTotalSize
+	if max <= 0 {
+		max = bundle.DefaultLimits.MaxTotalSize
+	}
+	max += 64 << 20 // archive headers around the files
+	f, err := os.CreateTemp(filepath.Dir(filepath.Clean(dst)), "."+filepath.Base(dst)+".stdin-")
+	if err != nil {
+		return "", err
+	}
+	n, err := io.Copy(f, io.LimitReader(r, max+1))
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil && n > max {
+		err = &bundle.EntryError{Path: "-", Err: bundle.ErrTooLarge, Detail: fmt.Sprintf("more than %d bytes on stdin", max)}
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return "", err
+	}
+	return f.Name(), nil
 }
