@@ -102,9 +102,13 @@ are not overwritten without --force. --canary puts the new image only into
 the listed phones' per-phone files (SIP<MAC>.cnf image_version,
 SEP<MAC>.cnf.xml loadInformation) and leaves every shared file alone.
 
+The bundle is verified first, exactly as 'phoneload verify' does, with the
+same trust flags (--pub, --allowed-signers, --threshold, --min-sequence).
+
 Exit codes: 0 published, 1 failed (nothing half-published), 2 usage,
-3 bad signature, 4 bundle content does not match SHA256SUMS, 5 refused
-(files not owned, or a canary that would change a shared file).`,
+3 missing, bad or untrusted signature, 4 bundle content does not match
+SHA256SUMS, 5 refused (expired bundle, sequence too low, files not owned,
+or a canary that would change a shared file).`,
 		Example: `  phoneload publish --pub release.pub --dry-run sip-8.12.zip /srv/tftp
   phoneload publish --pub release.pub sip-8.12.zip /srv/tftp
   phoneload publish --pub release.pub --canary 00:11:22:33:44:55 sip-8.12.zip /srv/tftp
