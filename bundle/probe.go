@@ -104,7 +104,7 @@ func Probe(src string, f Fetcher, opts ProbeOptions) (*ProbeResult, error) {
 	}
 	mac := ""
 	if opts.MAC != "" {
-		m, ok := normalizeMAC(opts.MAC)
+		m, ok := NormalizeMAC(opts.MAC)
 		if !ok {
 			return nil, fmt.Errorf("bundle: probe: %q is not a MAC address", opts.MAC)
 		}
@@ -115,12 +115,8 @@ func Probe(src string, f Fetcher, opts ProbeOptions) (*ProbeResult, error) {
 		lim = DefaultLimits
 	}
 	files := map[string]*probeBundleFile{}
-	meta := map[string]bool{}
-	for _, m := range BundleMetaFiles {
-		meta[m] = true
-	}
 	err := Walk(src, lim, func(e Entry, r io.Reader) error {
-		if meta[e.Name] {
+		if IsBundleMeta(e.Name) {
 			return nil
 		}
 		h := sha256.New()

@@ -1,7 +1,6 @@
 package bundle
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
@@ -22,12 +21,10 @@ import (
 // (SIPDefault.cnf, SEP<MAC>.cnf.xml, …) to derive canary files.
 const MaxConfigSize = 1 << 20
 
-// maxSumsSize caps a bundle's SHA256SUMS.
-const maxSumsSize = 16 << 20
-
-// BundleMetaFiles are the files of a bundle that describe it rather than
-// belong in the TFTP root; publish never copies them.
-var BundleMetaFiles = []string{"SHA256SUMS", "SHA256SUMS.minisig", "SHA256SUMS.sig", "bundle.json"}
+// IsBundleMeta reports whether name is one of the files that describe a
+// bundle rather than belong in a TFTP root (SHA256SUMS, its signatures,
+// bundle.json); publish never copies them.
+func IsBundleMeta(name string) bool { return isSpecial(name) || name == ManifestName }
 
 // PublishOptions control Publish.
 type PublishOptions struct {
@@ -340,15 +337,11 @@ func (t *txn) writeStaged(stage string, r io.Reader) error {
 func readBundle(src string, lim Limits, stage func(string, io.Reader) (string, error)) (map[string]*bundleFile, []byte, error) {
 	files := map[string]*bundleFile{}
 	var sums []byte
-	meta := map[string]bool{}
-	for _, m := range BundleMetaFiles {
-		meta[m] = true
-	}
 	err := Walk(src, lim, func(e Entry, r io.Reader) error {
-		if meta[e.Name] {
-			if e.Name == "SHA256SUMS" {
-				if e.Size > maxSumsSize {
-					return fmt.Errorf("bundle: %s: SHA256SUMS: larger than %d bytes", src, maxSumsSize)
+		if IsBundleMeta(e.Name) {
+			if e.Name == SumsName {
+				if e.Size > MaxSumsSize {
+					return fmt.Errorf("bundle: %s: SHA256SUMS: larger than %d bytes", src, MaxSumsSize)
 				}
 				b, err := io.ReadAll(r)
 				sums = b
@@ -389,16 +382,20 @@ func readBundle(src string, lim Limits, stage func(string, io.Reader) (string, e
 	if sums == nil {
 		return nil, nil, fmt.Errorf("bundle: %s: not a bundle: no SHA256SUMS", src)
 	}
-	listed, err := parseSumsMap(sums)
+	parsed, err := ParseSums(sums)
 	if err != nil {
 		return nil, nil, fmt.Errorf("bundle: %s: %w", src, err)
+	}
+	listed := make(map[string]string, len(parsed))
+	for _, s := range parsed {
+		listed[s.Name] = hex.EncodeToString(s.SHA256[:])
 	}
 	// Hashing while staging closes the gap between verifying the bundle and
 	// reading it: what is published is exactly what was signed.
 	for name, sum := range listed {
 		f := files[name]
 		if f == nil {
-			if meta[name] {
+			if IsBundleMeta(name) {
 				continue
 			}
 			return nil, nil, fmt.Errorf("%w: %s: %s: listed in SHA256SUMS but missing", ErrBundleContent, src, name)
@@ -415,43 +412,11 @@ func readBundle(src string, lim Limits, stage func(string, io.Reader) (string, e
 	return files, sums, nil
 }
 
-// parseSumsMap parses a SHA256SUMS file (`<64 hex>  <name>` or `<64 hex> *<name>`
-// a line, as sha256sum writes it).
-func parseSumsMap(b []byte) (map[string]string, error) {
-	out := map[string]string{}
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	sc.Buffer(make([]byte, 64<<10), 64<<10)
-	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimSuffix(sc.Text(), "\r")
-		if line == "" {
-			continue
-		}
-		if len(line) < 67 || (line[64:66] != "  " && line[64:66] != " *") {
-			return nil, fmt.Errorf("SHA256SUMS:%d: malformed line", n)
-		}
-		sum, name := strings.ToLower(line[:64]), line[66:]
-		if _, err := hex.DecodeString(sum); err != nil {
-			return nil, fmt.Errorf("SHA256SUMS:%d: malformed hash", n)
-		}
-		if err := checkSafeName(name); err != nil {
-			return nil, fmt.Errorf("SHA256SUMS:%d: %w", n, err)
-		}
-		if _, dup := out[name]; dup {
-			return nil, fmt.Errorf("SHA256SUMS:%d: %s listed twice", n, name)
-		}
-		out[name] = sum
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("SHA256SUMS: %w", err)
-	}
-	return out, nil
-}
-
 func normalizeMACs(in []string) ([]string, error) {
 	var out []string
 	seen := map[string]bool{}
 	for _, s := range in {
-		m, ok := normalizeMAC(s)
+		m, ok := NormalizeMAC(s)
 		if !ok {
 			return nil, fmt.Errorf("bundle: canary: %q is not a MAC address", s)
 		}

@@ -99,17 +99,6 @@ func PhoneMAC(name string) (string, bool) {
 	return "", false
 }
 
-// normalizeMAC accepts 001122AABBCC, 00:11:22:aa:bb:cc, 00-11-22-AA-BB-CC or
-// 0011.22aa.bbcc and returns 12 upper-case hex digits.
-func normalizeMAC(s string) (string, bool) {
-	r := strings.NewReplacer(":", "", "-", "", ".", "")
-	m := strings.ToUpper(r.Replace(strings.TrimSpace(s)))
-	if !isMAC(m) {
-		return "", false
-	}
-	return m, true
-}
-
 func isMAC(s string) bool {
 	if len(s) != 12 {
 		return false

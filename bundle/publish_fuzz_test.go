@@ -31,24 +31,6 @@ func FuzzSetSIPImageVersion(f *testing.F) {
 	})
 }
 
-// FuzzParseSums: never panics; every name accepted is safe to join to a root.
-func FuzzParseSums(f *testing.F) {
-	f.Add(sumHex([]byte("x")) + "  SIPDefault.cnf\n")
-	f.Add(sumHex([]byte("x")) + " *sub/ring.raw\r\n")
-	f.Add(sumHex([]byte("x")) + "  ../evil\n")
-	f.Fuzz(func(t *testing.T, data string) {
-		m, err := parseSumsMap([]byte(data))
-		if err != nil {
-			return
-		}
-		for name, sum := range m {
-			if checkSafeName(name) != nil || len(sum) != 64 {
-				t.Fatalf("accepted %q %q", name, sum)
-			}
-		}
-	})
-}
-
 // FuzzReadJournal: a journal read back from disk (possibly corrupted or
 // planted) never yields a name outside the root or a staged name outside
 // the transaction directory.

@@ -4,10 +4,8 @@ import (
 	"bytes"
 	"crypto/rand"
 	"crypto/sha256"
-	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -15,7 +13,9 @@ import (
 	"aead.dev/minisign"
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/phoneload/phoneload/bundle"
 	"github.com/phoneload/phoneload/internal/tftp"
+	"github.com/phoneload/phoneload/sign"
 )
 
 // TestPublishScripts runs testdata/publish: publish, rollback, serve and
@@ -74,28 +74,25 @@ func cmdMkbundle(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(writeSignedBundle(ts.MkAbs(args[1]), release(args[0]), key, flags["-tamper"], flags["-unsigned"]))
 }
 
-// writeSignedBundle writes files as a bundle directory: the files,
-// SHA256SUMS, bundle.json and SHA256SUMS.minisig.
+// writeSignedBundle packs files into a signed bundle directory with the
+// real bundle.Pack (SHA256SUMS, bundle.json, SHA256SUMS.minisig); tamper
+// changes a file after signing, unsigned drops the signature.
 func writeSignedBundle(dir string, files map[string][]byte, key minisign.PrivateKey, tamper, unsigned bool) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	src := dir + ".src"
+	if err := os.MkdirAll(src, 0o755); err != nil {
 		return err
 	}
-	var names []string
 	for name, data := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(src, name), data, 0o644); err != nil {
 			return err
 		}
-		names = append(names, name)
 	}
-	sort.Strings(names)
-	var sums bytes.Buffer
-	for _, name := range names {
-		fmt.Fprintf(&sums, "%x  %s\n", sha256.Sum256(files[name]), name)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "SHA256SUMS"), sums.Bytes(), 0o644); err != nil {
-		return err
-	}
-	if err := os.WriteFile(filepath.Join(dir, "bundle.json"), []byte(`{"format":1}`+"\n"), 0o644); err != nil {
+	_, err := bundle.Pack(src, dir, bundle.PackOptions{
+		Time:    time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC),
+		Tool:    "phoneload test",
+		Signers: []sign.Signer{sign.MinisignSigner{Key: key}},
+	})
+	if err != nil {
 		return err
 	}
 	if tamper {
@@ -104,9 +101,9 @@ func writeSignedBundle(dir string, files map[string][]byte, key minisign.Private
 		}
 	}
 	if unsigned {
-		return nil
+		return os.Remove(filepath.Join(dir, "SHA256SUMS.minisig"))
 	}
-	return os.WriteFile(filepath.Join(dir, "SHA256SUMS.minisig"), minisign.Sign(key, sums.Bytes()), 0o644)
+	return nil
 }
 
 func testKey(ts *testscript.TestScript, name string) minisign.PrivateKey {

@@ -55,7 +55,7 @@ Exit codes: 0 all ok, 1 a file could not be fetched (error), 2 usage,
 			if err != nil {
 				return err
 			}
-			verify, err := trust.verifier()
+			verify, err := trust.verifier("nothing was fetched; phoneload verify shows the whole report")
 			if err != nil {
 				return err
 			}

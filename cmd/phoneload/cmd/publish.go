@@ -9,86 +9,68 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"aead.dev/minisign"
 	"github.com/spf13/cobra"
 
 	"github.com/phoneload/phoneload/bundle"
 	"github.com/phoneload/phoneload/internal/cli"
 )
 
-// trustFlags are the keys publish and probe accept a bundle from; the same
-// flags as verify.
+// trustFlags are the keys publish and probe accept a bundle from: the same
+// flags as verify (--pub, --allowed-signers, --threshold, --min-sequence).
 type trustFlags struct {
-	keys []string
+	pubs, allowed []string
+	threshold     int
+	minSeq        uint64
 }
 
 func (t *trustFlags) register(cmd *cobra.Command) {
-	cmd.Flags().StringArrayVar(&t.keys, "pub", nil, "trusted minisign public key `FILE` (repeatable)")
+	f := cmd.Flags()
+	f.StringArrayVar(&t.pubs, "pub", nil, "trust the minisign or SSH public key `FILE` (repeatable)")
+	f.StringArrayVar(&t.allowed, "allowed-signers", nil, "trust the keys of ssh allowed signers `FILE` (repeatable)")
+	f.IntVar(&t.threshold, "threshold", 1, "require good signatures from `N` distinct trusted keys")
+	f.Uint64Var(&t.minSeq, "min-sequence", 0, "refuse bundles whose sequence is below `N` (rollback protection)")
 }
 
-// verifier returns the signature check run before anything else reads the
-// bundle.
-//
-// WIRING POINT (branch bundles): this checks SHA256SUMS.minisig over
-// SHA256SUMS against --pub; Publish itself then checks every file against
-// SHA256SUMS while staging it. Once bundle.VerifyBundle is merged, replace
-// the body with a call to it (Trust from --pub/--allowed-signers, mapping
-// ErrSignature/ErrContent/ErrPolicy to exits 3/4/5).
-func (t *trustFlags) verifier() (func(string) error, error) {
-	if len(t.keys) == 0 {
-		return nil, cli.Hint(cli.Usage("no trusted key: publishing needs the bundle's signature checked"), "pass --pub FILE (a minisign public key)")
+// verifier returns the check run before anything else reads the bundle:
+// bundle.VerifyBundle, exactly as `phoneload verify` runs it (signatures
+// over SHA256SUMS, every file, expiry and sequence), with its exit codes
+// (3 signature, 4 content, 5 policy). Publish then checks every file
+// against SHA256SUMS again while staging it, so what is published is what
+// was verified even if the bundle changes in between.
+func (t *trustFlags) verifier(hint string) (func(string) error, error) {
+	if len(t.pubs) == 0 && len(t.allowed) == 0 {
+		return nil, cli.Hint(cli.Usage("no trusted key: the bundle's signature must be checked first"), "pass --pub FILE or --allowed-signers FILE, as for phoneload verify")
 	}
-	var pubs []minisign.PublicKey
-	for _, k := range t.keys {
-		pub, err := minisign.PublicKeyFromFile(k)
-		if err != nil {
-			return nil, cli.Usage("--pub %s: %v", k, err)
-		}
-		pubs = append(pubs, pub)
+	if t.threshold < 1 {
+		return nil, cli.Usage("--threshold must be at least 1")
+	}
+	trust, err := loadTrust(t.pubs, t.allowed)
+	if err != nil {
+		return nil, err
+	}
+	if n := len(trust.IDs()); t.threshold > n {
+		return nil, cli.Usage("--threshold %d: only %d distinct trusted key(s) given", t.threshold, n)
 	}
 	return func(path string) error {
-		sums, sig, err := readSigned(path)
-		if err != nil {
-			return cli.Exit(cli.ExitSignature, err)
+		res, err := bundle.VerifyBundle(path, bundle.VerifyOptions{Trust: trust, Threshold: t.threshold, MinSequence: t.minSeq})
+		if err == nil {
+			return nil
 		}
-		for _, pub := range pubs {
-			if minisign.Verify(pub, sums, sig) {
-				return nil
+		code := verifyExitCode(err)
+		if res != nil && len(res.Problems) > 0 {
+			// Name the files: "modified: SIPDefault.cnf (…)".
+			var names []string
+			for i, p := range res.Problems {
+				if i == 3 {
+					names = append(names, fmt.Sprintf("and %d more", len(res.Problems)-3))
+					break
+				}
+				names = append(names, p.String())
 			}
+			err = fmt.Errorf("%w: %s", err, strings.Join(names, "; "))
 		}
-		return cli.Exit(cli.ExitSignature, fmt.Errorf("%s: SHA256SUMS.minisig: signature does not verify with any trusted key", path))
+		return cli.Hint(cli.Exit(code, err), "%s", hint)
 	}, nil
-}
-
-// readSigned reads SHA256SUMS and its minisign signature from a bundle
-// directory or zip.
-func readSigned(path string) (sums, sig []byte, err error) {
-	err = bundle.Walk(path, bundle.DefaultLimits, func(e bundle.Entry, r io.Reader) error {
-		switch e.Name {
-		case "SHA256SUMS", "SHA256SUMS.minisig":
-			if e.Size > 32<<20 {
-				return fmt.Errorf("%s: %s: too large", path, e.Name)
-			}
-			b, err := io.ReadAll(r)
-			if e.Name == "SHA256SUMS" {
-				sums = b
-			} else {
-				sig = b
-			}
-			return err
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, nil, err
-	}
-	if sums == nil {
-		return nil, nil, fmt.Errorf("%s: not a bundle: no SHA256SUMS", path)
-	}
-	if sig == nil {
-		return nil, nil, fmt.Errorf("%s: unsigned bundle: no SHA256SUMS.minisig", path)
-	}
-	return sums, sig, nil
 }
 
 // NewCmdPublish returns `phoneload publish`.
@@ -120,16 +102,20 @@ are not overwritten without --force. --canary puts the new image only into
 the listed phones' per-phone files (SIP<MAC>.cnf image_version,
 SEP<MAC>.cnf.xml loadInformation) and leaves every shared file alone.
 
+The bundle is verified first, exactly as 'phoneload verify' does, with the
+same trust flags (--pub, --allowed-signers, --threshold, --min-sequence).
+
 Exit codes: 0 published, 1 failed (nothing half-published), 2 usage,
-3 bad signature, 4 bundle content does not match SHA256SUMS, 5 refused
-(files not owned, or a canary that would change a shared file).`,
+3 missing, bad or untrusted signature, 4 bundle content does not match
+SHA256SUMS, 5 refused (expired bundle, sequence too low, files not owned,
+or a canary that would change a shared file).`,
 		Example: `  phoneload publish --pub release.pub --dry-run sip-8.12.zip /srv/tftp
   phoneload publish --pub release.pub sip-8.12.zip /srv/tftp
   phoneload publish --pub release.pub --canary 00:11:22:33:44:55 sip-8.12.zip /srv/tftp
   phoneload publish --pub release.pub --json sip-8.12.zip /srv/tftp`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			verify, err := trust.verifier()
+			verify, err := trust.verifier("nothing was published; phoneload verify shows the whole report")
 			if err != nil {
 				return err
 			}
