@@ -150,7 +150,7 @@ func VerifyBundle(path string, opts VerifyOptions) (*VerifyResult, error) {
 	}
 	var t *verifyTree
 	if fi.IsDir() {
-		t, err = dirTree(path, opts)
+		t, err = dirTree(path, false, opts)
 	} else {
 		t, err = walkTree(path, opts)
 	}
@@ -160,7 +160,7 @@ func VerifyBundle(path string, opts VerifyOptions) (*VerifyResult, error) {
 	content := t
 	if opts.Root != "" {
 		res.Root = opts.Root
-		if content, err = dirTree(opts.Root, opts); err != nil {
+		if content, err = dirTree(opts.Root, true, opts); err != nil {
 			return res, err
 		}
 	}
@@ -442,12 +442,12 @@ func walkTree(path string, opts VerifyOptions) (*verifyTree, error) {
 	return t, nil
 }
 
-// dirTree reads a directory's bundle files and starts listing it in the
+// dirTree reads a directory's bundle files (live: a TFTP root, which has
+// none that count) and starts listing it in the
 // background; files are opened by name and hashed in parallel once the
 // signatures are known to be good, while the listing (needed only to find
 // extra files) goes on.
-func dirTree(root string, opts VerifyOptions) (*verifyTree, error) {
-	live := opts.Root != "" && root == opts.Root
+func dirTree(root string, live bool, opts VerifyOptions) (*verifyTree, error) {
 	t := &verifyTree{special: map[string][]byte{}}
 	if !live {
 		names := []string{SumsName, ManifestName}

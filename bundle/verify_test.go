@@ -258,6 +258,10 @@ func TestVerifyRoot(t *testing.T) {
 	if !errors.Is(err, ErrContent) || len(res.Problems) != 2 || res.Problems[0].File != "P0S3-08-12-00.loads" || res.Problems[1].File != "SIPDefault.cnf" {
 		t.Errorf("root with problems: %v %+v", err, res.Problems)
 	}
+	// A bundle directory copied whole into the root, checked against itself.
+	if _, err := VerifyBundle(out, VerifyOptions{Trust: k.trust(), Root: out}); err != nil {
+		t.Errorf("bundle as its own root: %v", err)
+	}
 	// The bundle as a zip works the same.
 	zp := filepath.Join(t.TempDir(), "b.zip")
 	if _, err := Pack(src, zp, packOpts(k)); err != nil {
