@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -104,4 +105,22 @@ func FuzzParseManifest(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		_, _ = ParseManifest(b)
 	})
+}
+
+func TestSourceDateEpoch(t *testing.T) {
+	t.Setenv("SOURCE_DATE_EPOCH", "1700000000")
+	got, ok, err := SourceDateEpoch()
+	if err != nil || !ok || !got.Equal(time.Unix(1700000000, 0)) || got.Location() != time.UTC {
+		t.Errorf("got %v %v %v", got, ok, err)
+	}
+	t.Setenv("SOURCE_DATE_EPOCH", "")
+	if _, ok, err := SourceDateEpoch(); ok || err != nil {
+		t.Errorf("empty: %v %v", ok, err)
+	}
+	for _, bad := range []string{"soon", "-1", "1e9"} {
+		t.Setenv("SOURCE_DATE_EPOCH", bad)
+		if _, _, err := SourceDateEpoch(); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
 }
