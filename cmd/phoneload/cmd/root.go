@@ -51,9 +51,16 @@ does not match what was signed, 5 refused by policy (expired, sequence).`,
 		NewCmdCheck(),
 		NewCmdSignImage(),
 		NewCmdInspect(),
+		NewCmdKey(),
+		NewCmdPack(),
+		NewCmdVerify(),
 		NewCmdUnpack(),
 		NewCmdCfgfmt(),
 		NewCmdCompile(),
+		NewCmdPublish(),
+		NewCmdProbe(),
+		NewCmdRollback(),
+		NewCmdServe(),
 	)
 	return root
 }

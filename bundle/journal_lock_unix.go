@@ -1,0 +1,45 @@
+//go:build unix
+
+package bundle
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+)
+
+// lockRoot takes the publish lock of root: an flock on ROOT/.phoneload/lock.
+// The kernel drops it when the holder dies, so a killed publish never leaves
+// a stale lock; the pid written into the file only serves the error message.
+func lockRoot(root string) (unlock func(), err error) {
+	if err := os.MkdirAll(stateDir(root), 0o755); err != nil {
+		return nil, fmt.Errorf("bundle: %s: %w", root, err)
+	}
+	p := filepath.Join(stateDir(root), "lock")
+	f, err := os.OpenFile(p, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("bundle: %s: cannot take the publish lock: %w", root, err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		holder := make([]byte, 64)
+		n, _ := f.ReadAt(holder, 0)
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			if h := strings.TrimSpace(string(holder[:n])); h != "" {
+				return nil, fmt.Errorf("%w (held by %s)", ErrLocked, h)
+			}
+			return nil, ErrLocked
+		}
+		return nil, fmt.Errorf("bundle: lock %s: %w", p, err)
+	}
+	host, _ := os.Hostname()
+	f.Truncate(0)
+	f.WriteAt([]byte(fmt.Sprintf("pid %d on %s\n", os.Getpid(), host)), 0)
+	return func() {
+		f.Truncate(0)
+		f.Close()
+	}, nil
+}

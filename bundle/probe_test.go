@@ -1,0 +1,95 @@
+package bundle
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+type notFound struct{}
+
+func (notFound) Error() string  { return "File not found" }
+func (notFound) NotFound() bool { return true }
+
+// mapServer answers from a map; names in broken get a non-"not found" error.
+type mapServer struct {
+	files  release
+	broken map[string]bool
+	asked  []string
+}
+
+func (m *mapServer) Fetch(name string, w io.Writer, max int64) (int64, error) {
+	m.asked = append(m.asked, name)
+	if m.broken[name] {
+		return 0, errors.New("tftp: server error 2: Access violation")
+	}
+	b, ok := m.files[name]
+	if !ok {
+		return 0, notFound{}
+	}
+	if int64(len(b)) > max {
+		return 0, fmt.Errorf("too large")
+	}
+	n, err := w.Write(b)
+	return int64(n), err
+}
+
+func TestProbe(t *testing.T) {
+	r := testRelease("8-12-00", 2000)
+	r["SIPDefault.cnf"] = append(r["SIPDefault.cnf"], "dial_template: dialplan\n"...)
+	r["dialplan.xml"] = []byte("<DIALTEMPLATE/>\n")
+	b := writeBundle(t, filepath.Join(t.TempDir(), "b"), r)
+
+	srv := &mapServer{files: release{}, broken: map[string]bool{"MGC001122334455.cnf": true}}
+	for k, v := range r {
+		srv.files[k] = v
+	}
+	srv.files["P0S3-8-12-00.sb2"] = []byte("torn")
+	delete(srv.files, "Chirp1.raw")
+	srv.files["CTLSEP001122334455.tlv"] = []byte("stale trust list")
+
+	res, err := Probe(b, srv, ProbeOptions{MAC: "00:11:22:33:44:55", Model: "7940"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	var order []string
+	for _, f := range res.Files {
+		got[f.Name] = f.Status
+		order = append(order, f.Name)
+	}
+	want := map[string]string{
+		"OS79XX.TXT": "ok", "CTLSEP001122334455.tlv": "unexpected", "SEP001122334455.cnf.xml": "absent",
+		"SIP001122334455.cnf": "ok", "MGC001122334455.cnf": "error", "XMLDefault.cnf.xml": "ok",
+		"P0S3-8-12-00.loads": "ok", "P003-8-12-00.sbn": "ok", "P0S3-8-12-00.sb2": "different",
+		"SIPDefault.cnf": "ok", "dialplan.xml": "ok", "RINGLIST.DAT": "ok", "Chirp1.raw": "missing",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("probe statuses (-want +got):\n%s", diff)
+	}
+	wantOrder := []string{"OS79XX.TXT", "CTLSEP001122334455.tlv", "SEP001122334455.cnf.xml", "SIP001122334455.cnf",
+		"MGC001122334455.cnf", "XMLDefault.cnf.xml", "P0S3-8-12-00.loads", "P003-8-12-00.sbn", "P0S3-8-12-00.sb2",
+		"SIPDefault.cnf", "dialplan.xml", "RINGLIST.DAT", "Chirp1.raw"}
+	if diff := cmp.Diff(wantOrder, order); diff != "" {
+		t.Errorf("probe order (-want +got):\n%s", diff)
+	}
+	// --all adds every other file of the bundle.
+	res, err = Probe(b, srv, ProbeOptions{All: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Files) < len(r) {
+		t.Errorf("--all probed %d files, the bundle has %d", len(res.Files), len(r))
+	}
+	if _, err := Probe(b, srv, ProbeOptions{Model: "9999"}); err == nil {
+		t.Error("unknown model accepted")
+	}
+	bad := errors.New("sign: bad signature")
+	if _, err := Probe(b, srv, ProbeOptions{Verify: func(string) error { return bad }}); !errors.Is(err, bad) {
+		t.Errorf("probe of an unverified bundle: %v", err)
+	}
+}

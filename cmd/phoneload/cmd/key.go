@@ -1,0 +1,199 @@
+package cmd
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/phoneload/phoneload/internal/atomicfile"
+	"github.com/phoneload/phoneload/internal/cli"
+	"github.com/phoneload/phoneload/sign"
+)
+
+// keyCost is the scrypt cost of new secret keys: minisign's own.
+var keyCost = sign.SensitiveCost
+
+// NewCmdKey returns `phoneload key` and its subcommands.
+func NewCmdKey() *cobra.Command {
+	c := &cobra.Command{
+		Use:   "key",
+		Short: "Create the minisign keys that sign bundles",
+		Long: `key manages the minisign keys pack signs bundles with. SSH keys (ssh-keygen,
+ssh-agent) work too and need nothing from here.`,
+		Example: `  phoneload key generate -o release
+  phoneload pack --key release.key -o bundle.zip drop/
+  phoneload verify --pub release.pub bundle.zip`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return cli.Usage("key needs a subcommand: generate")
+		},
+	}
+	c.AddCommand(newCmdKeyGenerate())
+	return c
+}
+
+func newCmdKeyGenerate() *cobra.Command {
+	var out, passFile string
+	var unencrypted bool
+	c := &cobra.Command{
+		Use:   "generate -o NAME [--passphrase-file FILE | --unencrypted]",
+		Short: "Create a minisign key pair: NAME.key (secret) and NAME.pub",
+		Long: `generate writes a new minisign key pair: NAME.key, the secret key, created
+with mode 0600 and never overwritten, and NAME.pub, the public key sites verify
+with. Both are in minisign's own format: minisign -S -s NAME.key signs with it
+and minisign -V -p NAME.pub verifies.
+
+The secret key is encrypted with a passphrase (scrypt, as minisign does: about
+1 GiB of memory and a few seconds each time it is used). The passphrase is read
+from the terminal without echo, or from the first line of --passphrase-file for
+automation; never from the command line. --unencrypted writes the key in the
+clear, for keys kept in a secrets store that already protects them.`,
+		Example: `  phoneload key generate -o release
+  phoneload key generate -o ci --passphrase-file /run/secrets/bundle-pass
+  phoneload key generate -o lab --unencrypted`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if out == "" {
+				return cli.Usage("key generate needs -o NAME")
+			}
+			if unencrypted && passFile != "" {
+				return cli.Usage("--unencrypted and --passphrase-file exclude each other")
+			}
+			name := strings.TrimSuffix(strings.TrimSuffix(out, ".key"), ".pub")
+			keyPath, pubPath := name+".key", name+".pub"
+			for _, p := range []string{keyPath, pubPath} {
+				if _, err := os.Lstat(p); err == nil {
+					return cli.Hint(fmt.Errorf("key: %s already exists; keys are never overwritten", p), "choose another -o NAME, or remove the old key yourself")
+				}
+			}
+			var pass []byte
+			if !unencrypted {
+				var err error
+				if pass, err = readPassphrase(cmd, passFile, "new passphrase for "+keyPath, true); err != nil {
+					return err
+				}
+			}
+			pub, priv, err := sign.GenerateMinisignKey(nil)
+			if err != nil {
+				return err
+			}
+			sk, err := sign.MarshalMinisignSecretKey(priv, pass, keyCost)
+			if err != nil {
+				return err
+			}
+			if err := atomicfile.CreateExclusive(keyPath, sk, 0o600); err != nil {
+				return fmt.Errorf("key: %w", err)
+			}
+			if err := atomicfile.CreateExclusive(pubPath, sign.MarshalMinisignPublicKey(pub), 0o644); err != nil {
+				os.Remove(keyPath)
+				return fmt.Errorf("key: %w", err)
+			}
+			state := "encrypted"
+			if unencrypted {
+				state = "unencrypted"
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "minisign key %s\nsecret key: %s (%s, mode 0600)\npublic key: %s\n", sign.KeyID(pub.ID()), keyPath, state, pubPath)
+			return nil
+		},
+	}
+	f := c.Flags()
+	f.StringVarP(&out, "output", "o", "", "write `NAME`.key and NAME.pub")
+	f.StringVar(&passFile, "passphrase-file", "", "read the passphrase from the first line of `FILE` instead of the terminal")
+	f.BoolVar(&unencrypted, "unencrypted", false, "write the secret key without a passphrase")
+	return c
+}
+
+// readPassphrase reads a passphrase from the first line of file, or else
+// from the terminal without echo (twice when confirm is set). It never
+// reads stdin that is not a terminal: a passphrase must not leak into a
+// pipe by accident.
+func readPassphrase(cmd *cobra.Command, file, prompt string, confirm bool) ([]byte, error) {
+	if file != "" {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return nil, fmt.Errorf("passphrase: %w", err)
+		}
+		line, _, _ := bytes.Cut(data, []byte("\n"))
+		line = bytes.TrimSuffix(line, []byte("\r"))
+		if len(line) == 0 {
+			return nil, fmt.Errorf("passphrase: %s: first line is empty", file)
+		}
+		return line, nil
+	}
+	in, ok := cmd.InOrStdin().(*os.File)
+	if !ok || !term.IsTerminal(int(in.Fd())) {
+		return nil, cli.Hint(errors.New("passphrase: no terminal to read it from"), "give --passphrase-file FILE (or, for key generate, --unencrypted)")
+	}
+	ask := func(p string) ([]byte, error) {
+		fmt.Fprintf(cmd.ErrOrStderr(), "%s: ", p)
+		b, err := term.ReadPassword(int(in.Fd()))
+		fmt.Fprintln(cmd.ErrOrStderr())
+		return b, err
+	}
+	p, err := ask(prompt)
+	if err != nil {
+		return nil, fmt.Errorf("passphrase: %w", err)
+	}
+	if len(p) == 0 {
+		return nil, errors.New("passphrase: empty")
+	}
+	if confirm {
+		again, err := ask("again")
+		if err != nil {
+			return nil, fmt.Errorf("passphrase: %w", err)
+		}
+		if !bytes.Equal(p, again) {
+			return nil, errors.New("passphrase: the two entries differ")
+		}
+	}
+	return p, nil
+}
+
+// loadMinisignKey reads a minisign secret key file, refusing one others can
+// read, and decrypts it (asking for the passphrase only if it is
+// encrypted). Every decryption failure is one message.
+func loadMinisignKey(cmd *cobra.Command, path, passFile string) (sign.Signer, error) {
+	if pub, err := os.ReadFile(path); err == nil {
+		if _, err := sign.ParseMinisignPublicKey(pub); err == nil {
+			return nil, cli.Hint(fmt.Errorf("%s is a public key; --key takes the secret key", path), "use %s.key; the .pub is for verify --pub", strings.TrimSuffix(path, ".pub"))
+		}
+	}
+	data, err := sign.ReadSecretKeyFile(path)
+	if err != nil {
+		if errors.Is(err, sign.ErrKeyPermissions) {
+			return nil, cli.Hint(err, "chmod 600 %s", path)
+		}
+		return nil, err
+	}
+	key, err := sign.ParseMinisignSecretKey(data, func() ([]byte, error) {
+		return readPassphrase(cmd, passFile, "passphrase for "+path, false)
+	})
+	if err != nil {
+		if errors.Is(err, sign.ErrDecrypt) {
+			return nil, fmt.Errorf("%s: %w", path, sign.ErrDecrypt)
+		}
+		if bytes.Contains(data, []byte("PRIVATE KEY-----")) {
+			return nil, cli.Hint(fmt.Errorf("%s: %w", path, err), "this looks like an SSH key: use --ssh-key %s", path)
+		}
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return sign.MinisignSigner{Key: key}, nil
+}
+
+func loadSSHKey(cmd *cobra.Command, path, passFile string) (sign.Signer, error) {
+	s, err := sign.LoadSSHSigner(path, func() ([]byte, error) {
+		return readPassphrase(cmd, passFile, "passphrase for "+path, false)
+	})
+	if err != nil {
+		if errors.Is(err, sign.ErrKeyPermissions) {
+			return nil, cli.Hint(err, "chmod 600 %s", path)
+		}
+		return nil, err
+	}
+	return sign.SSHSigner{Signer: s}, nil
+}

@@ -1,0 +1,125 @@
+package cmd
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/phoneload/phoneload/bundle"
+	"github.com/phoneload/phoneload/internal/cli"
+	"github.com/phoneload/phoneload/internal/tftp"
+)
+
+// NewCmdProbe returns `phoneload probe`.
+func NewCmdProbe() *cobra.Command {
+	var (
+		trust   trustFlags
+		opts    bundle.ProbeOptions
+		src     string
+		asJSON  bool
+		timeout time.Duration
+		blksize int
+	)
+	cmd := &cobra.Command{
+		Use:   "probe [--mac MAC] [--model MODEL] --bundle BUNDLE --pub FILE tftp://HOST[:PORT]",
+		Short: "Fetch from a live TFTP server what a phone would, and compare with the bundle",
+		Long: `probe asks a live TFTP server for the files a phone would ask for, in the
+order it would (7940/7960/79x1: OS79XX.TXT, CTLSEP<MAC>.tlv, SEP<MAC>.cnf.xml,
+SIP<MAC>.cnf, MGC<MAC>.cnf, XMLDefault.cnf.xml, the load it names and its
+parts, SIPDefault.cnf, the image it names, the dial plan, RINGLIST.DAT and
+its rings; 7905/7912: ld/gk<mac>, the default profile, the model's images),
+following what the server actually returns, and compares every byte with the
+signed bundle. --all then fetches every other file of the bundle.
+
+Each file is ok, absent (neither has it and the server says "File not
+found", so a phone moves on), missing, different, unexpected (the server has
+a file the bundle does not), or error (any other answer, which stops a
+phone's hunt).
+
+Exit codes: 0 all ok, 1 a file could not be fetched (error), 2 usage,
+3 bad signature, 4 missing, different or unexpected files.`,
+		Example: `  phoneload probe --pub release.pub --bundle sip-8.12.zip tftp://10.0.0.5
+  phoneload probe --pub release.pub --mac 0011.2233.4455 --model 7940 --bundle sip-8.12.zip tftp://10.0.0.5:69
+  phoneload probe --pub release.pub --all --json --bundle sip-8.12.zip tftp://127.0.0.1:6969`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if src == "" {
+				return cli.Usage("--bundle is required")
+			}
+			addr, err := tftpAddr(args[0])
+			if err != nil {
+				return err
+			}
+			verify, err := trust.verifier("nothing was fetched; phoneload verify shows the whole report")
+			if err != nil {
+				return err
+			}
+			opts.Verify = verify
+			c, err := tftp.NewClient(addr, tftp.ClientOptions{Timeout: timeout, BlockSize: blksize})
+			if err != nil {
+				return err
+			}
+			res, err := bundle.Probe(src, c, opts)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				if err := cli.WriteJSON(cmd.OutOrStdout(), res); err != nil {
+					return err
+				}
+			} else {
+				tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
+				for _, f := range res.Files {
+					line := fmt.Sprintf("%s\t%s\t%s", f.Status, f.Name, f.Why)
+					if f.Error != "" {
+						line += "\t" + f.Error
+					}
+					fmt.Fprintln(tw, line)
+				}
+				tw.Flush()
+			}
+			bad := res.Count(bundle.ProbeMissing) + res.Count(bundle.ProbeDifferent) + res.Count(bundle.ProbeUnexpected)
+			errs := res.Count(bundle.ProbeError)
+			switch {
+			case errs > 0:
+				return cli.Exit(cli.ExitFailure, fmt.Errorf("probe: %d file(s) could not be fetched from %s, %d differ from the bundle", errs, addr, bad))
+			case bad > 0:
+				return cli.Exit(cli.ExitContent, fmt.Errorf("probe: %s serves %d file(s) that differ from the bundle", addr, bad))
+			}
+			if !asJSON {
+				fmt.Fprintf(cmd.ErrOrStderr(), "%s: %s serves what the bundle holds (%d file(s) checked)\n", Prog, addr, len(res.Files))
+			}
+			return nil
+		},
+	}
+	trust.register(cmd)
+	cmd.Flags().StringVar(&src, "bundle", "", "the signed `BUNDLE` to compare with (directory or zip)")
+	cmd.Flags().StringVar(&opts.MAC, "mac", "", "imitate the phone with this `MAC` (per-phone files)")
+	cmd.Flags().StringVar(&opts.Model, "model", "7960", "imitate this phone `MODEL` (7940, 7960, 7905, 7912, 7911, 7941, …)")
+	cmd.Flags().BoolVar(&opts.All, "all", false, "also fetch every other file of the bundle")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON (schema in docs/publish.md)")
+	cmd.Flags().DurationVar(&timeout, "timeout", 2*time.Second, "timeout per packet")
+	cmd.Flags().IntVar(&blksize, "blksize", 0, "ask for this block size (default: none, 512 as a phone's loader)")
+	return cmd
+}
+
+// tftpAddr turns tftp://HOST[:PORT] into host:port.
+func tftpAddr(s string) (string, error) {
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme != "tftp" || u.Host == "" || (u.Path != "" && u.Path != "/") {
+		return "", cli.Usage("%q: want tftp://HOST[:PORT]", s)
+	}
+	host, port := u.Hostname(), u.Port()
+	if port == "" {
+		port = "69"
+	}
+	if strings.Contains(host, ":") {
+		return net.JoinHostPort(host, port), nil
+	}
+	return host + ":" + port, nil
+}

@@ -1,0 +1,245 @@
+package cmd
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/phoneload/phoneload/bundle"
+	"github.com/phoneload/phoneload/internal/cli"
+)
+
+// trustFlags are the keys publish and probe accept a bundle from: the same
+// flags as verify (--pub, --allowed-signers, --threshold, --min-sequence).
+type trustFlags struct {
+	pubs, allowed []string
+	threshold     int
+	minSeq        uint64
+}
+
+func (t *trustFlags) register(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringArrayVar(&t.pubs, "pub", nil, "trust the minisign or SSH public key `FILE` (repeatable)")
+	f.StringArrayVar(&t.allowed, "allowed-signers", nil, "trust the keys of ssh allowed signers `FILE` (repeatable)")
+	f.IntVar(&t.threshold, "threshold", 1, "require good signatures from `N` distinct trusted keys")
+	f.Uint64Var(&t.minSeq, "min-sequence", 0, "refuse bundles whose sequence is below `N` (rollback protection)")
+}
+
+// verifier returns the check run before anything else reads the bundle:
+// bundle.VerifyBundle, exactly as `phoneload verify` runs it (signatures
+// over SHA256SUMS, every file, expiry and sequence), with its exit codes
+// (3 signature, 4 content, 5 policy). Publish then checks every file
+// against SHA256SUMS again while staging it, so what is published is what
+// was verified even if the bundle changes in between.
+func (t *trustFlags) verifier(hint string) (func(string) error, error) {
+	if len(t.pubs) == 0 && len(t.allowed) == 0 {
+		return nil, cli.Hint(cli.Usage("no trusted key: the bundle's signature must be checked first"), "pass --pub FILE or --allowed-signers FILE, as for phoneload verify")
+	}
+	if t.threshold < 1 {
+		return nil, cli.Usage("--threshold must be at least 1")
+	}
+	trust, err := loadTrust(t.pubs, t.allowed)
+	if err != nil {
+		return nil, err
+	}
+	if n := len(trust.IDs()); t.threshold > n {
+		return nil, cli.Usage("--threshold %d: only %d distinct trusted key(s) given", t.threshold, n)
+	}
+	return func(path string) error {
+		res, err := bundle.VerifyBundle(path, bundle.VerifyOptions{Trust: trust, Threshold: t.threshold, MinSequence: t.minSeq})
+		if err == nil {
+			return nil
+		}
+		code := verifyExitCode(err)
+		if res != nil && len(res.Problems) > 0 {
+			// Name the files: "modified: SIPDefault.cnf (…)".
+			var names []string
+			for i, p := range res.Problems {
+				if i == 3 {
+					names = append(names, fmt.Sprintf("and %d more", len(res.Problems)-3))
+					break
+				}
+				names = append(names, p.String())
+			}
+			err = fmt.Errorf("%w: %s", err, strings.Join(names, "; "))
+		}
+		return cli.Hint(cli.Exit(code, err), "%s", hint)
+	}, nil
+}
+
+// NewCmdPublish returns `phoneload publish`.
+func NewCmdPublish() *cobra.Command {
+	var (
+		trust  trustFlags
+		opts   bundle.PublishOptions
+		canary string
+		asJSON bool
+	)
+	cmd := &cobra.Command{
+		Use:   "publish [--dry-run] [--canary MAC,…] [--force] --pub FILE BUNDLE ROOT",
+		Short: "Publish a signed bundle into a live TFTP root, atomically and in boot order",
+		Long: `publish verifies the bundle's signature, stages every file on the root's
+file system, then renames them into place so that no phone ever reads a
+half-written file or a configuration naming a load that is not whole yet:
+images first, then .loads, rings and dial plans, per-phone configurations,
+and the shared defaults (SIPDefault.cnf, XMLDefault.cnf.xml, OS79XX.TXT,
+gkdefault.cfg) last; files the previous publish owned and the bundle lacks
+are removed at the very end.
+
+A journal under ROOT/.phoneload records every step: 'phoneload rollback ROOT'
+restores the previous state, and a publish killed at any point is undone by
+the next publish or rollback. A second publish on the same root while one
+runs is refused.
+
+Files in ROOT that phoneload did not publish, or that changed since it did,
+are not overwritten without --force. --canary puts the new image only into
+the listed phones' per-phone files (SIP<MAC>.cnf image_version,
+SEP<MAC>.cnf.xml loadInformation) and leaves every shared file alone.
+
+The bundle is verified first, exactly as 'phoneload verify' does, with the
+same trust flags (--pub, --allowed-signers, --threshold, --min-sequence).
+
+Exit codes: 0 published, 1 failed (nothing half-published), 2 usage,
+3 missing, bad or untrusted signature, 4 bundle content does not match
+SHA256SUMS, 5 refused (expired bundle, sequence too low, files not owned,
+or a canary that would change a shared file).`,
+		Example: `  phoneload publish --pub release.pub --dry-run sip-8.12.zip /srv/tftp
+  phoneload publish --pub release.pub sip-8.12.zip /srv/tftp
+  phoneload publish --pub release.pub --canary 00:11:22:33:44:55 sip-8.12.zip /srv/tftp
+  phoneload publish --pub release.pub --json sip-8.12.zip /srv/tftp`,
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			verify, err := trust.verifier("nothing was published; phoneload verify shows the whole report")
+			if err != nil {
+				return err
+			}
+			opts.Verify = verify
+			if canary != "" {
+				opts.Canary = strings.Split(canary, ",")
+			}
+			res, err := bundle.Publish(args[0], args[1], opts)
+			if err != nil {
+				return publishError(err, res)
+			}
+			if asJSON {
+				if err := cli.WriteJSON(cmd.OutOrStdout(), res); err != nil {
+					return err
+				}
+			} else {
+				writePlan(cmd.OutOrStdout(), res.Steps)
+			}
+			for _, w := range res.Warnings {
+				cli.Warn(cmd.ErrOrStderr(), Prog, "%s", w)
+			}
+			if len(res.Conflicts) > 0 {
+				return cli.Hint(cli.Exit(cli.ExitPolicy, &bundle.ConflictError{Root: args[1], Conflicts: res.Conflicts}), "dry run: a real publish would be refused; --force overwrites these files")
+			}
+			if asJSON {
+				return nil
+			}
+			w := cmd.ErrOrStderr()
+			switch res.Recovered {
+			case "":
+			case "pending":
+				cli.Note(w, Prog, "an interrupted publish is pending; the real run undoes it first (the plan assumes the root as it is now)")
+			default:
+				cli.Note(w, Prog, "an interrupted publish was found and %s first", res.Recovered)
+			}
+			switch {
+			case opts.DryRun:
+				fmt.Fprintf(w, "%s: dry run: %d change(s) planned, nothing written\n", Prog, res.Changed())
+			default:
+				fmt.Fprintf(w, "%s: published %s into %s: %d change(s) (id %s)\n", Prog, filepath.Base(args[0]), args[1], res.Changed(), res.ID)
+			}
+			return nil
+		},
+	}
+	trust.register(cmd)
+	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "print the plan, change nothing")
+	cmd.Flags().StringVar(&canary, "canary", "", "publish the new image only for these phones (`MAC,…`)")
+	cmd.Flags().BoolVar(&opts.Force, "force", false, "overwrite files the previous publish did not own")
+	cmd.Flags().IntVar(&opts.Keep, "keep", bundle.DefaultKeep, "publishes kept for rollback (-1: all)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the plan as JSON (schema in docs/publish.md)")
+	return cmd
+}
+
+func writePlan(w io.Writer, steps []bundle.PublishStep) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, s := range steps {
+		line := fmt.Sprintf("%s\t%s\t%s", s.Action, s.Group, s.Name)
+		if s.Reason != "" {
+			line += "\t(" + s.Reason + ")"
+		}
+		fmt.Fprintln(tw, line)
+	}
+	tw.Flush()
+}
+
+func publishError(err error, res *bundle.PublishResult) error {
+	var ce *bundle.ConflictError
+	var ee *cli.Error
+	switch {
+	case errors.As(err, &ee):
+		return err
+	case errors.As(err, &ce):
+		return cli.Hint(cli.Exit(cli.ExitPolicy, err), "nothing was published; --dry-run lists every file, --force overwrites them")
+	case errors.Is(err, bundle.ErrBundleContent):
+		return cli.Exit(cli.ExitContent, err)
+	case errors.Is(err, bundle.ErrLocked):
+		return cli.Hint(err, "wait for the other publish or rollback to finish")
+	case errors.Is(err, os.ErrNotExist):
+		return err
+	}
+	return err
+}
+
+// NewCmdRollback returns `phoneload rollback`.
+func NewCmdRollback() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "rollback ROOT",
+		Short: "Restore a TFTP root to the state before the latest publish",
+		Long: `rollback undoes the latest publish into ROOT: files it replaced or removed
+come back, files it created go, in the reverse of the publish order so that
+phones keep seeing whole releases. If the latest publish was interrupted
+(killed, power loss), rollback finishes undoing it. Run it again to go back
+one more publish. Rollback is journalled like publish; killed halfway, it
+finishes on the next run.
+
+Exit codes: 0 rolled back, 1 failed or nothing to roll back, 2 usage.`,
+		Example: `  phoneload rollback /srv/tftp
+  phoneload rollback --json /srv/tftp`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			res, err := bundle.Rollback(args[0], bundle.RollbackOptions{})
+			if errors.Is(err, bundle.ErrLocked) {
+				return cli.Hint(err, "wait for the other publish or rollback to finish")
+			}
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return cli.WriteJSON(cmd.OutOrStdout(), res)
+			}
+			writePlan(cmd.OutOrStdout(), res.Steps)
+			state := res.State
+			if state == "" {
+				state = "nothing published"
+			}
+			what := "publish " + res.ID
+			if res.Interrupted {
+				what = "interrupted publish " + res.ID
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "%s: rolled back %s; %s is now at %s\n", Prog, what, args[0], state)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print what was restored as JSON")
+	return cmd
+}

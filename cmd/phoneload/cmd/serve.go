@@ -1,0 +1,122 @@
+package cmd
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/phoneload/phoneload/internal/atomicfile"
+	"github.com/phoneload/phoneload/internal/cli"
+	"github.com/phoneload/phoneload/internal/tftp"
+)
+
+// NewCmdServe returns `phoneload serve`.
+func NewCmdServe() *cobra.Command {
+	var (
+		listen   string
+		addrFile string
+		asJSON   bool
+		opts     tftp.Options
+	)
+	cmd := &cobra.Command{
+		Use:   "serve [--listen ADDR] ROOT|BUNDLE",
+		Short: "Serve a TFTP root or a bundle read-only over TFTP, for labs and tests",
+		Long: `serve answers TFTP read requests from a directory or straight out of a
+bundle zip. It negotiates blksize and tsize (RFC 2347/2348/2349), rolls block
+numbers over so files past 32 MB go out even with 512-byte blocks, answers
+"File not found" (error 1) for missing files, which is what a Cisco loader
+needs to go on to the next file, refuses paths that leave the root (.., symbolic
+links out of it) and hidden files (the publish journal), refuses every write
+request, and runs at most --max-transfers transfers at once.
+
+One line per request goes to stderr (--json for JSON lines). SIGINT or SIGTERM
+stops taking requests and waits for running transfers to end.
+
+Exit codes: 0 stopped by a signal, 1 failed, 2 usage.`,
+		Example: `  phoneload serve /srv/tftp
+  phoneload serve --listen 127.0.0.1:6969 sip-8.12.zip
+  phoneload serve --listen 127.0.0.1:0 --addr-file addr --json lab-root`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			src, err := tftp.OpenSource(args[0])
+			if err != nil {
+				return err
+			}
+			defer src.Close()
+			ua, err := net.ResolveUDPAddr("udp", listen)
+			if err != nil {
+				return cli.Usage("--listen %s: %v", listen, err)
+			}
+			conn, err := net.ListenUDP("udp", ua)
+			if err != nil {
+				return cli.Hint(err, "port 69 needs root (or CAP_NET_BIND_SERVICE); try --listen 127.0.0.1:6969")
+			}
+			errw := cmd.ErrOrStderr()
+			var mu sync.Mutex
+			opts.Log = func(e tftp.Event) {
+				mu.Lock()
+				defer mu.Unlock()
+				logEvent(errw, e, asJSON)
+			}
+			srv := tftp.NewServer(src, opts)
+			addr := conn.LocalAddr().String()
+			if addrFile != "" {
+				if err := atomicfile.WriteFile(addrFile, []byte(addr+"\n"), 0o644); err != nil {
+					conn.Close()
+					return err
+				}
+			}
+			if !asJSON {
+				fmt.Fprintf(errw, "%s: serving %s on %s (read-only)\n", Prog, args[0], addr)
+			}
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			done := make(chan error, 1)
+			go func() { done <- srv.Serve(conn) }()
+			select {
+			case err := <-done:
+				return err
+			case <-ctx.Done():
+			}
+			srv.Shutdown()
+			<-done
+			if !asJSON {
+				fmt.Fprintf(errw, "%s: stopped\n", Prog)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&listen, "listen", ":69", "UDP `ADDR`ess to listen on (host:port; port 0 picks one)")
+	cmd.Flags().StringVar(&addrFile, "addr-file", "", "write the address listened on to `FILE` once ready")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "log one JSON object per request")
+	cmd.Flags().IntVar(&opts.MaxTransfers, "max-transfers", tftp.DefaultMaxTransfers, "transfers served at once")
+	cmd.Flags().DurationVar(&opts.Timeout, "timeout", 5*time.Second, "retransmission timeout per packet")
+	cmd.Flags().IntVar(&opts.Retries, "retries", 5, "attempts per packet")
+	cmd.Flags().IntVar(&opts.MaxBlockSize, "max-blksize", 0, "largest blksize granted (default: what the interface MTU allows)")
+	return cmd
+}
+
+func logEvent(w io.Writer, e tftp.Event, asJSON bool) {
+	if asJSON {
+		// JSON lines: one compact object a line, for log shippers.
+		b, _ := json.Marshal(e)
+		fmt.Fprintf(w, "%s\n", b)
+		return
+	}
+	line := fmt.Sprintf("%s %s %s %s %s %d/%d bytes %dms", e.Time.Format(time.RFC3339), e.Remote, e.Op, e.File, e.Status, e.Bytes, e.Size, e.DurationMS)
+	if e.Size < 0 {
+		line = fmt.Sprintf("%s %s %s %s %s %dms", e.Time.Format(time.RFC3339), e.Remote, e.Op, e.File, e.Status, e.DurationMS)
+	}
+	if e.Error != "" {
+		line += ": " + e.Error
+	}
+	fmt.Fprintln(w, line)
+}

@@ -1,0 +1,217 @@
+package cmd
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/phoneload/phoneload/bundle"
+	"github.com/phoneload/phoneload/internal/cli"
+	"github.com/phoneload/phoneload/sign"
+)
+
+// VerifySchema names the version of verify's --json output
+// (docs/bundle-format.md).
+const VerifySchema = "phoneload.verify/v1"
+
+type verifyJSON struct {
+	Schema string `json:"schema"`
+	*bundle.VerifyResult
+	Error string `json:"error,omitempty"`
+}
+
+// NewCmdVerify returns `phoneload verify`.
+func NewCmdVerify() *cobra.Command {
+	var (
+		pubs, allowed []string
+		threshold     int
+		minSeq        uint64
+		root          string
+		asJSON        bool
+	)
+	c := &cobra.Command{
+		Use:   "verify [flags] BUNDLE",
+		Short: "Prove a bundle (zip or directory), or a TFTP root published from it, is what was signed",
+		Long: `verify checks a bundle offline: first the signatures over SHA256SUMS
+(SHA256SUMS.minisig, SHA256SUMS.sig, SHA256SUMS.2.minisig, …) against the keys
+you trust, then the size and SHA-256 of every file, then bundle.json's policy:
+expiry and the rollback sequence. It names each modified, missing, extra or
+renamed file, and for a signature by the wrong key the key found and the keys
+trusted. It never touches the network.
+
+Trusted keys: --pub FILE (a minisign .pub, or an SSH public key) and
+--allowed-signers FILE (ssh-keygen's format; namespaces= must allow
+"phoneload" when present). --threshold N requires good signatures from N
+distinct trusted keys.
+
+--root DIR checks a live TFTP root the bundle was published into, against the
+bundle's signed SHA256SUMS: the other files of the root (other phones' configs,
+the .phoneload journal) are listed as information, not errors.
+
+Exit status: 0 valid, 2 usage, 3 missing, bad or untrusted signature,
+4 content does not match (modified, missing, extra, renamed), 5 refused by
+policy (expired, sequence below --min-sequence), 1 other failure.`,
+		Example: `  phoneload verify --pub release.pub sip-8-12.zip
+  phoneload verify --allowed-signers allowed_signers --threshold 2 /srv/bundles/sip-8-12
+  phoneload verify --pub release.pub --min-sequence 12 --root /srv/tftp sip-8-12.zip
+  phoneload verify --pub release.pub --json sip-8-12.zip`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(pubs) == 0 && len(allowed) == 0 {
+				return cli.Usage("verify needs the keys to trust: --pub FILE or --allowed-signers FILE")
+			}
+			if threshold < 1 {
+				return cli.Usage("--threshold must be at least 1")
+			}
+			trust, err := loadTrust(pubs, allowed)
+			if err != nil {
+				return err
+			}
+			if n := len(trust.IDs()); threshold > n {
+				return cli.Usage("--threshold %d: only %d distinct trusted key(s) given", threshold, n)
+			}
+			if root != "" {
+				if fi, err := os.Stat(root); err != nil || !fi.IsDir() {
+					return cli.Usage("--root %s: not a directory", root)
+				}
+			}
+			bar := cli.NewProgress(cmd.ErrOrStderr(), "verify", 0)
+			res, err := bundle.VerifyBundle(args[0], bundle.VerifyOptions{
+				Trust: trust, Threshold: threshold, MinSequence: minSeq, Root: root, Progress: bar.Add,
+			})
+			bar.Done()
+			code := verifyExitCode(err)
+			if res == nil {
+				return err
+			}
+			if asJSON {
+				doc := verifyJSON{Schema: VerifySchema, VerifyResult: res}
+				if err != nil {
+					doc.Error = err.Error()
+				}
+				if werr := cli.WriteJSON(cmd.OutOrStdout(), doc); werr != nil {
+					return werr
+				}
+			} else {
+				writeVerify(cmd.OutOrStdout(), res)
+			}
+			if err != nil {
+				return cli.Exit(code, err)
+			}
+			return nil
+		},
+	}
+	f := c.Flags()
+	f.StringArrayVar(&pubs, "pub", nil, "trust the minisign or SSH public key `FILE` (repeatable)")
+	f.StringArrayVar(&allowed, "allowed-signers", nil, "trust the keys of ssh allowed signers `FILE` (repeatable)")
+	f.IntVar(&threshold, "threshold", 1, "require good signatures from `N` distinct trusted keys")
+	f.Uint64Var(&minSeq, "min-sequence", 0, "refuse bundles whose sequence is below `N` (rollback protection)")
+	f.StringVar(&root, "root", "", "check the live TFTP root `DIR` the bundle was published into")
+	f.BoolVar(&asJSON, "json", false, "write the result as JSON (schema in docs/bundle-format.md)")
+	return c
+}
+
+// loadTrust reads the keys given with --pub and --allowed-signers. Errors
+// are usage errors (exit 2). publish uses it too.
+func loadTrust(pubs, allowed []string) (*sign.Trust, error) {
+	trust := &sign.Trust{}
+	for _, p := range pubs {
+		data, err := readSmall(p)
+		if err != nil {
+			return nil, cli.Exit(cli.ExitUsage, err)
+		}
+		if err := trust.AddPublicKey(p, data); err != nil {
+			return nil, cli.Exit(cli.ExitUsage, err)
+		}
+	}
+	for _, p := range allowed {
+		data, err := readSmall(p)
+		if err != nil {
+			return nil, cli.Exit(cli.ExitUsage, err)
+		}
+		if err := trust.AddAllowedSigners(p, data); err != nil {
+			return nil, cli.Exit(cli.ExitUsage, err)
+		}
+	}
+	return trust, nil
+}
+
+// verifyExitCode maps VerifyBundle's error classes to exit codes 3, 4, 5.
+func verifyExitCode(err error) int {
+	switch {
+	case err == nil:
+		return cli.ExitOK
+	case errors.Is(err, bundle.ErrSignature):
+		return cli.ExitSignature
+	case errors.Is(err, bundle.ErrContent):
+		return cli.ExitContent
+	case errors.Is(err, bundle.ErrPolicy):
+		return cli.ExitPolicy
+	}
+	return cli.ExitFailure
+}
+
+func readSmall(p string) ([]byte, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, sign.MaxAllowedSignersSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > sign.MaxAllowedSignersSize {
+		return nil, fmt.Errorf("%s: too large for a key file", p)
+	}
+	return data, nil
+}
+
+func writeVerify(w io.Writer, r *bundle.VerifyResult) {
+	for _, s := range r.Signatures {
+		who := s.KeyID
+		if s.Principal != "" {
+			who += " (" + s.Principal + ")"
+		}
+		line := fmt.Sprintf("signature %s: %s, %s key %s", s.File, s.Status, s.Kind, who)
+		if s.Error != "" {
+			line += ": " + s.Error
+		}
+		fmt.Fprintln(w, line)
+	}
+	if r.Bundle != nil {
+		m := r.Bundle
+		exp := "never"
+		if m.Expires != nil {
+			exp = m.Expires.UTC().Format(time.RFC3339)
+		}
+		fmt.Fprintf(w, "bundle %s: sequence %d, created %s, expires %s, by %s\n", m.Name, m.Sequence, m.Created.UTC().Format(time.RFC3339), exp, m.Tool)
+		if len(m.Check.Waived) > 0 {
+			var rules []string
+			for _, wv := range m.Check.Waived {
+				rules = append(rules, wv.Rule)
+			}
+			fmt.Fprintf(w, "waived at pack time: %s\n", strings.Join(rules, ", "))
+		}
+	}
+	if r.Files > 0 {
+		fmt.Fprintf(w, "files: %d listed, %s hashed\n", r.Files, cli.HumanBytes(r.Bytes))
+	}
+	for _, p := range r.Problems {
+		fmt.Fprintln(w, p.String())
+	}
+	for _, u := range r.Unlisted {
+		fmt.Fprintf(w, "unlisted: %s (not part of the bundle)\n", u)
+	}
+	for _, p := range r.Policy {
+		fmt.Fprintf(w, "policy: %s\n", p)
+	}
+	if r.Valid {
+		fmt.Fprintf(w, "OK: %d trusted signature(s), every file matches\n", r.Signers)
+	}
+}

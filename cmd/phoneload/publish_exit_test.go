@@ -1,0 +1,52 @@
+//go:build unix
+
+package main
+
+import (
+	"crypto/rand"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"aead.dev/minisign"
+)
+
+// TestPublishExitCodes pins the documented exit codes of publish.
+func TestPublishExitCodes(t *testing.T) {
+	e := newE2E(t)
+	_, other, _ := minisign.GenerateKey(rand.Reader)
+	good := e.bundle(t, "good", release("8-12-00"))
+	foreign := filepath.Join(e.dir, "foreign")
+	if err := writeSignedBundle(foreign, release("8-12-00"), other, false, false); err != nil {
+		t.Fatal(err)
+	}
+	tampered := filepath.Join(e.dir, "tampered")
+	if err := writeSignedBundle(tampered, release("8-12-00"), e.key, true, false); err != nil {
+		t.Fatal(err)
+	}
+	root := e.root(t)
+	os.WriteFile(filepath.Join(root, "SIPDefault.cnf"), []byte("image_version: mine\n"), 0o644)
+	for _, tc := range []struct {
+		name string
+		args []string
+		want int
+	}{
+		{"usage", []string{"publish", "--pub", e.pub, good}, 2},
+		{"no key", []string{"publish", good, root}, 2},
+		{"untrusted signature", []string{"publish", "--pub", e.pub, foreign, root}, 3},
+		{"tampered", []string{"publish", "--pub", e.pub, tampered, root}, 4},
+		{"not owned", []string{"publish", "--pub", e.pub, good, root}, 5},
+		{"dry run not owned", []string{"publish", "--pub", e.pub, "--dry-run", good, root}, 5},
+		{"forced", []string{"publish", "--pub", e.pub, "--force", good, root}, 0},
+		{"rollback", []string{"rollback", root}, 0},
+		{"nothing to roll back", []string{"rollback", root}, 1},
+	} {
+		_, stderr, code := run(t, tc.args...)
+		if code != tc.want {
+			t.Errorf("%s: exit %d, want %d\n%s", tc.name, code, tc.want, stderr)
+		}
+	}
+	if b, _ := os.ReadFile(filepath.Join(root, "SIPDefault.cnf")); string(b) != "image_version: mine\n" {
+		t.Errorf("rollback did not restore the file the forced publish replaced: %q", b)
+	}
+}

@@ -1,0 +1,240 @@
+package tftp
+
+import (
+	"archive/zip"
+	"bytes"
+	"crypto/sha256"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	pin "github.com/pin/tftp/v3"
+)
+
+func startServer(t testing.TB, src Source, opts Options) (string, *[]Event) {
+	t.Helper()
+	var mu sync.Mutex
+	var events []Event
+	opts.Log = func(e Event) { mu.Lock(); events = append(events, e); mu.Unlock() }
+	s := NewServer(src, opts)
+	conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(conn) }()
+	t.Cleanup(func() {
+		s.Shutdown()
+		<-done
+		src.Close()
+	})
+	return conn.LocalAddr().String(), &events
+}
+
+func fetch(t testing.TB, addr, name string, blksize int) ([]byte, error) {
+	t.Helper()
+	c, err := NewClient(addr, ClientOptions{BlockSize: blksize, Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	_, err = c.Fetch(name, &buf, 1<<30)
+	return buf.Bytes(), err
+}
+
+func testRoot(t testing.TB) string {
+	dir := t.TempDir()
+	root := filepath.Join(dir, "root")
+	os.MkdirAll(filepath.Join(root, "sub"), 0o755)
+	os.MkdirAll(filepath.Join(root, ".phoneload"), 0o755)
+	os.WriteFile(filepath.Join(root, "SIPDefault.cnf"), []byte("image_version: P0S3-8-12-00\n"), 0o644)
+	os.WriteFile(filepath.Join(root, "sub", "ring.raw"), bytes.Repeat([]byte{0x7f}, 5000), 0o644)
+	os.WriteFile(filepath.Join(root, ".phoneload", "state.json"), []byte("{}"), 0o644)
+	os.WriteFile(filepath.Join(dir, "secret"), []byte("outside"), 0o644)
+	os.Symlink(filepath.Join(dir, "secret"), filepath.Join(root, "escape"))
+	os.Symlink("SIPDefault.cnf", filepath.Join(root, "inside-link"))
+	return root
+}
+
+func TestServeDirectory(t *testing.T) {
+	root := testRoot(t)
+	src, err := OpenSource(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr, events := startServer(t, src, Options{})
+	for _, tc := range []struct {
+		name    string
+		want    string // content, or "" for an error
+		blksize int
+		code    int
+	}{
+		{name: "SIPDefault.cnf", want: "image_version: P0S3-8-12-00\n"},
+		{name: "/SIPDefault.cnf", want: "image_version: P0S3-8-12-00\n"},
+		{name: "inside-link", want: "image_version: P0S3-8-12-00\n"},
+		{name: "sub/ring.raw", want: strings.Repeat("\x7f", 5000), blksize: 1428},
+		{name: "missing.cnf", code: 1},
+		{name: "../secret", code: 1},
+		{name: "sub/../../secret", code: 1},
+		{name: "escape", code: 1},
+		{name: ".phoneload/state.json", code: 1},
+		{name: "sub", code: 1},
+		{name: `sub\ring.raw`, code: 1},
+	} {
+		got, err := fetch(t, addr, tc.name, tc.blksize)
+		if tc.code != 0 {
+			var re *RemoteError
+			if !errors.As(err, &re) || re.Code != tc.code {
+				t.Errorf("%s: err %v, want server error code %d", tc.name, err, tc.code)
+			}
+			continue
+		}
+		if err != nil || string(got) != tc.want {
+			t.Errorf("%s: %d bytes, err %v", tc.name, len(got), err)
+		}
+	}
+	// Missing files are answered with exactly "File not found".
+	_, err = fetch(t, addr, "SIP001122334455.cnf", 0)
+	var re *RemoteError
+	if !errors.As(err, &re) || !re.NotFound() || re.Message != "File not found" {
+		t.Errorf("missing file: %v", err)
+	}
+	// Writes are refused, and nothing is written.
+	c, _ := pin.NewClient(addr)
+	c.SetTimeout(time.Second)
+	if rf, err := c.Send("new.cnf", "octet"); err == nil {
+		if _, err := rf.ReadFrom(strings.NewReader("x")); err == nil {
+			t.Errorf("write request accepted")
+		}
+	}
+	if _, err := os.Stat(filepath.Join(root, "new.cnf")); err == nil {
+		t.Errorf("write request created a file")
+	}
+	time.Sleep(50 * time.Millisecond)
+	statuses := map[string]string{}
+	for _, e := range *events {
+		statuses[e.File] = e.Status
+	}
+	for name, want := range map[string]string{"SIPDefault.cnf": "ok", "missing.cnf": "not-found", "../secret": "denied", "escape": "denied", ".phoneload/state.json": "denied", "new.cnf": "refused"} {
+		if statuses[name] != want {
+			t.Errorf("log status of %s = %q, want %q", name, statuses[name], want)
+		}
+	}
+}
+
+func TestServeZip(t *testing.T) {
+	dir := t.TempDir()
+	zp := filepath.Join(dir, "b.zip")
+	f, _ := os.Create(zp)
+	zw := zip.NewWriter(f)
+	for name, data := range map[string]string{"SIPDefault.cnf": "image_version: X\n", "P0S3-8-12-00.sb2": strings.Repeat("img", 10000)} {
+		w, _ := zw.Create(name)
+		io.WriteString(w, data)
+	}
+	zw.Close()
+	f.Close()
+	src, err := OpenSource(zp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr, _ := startServer(t, src, Options{})
+	got, err := fetch(t, addr, "P0S3-8-12-00.sb2", 0)
+	if err != nil || string(got) != strings.Repeat("img", 10000) {
+		t.Fatalf("zip entry: %d bytes, %v", len(got), err)
+	}
+	if _, err := fetch(t, addr, "nope", 0); err == nil {
+		t.Fatal("missing zip entry served")
+	}
+	// Unsafe entries make the zip unservable.
+	bad := filepath.Join(dir, "bad.zip")
+	f, _ = os.Create(bad)
+	zw = zip.NewWriter(f)
+	w, _ := zw.Create("../evil")
+	io.WriteString(w, "x")
+	zw.Close()
+	f.Close()
+	if _, err := OpenSource(bad); err == nil || !strings.Contains(err.Error(), "unsafe entry") {
+		t.Fatalf("zip with ../evil: %v", err)
+	}
+}
+
+type blockingRF struct{ release chan struct{} }
+
+func (b *blockingRF) ReadFrom(r io.Reader) (int64, error) { <-b.release; return 0, nil }
+
+func TestServeBoundedConcurrency(t *testing.T) {
+	src, err := OpenSource(testRoot(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	s := NewServer(src, Options{MaxTransfers: 1, Timeout: 100 * time.Millisecond})
+	first := &blockingRF{release: make(chan struct{})}
+	done := make(chan error)
+	go func() { done <- s.read("SIPDefault.cnf", first) }()
+	time.Sleep(20 * time.Millisecond)
+	if err := s.read("SIPDefault.cnf", &blockingRF{}); !errors.Is(err, errBusy) {
+		t.Fatalf("second transfer beyond the bound: %v, want busy", err)
+	}
+	close(first.release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	rf := &blockingRF{release: make(chan struct{})}
+	close(rf.release)
+	if err := s.read("SIPDefault.cnf", rf); err != nil {
+		t.Fatalf("transfer after the slot freed: %v", err)
+	}
+}
+
+// bigSize is past what 512-byte blocks with 16-bit block numbers reach
+// without rolling over (33,553,919 bytes).
+const bigSize = 33_553_919 + 70_000
+
+func bigFile(t testing.TB) (string, [32]byte) {
+	root := t.TempDir()
+	b := make([]byte, bigSize)
+	for i := range b {
+		b[i] = byte(i*7 + i>>16)
+	}
+	os.WriteFile(filepath.Join(root, "big.sbn"), b, 0o644)
+	return root, sha256.Sum256(b)
+}
+
+// TestServeBeyond32MB fetches a file past the 16-bit block-number limit
+// with 512-byte blocks: the block number rolls over and every byte arrives.
+func TestServeBeyond32MB(t *testing.T) {
+	if testing.Short() {
+		t.Skip("34 MB over 512-byte blocks")
+	}
+	root, want := bigFile(t)
+	src, _ := OpenSource(root)
+	addr, _ := startServer(t, src, Options{})
+	got, err := fetch(t, addr, "big.sbn", 0)
+	if err != nil || sha256.Sum256(got) != want {
+		t.Fatalf("big.sbn over 512-byte blocks: %d bytes (want %d), %v", len(got), bigSize, err)
+	}
+	// And with curl, a client that is not ours.
+	if _, err := exec.LookPath("curl"); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("curl missing in CI")
+		}
+		t.Skip("curl not installed")
+	}
+	out := filepath.Join(t.TempDir(), "big")
+	cmd := exec.Command("curl", "-sS", "--tftp-no-options", "-o", out, "tftp://"+addr+"/big.sbn")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("curl: %v\n%s", err, b)
+	}
+	b, _ := os.ReadFile(out)
+	if sha256.Sum256(b) != want {
+		t.Fatalf("curl got %d bytes, want %d intact", len(b), bigSize)
+	}
+}

@@ -1,0 +1,169 @@
+package sign
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"aead.dev/minisign"
+	"golang.org/x/crypto/ssh"
+)
+
+// Signature kinds, as named in bundle file names, JSON and messages.
+const (
+	KindMinisign = "minisign"
+	KindSSH      = "ssh"
+)
+
+// Signer signs a bundle's SHA256SUMS. Both implementations are
+// deterministic for Ed25519 and RSA keys, so a bundle packed twice is
+// byte-identical.
+type Signer interface {
+	Kind() string
+	KeyID() string
+	Sign(msg []byte, when time.Time) ([]byte, error)
+}
+
+// MinisignSigner signs with a minisign secret key.
+type MinisignSigner struct{ Key minisign.PrivateKey }
+
+func (s MinisignSigner) Kind() string  { return KindMinisign }
+func (s MinisignSigner) KeyID() string { return KeyID(s.Key.ID()) }
+
+// Sign writes a .minisig whose trusted comment carries the bundle time, in
+// the form minisign itself uses.
+func (s MinisignSigner) Sign(msg []byte, when time.Time) ([]byte, error) {
+	tc := fmt.Sprintf("timestamp:%d\tfile:SHA256SUMS\thashed", when.Unix())
+	return SignMinisign(s.Key, msg, tc), nil
+}
+
+// SSHSigner signs with an SSH key (file or agent) in the SSHSIG format.
+type SSHSigner struct{ Signer ssh.Signer }
+
+func (s SSHSigner) Kind() string  { return KindSSH }
+func (s SSHSigner) KeyID() string { return ssh.FingerprintSHA256(s.Signer.PublicKey()) }
+func (s SSHSigner) Sign(msg []byte, _ time.Time) ([]byte, error) {
+	return SignSSH(s.Signer, Namespace, msg)
+}
+
+// Trust is the set of keys a verifier accepts: minisign public keys and SSH
+// allowed signers.
+type Trust struct {
+	Minisign []minisign.PublicKey
+	SSH      []AllowedSigner
+}
+
+// Empty reports whether no key is trusted.
+func (t *Trust) Empty() bool { return len(t.Minisign) == 0 && len(t.SSH) == 0 }
+
+// AddPublicKey adds a minisign .pub or an SSH public key (authorized_keys
+// line) from a file named name.
+func (t *Trust) AddPublicKey(name string, data []byte) error {
+	if pub, err := ParseMinisignPublicKey(data); err == nil {
+		t.Minisign = append(t.Minisign, pub)
+		return nil
+	}
+	if key, comment, _, rest, err := ssh.ParseAuthorizedKey(data); err == nil && len(strings.TrimSpace(string(rest))) == 0 {
+		p := comment
+		if p == "" {
+			p = name
+		}
+		t.SSH = append(t.SSH, AllowedSigner{Principals: []string{p}, Key: key})
+		return nil
+	}
+	return fmt.Errorf("sign: %s: neither a minisign nor an ssh public key", name)
+}
+
+// AddAllowedSigners adds the lines of an ssh allowed signers file.
+func (t *Trust) AddAllowedSigners(name string, data []byte) error {
+	a, err := ParseAllowedSigners(name, data)
+	if err != nil {
+		return err
+	}
+	if len(a) == 0 {
+		return fmt.Errorf("sign: %s: no keys", name)
+	}
+	t.SSH = append(t.SSH, a...)
+	return nil
+}
+
+// IDs lists the trusted key IDs, sorted: minisign IDs and SSH fingerprints.
+func (t *Trust) IDs() []string {
+	seen := map[string]bool{}
+	var ids []string
+	for _, k := range t.Minisign {
+		seen[KeyID(k.ID())] = true
+	}
+	for _, a := range t.SSH {
+		seen[a.KeyID()] = true
+	}
+	for id := range seen {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// Verified names who made a good signature.
+type Verified struct {
+	Kind      string
+	KeyID     string
+	Principal string // ssh principals, comma-separated
+}
+
+// UntrustedKeyError reports a signature made by a key not in the Trust.
+type UntrustedKeyError struct {
+	Kind    string
+	Found   string
+	Trusted []string
+}
+
+func (e *UntrustedKeyError) Error() string {
+	return fmt.Sprintf("sign: %s signature by untrusted key %s", e.Kind, e.Found)
+}
+
+// VerifyMinisign checks a .minisig over msg against the trusted minisign keys.
+func (t *Trust) VerifyMinisign(sig, msg []byte) (Verified, error) {
+	s, err := ParseMinisignSignature(sig)
+	if err != nil {
+		return Verified{}, err
+	}
+	v := Verified{Kind: KindMinisign, KeyID: s.KeyID}
+	for _, k := range t.Minisign {
+		if KeyID(k.ID()) == s.KeyID {
+			return v, s.Verify(k, msg)
+		}
+	}
+	return v, &UntrustedKeyError{Kind: KindMinisign, Found: s.KeyID, Trusted: t.IDs()}
+}
+
+// VerifySSH checks an armored SSHSIG over msg in the phoneload namespace
+// against the allowed signers valid at now.
+func (t *Trust) VerifySSH(sig, msg []byte, now time.Time) (Verified, error) {
+	s, err := ParseSSHSignature(sig)
+	if err != nil {
+		return Verified{}, err
+	}
+	v := Verified{Kind: KindSSH, KeyID: s.KeyID()}
+	var principals []string
+	known := false
+	for _, a := range t.SSH {
+		if a.KeyID() != v.KeyID {
+			continue
+		}
+		known = true
+		if a.Allows(Namespace, now) {
+			principals = append(principals, a.Principals...)
+		}
+	}
+	if !known {
+		return v, &UntrustedKeyError{Kind: KindSSH, Found: v.KeyID, Trusted: t.IDs()}
+	}
+	if len(principals) == 0 {
+		return v, errors.New("sign: ssh key is trusted, but not for namespace \"phoneload\" at this time")
+	}
+	v.Principal = strings.Join(principals, ",")
+	return v, s.Verify(Namespace, msg)
+}
