@@ -1,16 +1,100 @@
 #!/usr/bin/env bash
-# Walks the whole pipeline on a generated sample drop. Run with `make demo`
-# (after `make build`, which puts phoneload and cfgfmt in bin/).
+# Walks the whole phoneload pipeline on a generated sample drop:
+#   generate → inspect → check → compile → pack → verify → publish → serve/probe
+# Run with `make demo` (which builds bin/phoneload and bin/cfgfmt first).
+# Everything it makes stays in demo/ for you to look at afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
 
-echo "== cfgfmt: compile a generated fleet of 7912 profiles, decode one back"
-go run ./internal/cfgfmtcli/fleetgen "$work/profiles" 100
-mkdir "$work/tftp"
-bin/phoneload compile --table "$work/profiles/ptag.dat" -o "$work/tftp" "$work/profiles"/gk*.txt
-one=$(cd "$work/tftp" && ls | head -1)
-bin/cfgfmt -t"$work/profiles/ptag.dat" "$work/tftp/$one" "$work/$one.txt"
-echo "-- $one decoded (first lines):"
-head -8 "$work/$one.txt"
+pl=bin/phoneload
+out=demo
+rm -rf "$out"
+mkdir -p "$out"
+export SOURCE_DATE_EPOCH=1700000000 # reproducible bundle: same input, same bytes
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+run() {
+	printf '$ %s\n' "$*"
+	"$@"
+}
+
+step "1. A firmware drop as Cisco ships it (generated: 7940/7960 SIP 8.12-like, signed with a lab key)"
+go run ./internal/fixture/mkdrop sip7940 "$out/cmterm-7940-7960-sip.8-12-00.zip"
+go run ./internal/fixture/mkdrop sip7912 "$out/cp7912-sip"
+ls -l "$out/cmterm-7940-7960-sip.8-12-00.zip"
+
+step "2. inspect: every file identified, signed headers parsed, .loads resolved"
+run $pl inspect "$out/cmterm-7940-7960-sip.8-12-00.zip"
+
+step "3. check: the conversion guide's mistakes, before a phone finds them"
+run $pl check "$out/cmterm-7940-7960-sip.8-12-00.zip"
+echo
+echo "-- the same root with two classic mistakes (OS79XX.TXT with a trailing space, a renamed image):"
+$pl unpack "$out/cmterm-7940-7960-sip.8-12-00.zip" "$out/broken" >/dev/null
+printf 'P003-8-12-00 \n' >"$out/broken/OS79XX.TXT"
+mv "$out/broken/P0S3-8-12-00.sb2" "$out/broken/P0S3-8-12-01.sb2"
+printf '$ %s\n' "$pl check $out/broken"
+if $pl check "$out/broken"; then
+	echo "demo: check should have failed" >&2
+	exit 1
+else
+	echo "(exit $?: errors found, as expected)"
+fi
+
+step "4. compile: 7912 profiles for a fleet, byte-exact with Cisco's cfgfmt"
+go run ./internal/cfgfmtcli/fleetgen "$out/profiles" 500 >/dev/null
+mkdir -p "$out/compiled"
+printf '$ %s\n' "$pl compile --table $out/profiles/ptag.dat -o $out/compiled $out/profiles/gk*.txt"
+$pl compile --table "$out/profiles/ptag.dat" -o "$out/compiled" "$out/profiles"/gk*.txt
+one=$(ls "$out/compiled" | sed -n 1p)
+run bin/cfgfmt -t"$out/profiles/ptag.dat" "$out/compiled/$one" "$out/$one.decoded.txt"
+echo "-- $one decoded back (first lines):"
+sed -n 1,6p "$out/$one.decoded.txt"
+
+step "5. pack: check, then a signed, reproducible bundle"
+run $pl key generate --unencrypted -o "$out/release"
+run $pl pack --key "$out/release.key" --name sip-8-12 --sequence 1 -o "$out/sip-8-12.zip" "$out/cmterm-7940-7960-sip.8-12-00.zip"
+$pl pack --key "$out/release.key" --name sip-8-12 --sequence 1 -o "$out/again.zip" "$out/cmterm-7940-7960-sip.8-12-00.zip" 2>/dev/null
+if cmp -s "$out/sip-8-12.zip" "$out/again.zip"; then echo "-- packed twice: byte-identical ($(sha256sum "$out/sip-8-12.zip" | cut -c1-16)…)"; fi
+rm -f "$out/again.zip"
+
+step "6. verify: signatures, then every byte (also with standard tools)"
+run $pl verify --pub "$out/release.pub" "$out/sip-8-12.zip"
+$pl unpack "$out/sip-8-12.zip" "$out/bundle" >/dev/null
+if command -v minisign >/dev/null; then
+	run minisign -Vm "$out/bundle/SHA256SUMS" -p "$out/release.pub"
+fi
+(cd "$out/bundle" && run sha256sum --quiet -c SHA256SUMS && echo "sha256sum -c: OK")
+
+step "7. publish into a TFTP root: staged, ordered, journalled, reversible"
+mkdir -p "$out/tftproot"
+run $pl publish --pub "$out/release.pub" --dry-run "$out/sip-8-12.zip" "$out/tftproot"
+run $pl publish --pub "$out/release.pub" "$out/sip-8-12.zip" "$out/tftproot"
+run $pl verify --pub "$out/release.pub" --root "$out/tftproot" "$out/sip-8-12.zip"
+
+step "8. serve and probe: what a phone gets over real TFTP"
+rm -f "$out/serve.addr"
+$pl serve --listen 127.0.0.1:0 --addr-file "$out/serve.addr" "$out/tftproot" 2>"$out/serve.log" &
+serve_pid=$!
+trap 'kill $serve_pid 2>/dev/null || true' EXIT
+for _ in $(seq 50); do [ -s "$out/serve.addr" ] && break; sleep 0.1; done
+addr=$(cat "$out/serve.addr")
+run $pl probe --pub "$out/release.pub" --mac 0011.2233.4455 --model 7960 --bundle "$out/sip-8-12.zip" "tftp://$addr"
+kill -INT $serve_pid
+wait $serve_pid 2>/dev/null || true
+echo "-- the server's log (one line per request):"
+sed -n 1,5p "$out/serve.log"
+
+step "9. a tampered root is caught, and rollback restores the previous state"
+printf 'X' | dd of="$out/tftproot/P0S3-8-12-00.sb2" bs=1 seek=1000 conv=notrunc status=none
+printf '$ %s\n' "$pl verify --pub $out/release.pub --root $out/tftproot $out/sip-8-12.zip"
+if $pl verify --pub "$out/release.pub" --root "$out/tftproot" "$out/sip-8-12.zip"; then
+	echo "demo: verify should have failed" >&2
+	exit 1
+else
+	echo "(exit $?: content does not match what was signed)"
+fi
+run $pl rollback "$out/tftproot"
+echo "-- root after rollback: $(find "$out/tftproot" -path '*/.phoneload' -prune -o -type f -print | wc -l) files"
+
+printf '\nDone. Everything above is in %s/.\n' "$out"
