@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -214,6 +216,15 @@ func Publish(src, root string, opts PublishOptions) (*PublishResult, error) {
 			return nil, err
 		}
 		return nil, fmt.Errorf("%w (nothing was published; the root is unchanged)", err)
+	}
+	if len(t.j.Ops) == 0 && maps.Equal(t.j.Next.Files, cur.Files) && slices.Equal(t.j.Next.Canary, cur.Canary) {
+		// Nothing to change: no history entry, so that rollback still
+		// undoes the last publish that did something.
+		res.ID = cur.ID
+		if err := discard(root, t.dir); err != nil {
+			return nil, err
+		}
+		return res, nil
 	}
 	if err := t.save(stateCommitting); err != nil {
 		return nil, t.abort(err)
