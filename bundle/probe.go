@@ -142,8 +142,10 @@ func Probe(src string, f Fetcher, opts ProbeOptions) (*ProbeResult, error) {
 	switch model {
 	case "7905", "7912":
 		p.boot7912(mac, model)
+	case "7910", "7940", "7960":
+		p.boot79xx(mac, modelID, true)
 	default:
-		p.boot79xx(mac, modelID)
+		p.boot79xx(mac, modelID, false)
 	}
 	if opts.All {
 		var rest []string
@@ -249,18 +251,24 @@ func (p *prober) load(name, why string) {
 	}
 }
 
-// boot79xx follows a 7940/7960 (and 79x1) boot, as observed on a 7960 with
-// SIP 8.12: CTLSEP, SEP<MAC>.cnf.xml, SIP<MAC>.cnf, MGC<MAC>.cnf,
-// XMLDefault.cnf.xml, the load and its parts, SIPDefault.cnf, then the
-// files the configurations name (SIP image, dial plan, rings).
-func (p *prober) boot79xx(mac, modelID string) {
-	p.get("OS79XX.TXT", "boot", "pre-7.x images read it first")
+// boot79xx follows a 7940/7960 boot, as observed on a 7960 with SIP 8.12:
+// CTLSEP, SEP<MAC>.cnf.xml, SIP<MAC>.cnf, MGC<MAC>.cnf, XMLDefault.cnf.xml,
+// the load and its parts, SIPDefault.cnf, then the files the configurations
+// name (SIP image, dial plan, rings). A 79x1 (classic is false) reads only
+// the XML configurations and the load they name: OS79XX.TXT and the .cnf
+// files are 7940/7960 things.
+func (p *prober) boot79xx(mac, modelID string, classic bool) {
+	if classic {
+		p.get("OS79XX.TXT", "boot", "pre-7.x images read it first")
+	}
 	var sep, sip []byte
 	if mac != "" {
 		p.get("CTLSEP"+mac+".tlv", "boot", "trust list, asked for first")
 		sep = p.get("SEP"+mac+".cnf.xml", "boot", "per-phone XML configuration")
-		sip = p.get("SIP"+mac+".cnf", "boot", "per-phone SIP configuration")
-		p.get("MGC"+mac+".cnf", "boot", "per-phone MGCP configuration")
+		if classic {
+			sip = p.get("SIP"+mac+".cnf", "boot", "per-phone SIP configuration")
+			p.get("MGC"+mac+".cnf", "boot", "per-phone MGCP configuration")
+		}
 	}
 	xml := p.get("XMLDefault.cnf.xml", "boot", "shared XML configuration")
 	xmlLoad := ""
@@ -275,6 +283,9 @@ func (p *prober) boot79xx(mac, modelID string) {
 		}
 	}
 	p.load(xmlLoad, "load named by the XML configuration")
+	if !classic {
+		return
+	}
 	def := p.get("SIPDefault.cnf", "boot", "shared SIP configuration")
 	sipLoad, _ := SIPImageVersion(def)
 	if v, ok := SIPImageVersion(sip); ok {

@@ -77,6 +77,15 @@ func TestProbe(t *testing.T) {
 	if diff := cmp.Diff(wantOrder, order); diff != "" {
 		t.Errorf("probe order (-want +got):\n%s", diff)
 	}
+	// A 7941 reads the XML configurations and the load they name, no more.
+	srv.asked = nil
+	if _, err := Probe(b, srv, ProbeOptions{MAC: "001122334455", Model: "7941"}); err != nil {
+		t.Fatal(err)
+	}
+	want79x1 := []string{"CTLSEP001122334455.tlv", "SEP001122334455.cnf.xml", "XMLDefault.cnf.xml"}
+	if diff := cmp.Diff(want79x1, srv.asked); diff != "" {
+		t.Errorf("7941 sequence (-want +got):\n%s", diff)
+	}
 	// --all adds every other file of the bundle.
 	res, err = Probe(b, srv, ProbeOptions{All: true})
 	if err != nil {

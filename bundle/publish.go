@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -48,6 +50,9 @@ type PublishOptions struct {
 	// rollback (their backups hold the replaced files); 0 means
 	// DefaultKeep, negative keeps all.
 	Keep int
+	// Progress, if set, is called with the bytes of the bundle read so far
+	// (hashing in a dry run, staging otherwise).
+	Progress func(n int64)
 
 	hook func(step string) error // tests: crash or fail at a named step
 }
@@ -168,7 +173,7 @@ func Publish(src, root string, opts PublishOptions) (*PublishResult, error) {
 		if err != nil {
 			return nil, err
 		}
-		files, sums, err := readBundle(src, lim, nil)
+		files, sums, err := readBundle(src, lim, nil, opts.Progress)
 		if err != nil {
 			return nil, err
 		}
@@ -211,6 +216,15 @@ func Publish(src, root string, opts PublishOptions) (*PublishResult, error) {
 			return nil, err
 		}
 		return nil, fmt.Errorf("%w (nothing was published; the root is unchanged)", err)
+	}
+	if len(t.j.Ops) == 0 && maps.Equal(t.j.Next.Files, cur.Files) && slices.Equal(t.j.Next.Canary, cur.Canary) {
+		// Nothing to change: no history entry, so that rollback still
+		// undoes the last publish that did something.
+		res.ID = cur.ID
+		if err := discard(root, t.dir); err != nil {
+			return nil, err
+		}
+		return res, nil
 	}
 	if err := t.save(stateCommitting); err != nil {
 		return nil, t.abort(err)
@@ -260,7 +274,7 @@ func (t *txn) prepare(src string, lim Limits, cur *RootState, opts PublishOption
 		}
 		return st, t.step("stage-" + name)
 	}
-	files, sums, err := readBundle(src, lim, stage)
+	files, sums, err := readBundle(src, lim, stage, opts.Progress)
 	if err != nil {
 		return err
 	}
@@ -334,7 +348,7 @@ func (t *txn) writeStaged(stage string, r io.Reader) error {
 
 // readBundle reads every file of the bundle once, hashing it and handing it
 // to stage (nil in a dry run), and checks the hashes against SHA256SUMS.
-func readBundle(src string, lim Limits, stage func(string, io.Reader) (string, error)) (map[string]*bundleFile, []byte, error) {
+func readBundle(src string, lim Limits, stage func(string, io.Reader) (string, error), progress func(int64)) (map[string]*bundleFile, []byte, error) {
 	files := map[string]*bundleFile{}
 	var sums []byte
 	err := Walk(src, lim, func(e Entry, r io.Reader) error {
@@ -355,6 +369,9 @@ func readBundle(src string, lim Limits, stage func(string, io.Reader) (string, e
 		f := &bundleFile{Name: e.Name, Size: e.Size, Group: ClassifyPublish(e.Name)}
 		h := sha256.New()
 		var buf bytes.Buffer
+		if progress != nil {
+			r = &progressReader{r: r, fn: progress}
+		}
 		tee := io.TeeReader(r, h)
 		keep := (f.Group == GroupPerPhone || f.Group == GroupDefaults || f.Group == GroupLoads) && e.Size <= MaxConfigSize
 		if keep {
@@ -410,6 +427,19 @@ func readBundle(src string, lim Limits, stage func(string, io.Reader) (string, e
 		}
 	}
 	return files, sums, nil
+}
+
+type progressReader struct {
+	r  io.Reader
+	fn func(int64)
+}
+
+func (p *progressReader) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	if n > 0 {
+		p.fn(int64(n))
+	}
+	return n, err
 }
 
 func normalizeMACs(in []string) ([]string, error) {

@@ -466,3 +466,18 @@ func TestPublishWarnsSameNameImage(t *testing.T) {
 		t.Fatalf("warnings: %q", res.Warnings)
 	}
 }
+
+func TestPublishNoChangeLeavesNoHistory(t *testing.T) {
+	dir := t.TempDir()
+	b := writeBundle(t, filepath.Join(dir, "b"), testRelease("8-12-00", 1000))
+	root := filepath.Join(dir, "root")
+	os.Mkdir(root, 0o755)
+	first := publishOK(t, b, root, noVerify)
+	again := publishOK(t, b, root, noVerify)
+	if again.Changed() != 0 || again.ID != first.ID {
+		t.Errorf("second publish: %d changes, id %s (want 0, %s)", again.Changed(), again.ID, first.ID)
+	}
+	if ids, _ := History(root); len(ids) != 1 {
+		t.Errorf("history after a no-op publish: %v", ids)
+	}
+}

@@ -18,7 +18,9 @@ import (
 	pin "github.com/pin/tftp/v3"
 )
 
-func startServer(t testing.TB, src Source, opts Options) (string, *[]Event) {
+// startServer serves src on a loopback port; the function returned gives
+// the log events so far.
+func startServer(t testing.TB, src Source, opts Options) (string, func() []Event) {
 	t.Helper()
 	var mu sync.Mutex
 	var events []Event
@@ -35,7 +37,11 @@ func startServer(t testing.TB, src Source, opts Options) (string, *[]Event) {
 		<-done
 		src.Close()
 	})
-	return conn.LocalAddr().String(), &events
+	return conn.LocalAddr().String(), func() []Event {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]Event(nil), events...)
+	}
 }
 
 func fetch(t testing.TB, addr, name string, blksize int) ([]byte, error) {
@@ -119,7 +125,7 @@ func TestServeDirectory(t *testing.T) {
 	}
 	time.Sleep(50 * time.Millisecond)
 	statuses := map[string]string{}
-	for _, e := range *events {
+	for _, e := range events() {
 		statuses[e.File] = e.Status
 	}
 	for name, want := range map[string]string{"SIPDefault.cnf": "ok", "missing.cnf": "not-found", "../secret": "denied", "escape": "denied", ".phoneload/state.json": "denied", "new.cnf": "refused"} {

@@ -29,10 +29,11 @@ func NewCmdProbe() *cobra.Command {
 		Use:   "probe [--mac MAC] [--model MODEL] --bundle BUNDLE --pub FILE tftp://HOST[:PORT]",
 		Short: "Fetch from a live TFTP server what a phone would, and compare with the bundle",
 		Long: `probe asks a live TFTP server for the files a phone would ask for, in the
-order it would (7940/7960/79x1: OS79XX.TXT, CTLSEP<MAC>.tlv, SEP<MAC>.cnf.xml,
+order it would (7940/7960: OS79XX.TXT, CTLSEP<MAC>.tlv, SEP<MAC>.cnf.xml,
 SIP<MAC>.cnf, MGC<MAC>.cnf, XMLDefault.cnf.xml, the load it names and its
 parts, SIPDefault.cnf, the image it names, the dial plan, RINGLIST.DAT and
-its rings; 7905/7912: ld/gk<mac>, the default profile, the model's images),
+its rings; 79x1: CTLSEP, SEP<MAC>.cnf.xml, XMLDefault.cnf.xml, the load and
+its parts; 7905/7912: ld/gk<mac>, the default profile, the model's images),
 following what the server actually returns, and compares every byte with the
 signed bundle. --all then fetches every other file of the bundle.
 

@@ -123,7 +123,10 @@ or a canary that would change a shared file).`,
 			if canary != "" {
 				opts.Canary = strings.Split(canary, ",")
 			}
+			bar := cli.NewProgress(cmd.ErrOrStderr(), "publish", 0)
+			opts.Progress = bar.Add
 			res, err := bundle.Publish(args[0], args[1], opts)
+			bar.Done()
 			if err != nil {
 				return publishError(err, res)
 			}
