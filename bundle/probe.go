@@ -167,7 +167,6 @@ type prober struct {
 	files map[string]*probeBundleFile
 	res   *ProbeResult
 	seen  map[string]bool
-	phase string
 }
 
 // get fetches name once and records the result. It returns the server's

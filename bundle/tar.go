@@ -65,6 +65,7 @@ func checkTarHeader(path string, h *tar.Header, names *nameSet, b *budget) (tarE
 	}
 	isDir := false
 	switch h.Typeflag {
+	//lint:ignore SA1019 tars from old tools still mark regular files with '\x00' (TypeRegA)
 	case tar.TypeReg, tar.TypeRegA, tar.TypeCont:
 	case tar.TypeDir:
 		isDir = true
@@ -323,6 +324,7 @@ type tarEnd struct{ dataEnd int64 }
 
 func (t *tarEnd) entry(h *tar.Header, pos int64) {
 	t.dataEnd = pos
+	//lint:ignore SA1019 tars from old tools still mark regular files with '\x00' (TypeRegA)
 	if h.Typeflag == tar.TypeReg || h.Typeflag == tar.TypeRegA || h.Typeflag == tar.TypeCont {
 		t.dataEnd += (h.Size + tarBlock - 1) / tarBlock * tarBlock
 	}

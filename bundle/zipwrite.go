@@ -3,7 +3,6 @@ package bundle
 import (
 	"bytes"
 	"fmt"
-	"hash/crc32"
 	"io"
 	"time"
 	"unicode/utf8"
@@ -61,8 +60,12 @@ func (z *zipWriter) header(name string, method uint16, crc uint32, size, csize i
 		CRC32:              crc,
 		UncompressedSize64: uint64(size),
 		CompressedSize64:   uint64(csize),
-		ModifiedDate:       z.date,
-		ModifiedTime:       z.clock,
+		// The MS-DOS fields are set directly: Modified would add an
+		// extended-timestamp extra field and tie the bytes to a time zone.
+		//lint:ignore SA1019 deliberate, see above
+		ModifiedDate: z.date,
+		//lint:ignore SA1019 deliberate, see above
+		ModifiedTime: z.clock,
 	}
 	fh.SetMode(0o644) // sets a Unix creator and the mode in ExternalAttrs
 	fh.CreatorVersion = 3<<8 | 20
@@ -117,11 +120,6 @@ func (z *zipWriter) add(name string, size int64, crc uint32, deflate bool, r io.
 		return fmt.Errorf("bundle: %s: changed size while packing", name)
 	}
 	return nil
-}
-
-// addBytes writes a generated file (SHA256SUMS, bundle.json, signatures).
-func (z *zipWriter) addBytes(name string, data []byte) error {
-	return z.add(name, int64(len(data)), crc32.ChecksumIEEE(data), isText(data), bytes.NewReader(data))
 }
 
 func (z *zipWriter) close() error { return z.zw.Close() }

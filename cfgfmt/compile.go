@@ -159,9 +159,7 @@ func splitLine(s string) (name, value string) {
 	name, rest := s[:i], s[i+1:]
 	if s[i] != ':' {
 		rest = strings.TrimLeft(rest, " \t")
-		if strings.HasPrefix(rest, ":") {
-			rest = rest[1:]
-		}
+		rest = strings.TrimPrefix(rest, ":")
 	}
 	return name, strings.Trim(rest, " \t")
 }

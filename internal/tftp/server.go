@@ -76,9 +76,15 @@ func (s *Server) Shutdown() {
 	s.srv.Shutdown()
 }
 
+// The texts of the errors sent to clients. "File not found" is the exact
+// wording of RFC 1350's error 1: phones' loaders go on hunting only on it.
 var (
 	errBusy    = errors.New("server busy, try again")
 	errRefused = errors.New("write requests refused: read-only server")
+	//lint:ignore ST1005 wire text of TFTP error 1 (RFC 1350), shown by clients
+	errNotFound = errors.New("File not found")
+	//lint:ignore ST1005 wire text of TFTP error 2 (RFC 1350), shown by clients
+	errAccess = errors.New("Access violation")
 )
 
 func (s *Server) log(e Event) {
@@ -112,14 +118,14 @@ func (s *Server) read(filename string, rf io.ReaderFrom) error {
 	}
 	name, err := CleanName(filename)
 	if err != nil {
-		return fail("denied", errors.New("Access violation"))
+		return fail("denied", errAccess)
 	}
 	r, size, err := s.src.Open(name)
 	switch {
 	case errors.Is(err, ErrNotFound):
-		return fail("not-found", errors.New("File not found"))
+		return fail("not-found", errNotFound)
 	case errors.Is(err, ErrDenied):
-		return fail("denied", errors.New("Access violation"))
+		return fail("denied", errAccess)
 	case err != nil:
 		return fail("error", err)
 	}
