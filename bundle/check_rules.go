@@ -507,7 +507,8 @@ func (c *checker) refuses(p fleetPhone) bool {
 // runs reports whether the phone already runs image: the same name, or the
 // same release of the same protocol (two spellings of one 7940 version).
 func (c *checker) runs(p fleetPhone, image string) bool {
-	if strings.EqualFold(p.Load, image) {
+	// upgradecode names the file (CP7912…A.sbin); the fleet the load.
+	if stem, _ := stripExt(image); strings.EqualFold(p.Load, image) || strings.EqualFold(p.Load, stem) {
 		return true
 	}
 	to, ok := c.appRelease(image)

@@ -209,3 +209,27 @@ func TestPhonesOnSharedFiles(t *testing.T) {
 		t.Errorf("findings %+v: want the 7940 listed, not the 7912", r.Findings)
 	}
 }
+
+// A 7912 that already runs the image its profile's upgradecode names is not
+// in the upgrade scope (upgradecode names the file, the fleet the load),
+// and the image file is one the 7912s read.
+func TestFleet7912RunsItsImage(t *testing.T) {
+	d := cleanSIP7912()
+	get(d, "CP7912080001SIP060412A.sbin").Size = MaxTFTPSize + 1
+	fleet := []Phone{
+		{MAC: "000000000001", Model: "7912", Load: "CP7912080001SIP060412A"},
+		{MAC: "000000000002", Model: "7912", Load: "CP7912080001SIP050608A"},
+	}
+	r := Check(d, CheckOptions{Fleet: fleet})
+	var got []string
+	for _, f := range r.Findings {
+		got = append(got, fmt.Sprintf("%s %s:%d %s", f.Rule, f.File, f.Line, strings.Join(f.Phones, ",")))
+	}
+	want := []string{
+		"tftp-size CP7912080001SIP060412A.sbin:0 000000000001,000000000002",
+		"fleet-upgrade-scope gkdefault.txt:2 000000000002",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("findings (-want +got):\n%s", diff)
+	}
+}
