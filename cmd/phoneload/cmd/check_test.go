@@ -152,6 +152,11 @@ var brokenRoots = []brokenRoot{
 	{name: "ring file too short", family: fixture.SIP7940, break_: func(t *testing.T, dir string) {
 		must(t, fixture.Edit(dir, "Chirp1.raw", func(b []byte) []byte { return b[:100] }))
 	}, rule: "ring-format", file: "Chirp1.raw", exit: 0},
+	{name: "ring file is a WAV", family: fixture.SIP7940, break_: func(t *testing.T, dir string) {
+		must(t, fixture.Edit(dir, "Chirp1.raw", func(b []byte) []byte {
+			return append([]byte("RIFF\x24\x1f\x00\x00WAVEfmt \x10\x00\x00\x00"), b[:len(b)-20]...)
+		}))
+	}, rule: "ring-format", file: "Chirp1.raw", exit: 0},
 	{name: "dial plan missing", family: fixture.SIP7940, break_: remove("dialplan.xml"),
 		rule: "dial-template-missing", file: "SIPDefault.cnf", exit: 0},
 	{name: "upgradecode with 7 fields", family: fixture.SIP7912, break_: replace(",69,", ",", "gkdefault.txt"),
