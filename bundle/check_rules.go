@@ -612,7 +612,7 @@ func (c *checker) checkRings() {
 			continue
 		}
 		switch {
-		case f.wav:
+		case f.WAV:
 			c.add("ring-format", f.Name, 0, nil, "%s is a WAV file; phones want headerless µ-law", f.Name)
 		case f.Size < MinRingSamples || f.Size > MaxRingSamples:
 			c.add("ring-format", f.Name, 0, nil, "%s has %d samples, outside %d–%d", f.Name, f.Size, MinRingSamples, MaxRingSamples)

@@ -208,7 +208,7 @@ var ruleCases = []ruleCase{
 		want: []string{"ringlist-entry RINGLIST.DAT:1"}},
 	{name: "ring too long", mutate: func(d *Drop) { get(d, "Chirp1.raw").Size = 16081 },
 		want: []string{"ring-format Chirp1.raw:0"}},
-	{name: "ring wav", mutate: func(d *Drop) { get(d, "Chirp1.raw").wav = true },
+	{name: "ring wav", mutate: func(d *Drop) { get(d, "Chirp1.raw").WAV = true },
 		want: []string{"ring-format Chirp1.raw:0"}},
 	{name: "dial template", mutate: func(d *Drop) { d.Files = removeFile(d.Files, "dialplan.xml") },
 		want: []string{"dial-template-missing SIPDefault.cnf:3"}},
