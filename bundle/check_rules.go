@@ -623,11 +623,15 @@ func (c *checker) checkRings() {
 			continue
 		}
 		if e, ok := f.SIP.Get("dial_template"); ok && strings.TrimSpace(e.Value) != "" {
+			// The phone appends .xml itself (the value is "dialplan", the
+			// file dialplan.xml): a value with the extension makes it ask
+			// for dialplan.xml.xml.
 			v := strings.TrimSpace(e.Value)
-			if !strings.HasSuffix(strings.ToLower(v), ".xml") {
-				v += ".xml"
+			if stem, ok := strings.CutSuffix(v, ".xml"); ok && c.byName[v+".xml"] == nil {
+				c.add("dial-template-missing", f.Name, e.Line, c.phonesReading(f.Name), "dial_template names %q with its extension: the phone appends .xml and asks for %q; write %q", v, v+".xml", stem)
+				continue
 			}
-			c.refer("dial-template-missing", f.Name, e.Line, v, "dial_template names")
+			c.refer("dial-template-missing", f.Name, e.Line, v+".xml", "dial_template names")
 		}
 	}
 }

@@ -212,6 +212,8 @@ var ruleCases = []ruleCase{
 		want: []string{"ring-format Chirp1.raw:0"}},
 	{name: "dial template", mutate: func(d *Drop) { d.Files = removeFile(d.Files, "dialplan.xml") },
 		want: []string{"dial-template-missing SIPDefault.cnf:3"}},
+	{name: "dial template with extension", mutate: func(d *Drop) { get(d, "SIPDefault.cnf").SIP.Entries[2].Value = "dialplan.xml" },
+		want: []string{"dial-template-missing SIPDefault.cnf:3"}},
 	{name: "upgradecode fields", base: cleanSIP7912, mutate: func(d *Drop) { get(d, "gkdefault.txt").Profile.Upgrades[0].Fields = 7 },
 		want: []string{"upgradecode-fields gkdefault.txt:2"}},
 	{name: "upgradecode hardware", base: cleanSIP7912, mutate: func(d *Drop) { get(d, "gkdefault.txt").Profile.Upgrades[0].Hardware = 0x501 },

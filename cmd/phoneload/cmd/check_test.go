@@ -159,6 +159,8 @@ var brokenRoots = []brokenRoot{
 	}, rule: "ring-format", file: "Chirp1.raw", exit: 0},
 	{name: "dial plan missing", family: fixture.SIP7940, break_: remove("dialplan.xml"),
 		rule: "dial-template-missing", file: "SIPDefault.cnf", exit: 0},
+	{name: "dial_template with .xml", family: fixture.SIP7940, break_: replace("dial_template: dialplan", "dial_template: dialplan.xml", "SIPDefault.cnf"),
+		rule: "dial-template-missing", file: "SIPDefault.cnf", exit: 0},
 	{name: "upgradecode with 7 fields", family: fixture.SIP7912, break_: replace(",69,", ",", "gkdefault.txt"),
 		rule: "upgradecode-fields", file: "gkdefault.txt", exit: 1},
 	{name: "upgradecode hardware of a 7905", family: fixture.SIP7912, break_: replace("3,0x601,", "3,0x501,", "gkdefault.txt"),
