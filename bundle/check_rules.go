@@ -183,7 +183,13 @@ func (c *checker) checkLoads() {
 			}
 		}
 		if la := f.Loads.LAVersion; la != "" && loader != nil && loader.LoaderID != la {
-			c.add("loads-la-version", f.Name, 0, ph, "LA_VERSION=%s but the loader %s carries the id %s", la, loader.Name, loader.LoaderID)
+			line := 0
+			for _, e := range f.Loads.Settings {
+				if e.Name == "LA_VERSION" {
+					line = e.Line // the last one is the one in force
+				}
+			}
+			c.add("loads-la-version", f.Name, line, ph, "LA_VERSION=%s but the loader %s carries the id %s", la, loader.Name, loader.LoaderID)
 		}
 	}
 }

@@ -50,7 +50,8 @@ func cleanSIP7940() *Drop {
 		&File{Name: "P003-8-12-00.bin", Kind: KindImageBin, SHA256: sum("loader"), LoaderID: "PAS30830"},
 		&File{Name: "P003-8-12-00.sbn", Kind: KindImageSBN, Header: signedHdr("P003-8-12-00.sbn"), PayloadSHA256: sum("loader"), LoaderID: "PAS30830"},
 		&File{Name: "P0S3-8-12-00.loads", Kind: KindLoads, Header: signedHdr("P0S3-8-12-00.loads"),
-			Loads: &Loads{LAVersion: "PAS30830", Parts: []LoadsPart{{Name: "P003-8-12-00.sbn", Line: 1}, {Name: "P0S3-8-12-00.sb2", Line: 2}}}},
+			Loads: &Loads{LAVersion: "PAS30830", Parts: []LoadsPart{{Name: "P003-8-12-00.sbn", Line: 1}, {Name: "P0S3-8-12-00.sb2", Line: 2}},
+			Settings: []ConfigEntry{{Name: "LA_VERSION", Value: "PAS30830", Line: 3}}}},
 		&File{Name: "P0S3-8-12-00.sb2", Kind: KindImageSB2, Header: signedHdr("P0S3-8-12-00.sb2")},
 		&File{Name: "SIPDefault.cnf", Kind: KindSIPConfig, SIP: &SIPConfig{Entries: []ConfigEntry{
 			{Name: "image_version", Value: "P0S3-8-12-00", Line: 1},
@@ -174,7 +175,7 @@ var ruleCases = []ruleCase{
 	{name: "sbn payload", mutate: func(d *Drop) { get(d, "P003-8-12-00.bin").SHA256 = sum("other") },
 		want: []string{"sbn-payload-mismatch P003-8-12-00.sbn:0"}},
 	{name: "la version", mutate: func(d *Drop) { get(d, "P0S3-8-12-00.loads").Loads.LAVersion = "PAS30820" },
-		want: []string{"loads-la-version P0S3-8-12-00.loads:0"}},
+		want: []string{"loads-la-version P0S3-8-12-00.loads:3"}},
 	{name: "device name lower mac", mutate: func(d *Drop) { get(d, "SIP001122334455.cnf").Name = "SIP00112233445a.cnf" },
 		want: []string{"device-name SIP00112233445a.cnf:0"}},
 	{name: "device name upper ext", mutate: func(d *Drop) { get(d, "SIP001122334455.cnf").Name = "SIP001122334455.CNF" },
