@@ -202,7 +202,7 @@ func (c *checker) checkSigned() {
 	for _, f := range c.d.Files {
 		switch {
 		case f.HeaderErr != "":
-			c.add("signed-header-bad", f.Name, 0, c.phonesReading(f.Name), "%s", f.HeaderErr)
+			c.add("signed-header-bad", f.Name, 0, c.phonesReading(f.Name), "%s: signed header: %s", f.Name, f.HeaderErr)
 			continue
 		case f.Header == nil && mustBeSigned[f.Kind]:
 			c.add("signed-header-bad", f.Name, 0, c.phonesReading(f.Name), "%s has no signed header", f.Name)

@@ -372,3 +372,20 @@ func TestAssumptionsWithoutFleet(t *testing.T) {
 		}
 	}
 }
+
+// The messages of signed-header-bad say what broke: a bare parser error
+// ("length 0x194 past end of data at 0xc8") does not say it is the header.
+func TestSignedHeaderBadMessage(t *testing.T) {
+	d := cleanSIP7940()
+	f := get(d, "P0S3-8-12-00.sb2")
+	f.Header, f.HeaderErr = nil, "length 0x194 past end of data at 0xc8"
+	r := Check(d, CheckOptions{})
+	var msgs []string
+	for _, f := range r.Findings {
+		msgs = append(msgs, f.Message)
+	}
+	want := []string{"P0S3-8-12-00.sb2: signed header: length 0x194 past end of data at 0xc8"}
+	if diff := cmp.Diff(want, msgs); diff != "" {
+		t.Errorf("messages (-want +got):\n%s", diff)
+	}
+}
