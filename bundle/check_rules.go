@@ -812,10 +812,21 @@ func (c *checker) checkRest() {
 		case KindRinglist:
 			rule = "ringlist-entry"
 		}
+		// An upgradecode line with the wrong number of fields is
+		// upgradecode-fields' finding, not a second one here.
+		judged := map[int]bool{}
+		if f.Profile != nil {
+			for _, u := range f.Profile.Upgrades {
+				if u.Fields != 8 && u.Line > 0 {
+					judged[u.Line] = true
+				}
+			}
+		}
 		for _, p := range f.Problems {
 			// The signed-header problems Open notes are signed-header-bad's.
 			if f.HeaderErr != "" && strings.HasPrefix(p.Msg, "signed header:") ||
-				f.Header == nil && mustBeSigned[f.Kind] && p.Msg == "no Cisco signed header" {
+				f.Header == nil && mustBeSigned[f.Kind] && p.Msg == "no Cisco signed header" ||
+				judged[p.Line] {
 				continue
 			}
 			if rule != "" {
