@@ -84,6 +84,7 @@ type checker struct {
 	sharedOffers []int            // offers of shared files
 	fleetByMAC   map[string]int   // index into fleet
 	dirRoot      bool             // the root is a directory, so permissions mean something
+	named        map[string]bool  // files device-name judged: not also unknown-file
 }
 
 // Check runs every rule of the registry (except those ignored) over the
@@ -98,6 +99,7 @@ func Check(d *Drop, opts CheckOptions) *Report {
 		byFold:  make(map[string][]*File, len(d.Files)),
 		rep:     &Report{Path: d.Path, Files: len(d.Files), Strict: opts.Strict},
 		apps:    map[string]appRel{},
+		named:   map[string]bool{},
 	}
 	for _, id := range opts.Ignore {
 		if !c.ignored[id] {

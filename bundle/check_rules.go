@@ -227,7 +227,25 @@ var (
 	reDevUpper = regexp.MustCompile(`(?i)^(CTLSEP|ITLSEP|SEP|SIP|MGC)([0-9A-F]+)(\..+)$`)
 	reDevLower = regexp.MustCompile(`(?i)^(gk|ld|ata)([0-9a-f]{12})(\..+)?$`)
 	devExt     = map[string]string{"SEP": ".cnf.xml", "SIP": ".cnf", "MGC": ".cnf", "CTLSEP": ".tlv", "ITLSEP": ".tlv"}
+	// devExtSlips are the wrong extensions people give per-device files:
+	// Notepad's .txt appended, SEP<MAC>.xml without .cnf. Other extensions
+	// (SEP<MAC>.cnf.xml.sgn of secure CUCM roots, backups) are left alone.
+	devExtSlips = map[string][]string{
+		"SEP": {".xml", ".cnf", ".cnf.xml.txt", ".xml.txt", ".txt"},
+		"SIP": {".cnf.txt", ".txt"},
+		"MGC": {".cnf.txt", ".txt"},
+	}
 )
+
+// devExtSlip reports whether ext is a known slip for prefix's extension.
+func devExtSlip(prefix, ext string) bool {
+	for _, e := range devExtSlips[prefix] {
+		if strings.EqualFold(ext, e) {
+			return true
+		}
+	}
+	return false
+}
 
 // fixedNames are the files phones ask for by a fixed name, by lower case.
 var fixedNames = func() map[string]string {
@@ -250,10 +268,15 @@ func (c *checker) checkNames() {
 		if m := reDevUpper.FindStringSubmatch(base); m != nil && len(m[2]) >= 10 && len(m[2]) <= 14 {
 			prefix, mac, ext := strings.ToUpper(m[1]), m[2], m[3]
 			want := prefix + strings.ToUpper(mac) + devExt[prefix]
-			if len(mac) != 12 {
+			switch {
+			case len(mac) != 12:
 				c.add("device-name", f.Name, 0, []string{}, "%s: the MAC has %d hex digits, not 12", base, len(mac))
-			} else if base != want && strings.EqualFold(ext, devExt[prefix]) {
+				c.named[f.Name] = true
+			case base != want && strings.EqualFold(ext, devExt[prefix]):
 				c.add("device-name", f.Name, 0, c.macPhones(mac), "%s must be spelt %s: upper-case prefix and MAC, lower-case extension", base, want)
+			case devExtSlip(prefix, ext):
+				c.add("device-name", f.Name, 0, c.macPhones(mac), "phones ask for %s, not %s: the extension is %s", want, base, devExt[prefix])
+				c.named[f.Name] = true
 			}
 		}
 		if m := reDevLower.FindStringSubmatch(base); m != nil {
@@ -833,7 +856,7 @@ func (c *checker) checkRest() {
 				c.add(rule, f.Name, p.Line, c.phonesReading(f.Name), "%s", p.Msg)
 			}
 		}
-		if f.Kind == KindUnknown {
+		if f.Kind == KindUnknown && !c.named[f.Name] {
 			c.add("unknown-file", f.Name, 0, nil, "%s is not a file phoneload knows (size %d)", f.Name, f.Size)
 		}
 	}

@@ -182,6 +182,18 @@ var ruleCases = []ruleCase{
 		want: []string{"device-name SIP001122334455.CNF:0"}},
 	{name: "device name short mac", mutate: func(d *Drop) { get(d, "SIP001122334455.cnf").Name = "SIP0011223344.cnf" },
 		want: []string{"device-name SIP0011223344.cnf:0"}},
+	{name: "device name short mac is not also unknown", mutate: func(d *Drop) {
+		d.Files = append(d.Files, &File{Name: "SIP0011223344.cnf", Kind: KindUnknown, Mode: 0o644, Size: 10})
+	}, want: []string{"device-name SIP0011223344.cnf:0"}},
+	{name: "device name with Notepad's .txt", mutate: func(d *Drop) {
+		d.Files = append(d.Files, &File{Name: "SIP001122334466.cnf.txt", Kind: KindUnknown, Mode: 0o644, Size: 10})
+	}, want: []string{"device-name SIP001122334466.cnf.txt:0"}},
+	{name: "SEP file without .cnf", mutate: func(d *Drop) {
+		d.Files = append(d.Files, &File{Name: "SEP001122334466.xml", Kind: KindUnknown, Mode: 0o644, Size: 10})
+	}, want: []string{"device-name SEP001122334466.xml:0"}},
+	{name: "signed SEP files of secure roots are not device-name", mutate: func(d *Drop) {
+		d.Files = append(d.Files, &File{Name: "SEP001122334466.cnf.xml.sgn", Kind: KindSigned, Mode: 0o644, Size: 10, Header: signedHdr("SEP001122334466.cnf.xml.sgn")})
+	}, want: nil},
 	{name: "profile name upper", base: cleanSIP7912, mutate: func(d *Drop) {
 		d.Files = append(d.Files, &File{Name: "gk0011223344AA", Kind: KindProfileBinary, Mode: 0o644, Size: 10})
 	}, want: []string{"device-name gk0011223344AA:0"}},
