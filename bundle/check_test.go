@@ -51,7 +51,7 @@ func cleanSIP7940() *Drop {
 		&File{Name: "P003-8-12-00.sbn", Kind: KindImageSBN, Header: signedHdr("P003-8-12-00.sbn"), PayloadSHA256: sum("loader"), LoaderID: "PAS30830"},
 		&File{Name: "P0S3-8-12-00.loads", Kind: KindLoads, Header: signedHdr("P0S3-8-12-00.loads"),
 			Loads: &Loads{LAVersion: "PAS30830", Parts: []LoadsPart{{Name: "P003-8-12-00.sbn", Line: 1}, {Name: "P0S3-8-12-00.sb2", Line: 2}},
-			Settings: []ConfigEntry{{Name: "LA_VERSION", Value: "PAS30830", Line: 3}}}},
+				Settings: []ConfigEntry{{Name: "LA_VERSION", Value: "PAS30830", Line: 3}}}},
 		&File{Name: "P0S3-8-12-00.sb2", Kind: KindImageSB2, Header: signedHdr("P0S3-8-12-00.sb2")},
 		&File{Name: "SIPDefault.cnf", Kind: KindSIPConfig, SIP: &SIPConfig{Entries: []ConfigEntry{
 			{Name: "image_version", Value: "P0S3-8-12-00", Line: 1},
