@@ -820,7 +820,10 @@ func (c *checker) checkRest() {
 			first := map[string]ConfigEntry{}
 			for _, e := range f.SIP.Entries {
 				k := strings.ToLower(e.Name)
-				if p, ok := first[k]; ok && p.Value != e.Value {
+				if p, ok := first[k]; ok && p.Value != e.Value && isSecret(e.Name) {
+					// Reports end up in tickets: never print a password.
+					c.add("config-duplicate-key", f.Name, e.Line, c.phonesReading(f.Name), "%s is set on line %d and again, to another value; the phone uses the last (values not shown: secret)", e.Name, p.Line)
+				} else if ok && p.Value != e.Value {
 					c.add("config-duplicate-key", f.Name, e.Line, c.phonesReading(f.Name), "%s is set on line %d to %q and again to %q; the phone uses %q", e.Name, p.Line, p.Value, e.Value, e.Value)
 				}
 				first[k] = e

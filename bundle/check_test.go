@@ -260,6 +260,10 @@ var ruleCases = []ruleCase{
 		c := get(d, "SIPDefault.cnf").SIP
 		c.Entries = append(c.Entries, ConfigEntry{Name: "Proxy1_Address", Value: "10.0.0.2", Line: 9}, ConfigEntry{Name: "dial_template", Value: "dialplan", Line: 10})
 	}, want: []string{"config-duplicate-key SIPDefault.cnf:9"}},
+	{name: "duplicate password", mutate: func(d *Drop) {
+		c := get(d, "SIPDefault.cnf").SIP
+		c.Entries = append(c.Entries, ConfigEntry{Name: "phone_password", Value: "hunter2", Line: 9}, ConfigEntry{Name: "phone_password", Value: "s3cr3t", Line: 10})
+	}, want: []string{"config-duplicate-key SIPDefault.cnf:10"}},
 	{name: "unknown file", mutate: func(d *Drop) {
 		d.Files = append(d.Files, &File{Name: "notes.doc", Kind: KindUnknown, Mode: 0o644, Size: 10})
 	}, want: []string{"unknown-file notes.doc:0"}},
@@ -399,5 +403,18 @@ func TestSignedHeaderBadMessage(t *testing.T) {
 	want := []string{"P0S3-8-12-00.sb2: signed header: length 0x194 past end of data at 0xc8"}
 	if diff := cmp.Diff(want, msgs); diff != "" {
 		t.Errorf("messages (-want +got):\n%s", diff)
+	}
+}
+
+// Check reports end up in tickets and CI logs: no finding may print the
+// value of a secret setting, as inspect's output does not.
+func TestFindingsHideSecrets(t *testing.T) {
+	d := cleanSIP7940()
+	c := get(d, "SIPDefault.cnf").SIP
+	c.Entries = append(c.Entries, ConfigEntry{Name: "phone_password", Value: "hunter2", Line: 9}, ConfigEntry{Name: "Phone_Password", Value: "s3cr3t", Line: 10})
+	for _, f := range Check(d, CheckOptions{}).Findings {
+		if strings.Contains(f.Message, "hunter2") || strings.Contains(f.Message, "s3cr3t") {
+			t.Errorf("%s prints a password: %s", f.Rule, f.Message)
+		}
 	}
 }
