@@ -123,6 +123,15 @@ func (c *checker) checkImageRefs() {
 			}
 		}
 	}
+	// A malformed upgradecode (upgradecode-fields) still names an image:
+	// one mistake, one finding.
+	for _, f := range c.d.Files {
+		if f.Profile != nil {
+			for _, u := range f.Profile.Upgrades {
+				any = any || u.Name == "upgradecode"
+			}
+		}
+	}
 	if !any {
 		c.add("no-load-specified", "", 0, nil, "no OS79XX.TXT, image_version, loadInformation or upgradecode names an image")
 	}

@@ -297,6 +297,9 @@ func TestBrokenRoots(t *testing.T) {
 				if (tc.rule == "signed-header-bad" || tc.rule == "upgradecode-fields") && f.Rule == "parse-problem" {
 					t.Errorf("%s repeated as parse-problem: %s", tc.rule, f.Message)
 				}
+				if tc.rule == "upgradecode-fields" && f.Rule == "no-load-specified" {
+					t.Errorf("a malformed upgradecode also reported as no-load-specified")
+				}
 			}
 			if code != tc.exit {
 				t.Errorf("exit %d, want %d; findings:\n%s\nstderr: %s", code, tc.exit, summary(rep), stderr)
