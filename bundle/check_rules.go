@@ -45,7 +45,7 @@ func (c *checker) checkOS79XX() {
 		case len(fold) > 0:
 			c.add("reference-case", f.Name, 1, ph, "OS79XX.TXT names %q but the root has %s: TFTP names are case-exact", name, names(fold))
 		default:
-			c.add("os79xx-image-missing", f.Name, 1, ph, "OS79XX.TXT names %q but none of %s.bin, .sbn, .loads is in the root", name, name)
+			c.add("os79xx-image-missing", f.Name, 1, ph, "OS79XX.TXT names %q but none of %s.bin, .sbn, .loads is in the root%s", name, name, c.otherSpelling(name))
 		}
 	}
 }
@@ -103,7 +103,7 @@ func (c *checker) checkImageRefs() {
 		case len(fold) > 0:
 			c.add("reference-case", o.File, o.Line, ph, "%s names %q but the root has %s: TFTP names are case-exact", what, o.Name, names(fold))
 		default:
-			c.add("image-missing", o.File, o.Line, ph, "%s names %q but no %s.loads (or .sbn/.bin) is in the root", what, o.Name, o.Name)
+			c.add("image-missing", o.File, o.Line, ph, "%s names %q but no %s.loads (or .sbn/.bin) is in the root%s", what, o.Name, o.Name, c.otherSpelling(o.Name))
 		}
 		ids := loadModelIDs(o.Name)
 		if ids == nil {
@@ -135,6 +135,28 @@ func (c *checker) checkImageRefs() {
 	if !any {
 		c.add("no-load-specified", "", 0, nil, "no OS79XX.TXT, image_version, loadInformation or upgradecode names an image")
 	}
+}
+
+// otherSpelling names, for a missing image, an image of the root that is
+// the same 7940/7960 release spelt another way (P0S3-08-12-00 for
+// P0S3-8-12-00): phones compare names byte for byte, so it does not count,
+// but it is almost certainly what was meant. "" when there is none.
+func (c *checker) otherSpelling(name string) string {
+	want, ok := ParseRelease(name)
+	if !ok {
+		return ""
+	}
+	for _, f := range c.d.Files {
+		stem, ext := stripExt(f.Name)
+		if ext == "" || ext == ".sb2" || strings.Contains(stem, "/") {
+			continue
+		}
+		if r, ok := ParseRelease(stem); ok && stem != name && r.Protocol == want.Protocol &&
+			r.Major == want.Major && r.Minor == want.Minor && r.Maint == want.Maint {
+			return fmt.Sprintf("; the root has %s, the same release spelt %q: TFTP names are byte-exact, write that", f.Name, stem)
+		}
+	}
+	return ""
 }
 
 // ofModel keeps the phones whose model has loadInformation id.

@@ -418,3 +418,24 @@ func TestFindingsHideSecrets(t *testing.T) {
 		}
 	}
 }
+
+// An image named with another spelling of a release the root has
+// (P0S3-08-12-00 for P0S3-8-12-00) is missing, and the message says which
+// file was meant.
+func TestMissingImageOtherSpelling(t *testing.T) {
+	d := cleanSIP7940()
+	get(d, "SIPDefault.cnf").SIP.Entries[0].Value = "P0S3-08-12-00"
+	get(d, "OS79XX.TXT").OS79XX.Name = "P003-08-12-00"
+	r := Check(d, CheckOptions{Ignore: []string{"protocol-load-conflict"}})
+	var msgs []string
+	for _, f := range r.Findings {
+		msgs = append(msgs, f.Rule+": "+f.Message)
+	}
+	want := []string{
+		`os79xx-image-missing: OS79XX.TXT names "P003-08-12-00" but none of P003-08-12-00.bin, .sbn, .loads is in the root; the root has P003-8-12-00.bin, the same release spelt "P003-8-12-00": TFTP names are byte-exact, write that`,
+		`image-missing: image_version names "P0S3-08-12-00" but no P0S3-08-12-00.loads (or .sbn/.bin) is in the root; the root has P0S3-8-12-00.loads, the same release spelt "P0S3-8-12-00": TFTP names are byte-exact, write that`,
+	}
+	if diff := cmp.Diff(want, msgs); diff != "" {
+		t.Errorf("messages (-want +got):\n%s", diff)
+	}
+}
