@@ -31,7 +31,9 @@ func (c *checker) checkOS79XX() {
 		case ext != "":
 			c.add("os79xx-syntax", f.Name, 1, ph, "OS79XX.TXT names %q with the extension %q: phones append the extension themselves", o.Name, ext)
 		case o.TrailingSpace:
-			c.add("os79xx-syntax", f.Name, 1, ph, "OS79XX.TXT has a trailing space after %q (a known Cisco bug: the phone asks for the name with the space)", name)
+			c.add("os79xx-syntax", f.Name, 1, ph, "OS79XX.TXT has white space around %q (a trailing space is a known Cisco bug: the phone asks for the name with the space)", name)
+		case o.BOM:
+			c.add("os79xx-syntax", f.Name, 1, ph, "OS79XX.TXT starts with a UTF-8 byte-order mark (EF BB BF, Notepad's \"UTF-8\") before %q: the phone reads it as part of the name; save it as ANSI/ASCII", name)
 		}
 		if o.CRLF {
 			c.add("os79xx-crlf", f.Name, 1, ph, "OS79XX.TXT ends its line with CRLF")

@@ -127,6 +127,8 @@ var ruleCases = []ruleCase{
 		want: []string{"os79xx-syntax OS79XX.TXT:1"}},
 	{name: "os79xx empty", mutate: func(d *Drop) { get(d, "OS79XX.TXT").OS79XX.Name = "" },
 		want: []string{"os79xx-syntax OS79XX.TXT:1"}},
+	{name: "os79xx byte-order mark", mutate: func(d *Drop) { get(d, "OS79XX.TXT").OS79XX.BOM = true },
+		want: []string{"os79xx-syntax OS79XX.TXT:1"}},
 	{name: "os79xx crlf", mutate: func(d *Drop) { get(d, "OS79XX.TXT").OS79XX.CRLF = true },
 		want: []string{"os79xx-crlf OS79XX.TXT:1"}},
 	{name: "os79xx letter O", mutate: func(d *Drop) { get(d, "OS79XX.TXT").OS79XX.Name = "POS3-8-12-00" },

@@ -68,8 +68,14 @@ func checkText(b []byte, ps *problems) bool {
 		ps.addAt(int64(i), "binary data (NUL byte) at 0x%x", i)
 		return false
 	}
+	if bytes.HasPrefix(b, utf8BOM) {
+		ps.add(1, "starts with a UTF-8 byte-order mark (EF BB BF, what Notepad writes as \"UTF-8\"): phones read it as part of the first line")
+	}
 	return true
 }
+
+// utf8BOM is the byte-order mark Windows editors put before UTF-8 text.
+var utf8BOM = []byte("\xef\xbb\xbf")
 
 // eachLine calls fn for every line of b, stopping when fn returns false.
 // Over-long lines are reported and skipped; so are invalid UTF-8 lines.

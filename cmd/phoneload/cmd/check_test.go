@@ -77,6 +77,8 @@ var brokenRoots = []brokenRoot{
 		rule: "os79xx-form", file: "OS79XX.TXT", exit: 1},
 	{name: "os79xx names a missing image", family: fixture.SCCP7940, break_: replace("P00308010200", "P00308010300", "OS79XX.TXT"),
 		rule: "os79xx-image-missing", file: "OS79XX.TXT", exit: 1},
+	{name: "os79xx saved by Notepad as UTF-8", family: fixture.SIP7940, break_: replace("P003-8-12-00\n", "\xef\xbb\xbfP003-8-12-00\n", "OS79XX.TXT"),
+		rule: "os79xx-syntax", file: "OS79XX.TXT", exit: 1},
 	{name: "os79xx crlf is only a warning", family: fixture.SIP7940, break_: replace("P003-8-12-00\n", "P003-8-12-00\r\n", "OS79XX.TXT"),
 		rule: "os79xx-crlf", file: "OS79XX.TXT", exit: 0},
 	{name: "image_version names a missing image", family: fixture.SIP7940, break_: replace("image_version: P0S3-8-12-00", "image_version: P0S3-8-11-00", "SIPDefault.cnf"),
