@@ -25,6 +25,7 @@ func ParseOS79XX(b []byte) (*OS79XX, []Problem) {
 	if !checkText(b, &ps) {
 		return o, ps
 	}
+	noteBOM(b, &ps)
 	// checkText reported the mark; Name is the name after it, so that the
 	// rest of the checks judge what was meant.
 	if rest, ok := bytes.CutPrefix(b, utf8BOM); ok {
