@@ -35,6 +35,18 @@ SEP0011223344BB,7912G,CP7912080001SIP060412A
 	}
 }
 
+// Excel's "CSV UTF-8" export starts with a byte-order mark.
+func TestParseFleetExcel(t *testing.T) {
+	got, err := ParseFleet(strings.NewReader("\xef\xbb\xbfmac,model,running-load\r\n000D28A1B2C3,CP-7940G,P0S3-8-12-00\r\n"), "fleet.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Phone{{MAC: "000D28A1B2C3", Model: "7940", Load: "P0S3-8-12-00", Line: 2}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("phones (-want +got):\n%s", diff)
+	}
+}
+
 func TestParseFleetErrors(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{"0011223344,7940,P0S3-8-12-00\n", `fleet.csv:1: bad MAC address "0011223344": want 12 hex digits`},
@@ -44,6 +56,7 @@ func TestParseFleetErrors(t *testing.T) {
 		{"001122334455,7940,\n", "fleet.csv:1: empty running load"},
 		{"001122334455,7940,a\n00-11-22-33-44-55,7960,b\n", "fleet.csv:2: MAC 001122334455 already listed on line 1"},
 		{"001122334455,7940,\"a\n", "fleet.csv:1:"},
+		{"mac;model;load\r\n001122334455;7940;a\r\n", "fleet.csv:1: 1 fields, want 3 (mac,model,running-load); fields are separated by commas, not semicolons"},
 	} {
 		_, err := ParseFleet(strings.NewReader(tc.in), "fleet.csv")
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
