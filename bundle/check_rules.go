@@ -144,6 +144,14 @@ func (c *checker) checkImageRefs() {
 // P0S3-8-12-00): phones compare names byte for byte, so it does not count,
 // but it is almost certainly what was meant. "" when there is none.
 func (c *checker) otherSpelling(name string) string {
+	// Cisco's own note writes POS3… with the letter O; phones want P0S3….
+	if len(name) > 2 && (name[1] == 'O' || name[1] == 'o') {
+		zero := name[:1] + "0" + name[2:]
+		if exact, _ := c.resolveImage(zero); len(exact) > 0 {
+			return fmt.Sprintf("; the root has %s: load names start with P and the digit zero, not the letter O", exact[0].Name)
+		}
+		return ""
+	}
 	want, ok := ParseRelease(name)
 	if !ok {
 		return ""

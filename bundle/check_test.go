@@ -441,3 +441,19 @@ func TestMissingImageOtherSpelling(t *testing.T) {
 		t.Errorf("messages (-want +got):\n%s", diff)
 	}
 }
+
+// image_version: POS3-… (the letter O, as Cisco's note spells it) says
+// which file was meant.
+func TestMissingImageLetterO(t *testing.T) {
+	d := cleanSIP7940()
+	get(d, "SIPDefault.cnf").SIP.Entries[0].Value = "POS3-8-12-00"
+	r := Check(d, CheckOptions{Ignore: []string{"protocol-load-conflict"}})
+	var msgs []string
+	for _, f := range r.Findings {
+		msgs = append(msgs, f.Rule+": "+f.Message)
+	}
+	want := []string{`image-missing: image_version names "POS3-8-12-00" but no POS3-8-12-00.loads (or .sbn/.bin) is in the root; the root has P0S3-8-12-00.loads: load names start with P and the digit zero, not the letter O`}
+	if diff := cmp.Diff(want, msgs); diff != "" {
+		t.Errorf("messages (-want +got):\n%s", diff)
+	}
+}
