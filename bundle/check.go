@@ -44,6 +44,9 @@ type Report struct {
 	Assumptions []string  // what was assumed for lack of --fleet, --table or --trust
 	Ignored     []string  // rule ids skipped by request
 	Strict      bool
+	// Unread is set when the root could not be read at all (CheckPath's
+	// case collision): Files is then 0 because nothing was counted.
+	Unread bool
 }
 
 // Count returns the number of findings of severity s.
@@ -317,7 +320,7 @@ func CheckPath(path string, open OpenOptions, opts CheckOptions) (*Report, error
 		return nil, err
 	}
 	const rule = "case-collision"
-	c := &checker{d: &Drop{Path: path}, opts: opts, ignored: map[string]bool{}, rep: &Report{Path: path, Strict: opts.Strict}}
+	c := &checker{d: &Drop{Path: path}, opts: opts, ignored: map[string]bool{}, rep: &Report{Path: path, Strict: opts.Strict, Unread: true}}
 	for _, id := range opts.Ignore {
 		c.ignored[id] = true
 	}

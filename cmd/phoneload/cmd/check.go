@@ -274,7 +274,11 @@ func writeReport(w io.Writer, rep *bundle.Report) {
 	if len(rep.Ignored) > 0 {
 		fmt.Fprintf(w, "ignored: %s\n", strings.Join(rep.Ignored, ", "))
 	}
-	fmt.Fprintf(w, "%s: %s, %s, %s, %d info\n", rep.Path, countOf(rep.Files, "file"),
+	files := countOf(rep.Files, "file")
+	if rep.Unread {
+		files = "not read"
+	}
+	fmt.Fprintf(w, "%s: %s, %s, %s, %d info\n", rep.Path, files,
 		countOf(rep.Errors(), "error"), countOf(rep.Warnings(), "warning"), rep.Count(bundle.SeverityInfo))
 }
 
