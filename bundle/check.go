@@ -44,6 +44,9 @@ type Report struct {
 	Assumptions []string  // what was assumed for lack of --fleet, --table or --trust
 	Ignored     []string  // rule ids skipped by request
 	Strict      bool
+	// Unread is set when the root could not be read at all (CheckPath's
+	// case collision): Files is then 0 because nothing was counted.
+	Unread bool
 }
 
 // Count returns the number of findings of severity s.
@@ -84,6 +87,7 @@ type checker struct {
 	sharedOffers []int            // offers of shared files
 	fleetByMAC   map[string]int   // index into fleet
 	dirRoot      bool             // the root is a directory, so permissions mean something
+	named        map[string]bool  // files device-name judged: not also unknown-file
 }
 
 // Check runs every rule of the registry (except those ignored) over the
@@ -98,6 +102,7 @@ func Check(d *Drop, opts CheckOptions) *Report {
 		byFold:  make(map[string][]*File, len(d.Files)),
 		rep:     &Report{Path: d.Path, Files: len(d.Files), Strict: opts.Strict},
 		apps:    map[string]appRel{},
+		named:   map[string]bool{},
 	}
 	for _, id := range opts.Ignore {
 		if !c.ignored[id] {
@@ -315,7 +320,7 @@ func CheckPath(path string, open OpenOptions, opts CheckOptions) (*Report, error
 		return nil, err
 	}
 	const rule = "case-collision"
-	c := &checker{d: &Drop{Path: path}, opts: opts, ignored: map[string]bool{}, rep: &Report{Path: path, Strict: opts.Strict}}
+	c := &checker{d: &Drop{Path: path}, opts: opts, ignored: map[string]bool{}, rep: &Report{Path: path, Strict: opts.Strict, Unread: true}}
 	for _, id := range opts.Ignore {
 		c.ignored[id] = true
 	}

@@ -11,7 +11,7 @@ type offer struct {
 	File    string // the configuration file
 	Line    int
 	Source  string // "OS79XX.TXT", "image_version", "loadInformation", "upgradecode"
-	Name    string // image name, extension stripped
+	Name    string // image name, extension stripped (upgradecode: the file it names)
 	Ext     string // extension the value carried ("" when written right)
 	ModelID int    // loadInformationNNN's NNN; 0 when not per model
 	MAC     string // per-device file: the phone it is for; "" for shared files
@@ -295,7 +295,9 @@ func (c *checker) phonesReading(file string) []string {
 			if a, ok := c.appRelease(app); ok {
 				app = a.Name
 			}
-			reads = p.offer.Name == stem || app == stem || c.loadsLists(p.offer.Name, base) || c.loadsLists(app, base)
+			// upgradecode offers carry their extension (CP7912…A.sbin).
+			offered, _ := stripExt(p.offer.Name)
+			reads = offered == stem || app == stem || c.loadsLists(p.offer.Name, base) || c.loadsLists(app, base)
 		}
 		if reads {
 			out = append(out, p.MAC)

@@ -31,7 +31,9 @@ func (c *checker) checkOS79XX() {
 		case ext != "":
 			c.add("os79xx-syntax", f.Name, 1, ph, "OS79XX.TXT names %q with the extension %q: phones append the extension themselves", o.Name, ext)
 		case o.TrailingSpace:
-			c.add("os79xx-syntax", f.Name, 1, ph, "OS79XX.TXT has a trailing space after %q (a known Cisco bug: the phone asks for the name with the space)", name)
+			c.add("os79xx-syntax", f.Name, 1, ph, "OS79XX.TXT has white space around %q (a trailing space is a known Cisco bug: the phone asks for the name with the space)", name)
+		case o.BOM:
+			c.add("os79xx-syntax", f.Name, 1, ph, "OS79XX.TXT starts with a UTF-8 byte-order mark (EF BB BF, Notepad's \"UTF-8\") before %q: the phone reads it as part of the name; save it as ANSI/ASCII", name)
 		}
 		if o.CRLF {
 			c.add("os79xx-crlf", f.Name, 1, ph, "OS79XX.TXT ends its line with CRLF")
@@ -45,7 +47,7 @@ func (c *checker) checkOS79XX() {
 		case len(fold) > 0:
 			c.add("reference-case", f.Name, 1, ph, "OS79XX.TXT names %q but the root has %s: TFTP names are case-exact", name, names(fold))
 		default:
-			c.add("os79xx-image-missing", f.Name, 1, ph, "OS79XX.TXT names %q but none of %s.bin, .sbn, .loads is in the root", name, name)
+			c.add("os79xx-image-missing", f.Name, 1, ph, "OS79XX.TXT names %q but none of %s.bin, .sbn, .loads is in the root%s", name, name, c.otherSpelling(name))
 		}
 	}
 }
@@ -103,7 +105,7 @@ func (c *checker) checkImageRefs() {
 		case len(fold) > 0:
 			c.add("reference-case", o.File, o.Line, ph, "%s names %q but the root has %s: TFTP names are case-exact", what, o.Name, names(fold))
 		default:
-			c.add("image-missing", o.File, o.Line, ph, "%s names %q but no %s.loads (or .sbn/.bin) is in the root", what, o.Name, o.Name)
+			c.add("image-missing", o.File, o.Line, ph, "%s names %q but no %s.loads (or .sbn/.bin) is in the root%s", what, o.Name, o.Name, c.otherSpelling(o.Name))
 		}
 		ids := loadModelIDs(o.Name)
 		if ids == nil {
@@ -123,9 +125,48 @@ func (c *checker) checkImageRefs() {
 			}
 		}
 	}
+	// A malformed upgradecode (upgradecode-fields) still names an image:
+	// one mistake, one finding.
+	for _, f := range c.d.Files {
+		if f.Profile != nil {
+			for _, u := range f.Profile.Upgrades {
+				any = any || u.Name == "upgradecode"
+			}
+		}
+	}
 	if !any {
 		c.add("no-load-specified", "", 0, nil, "no OS79XX.TXT, image_version, loadInformation or upgradecode names an image")
 	}
+}
+
+// otherSpelling names, for a missing image, an image of the root that is
+// the same 7940/7960 release spelt another way (P0S3-08-12-00 for
+// P0S3-8-12-00): phones compare names byte for byte, so it does not count,
+// but it is almost certainly what was meant. "" when there is none.
+func (c *checker) otherSpelling(name string) string {
+	// Cisco's own note writes POS3… with the letter O; phones want P0S3….
+	if len(name) > 2 && (name[1] == 'O' || name[1] == 'o') {
+		zero := name[:1] + "0" + name[2:]
+		if exact, _ := c.resolveImage(zero); len(exact) > 0 {
+			return fmt.Sprintf("; the root has %s: load names start with P and the digit zero, not the letter O", exact[0].Name)
+		}
+		return ""
+	}
+	want, ok := ParseRelease(name)
+	if !ok {
+		return ""
+	}
+	for _, f := range c.d.Files {
+		stem, ext := stripExt(f.Name)
+		if ext == "" || ext == ".sb2" || strings.Contains(stem, "/") {
+			continue
+		}
+		if r, ok := ParseRelease(stem); ok && stem != name && r.Protocol == want.Protocol &&
+			r.Major == want.Major && r.Minor == want.Minor && r.Maint == want.Maint {
+			return fmt.Sprintf("; the root has %s, the same release spelt %q: TFTP names are byte-exact, write that", f.Name, stem)
+		}
+	}
+	return ""
 }
 
 // ofModel keeps the phones whose model has loadInformation id.
@@ -183,7 +224,13 @@ func (c *checker) checkLoads() {
 			}
 		}
 		if la := f.Loads.LAVersion; la != "" && loader != nil && loader.LoaderID != la {
-			c.add("loads-la-version", f.Name, 0, ph, "LA_VERSION=%s but the loader %s carries the id %s", la, loader.Name, loader.LoaderID)
+			line := 0
+			for _, e := range f.Loads.Settings {
+				if e.Name == "LA_VERSION" {
+					line = e.Line // the last one is the one in force
+				}
+			}
+			c.add("loads-la-version", f.Name, line, ph, "LA_VERSION=%s but the loader %s carries the id %s", la, loader.Name, loader.LoaderID)
 		}
 	}
 }
@@ -196,7 +243,7 @@ func (c *checker) checkSigned() {
 	for _, f := range c.d.Files {
 		switch {
 		case f.HeaderErr != "":
-			c.add("signed-header-bad", f.Name, 0, c.phonesReading(f.Name), "%s", f.HeaderErr)
+			c.add("signed-header-bad", f.Name, 0, c.phonesReading(f.Name), "%s: signed header: %s", f.Name, f.HeaderErr)
 			continue
 		case f.Header == nil && mustBeSigned[f.Kind]:
 			c.add("signed-header-bad", f.Name, 0, c.phonesReading(f.Name), "%s has no signed header", f.Name)
@@ -221,7 +268,25 @@ var (
 	reDevUpper = regexp.MustCompile(`(?i)^(CTLSEP|ITLSEP|SEP|SIP|MGC)([0-9A-F]+)(\..+)$`)
 	reDevLower = regexp.MustCompile(`(?i)^(gk|ld|ata)([0-9a-f]{12})(\..+)?$`)
 	devExt     = map[string]string{"SEP": ".cnf.xml", "SIP": ".cnf", "MGC": ".cnf", "CTLSEP": ".tlv", "ITLSEP": ".tlv"}
+	// devExtSlips are the wrong extensions people give per-device files:
+	// Notepad's .txt appended, SEP<MAC>.xml without .cnf. Other extensions
+	// (SEP<MAC>.cnf.xml.sgn of secure CUCM roots, backups) are left alone.
+	devExtSlips = map[string][]string{
+		"SEP": {".xml", ".cnf", ".cnf.xml.txt", ".xml.txt", ".txt"},
+		"SIP": {".cnf.txt", ".txt"},
+		"MGC": {".cnf.txt", ".txt"},
+	}
 )
+
+// devExtSlip reports whether ext is a known slip for prefix's extension.
+func devExtSlip(prefix, ext string) bool {
+	for _, e := range devExtSlips[prefix] {
+		if strings.EqualFold(ext, e) {
+			return true
+		}
+	}
+	return false
+}
 
 // fixedNames are the files phones ask for by a fixed name, by lower case.
 var fixedNames = func() map[string]string {
@@ -244,10 +309,15 @@ func (c *checker) checkNames() {
 		if m := reDevUpper.FindStringSubmatch(base); m != nil && len(m[2]) >= 10 && len(m[2]) <= 14 {
 			prefix, mac, ext := strings.ToUpper(m[1]), m[2], m[3]
 			want := prefix + strings.ToUpper(mac) + devExt[prefix]
-			if len(mac) != 12 {
+			switch {
+			case len(mac) != 12:
 				c.add("device-name", f.Name, 0, []string{}, "%s: the MAC has %d hex digits, not 12", base, len(mac))
-			} else if base != want && strings.EqualFold(ext, devExt[prefix]) {
+				c.named[f.Name] = true
+			case base != want && strings.EqualFold(ext, devExt[prefix]):
 				c.add("device-name", f.Name, 0, c.macPhones(mac), "%s must be spelt %s: upper-case prefix and MAC, lower-case extension", base, want)
+			case devExtSlip(prefix, ext):
+				c.add("device-name", f.Name, 0, c.macPhones(mac), "phones ask for %s, not %s: the extension is %s", want, base, devExt[prefix])
+				c.named[f.Name] = true
 			}
 		}
 		if m := reDevLower.FindStringSubmatch(base); m != nil {
@@ -507,7 +577,8 @@ func (c *checker) refuses(p fleetPhone) bool {
 // runs reports whether the phone already runs image: the same name, or the
 // same release of the same protocol (two spellings of one 7940 version).
 func (c *checker) runs(p fleetPhone, image string) bool {
-	if strings.EqualFold(p.Load, image) {
+	// upgradecode names the file (CP7912…A.sbin); the fleet the load.
+	if stem, _ := stripExt(image); strings.EqualFold(p.Load, image) || strings.EqualFold(p.Load, stem) {
 		return true
 	}
 	to, ok := c.appRelease(image)
@@ -611,7 +682,7 @@ func (c *checker) checkRings() {
 			continue
 		}
 		switch {
-		case len(f.Data) >= 4 && string(f.Data[:4]) == "RIFF":
+		case f.WAV:
 			c.add("ring-format", f.Name, 0, nil, "%s is a WAV file; phones want headerless µ-law", f.Name)
 		case f.Size < MinRingSamples || f.Size > MaxRingSamples:
 			c.add("ring-format", f.Name, 0, nil, "%s has %d samples, outside %d–%d", f.Name, f.Size, MinRingSamples, MaxRingSamples)
@@ -622,11 +693,15 @@ func (c *checker) checkRings() {
 			continue
 		}
 		if e, ok := f.SIP.Get("dial_template"); ok && strings.TrimSpace(e.Value) != "" {
+			// The phone appends .xml itself (the value is "dialplan", the
+			// file dialplan.xml): a value with the extension makes it ask
+			// for dialplan.xml.xml.
 			v := strings.TrimSpace(e.Value)
-			if !strings.HasSuffix(strings.ToLower(v), ".xml") {
-				v += ".xml"
+			if stem, ok := strings.CutSuffix(v, ".xml"); ok && c.byName[v+".xml"] == nil {
+				c.add("dial-template-missing", f.Name, e.Line, c.phonesReading(f.Name), "dial_template names %q with its extension: the phone appends .xml and asks for %q; write %q", v, v+".xml", stem)
+				continue
 			}
-			c.refer("dial-template-missing", f.Name, e.Line, v, "dial_template names")
+			c.refer("dial-template-missing", f.Name, e.Line, v+".xml", "dial_template names")
 		}
 	}
 }
@@ -786,7 +861,10 @@ func (c *checker) checkRest() {
 			first := map[string]ConfigEntry{}
 			for _, e := range f.SIP.Entries {
 				k := strings.ToLower(e.Name)
-				if p, ok := first[k]; ok && p.Value != e.Value {
+				if p, ok := first[k]; ok && p.Value != e.Value && isSecret(e.Name) {
+					// Reports end up in tickets: never print a password.
+					c.add("config-duplicate-key", f.Name, e.Line, c.phonesReading(f.Name), "%s is set on line %d and again, to another value; the phone uses the last (values not shown: secret)", e.Name, p.Line)
+				} else if ok && p.Value != e.Value {
 					c.add("config-duplicate-key", f.Name, e.Line, c.phonesReading(f.Name), "%s is set on line %d to %q and again to %q; the phone uses %q", e.Name, p.Line, p.Value, e.Value, e.Value)
 				}
 				first[k] = e
@@ -801,17 +879,28 @@ func (c *checker) checkRest() {
 		case KindRinglist:
 			rule = "ringlist-entry"
 		}
+		// An upgradecode line with the wrong number of fields is
+		// upgradecode-fields' finding, not a second one here.
+		judged := map[int]bool{}
+		if f.Profile != nil {
+			for _, u := range f.Profile.Upgrades {
+				if u.Fields != 8 && u.Line > 0 {
+					judged[u.Line] = true
+				}
+			}
+		}
 		for _, p := range f.Problems {
 			// The signed-header problems Open notes are signed-header-bad's.
 			if f.HeaderErr != "" && strings.HasPrefix(p.Msg, "signed header:") ||
-				f.Header == nil && mustBeSigned[f.Kind] && p.Msg == "no Cisco signed header" {
+				f.Header == nil && mustBeSigned[f.Kind] && p.Msg == "no Cisco signed header" ||
+				judged[p.Line] {
 				continue
 			}
 			if rule != "" {
 				c.add(rule, f.Name, p.Line, c.phonesReading(f.Name), "%s", p.Msg)
 			}
 		}
-		if f.Kind == KindUnknown {
+		if f.Kind == KindUnknown && !c.named[f.Name] {
 			c.add("unknown-file", f.Name, 0, nil, "%s is not a file phoneload knows (size %d)", f.Name, f.Size)
 		}
 	}

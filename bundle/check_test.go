@@ -50,7 +50,8 @@ func cleanSIP7940() *Drop {
 		&File{Name: "P003-8-12-00.bin", Kind: KindImageBin, SHA256: sum("loader"), LoaderID: "PAS30830"},
 		&File{Name: "P003-8-12-00.sbn", Kind: KindImageSBN, Header: signedHdr("P003-8-12-00.sbn"), PayloadSHA256: sum("loader"), LoaderID: "PAS30830"},
 		&File{Name: "P0S3-8-12-00.loads", Kind: KindLoads, Header: signedHdr("P0S3-8-12-00.loads"),
-			Loads: &Loads{LAVersion: "PAS30830", Parts: []LoadsPart{{Name: "P003-8-12-00.sbn", Line: 1}, {Name: "P0S3-8-12-00.sb2", Line: 2}}}},
+			Loads: &Loads{LAVersion: "PAS30830", Parts: []LoadsPart{{Name: "P003-8-12-00.sbn", Line: 1}, {Name: "P0S3-8-12-00.sb2", Line: 2}},
+				Settings: []ConfigEntry{{Name: "LA_VERSION", Value: "PAS30830", Line: 3}}}},
 		&File{Name: "P0S3-8-12-00.sb2", Kind: KindImageSB2, Header: signedHdr("P0S3-8-12-00.sb2")},
 		&File{Name: "SIPDefault.cnf", Kind: KindSIPConfig, SIP: &SIPConfig{Entries: []ConfigEntry{
 			{Name: "image_version", Value: "P0S3-8-12-00", Line: 1},
@@ -126,6 +127,8 @@ var ruleCases = []ruleCase{
 		want: []string{"os79xx-syntax OS79XX.TXT:1"}},
 	{name: "os79xx empty", mutate: func(d *Drop) { get(d, "OS79XX.TXT").OS79XX.Name = "" },
 		want: []string{"os79xx-syntax OS79XX.TXT:1"}},
+	{name: "os79xx byte-order mark", mutate: func(d *Drop) { get(d, "OS79XX.TXT").OS79XX.BOM = true },
+		want: []string{"os79xx-syntax OS79XX.TXT:1"}},
 	{name: "os79xx crlf", mutate: func(d *Drop) { get(d, "OS79XX.TXT").OS79XX.CRLF = true },
 		want: []string{"os79xx-crlf OS79XX.TXT:1"}},
 	{name: "os79xx letter O", mutate: func(d *Drop) { get(d, "OS79XX.TXT").OS79XX.Name = "POS3-8-12-00" },
@@ -174,13 +177,25 @@ var ruleCases = []ruleCase{
 	{name: "sbn payload", mutate: func(d *Drop) { get(d, "P003-8-12-00.bin").SHA256 = sum("other") },
 		want: []string{"sbn-payload-mismatch P003-8-12-00.sbn:0"}},
 	{name: "la version", mutate: func(d *Drop) { get(d, "P0S3-8-12-00.loads").Loads.LAVersion = "PAS30820" },
-		want: []string{"loads-la-version P0S3-8-12-00.loads:0"}},
+		want: []string{"loads-la-version P0S3-8-12-00.loads:3"}},
 	{name: "device name lower mac", mutate: func(d *Drop) { get(d, "SIP001122334455.cnf").Name = "SIP00112233445a.cnf" },
 		want: []string{"device-name SIP00112233445a.cnf:0"}},
 	{name: "device name upper ext", mutate: func(d *Drop) { get(d, "SIP001122334455.cnf").Name = "SIP001122334455.CNF" },
 		want: []string{"device-name SIP001122334455.CNF:0"}},
 	{name: "device name short mac", mutate: func(d *Drop) { get(d, "SIP001122334455.cnf").Name = "SIP0011223344.cnf" },
 		want: []string{"device-name SIP0011223344.cnf:0"}},
+	{name: "device name short mac is not also unknown", mutate: func(d *Drop) {
+		d.Files = append(d.Files, &File{Name: "SIP0011223344.cnf", Kind: KindUnknown, Mode: 0o644, Size: 10})
+	}, want: []string{"device-name SIP0011223344.cnf:0"}},
+	{name: "device name with Notepad's .txt", mutate: func(d *Drop) {
+		d.Files = append(d.Files, &File{Name: "SIP001122334466.cnf.txt", Kind: KindUnknown, Mode: 0o644, Size: 10})
+	}, want: []string{"device-name SIP001122334466.cnf.txt:0"}},
+	{name: "SEP file without .cnf", mutate: func(d *Drop) {
+		d.Files = append(d.Files, &File{Name: "SEP001122334466.xml", Kind: KindUnknown, Mode: 0o644, Size: 10})
+	}, want: []string{"device-name SEP001122334466.xml:0"}},
+	{name: "signed SEP files of secure roots are not device-name", mutate: func(d *Drop) {
+		d.Files = append(d.Files, &File{Name: "SEP001122334466.cnf.xml.sgn", Kind: KindSigned, Mode: 0o644, Size: 10, Header: signedHdr("SEP001122334466.cnf.xml.sgn")})
+	}, want: nil},
 	{name: "profile name upper", base: cleanSIP7912, mutate: func(d *Drop) {
 		d.Files = append(d.Files, &File{Name: "gk0011223344AA", Kind: KindProfileBinary, Mode: 0o644, Size: 10})
 	}, want: []string{"device-name gk0011223344AA:0"}},
@@ -208,9 +223,11 @@ var ruleCases = []ruleCase{
 		want: []string{"ringlist-entry RINGLIST.DAT:1"}},
 	{name: "ring too long", mutate: func(d *Drop) { get(d, "Chirp1.raw").Size = 16081 },
 		want: []string{"ring-format Chirp1.raw:0"}},
-	{name: "ring wav", mutate: func(d *Drop) { get(d, "Chirp1.raw").Data = []byte("RIFF....WAVE") },
+	{name: "ring wav", mutate: func(d *Drop) { get(d, "Chirp1.raw").WAV = true },
 		want: []string{"ring-format Chirp1.raw:0"}},
 	{name: "dial template", mutate: func(d *Drop) { d.Files = removeFile(d.Files, "dialplan.xml") },
+		want: []string{"dial-template-missing SIPDefault.cnf:3"}},
+	{name: "dial template with extension", mutate: func(d *Drop) { get(d, "SIPDefault.cnf").SIP.Entries[2].Value = "dialplan.xml" },
 		want: []string{"dial-template-missing SIPDefault.cnf:3"}},
 	{name: "upgradecode fields", base: cleanSIP7912, mutate: func(d *Drop) { get(d, "gkdefault.txt").Profile.Upgrades[0].Fields = 7 },
 		want: []string{"upgradecode-fields gkdefault.txt:2"}},
@@ -245,6 +262,10 @@ var ruleCases = []ruleCase{
 		c := get(d, "SIPDefault.cnf").SIP
 		c.Entries = append(c.Entries, ConfigEntry{Name: "Proxy1_Address", Value: "10.0.0.2", Line: 9}, ConfigEntry{Name: "dial_template", Value: "dialplan", Line: 10})
 	}, want: []string{"config-duplicate-key SIPDefault.cnf:9"}},
+	{name: "duplicate password", mutate: func(d *Drop) {
+		c := get(d, "SIPDefault.cnf").SIP
+		c.Entries = append(c.Entries, ConfigEntry{Name: "phone_password", Value: "hunter2", Line: 9}, ConfigEntry{Name: "phone_password", Value: "s3cr3t", Line: 10})
+	}, want: []string{"config-duplicate-key SIPDefault.cnf:10"}},
 	{name: "unknown file", mutate: func(d *Drop) {
 		d.Files = append(d.Files, &File{Name: "notes.doc", Kind: KindUnknown, Mode: 0o644, Size: 10})
 	}, want: []string{"unknown-file notes.doc:0"}},
@@ -367,5 +388,72 @@ func TestAssumptionsWithoutFleet(t *testing.T) {
 		if strings.Contains(a, "--fleet") {
 			t.Errorf("assumption about --fleet with a fleet: %q", a)
 		}
+	}
+}
+
+// The messages of signed-header-bad say what broke: a bare parser error
+// ("length 0x194 past end of data at 0xc8") does not say it is the header.
+func TestSignedHeaderBadMessage(t *testing.T) {
+	d := cleanSIP7940()
+	f := get(d, "P0S3-8-12-00.sb2")
+	f.Header, f.HeaderErr = nil, "length 0x194 past end of data at 0xc8"
+	r := Check(d, CheckOptions{})
+	var msgs []string
+	for _, f := range r.Findings {
+		msgs = append(msgs, f.Message)
+	}
+	want := []string{"P0S3-8-12-00.sb2: signed header: length 0x194 past end of data at 0xc8"}
+	if diff := cmp.Diff(want, msgs); diff != "" {
+		t.Errorf("messages (-want +got):\n%s", diff)
+	}
+}
+
+// Check reports end up in tickets and CI logs: no finding may print the
+// value of a secret setting, as inspect's output does not.
+func TestFindingsHideSecrets(t *testing.T) {
+	d := cleanSIP7940()
+	c := get(d, "SIPDefault.cnf").SIP
+	c.Entries = append(c.Entries, ConfigEntry{Name: "phone_password", Value: "hunter2", Line: 9}, ConfigEntry{Name: "Phone_Password", Value: "s3cr3t", Line: 10})
+	for _, f := range Check(d, CheckOptions{}).Findings {
+		if strings.Contains(f.Message, "hunter2") || strings.Contains(f.Message, "s3cr3t") {
+			t.Errorf("%s prints a password: %s", f.Rule, f.Message)
+		}
+	}
+}
+
+// An image named with another spelling of a release the root has
+// (P0S3-08-12-00 for P0S3-8-12-00) is missing, and the message says which
+// file was meant.
+func TestMissingImageOtherSpelling(t *testing.T) {
+	d := cleanSIP7940()
+	get(d, "SIPDefault.cnf").SIP.Entries[0].Value = "P0S3-08-12-00"
+	get(d, "OS79XX.TXT").OS79XX.Name = "P003-08-12-00"
+	r := Check(d, CheckOptions{Ignore: []string{"protocol-load-conflict"}})
+	var msgs []string
+	for _, f := range r.Findings {
+		msgs = append(msgs, f.Rule+": "+f.Message)
+	}
+	want := []string{
+		`os79xx-image-missing: OS79XX.TXT names "P003-08-12-00" but none of P003-08-12-00.bin, .sbn, .loads is in the root; the root has P003-8-12-00.bin, the same release spelt "P003-8-12-00": TFTP names are byte-exact, write that`,
+		`image-missing: image_version names "P0S3-08-12-00" but no P0S3-08-12-00.loads (or .sbn/.bin) is in the root; the root has P0S3-8-12-00.loads, the same release spelt "P0S3-8-12-00": TFTP names are byte-exact, write that`,
+	}
+	if diff := cmp.Diff(want, msgs); diff != "" {
+		t.Errorf("messages (-want +got):\n%s", diff)
+	}
+}
+
+// image_version: POS3-… (the letter O, as Cisco's note spells it) says
+// which file was meant.
+func TestMissingImageLetterO(t *testing.T) {
+	d := cleanSIP7940()
+	get(d, "SIPDefault.cnf").SIP.Entries[0].Value = "POS3-8-12-00"
+	r := Check(d, CheckOptions{Ignore: []string{"protocol-load-conflict"}})
+	var msgs []string
+	for _, f := range r.Findings {
+		msgs = append(msgs, f.Rule+": "+f.Message)
+	}
+	want := []string{`image-missing: image_version names "POS3-8-12-00" but no POS3-8-12-00.loads (or .sbn/.bin) is in the root; the root has P0S3-8-12-00.loads: load names start with P and the digit zero, not the letter O`}
+	if diff := cmp.Diff(want, msgs); diff != "" {
+		t.Errorf("messages (-want +got):\n%s", diff)
 	}
 }

@@ -64,6 +64,11 @@ type File struct {
 	Dialplan *Dialplan
 	Profile  *Profile // KindProfileText and KindProfileBinary
 
+	// WAV is set when the file starts like a WAV (RIFF/WAVE) file: as a
+	// ring it is not the headerless µ-law phones play. Rings are not kept
+	// in Data, so Open notes it from the first bytes.
+	WAV bool
+
 	Problems []Problem // what is wrong inside the file; it is still listed
 }
 
@@ -207,6 +212,7 @@ func (o *opener) read(e Entry, r io.Reader) (*File, error) {
 		return nil, readErr(e, err)
 	}
 	f.Kind = Identify(e.Name, head[:min(len(head), IdentifyHeadSize)])
+	f.WAV = len(head) >= 12 && string(head[:4]) == "RIFF" && string(head[8:12]) == "WAVE"
 	payload := f.inspectHead(head)
 	var ps problems
 	ps = append(ps, f.Problems...)
@@ -378,7 +384,11 @@ func (f *File) parse(payload int, table *cfgfmt.Table) []Problem {
 }
 
 func (f *File) checkRingSize() {
-	if f.Kind == KindRing {
+	switch {
+	case f.Kind != KindRing:
+	case f.WAV:
+		f.Problems = append(f.Problems, Problem{Msg: "a WAV file (RIFF header): phones want headerless 8 kHz µ-law"})
+	default:
 		f.Problems = append(f.Problems, CheckRing(f.Size)...)
 	}
 }

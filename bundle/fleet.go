@@ -1,6 +1,8 @@
 package bundle
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -79,7 +81,13 @@ func NormalizeMAC(s string) (string, bool) {
 // allowed. name is used in messages. Every bad line is reported, each as
 // "name:line: …"; a MAC listed twice is an error.
 func ParseFleet(r io.Reader, name string) ([]Phone, error) {
-	cr := csv.NewReader(r)
+	// Excel's "CSV UTF-8" starts with a byte-order mark: not part of the
+	// first field.
+	br := bufio.NewReader(r)
+	if b, err := br.Peek(len(utf8BOM)); err == nil && bytes.Equal(b, utf8BOM) {
+		br.Discard(len(utf8BOM))
+	}
+	cr := csv.NewReader(br)
 	cr.FieldsPerRecord = -1
 	cr.TrimLeadingSpace = true
 	cr.Comment = '#'
@@ -119,7 +127,11 @@ func ParseFleet(r io.Reader, name string) ([]Phone, error) {
 			continue
 		}
 		if len(rec) != 3 {
-			bad("%d fields, want 3 (mac,model,running-load)", len(rec))
+			hint := ""
+			if len(rec) == 1 && strings.Count(rec[0], ";") == 2 {
+				hint = "; fields are separated by commas, not semicolons"
+			}
+			bad("%d fields, want 3 (mac,model,running-load)%s", len(rec), hint)
 			continue
 		}
 		mac, ok := NormalizeMAC(rec[0])

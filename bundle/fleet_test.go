@@ -35,6 +35,18 @@ SEP0011223344BB,7912G,CP7912080001SIP060412A
 	}
 }
 
+// Excel's "CSV UTF-8" export starts with a byte-order mark.
+func TestParseFleetExcel(t *testing.T) {
+	got, err := ParseFleet(strings.NewReader("\xef\xbb\xbfmac,model,running-load\r\n000D28A1B2C3,CP-7940G,P0S3-8-12-00\r\n"), "fleet.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Phone{{MAC: "000D28A1B2C3", Model: "7940", Load: "P0S3-8-12-00", Line: 2}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("phones (-want +got):\n%s", diff)
+	}
+}
+
 func TestParseFleetErrors(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{"0011223344,7940,P0S3-8-12-00\n", `fleet.csv:1: bad MAC address "0011223344": want 12 hex digits`},
@@ -44,6 +56,7 @@ func TestParseFleetErrors(t *testing.T) {
 		{"001122334455,7940,\n", "fleet.csv:1: empty running load"},
 		{"001122334455,7940,a\n00-11-22-33-44-55,7960,b\n", "fleet.csv:2: MAC 001122334455 already listed on line 1"},
 		{"001122334455,7940,\"a\n", "fleet.csv:1:"},
+		{"mac;model;load\r\n001122334455;7940;a\r\n", "fleet.csv:1: 1 fields, want 3 (mac,model,running-load); fields are separated by commas, not semicolons"},
 	} {
 		_, err := ParseFleet(strings.NewReader(tc.in), "fleet.csv")
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -207,5 +220,29 @@ func TestPhonesOnSharedFiles(t *testing.T) {
 	r := Check(d, CheckOptions{Fleet: fleet, Ignore: []string{"fleet-no-image", "fleet-upgrade-scope"}})
 	if len(r.Findings) != 1 || strings.Join(r.Findings[0].Phones, ",") != "000000000001" {
 		t.Errorf("findings %+v: want the 7940 listed, not the 7912", r.Findings)
+	}
+}
+
+// A 7912 that already runs the image its profile's upgradecode names is not
+// in the upgrade scope (upgradecode names the file, the fleet the load),
+// and the image file is one the 7912s read.
+func TestFleet7912RunsItsImage(t *testing.T) {
+	d := cleanSIP7912()
+	get(d, "CP7912080001SIP060412A.sbin").Size = MaxTFTPSize + 1
+	fleet := []Phone{
+		{MAC: "000000000001", Model: "7912", Load: "CP7912080001SIP060412A"},
+		{MAC: "000000000002", Model: "7912", Load: "CP7912080001SIP050608A"},
+	}
+	r := Check(d, CheckOptions{Fleet: fleet})
+	var got []string
+	for _, f := range r.Findings {
+		got = append(got, fmt.Sprintf("%s %s:%d %s", f.Rule, f.File, f.Line, strings.Join(f.Phones, ",")))
+	}
+	want := []string{
+		"tftp-size CP7912080001SIP060412A.sbin:0 000000000001,000000000002",
+		"fleet-upgrade-scope gkdefault.txt:2 000000000002",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("findings (-want +got):\n%s", diff)
 	}
 }

@@ -162,18 +162,22 @@ func redact(entries []ConfigEntry) []ConfigEntry {
 	out := make([]ConfigEntry, len(entries))
 	for i, e := range entries {
 		out[i] = e
-		if e.Value == "" {
-			continue
-		}
-		lower := strings.ToLower(e.Name)
-		for _, w := range secretWords {
-			if strings.Contains(lower, w) {
-				out[i].Value = Redacted
-				break
-			}
+		if e.Value != "" && isSecret(e.Name) {
+			out[i].Value = Redacted
 		}
 	}
 	return out
+}
+
+// isSecret reports whether a setting's value must not be printed.
+func isSecret(name string) bool {
+	lower := strings.ToLower(name)
+	for _, w := range secretWords {
+		if strings.Contains(lower, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // fmtHeaderVersion prints 0x0101 as "1.1".

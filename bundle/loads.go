@@ -71,6 +71,17 @@ func checkText(b []byte, ps *problems) bool {
 	return true
 }
 
+// noteBOM reports a UTF-8 byte-order mark at the start of a line-based
+// text file (XML allows one; these formats do not).
+func noteBOM(b []byte, ps *problems) {
+	if bytes.HasPrefix(b, utf8BOM) {
+		ps.add(1, "starts with a UTF-8 byte-order mark (EF BB BF, what Notepad writes as \"UTF-8\"): phones read it as part of the first line")
+	}
+}
+
+// utf8BOM is the byte-order mark Windows editors put before UTF-8 text.
+var utf8BOM = []byte("\xef\xbb\xbf")
+
 // eachLine calls fn for every line of b, stopping when fn returns false.
 // Over-long lines are reported and skipped; so are invalid UTF-8 lines.
 func eachLine(b []byte, ps *problems, fn func(l textLine) bool) {
@@ -152,6 +163,7 @@ func ParseLoads(body []byte) (*Loads, []Problem) {
 	if !checkText(body, &ps) {
 		return l, ps
 	}
+	noteBOM(body, &ps)
 	eachLine(body, &ps, func(t textLine) bool {
 		le.see(t)
 		s := strings.TrimSpace(t.text)

@@ -1,6 +1,7 @@
 package bundle
 
 import (
+	"bytes"
 	"path"
 	"strings"
 )
@@ -13,6 +14,7 @@ type OS79XX struct {
 	TrailingSpace bool   `json:"trailing_space,omitempty"` // white space around the name (it breaks the file)
 	CRLF          bool   `json:"crlf,omitempty"`
 	Extension     string `json:"extension,omitempty"` // ".bin" etc. when the name carries one (it must not)
+	BOM           bool   `json:"bom,omitempty"`       // starts with a UTF-8 byte-order mark (left out of Name)
 }
 
 // ParseOS79XX parses OS79XX.TXT. Deviations from "one line, the name,
@@ -22,6 +24,12 @@ func ParseOS79XX(b []byte) (*OS79XX, []Problem) {
 	o := &OS79XX{}
 	if !checkText(b, &ps) {
 		return o, ps
+	}
+	noteBOM(b, &ps)
+	// checkText reported the mark; Name is the name after it, so that the
+	// rest of the checks judge what was meant.
+	if rest, ok := bytes.CutPrefix(b, utf8BOM); ok {
+		o.BOM, b = true, rest
 	}
 	eachLine(b, &ps, func(t textLine) bool {
 		s := strings.TrimSpace(t.text)

@@ -22,6 +22,8 @@ func TestParseOS79XX(t *testing.T) {
 		{"\nP003-8-12-00\nP0S3-8-12-00\nx\n", &OS79XX{Name: "P003-8-12-00", Lines: 3},
 			[]Problem{{Line: 3, Msg: "more than one line: the file must hold only the image name"}}},
 		{"", &OS79XX{}, []Problem{{Msg: "empty: the file must hold the image name"}}},
+		{"\xef\xbb\xbfP003-8-12-00\r\n", &OS79XX{Name: "P003-8-12-00", Lines: 1, CRLF: true, BOM: true},
+			[]Problem{{Line: 1, Msg: `starts with a UTF-8 byte-order mark (EF BB BF, what Notepad writes as "UTF-8"): phones read it as part of the first line`}}},
 	}
 	for _, tt := range tests {
 		got, ps := ParseOS79XX([]byte(tt.in))

@@ -56,6 +56,7 @@ func ParseProfileText(b []byte) (*Profile, []Problem) {
 	if !checkText(b, &ps) {
 		return p, ps
 	}
+	noteBOM(b, &ps)
 	first := true
 	eachLine(b, &ps, func(t textLine) bool {
 		s := strings.TrimSpace(t.text)

@@ -33,6 +33,7 @@ func ParseRinglist(b []byte) (*Ringlist, []Problem) {
 	if !checkText(b, &ps) {
 		return r, ps
 	}
+	noteBOM(b, &ps)
 	eachLine(b, &ps, func(t textLine) bool {
 		s := strings.TrimRight(t.text, " \t")
 		if strings.TrimSpace(s) == "" {

@@ -129,7 +129,7 @@ var registry = []Rule{
 		Symptom: "the phone refuses the image (\"Image Authentication Failed\") and keeps running its own",
 		Fix:     "offer a signed 5.0-or-later image (.sbn/.loads); a 5.0+ phone can never go back below 5.0"},
 	{ID: "upgrade-sip-path", Severity: SeverityError, Fleet: true, Area: "Upgrade paths",
-		Title:   "SIP 2.x–4.x phones are offered a release past a step of Cisco's path 4.4 → 5.3 → 6.x → 7.x",
+		Title:   "SIP 4.x-or-earlier phones are offered a release past a step of Cisco's path 4.4 → 5.3 → 6.x → 7.x",
 		Symptom: "the upgrade fails and the phone stays on its old image (or ends in \"Protocol Application Invalid\")",
 		Fix:     "offer the listed intermediate releases one after the other"},
 	{ID: "upgrade-sccp-to-sip", Severity: SeverityError, Fleet: true, Area: "Upgrade paths",

@@ -39,6 +39,7 @@ func ParseSIPConfig(b []byte) (*SIPConfig, []Problem) {
 	if !checkText(b, &ps) {
 		return c, ps
 	}
+	noteBOM(b, &ps)
 	eachLine(b, &ps, func(t textLine) bool {
 		s := strings.TrimSpace(t.text)
 		if s == "" || s[0] == '#' || s[0] == ';' {

@@ -130,7 +130,7 @@ type Blocker string
 // The reasons of Cisco's 7940/7960 upgrade matrix.
 const (
 	BlockDowngrade   Blocker = "downgrade"    // a signed (≥5.0) phone refuses unsigned, pre-5.0 images
-	BlockSIPPath     Blocker = "sip-path"     // SIP 2.x–4.x must go 4.4 → 5.3 → 6.x → 7.x
+	BlockSIPPath     Blocker = "sip-path"     // SIP 4.x or earlier must go 4.4 → 5.3 → 6.x → 7.x
 	BlockSCCPToSIP   Blocker = "sccp-to-sip"  // SCCP below 5.x must reach SCCP 5.x before SIP
 	BlockSIPLongName Blocker = "sip-longname" // SIP ≤ 2.1 refuses SCCP load names over 8 characters
 	BlockSIPToSCCP   Blocker = "sip-to-sccp"  // SIP ≤ 4.x goes back to SCCP through SCCP 4.x/5.x, then 6.3
@@ -142,7 +142,7 @@ type Path struct {
 	Steps   []Step  // releases to install first, in order, when that helps
 }
 
-// sipMilestones is Cisco's SIP path for 2.x–4.x phones (4.4 → 5.3 → 6.x →
+// sipMilestones is Cisco's SIP path for 2.x–4.x (and older) phones (4.4 → 5.3 → 6.x →
 // 7.x): a phone below a milestone whose target lies beyond it must install
 // the milestone first. beyond is the first target major release that needs it.
 var sipMilestones = []struct {
@@ -188,7 +188,9 @@ func UpgradePath(from, to Release) Path {
 		if len(steps) > 0 {
 			return Path{Blocker: BlockSIPToSCCP, Steps: steps}
 		}
-	case from.Protocol == "sip" && to.Protocol == "sip" && from.Major >= 2 && from.Major <= 4:
+	case from.Protocol == "sip" && to.Protocol == "sip" && from.Major <= 4:
+		// Cisco states the path for 2.x–4.x; SIP 1.x (P0S30100, the image
+		// of Cisco's note) predates it and cannot skip more than 2.x can.
 		var steps []Step
 		for _, m := range sipMilestones {
 			if from.Before(m.major, m.minor) && to.Major >= m.beyond {

@@ -56,7 +56,9 @@ func TestUpgradePath(t *testing.T) {
 		{"P0S3-04-4-00", "P0S3-06-3-00", Path{Blocker: BlockSIPPath, Steps: []Step{{"sip", "5.3"}}}},
 		{"P0S3-04-2-00", "P0S3-07-4-00", Path{Blocker: BlockSIPPath, Steps: []Step{{"sip", "4.4"}, {"sip", "5.3"}, {"sip", "6.x"}}}},
 		{"P0S3-04-2-00", "P0S3-8-12-00", Path{Blocker: BlockSIPPath, Steps: []Step{{"sip", "4.4"}, {"sip", "5.3"}, {"sip", "6.x"}, {"sip", "7.x"}}}},
-		{"P0S3-05-3-00", "P0S3-8-12-00", Path{}}, // the path binds 2.x–4.x phones only
+		{"P0S3-05-3-00", "P0S3-8-12-00", Path{}}, // the path binds 4.x-or-earlier phones only
+		{"P0S30100", "P0S3-8-12-00", Path{Blocker: BlockSIPPath, Steps: []Step{{"sip", "4.4"}, {"sip", "5.3"}, {"sip", "6.x"}, {"sip", "7.x"}}}},
+		{"P0S30100", "P0S30203", Path{}},
 		{"P00304020300", "P0S3-8-12-00", Path{Blocker: BlockSCCPToSIP, Steps: []Step{{"sccp", "5.x"}}}},
 		{"P00305000101", "P0S3-8-12-00", Path{}},
 		{"P0S30201", "P00308010200", Path{Blocker: BlockSIPLongName, Steps: []Step{{"sip", "2.3"}}}},

@@ -75,3 +75,16 @@ func FuzzParseXMLConfig(f *testing.F) {
 		"<device>\n<loadInformation>P0S3-8-12-00</loadInformation>\n</device>\n"},
 		func(b []byte) []Problem { _, ps := ParseXMLConfig(b); return ps })
 }
+
+// XML allows a byte-order mark: it is no problem in XML configuration,
+// unlike in the line-based files (OS79XX.TXT, SIPDefault.cnf …).
+func TestXMLByteOrderMark(t *testing.T) {
+	_, ps := ParseXMLConfig([]byte("\xef\xbb\xbf<Default><loadInformation8 model=\"IP Phone 7940\">P00308010200</loadInformation8></Default>\n"))
+	if len(ps) != 0 {
+		t.Errorf("problems %v for an XML file with a byte-order mark", ps)
+	}
+	_, ps = ParseSIPConfig([]byte("\xef\xbb\xbfimage_version: P0S3-8-12-00\n"))
+	if len(ps) == 0 || ps[0].Line != 1 || !strings.Contains(ps[0].Msg, "byte-order mark") {
+		t.Errorf("problems %v: want the byte-order mark of SIPDefault.cnf at line 1", ps)
+	}
+}

@@ -74,7 +74,16 @@ func TestRefusalScript(t *testing.T) {
 			flags += fmt.Sprintf(" --max-total-size %d", c.Limits.MaxTotalSize)
 		}
 		msg := regexp.QuoteMeta(strings.ReplaceAll(c.Msg, "'", "''"))
-		fmt.Fprintf(&b, "! exec phoneload unpack%s %s out\nstderr '^phoneload: error: %s$'\n! exists out\n\n", flags, c.File, msg)
+		fmt.Fprintf(&b, "! exec phoneload unpack%s %s out\nstderr '^phoneload: error: %s$'\n", flags, c.File, msg)
+		// A limit refusal names the flag that sets the limit; a size lie
+		// gets no hint, since no flag makes it acceptable.
+		switch {
+		case strings.Contains(c.Msg, "Limits."):
+			b.WriteString("stderr '^phoneload: hint: .*--max-file-size, --max-total-size and --max-files'\n")
+		case strings.Contains(c.Msg, "too large"):
+			b.WriteString("! stderr 'hint'\n")
+		}
+		b.WriteString("! exists out\n\n")
 	}
 	got := string(script[i+len(begin) : j])
 	if got == b.String() {

@@ -86,7 +86,11 @@ func Report(w io.Writer, prog string, err error) int {
 			hint = fmt.Sprintf("run '%s --help' for usage", prog)
 		}
 	}
-	fmt.Fprintf(w, "%s: error: %s\n", prog, msg)
+	// An error list (errors.Join: every bad line of a fleet file) gets
+	// one prefixed line per error, so each reads like any other message.
+	for _, line := range strings.Split(strings.TrimRight(msg, "\n"), "\n") {
+		fmt.Fprintf(w, "%s: error: %s\n", prog, line)
+	}
 	if hint != "" {
 		fmt.Fprintf(w, "%s: hint: %s\n", prog, hint)
 	}

@@ -19,6 +19,8 @@ func TestReport(t *testing.T) {
 		{"cobra flag", errors.New("unknown flag: --nope"), 2, "phoneload: error: unknown flag: --nope\nphoneload: hint: run 'phoneload --help' for usage\n"},
 		{"hint", Hint(Exit(3, errors.New("bad signature")), "check --pub"), 3, "phoneload: error: bad signature\nphoneload: hint: check --pub\n"},
 		{"silent", Exit(4, nil), 4, ""},
+		{"list", errors.Join(errors.New("fleet.csv:3: bad MAC"), errors.New("fleet.csv:5: unknown model")), 1,
+			"phoneload: error: fleet.csv:3: bad MAC\nphoneload: error: fleet.csv:5: unknown model\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

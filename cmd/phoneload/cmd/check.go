@@ -1,7 +1,6 @@
 package cmd
 
 import (
-	"crypto"
 	"fmt"
 	"io"
 	"os"
@@ -15,7 +14,6 @@ import (
 	"github.com/phoneload/phoneload/bundle"
 	"github.com/phoneload/phoneload/cfgfmt"
 	"github.com/phoneload/phoneload/internal/cli"
-	"github.com/phoneload/phoneload/sign"
 )
 
 // CheckSchema names the version of check's --json output (docs/check.md).
@@ -109,14 +107,14 @@ errors (warnings allowed), 1 errors (or warnings with --strict), 2 usage.`,
 				opts.Fleet = phones
 			}
 			for _, k := range trust {
-				keys, err := readTrust(k)
+				keys, err := loadTrustFile(k)
 				if err != nil {
 					return err
 				}
 				opts.Trust = append(opts.Trust, keys...)
 			}
 			if tableFile != "" {
-				table, err := readTable(tableFile)
+				table, err := loadTable(tableFile)
 				if err != nil {
 					return err
 				}
@@ -154,7 +152,6 @@ errors (warnings allowed), 1 errors (or warnings with --strict), 2 usage.`,
 	return c
 }
 
-// readFleet reads the fleet file; "-" is stdin.
 // checkPath opens PATH ("-": a zip or tar on stdin) and checks it. Open
 // verifies signatures in its single pass when given the keys; the progress
 // bar draws only on a terminal.
@@ -176,39 +173,17 @@ func checkPath(cmd *cobra.Command, p string, opts bundle.CheckOptions) (*bundle.
 	return bundle.Check(d, opts), nil
 }
 
-func readTable(name string) (*cfgfmt.Table, error) {
-	b, err := os.ReadFile(name)
-	if err != nil {
-		return nil, err
-	}
-	return cfgfmt.ParseTable(filepath.Base(name), b)
-}
-
+// readFleet reads the fleet file; "-" is stdin.
 func readFleet(stdin io.Reader, name string) ([]bundle.Phone, error) {
 	if name == "-" {
 		return bundle.ParseFleet(stdin, "stdin")
 	}
 	f, err := os.Open(name)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("--fleet: %w", err) // parse errors name the file and line
 	}
 	defer f.Close()
 	return bundle.ParseFleet(f, filepath.Base(name))
-}
-
-func readTrust(name string) ([]crypto.PublicKey, error) {
-	b, err := os.ReadFile(name)
-	if err != nil {
-		return nil, err
-	}
-	keys, err := sign.ParseTrustPEM(b)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	if len(keys) == 0 {
-		return nil, fmt.Errorf("%s: no key in file", name)
-	}
-	return keys, nil
 }
 
 // compileWith compiles text profiles with the user's tag table; include:
@@ -299,7 +274,11 @@ func writeReport(w io.Writer, rep *bundle.Report) {
 	if len(rep.Ignored) > 0 {
 		fmt.Fprintf(w, "ignored: %s\n", strings.Join(rep.Ignored, ", "))
 	}
-	fmt.Fprintf(w, "%s: %s, %s, %s, %d info\n", rep.Path, countOf(rep.Files, "file"),
+	files := countOf(rep.Files, "file")
+	if rep.Unread {
+		files = "not read"
+	}
+	fmt.Fprintf(w, "%s: %s, %s, %s, %d info\n", rep.Path, files,
 		countOf(rep.Errors(), "error"), countOf(rep.Warnings(), "warning"), rep.Count(bundle.SeverityInfo))
 }
 

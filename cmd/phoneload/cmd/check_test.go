@@ -77,6 +77,8 @@ var brokenRoots = []brokenRoot{
 		rule: "os79xx-form", file: "OS79XX.TXT", exit: 1},
 	{name: "os79xx names a missing image", family: fixture.SCCP7940, break_: replace("P00308010200", "P00308010300", "OS79XX.TXT"),
 		rule: "os79xx-image-missing", file: "OS79XX.TXT", exit: 1},
+	{name: "os79xx saved by Notepad as UTF-8", family: fixture.SIP7940, break_: replace("P003-8-12-00\n", "\xef\xbb\xbfP003-8-12-00\n", "OS79XX.TXT"),
+		rule: "os79xx-syntax", file: "OS79XX.TXT", exit: 1},
 	{name: "os79xx crlf is only a warning", family: fixture.SIP7940, break_: replace("P003-8-12-00\n", "P003-8-12-00\r\n", "OS79XX.TXT"),
 		rule: "os79xx-crlf", file: "OS79XX.TXT", exit: 0},
 	{name: "image_version names a missing image", family: fixture.SIP7940, break_: replace("image_version: P0S3-8-12-00", "image_version: P0S3-8-11-00", "SIPDefault.cnf"),
@@ -152,7 +154,14 @@ var brokenRoots = []brokenRoot{
 	{name: "ring file too short", family: fixture.SIP7940, break_: func(t *testing.T, dir string) {
 		must(t, fixture.Edit(dir, "Chirp1.raw", func(b []byte) []byte { return b[:100] }))
 	}, rule: "ring-format", file: "Chirp1.raw", exit: 0},
+	{name: "ring file is a WAV", family: fixture.SIP7940, break_: func(t *testing.T, dir string) {
+		must(t, fixture.Edit(dir, "Chirp1.raw", func(b []byte) []byte {
+			return append([]byte("RIFF\x24\x1f\x00\x00WAVEfmt \x10\x00\x00\x00"), b[:len(b)-20]...)
+		}))
+	}, rule: "ring-format", file: "Chirp1.raw", exit: 0},
 	{name: "dial plan missing", family: fixture.SIP7940, break_: remove("dialplan.xml"),
+		rule: "dial-template-missing", file: "SIPDefault.cnf", exit: 0},
+	{name: "dial_template with .xml", family: fixture.SIP7940, break_: replace("dial_template: dialplan", "dial_template: dialplan.xml", "SIPDefault.cnf"),
 		rule: "dial-template-missing", file: "SIPDefault.cnf", exit: 0},
 	{name: "upgradecode with 7 fields", family: fixture.SIP7912, break_: replace(",69,", ",", "gkdefault.txt"),
 		rule: "upgradecode-fields", file: "gkdefault.txt", exit: 1},
@@ -284,11 +293,14 @@ func TestBrokenRoots(t *testing.T) {
 			if !found {
 				t.Errorf("no %s finding on %q; got:\n%s", tc.rule, tc.file, summary(rep))
 			}
-			// A problem has one rule: the header problems Open also notes
-			// on the file are not repeated as parse-problem.
+			// A problem has one rule: the header and upgradecode problems
+			// Open also notes on the file are not repeated as parse-problem.
 			for _, f := range rep.Findings {
-				if tc.rule == "signed-header-bad" && f.Rule == "parse-problem" {
-					t.Errorf("signed-header-bad repeated as parse-problem: %s", f.Message)
+				if (tc.rule == "signed-header-bad" || tc.rule == "upgradecode-fields") && f.Rule == "parse-problem" {
+					t.Errorf("%s repeated as parse-problem: %s", tc.rule, f.Message)
+				}
+				if tc.rule == "upgradecode-fields" && f.Rule == "no-load-specified" {
+					t.Errorf("a malformed upgradecode also reported as no-load-specified")
 				}
 			}
 			if code != tc.exit {

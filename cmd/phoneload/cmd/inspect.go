@@ -85,12 +85,9 @@ verify.`,
 			}
 			opts := bundle.OpenOptions{Trust: keys}
 			if tableFile != "" {
-				b, err := os.ReadFile(tableFile)
-				if err != nil {
-					return cli.Exit(cli.ExitUsage, fmt.Errorf("--table: %w", err))
-				}
-				if opts.ProfileTable, err = cfgfmt.ParseTable(filepath.Base(tableFile), b); err != nil {
-					return cli.Exit(cli.ExitUsage, fmt.Errorf("--table: %w", err))
+				var err error
+				if opts.ProfileTable, err = loadTable(tableFile); err != nil {
+					return cli.Exit(cli.ExitUsage, err)
 				}
 			}
 			return runInspect(cmd, args, opts, asJSON, long)
@@ -103,7 +100,20 @@ verify.`,
 	return c
 }
 
-// loadTrustFile reads the trusted keys of a --trust file.
+// loadTable reads the cfgfmt tag table of a --table file (inspect, check).
+func loadTable(name string) (*cfgfmt.Table, error) {
+	b, err := os.ReadFile(name)
+	if err != nil {
+		return nil, fmt.Errorf("--table: %w", err)
+	}
+	t, err := cfgfmt.ParseTable(filepath.Base(name), b)
+	if err != nil {
+		return nil, fmt.Errorf("--table: %w", err)
+	}
+	return t, nil
+}
+
+// loadTrustFile reads the trusted keys of a --trust file (inspect, check).
 func loadTrustFile(name string) ([]crypto.PublicKey, error) {
 	b, err := os.ReadFile(name)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"sort"
+	"strings"
 	"syscall"
 	"time"
 
@@ -113,6 +114,12 @@ Exit codes: 0 unpacked, 1 refused or failed (DIR untouched), 2 usage.`,
 			bar.Done()
 			if errors.Is(err, bundle.ErrNotEmpty) {
 				return cli.Hint(err, "use --force to replace %s, or choose an empty directory", dst)
+			}
+			// The limits are named after bundle.Limits' fields; say which
+			// flag sets each (a size lie, "longer than its declared", is no
+			// limit and gets no hint).
+			if (errors.Is(err, bundle.ErrTooLarge) || errors.Is(err, bundle.ErrTooMany)) && strings.Contains(err.Error(), "Limits.") {
+				return cli.Hint(err, "Limits.MaxFileSize, MaxTotalSize and MaxFiles are --max-file-size, --max-total-size and --max-files: raise them only for a container you trust")
 			}
 			if err != nil {
 				return err
