@@ -123,7 +123,8 @@ var signedKinds = map[Kind]bool{
 
 // Open reads the drop at path (a directory, zip, tar or tar inside a zip)
 // in one streaming pass over Walk. Problems inside files are recorded on the
-// files; errors are for containers that cannot or must not be read.
+// files; errors are for containers that cannot or must not be read. The
+// publish journal of a live TFTP root (StateDir) is not part of the drop.
 func Open(path string, opts OpenOptions) (*Drop, error) {
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("bundle: %w", err)
@@ -138,6 +139,9 @@ func Open(path string, opts OpenOptions) (*Drop, error) {
 	d := &Drop{Path: path, Container: kind}
 	o := newOpener(opts)
 	err := Walk(path, lim, func(e Entry, r io.Reader) error {
+		if skipJournal(e.Name) {
+			return nil
+		}
 		f, err := o.read(e, r)
 		if err != nil {
 			return err

@@ -392,3 +392,36 @@ func TestPhonesUseValuesAsPhonesDo(t *testing.T) {
 		t.Errorf("fetches (-want +got):\n%s", diff)
 	}
 }
+
+// A live TFTP root carries publish's journal; it is not part of the root,
+// so inspect and check must not list it.
+func TestOpenSkipsPublishJournal(t *testing.T) {
+	dir := writeDrop(t, fixture.SIP7940, fixture.Options{})
+	clean, err := bundle.Open(dir, bundle.OpenOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hist := filepath.Join(dir, bundle.StateDir, "history", "1")
+	if err := os.MkdirAll(hist, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, bundle.StateDir, "state.json"), []byte("{}"), 0o644)
+	os.WriteFile(filepath.Join(hist, "journal.json"), []byte("{}"), 0o644)
+	d, err := bundle.Open(dir, bundle.OpenOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got, want []string
+	for _, f := range d.Files {
+		got = append(got, f.Name)
+	}
+	for _, f := range clean.Files {
+		want = append(want, f.Name)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("files (-want +got):\n%s", diff)
+	}
+	if r := bundle.Check(d, bundle.CheckOptions{}); len(r.Findings) != 0 {
+		t.Errorf("check of a published root has findings: %+v", r.Findings)
+	}
+}

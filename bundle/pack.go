@@ -17,10 +17,6 @@ import (
 	"github.com/phoneload/phoneload/sign"
 )
 
-// JournalDir is the directory publish keeps in a live TFTP root. Pack skips
-// it and verify --root ignores it.
-const JournalDir = ".phoneload"
-
 // CheckResult is what PackOptions.Check returns for a source tree.
 type CheckResult struct {
 	Checker  string // recorded in bundle.json, e.g. "phoneload check devel"
@@ -313,8 +309,11 @@ func reservedName(name string) bool {
 	return sig || name == SumsName || name == ManifestName
 }
 
+// skipJournal reports whether name lies in the publish journal (StateDir) of
+// a live TFTP root: it is phoneload's, not the root's, so pack, inspect and
+// check pass it over and verify --root ignores it.
 func skipJournal(name string) bool {
-	return name == JournalDir || strings.HasPrefix(name, JournalDir+"/")
+	return name == StateDir || strings.HasPrefix(name, StateDir+"/")
 }
 
 // eachOutput walks src a second time and calls fn for every file of the

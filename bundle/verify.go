@@ -509,7 +509,7 @@ func listDir(root string, live bool, lim Limits) ([]string, error) {
 		}
 		name := filepath.ToSlash(rel)
 		if d.IsDir() {
-			if live && name == JournalDir {
+			if live && name == StateDir {
 				return filepath.SkipDir
 			}
 			return nil
