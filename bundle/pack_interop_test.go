@@ -8,21 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/phoneload/phoneload/internal/testtool"
 	"github.com/phoneload/phoneload/sign"
 )
-
-// needTool skips when a tool is missing, except in CI where it fails.
-func needTool(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is required in CI: %v", name, err)
-		}
-		t.Skipf("%s not installed", name)
-	}
-	return p
-}
 
 func runIn(t *testing.T, dir string, name string, args ...string) string {
 	t.Helper()
@@ -38,10 +26,10 @@ func runIn(t *testing.T, dir string, name string, args ...string) string {
 // A packed zip, unzipped with unzip, passes sha256sum -c, minisign -Vm and
 // ssh-keygen -Y verify (ed25519 and RSA keys made by ssh-keygen).
 func TestBundleInterop(t *testing.T) {
-	unzip := needTool(t, "unzip")
-	sha := needTool(t, "sha256sum")
-	mini := needTool(t, "minisign")
-	keygen := needTool(t, "ssh-keygen")
+	unzip := testtool.Need(t, "unzip")
+	sha := testtool.Need(t, "sha256sum")
+	mini := testtool.Need(t, "minisign")
+	keygen := testtool.Need(t, "ssh-keygen")
 	dir := t.TempDir()
 	src := filepath.Join(dir, "src")
 	writeTree(t, src, nil)

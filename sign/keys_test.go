@@ -10,23 +10,12 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/phoneload/phoneload/internal/testtool"
 )
 
 // testCost keeps scrypt cheap in tests; the format is the same.
 var testCost = KeyCost{Ops: 1 << 15, Mem: 1 << 24}
-
-// needTool skips when a tool is missing, except in CI where it fails.
-func needTool(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is required in CI: %v", name, err)
-		}
-		t.Skipf("%s not installed", name)
-	}
-	return p
-}
 
 func TestMinisignSecretKeyRoundTrip(t *testing.T) {
 	pub, priv, err := GenerateMinisignKey(nil)
@@ -134,7 +123,7 @@ func TestScryptParamsMatchMinisign(t *testing.T) {
 // key we generated (unencrypted, so minisign asks for no password) and with
 // one minisign generated.
 func TestMinisignInterop(t *testing.T) {
-	mini := needTool(t, "minisign")
+	mini := testtool.Need(t, "minisign")
 	dir := t.TempDir()
 	msg := filepath.Join(dir, "SHA256SUMS")
 	os.WriteFile(msg, []byte("abc  x\n"), 0o644)

@@ -15,6 +15,8 @@ import (
 
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/agent"
+
+	"github.com/phoneload/phoneload/internal/testtool"
 )
 
 func newSSHSigners(t *testing.T) map[string]ssh.Signer {
@@ -107,7 +109,7 @@ func TestParseAllowedSigners(t *testing.T) {
 // ssh-keygen -Y verify accepts our signatures and we accept ssh-keygen -Y
 // sign's, for ed25519 and RSA keys (RSA signed with SHA-512).
 func TestSSHInterop(t *testing.T) {
-	keygen := needTool(t, "ssh-keygen")
+	keygen := testtool.Need(t, "ssh-keygen")
 	dir := t.TempDir()
 	msgPath := filepath.Join(dir, "SHA256SUMS")
 	msg := []byte("e3b0  x\n")

@@ -24,26 +24,9 @@ import (
 
 	"github.com/phoneload/phoneload/cmd/phoneload/cmd"
 	"github.com/phoneload/phoneload/internal/fixture"
+	"github.com/phoneload/phoneload/internal/testtool"
 	"github.com/phoneload/phoneload/internal/tftp"
 )
-
-// needTool returns the path of a tool the test needs. Without it the test
-// skips locally and fails in CI ($CI set), where .ci/run installs it.
-func needTool(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		// in.tftpd lives in /usr/sbin, not always on a user's PATH.
-		if _, serr := os.Stat("/usr/sbin/" + name); serr == nil {
-			return "/usr/sbin/" + name
-		}
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s not installed (CI installs it in .ci/run)", name)
-		}
-		t.Skipf("%s not installed", name)
-	}
-	return p
-}
 
 // tftpServer is a TFTP server on a loopback port serving root.
 type tftpServer struct {
@@ -55,12 +38,9 @@ type tftpServer struct {
 // 127.0.0.1:PORT --secure ROOT`, as CI and a developer both can.
 func startTftpdHPA(t *testing.T, root string) tftpServer {
 	t.Helper()
-	bin := needTool(t, "in.tftpd")
+	bin := testtool.Need(t, "in.tftpd")
 	if os.Geteuid() != 0 {
-		if os.Getenv("CI") != "" {
-			t.Fatal("in.tftpd --secure needs root (chroot)")
-		}
-		t.Skip("in.tftpd --secure needs root (chroot)")
+		testtool.Missing(t, "in.tftpd --secure needs root (chroot)")
 	}
 	var lastErr error
 	for attempt := 0; attempt < 5; attempt++ {
@@ -243,8 +223,8 @@ func TestEndToEnd(t *testing.T) {
 			if _, stderr, code := run(t, "publish", "--pub", e.pub, b, root); code != 0 {
 				t.Fatalf("publish: exit %d\n%s", code, stderr)
 			}
-			curl := needTool(t, "curl")
-			tftpHPA := needTool(t, "tftp")
+			curl := testtool.Need(t, "curl")
+			tftpHPA := testtool.Need(t, "tftp")
 			host, port, _ := net.SplitHostPort(s.addr)
 			var names []string
 			for name := range files {

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	pin "github.com/pin/tftp/v3"
+
+	"github.com/phoneload/phoneload/internal/testtool"
 )
 
 // startServer serves src on a loopback port; the function returned gives
@@ -228,12 +230,7 @@ func TestServeBeyond32MB(t *testing.T) {
 		t.Fatalf("big.sbn over 512-byte blocks: %d bytes (want %d), %v", len(got), bigSize, err)
 	}
 	// And with curl, a client that is not ours.
-	if _, err := exec.LookPath("curl"); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("curl missing in CI")
-		}
-		t.Skip("curl not installed")
-	}
+	testtool.Need(t, "curl")
 	out := filepath.Join(t.TempDir(), "big")
 	cmd := exec.Command("curl", "-sS", "--tftp-no-options", "-o", out, "tftp://"+addr+"/big.sbn")
 	if b, err := cmd.CombinedOutput(); err != nil {
