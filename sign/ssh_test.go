@@ -274,3 +274,35 @@ func TestLoadSSHSignerAgent(t *testing.T) {
 		t.Errorf("no agent: err = %v", err)
 	}
 }
+
+// Namespace patterns follow OpenSSH's match_pattern_list: a negated
+// pattern that matches refuses, whatever else matches (ssh-keygen -Y verify
+// refuses namespaces="*,!phoneload" for a phoneload signature).
+func TestAllowedSignerNamespaces(t *testing.T) {
+	key := strings.TrimSpace(string(ssh.MarshalAuthorizedKey(newSSHSigners(t)["ed25519"].PublicKey())))
+	for _, tc := range []struct {
+		opt  string
+		want bool
+	}{
+		{``, true},
+		{`namespaces="phoneload"`, true},
+		{`namespaces="git,phone*"`, true},
+		{`namespaces="*"`, true},
+		{`namespaces="*,!phoneload"`, false},
+		{`namespaces="!phoneload,*"`, false},
+		{`namespaces="phoneload,!phone*"`, false},
+		{`namespaces="!git"`, false}, // nothing positive matches
+		{`namespaces="!git,*"`, true},
+		{`namespaces="git, phoneload"`, false}, // ssh-keygen does not trim spaces
+		{`namespaces=""`, false},
+	} {
+		line := "rel@x " + tc.opt + " " + key + "\n"
+		a, err := ParseAllowedSigners("allowed", []byte(line))
+		if err != nil {
+			t.Fatalf("%s: %v", tc.opt, err)
+		}
+		if got := a[0].Allows(Namespace, time.Now()); got != tc.want {
+			t.Errorf("%s: Allows(phoneload) = %v, want %v", tc.opt, got, tc.want)
+		}
+	}
+}
