@@ -141,8 +141,8 @@ func VerifyBundle(path string, opts VerifyOptions) (*VerifyResult, error) {
 		opts.Now = time.Now()
 	}
 	res := &VerifyResult{Path: path, Threshold: opts.Threshold, Trusted: opts.Trust.IDs(), Signatures: []SignatureResult{}, Problems: []FileProblem{}, Unlisted: []string{}, Policy: []string{}}
-	if opts.Threshold > len(res.Trusted) {
-		return nil, fmt.Errorf("bundle: threshold %d is more than the %d trusted key(s)", opts.Threshold, len(res.Trusted))
+	if n := opts.Trust.Distinct(); opts.Threshold > n {
+		return nil, fmt.Errorf("bundle: threshold %d is more than the %d distinct trusted key(s)", opts.Threshold, n)
 	}
 	fi, err := os.Stat(path)
 	if err != nil {
@@ -229,7 +229,9 @@ func checkSignatures(res *VerifyResult, special map[string][]byte, sums []byte, 
 		var ute *sign.UntrustedKeyError
 		switch {
 		case err == nil:
-			good[v.KeyID] = true
+			// Counted by public key: two key IDs for one key, or one
+			// Ed25519 key as minisign and SSH, are one signer.
+			good[v.Key] = true
 		case errors.As(err, &ute):
 			sr.Status = "untrusted"
 			untrusted = append(untrusted, v.KeyID)

@@ -1,6 +1,9 @@
 package sign
 
 import (
+	"encoding/base64"
+
+	"aead.dev/minisign"
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/rsa"
@@ -304,5 +307,79 @@ func TestAllowedSignerNamespaces(t *testing.T) {
 		if got := a[0].Allows(Namespace, time.Now()); got != tc.want {
 			t.Errorf("%s: Allows(phoneload) = %v, want %v", tc.opt, got, tc.want)
 		}
+	}
+}
+
+// A minisign key ID is chosen by the key's maker and is not covered by the
+// signature, and one Ed25519 key can be both a minisign and an SSH key: a
+// threshold must count public keys, not IDs.
+func TestTrustCountsKeysNotIDs(t *testing.T) {
+	pub, priv, err := GenerateMinisignKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg := []byte("0123  a\n")
+	sig := SignMinisign(priv, msg, "tc")
+
+	// The same key under another ID, and the signature relabelled to it.
+	raw, _ := base64.StdEncoding.DecodeString(pub.String())
+	raw[2] ^= 0xff
+	var alias minisign.PublicKey
+	if err := alias.UnmarshalText([]byte(base64.StdEncoding.EncodeToString(raw))); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitN(string(sig), "\n", 3)
+	sraw, _ := base64.StdEncoding.DecodeString(lines[1])
+	sraw[2] ^= 0xff
+	sig2 := []byte(lines[0] + "\n" + base64.StdEncoding.EncodeToString(sraw) + "\n" + lines[2])
+
+	// The same Ed25519 key as an SSH key.
+	skText, _ := priv.MarshalText()
+	skRaw, err := decodeSecretKey(skText)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sshSigner, err := ssh.NewSignerFromKey(ed25519.PrivateKey(skRaw[62 : 62+64]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sshSig, err := SignSSH(sshSigner, Namespace, msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	tr := &Trust{Minisign: []minisign.PublicKey{pub, alias}, SSH: []AllowedSigner{{Principals: []string{"x"}, Key: sshSigner.PublicKey()}}}
+	if n := len(tr.IDs()); n != 3 {
+		t.Fatalf("IDs = %d, want 3", n)
+	}
+	if n := tr.Distinct(); n != 1 {
+		t.Errorf("Distinct = %d, want 1", n)
+	}
+	v1, err1 := tr.VerifyMinisign(sig, msg)
+	v2, err2 := tr.VerifyMinisign(sig2, msg)
+	v3, err3 := tr.VerifySSH(sshSig, msg, time.Now())
+	if err1 != nil || err2 != nil || err3 != nil {
+		t.Fatalf("verify: %v, %v, %v", err1, err2, err3)
+	}
+	if v1.KeyID == v2.KeyID || v1.Key == "" || v1.Key != v2.Key || v1.Key != v3.Key {
+		t.Errorf("keys: %q %q %q (ids %s %s)", v1.Key, v2.Key, v3.Key, v1.KeyID, v2.KeyID)
+	}
+
+	// Two trusted keys with one ID: each is tried.
+	_, other, _ := GenerateMinisignKey(nil)
+	otherSig := SignMinisign(other, msg, "tc")
+	otherPub := other.Public().(minisign.PublicKey)
+	oraw, _ := base64.StdEncoding.DecodeString(otherPub.String())
+	copy(oraw[2:10], raw[2:10]) // other key, alias's ID
+	var clash minisign.PublicKey
+	if err := clash.UnmarshalText([]byte(base64.StdEncoding.EncodeToString(oraw))); err != nil {
+		t.Fatal(err)
+	}
+	tr = &Trust{Minisign: []minisign.PublicKey{clash, alias}}
+	if _, err := tr.VerifyMinisign(sig2, msg); err != nil {
+		t.Errorf("second key with the same ID not tried: %v", err)
+	}
+	if _, err := tr.VerifyMinisign(otherSig, msg); err == nil {
+		t.Errorf("signature by an untrusted key verified")
 	}
 }
