@@ -388,7 +388,15 @@ func readSpecial(r io.Reader, name string) ([]byte, error) {
 	return data, nil
 }
 
+// isSpecial reports the names reserved for a bundle's own files at its
+// root, bundle.json aside (see looksLikeSignature).
 func isSpecial(name string) bool {
+	return looksLikeSignature(name) || name == SumsName
+}
+
+// isBundleFile reports the files of a bundle that SHA256SUMS does not list:
+// SHA256SUMS and its signatures, under the exact names pack writes.
+func isBundleFile(name string) bool {
 	_, sig := signatureKind(name)
 	return sig || name == SumsName
 }
@@ -400,7 +408,7 @@ func walkTree(path string, opts VerifyOptions) (*verifyTree, error) {
 	files := map[string]*treeFile{}
 	buf := make([]byte, 256<<10)
 	err := Walk(path, opts.Limits, func(e Entry, r io.Reader) error {
-		if isSpecial(e.Name) || e.Name == ManifestName {
+		if isBundleFile(e.Name) || e.Name == ManifestName {
 			data, err := readSpecial(r, e.Name)
 			if err != nil {
 				return err
@@ -453,16 +461,10 @@ func dirTree(root string, live bool, opts VerifyOptions) (*verifyTree, error) {
 	t := &verifyTree{special: map[string][]byte{}}
 	if !live {
 		names := []string{SumsName, ManifestName}
-		// Signature files are found by their names: SHA256SUMS.minisig,
-		// SHA256SUMS.sig, then SHA256SUMS.N.* while either exists.
-		for n := 1; ; n++ {
-			m, s := SignatureName(sign.KindMinisign, n), SignatureName(sign.KindSSH, n)
-			_, em := os.Lstat(filepath.Join(root, m))
-			_, es := os.Lstat(filepath.Join(root, s))
-			if em != nil && es != nil && n > 1 {
-				break
-			}
-			names = append(names, m, s)
+		// Signature files are found by their names, every one that
+		// signatureKind accepts, gaps or not.
+		for n := 1; n <= MaxSignatures; n++ {
+			names = append(names, SignatureName(sign.KindMinisign, n), SignatureName(sign.KindSSH, n))
 		}
 		for _, name := range names {
 			data, err := readFileLimited(filepath.Join(root, name), name)
@@ -516,7 +518,10 @@ func listDir(root string, live bool, lim Limits) ([]string, error) {
 			}
 			return nil
 		}
-		if isSpecial(name) || (live && name == ManifestName) {
+		if live && (isSpecial(name) || name == ManifestName) {
+			return nil // copies of a bundle's files in a live root
+		}
+		if !live && isBundleFile(name) {
 			return nil
 		}
 		if len(names) >= lim.MaxFiles {
@@ -528,12 +533,20 @@ func listDir(root string, live bool, lim Limits) ([]string, error) {
 	return names, err
 }
 
+// readFileLimited reads one of a bundle directory's own files. It must be
+// a regular file: a symlink is not followed, and a FIFO does not block.
 func readFileLimited(p, name string) ([]byte, error) {
-	f, err := os.Open(p)
+	f, _, regular, err := openRaw(p)
+	if isNotRegularErr(err) {
+		return nil, fmt.Errorf("bundle: %s: not a regular file", p)
+	}
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
+	if !regular {
+		return nil, fmt.Errorf("bundle: %s: not a regular file", p)
+	}
 	return readSpecial(f, name)
 }
 
