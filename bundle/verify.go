@@ -177,7 +177,7 @@ func VerifyBundle(path string, opts VerifyOptions) (*VerifyResult, error) {
 	// 2. Content, from the verified list only.
 	sums, err := ParseSums(sumsData)
 	if err != nil {
-		return res, fmt.Errorf("%w: %v", ErrContent, err)
+		return res, fmt.Errorf("%w: %s", ErrContent, strings.TrimPrefix(err.Error(), "bundle: "))
 	}
 	res.Files = len(sums)
 	if opts.Root != "" {

@@ -99,3 +99,22 @@ func TestPackMaxSignatures(t *testing.T) {
 		t.Errorf("%d signers: %v", MaxSignatures, err)
 	}
 }
+
+// A SHA256SUMS signed by a trusted key but not in sha256sum's form (here
+// CRLF, as a Windows editor leaves it) is a content error naming the line,
+// said once.
+func TestVerifyMalformedSignedSums(t *testing.T) {
+	k := newTestKeys(t, 1)
+	_, out := packDir(t, k)
+	sums, _ := os.ReadFile(filepath.Join(out, SumsName))
+	crlf := bytes.ReplaceAll(sums, []byte("\n"), []byte("\r\n"))
+	sig, _ := sign.MinisignSigner{Key: k.mpriv}.Sign(crlf, time.Unix(1700000000, 0))
+	os.WriteFile(filepath.Join(out, SumsName), crlf, 0o644)
+	os.WriteFile(filepath.Join(out, "SHA256SUMS.minisig"), sig, 0o644)
+	os.Remove(filepath.Join(out, "SHA256SUMS.sig"))
+	_, err := VerifyBundle(out, VerifyOptions{Trust: k.trust()})
+	want := "bundle: content does not match SHA256SUMS: SHA256SUMS:1: ends with a carriage return"
+	if !errors.Is(err, ErrContent) || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("err = %v, want %q…", err, want)
+	}
+}
