@@ -4,7 +4,6 @@ import (
 	"crypto/ed25519"
 	"encoding/base64"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -198,7 +197,7 @@ func (t *Trust) VerifySSH(sig, msg []byte, now time.Time) (Verified, error) {
 		return Verified{}, err
 	}
 	v := Verified{Kind: KindSSH, KeyID: s.KeyID()}
-	var principals []string
+	var principals, refusals []string
 	known := false
 	for _, a := range t.SSH {
 		if a.KeyID() != v.KeyID {
@@ -207,13 +206,15 @@ func (t *Trust) VerifySSH(sig, msg []byte, now time.Time) (Verified, error) {
 		known = true
 		if a.Allows(Namespace, now) {
 			principals = append(principals, a.Principals...)
+		} else {
+			refusals = append(refusals, a.refusal(Namespace, now))
 		}
 	}
 	if !known {
 		return v, &UntrustedKeyError{Kind: KindSSH, Found: v.KeyID, Trusted: t.IDs()}
 	}
 	if len(principals) == 0 {
-		return v, errors.New("sign: ssh key is trusted, but not for namespace \"phoneload\" at this time")
+		return v, fmt.Errorf("sign: ssh key is trusted, but not for this signature: %s", strings.Join(refusals, "; "))
 	}
 	v.Principal = strings.Join(principals, ",")
 	if err := s.Verify(Namespace, msg); err != nil {

@@ -41,6 +41,23 @@ func (a AllowedSigner) Allows(namespace string, t time.Time) bool {
 	return true
 }
 
+// refusal says why Allows is false, for the line's user.
+func (a AllowedSigner) refusal(namespace string, t time.Time) string {
+	where := "allowed signers"
+	if a.Line > 0 {
+		where = fmt.Sprintf("allowed signers line %d", a.Line)
+	}
+	switch {
+	case len(a.Namespaces) > 0 && !matchPatternList(a.Namespaces, namespace):
+		return fmt.Sprintf("%s: namespaces=%q does not admit %q", where, strings.Join(a.Namespaces, ","), namespace)
+	case !a.ValidAfter.IsZero() && t.Before(a.ValidAfter):
+		return fmt.Sprintf("%s: valid only after %s", where, a.ValidAfter.UTC().Format(time.RFC3339))
+	case !a.ValidBefore.IsZero() && !t.Before(a.ValidBefore):
+		return fmt.Sprintf("%s: valid only before %s", where, a.ValidBefore.UTC().Format(time.RFC3339))
+	}
+	return where
+}
+
 // ParseAllowedSigners parses an allowed signers file. name is used in errors
 // (name:line: msg). Lines with cert-authority are refused: bundle
 // signatures are made with plain keys.

@@ -383,3 +383,30 @@ func TestTrustCountsKeysNotIDs(t *testing.T) {
 		t.Errorf("signature by an untrusted key verified")
 	}
 }
+
+// A trusted key refused by its allowed signers line says which line and
+// which restriction.
+func TestVerifySSHRefusalNamed(t *testing.T) {
+	s := newSSHSigners(t)["ed25519"]
+	key := strings.TrimSpace(string(ssh.MarshalAuthorizedKey(s.PublicKey())))
+	msg := []byte("0123  a\n")
+	sig, err := SignSSH(s, Namespace, msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for opt, want := range map[string]string{
+		`namespaces="git,file"`:        `allowed signers line 2: namespaces="git,file" does not admit "phoneload"`,
+		`valid-after="20300101Z"`:      "allowed signers line 2: valid only after 2030-01-01T00:00:00Z",
+		`valid-before="202001011200Z"`: "allowed signers line 2: valid only before 2020-01-01T12:00:00Z",
+	} {
+		var tr Trust
+		if err := tr.AddAllowedSigners("allowed", []byte("# keys\nrel@x "+opt+" "+key+"\n")); err != nil {
+			t.Fatal(err)
+		}
+		_, err := tr.VerifySSH(sig, msg, now)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: err = %v, want %q", opt, err, want)
+		}
+	}
+}
