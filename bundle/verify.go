@@ -554,6 +554,15 @@ func readFileLimited(p, name string) ([]byte, error) {
 // that do not exist are left out of the result.
 func hashDir(root string, names []string, opts VerifyOptions) (map[string]*treeFile, int64) {
 	files := make([]*treeFile, len(names))
+	dir, err := openTreeDir(root)
+	if err != nil {
+		out := make(map[string]*treeFile, len(names))
+		for _, name := range names {
+			out[name] = &treeFile{name: name, err: errors.New("unreadable")}
+		}
+		return out, 0
+	}
+	defer dir.Close()
 	workers := opts.Workers
 	if workers <= 0 {
 		workers = 2 * runtime.GOMAXPROCS(0)
@@ -576,8 +585,7 @@ func hashDir(root string, names []string, opts VerifyOptions) (map[string]*treeF
 				if i >= len(names) {
 					return
 				}
-				p := root + string(filepath.Separator) + filepath.FromSlash(names[i])
-				f, n := hashFile(p, names[i], h, buf, opts)
+				f, n := hashFile(dir, names[i], h, buf, opts)
 				files[i] = f
 				total.Add(n)
 			}
@@ -594,9 +602,9 @@ func hashDir(root string, names []string, opts VerifyOptions) (map[string]*treeF
 }
 
 // hashFile hashes one file; nil means it does not exist.
-func hashFile(p, name string, h hash.Hash, buf []byte, opts VerifyOptions) (*treeFile, int64) {
+func hashFile(dir treeDir, name string, h hash.Hash, buf []byte, opts VerifyOptions) (*treeFile, int64) {
 	f := &treeFile{name: name}
-	fd, size, regular, err := openRaw(p)
+	fd, size, regular, err := dir.open(name)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return nil, 0
