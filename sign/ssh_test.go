@@ -1,6 +1,7 @@
 package sign
 
 import (
+	"bytes"
 	"encoding/base64"
 
 	"aead.dev/minisign"
@@ -208,6 +209,33 @@ func FuzzParseSSHSignature(f *testing.F) {
 			_ = p.Verify(Namespace, []byte("x"))
 		}
 	})
+}
+
+// FuzzSSHSignatureBlob fuzzes the binary SSHSIG blob under a valid armor,
+// which byte-level mutations of the armored text rarely reach.
+func FuzzSSHSignatureBlob(f *testing.F) {
+	sig, _ := SignSSH(mustSSHSigner(ed25519.NewKeyFromSeed(make([]byte, 32))), Namespace, []byte("x"))
+	p, _ := pem.Decode(bytes.ReplaceAll(sig, []byte("SSH SIGNATURE"), []byte("X")))
+	f.Add(p.Bytes)
+	f.Fuzz(func(t *testing.T, blob []byte) {
+		armored := armor(blob)
+		p, err := ParseSSHSignature(armored)
+		if err != nil {
+			return
+		}
+		_ = p.Verify(Namespace, []byte("x"))
+		var tr Trust
+		tr.SSH = []AllowedSigner{{Principals: []string{"p"}, Key: p.PublicKey}}
+		_, _ = tr.VerifySSH(armored, []byte("x"), time.Now())
+	})
+}
+
+func mustSSHSigner(k any) ssh.Signer {
+	s, err := ssh.NewSignerFromKey(k)
+	if err != nil {
+		panic(err)
+	}
+	return s
 }
 
 func FuzzParseMinisign(f *testing.F) {
