@@ -55,6 +55,9 @@ func (s SSHSigner) Sign(msg []byte, _ time.Time) ([]byte, error) {
 type Trust struct {
 	Minisign []minisign.PublicKey
 	SSH      []AllowedSigner
+	// Ignored says what of the given files was not used (cert-authority
+	// lines), for the caller to show.
+	Ignored []string
 }
 
 // Empty reports whether no key is trusted.
@@ -80,12 +83,20 @@ func (t *Trust) AddPublicKey(name string, data []byte) error {
 
 // AddAllowedSigners adds the lines of an ssh allowed signers file.
 func (t *Trust) AddAllowedSigners(name string, data []byte) error {
-	a, err := ParseAllowedSigners(name, data)
+	all, err := ParseAllowedSigners(name, data)
 	if err != nil {
 		return err
 	}
+	var a []AllowedSigner
+	for _, l := range all {
+		if l.CertAuthority {
+			t.Ignored = append(t.Ignored, fmt.Sprintf("%s:%d: cert-authority line ignored: bundle signatures are made with plain keys, not certificates", name, l.Line))
+			continue
+		}
+		a = append(a, l)
+	}
 	if len(a) == 0 {
-		return fmt.Errorf("sign: %s: no keys", name)
+		return fmt.Errorf("sign: %s: no keys (cert-authority lines do not count)", name)
 	}
 	t.SSH = append(t.SSH, a...)
 	return nil

@@ -22,6 +22,11 @@ type AllowedSigner struct {
 	ValidAfter  time.Time // zero when absent
 	ValidBefore time.Time
 	Line        int
+	// CertAuthority marks a cert-authority line: it admits certificates
+	// signed by Key, which bundle signatures never are, and never a plain
+	// signature by Key itself (as with ssh-keygen). Such lines are kept so
+	// that a shared allowed signers file can be used, and match nothing.
+	CertAuthority bool
 }
 
 // KeyID is the SHA256 fingerprint of the signer's key.
@@ -29,6 +34,9 @@ func (a AllowedSigner) KeyID() string { return ssh.FingerprintSHA256(a.Key) }
 
 // Allows reports whether the line admits a signature in namespace at time t.
 func (a AllowedSigner) Allows(namespace string, t time.Time) bool {
+	if a.CertAuthority {
+		return false
+	}
 	if len(a.Namespaces) > 0 && !matchPatternList(a.Namespaces, namespace) {
 		return false
 	}
@@ -48,6 +56,8 @@ func (a AllowedSigner) refusal(namespace string, t time.Time) string {
 		where = fmt.Sprintf("allowed signers line %d", a.Line)
 	}
 	switch {
+	case a.CertAuthority:
+		return where + ": a cert-authority line admits certificates only"
 	case len(a.Namespaces) > 0 && !matchPatternList(a.Namespaces, namespace):
 		return fmt.Sprintf("%s: namespaces=%q does not admit %q", where, strings.Join(a.Namespaces, ","), namespace)
 	case !a.ValidAfter.IsZero() && t.Before(a.ValidAfter):
@@ -59,8 +69,8 @@ func (a AllowedSigner) refusal(namespace string, t time.Time) string {
 }
 
 // ParseAllowedSigners parses an allowed signers file. name is used in errors
-// (name:line: msg). Lines with cert-authority are refused: bundle
-// signatures are made with plain keys.
+// (name:line: msg). Lines with cert-authority are returned with
+// CertAuthority set; they admit no bundle signature.
 func ParseAllowedSigners(name string, data []byte) ([]AllowedSigner, error) {
 	if len(data) > MaxAllowedSignersSize {
 		return nil, fmt.Errorf("sign: %s: too large for an allowed signers file", name)
@@ -123,7 +133,7 @@ func parseAllowedSigner(line string) (AllowedSigner, error) {
 		val = strings.Trim(val, `"`)
 		switch strings.ToLower(name) {
 		case "cert-authority":
-			return a, fmt.Errorf("cert-authority lines are not supported")
+			a.CertAuthority = true
 		case "namespaces":
 			if !hasVal {
 				return a, fmt.Errorf("namespaces needs a value")

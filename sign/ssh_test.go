@@ -103,7 +103,7 @@ func TestParseAllowedSigners(t *testing.T) {
 	if got[1].Allows(Namespace, time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC)) {
 		t.Errorf("valid-before ignored")
 	}
-	for _, bad := range []string{"onlyprincipal", "p ssh-ed25519 AAAA", `"p ` + key, "p cert-authority " + key, "p frob=1 " + key} {
+	for _, bad := range []string{"onlyprincipal", "p ssh-ed25519 AAAA", `"p ` + key, "p frob=1 " + key} {
 		if _, err := ParseAllowedSigners("allowed", []byte(bad+"\n")); err == nil || !strings.HasPrefix(err.Error(), "sign: allowed:1: ") {
 			t.Errorf("%q: err = %v", bad, err)
 		}
@@ -436,5 +436,33 @@ func TestVerifySSHRefusalNamed(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: err = %v, want %q", opt, err, want)
 		}
+	}
+}
+
+// A cert-authority line admits certificates signed by its key, never a
+// plain signature by that key (ssh-keygen -Y verify refuses one too); it
+// is kept, reported by AddAllowedSigners, and matches nothing.
+func TestAllowedSignersCertAuthority(t *testing.T) {
+	s := newSSHSigners(t)["ed25519"]
+	key := strings.TrimSpace(string(ssh.MarshalAuthorizedKey(s.PublicKey())))
+	msg := []byte("0123  a\n")
+	sig, _ := SignSSH(s, Namespace, msg)
+	a, err := ParseAllowedSigners("allowed", []byte("*@x cert-authority "+key+"\n"))
+	if err != nil || len(a) != 1 || !a[0].CertAuthority || a[0].Allows(Namespace, time.Now()) {
+		t.Fatalf("parse: %+v, %v", a, err)
+	}
+	tr := &Trust{SSH: a}
+	if _, err := tr.VerifySSH(sig, msg, time.Now()); err == nil {
+		t.Errorf("plain signature by a CA key admitted by its cert-authority line")
+	}
+	tr = &Trust{}
+	if err := tr.AddAllowedSigners("allowed", []byte("*@x cert-authority "+key+"\nrel@x "+key+"\n")); err != nil {
+		t.Fatal(err)
+	}
+	if len(tr.SSH) != 1 || len(tr.Ignored) != 1 || !strings.HasPrefix(tr.Ignored[0], "allowed:1: cert-authority line ignored") {
+		t.Errorf("shared file: %d keys, ignored %q", len(tr.SSH), tr.Ignored)
+	}
+	if _, err := tr.VerifySSH(sig, msg, time.Now()); err != nil {
+		t.Errorf("plain line after a CA line: %v", err)
 	}
 }

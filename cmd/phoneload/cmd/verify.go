@@ -72,6 +72,9 @@ policy (expired, sequence below --min-sequence), 1 other failure.`,
 			if err != nil {
 				return err
 			}
+			for _, msg := range trust.Ignored {
+				cli.Warn(cmd.ErrOrStderr(), Prog, "%s", msg)
+			}
 			if n := trust.Distinct(); threshold > n {
 				return cli.Usage("--threshold %d: only %d distinct trusted key(s) given", threshold, n)
 			}
