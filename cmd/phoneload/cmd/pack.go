@@ -73,6 +73,9 @@ fixed, firmware stored and text deflated. docs/bundle-format.md describes it.`,
 				if opts.Expires, err = parseExpiry(expires, when); err != nil {
 					return cli.Usage("--expires: %v", err)
 				}
+				if !opts.Expires.After(when) {
+					return cli.Usage("--expires %s is not after the bundle time %s", opts.Expires.UTC().Format(time.RFC3339), when.UTC().Format(time.RFC3339))
+				}
 			}
 			for _, k := range keys {
 				s, err := loadMinisignKey(cmd, k, passFile)
