@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -108,17 +109,30 @@ clear, for keys kept in a secrets store that already protects them.`,
 	return c
 }
 
+// maxPassphraseFile bounds what is read from --passphrase-file.
+const maxPassphraseFile = 64 << 10
+
 // readPassphrase reads a passphrase from the first line of file, or else
 // from the terminal without echo (twice when confirm is set). It never
 // reads stdin that is not a terminal: a passphrase must not leak into a
 // pipe by accident.
 func readPassphrase(cmd *cobra.Command, file, prompt string, confirm bool) ([]byte, error) {
 	if file != "" {
-		data, err := os.ReadFile(file)
+		// Bounded: the file may be a pipe (--passphrase-file <(pass x)),
+		// or by mistake a device that never ends.
+		f, err := os.Open(file)
 		if err != nil {
 			return nil, fmt.Errorf("passphrase: %w", err)
 		}
-		line, _, _ := bytes.Cut(data, []byte("\n"))
+		data, err := io.ReadAll(io.LimitReader(f, maxPassphraseFile+1))
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("passphrase: %s: %w", file, err)
+		}
+		line, _, found := bytes.Cut(data, []byte("\n"))
+		if !found && len(data) > maxPassphraseFile {
+			return nil, fmt.Errorf("passphrase: %s: first line longer than %d bytes", file, maxPassphraseFile)
+		}
 		line = bytes.TrimSuffix(line, []byte("\r"))
 		if len(line) == 0 {
 			return nil, fmt.Errorf("passphrase: %s: first line is empty", file)
