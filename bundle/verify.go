@@ -146,7 +146,7 @@ func VerifyBundle(path string, opts VerifyOptions) (*VerifyResult, error) {
 	}
 	fi, err := os.Stat(path)
 	if err != nil {
-		return nil, err
+		return res, fmt.Errorf("bundle: %w", err)
 	}
 	var t *verifyTree
 	if fi.IsDir() {
