@@ -1,7 +1,9 @@
 package bundle
 
 import (
+	"bytes"
 	"crypto/sha256"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -97,10 +99,30 @@ func FuzzSums(f *testing.F) {
 			t.Fatalf("re-encode: %v", err)
 		}
 		again, err := ParseSums(out)
-		if err != nil || len(again) != len(sums) {
+		if err != nil {
 			t.Fatalf("re-parse: %v", err)
 		}
+		want := append([]Sum{}, sums...)
+		sort.Slice(want, func(i, j int) bool { return want[i].Name < want[j].Name })
+		if diff := cmp.Diff(want, again); diff != "" {
+			t.Fatalf("re-parse (-want +got):\n%s", diff)
+		}
+		// Sorted, in text mode, it is the very bytes sha256sum writes.
+		if sort.SliceIsSorted(sums, func(i, j int) bool { return sums[i].Name < sums[j].Name }) && textMode(b) && !bytes.Equal(out, b) {
+			t.Fatalf("sorted text-mode input re-encodes differently:\n%q\n%q", b, out)
+		}
 	})
+}
+
+// textMode reports whether every line of a parsed SHA256SUMS uses the
+// two-space separator (not " *").
+func textMode(b []byte) bool {
+	for _, l := range bytes.SplitAfter(b, []byte("\n")) {
+		if len(l) > 66 && string(l[64:66]) != "  " {
+			return false
+		}
+	}
+	return true
 }
 
 func FuzzParseManifest(f *testing.F) {
