@@ -252,8 +252,15 @@ func decodeOne(c *Config, t *cfgfmt.Table, in []byte, stdin io.Reader, stdout, s
 	}
 	p, err := cfgfmt.Decode(t, in, opt)
 	if err != nil {
-		if errors.Is(err, cfgfmt.ErrUnknownInput) && c.Key == nil {
+		// The original's wording, then a hint at the likely cause.
+		switch {
+		case bytes.HasPrefix(in, []byte("\xef\xbb\xbf#txt")):
+			return cli.Hint(withFile(err, displayName(c.Input)), "%s starts with a UTF-8 byte-order mark before #txt; save it without one (Notepad: \"UTF-8\", not \"UTF-8 with BOM\")", displayName(c.Input))
+		case !errors.Is(err, cfgfmt.ErrUnknownInput):
+		case c.Key == nil:
 			return cli.Hint(err, "%s is neither a #txt profile nor a plain #ata one; if it is encrypted, give the key with -e<hexkey>", c.Input)
+		case c.StrongKey == nil && bytes.HasPrefix(in, []byte("#ata")):
+			return cli.Hint(withFile(err, displayName(c.Input)), "%s is a plain profile, not encrypted: leave out -e", displayName(c.Input))
 		}
 		return withFile(err, displayName(c.Input))
 	}
