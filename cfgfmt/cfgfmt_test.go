@@ -153,10 +153,7 @@ func TestWarnings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got []string
-	for _, d := range res.Diagnostics {
-		got = append(got, d.String())
-	}
+	got := diagStrings(res.Diagnostics)
 	want := []string{
 		`gkdefault.txt:4: warning: unknown attribute at line 4 ("NoSuchThing" is not in test-ptag.dat)`,
 		`gkdefault.txt:5: warning: empty attribute value at line 5 (Proxy)`,
@@ -659,10 +656,7 @@ func TestLineEnds(t *testing.T) {
 	}
 	// Line numbers count every kind of line end.
 	res, _ := Compile(tab, "in.txt", []byte("#txt\r\rNope:1\r\n\nDhcp:\r"), Options{})
-	var got []string
-	for _, d := range res.Diagnostics {
-		got = append(got, d.String())
-	}
+	got := diagStrings(res.Diagnostics)
 	wantDiags := []string{
 		`in.txt:3: warning: unknown attribute at line 3 ("Nope" is not in test-ptag.dat)`,
 		`in.txt:5: warning: empty attribute value at line 5 (Dhcp)`,
@@ -677,4 +671,13 @@ func TestLineEnds(t *testing.T) {
 	if d := tab2.Lookup("Dhcp", 0, false); d == nil || d.Line != 3 {
 		t.Errorf("Dhcp: %+v", d)
 	}
+}
+
+// diagStrings renders diagnostics as the command line prints them.
+func diagStrings(ds []Diagnostic) []string {
+	var out []string
+	for _, d := range ds {
+		out = append(out, d.String())
+	}
+	return out
 }
