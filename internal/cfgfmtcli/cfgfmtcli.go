@@ -200,6 +200,9 @@ func compileOne(c *Config, t *cfgfmt.Table, in []byte, stdout, stderr io.Writer)
 		n := len(err.(cfgfmt.Errors))
 		return cli.Exit(cli.ExitFailure, fmt.Errorf("%s: %d %s, no output written", displayName(c.Input), n, plural(n, "error")))
 	}
+	if d := caseWarning(displayName(c.Input), c.Output); d != nil {
+		fmt.Fprintln(stderr, d)
+	}
 	var strong []byte
 	if c.StrongKey != nil {
 		if res.Extension != nil || c.Output == "-" {
