@@ -79,6 +79,16 @@ var probeModelIDs = map[string]string{
 	"7911": "307", "7906": "369", "7945": "435", "7965": "436",
 }
 
+// ProbeModels lists the phone models Probe knows the boot sequence of.
+func ProbeModels() []string {
+	models := make([]string, 0, len(probeModelIDs))
+	for m := range probeModelIDs {
+		models = append(models, m)
+	}
+	sort.Strings(models)
+	return models
+}
+
 type probeBundleFile struct {
 	size int64
 	sum  string
@@ -89,18 +99,14 @@ type probeBundleFile struct {
 // would ask for, in the order it would (docs/publish.md lists the
 // sequences), and compares every byte with the bundle.
 func Probe(src string, f Fetcher, opts ProbeOptions) (*ProbeResult, error) {
-	if opts.Verify != nil {
-		if err := opts.Verify(src); err != nil {
-			return nil, err
-		}
-	}
+	// Arguments first: a typo should not cost a whole verification.
 	model := opts.Model
 	if model == "" {
 		model = "7960"
 	}
 	modelID, ok := probeModelIDs[model]
 	if !ok {
-		return nil, fmt.Errorf("bundle: probe: unknown model %q", model)
+		return nil, fmt.Errorf("bundle: probe: unknown model %q (known: %s)", model, strings.Join(ProbeModels(), ", "))
 	}
 	mac := ""
 	if opts.MAC != "" {
@@ -109,6 +115,11 @@ func Probe(src string, f Fetcher, opts ProbeOptions) (*ProbeResult, error) {
 			return nil, fmt.Errorf("bundle: probe: %q is not a MAC address", opts.MAC)
 		}
 		mac = m
+	}
+	if opts.Verify != nil {
+		if err := opts.Verify(src); err != nil {
+			return nil, err
+		}
 	}
 	lim := opts.Limits
 	if lim == (Limits{}) {

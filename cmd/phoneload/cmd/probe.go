@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -55,6 +56,14 @@ Exit codes: 0 all ok, 1 a file could not be fetched (error), 2 usage,
 			addr, err := tftpAddr(args[0])
 			if err != nil {
 				return err
+			}
+			if opts.MAC != "" {
+				if _, ok := bundle.NormalizeMAC(opts.MAC); !ok {
+					return cli.Usage("--mac %q: not a MAC address (12 hex digits, separators allowed)", opts.MAC)
+				}
+			}
+			if !slices.Contains(bundle.ProbeModels(), opts.Model) {
+				return cli.Usage("--model %q: unknown model (known: %s)", opts.Model, strings.Join(bundle.ProbeModels(), ", "))
 			}
 			verify, err := trust.verifier("nothing was fetched; phoneload verify shows the whole report")
 			if err != nil {

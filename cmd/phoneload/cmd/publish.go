@@ -115,14 +115,19 @@ or a canary that would change a shared file).`,
   phoneload publish --pub release.pub --json sip-8.12.zip /srv/tftp`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if canary != "" {
+				opts.Canary = strings.Split(canary, ",")
+				for _, m := range opts.Canary {
+					if _, ok := bundle.NormalizeMAC(m); !ok {
+						return cli.Usage("--canary: %q is not a MAC address (12 hex digits, separators allowed)", m)
+					}
+				}
+			}
 			verify, err := trust.verifier("nothing was published; phoneload verify shows the whole report")
 			if err != nil {
 				return err
 			}
 			opts.Verify = verify
-			if canary != "" {
-				opts.Canary = strings.Split(canary, ",")
-			}
 			bar := cli.NewProgress(cmd.ErrOrStderr(), "publish", 0)
 			opts.Progress = bar.Add
 			res, err := bundle.Publish(args[0], args[1], opts)
