@@ -20,7 +20,7 @@ func lockRoot(root string) (unlock func(), err error) {
 	p := filepath.Join(stateDir(root), "lock.pid")
 	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if errors.Is(err, fs.ErrExist) {
-		return nil, fmt.Errorf("%w (lock file %s; remove it if no publish is running)", ErrLocked, p)
+		return nil, fmt.Errorf("%w: %s (lock file %s; remove it if no publish is running)", ErrLocked, root, p)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("bundle: %w", err)

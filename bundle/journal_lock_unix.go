@@ -29,9 +29,9 @@ func lockRoot(root string) (unlock func(), err error) {
 		f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
 			if h := strings.TrimSpace(string(holder[:n])); h != "" {
-				return nil, fmt.Errorf("%w (held by %s)", ErrLocked, h)
+				return nil, fmt.Errorf("%w: %s (%s holds %s)", ErrLocked, root, h, p)
 			}
-			return nil, ErrLocked
+			return nil, fmt.Errorf("%w: %s (%s is locked)", ErrLocked, root, p)
 		}
 		return nil, fmt.Errorf("bundle: lock %s: %w", p, err)
 	}

@@ -220,11 +220,11 @@ func TestPublishLocked(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = Publish(b, root, noVerify)
-	if !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), "pid ") {
-		t.Fatalf("concurrent Publish: %v, want ErrLocked naming the holder", err)
+	if !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), "pid ") || !strings.Contains(err.Error(), ": "+root+" (") {
+		t.Fatalf("concurrent Publish: %v, want ErrLocked naming the root and the holder", err)
 	}
-	if _, err := Rollback(root, RollbackOptions{}); !errors.Is(err, ErrLocked) {
-		t.Fatalf("concurrent Rollback: %v, want ErrLocked", err)
+	if _, err := Rollback(root, RollbackOptions{}); !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), ": "+root+" (") {
+		t.Fatalf("concurrent Rollback: %v, want ErrLocked naming the root", err)
 	}
 	unlock()
 	publishOK(t, b, root, noVerify)
