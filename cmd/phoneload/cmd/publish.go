@@ -236,15 +236,15 @@ Exit codes: 0 rolled back, 1 failed or nothing to roll back, 2 usage.`,
 				return cli.WriteJSON(cmd.OutOrStdout(), res)
 			}
 			writePlan(cmd.OutOrStdout(), res.Steps)
-			state := res.State
-			if state == "" {
-				state = "nothing published"
+			now := "is now at publish " + res.State
+			if res.State == "" {
+				now = "is back to before its first publish"
 			}
 			what := "publish " + res.ID
 			if res.Interrupted {
 				what = "interrupted publish " + res.ID
 			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "%s: rolled back %s; %s is now at %s\n", Prog, what, args[0], state)
+			fmt.Fprintf(cmd.ErrOrStderr(), "%s: rolled back %s; %s %s\n", Prog, what, args[0], now)
 			return nil
 		},
 	}
