@@ -92,7 +92,6 @@ func ProbeModels() []string {
 type probeBundleFile struct {
 	size int64
 	sum  string
-	data []byte
 }
 
 // Probe asks a live TFTP server for the files a phone of the given model
@@ -125,25 +124,18 @@ func Probe(src string, f Fetcher, opts ProbeOptions) (*ProbeResult, error) {
 	if lim == (Limits{}) {
 		lim = DefaultLimits
 	}
+	// Only sizes and hashes: the phone's path through the files is decided
+	// by what the server sends, never by the bundle's copy.
 	files := map[string]*probeBundleFile{}
 	err := Walk(src, lim, func(e Entry, r io.Reader) error {
 		if IsBundleMeta(e.Name) {
 			return nil
 		}
 		h := sha256.New()
-		var buf bytes.Buffer
-		w := io.Writer(h)
-		if e.Size <= MaxConfigSize {
-			w = io.MultiWriter(h, &buf)
-		}
-		if _, err := io.Copy(w, r); err != nil {
+		if _, err := io.Copy(h, r); err != nil {
 			return err
 		}
-		pf := &probeBundleFile{size: e.Size, sum: hex.EncodeToString(h.Sum(nil))}
-		if e.Size <= MaxConfigSize {
-			pf.data = buf.Bytes()
-		}
-		files[e.Name] = pf
+		files[e.Name] = &probeBundleFile{size: e.Size, sum: hex.EncodeToString(h.Sum(nil))}
 		return nil
 	})
 	if err != nil {
