@@ -14,6 +14,12 @@ import (
 // MaxProbeFileSize caps what Probe downloads for a file the bundle lacks.
 const MaxProbeFileSize = 64 << 20
 
+// MaxProbeListed caps the names Probe follows out of one list the server
+// sends (the parts of a .loads, the rings of RINGLIST.DAT): real ones hold
+// a handful, and each name costs a request, so a hostile or broken list
+// cannot keep a probe busy for hours.
+const MaxProbeListed = 256
+
 // Fetcher downloads one file from a TFTP server. An error that has a
 // NotFound() bool method returning true is the server's "File not found".
 type Fetcher interface {
@@ -248,9 +254,26 @@ func (p *prober) load(name, why string) {
 		// Old images are named directly (.bin / .sbn), no manifest.
 		return
 	}
-	for _, part := range LoadsParts(data) {
+	for _, part := range p.listed(name+".loads", LoadsParts(data)) {
 		p.get(part, "boot", "part listed by "+name+".loads")
 	}
+}
+
+// listed returns at most MaxProbeListed names of a list the server sent;
+// past that, the list's own result becomes an error.
+func (p *prober) listed(list string, names []string) []string {
+	if len(names) <= MaxProbeListed {
+		return names
+	}
+	for i := range p.res.Files {
+		if f := &p.res.Files[i]; f.Name == list {
+			if f.Status == ProbeOK {
+				f.Status = ProbeError
+			}
+			f.Error = fmt.Sprintf("lists %d files, more than %d: only the first %d followed", len(names), MaxProbeListed, MaxProbeListed)
+		}
+	}
+	return names[:MaxProbeListed]
 }
 
 // boot79xx follows a 7940/7960 boot, as observed on a 7960 with SIP 8.12:
@@ -309,10 +332,14 @@ func (p *prober) boot79xx(mac, modelID string, classic bool) {
 		p.get(dial, "boot", "dial_template of the SIP configuration")
 	}
 	if rl := p.get("RINGLIST.DAT", "boot", "ring list"); rl != nil {
+		var rings []string
 		for _, line := range strings.Split(string(rl), "\n") {
 			if _, file, ok := strings.Cut(strings.TrimRight(line, "\r"), "\t"); ok && strings.TrimSpace(file) != "" {
-				p.get(strings.TrimSpace(file), "boot", "ring named by RINGLIST.DAT")
+				rings = append(rings, strings.TrimSpace(file))
 			}
+		}
+		for _, ring := range p.listed("RINGLIST.DAT", rings) {
+			p.get(ring, "boot", "ring named by RINGLIST.DAT")
 		}
 	}
 }
