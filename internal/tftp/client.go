@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"strconv"
 	"strings"
 	"time"
@@ -35,9 +36,16 @@ type ClientOptions struct {
 	BlockSize int           // blksize to ask for; 0 asks for none (512, as a phone's loader)
 }
 
+// ErrNoAnswer is returned by Fetch when the server never answered the
+// request: nothing listening, a firewall, or a server that ignores
+// requests it will not serve.
+var ErrNoAnswer = errors.New("tftp: no answer")
+
 // Client fetches files from one TFTP server.
 type Client struct {
-	c *pin.Client
+	c    *pin.Client
+	addr string
+	opts ClientOptions
 }
 
 // NewClient returns a client for the server at host:port.
@@ -57,13 +65,18 @@ func NewClient(addr string, opts ClientOptions) (*Client, error) {
 	if opts.BlockSize > 0 {
 		c.SetBlockSize(opts.BlockSize)
 	}
-	return &Client{c: c}, nil
+	return &Client{c: c, addr: addr, opts: opts}, nil
 }
 
 // Fetch downloads name into w, at most max bytes (ErrTooLarge past that).
 // A server ERROR packet comes back as a *RemoteError.
 func (c *Client) Fetch(name string, w io.Writer, max int64) (int64, error) {
 	wt, err := c.c.Receive(name, "octet")
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		// pin/tftp's error names only our own socket.
+		return 0, fmt.Errorf("%w from %s to the request for %s (%d tries, %s apart)", ErrNoAnswer, c.addr, name, c.opts.Retries, c.opts.Timeout)
+	}
 	if err != nil {
 		return 0, remoteErr(err)
 	}

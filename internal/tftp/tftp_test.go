@@ -312,3 +312,23 @@ func TestServeOptions(t *testing.T) {
 		t.Errorf("answer to RRQ with timeout only: %q, want DATA block 1", p)
 	}
 }
+
+// TestFetchNoAnswer: a server that never answers is named in the error,
+// not our own socket.
+func TestFetchNoAnswer(t *testing.T) {
+	silent, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer silent.Close()
+	addr := silent.LocalAddr().String()
+	c, err := NewClient(addr, ClientOptions{Timeout: 50 * time.Millisecond, Retries: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Fetch("SIPDefault.cnf", io.Discard, 1<<20)
+	want := "tftp: no answer from " + addr + " to the request for SIPDefault.cnf (2 tries, 50ms apart)"
+	if !errors.Is(err, ErrNoAnswer) || err.Error() != want {
+		t.Fatalf("Fetch from a silent server: %v, want %q", err, want)
+	}
+}
