@@ -185,11 +185,25 @@ func Publish(src, root string, opts PublishOptions) (*PublishResult, error) {
 		return res, nil
 	}
 
+	_, serr := os.Stat(stateDir(root))
+	fresh := errors.Is(serr, fs.ErrNotExist)
 	unlock, err := lockRoot(root)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
+	res, err = publishLocked(src, root, opts, lim, canary, res)
+	if err != nil && fresh {
+		// A first publish that failed leaves the root as it found it:
+		// no journal directory holding nothing but the lock.
+		removeBareStateDir(root)
+	}
+	return res, err
+}
+
+// publishLocked is the part of Publish that runs under the root's lock.
+func publishLocked(src, root string, opts PublishOptions, lim Limits, canary []string, res *PublishResult) (*PublishResult, error) {
+	var err error
 	if res.Recovered, err = recoverTxn(root, opts.hook); err != nil {
 		return nil, fmt.Errorf("%w; run phoneload rollback to finish undoing the interrupted publish", err)
 	}
