@@ -73,7 +73,14 @@ func OpenSource(p string) (Source, error) {
 type dirSource struct{ root *os.Root }
 
 func (d *dirSource) Open(name string) (io.ReadCloser, int64, error) {
-	f, err := d.root.Open(name)
+	// Opening a FIFO for reading waits for a writer: the transfer would
+	// hang, holding its slot, and Shutdown would wait for it forever. So
+	// only regular files are opened, and the open itself does not block.
+	fi, err := d.root.Stat(name)
+	if err == nil && !fi.Mode().IsRegular() {
+		return nil, 0, ErrNotFound
+	}
+	f, err := d.root.OpenFile(name, os.O_RDONLY|openNonblock, 0)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, 0, ErrNotFound
@@ -83,7 +90,7 @@ func (d *dirSource) Open(name string) (io.ReadCloser, int64, error) {
 		}
 		return nil, 0, err
 	}
-	fi, err := f.Stat()
+	fi, err = f.Stat()
 	if err != nil {
 		f.Close()
 		return nil, 0, err
