@@ -113,6 +113,11 @@ type zipSource struct {
 // MaxZipEntries caps the number of entries of a zip served.
 const MaxZipEntries = 100_000
 
+// MaxZipFileSize caps the declared size of an entry of a zip served: far
+// beyond any firmware, and below what would turn negative as an int64
+// (the tsize a client is told).
+const MaxZipFileSize = 1 << 40
+
 func openZip(p string) (*zipSource, error) {
 	zr, err := zip.OpenReader(p)
 	if err != nil {
@@ -139,6 +144,10 @@ func openZip(p string) (*zipSource, error) {
 		if _, dup := z.files[name]; dup {
 			zr.Close()
 			return nil, fmt.Errorf("tftp: %s: %s: duplicate entry", p, name)
+		}
+		if f.UncompressedSize64 > MaxZipFileSize {
+			zr.Close()
+			return nil, fmt.Errorf("tftp: %s: %s: declared size %d larger than %d", p, name, f.UncompressedSize64, uint64(MaxZipFileSize))
 		}
 		if f.Flags&0x1 != 0 {
 			zr.Close()

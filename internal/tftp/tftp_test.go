@@ -332,3 +332,31 @@ func TestFetchNoAnswer(t *testing.T) {
 		t.Fatalf("Fetch from a silent server: %v, want %q", err, want)
 	}
 }
+
+// TestServeZipHugeEntry: an entry declaring more than MaxZipFileSize (here
+// past what an int64 holds, which made the tsize sent negative) refuses the
+// archive at start, naming the entry.
+func TestServeZipHugeEntry(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "b.zip")
+	f, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw := zip.NewWriter(f)
+	w, err := zw.CreateRaw(&zip.FileHeader{Name: "SIPDefault.cnf", Method: zip.Store, UncompressedSize64: 1<<63 + 5, CompressedSize64: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write([]byte("abc"))
+	zw.Close()
+	f.Close()
+	src, err := OpenSource(p)
+	if err == nil {
+		_, n, _ := src.Open("SIPDefault.cnf")
+		src.Close()
+		t.Fatalf("OpenSource accepted an entry declaring 2^63+5 bytes (size %d)", n)
+	}
+	if want := "SIPDefault.cnf: declared size 9223372036854775813 larger than 1099511627776"; !strings.Contains(err.Error(), want) {
+		t.Fatalf("OpenSource: %v, want %q", err, want)
+	}
+}
