@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
@@ -115,6 +114,11 @@ or a canary that would change a shared file).`,
   phoneload publish --pub release.pub --json sip-8.12.zip /srv/tftp`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if opts.Keep == 0 || opts.Keep < -1 {
+				// The library reads 0 as "the default": here it would
+				// silently keep 5, not none.
+				return cli.Usage("--keep %d: keep at least 1 publish for rollback, or -1 for all", opts.Keep)
+			}
 			if canary != "" {
 				opts.Canary = strings.Split(canary, ",")
 				for _, m := range opts.Canary {
@@ -172,7 +176,7 @@ or a canary that would change a shared file).`,
 	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "print the plan, change nothing")
 	cmd.Flags().StringVar(&canary, "canary", "", "publish the new image only for these phones (`MAC,…`)")
 	cmd.Flags().BoolVar(&opts.Force, "force", false, "overwrite files the previous publish did not own")
-	cmd.Flags().IntVar(&opts.Keep, "keep", bundle.DefaultKeep, "publishes kept for rollback (-1: all)")
+	cmd.Flags().IntVar(&opts.Keep, "keep", bundle.DefaultKeep, "publishes kept for rollback, at least 1 (-1: all)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the plan as JSON (schema in docs/publish.md)")
 	return cmd
 }
@@ -201,8 +205,6 @@ func publishError(err error, res *bundle.PublishResult) error {
 		return cli.Exit(cli.ExitContent, err)
 	case errors.Is(err, bundle.ErrLocked):
 		return cli.Hint(err, "wait for the other publish or rollback to finish")
-	case errors.Is(err, os.ErrNotExist):
-		return err
 	}
 	return err
 }
