@@ -137,7 +137,9 @@ type bundleFile struct {
 // shared defaults), then files of the previous publish that the new one
 // lacks are removed. A journal records every step; a publish killed at any
 // point is undone by the next Publish or Rollback. A second concurrent
-// publish fails with ErrLocked.
+// publish fails with ErrLocked. A publish refused for files it may not
+// overwrite returns a *ConflictError together with the plan (no ID: nothing
+// was published).
 func Publish(src, root string, opts PublishOptions) (*PublishResult, error) {
 	canary, err := normalizeMACs(opts.Canary)
 	if err != nil {
@@ -226,7 +228,13 @@ func publishLocked(src, root string, opts PublishOptions, lim Limits, canary []s
 			return nil, fmt.Errorf("%w (nothing was published; the staging area %s is left for the next run to discard: %v)", err, t.dir, derr)
 		}
 		var ce *ConflictError
-		if errors.As(err, &ce) || errors.Is(err, ErrBundleContent) {
+		if errors.As(err, &ce) {
+			// The plan, conflicts included, for --json: nothing was
+			// published (ID empty).
+			res.ID = ""
+			return res, err
+		}
+		if errors.Is(err, ErrBundleContent) {
 			return nil, err
 		}
 		return nil, fmt.Errorf("%w (nothing was published; the root is unchanged)", err)

@@ -137,7 +137,13 @@ or a canary that would change a shared file).`,
 			res, err := bundle.Publish(args[0], args[1], opts)
 			bar.Done()
 			if err != nil {
-				return publishError(err, res)
+				if asJSON && res != nil {
+					// Refused: the plan with its conflicts, as in a dry run.
+					if werr := cli.WriteJSON(cmd.OutOrStdout(), res); werr != nil {
+						return werr
+					}
+				}
+				return publishError(err)
 			}
 			if asJSON {
 				if err := cli.WriteJSON(cmd.OutOrStdout(), res); err != nil {
@@ -193,7 +199,7 @@ func writePlan(w io.Writer, steps []bundle.PublishStep) {
 	tw.Flush()
 }
 
-func publishError(err error, res *bundle.PublishResult) error {
+func publishError(err error) error {
 	var ce *bundle.ConflictError
 	var ee *cli.Error
 	switch {
