@@ -56,12 +56,12 @@ func CleanName(name string) (string, error) {
 func OpenSource(p string) (Source, error) {
 	fi, err := os.Stat(p)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("tftp: %w", err)
 	}
 	if fi.IsDir() {
 		r, err := os.OpenRoot(p)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("tftp: %w", err)
 		}
 		return &dirSource{root: r}, nil
 	}

@@ -360,3 +360,12 @@ func TestServeZipHugeEntry(t *testing.T) {
 		t.Fatalf("OpenSource: %v, want %q", err, want)
 	}
 }
+
+// TestOpenSourceMissing: the error names the package and the path.
+func TestOpenSourceMissing(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "nope")
+	_, err := OpenSource(p)
+	if want := "tftp: stat " + p + ": no such file or directory"; err == nil || err.Error() != want || !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("OpenSource(missing): %v, want %q", err, want)
+	}
+}
