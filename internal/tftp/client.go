@@ -33,8 +33,17 @@ var ErrTooLarge = errors.New("tftp: file larger than the limit")
 type ClientOptions struct {
 	Timeout   time.Duration // per packet; 0 means 2s
 	Retries   int           // 0 means 5
-	BlockSize int           // blksize to ask for; 0 asks for none (512, as a phone's loader)
+	BlockSize int           // blksize to ask for, MinClientBlockSize to MaxBlockSize; 0 asks for none (512, as a phone's loader)
 }
+
+// Block sizes a Client may ask for. RFC 2348 allows down to 8, but pin/tftp's
+// receiver refuses a grant below 512 and keeps its 512-byte buffer: a
+// server that grants the small size would then end the transfer at the
+// first (short) block, and the file would look truncated.
+const (
+	MinClientBlockSize = 512
+	MaxBlockSize       = 65464 // RFC 2348
+)
 
 // ErrNoAnswer is returned by Fetch when the server never answered the
 // request: nothing listening, a firewall, or a server that ignores
@@ -50,6 +59,9 @@ type Client struct {
 
 // NewClient returns a client for the server at host:port.
 func NewClient(addr string, opts ClientOptions) (*Client, error) {
+	if opts.BlockSize != 0 && (opts.BlockSize < MinClientBlockSize || opts.BlockSize > MaxBlockSize) {
+		return nil, fmt.Errorf("tftp: block size %d outside %d-%d", opts.BlockSize, MinClientBlockSize, MaxBlockSize)
+	}
 	c, err := pin.NewClient(addr)
 	if err != nil {
 		return nil, fmt.Errorf("tftp: %w", err)

@@ -369,3 +369,18 @@ func TestOpenSourceMissing(t *testing.T) {
 		t.Fatalf("OpenSource(missing): %v, want %q", err, want)
 	}
 }
+
+// TestClientBlockSizeRange: a block size pin/tftp's receiver cannot take
+// is refused up front, not turned into a silently truncated file.
+func TestClientBlockSizeRange(t *testing.T) {
+	for _, n := range []int{8, 100, 511, 65465} {
+		if _, err := NewClient("127.0.0.1:69", ClientOptions{BlockSize: n}); err == nil || !strings.Contains(err.Error(), "outside 512-65464") {
+			t.Errorf("NewClient with BlockSize %d: %v, want refused", n, err)
+		}
+	}
+	for _, n := range []int{0, 512, 1428, 65464} {
+		if _, err := NewClient("127.0.0.1:69", ClientOptions{BlockSize: n}); err != nil {
+			t.Errorf("NewClient with BlockSize %d: %v", n, err)
+		}
+	}
+}
