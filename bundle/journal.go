@@ -462,6 +462,23 @@ func cleanTrash(root string) {
 	}
 }
 
+// removeBareStateDir removes ROOT/.phoneload when it holds nothing but the
+// lock file, while the lock is still held; lockRoot makes a waiter that
+// then locks the removed file start again.
+func removeBareStateDir(root string) {
+	ents, err := os.ReadDir(stateDir(root))
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		if e.Name() != lockName {
+			return
+		}
+	}
+	os.Remove(filepath.Join(stateDir(root), lockName))
+	os.Remove(stateDir(root))
+}
+
 // History lists the finished publishes recorded under root, oldest first.
 func History(root string) ([]string, error) {
 	ents, err := os.ReadDir(historyDir(root))

@@ -102,3 +102,32 @@ func TestProbe(t *testing.T) {
 		t.Errorf("probe of an unverified bundle: %v", err)
 	}
 }
+
+// TestProbeLongList: a RINGLIST.DAT naming thousands of rings (hostile or
+// broken) costs at most MaxProbeListed requests, and says so.
+func TestProbeLongList(t *testing.T) {
+	r := testRelease("8-12-00", 500)
+	var rl []byte
+	for i := range 3000 {
+		rl = fmt.Appendf(rl, "Ring %d\tring%d.raw\n", i, i)
+	}
+	r["RINGLIST.DAT"] = rl
+	b := writeBundle(t, filepath.Join(t.TempDir(), "b"), r)
+	srv := &mapServer{files: r}
+	res, err := Probe(b, srv, ProbeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rings := 0
+	for _, f := range res.Files {
+		if f.Why == "ring named by RINGLIST.DAT" {
+			rings++
+		}
+		if f.Name == "RINGLIST.DAT" && (f.Status != ProbeError || f.Error != "lists 3000 files, more than 256: only the first 256 followed") {
+			t.Errorf("RINGLIST.DAT: %s %q, want an error saying the list was cut", f.Status, f.Error)
+		}
+	}
+	if rings != MaxProbeListed || len(srv.asked) > MaxProbeListed+20 {
+		t.Errorf("%d rings asked for in %d requests, want %d", rings, len(srv.asked), MaxProbeListed)
+	}
+}

@@ -155,8 +155,9 @@ func TestPublishRefusesTamperedBundle(t *testing.T) {
 			if got := readRootFiles(t, root); len(got) != 0 {
 				t.Errorf("root holds %d files after a refused publish", len(got))
 			}
-			if _, err := os.Stat(txnDir(root)); err == nil {
-				t.Errorf("staging area left behind")
+			// Not even the journal directory: the root is as it was.
+			if _, err := os.Stat(stateDir(root)); err == nil {
+				t.Errorf("%s left behind by a refused first publish", StateDir)
 			}
 		})
 	}
@@ -181,6 +182,9 @@ func TestPublishOwnership(t *testing.T) {
 	}
 	if got := readRootFiles(t, root); len(got) != 1 || string(got["SIPDefault.cnf"]) != string(foreign) {
 		t.Fatalf("a refused publish changed the root: %v", sameRelease(release{"SIPDefault.cnf": foreign}, got))
+	}
+	if _, err := os.Stat(stateDir(root)); err == nil {
+		t.Errorf("%s left behind by a refused first publish", StateDir)
 	}
 	publishOK(t, b, root, PublishOptions{SkipVerify: true, Force: true})
 	if d := sameRelease(newR, readRootFiles(t, root)); d != "" {
@@ -220,11 +224,11 @@ func TestPublishLocked(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = Publish(b, root, noVerify)
-	if !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), "pid ") {
-		t.Fatalf("concurrent Publish: %v, want ErrLocked naming the holder", err)
+	if !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), "pid ") || !strings.Contains(err.Error(), ": "+root+" (") {
+		t.Fatalf("concurrent Publish: %v, want ErrLocked naming the root and the holder", err)
 	}
-	if _, err := Rollback(root, RollbackOptions{}); !errors.Is(err, ErrLocked) {
-		t.Fatalf("concurrent Rollback: %v, want ErrLocked", err)
+	if _, err := Rollback(root, RollbackOptions{}); !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), ": "+root+" (") {
+		t.Fatalf("concurrent Rollback: %v, want ErrLocked naming the root", err)
 	}
 	unlock()
 	publishOK(t, b, root, noVerify)

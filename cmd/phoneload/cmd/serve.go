@@ -37,6 +37,11 @@ needs to go on to the next file, refuses paths that leave the root (.., symbolic
 links out of it) and hidden files (the publish journal), refuses every write
 request, and runs at most --max-transfers transfers at once.
 
+The timeout option (RFC 2349) is not acknowledged: the TFTP library
+(pin/tftp v3.2.0) leaves every option but blksize and tsize out of its OACK,
+as RFC 2347 allows, so a client that asks for it keeps its own timeout. The
+server's retransmission timeout is --timeout, for every client.
+
 One line per request goes to stderr (--json for JSON lines). SIGINT or SIGTERM
 stops taking requests and waits for running transfers to end.
 
@@ -46,6 +51,11 @@ Exit codes: 0 stopped by a signal, 1 failed, 2 usage.`,
   phoneload serve --listen 127.0.0.1:0 --addr-file addr --json lab-root`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if m := opts.MaxBlockSize; m != 0 && (m <= 512 || m > tftp.MaxBlockSize) {
+				// pin/tftp ignores a cap it cannot apply, which would
+				// grant up to the MTU instead; it cannot cap at 512.
+				return cli.Usage("--max-blksize %d: want 513 to %d (0: what the interface MTU allows)", m, tftp.MaxBlockSize)
+			}
 			src, err := tftp.OpenSource(args[0])
 			if err != nil {
 				return err
@@ -98,9 +108,9 @@ Exit codes: 0 stopped by a signal, 1 failed, 2 usage.`,
 	cmd.Flags().StringVar(&addrFile, "addr-file", "", "write the address listened on to `FILE` once ready")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "log one JSON object per request")
 	cmd.Flags().IntVar(&opts.MaxTransfers, "max-transfers", tftp.DefaultMaxTransfers, "transfers served at once")
-	cmd.Flags().DurationVar(&opts.Timeout, "timeout", 5*time.Second, "retransmission timeout per packet")
+	cmd.Flags().DurationVar(&opts.Timeout, "timeout", 5*time.Second, "retransmission timeout per packet (the client's timeout option is not honoured)")
 	cmd.Flags().IntVar(&opts.Retries, "retries", 5, "attempts per packet")
-	cmd.Flags().IntVar(&opts.MaxBlockSize, "max-blksize", 0, "largest blksize granted (default: what the interface MTU allows)")
+	cmd.Flags().IntVar(&opts.MaxBlockSize, "max-blksize", 0, "largest blksize granted, 513 to 65464 (default: what the interface MTU allows)")
 	return cmd
 }
 
