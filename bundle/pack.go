@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -270,6 +271,9 @@ func generated(m *Manifest, files []*packFile, opts PackOptions) (map[string][]b
 			return nil, err
 		}
 		count[s.Kind()]++
+		if count[s.Kind()] > MaxSignatures {
+			return nil, fmt.Errorf("bundle: more than %d %s signers", MaxSignatures, s.Kind())
+		}
 		gen[SignatureName(s.Kind(), count[s.Kind()])] = sig
 	}
 	return gen, nil
@@ -289,24 +293,49 @@ func SignatureName(kind string, n int) string {
 	return fmt.Sprintf("%s.%d%s", SumsName, n, ext)
 }
 
+// MaxSignatures bounds the signatures of each kind a bundle has
+// (SHA256SUMS.minisig … SHA256SUMS.<MaxSignatures>.minisig, and the same for
+// .sig): pack refuses more signers, and verify reads no more.
+const MaxSignatures = 16
+
 // signatureKind reports whether name is a signature file at the bundle root,
-// and of which kind.
+// exactly as SignatureName writes it, and of which kind. Other names that
+// look like signatures (SHA256SUMS.old.sig, SHA256SUMS.02.sig) are not
+// signatures: verify reports them as extra files.
 func signatureKind(name string) (string, bool) {
-	if !strings.HasPrefix(name, SumsName+".") || strings.Contains(name, "/") {
+	rest, ok := strings.CutPrefix(name, SumsName)
+	if !ok {
 		return "", false
 	}
-	switch {
-	case strings.HasSuffix(name, ".minisig"):
-		return sign.KindMinisign, true
-	case strings.HasSuffix(name, ".sig"):
-		return sign.KindSSH, true
+	kind := sign.KindSSH
+	if r, ok := strings.CutSuffix(rest, ".minisig"); ok {
+		kind, rest = sign.KindMinisign, r
+	} else if r, ok := strings.CutSuffix(rest, ".sig"); ok {
+		rest = r
+	} else {
+		return "", false
+	}
+	if rest == "" {
+		return kind, true
+	}
+	for n := 2; n <= MaxSignatures; n++ {
+		if rest == "."+strconv.Itoa(n) {
+			return kind, true
+		}
 	}
 	return "", false
 }
 
+// looksLikeSignature is the wider set of names reserved at a bundle's root
+// (SHA256SUMS.*.sig, SHA256SUMS.*.minisig): pack refuses them in a source,
+// publish never copies them, verify --root ignores them in a live root.
+func looksLikeSignature(name string) bool {
+	return strings.HasPrefix(name, SumsName+".") && !strings.Contains(name, "/") &&
+		(strings.HasSuffix(name, ".minisig") || strings.HasSuffix(name, ".sig"))
+}
+
 func reservedName(name string) bool {
-	_, sig := signatureKind(name)
-	return sig || name == SumsName || name == ManifestName
+	return looksLikeSignature(name) || name == SumsName || name == ManifestName
 }
 
 // skipJournal reports whether name lies in the publish journal (StateDir) of

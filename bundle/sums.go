@@ -56,7 +56,9 @@ func ParseSums(data []byte) ([]Sum, error) {
 	if len(data) > 0 && data[len(data)-1] != '\n' {
 		return nil, fmt.Errorf("bundle: %s: last line not terminated", SumsName)
 	}
-	n := bytes.Count(data, []byte("\n"))
+	// A line is at least 64+2+1+1 bytes: no more entries than that allows,
+	// whatever the count of newlines.
+	n := min(bytes.Count(data, []byte("\n")), len(data)/68)
 	out := make([]Sum, 0, n)
 	seen := make(map[string]int, n)
 	text := string(data) // one copy; names are slices of it
@@ -69,7 +71,17 @@ func ParseSums(data []byte) ([]Sum, error) {
 		bad := func(format string, args ...any) error {
 			return fmt.Errorf("bundle: %s:%d: %s", SumsName, line, fmt.Sprintf(format, args...))
 		}
-		if len(l) < 64+2+1 || (l[64:66] != "  " && l[64:66] != " *") {
+		switch {
+		case line == 1 && strings.HasPrefix(l, "\ufeff"):
+			return nil, bad("starts with a byte-order mark; SHA256SUMS is plain text as sha256sum writes it")
+		case strings.HasSuffix(l, "\r"):
+			return nil, bad("ends with a carriage return; SHA256SUMS lines end with LF only, as sha256sum writes them")
+		case strings.HasPrefix(l, "\\"):
+			// sha256sum marks a line whose name it escaped (a backslash,
+			// newline or carriage return in the name) with a leading
+			// backslash; bundle names never contain them.
+			return nil, bad("a name escaped by sha256sum (backslash, newline or carriage return in it); bundle file names cannot contain these")
+		case len(l) < 64+2+1 || (l[64:66] != "  " && l[64:66] != " *"):
 			return nil, bad("not a sha256sum line")
 		}
 		var s Sum

@@ -46,6 +46,11 @@ func TestParseSumsErrors(t *testing.T) {
 		{h + "  /abs\n", "absolute path"},
 		{h + "  a\\b\n", "backslash"},
 		{"\n", "not a sha256sum line"},
+		{h + "  a\n" + h + "  b\r\n", "SHA256SUMS:2: ends with a carriage return; SHA256SUMS lines end with LF only"},
+		{"\ufeff" + h + "  a\n", "SHA256SUMS:1: starts with a byte-order mark"},
+		// sha256sum's form for a name with a backslash: \<hex>  a\\b
+		{"\\" + h + "  a\\\\b\n", "SHA256SUMS:1: a name escaped by sha256sum"},
+		{"\\" + h + "  a\\nb\n", "SHA256SUMS:1: a name escaped by sha256sum"},
 	}
 	for _, tt := range tests {
 		_, err := ParseSums([]byte(tt.in))

@@ -141,8 +141,8 @@ func VerifyBundle(path string, opts VerifyOptions) (*VerifyResult, error) {
 		opts.Now = time.Now()
 	}
 	res := &VerifyResult{Path: path, Threshold: opts.Threshold, Trusted: opts.Trust.IDs(), Signatures: []SignatureResult{}, Problems: []FileProblem{}, Unlisted: []string{}, Policy: []string{}}
-	if opts.Threshold > len(res.Trusted) {
-		return nil, fmt.Errorf("bundle: threshold %d is more than the %d trusted key(s)", opts.Threshold, len(res.Trusted))
+	if n := opts.Trust.Distinct(); opts.Threshold > n {
+		return nil, fmt.Errorf("bundle: threshold %d is more than the %d distinct trusted key(s)", opts.Threshold, n)
 	}
 	fi, err := os.Stat(path)
 	if err != nil {
@@ -177,7 +177,7 @@ func VerifyBundle(path string, opts VerifyOptions) (*VerifyResult, error) {
 	// 2. Content, from the verified list only.
 	sums, err := ParseSums(sumsData)
 	if err != nil {
-		return res, fmt.Errorf("%w: %v", ErrContent, err)
+		return res, fmt.Errorf("%w: %s", ErrContent, strings.TrimPrefix(err.Error(), "bundle: "))
 	}
 	res.Files = len(sums)
 	if opts.Root != "" {
@@ -229,7 +229,9 @@ func checkSignatures(res *VerifyResult, special map[string][]byte, sums []byte, 
 		var ute *sign.UntrustedKeyError
 		switch {
 		case err == nil:
-			good[v.KeyID] = true
+			// Counted by public key: two key IDs for one key, or one
+			// Ed25519 key as minisign and SSH, are one signer.
+			good[v.Key] = true
 		case errors.As(err, &ute):
 			sr.Status = "untrusted"
 			untrusted = append(untrusted, v.KeyID)
@@ -386,7 +388,15 @@ func readSpecial(r io.Reader, name string) ([]byte, error) {
 	return data, nil
 }
 
+// isSpecial reports the names reserved for a bundle's own files at its
+// root, bundle.json aside (see looksLikeSignature).
 func isSpecial(name string) bool {
+	return looksLikeSignature(name) || name == SumsName
+}
+
+// isBundleFile reports the files of a bundle that SHA256SUMS does not list:
+// SHA256SUMS and its signatures, under the exact names pack writes.
+func isBundleFile(name string) bool {
 	_, sig := signatureKind(name)
 	return sig || name == SumsName
 }
@@ -398,7 +408,7 @@ func walkTree(path string, opts VerifyOptions) (*verifyTree, error) {
 	files := map[string]*treeFile{}
 	buf := make([]byte, 256<<10)
 	err := Walk(path, opts.Limits, func(e Entry, r io.Reader) error {
-		if isSpecial(e.Name) || e.Name == ManifestName {
+		if isBundleFile(e.Name) || e.Name == ManifestName {
 			data, err := readSpecial(r, e.Name)
 			if err != nil {
 				return err
@@ -451,16 +461,10 @@ func dirTree(root string, live bool, opts VerifyOptions) (*verifyTree, error) {
 	t := &verifyTree{special: map[string][]byte{}}
 	if !live {
 		names := []string{SumsName, ManifestName}
-		// Signature files are found by their names: SHA256SUMS.minisig,
-		// SHA256SUMS.sig, then SHA256SUMS.N.* while either exists.
-		for n := 1; ; n++ {
-			m, s := SignatureName(sign.KindMinisign, n), SignatureName(sign.KindSSH, n)
-			_, em := os.Lstat(filepath.Join(root, m))
-			_, es := os.Lstat(filepath.Join(root, s))
-			if em != nil && es != nil && n > 1 {
-				break
-			}
-			names = append(names, m, s)
+		// Signature files are found by their names, every one that
+		// signatureKind accepts, gaps or not.
+		for n := 1; n <= MaxSignatures; n++ {
+			names = append(names, SignatureName(sign.KindMinisign, n), SignatureName(sign.KindSSH, n))
 		}
 		for _, name := range names {
 			data, err := readFileLimited(filepath.Join(root, name), name)
@@ -514,7 +518,10 @@ func listDir(root string, live bool, lim Limits) ([]string, error) {
 			}
 			return nil
 		}
-		if isSpecial(name) || (live && name == ManifestName) {
+		if live && (isSpecial(name) || name == ManifestName) {
+			return nil // copies of a bundle's files in a live root
+		}
+		if !live && isBundleFile(name) {
 			return nil
 		}
 		if len(names) >= lim.MaxFiles {
@@ -526,12 +533,20 @@ func listDir(root string, live bool, lim Limits) ([]string, error) {
 	return names, err
 }
 
+// readFileLimited reads one of a bundle directory's own files. It must be
+// a regular file: a symlink is not followed, and a FIFO does not block.
 func readFileLimited(p, name string) ([]byte, error) {
-	f, err := os.Open(p)
+	f, _, regular, err := openRaw(p)
+	if isNotRegularErr(err) {
+		return nil, fmt.Errorf("bundle: %s: not a regular file", p)
+	}
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
+	if !regular {
+		return nil, fmt.Errorf("bundle: %s: not a regular file", p)
+	}
 	return readSpecial(f, name)
 }
 
@@ -539,6 +554,15 @@ func readFileLimited(p, name string) ([]byte, error) {
 // that do not exist are left out of the result.
 func hashDir(root string, names []string, opts VerifyOptions) (map[string]*treeFile, int64) {
 	files := make([]*treeFile, len(names))
+	dir, err := openTreeDir(root)
+	if err != nil {
+		out := make(map[string]*treeFile, len(names))
+		for _, name := range names {
+			out[name] = &treeFile{name: name, err: errors.New("unreadable")}
+		}
+		return out, 0
+	}
+	defer dir.Close()
 	workers := opts.Workers
 	if workers <= 0 {
 		workers = 2 * runtime.GOMAXPROCS(0)
@@ -561,8 +585,7 @@ func hashDir(root string, names []string, opts VerifyOptions) (map[string]*treeF
 				if i >= len(names) {
 					return
 				}
-				p := root + string(filepath.Separator) + filepath.FromSlash(names[i])
-				f, n := hashFile(p, names[i], h, buf, opts)
+				f, n := hashFile(dir, names[i], h, buf, opts)
 				files[i] = f
 				total.Add(n)
 			}
@@ -579,9 +602,9 @@ func hashDir(root string, names []string, opts VerifyOptions) (map[string]*treeF
 }
 
 // hashFile hashes one file; nil means it does not exist.
-func hashFile(p, name string, h hash.Hash, buf []byte, opts VerifyOptions) (*treeFile, int64) {
+func hashFile(dir treeDir, name string, h hash.Hash, buf []byte, opts VerifyOptions) (*treeFile, int64) {
 	f := &treeFile{name: name}
-	fd, size, regular, err := openRaw(p)
+	fd, size, regular, err := dir.open(name)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return nil, 0

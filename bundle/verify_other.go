@@ -2,7 +2,10 @@
 
 package bundle
 
-import "os"
+import (
+	"os"
+	"path/filepath"
+)
 
 type rawFile = *os.File
 
@@ -33,3 +36,24 @@ type errorString string
 func (e errorString) Error() string { return string(e) }
 
 func isNotRegularErr(err error) bool { return err == errNotRegular }
+
+// treeDir opens files below a directory by path. Only the final element is
+// checked for a link here; unix builds refuse links at every level.
+type treeDir struct{ root string }
+
+func openTreeDir(root string) (treeDir, error) {
+	fi, err := os.Stat(root)
+	if err != nil {
+		return treeDir{}, err
+	}
+	if !fi.IsDir() {
+		return treeDir{}, errNotRegular
+	}
+	return treeDir{root}, nil
+}
+
+func (d treeDir) Close() error { return nil }
+
+func (d treeDir) open(name string) (rawFile, int64, bool, error) {
+	return openRaw(filepath.Join(d.root, filepath.FromSlash(name)))
+}

@@ -2,6 +2,7 @@ package bundle
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
@@ -381,5 +382,47 @@ func TestVerifyResultJSONSchema(t *testing.T) {
 	delete(p, "detail")
 	if d := cmp.Diff(map[string]any{"kind": "modified", "file": "SIPDefault.cnf"}, p); d != "" {
 		t.Errorf("problem (-want +got):\n%s", d)
+	}
+}
+
+// A threshold counts distinct public keys. One key holder must not reach
+// threshold 2 with a second signature file relabelled to another key ID
+// (minisign key IDs are not signed), nor with the same Ed25519 key as
+// minisign and SSH signer.
+func TestVerifyThresholdCountsKeys(t *testing.T) {
+	k := newTestKeys(t, 1)
+	_, out := packDir(t, k)
+	sig, err := os.ReadFile(filepath.Join(out, "SHA256SUMS.minisig"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitN(string(sig), "\n", 3)
+	raw, _ := base64.StdEncoding.DecodeString(lines[1])
+	raw[2] ^= 0xff
+	relabelled := lines[0] + "\n" + base64.StdEncoding.EncodeToString(raw) + "\n" + lines[2]
+	if err := os.WriteFile(filepath.Join(out, "SHA256SUMS.2.minisig"), []byte(relabelled), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(filepath.Join(out, "SHA256SUMS.sig"))
+	praw, _ := base64.StdEncoding.DecodeString(k.mpub.String())
+	praw[2] ^= 0xff
+	var alias minisign.PublicKey
+	if err := alias.UnmarshalText([]byte(base64.StdEncoding.EncodeToString(praw))); err != nil {
+		t.Fatal(err)
+	}
+	trust := &sign.Trust{Minisign: []minisign.PublicKey{k.mpub, alias}}
+	res, err := VerifyBundle(out, VerifyOptions{Trust: trust, Threshold: 1})
+	if err != nil || res.Signers != 1 {
+		t.Fatalf("threshold 1: signers %d, %v", res.Signers, err)
+	}
+	if _, err := VerifyBundle(out, VerifyOptions{Trust: trust, Threshold: 2}); err == nil {
+		t.Errorf("one key reached threshold 2 under two key IDs")
+	}
+	// Add a genuinely second key: now 2 of 2 trusted keys are needed and
+	// only one signed.
+	other := newTestKeys(t, 5)
+	trust.Minisign = append(trust.Minisign, other.mpub)
+	if _, err := VerifyBundle(out, VerifyOptions{Trust: trust, Threshold: 2}); !errors.Is(err, ErrSignature) {
+		t.Errorf("one key reached threshold 2 under two key IDs: %v", err)
 	}
 }

@@ -5,7 +5,10 @@ package bundle
 import (
 	"errors"
 	"io"
+	"strings"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // rawFile reads a file with plain system calls. Verifying a TFTP root opens
@@ -36,8 +39,69 @@ func openRaw(p string) (f rawFile, size int64, regular bool, err error) {
 	return rawFile(fd), st.Size, st.Mode&syscall.S_IFMT == syscall.S_IFREG, nil
 }
 
-// isNotRegularErr recognises the error of opening a symlink with O_NOFOLLOW.
-func isNotRegularErr(err error) bool { return errors.Is(err, syscall.ELOOP) }
+// isNotRegularErr recognises the error of opening a symlink with O_NOFOLLOW,
+// or of a path whose directory is a symlink or a file.
+func isNotRegularErr(err error) bool {
+	return errors.Is(err, syscall.ELOOP) || errors.Is(err, syscall.ENOTDIR)
+}
+
+// treeDir is an open directory whose files are opened relative to it, so
+// that no symlink anywhere below it is followed: a live root whose ring/
+// is a symlink to elsewhere has ring/x checked as "not a regular file", not
+// read from outside the root.
+type treeDir struct{ fd int }
+
+func openTreeDir(root string) (treeDir, error) {
+	fd, err := unix.Open(root, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return treeDir{-1}, err
+	}
+	return treeDir{fd}, nil
+}
+
+func (d treeDir) Close() error { return unix.Close(d.fd) }
+
+// open opens the slash-separated name below d like openRaw, every
+// directory on the way opened with O_NOFOLLOW too.
+func (d treeDir) open(name string) (f rawFile, size int64, regular bool, err error) {
+	dir := d.fd
+	for {
+		el, rest, more := strings.Cut(name, "/")
+		if !more {
+			break
+		}
+		next, err := openatRetry(dir, el, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC)
+		if dir != d.fd {
+			unix.Close(dir)
+		}
+		if err != nil {
+			return -1, 0, false, err
+		}
+		dir, name = next, rest
+	}
+	fd, err := openatRetry(dir, name, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NOFOLLOW|unix.O_NONBLOCK)
+	if dir != d.fd {
+		unix.Close(dir)
+	}
+	if err != nil {
+		return -1, 0, false, err
+	}
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		unix.Close(fd)
+		return -1, 0, false, err
+	}
+	return rawFile(fd), st.Size, st.Mode&unix.S_IFMT == unix.S_IFREG, nil
+}
+
+func openatRetry(dir int, name string, flags int) (int, error) {
+	for {
+		fd, err := unix.Openat(dir, name, flags, 0)
+		if err != unix.EINTR {
+			return fd, err
+		}
+	}
+}
 
 func (f rawFile) Read(b []byte) (int, error) {
 	for {

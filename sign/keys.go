@@ -16,6 +16,7 @@ import (
 	"aead.dev/minisign"
 	"golang.org/x/crypto/blake2b"
 	"golang.org/x/crypto/scrypt"
+	"golang.org/x/crypto/ssh"
 )
 
 // Minisign secret key layout (158 bytes after base64), as written by
@@ -264,31 +265,68 @@ func scryptParams(ops, mem uint64) (n, r, p int) {
 }
 
 // ReadSecretKeyFile reads a secret key file after checking, like ssh does,
-// that nobody but its owner can read it.
+// that nobody but its owner can read it. A public key (minisign or SSH)
+// given where the secret key belongs is a *PublicKeyError, not a
+// permissions problem: a .pub is meant to be world-readable.
 func ReadSecretKeyFile(path string) ([]byte, error) {
+	data, mode, err := readKeyFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if kind := publicKeyKind(data); kind != "" {
+		return nil, &PublicKeyError{Path: path, Kind: kind}
+	}
+	if err := checkKeyPerm(path, mode); err != nil {
+		return nil, err
+	}
+	return data, nil
+}
+
+// readKeyFile reads a key file: a regular file of at most MaxKeyFileSize
+// bytes (never /dev/zero or a FIFO read without end).
+func readKeyFile(path string) ([]byte, fs.FileMode, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("sign: %w", err)
+		return nil, 0, fmt.Errorf("sign: %w", err)
 	}
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
-		return nil, fmt.Errorf("sign: %w", err)
+		return nil, 0, fmt.Errorf("sign: %w", err)
 	}
 	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("sign: %s: not a regular file", path)
-	}
-	if err := checkKeyPerm(path, fi.Mode()); err != nil {
-		return nil, err
+		return nil, 0, fmt.Errorf("sign: %s: not a regular file", path)
 	}
 	data, err := io.ReadAll(io.LimitReader(f, MaxKeyFileSize+1))
 	if err != nil {
-		return nil, fmt.Errorf("sign: %s: %w", path, err)
+		return nil, 0, fmt.Errorf("sign: %s: %w", path, err)
 	}
 	if len(data) > MaxKeyFileSize {
-		return nil, fmt.Errorf("sign: %s: too large for a key file", path)
+		return nil, 0, fmt.Errorf("sign: %s: too large for a key file", path)
 	}
-	return data, nil
+	return data, fi.Mode(), nil
+}
+
+// PublicKeyError reports a public key file given where a secret key (or,
+// for Kind minisign, an SSH key) was wanted.
+type PublicKeyError struct {
+	Path string
+	Kind string // KindMinisign or KindSSH
+}
+
+func (e *PublicKeyError) Error() string {
+	return fmt.Sprintf("sign: %s is a %s public key, not a secret key", e.Path, e.Kind)
+}
+
+// publicKeyKind recognises a minisign .pub or an SSH public key line.
+func publicKeyKind(data []byte) string {
+	if _, err := ParseMinisignPublicKey(data); err == nil {
+		return KindMinisign
+	}
+	if _, _, _, _, err := ssh.ParseAuthorizedKey(data); err == nil {
+		return KindSSH
+	}
+	return ""
 }
 
 // ErrKeyPermissions reports a secret key that others can read.

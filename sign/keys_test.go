@@ -106,6 +106,31 @@ func TestReadSecretKeyFilePermissions(t *testing.T) {
 	if _, err := ReadSecretKeyFile(p); err != nil {
 		t.Errorf("0600: %v", err)
 	}
+	// A world-readable public key where the secret key belongs is named
+	// as a public key: the advice is another file, not chmod.
+	pub, _, _ := GenerateMinisignKey(nil)
+	for kind, data := range map[string][]byte{
+		KindMinisign: MarshalMinisignPublicKey(pub),
+		KindSSH:      []byte("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJher80xu/6sYIGPh0z+SGvpSdb67QssYxPFFKr9fjNi rel@example\n"),
+	} {
+		os.WriteFile(p, data, 0o644)
+		os.Chmod(p, 0o644)
+		var pk *PublicKeyError
+		if _, err := ReadSecretKeyFile(p); !errors.As(err, &pk) || pk.Kind != kind {
+			t.Errorf("%s public key: err = %v", kind, err)
+		}
+	}
+	if _, err := LoadSSHSigner(p, nil); err == nil || !strings.Contains(err.Error(), "SSH_AUTH_SOCK") && !strings.Contains(err.Error(), "ssh-agent") {
+		t.Errorf("ssh .pub for --ssh-key: %v", err)
+	}
+	os.WriteFile(p, MarshalMinisignPublicKey(pub), 0o644)
+	var pk *PublicKeyError
+	if _, err := LoadSSHSigner(p, nil); !errors.As(err, &pk) || pk.Kind != KindMinisign {
+		t.Errorf("minisign .pub for an ssh key: %v", err)
+	}
+	if _, err := ReadSecretKeyFile(os.DevNull); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+		t.Errorf("%s: %v", os.DevNull, err)
+	}
 }
 
 func TestScryptParamsMatchMinisign(t *testing.T) {

@@ -1,7 +1,9 @@
 package sign
 
 import (
-	"errors"
+	"crypto/ed25519"
+	"encoding/base64"
+	"encoding/hex"
 	"fmt"
 	"sort"
 	"strings"
@@ -106,11 +108,50 @@ func (t *Trust) IDs() []string {
 	return ids
 }
 
+// Distinct is the number of distinct trusted public keys: what a threshold
+// counts. Two IDs may name one key (a minisign key ID is chosen freely, and
+// an Ed25519 key can be both a minisign and an SSH key), so this can be less
+// than len(IDs()).
+func (t *Trust) Distinct() int {
+	seen := map[string]bool{}
+	for _, k := range t.Minisign {
+		seen[minisignKeyMaterial(k)] = true
+	}
+	for _, a := range t.SSH {
+		seen[sshKeyMaterial(a.Key)] = true
+	}
+	return len(seen)
+}
+
+// minisignKeyMaterial identifies a minisign key by its Ed25519 public key,
+// not by its key ID, which the key's maker picks.
+func minisignKeyMaterial(k minisign.PublicKey) string {
+	raw, err := base64.StdEncoding.DecodeString(k.String()) // "Ed" || key ID || public key
+	if err != nil || len(raw) != 2+8+ed25519.PublicKeySize {
+		return "minisign:" + KeyID(k.ID()) // cannot happen for a parsed key
+	}
+	return "ed25519:" + hex.EncodeToString(raw[10:])
+}
+
+// sshKeyMaterial identifies an SSH key; an Ed25519 key gets the same
+// identity as the minisign key with the same public key.
+func sshKeyMaterial(k ssh.PublicKey) string {
+	if c, ok := k.(ssh.CryptoPublicKey); ok {
+		if ed, ok := c.CryptoPublicKey().(ed25519.PublicKey); ok {
+			return "ed25519:" + hex.EncodeToString(ed)
+		}
+	}
+	return "ssh:" + ssh.FingerprintSHA256(k)
+}
+
 // Verified names who made a good signature.
 type Verified struct {
 	Kind      string
 	KeyID     string
 	Principal string // ssh principals, comma-separated
+	// Key identifies the public key itself (see Distinct): thresholds
+	// count distinct Keys, never distinct KeyIDs.
+	Key string
 }
 
 // UntrustedKeyError reports a signature made by a key not in the Trust.
@@ -131,10 +172,19 @@ func (t *Trust) VerifyMinisign(sig, msg []byte) (Verified, error) {
 		return Verified{}, err
 	}
 	v := Verified{Kind: KindMinisign, KeyID: s.KeyID}
+	// Key IDs are not unique: try every trusted key with this ID.
+	err = nil
 	for _, k := range t.Minisign {
-		if KeyID(k.ID()) == s.KeyID {
-			return v, s.Verify(k, msg)
+		if KeyID(k.ID()) != s.KeyID {
+			continue
 		}
+		if err = s.Verify(k, msg); err == nil {
+			v.Key = minisignKeyMaterial(k)
+			return v, nil
+		}
+	}
+	if err != nil {
+		return v, err
 	}
 	return v, &UntrustedKeyError{Kind: KindMinisign, Found: s.KeyID, Trusted: t.IDs()}
 }
@@ -147,7 +197,7 @@ func (t *Trust) VerifySSH(sig, msg []byte, now time.Time) (Verified, error) {
 		return Verified{}, err
 	}
 	v := Verified{Kind: KindSSH, KeyID: s.KeyID()}
-	var principals []string
+	var principals, refusals []string
 	known := false
 	for _, a := range t.SSH {
 		if a.KeyID() != v.KeyID {
@@ -156,14 +206,20 @@ func (t *Trust) VerifySSH(sig, msg []byte, now time.Time) (Verified, error) {
 		known = true
 		if a.Allows(Namespace, now) {
 			principals = append(principals, a.Principals...)
+		} else {
+			refusals = append(refusals, a.refusal(Namespace, now))
 		}
 	}
 	if !known {
 		return v, &UntrustedKeyError{Kind: KindSSH, Found: v.KeyID, Trusted: t.IDs()}
 	}
 	if len(principals) == 0 {
-		return v, errors.New("sign: ssh key is trusted, but not for namespace \"phoneload\" at this time")
+		return v, fmt.Errorf("sign: ssh key is trusted, but not for this signature: %s", strings.Join(refusals, "; "))
 	}
 	v.Principal = strings.Join(principals, ",")
-	return v, s.Verify(Namespace, msg)
+	if err := s.Verify(Namespace, msg); err != nil {
+		return v, err
+	}
+	v.Key = sshKeyMaterial(s.PublicKey)
+	return v, nil
 }

@@ -201,19 +201,24 @@ func (s *SSHSignature) Verify(namespace string, msg []byte) error {
 	return nil
 }
 
+// ErrMinisignKey reports a minisign secret key where an SSH key was wanted.
+var ErrMinisignKey = errors.New("a minisign secret key, not an ssh key")
+
 // LoadSSHSigner opens the SSH key at path for signing. A private key file is
 // used directly (passphrase is called if it is encrypted); a public key file
 // (KEY.pub) means "the matching key in ssh-agent", as with ssh-keygen -Y sign.
 func LoadSSHSigner(path string, passphrase func() ([]byte, error)) (ssh.Signer, error) {
-	data, err := os.ReadFile(path)
+	data, mode, err := readKeyFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("sign: %w", err)
+		return nil, err
 	}
 	if pub, _, _, _, err := ssh.ParseAuthorizedKey(data); err == nil {
 		return agentSigner(path, pub)
 	}
-	data, err = ReadSecretKeyFile(path)
-	if err != nil {
+	if publicKeyKind(data) == KindMinisign {
+		return nil, &PublicKeyError{Path: path, Kind: KindMinisign}
+	}
+	if err := checkKeyPerm(path, mode); err != nil {
 		return nil, err
 	}
 	key, err := ssh.ParseRawPrivateKey(data)
@@ -231,6 +236,9 @@ func LoadSSHSigner(path string, passphrase func() ([]byte, error)) (ssh.Signer, 
 			return nil, fmt.Errorf("%s: %w", path, ErrDecrypt)
 		}
 	} else if err != nil {
+		if _, merr := decodeSecretKey(data); merr == nil {
+			return nil, fmt.Errorf("sign: %s: %w", path, ErrMinisignKey)
+		}
 		return nil, fmt.Errorf("sign: %s: not an ssh private key", path)
 	}
 	s, err := ssh.NewSignerFromKey(key)

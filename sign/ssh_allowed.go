@@ -18,7 +18,7 @@ const MaxAllowedSignersSize = 4 << 20
 type AllowedSigner struct {
 	Principals  []string
 	Key         ssh.PublicKey
-	Namespaces  []string  // empty means any namespace
+	Namespaces  []string  // patterns, "!" negates; empty means any namespace
 	ValidAfter  time.Time // zero when absent
 	ValidBefore time.Time
 	Line        int
@@ -29,16 +29,8 @@ func (a AllowedSigner) KeyID() string { return ssh.FingerprintSHA256(a.Key) }
 
 // Allows reports whether the line admits a signature in namespace at time t.
 func (a AllowedSigner) Allows(namespace string, t time.Time) bool {
-	if len(a.Namespaces) > 0 {
-		ok := false
-		for _, n := range a.Namespaces {
-			if matchPattern(n, namespace) {
-				ok = true
-			}
-		}
-		if !ok {
-			return false
-		}
+	if len(a.Namespaces) > 0 && !matchPatternList(a.Namespaces, namespace) {
+		return false
 	}
 	if !a.ValidAfter.IsZero() && t.Before(a.ValidAfter) {
 		return false
@@ -47,6 +39,23 @@ func (a AllowedSigner) Allows(namespace string, t time.Time) bool {
 		return false
 	}
 	return true
+}
+
+// refusal says why Allows is false, for the line's user.
+func (a AllowedSigner) refusal(namespace string, t time.Time) string {
+	where := "allowed signers"
+	if a.Line > 0 {
+		where = fmt.Sprintf("allowed signers line %d", a.Line)
+	}
+	switch {
+	case len(a.Namespaces) > 0 && !matchPatternList(a.Namespaces, namespace):
+		return fmt.Sprintf("%s: namespaces=%q does not admit %q", where, strings.Join(a.Namespaces, ","), namespace)
+	case !a.ValidAfter.IsZero() && t.Before(a.ValidAfter):
+		return fmt.Sprintf("%s: valid only after %s", where, a.ValidAfter.UTC().Format(time.RFC3339))
+	case !a.ValidBefore.IsZero() && !t.Before(a.ValidBefore):
+		return fmt.Sprintf("%s: valid only before %s", where, a.ValidBefore.UTC().Format(time.RFC3339))
+	}
+	return where
 }
 
 // ParseAllowedSigners parses an allowed signers file. name is used in errors
@@ -119,9 +128,8 @@ func parseAllowedSigner(line string) (AllowedSigner, error) {
 			if !hasVal {
 				return a, fmt.Errorf("namespaces needs a value")
 			}
-			for _, ns := range strings.Split(val, ",") {
-				a.Namespaces = append(a.Namespaces, strings.TrimSpace(ns))
-			}
+			// Kept verbatim, as ssh-keygen does: no spaces trimmed.
+			a.Namespaces = append(a.Namespaces, strings.Split(val, ",")...)
 		case "valid-after", "valid-before":
 			t, err := parseSSHTime(val)
 			if err != nil {
@@ -151,6 +159,23 @@ func parseSSHTime(s string) (time.Time, error) {
 		}
 	}
 	return time.Time{}, fmt.Errorf("bad time %q", s)
+}
+
+// matchPatternList is OpenSSH's match_pattern_list: s must match one of
+// the patterns and none of the negated ones ("!pattern"), so that
+// namespaces="*,!phoneload" excludes phoneload as it does for ssh-keygen.
+func matchPatternList(patterns []string, s string) bool {
+	positive := false
+	for _, p := range patterns {
+		if neg, ok := strings.CutPrefix(p, "!"); ok {
+			if matchPattern(neg, s) {
+				return false
+			}
+		} else if matchPattern(p, s) {
+			positive = true
+		}
+	}
+	return positive
 }
 
 // matchPattern is ssh's pattern match: * and ? wildcards.

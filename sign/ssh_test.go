@@ -1,6 +1,9 @@
 package sign
 
 import (
+	"encoding/base64"
+
+	"aead.dev/minisign"
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/rsa"
@@ -272,5 +275,138 @@ func TestLoadSSHSignerAgent(t *testing.T) {
 	t.Setenv("SSH_AUTH_SOCK", "")
 	if _, err := LoadSSHSigner(filepath.Join(dir, "rsa.pub"), nil); err == nil || !strings.Contains(err.Error(), "SSH_AUTH_SOCK") {
 		t.Errorf("no agent: err = %v", err)
+	}
+}
+
+// Namespace patterns follow OpenSSH's match_pattern_list: a negated
+// pattern that matches refuses, whatever else matches (ssh-keygen -Y verify
+// refuses namespaces="*,!phoneload" for a phoneload signature).
+func TestAllowedSignerNamespaces(t *testing.T) {
+	key := strings.TrimSpace(string(ssh.MarshalAuthorizedKey(newSSHSigners(t)["ed25519"].PublicKey())))
+	for _, tc := range []struct {
+		opt  string
+		want bool
+	}{
+		{``, true},
+		{`namespaces="phoneload"`, true},
+		{`namespaces="git,phone*"`, true},
+		{`namespaces="*"`, true},
+		{`namespaces="*,!phoneload"`, false},
+		{`namespaces="!phoneload,*"`, false},
+		{`namespaces="phoneload,!phone*"`, false},
+		{`namespaces="!git"`, false}, // nothing positive matches
+		{`namespaces="!git,*"`, true},
+		{`namespaces="git, phoneload"`, false}, // ssh-keygen does not trim spaces
+		{`namespaces=""`, false},
+	} {
+		line := "rel@x " + tc.opt + " " + key + "\n"
+		a, err := ParseAllowedSigners("allowed", []byte(line))
+		if err != nil {
+			t.Fatalf("%s: %v", tc.opt, err)
+		}
+		if got := a[0].Allows(Namespace, time.Now()); got != tc.want {
+			t.Errorf("%s: Allows(phoneload) = %v, want %v", tc.opt, got, tc.want)
+		}
+	}
+}
+
+// A minisign key ID is chosen by the key's maker and is not covered by the
+// signature, and one Ed25519 key can be both a minisign and an SSH key: a
+// threshold must count public keys, not IDs.
+func TestTrustCountsKeysNotIDs(t *testing.T) {
+	pub, priv, err := GenerateMinisignKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg := []byte("0123  a\n")
+	sig := SignMinisign(priv, msg, "tc")
+
+	// The same key under another ID, and the signature relabelled to it.
+	raw, _ := base64.StdEncoding.DecodeString(pub.String())
+	raw[2] ^= 0xff
+	var alias minisign.PublicKey
+	if err := alias.UnmarshalText([]byte(base64.StdEncoding.EncodeToString(raw))); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitN(string(sig), "\n", 3)
+	sraw, _ := base64.StdEncoding.DecodeString(lines[1])
+	sraw[2] ^= 0xff
+	sig2 := []byte(lines[0] + "\n" + base64.StdEncoding.EncodeToString(sraw) + "\n" + lines[2])
+
+	// The same Ed25519 key as an SSH key.
+	skText, _ := priv.MarshalText()
+	skRaw, err := decodeSecretKey(skText)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sshSigner, err := ssh.NewSignerFromKey(ed25519.PrivateKey(skRaw[62 : 62+64]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sshSig, err := SignSSH(sshSigner, Namespace, msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	tr := &Trust{Minisign: []minisign.PublicKey{pub, alias}, SSH: []AllowedSigner{{Principals: []string{"x"}, Key: sshSigner.PublicKey()}}}
+	if n := len(tr.IDs()); n != 3 {
+		t.Fatalf("IDs = %d, want 3", n)
+	}
+	if n := tr.Distinct(); n != 1 {
+		t.Errorf("Distinct = %d, want 1", n)
+	}
+	v1, err1 := tr.VerifyMinisign(sig, msg)
+	v2, err2 := tr.VerifyMinisign(sig2, msg)
+	v3, err3 := tr.VerifySSH(sshSig, msg, time.Now())
+	if err1 != nil || err2 != nil || err3 != nil {
+		t.Fatalf("verify: %v, %v, %v", err1, err2, err3)
+	}
+	if v1.KeyID == v2.KeyID || v1.Key == "" || v1.Key != v2.Key || v1.Key != v3.Key {
+		t.Errorf("keys: %q %q %q (ids %s %s)", v1.Key, v2.Key, v3.Key, v1.KeyID, v2.KeyID)
+	}
+
+	// Two trusted keys with one ID: each is tried.
+	_, other, _ := GenerateMinisignKey(nil)
+	otherSig := SignMinisign(other, msg, "tc")
+	otherPub := other.Public().(minisign.PublicKey)
+	oraw, _ := base64.StdEncoding.DecodeString(otherPub.String())
+	copy(oraw[2:10], raw[2:10]) // other key, alias's ID
+	var clash minisign.PublicKey
+	if err := clash.UnmarshalText([]byte(base64.StdEncoding.EncodeToString(oraw))); err != nil {
+		t.Fatal(err)
+	}
+	tr = &Trust{Minisign: []minisign.PublicKey{clash, alias}}
+	if _, err := tr.VerifyMinisign(sig2, msg); err != nil {
+		t.Errorf("second key with the same ID not tried: %v", err)
+	}
+	if _, err := tr.VerifyMinisign(otherSig, msg); err == nil {
+		t.Errorf("signature by an untrusted key verified")
+	}
+}
+
+// A trusted key refused by its allowed signers line says which line and
+// which restriction.
+func TestVerifySSHRefusalNamed(t *testing.T) {
+	s := newSSHSigners(t)["ed25519"]
+	key := strings.TrimSpace(string(ssh.MarshalAuthorizedKey(s.PublicKey())))
+	msg := []byte("0123  a\n")
+	sig, err := SignSSH(s, Namespace, msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for opt, want := range map[string]string{
+		`namespaces="git,file"`:        `allowed signers line 2: namespaces="git,file" does not admit "phoneload"`,
+		`valid-after="20300101Z"`:      "allowed signers line 2: valid only after 2030-01-01T00:00:00Z",
+		`valid-before="202001011200Z"`: "allowed signers line 2: valid only before 2020-01-01T12:00:00Z",
+	} {
+		var tr Trust
+		if err := tr.AddAllowedSigners("allowed", []byte("# keys\nrel@x "+opt+" "+key+"\n")); err != nil {
+			t.Fatal(err)
+		}
+		_, err := tr.VerifySSH(sig, msg, now)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: err = %v, want %q", opt, err, want)
+		}
 	}
 }

@@ -158,13 +158,15 @@ func readPassphrase(cmd *cobra.Command, file, prompt string, confirm bool) ([]by
 // read, and decrypts it (asking for the passphrase only if it is
 // encrypted). Every decryption failure is one message.
 func loadMinisignKey(cmd *cobra.Command, path, passFile string) (sign.Signer, error) {
-	if pub, err := os.ReadFile(path); err == nil {
-		if _, err := sign.ParseMinisignPublicKey(pub); err == nil {
-			return nil, cli.Hint(fmt.Errorf("%s is a public key; --key takes the secret key", path), "use %s.key; the .pub is for verify --pub", strings.TrimSuffix(path, ".pub"))
-		}
-	}
 	data, err := sign.ReadSecretKeyFile(path)
 	if err != nil {
+		var pk *sign.PublicKeyError
+		if errors.As(err, &pk) && pk.Kind == sign.KindMinisign {
+			return nil, cli.Hint(fmt.Errorf("%s is a public key; --key takes the secret key", path), "use %s.key; the .pub is for verify --pub", strings.TrimSuffix(path, ".pub"))
+		}
+		if errors.As(err, &pk) {
+			return nil, cli.Hint(fmt.Errorf("%s is an SSH public key; --key takes a minisign secret key", path), "--ssh-key %s signs with the matching key held by ssh-agent", path)
+		}
 		if errors.Is(err, sign.ErrKeyPermissions) {
 			return nil, cli.Hint(err, "chmod 600 %s", path)
 		}
@@ -190,8 +192,14 @@ func loadSSHKey(cmd *cobra.Command, path, passFile string) (sign.Signer, error) 
 		return readPassphrase(cmd, passFile, "passphrase for "+path, false)
 	})
 	if err != nil {
-		if errors.Is(err, sign.ErrKeyPermissions) {
+		var pk *sign.PublicKeyError
+		switch {
+		case errors.Is(err, sign.ErrKeyPermissions):
 			return nil, cli.Hint(err, "chmod 600 %s", path)
+		case errors.As(err, &pk):
+			return nil, cli.Hint(fmt.Errorf("%s is a minisign public key; --ssh-key takes an SSH key", path), "minisign secret keys go to --key: --key %s.key", strings.TrimSuffix(path, ".pub"))
+		case errors.Is(err, sign.ErrMinisignKey):
+			return nil, cli.Hint(err, "minisign secret keys go to --key: --key %s", path)
 		}
 		return nil, err
 	}

@@ -72,7 +72,7 @@ policy (expired, sequence below --min-sequence), 1 other failure.`,
 			if err != nil {
 				return err
 			}
-			if n := len(trust.IDs()); threshold > n {
+			if n := trust.Distinct(); threshold > n {
 				return cli.Usage("--threshold %d: only %d distinct trusted key(s) given", threshold, n)
 			}
 			if root != "" {
