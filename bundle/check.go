@@ -88,6 +88,9 @@ type checker struct {
 	fleetByMAC   map[string]int   // index into fleet
 	dirRoot      bool             // the root is a directory, so permissions mean something
 	named        map[string]bool  // files device-name judged: not also unknown-file
+	// judgedLines are file lines a rule of their own reported: the
+	// parser's problem there is not also parse-problem.
+	judgedLines map[string]map[int]bool
 }
 
 // Check runs every rule of the registry (except those ignored) over the

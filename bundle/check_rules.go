@@ -125,6 +125,7 @@ func (c *checker) checkImageRefs() {
 			}
 		}
 	}
+	c.checkModelAttrs()
 	// A malformed upgradecode (upgradecode-fields) still names an image:
 	// one mistake, one finding.
 	for _, f := range c.d.Files {
@@ -137,6 +138,40 @@ func (c *checker) checkImageRefs() {
 	if !any {
 		c.add("no-load-specified", "", 0, nil, "no OS79XX.TXT, image_version, loadInformation or upgradecode names an image")
 	}
+}
+
+// checkModelAttrs: a loadInformationNNN whose model attribute names
+// another model than NNN. Phones match NNN; the attribute shows what the
+// person who wrote the line meant, so the two disagreeing means some model
+// does not get the image intended for it.
+func (c *checker) checkModelAttrs() {
+	for _, f := range c.d.Files {
+		if f.XML == nil {
+			continue
+		}
+		for _, l := range f.XML.Loads {
+			attr := AttrModel(l.ModelAttr)
+			if l.ModelID == 0 || l.Model == "" || attr == "" || attr == l.Model {
+				continue
+			}
+			c.judged(f.Name, l.Line)
+			c.add("model-attr-mismatch", f.Name, l.Line, c.ofModel(c.phonesReading(f.Name), l.ModelID),
+				"<%s model=%q>: phones go by the id, and %d is the %s: this line gives %q to %s phones, not to the %s it is labelled for; write <loadInformation%d model=%q> if it is meant for the %s",
+				l.Element, l.ModelAttr, l.ModelID, l.Model, l.Value, l.Model, attr, modelIDs[attr], l.ModelAttr, attr)
+		}
+	}
+}
+
+// judged marks file:line as reported by a rule of its own, so that the
+// problem the parser noted there is not repeated as parse-problem.
+func (c *checker) judged(file string, line int) {
+	if c.judgedLines == nil {
+		c.judgedLines = map[string]map[int]bool{}
+	}
+	if c.judgedLines[file] == nil {
+		c.judgedLines[file] = map[int]bool{}
+	}
+	c.judgedLines[file][line] = true
 }
 
 // otherSpelling names, for a missing image, an image of the root that is
@@ -893,7 +928,7 @@ func (c *checker) checkRest() {
 			// The signed-header problems Open notes are signed-header-bad's.
 			if f.HeaderErr != "" && strings.HasPrefix(p.Msg, "signed header:") ||
 				f.Header == nil && mustBeSigned[f.Kind] && p.Msg == "no Cisco signed header" ||
-				judged[p.Line] {
+				judged[p.Line] || p.Line > 0 && c.judgedLines[f.Name][p.Line] {
 				continue
 			}
 			if rule != "" {

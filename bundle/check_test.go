@@ -151,6 +151,17 @@ var ruleCases = []ruleCase{
 		x := get(d, "XMLDefault.cnf.xml").XML
 		x.Loads = append(x.Loads, XMLLoad{Element: "loadInformation307", ModelID: 307, Value: "P0S3-8-12-00", Line: 6})
 	}, want: []string{"image-model-mismatch XMLDefault.cnf.xml:6"}},
+	{name: "model attribute contradicts the id", mutate: func(d *Drop) {
+		f := get(d, "XMLDefault.cnf.xml")
+		f.XML.Loads[1].ModelAttr = "IP Phone 7960"
+		f.XML.Loads[1].Model = "7940"
+		f.Problems = []Problem{{Line: 5, Msg: "<loadInformation8>: model id 8 is the 7940 but the model attribute says \"IP Phone 7960\""}}
+	}, want: []string{"model-attr-mismatch XMLDefault.cnf.xml:5"}},
+	{name: "model attribute with G suffix agrees", mutate: func(d *Drop) {
+		f := get(d, "XMLDefault.cnf.xml")
+		f.XML.Loads[1].ModelAttr = "Cisco IP Phone 7940G"
+		f.XML.Loads[1].Model = "7940"
+	}, want: nil},
 	{name: "image_version 79x1 load", mutate: func(d *Drop) {
 		get(d, "SIPDefault.cnf").SIP.Entries[0].Value = "SIP41.8-5-4S"
 		d.Files = append(d.Files, &File{Name: "SIP41.8-5-4S.loads", Kind: KindLoads, Mode: 0o644, Size: 10, Header: signedHdr("SIP41.8-5-4S.loads"), Loads: &Loads{}})

@@ -88,6 +88,9 @@ var brokenRoots = []brokenRoot{
 	{name: "loadInformation for the wrong model", family: fixture.SIP7940,
 		break_: replace(`<loadInformation8 model="IP Phone 7940">P0S3-8-12-00</loadInformation8>`, `<loadInformation307 model="IP Phone 7911">P0S3-8-12-00</loadInformation307>`, "XMLDefault.cnf.xml"),
 		rule:   "image-model-mismatch", file: "XMLDefault.cnf.xml", exit: 1},
+	{name: "loadInformation8 labelled as a 7960", family: fixture.SIP7940,
+		break_: replace(`<loadInformation8 model="IP Phone 7940">`, `<loadInformation8 model="IP Phone 7960">`, "XMLDefault.cnf.xml"),
+		rule:   "model-attr-mismatch", file: "XMLDefault.cnf.xml", exit: 0},
 	{name: "loads part missing", family: fixture.SIP7940, break_: remove("P0S3-8-12-00.sb2"),
 		rule: "loads-part-missing", file: "P0S3-8-12-00.loads", exit: 1},
 	{name: "no load specified", family: fixture.SCCP7940, break_: remove("OS79XX.TXT", "XMLDefault.cnf.xml"),
@@ -296,7 +299,7 @@ func TestBrokenRoots(t *testing.T) {
 			// A problem has one rule: the header and upgradecode problems
 			// Open also notes on the file are not repeated as parse-problem.
 			for _, f := range rep.Findings {
-				if (tc.rule == "signed-header-bad" || tc.rule == "upgradecode-fields") && f.Rule == "parse-problem" {
+				if (tc.rule == "signed-header-bad" || tc.rule == "upgradecode-fields" || tc.rule == "model-attr-mismatch") && f.Rule == "parse-problem" {
 					t.Errorf("%s repeated as parse-problem: %s", tc.rule, f.Message)
 				}
 				if tc.rule == "upgradecode-fields" && f.Rule == "no-load-specified" {
