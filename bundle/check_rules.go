@@ -762,11 +762,12 @@ func (c *checker) checkProfiles() {
 	if c.opts.Compile == nil {
 		for _, f := range c.d.Files {
 			if f.Kind == KindProfileText {
-				c.assume("no --table: compiled profiles were not compared with their .txt sources (profile-stale)")
+				c.assume("no --table: compiled profiles were compared with their .txt sources on upgradecode lines only, not recompiled (profile-stale)")
 				break
 			}
 		}
 	}
+	c.checkCompiled()
 	for _, f := range c.d.Files {
 		p := f.Profile
 		if p == nil {
@@ -774,7 +775,22 @@ func (c *checker) checkProfiles() {
 		}
 		ph := c.phonesReading(f.Name)
 		hw, fam := profileFamily(f.Name)
-		for _, u := range p.Upgrades {
+		upgrades := p.Upgrades
+		if f.Kind == KindProfileBinary {
+			if src := c.byName[sourceName(f.Name)]; src != nil && src.Profile != nil && !src.Profile.Binary {
+				switch {
+				case sameUpgrades(src.Profile.Upgrades, p.Upgrades):
+					// The source's findings say it, on the line to edit.
+					upgrades = nil
+				case c.opts.Compile == nil && len(p.Upgrades) > 0:
+					// Stale on the one line that matters, seen without
+					// a tag table: the upgrade records decode without one.
+					c.add("profile-stale", f.Name, 0, ph, "%s says %s but %s now says %s: phones read %s",
+						f.Name, upgradeList(p.Upgrades), src.Name, upgradeList(src.Profile.Upgrades), f.Name)
+				}
+			}
+		}
+		for _, u := range upgrades {
 			if u.Name != "upgradecode" && u.Name != "upgradelang" {
 				continue
 			}
@@ -805,14 +821,84 @@ func (c *checker) checkProfiles() {
 	}
 }
 
-// compiledName is the binary profile cfgfmt makes from a text profile:
-// gkdefault.txt → gkdefault.cfg, gk<mac>.txt → gk<mac>.
-func compiledName(txt string) string {
-	stem := strings.TrimSuffix(txt, ".txt")
-	if strings.HasSuffix(baseName(stem), "default") {
-		return stem + ".cfg"
+// upgradeList writes upgrade lines for messages: "upgradecode:3,0x601,…".
+func upgradeList(us []UpgradeCode) string {
+	if len(us) == 0 {
+		return "no upgradecode"
 	}
-	return stem
+	s := make([]string, len(us))
+	for i, u := range us {
+		s[i] = u.Name + ":" + u.String()
+	}
+	return strings.Join(s, " ")
+}
+
+// checkCompiled: text profiles whose compiled profile is not in the root.
+// Phones fetch only the compiled name (gk<mac>, then gkdefault.cfg); a
+// .txt alone is never read, however right it is.
+func (c *checker) checkCompiled() {
+	for _, f := range c.d.Files {
+		if f.Kind != KindProfileText {
+			continue
+		}
+		ph := c.phonesReading(f.Name)
+		_, fam := profileFamily(f.Name)
+		if _, ok := cutSuffixFold(f.Name, ".txt"); !ok {
+			// The name phones fetch, holding cfgfmt's input.
+			c.add("profile-not-compiled", f.Name, 1, ph, "%s holds a text profile (#txt): %s phones fetch this name and cannot read text; compile its source to it (phoneload compile --table <ptag.dat>)", f.Name, fam)
+			continue
+		}
+		bin := compiledName(f.Name)
+		if c.byName[bin] != nil {
+			continue
+		}
+		what := "no configuration"
+		if u := firstUpgrade(f.Profile); u != "" {
+			what = "no configuration, and not the image its upgradecode names (" + u + ")"
+		}
+		def := defaultProfile(f.Name)
+		switch {
+		case isDefaultProfile(f.Name):
+			c.add("profile-not-compiled", f.Name, 0, ph, "%s is not compiled: phones fetch %s, which is not in the root, so %s phones without a compiled per-device profile get %s", f.Name, bin, fam, what)
+		case c.byName[def] != nil:
+			c.add("profile-device-fallback", f.Name, 0, ph, "%s is not compiled: the phone fetches %s, gets \"File not found\" and falls back to %s, so it gets none of its own settings%s", f.Name, bin, def, c.fallbackImage(f, def))
+		default:
+			c.add("profile-not-compiled", f.Name, 0, ph, "%s is not compiled and there is no %s either: the phone fetches %s, then %s, finds neither and gets %s", f.Name, baseName(def), bin, baseName(def), what)
+		}
+	}
+}
+
+// firstUpgrade is the image a profile's upgradecode names, or "".
+func firstUpgrade(p *Profile) string {
+	if p == nil {
+		return ""
+	}
+	for _, u := range p.Upgrades {
+		if u.Name == "upgradecode" && u.File != "" {
+			return u.File
+		}
+	}
+	return ""
+}
+
+// fallbackImage says, for a per-device text profile a phone cannot fetch,
+// which image its upgradecode would have given and which the default gives.
+func (c *checker) fallbackImage(f *File, def string) string {
+	own := firstUpgrade(f.Profile)
+	if own == "" {
+		return ""
+	}
+	var got string
+	if d := c.byName[def]; d != nil {
+		got = firstUpgrade(d.Profile)
+	}
+	switch got {
+	case own:
+		return ""
+	case "":
+		return fmt.Sprintf(", and not the image %s its upgradecode names", own)
+	}
+	return fmt.Sprintf(": it takes %s from %s, not %s", got, baseName(def), own)
 }
 
 func (c *checker) checkStale(f *File, ph []string) {

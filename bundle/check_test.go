@@ -76,7 +76,9 @@ func cleanSIP7912() *Drop {
 		&File{Name: "gkdefault.txt", Kind: KindProfileText, Data: []byte("#txt\nupgradecode:3,0x601,0x0400,0x0100,0.0.0.0,69,0x060412a,CP7912080001SIP060412A.sbin\n"),
 			Profile: &Profile{Upgrades: []UpgradeCode{{Name: "upgradecode", Fields: 8, Policy: 3, Hardware: 0x601, SoftwareType: 0x400, SoftwareVersion: 0x100,
 				TFTP: "0.0.0.0", Port: 69, ImageID: 0x060412a, File: "CP7912080001SIP060412A.sbin", Line: 2}}}},
-		&File{Name: "gkdefault.cfg", Kind: KindProfileBinary, SHA256: sum("compiled")},
+		&File{Name: "gkdefault.cfg", Kind: KindProfileBinary, SHA256: sum("compiled"),
+			Profile: &Profile{Binary: true, Upgrades: []UpgradeCode{{Name: "upgradecode", Fields: 8, Policy: 3, Hardware: 0x601, SoftwareType: 0x400, SoftwareVersion: 0x100,
+				TFTP: "0.0.0.0", Port: 69, ImageID: 0x060412a, File: "CP7912080001SIP060412A.sbin"}}}},
 	)
 }
 
@@ -111,11 +113,12 @@ func TestCleanRootsHaveNoFindings(t *testing.T) {
 }
 
 type ruleCase struct {
-	name   string
-	base   func() *Drop
-	mutate func(d *Drop)
-	opts   CheckOptions
-	want   []string // "rule file:line", exactly the findings expected
+	name    string
+	base    func() *Drop
+	mutate  func(d *Drop)
+	opts    CheckOptions
+	noTable bool     // run without opts.Compile (no --table)
+	want    []string // "rule file:line", exactly the findings expected
 }
 
 var ruleCases = []ruleCase{
@@ -254,6 +257,28 @@ var ruleCases = []ruleCase{
 		want: []string{"upgradecode-image-id gkdefault.txt:2"}},
 	{name: "profile stale", base: cleanSIP7912, mutate: func(d *Drop) { get(d, "gkdefault.cfg").SHA256 = sum("old") },
 		want: []string{"profile-stale gkdefault.cfg:0"}},
+	{name: "text profile without its compiled profile", base: cleanSIP7912, mutate: func(d *Drop) { d.Files = removeFile(d.Files, "gkdefault.cfg") },
+		want: []string{"profile-not-compiled gkdefault.txt:0"}},
+	{name: "per-device text profile falls back to the compiled default", base: cleanSIP7912, mutate: func(d *Drop) {
+		d.Files = append(d.Files, &File{Name: "gk0011223344aa.txt", Kind: KindProfileText, Mode: 0o644, Size: 10, Profile: &Profile{}})
+	}, want: []string{"profile-device-fallback gk0011223344aa.txt:0"}},
+	{name: "per-device text profile with nothing compiled", base: cleanSIP7912, mutate: func(d *Drop) {
+		d.Files = removeFile(d.Files, "gkdefault.cfg")
+		d.Files = append(d.Files, &File{Name: "gk0011223344aa.txt", Kind: KindProfileText, Mode: 0o644, Size: 10, Profile: &Profile{}})
+	}, want: []string{"profile-not-compiled gk0011223344aa.txt:0", "profile-not-compiled gkdefault.txt:0"}},
+	{name: "per-device text profile and its compiled twin", base: cleanSIP7912, mutate: func(d *Drop) {
+		d.Files = append(d.Files,
+			&File{Name: "gk0011223344aa.txt", Kind: KindProfileText, Mode: 0o644, Size: 10, Profile: &Profile{}},
+			&File{Name: "gk0011223344aa", Kind: KindProfileBinary, Mode: 0o644, Size: 10, SHA256: sum("compiled"), Profile: &Profile{Binary: true}})
+	}, want: nil},
+	{name: "text profile under the compiled name", base: cleanSIP7912, mutate: func(d *Drop) {
+		d.Files = append(d.Files, &File{Name: "gk0011223344aa", Kind: KindProfileText, Mode: 0o644, Size: 10, Profile: &Profile{}})
+	}, want: []string{"profile-not-compiled gk0011223344aa:1"}},
+	{name: "compiled upgradecode stale, seen without a table", base: cleanSIP7912, noTable: true, mutate: func(d *Drop) {
+		get(d, "gkdefault.txt").Profile.Upgrades[0].ImageID = 0x060413a
+		get(d, "gkdefault.txt").Profile.Upgrades[0].File = "CP7912080001SIP060413A.sbin"
+		d.Files = append(d.Files, &File{Name: "CP7912080001SIP060413A.sbin", Kind: KindImageSBIN, Mode: 0o644, Size: 10})
+	}, want: []string{"profile-stale gkdefault.cfg:0"}},
 	{name: "tftp size", mutate: func(d *Drop) { get(d, "P0S3-8-12-00.sb2").Size = MaxTFTPSize + 1 },
 		want: []string{"tftp-size P0S3-8-12-00.sb2:0"}},
 	{name: "tftp name", mutate: func(d *Drop) {
@@ -314,7 +339,7 @@ func TestRuleCases(t *testing.T) {
 			tc.mutate(d)
 			d = memDrop(d.Files...)
 			opts := tc.opts
-			if opts.Compile == nil {
+			if opts.Compile == nil && !tc.noTable {
 				opts.Compile = compile
 			}
 			r := Check(d, opts)

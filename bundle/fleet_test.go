@@ -240,7 +240,7 @@ func TestFleet7912RunsItsImage(t *testing.T) {
 	}
 	want := []string{
 		"tftp-size CP7912080001SIP060412A.sbin:0 000000000001,000000000002",
-		"fleet-upgrade-scope gkdefault.txt:2 000000000002",
+		"fleet-upgrade-scope gkdefault.cfg:0 000000000002", // the file phones fetch, not its source
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("findings (-want +got):\n%s", diff)

@@ -177,6 +177,18 @@ var brokenRoots = []brokenRoot{
 		rule:   "upgradecode-zup-7912", file: "gkdefault.txt", exit: 1},
 	{name: "upgradecode image id", family: fixture.SIP7912, break_: replace("0x060412a,", "0x060412b,", "gkdefault.txt"),
 		rule: "upgradecode-image-id", file: "gkdefault.txt", exit: 1},
+	{name: "text profile shipped without its compiled profile", family: fixture.SIP7912, break_: remove("gkdefault.cfg"),
+		rule: "profile-not-compiled", file: "gkdefault.txt", exit: 1},
+	{name: "per-device text profile not compiled", family: fixture.SIP7912, break_: remove("gk000d28a1b2c3"),
+		rule: "profile-device-fallback", file: "gk000d28a1b2c3.txt", exit: 0},
+	{name: "text profile copied under the compiled name", family: fixture.SIP7912, break_: func(t *testing.T, dir string) {
+		must(t, fixture.Remove(dir, "gk000d28a1b2c3"))
+		must(t, fixture.Rename(dir, "gk000d28a1b2c3.txt", "gk000d28a1b2c3"))
+	}, rule: "profile-not-compiled", file: "gk000d28a1b2c3", exit: 1},
+	{name: "compiled upgradecode behind its source", family: fixture.SIP7912, break_: steps(
+		replace("0x060412a,CP7912080001SIP060412A.sbin", "0x060413a,CP7912080001SIP060413A.sbin", "gkdefault.txt"),
+		write("CP7912080001SIP060413A.sbin", "new image")),
+		rule: "profile-stale", file: "gkdefault.cfg", exit: 0},
 	{name: "stale compiled profile", family: fixture.SIP7912, break_: func(t *testing.T, dir string) {
 		compileProfile(t, dir, "gkdefault.txt", "gkdefault.cfg")
 		must(t, fixture.Replace(dir, "gkdefault.txt", "UseTftp:1", "UseTftp:0"))
@@ -248,6 +260,16 @@ func TestCleanRoots(t *testing.T) {
 			rep, code, stderr := runCheck(t, dir)
 			if code != 0 || len(rep.Findings) != 0 {
 				t.Errorf("exit %d, findings on a clean %s root:\n%s\n%s", code, fam, summary(rep), stderr)
+			}
+			if fam == fixture.SIP7912 {
+				// Its compiled profiles are what its sources compile to
+				// with the table they were made with.
+				table := filepath.Join(t.TempDir(), "ptag.dat")
+				must(t, os.WriteFile(table, fixture.ProfileTable(), 0o644))
+				rep, code, stderr := runCheck(t, "--table", table, dir)
+				if code != 0 || len(rep.Findings) != 0 {
+					t.Errorf("--table: exit %d, findings on a clean %s root:\n%s\n%s", code, fam, summary(rep), stderr)
+				}
 			}
 			zip := filepath.Join(t.TempDir(), "drop.zip")
 			must(t, fixture.WriteZip(zip, fam, fixture.Options{ImageSize: 4096}))
@@ -375,7 +397,9 @@ func TestProfileStaleRealTable(t *testing.T) {
 	must(t, err)
 	root := filepath.Join(t.TempDir(), "root")
 	must(t, fixture.WriteDir(root, fixture.SIP7912, fixture.Options{ImageSize: 4096}))
-	for _, n := range []string{"gkdefault", "gk000d28a1b2c3"} {
+	// The fixture's compiled profiles come from its own table: recompile
+	// every one with the real table.
+	for _, n := range []string{"gkdefault", "gk000d28a1b2c3", "gk000d28a1b2c4"} {
 		src, err := os.ReadFile(filepath.Join(root, n+".txt"))
 		must(t, err)
 		res, err := cfgfmt.Compile(tab, n+".txt", src, cfgfmt.Options{})
