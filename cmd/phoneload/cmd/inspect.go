@@ -65,8 +65,9 @@ that stop phones booting. --json prints the document described in
 docs/inspect.md (schema phoneload.inspect/v1).
 
 Exit codes: 0 every PATH was read, 1 a PATH could not be read (missing,
-unsafe or corrupt archive), 2 usage, 3 with --trust, a signed file does not
-verify.`,
+unsafe or corrupt archive) or a --trust or --table file could not be read
+or parsed, 2 usage (a wrong command line: unknown flag, no PATH), 3 with
+--trust, a signed file does not verify.`,
 		Example: `  phoneload inspect cmterm-7940-7960-sip.8-12-00.zip
   phoneload inspect /srv/tftp
   phoneload inspect --long --trust lab.pem /srv/tftp
@@ -75,11 +76,15 @@ verify.`,
   curl -s https://lab.example/drop.zip | phoneload inspect -`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			// A --trust or --table file that cannot be read or parsed is a
+			// failed operation (exit 1), as an unreadable PATH is, and as
+			// in check and sign-image: exit 2 is for command lines that are
+			// wrong whatever the files hold.
 			var keys []crypto.PublicKey
 			for _, name := range trust {
 				k, err := loadTrustFile(name)
 				if err != nil {
-					return cli.Exit(cli.ExitUsage, err)
+					return err
 				}
 				keys = append(keys, k...)
 			}
@@ -87,7 +92,7 @@ verify.`,
 			if tableFile != "" {
 				var err error
 				if opts.ProfileTable, err = loadTable(tableFile); err != nil {
-					return cli.Exit(cli.ExitUsage, err)
+					return err
 				}
 			}
 			return runInspect(cmd, args, opts, asJSON, long)
