@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -46,6 +47,7 @@ func (c *checker) checkOS79XX() {
 		case len(exact) > 0:
 		case len(fold) > 0:
 			c.add("reference-case", f.Name, 1, ph, "OS79XX.TXT names %q but the root has %s: TFTP names are case-exact", name, names(fold))
+		case c.foldMisplaced(f.Name, 1, name, imageFiles(name)...):
 		default:
 			c.add("os79xx-image-missing", f.Name, 1, ph, "OS79XX.TXT names %q but none of %s.bin, .sbn, .loads is in the root%s", name, name, c.otherSpelling(name))
 		}
@@ -104,6 +106,7 @@ func (c *checker) checkImageRefs() {
 		case len(exact) > 0:
 		case len(fold) > 0:
 			c.add("reference-case", o.File, o.Line, ph, "%s names %q but the root has %s: TFTP names are case-exact", what, o.Name, names(fold))
+		case c.foldMisplaced(o.File, o.Line, o.Name, imageFiles(o.Name)...):
 		default:
 			c.add("image-missing", o.File, o.Line, ph, "%s names %q but no %s.loads (or .sbn/.bin) is in the root%s", what, o.Name, o.Name, c.otherSpelling(o.Name))
 		}
@@ -955,12 +958,26 @@ func (c *checker) checkTFTP() {
 			}
 		}
 	}
-	// Known files in subdirectories, one finding per top directory.
+	c.checkNotAtRoot()
+}
+
+// checkNotAtRoot: known files in subdirectories, one finding per top
+// directory. The references that fail only because their file sits there
+// (foldMisplaced) are counted in it instead of reported one by one: a drop
+// zipped with its folder is one mistake with one fix, not ten.
+func (c *checker) checkNotAtRoot() {
 	var dirs []string
 	inDir := map[string][]*File{}
+	atTop := 0
 	for _, f := range c.d.Files {
 		i := strings.IndexByte(f.Name, '/')
-		if i < 0 || f.Kind == KindUnknown {
+		if i < 0 {
+			if f.Kind != KindUnknown {
+				atTop++
+			}
+			continue
+		}
+		if f.Kind == KindUnknown {
 			continue
 		}
 		dir := f.Name[:i+1]
@@ -971,8 +988,39 @@ func (c *checker) checkTFTP() {
 	}
 	for _, dir := range dirs {
 		fs := inDir[dir]
-		c.add("not-at-root", fs[0].Name, 0, nil, "%d firmware and configuration files are inside %s (first: %s); phones only ask for names at the top of the root", len(fs), dir, fs[0].Name)
+		ph := uniqueSorted(c.foldedPhones[dir])
+		folded := ""
+		if refs := c.folded[dir]; len(refs) > 0 {
+			folded = fmt.Sprintf("; so %s at the top of the root (first: %s)", countNoun(len(refs), "reference fails", "references fail"), refs[0])
+		}
+		if atTop == 0 && len(dirs) == 1 {
+			how := "the drop was zipped with its folder"
+			if c.dirRoot {
+				how = "the zip was unpacked into a folder of the root"
+			}
+			f := c.add("not-at-root", strings.TrimSuffix(dir, "/"), 0, ph, "every firmware and configuration file (%d) is inside %s: %s, and phones ask for OS79XX.TXT or SIPDefault.cnf, not %sOS79XX.TXT%s", len(fs), dir, how, dir, folded)
+			if f != nil {
+				f.Fix = fmt.Sprintf("move the files of %s to the top of the TFTP root (unzip -j, or unpack the zip into the root itself); to repackage the drop, zip from inside the folder: cd %s && zip -r ../drop.zip .", dir, strings.TrimSuffix(dir, "/"))
+			}
+			continue
+		}
+		c.add("not-at-root", fs[0].Name, 0, ph, "%d firmware and configuration files are inside %s (first: %s); phones only ask for names at the top of the root%s", len(fs), dir, fs[0].Name, folded)
 	}
+}
+
+// uniqueSorted returns s sorted, without repeats; never nil.
+func uniqueSorted(s []string) []string {
+	out := append([]string{}, s...)
+	sort.Strings(out)
+	return slices.Compact(out)
+}
+
+// countNoun writes "1 reference fails", "3 references fail".
+func countNoun(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 // checkRest: rule 14, parse problems and duplicate parameters.

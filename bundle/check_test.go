@@ -82,6 +82,18 @@ func cleanSIP7912() *Drop {
 	)
 }
 
+// moveFile renames a file of d (get's index is not updated: look it up by
+// its new name no more).
+func moveFile(d *Drop, old, new string) {
+	for _, f := range d.Files {
+		if f.Name == old {
+			f.Name = new
+			return
+		}
+	}
+	panic("no " + old)
+}
+
 func get(d *Drop, name string) *File {
 	f := d.File(name)
 	if f == nil {
@@ -279,6 +291,18 @@ var ruleCases = []ruleCase{
 		get(d, "gkdefault.txt").Profile.Upgrades[0].File = "CP7912080001SIP060413A.sbin"
 		d.Files = append(d.Files, &File{Name: "CP7912080001SIP060413A.sbin", Kind: KindImageSBIN, Mode: 0o644, Size: 10})
 	}, want: []string{"profile-stale gkdefault.cfg:0"}},
+	{name: "drop zipped with its folder: one finding", mutate: func(d *Drop) {
+		for _, f := range d.Files {
+			f.Name = "cmterm-7940-7960-sip.8-12-00/" + f.Name
+		}
+	}, want: []string{"not-at-root cmterm-7940-7960-sip.8-12-00:0"}},
+	{name: "loads and its part in a folder: one finding", mutate: func(d *Drop) {
+		moveFile(d, "P0S3-8-12-00.loads", "sub/P0S3-8-12-00.loads")
+		moveFile(d, "P0S3-8-12-00.sb2", "sub/P0S3-8-12-00.sb2")
+	}, want: []string{"not-at-root sub/P0S3-8-12-00.loads:0"}},
+	{name: "misplaced files reported one by one when not-at-root is ignored", opts: CheckOptions{Ignore: []string{"not-at-root"}}, mutate: func(d *Drop) {
+		moveFile(d, "P0S3-8-12-00.sb2", "sub/P0S3-8-12-00.sb2")
+	}, want: []string{"loads-part-missing P0S3-8-12-00.loads:2"}},
 	{name: "tftp size", mutate: func(d *Drop) { get(d, "P0S3-8-12-00.sb2").Size = MaxTFTPSize + 1 },
 		want: []string{"tftp-size P0S3-8-12-00.sb2:0"}},
 	{name: "tftp name", mutate: func(d *Drop) {
@@ -290,7 +314,7 @@ var ruleCases = []ruleCase{
 				f.Name = "rings/" + f.Name
 			}
 		}
-	}, want: []string{"not-at-root rings/Chirp1.raw:0", "ringlist-entry rings/RINGLIST.DAT:1"}},
+	}, want: []string{"not-at-root rings/Chirp1.raw:0"}},
 	{name: "parse problem", mutate: func(d *Drop) {
 		get(d, "SIPDefault.cnf").Problems = []Problem{{Line: 7, Msg: "line without a colon"}}
 	}, want: []string{"parse-problem SIPDefault.cnf:7"}},

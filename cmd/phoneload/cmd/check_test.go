@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"archive/zip"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -423,5 +424,50 @@ func TestProfileStaleRealTable(t *testing.T) {
 	rep, _, _ = runCheck(t, root)
 	if len(rep.Findings) != 0 || !strings.Contains(strings.Join(rep.Assumptions, "\n"), "no --table") {
 		t.Errorf("without --table: findings %s, assumptions %q", summary(rep), rep.Assumptions)
+	}
+}
+
+// TestDropZippedWithItsFolder: a drop zipped with a top-level folder is one
+// mistake. check says so once, with the fix; the references that fail only
+// because of it (OS79XX.TXT, image_version, the .loads parts, the rings …)
+// are counted in that finding, not reported one by one.
+func TestDropZippedWithItsFolder(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "root")
+	must(t, fixture.WriteDir(src, fixture.SIP7940, fixture.Options{ImageSize: 4096}))
+	zpath := filepath.Join(dir, "drop.zip")
+	zf, err := os.Create(zpath)
+	must(t, err)
+	zw := zip.NewWriter(zf)
+	entries, err := os.ReadDir(src)
+	must(t, err)
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join(src, e.Name()))
+		must(t, err)
+		w, err := zw.Create("cmterm-7940-7960-sip.8-12-00/" + e.Name())
+		must(t, err)
+		_, err = w.Write(b)
+		must(t, err)
+	}
+	must(t, zw.Close())
+	must(t, zf.Close())
+	rep, code, _ := runCheck(t, zpath)
+	if code != 1 || len(rep.Findings) != 1 || rep.Findings[0].Rule != "not-at-root" || rep.Findings[0].File != "cmterm-7940-7960-sip.8-12-00" {
+		t.Fatalf("exit %d, want exit 1 and one not-at-root finding:\n%s", code, summary(rep))
+	}
+	f := rep.Findings[0]
+	for _, want := range []string{"zipped with its folder", "9 references fail"} {
+		if !strings.Contains(f.Message, want) {
+			t.Errorf("message lacks %q: %s", want, f.Message)
+		}
+	}
+	if !strings.Contains(f.Fix, "cd cmterm-7940-7960-sip.8-12-00 && zip -r ../drop.zip .") {
+		t.Errorf("fix: %s", f.Fix)
+	}
+	// Ignoring not-at-root shows the failures one by one again: nothing
+	// may go unreported.
+	rep, code, _ = runCheck(t, "--ignore", "not-at-root", zpath)
+	if code != 1 || len(rep.Findings) < 9 {
+		t.Errorf("--ignore not-at-root: exit %d, %d findings:\n%s", code, len(rep.Findings), summary(rep))
 	}
 }
