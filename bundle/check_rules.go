@@ -852,8 +852,8 @@ func (c *checker) checkCompiled() {
 			continue
 		}
 		bin := compiledName(f.Name)
-		if c.byName[bin] != nil {
-			continue
+		if got, fold := c.lookup(bin); got != nil || len(fold) > 0 {
+			continue // compiled; a GKDEFAULT.CFG is reference-case's
 		}
 		what := "no configuration"
 		if u := firstUpgrade(f.Profile); u != "" {

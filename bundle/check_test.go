@@ -283,6 +283,8 @@ var ruleCases = []ruleCase{
 			&File{Name: "gk0011223344aa.txt", Kind: KindProfileText, Mode: 0o644, Size: 10, Profile: &Profile{}},
 			&File{Name: "gk0011223344aa", Kind: KindProfileBinary, Mode: 0o644, Size: 10, SHA256: sum("compiled"), Profile: &Profile{Binary: true}})
 	}, want: nil},
+	{name: "compiled profile in the wrong case is not also uncompiled", base: cleanSIP7912, mutate: func(d *Drop) { moveFile(d, "gkdefault.cfg", "GKDEFAULT.CFG") },
+		want: []string{"reference-case GKDEFAULT.CFG:0"}},
 	{name: "text profile under the compiled name", base: cleanSIP7912, mutate: func(d *Drop) {
 		d.Files = append(d.Files, &File{Name: "gk0011223344aa", Kind: KindProfileText, Mode: 0o644, Size: 10, Profile: &Profile{}})
 	}, want: []string{"profile-not-compiled gk0011223344aa:1"}},
