@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -308,7 +309,21 @@ func writeInspection(w io.Writer, in *bundle.Inspection, long bool) error {
 		}
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", models, from, p.Load, version, fetch)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	// Phones ask for names at the top of the root: a configuration file in
+	// a folder (a drop zipped with its folder) is read by no phone at all.
+	var nested []string
+	for _, p := range in.Phones {
+		if i := strings.IndexByte(p.Source, '/'); i >= 0 && !slices.Contains(nested, p.Source[:i+1]) {
+			nested = append(nested, p.Source[:i+1])
+		}
+	}
+	for _, dir := range nested {
+		fmt.Fprintf(w, "  note: no phone reads the files in %s: phones ask for names at the top of the root (phoneload check: not-at-root)\n", dir)
+	}
+	return nil
 }
 
 // writeSettings lists, for --long, every setting of each configuration file.
