@@ -793,6 +793,9 @@ func (c *checker) checkProfiles() {
 				}
 			}
 		}
+		if p.Binary && p.Extension != "" {
+			c.refer("profile-extension-missing", f.Name, 0, p.Extension, fmt.Sprintf("%s is split by cfgfmt and names its extension", f.Name))
+		}
 		for _, u := range upgrades {
 			if u.Name != "upgradecode" && u.Name != "upgradelang" {
 				continue

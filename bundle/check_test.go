@@ -285,6 +285,12 @@ var ruleCases = []ruleCase{
 	}, want: nil},
 	{name: "compiled profile in the wrong case is not also uncompiled", base: cleanSIP7912, mutate: func(d *Drop) { moveFile(d, "gkdefault.cfg", "GKDEFAULT.CFG") },
 		want: []string{"reference-case GKDEFAULT.CFG:0"}},
+	{name: "split profile without its extension", base: cleanSIP7912, mutate: func(d *Drop) { get(d, "gkdefault.cfg").Profile.Extension = "gkdefault.cfg.ex" },
+		want: []string{"profile-extension-missing gkdefault.cfg:0"}},
+	{name: "split profile with its extension", base: cleanSIP7912, mutate: func(d *Drop) {
+		get(d, "gkdefault.cfg").Profile.Extension = "gkdefault.cfg.ex"
+		d.Files = append(d.Files, &File{Name: "gkdefault.cfg.ex", Kind: KindProfileBinary, Mode: 0o644, Size: 10, Profile: &Profile{Binary: true}})
+	}, want: nil},
 	{name: "text profile under the compiled name", base: cleanSIP7912, mutate: func(d *Drop) {
 		d.Files = append(d.Files, &File{Name: "gk0011223344aa", Kind: KindProfileText, Mode: 0o644, Size: 10, Profile: &Profile{}})
 	}, want: []string{"profile-not-compiled gk0011223344aa:1"}},

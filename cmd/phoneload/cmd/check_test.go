@@ -190,6 +190,20 @@ var brokenRoots = []brokenRoot{
 		replace("0x060412a,CP7912080001SIP060412A.sbin", "0x060413a,CP7912080001SIP060413A.sbin", "gkdefault.txt"),
 		write("CP7912080001SIP060413A.sbin", "new image")),
 		rule: "profile-stale", file: "gkdefault.cfg", exit: 0},
+	{name: "split profile without its .ex", family: fixture.SIP7912, break_: func(t *testing.T, dir string) {
+		// A table whose TftpURL is an extended-profile member (0x8000):
+		// cfgfmt -split moves it to gkdefault.cfg.ex, which is not copied.
+		tab, err := cfgfmt.ParseTable("ptag.dat", []byte("0x14,0x0020,UseTftp,1\n0x15,0x8002,TftpURL,4\n"))
+		must(t, err)
+		src, err := os.ReadFile(filepath.Join(dir, "gkdefault.txt"))
+		must(t, err)
+		res, err := cfgfmt.Compile(tab, "gkdefault.txt", src, cfgfmt.Options{ForceSplit: true, ExtensionName: "gkdefault.cfg.ex"})
+		must(t, err)
+		if res.Extension == nil {
+			t.Fatal("not split")
+		}
+		must(t, os.WriteFile(filepath.Join(dir, "gkdefault.cfg"), res.Profile, 0o644))
+	}, rule: "profile-extension-missing", file: "gkdefault.cfg", exit: 0},
 	{name: "stale compiled profile", family: fixture.SIP7912, break_: func(t *testing.T, dir string) {
 		compileProfile(t, dir, "gkdefault.txt", "gkdefault.cfg")
 		must(t, fixture.Replace(dir, "gkdefault.txt", "UseTftp:1", "UseTftp:0"))
