@@ -128,7 +128,9 @@ func (c *checker) collectOffers() []offer {
 				n, ext := stripExt(v)
 				out = append(out, offer{File: f.Name, Line: l.Line, Source: "loadInformation", Name: n, Ext: ext, ModelID: l.ModelID, MAC: mac})
 			}
-		case f.Profile != nil:
+		case f.Profile != nil && f.Kind == KindProfileBinary:
+			// Phones fetch only compiled profiles; a .txt offers nothing
+			// (profile-not-compiled says so when it has no compiled twin).
 			for _, u := range f.Profile.Upgrades {
 				if u.Name != "upgradecode" || u.File == "" {
 					continue

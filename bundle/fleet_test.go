@@ -240,9 +240,28 @@ func TestFleet7912RunsItsImage(t *testing.T) {
 	}
 	want := []string{
 		"tftp-size CP7912080001SIP060412A.sbin:0 000000000001,000000000002",
-		"fleet-upgrade-scope gkdefault.txt:2 000000000002",
+		"fleet-upgrade-scope gkdefault.cfg:0 000000000002", // the file phones fetch, not its source
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("findings (-want +got):\n%s", diff)
+	}
+}
+
+// TestParseFleetExtension: a running load written as a file name loses its
+// extension exactly as check's configuration values do (one function,
+// stripExt), doubled extensions included.
+func TestParseFleetExtension(t *testing.T) {
+	for _, load := range []string{
+		"P0S3-8-12-00", "P0S3-8-12-00.loads", "P0S3-8-12-00.SBN", "P00308010200.bin",
+		"CP7912080001SIP060412A.sbin", "ATA030200SIP041111A.zup", "P0S3-8-12-00.sbn.bin", "P0S3-8-12-00.bin.loads",
+	} {
+		phones, err := ParseFleet(strings.NewReader("001122334455,7940,"+load+"\n"), "f.csv")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := stripExt(load)
+		if phones[0].Load != want {
+			t.Errorf("%s: load %q, want %q (as stripExt)", load, phones[0].Load, want)
+		}
 	}
 }
