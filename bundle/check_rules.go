@@ -971,16 +971,10 @@ func (c *checker) checkTFTP() {
 func (c *checker) checkNotAtRoot() {
 	var dirs []string
 	inDir := map[string][]*File{}
-	atTop := 0
+	atTop := c.knownAtTop
 	for _, f := range c.d.Files {
 		i := strings.IndexByte(f.Name, '/')
-		if i < 0 {
-			if f.Kind != KindUnknown {
-				atTop++
-			}
-			continue
-		}
-		if f.Kind == KindUnknown {
+		if i < 0 || f.Kind == KindUnknown {
 			continue
 		}
 		dir := f.Name[:i+1]
@@ -1007,6 +1001,12 @@ func (c *checker) checkNotAtRoot() {
 			}
 			continue
 		}
+		if atTop > 0 && !c.neededFromTop[dir] && !c.askedFor(fs) {
+			// Nothing at the top misses these files: a backup or an old
+			// drop kept in the root, or a new one unzipped beside it.
+			c.add("folder-not-read", fs[0].Name, 0, nil, "%s are inside %s (first: %s), and nothing at the top of the root refers to them: no phone reads them", countNoun(len(fs), "firmware or configuration file", "firmware and configuration files"), dir, fs[0].Name)
+			continue
+		}
 		c.add("not-at-root", fs[0].Name, 0, ph, "%d firmware and configuration files are inside %s (first: %s); phones only ask for names at the top of the root%s", len(fs), dir, fs[0].Name, folded)
 	}
 }
@@ -1016,6 +1016,19 @@ func uniqueSorted(s []string) []string {
 	out := append([]string{}, s...)
 	sort.Strings(out)
 	return slices.Compact(out)
+}
+
+// askedFor reports whether one of fs is a file phones ask for by its own
+// name (OS79XX.TXT, RINGLIST.DAT, SEP<MAC>.cnf.xml …) that the top of the
+// root lacks: phones need it there, so its folder is misplaced, not spare.
+func (c *checker) askedFor(fs []*File) bool {
+	for _, f := range fs {
+		base := baseName(f.Name)
+		if _, fixed := fixedNames[strings.ToLower(base)]; (fixed || deviceMAC(base) != "") && c.byName[base] == nil {
+			return true
+		}
+	}
+	return false
 }
 
 // countNoun writes "1 reference fails", "3 references fail".

@@ -311,6 +311,16 @@ var ruleCases = []ruleCase{
 	{name: "misplaced files reported one by one when not-at-root is ignored", opts: CheckOptions{Ignore: []string{"not-at-root"}}, mutate: func(d *Drop) {
 		moveFile(d, "P0S3-8-12-00.sb2", "sub/P0S3-8-12-00.sb2")
 	}, want: []string{"loads-part-missing P0S3-8-12-00.loads:2"}},
+	{name: "a backup folder nothing refers to", mutate: func(d *Drop) {
+		d.Files = append(d.Files,
+			&File{Name: "backup/SIPDefault.cnf", Kind: KindSIPConfig, Mode: 0o644, Size: 10, SIP: &SIPConfig{}},
+			&File{Name: "backup/notes.txt", Kind: KindUnknown, Mode: 0o644, Size: 10})
+	}, want: []string{"folder-not-read backup/SIPDefault.cnf:0", "unknown-file backup/notes.txt:0"}},
+	{name: "an old drop kept in a folder is not read, not misplaced", mutate: func(d *Drop) {
+		d.Files = append(d.Files,
+			&File{Name: "old/SIPDefault.cnf", Kind: KindSIPConfig, Mode: 0o644, Size: 10, SIP: &SIPConfig{Entries: []ConfigEntry{{Name: "image_version", Value: "P0S3-8-11-00", Line: 1}}}},
+			&File{Name: "old/P0S3-8-11-00.loads", Kind: KindLoads, Mode: 0o644, Size: 10, Header: signedHdr("P0S3-8-11-00.loads"), Loads: &Loads{}})
+	}, want: []string{"folder-not-read old/P0S3-8-11-00.loads:0"}},
 	{name: "tftp size", mutate: func(d *Drop) { get(d, "P0S3-8-12-00.sb2").Size = MaxTFTPSize + 1 },
 		want: []string{"tftp-size P0S3-8-12-00.sb2:0"}},
 	{name: "tftp name", mutate: func(d *Drop) {
