@@ -498,7 +498,9 @@ func (c *checker) checkUpgrades() {
 	var scopes []scopeKey
 	for _, p := range c.fleet {
 		if p.offer == nil {
-			unserved = append(unserved, p.MAC)
+			if !c.uncompiledFor(p) {
+				unserved = append(unserved, p.MAC) // else profile-not-compiled lists it
+			}
 			continue
 		}
 		if !c.runs(p, p.offer.Name) && !c.refuses(p) {
@@ -872,6 +874,23 @@ func (c *checker) checkCompiled() {
 			c.add("profile-not-compiled", f.Name, 0, ph, "%s is not compiled and there is no %s either: the phone fetches %s, then %s, finds neither and gets %s", f.Name, baseName(def), bin, baseName(def), what)
 		}
 	}
+}
+
+// uncompiledFor reports whether profile-not-compiled accounts for a
+// 7905/7912/ATA phone that is offered no image: its own or its family's
+// default text profile is in the root, uncompiled, with no compiled
+// default to fall back to.
+func (c *checker) uncompiledFor(p fleetPhone) bool {
+	prefix := map[string]string{"7912": "gk", "7905": "ld", "ata": "ata"}[p.family]
+	if prefix == "" || c.byName[prefix+"default.cfg"] != nil {
+		return false
+	}
+	for _, txt := range []string{prefix + "default.txt", prefix + strings.ToLower(p.MAC) + ".txt"} {
+		if f := c.byName[txt]; f != nil && f.Kind == KindProfileText && c.byName[compiledName(txt)] == nil {
+			return true
+		}
+	}
+	return false
 }
 
 // firstUpgrade is the image a profile's upgradecode names, or "".

@@ -265,3 +265,27 @@ func TestParseFleetExtension(t *testing.T) {
 		}
 	}
 }
+
+// TestFleetUncompiledProfileIsOneFinding: 7912s whose gkdefault.txt has no
+// gkdefault.cfg are profile-not-compiled's phones, not also fleet-no-image;
+// a 7905 the root has nothing for still is.
+func TestFleetUncompiledProfileIsOneFinding(t *testing.T) {
+	d := cleanSIP7912()
+	d.Files = removeFile(d.Files, "gkdefault.cfg")
+	fleet := []Phone{
+		{MAC: "000000000001", Model: "7912", Load: "CP7912080001SIP050608A"},
+		{MAC: "000000000002", Model: "7905", Load: "CP7905080001SIP050608A"},
+	}
+	r := Check(d, CheckOptions{Fleet: fleet})
+	var got []string
+	for _, f := range r.Findings {
+		got = append(got, fmt.Sprintf("%s %s:%d %s", f.Rule, f.File, f.Line, strings.Join(f.Phones, ",")))
+	}
+	want := []string{
+		"profile-not-compiled gkdefault.txt:0 000000000001",
+		"fleet-no-image :0 000000000002",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("findings (-want +got):\n%s", diff)
+	}
+}
