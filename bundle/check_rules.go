@@ -849,6 +849,9 @@ func (c *checker) checkCompiled() {
 		if f.Kind != KindProfileText {
 			continue
 		}
+		if c.knownAtTop > 0 && strings.IndexByte(f.Name, '/') >= 0 {
+			continue // a folder no phone reads: folder-not-read's
+		}
 		ph := c.phonesReading(f.Name)
 		_, fam := profileFamily(f.Name)
 		if _, ok := cutSuffixFold(f.Name, ".txt"); !ok {

@@ -321,6 +321,9 @@ var ruleCases = []ruleCase{
 			&File{Name: "old/SIPDefault.cnf", Kind: KindSIPConfig, Mode: 0o644, Size: 10, SIP: &SIPConfig{Entries: []ConfigEntry{{Name: "image_version", Value: "P0S3-8-11-00", Line: 1}}}},
 			&File{Name: "old/P0S3-8-11-00.loads", Kind: KindLoads, Mode: 0o644, Size: 10, Header: signedHdr("P0S3-8-11-00.loads"), Loads: &Loads{}})
 	}, want: []string{"folder-not-read old/P0S3-8-11-00.loads:0"}},
+	{name: "a text profile in a spare folder is not judged uncompiled", base: cleanSIP7912, mutate: func(d *Drop) {
+		d.Files = append(d.Files, &File{Name: "templates/gkdefault.txt", Kind: KindProfileText, Mode: 0o644, Size: 10, Profile: &Profile{}})
+	}, want: []string{"folder-not-read templates/gkdefault.txt:0"}},
 	{name: "tftp size", mutate: func(d *Drop) { get(d, "P0S3-8-12-00.sb2").Size = MaxTFTPSize + 1 },
 		want: []string{"tftp-size P0S3-8-12-00.sb2:0"}},
 	{name: "tftp name", mutate: func(d *Drop) {
