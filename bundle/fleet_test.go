@@ -234,10 +234,7 @@ func TestFleet7912RunsItsImage(t *testing.T) {
 		{MAC: "000000000002", Model: "7912", Load: "CP7912080001SIP050608A"},
 	}
 	r := Check(d, CheckOptions{Fleet: fleet})
-	var got []string
-	for _, f := range r.Findings {
-		got = append(got, fmt.Sprintf("%s %s:%d %s", f.Rule, f.File, f.Line, strings.Join(f.Phones, ",")))
-	}
+	got := withPhones(r)
 	want := []string{
 		"tftp-size CP7912080001SIP060412A.sbin:0 000000000001,000000000002",
 		"fleet-upgrade-scope gkdefault.cfg:0 000000000002", // the file phones fetch, not its source
@@ -277,10 +274,7 @@ func TestFleetUncompiledProfileIsOneFinding(t *testing.T) {
 		{MAC: "000000000002", Model: "7905", Load: "CP7905080001SIP050608A"},
 	}
 	r := Check(d, CheckOptions{Fleet: fleet})
-	var got []string
-	for _, f := range r.Findings {
-		got = append(got, fmt.Sprintf("%s %s:%d %s", f.Rule, f.File, f.Line, strings.Join(f.Phones, ",")))
-	}
+	got := withPhones(r)
 	want := []string{
 		"profile-not-compiled gkdefault.txt:0 000000000001",
 		"fleet-no-image :0 000000000002",
@@ -288,4 +282,13 @@ func TestFleetUncompiledProfileIsOneFinding(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("findings (-want +got):\n%s", diff)
 	}
+}
+
+// withPhones renders findings as "rule file:line MAC,MAC".
+func withPhones(r *Report) []string {
+	var out []string
+	for _, f := range r.Findings {
+		out = append(out, fmt.Sprintf("%s %s:%d %s", f.Rule, f.File, f.Line, strings.Join(f.Phones, ",")))
+	}
+	return out
 }
