@@ -414,6 +414,9 @@ func (c *checker) checkProtocols() {
 	// The protocols the root's images target.
 	targets := map[string]bool{}
 	for _, f := range c.d.Files {
+		if c.knownAtTop > 0 && strings.IndexByte(f.Name, '/') >= 0 {
+			continue // a spare folder's images are not the root's
+		}
 		switch f.Kind {
 		case KindLoads, KindImageSB2, KindImageBin, KindImageSBN, KindImageSBIN, KindImageZUP:
 			stem, _ := stripExt(baseName(f.Name))
