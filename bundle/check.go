@@ -95,6 +95,9 @@ type checker struct {
 	folded      map[string][]string // references not-at-root accounts for, by top directory
 	// foldedPhones are the fleet phones those references concern.
 	foldedPhones map[string][]string
+	// neededFromTop marks folders that files outside them refer to.
+	neededFromTop map[string]bool
+	knownAtTop    int // known files at the top of the root (not in a folder)
 }
 
 // Check runs every rule of the registry (except those ignored) over the
@@ -143,6 +146,11 @@ func Check(d *Drop, opts CheckOptions) *Report {
 		c.add("desktop-metadata", f.Name, 0, nil, "%s is desktop metadata, not part of the firmware", f.Name)
 	}
 	c.dirRoot = d.Container == "dir" || d.Container == "" && isDir(d.Path)
+	for _, f := range c.d.Files {
+		if f.Kind != KindUnknown && strings.IndexByte(f.Name, '/') < 0 {
+			c.knownAtTop++
+		}
+	}
 	c.offers = c.collectOffers()
 	c.fleet = c.resolveFleet()
 
@@ -294,16 +302,13 @@ func imageFiles(name string) []string {
 // foldMisplaced handles a reference from file:line to target that fails
 // at the top of the root: when one of candidates is in a subdirectory
 // instead, the not-at-root finding of that directory accounts for it and
-// foldMisplaced reports true. With not-at-root ignored nothing is folded:
-// the failures must then show one by one.
+// foldMisplaced reports true. With not-at-root ignored nothing is folded
+// (it reports false): the failures must then show one by one.
 func (c *checker) foldMisplaced(file string, line int, target string, candidates ...string) bool {
-	if c.ignored["not-at-root"] {
-		return false
-	}
 	if c.inSubdir == nil {
 		c.inSubdir = map[string]*File{}
 		for _, f := range c.d.Files {
-			if strings.IndexByte(f.Name, '/') >= 0 && f.Kind != KindUnknown {
+			if f.Kind != KindUnknown && strings.IndexByte(f.Name, '/') >= 0 {
 				if b := baseName(f.Name); c.inSubdir[b] == nil {
 					c.inSubdir[b] = f
 				}
@@ -328,7 +333,17 @@ func (c *checker) foldMisplaced(file string, line int, target string, candidates
 			c.foldedPhones = map[string][]string{}
 		}
 		c.foldedPhones[dir] = append(c.foldedPhones[dir], c.phonesReading(file)...)
-		return true
+		// A reference from inside the same folder matters only if the
+		// folder were the root: with files at the top, it is a folder no
+		// phone reads (folder-not-read), and nothing at the top needs it.
+		if strings.HasPrefix(file, dir) && c.knownAtTop > 0 {
+			return !c.ignored["folder-not-read"]
+		}
+		if c.neededFromTop == nil {
+			c.neededFromTop = map[string]bool{}
+		}
+		c.neededFromTop[dir] = true
+		return !c.ignored["not-at-root"]
 	}
 	return false
 }

@@ -104,6 +104,12 @@ func loadModelIDs(name string) []int {
 func (c *checker) collectOffers() []offer {
 	var out []offer
 	for _, f := range c.d.Files {
+		// Phones read names at the top of the root. Files in a folder
+		// offer nothing, unless the whole drop is in one (not-at-root
+		// then judges it as the root it was meant to be).
+		if c.knownAtTop > 0 && strings.IndexByte(f.Name, '/') >= 0 {
+			continue
+		}
 		mac := deviceMAC(f.Name)
 		switch {
 		case f.OS79XX != nil:

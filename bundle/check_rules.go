@@ -414,6 +414,9 @@ func (c *checker) checkProtocols() {
 	// The protocols the root's images target.
 	targets := map[string]bool{}
 	for _, f := range c.d.Files {
+		if c.knownAtTop > 0 && strings.IndexByte(f.Name, '/') >= 0 {
+			continue // a spare folder's images are not the root's
+		}
 		switch f.Kind {
 		case KindLoads, KindImageSB2, KindImageBin, KindImageSBN, KindImageSBIN, KindImageZUP:
 			stem, _ := stripExt(baseName(f.Name))
@@ -498,7 +501,9 @@ func (c *checker) checkUpgrades() {
 	var scopes []scopeKey
 	for _, p := range c.fleet {
 		if p.offer == nil {
-			unserved = append(unserved, p.MAC)
+			if !c.uncompiledFor(p) {
+				unserved = append(unserved, p.MAC) // else profile-not-compiled lists it
+			}
 			continue
 		}
 		if !c.runs(p, p.offer.Name) && !c.refuses(p) {
@@ -847,6 +852,9 @@ func (c *checker) checkCompiled() {
 		if f.Kind != KindProfileText {
 			continue
 		}
+		if c.knownAtTop > 0 && strings.IndexByte(f.Name, '/') >= 0 {
+			continue // a folder no phone reads: folder-not-read's
+		}
 		ph := c.phonesReading(f.Name)
 		_, fam := profileFamily(f.Name)
 		if _, ok := cutSuffixFold(f.Name, ".txt"); !ok {
@@ -872,6 +880,23 @@ func (c *checker) checkCompiled() {
 			c.add("profile-not-compiled", f.Name, 0, ph, "%s is not compiled and there is no %s either: the phone fetches %s, then %s, finds neither and gets %s", f.Name, baseName(def), bin, baseName(def), what)
 		}
 	}
+}
+
+// uncompiledFor reports whether profile-not-compiled accounts for a
+// 7905/7912/ATA phone that is offered no image: its own or its family's
+// default text profile is in the root, uncompiled, with no compiled
+// default to fall back to.
+func (c *checker) uncompiledFor(p fleetPhone) bool {
+	prefix := map[string]string{"7912": "gk", "7905": "ld", "ata": "ata"}[p.family]
+	if prefix == "" || c.byName[prefix+"default.cfg"] != nil {
+		return false
+	}
+	for _, txt := range []string{prefix + "default.txt", prefix + strings.ToLower(p.MAC) + ".txt"} {
+		if f := c.byName[txt]; f != nil && f.Kind == KindProfileText && c.byName[compiledName(txt)] == nil {
+			return true
+		}
+	}
+	return false
 }
 
 // firstUpgrade is the image a profile's upgradecode names, or "".
@@ -971,16 +996,10 @@ func (c *checker) checkTFTP() {
 func (c *checker) checkNotAtRoot() {
 	var dirs []string
 	inDir := map[string][]*File{}
-	atTop := 0
+	atTop := c.knownAtTop
 	for _, f := range c.d.Files {
 		i := strings.IndexByte(f.Name, '/')
-		if i < 0 {
-			if f.Kind != KindUnknown {
-				atTop++
-			}
-			continue
-		}
-		if f.Kind == KindUnknown {
+		if i < 0 || f.Kind == KindUnknown {
 			continue
 		}
 		dir := f.Name[:i+1]
@@ -1007,6 +1026,12 @@ func (c *checker) checkNotAtRoot() {
 			}
 			continue
 		}
+		if atTop > 0 && !c.neededFromTop[dir] && !c.askedFor(fs) {
+			// Nothing at the top misses these files: a backup or an old
+			// drop kept in the root, or a new one unzipped beside it.
+			c.add("folder-not-read", fs[0].Name, 0, nil, "%s are inside %s (first: %s), and nothing at the top of the root refers to them: no phone reads them", countNoun(len(fs), "firmware or configuration file", "firmware and configuration files"), dir, fs[0].Name)
+			continue
+		}
 		c.add("not-at-root", fs[0].Name, 0, ph, "%d firmware and configuration files are inside %s (first: %s); phones only ask for names at the top of the root%s", len(fs), dir, fs[0].Name, folded)
 	}
 }
@@ -1016,6 +1041,19 @@ func uniqueSorted(s []string) []string {
 	out := append([]string{}, s...)
 	sort.Strings(out)
 	return slices.Compact(out)
+}
+
+// askedFor reports whether one of fs is a file phones ask for by its own
+// name (OS79XX.TXT, RINGLIST.DAT, SEP<MAC>.cnf.xml …) that the top of the
+// root lacks: phones need it there, so its folder is misplaced, not spare.
+func (c *checker) askedFor(fs []*File) bool {
+	for _, f := range fs {
+		base := baseName(f.Name)
+		if _, fixed := fixedNames[strings.ToLower(base)]; (fixed || deviceMAC(base) != "") && c.byName[base] == nil {
+			return true
+		}
+	}
+	return false
 }
 
 // countNoun writes "1 reference fails", "3 references fail".

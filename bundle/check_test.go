@@ -82,6 +82,17 @@ func cleanSIP7912() *Drop {
 	)
 }
 
+// toSCCP turns the SIP root into an SCCP one whose configuration still
+// includes SIP files: every image entry names P00308010200, the only load.
+func toSCCP(d *Drop) {
+	get(d, "SIPDefault.cnf").SIP.Entries[0].Value = "P00308010200"
+	get(d, "OS79XX.TXT").OS79XX.Name = "P00308010200"
+	get(d, "XMLDefault.cnf.xml").XML.Loads[0].Value = "P00308010200"
+	get(d, "XMLDefault.cnf.xml").XML.Loads[1].Value = "P00308010200"
+	d.Files = removeFile(d.Files, "P0S3-8-12-00.loads", "P0S3-8-12-00.sb2", "P003-8-12-00.bin", "P003-8-12-00.sbn")
+	d.Files = append(d.Files, &File{Name: "P00308010200.loads", Kind: KindLoads, Mode: 0o644, Size: 10, Header: signedHdr("P00308010200.loads"), Loads: &Loads{}})
+}
+
 // moveFile renames a file of d (get's index is not updated: look it up by
 // its new name no more).
 func moveFile(d *Drop, old, new string) {
@@ -231,12 +242,7 @@ var ruleCases = []ruleCase{
 		d.Files = append(d.Files, &File{Name: "sipdefault.cnf", Kind: KindSIPConfig, Mode: 0o644, Size: 10, SIP: &SIPConfig{}})
 	}, want: []string{"case-collision sipdefault.cnf:0"}},
 	{name: "stray sccp root with sip config", mutate: func(d *Drop) {
-		get(d, "SIPDefault.cnf").SIP.Entries[0].Value = "P00308010200"
-		get(d, "OS79XX.TXT").OS79XX.Name = "P00308010200"
-		get(d, "XMLDefault.cnf.xml").XML.Loads[0].Value = "P00308010200"
-		get(d, "XMLDefault.cnf.xml").XML.Loads[1].Value = "P00308010200"
-		d.Files = removeFile(d.Files, "P0S3-8-12-00.loads", "P0S3-8-12-00.sb2", "P003-8-12-00.bin", "P003-8-12-00.sbn")
-		d.Files = append(d.Files, &File{Name: "P00308010200.loads", Kind: KindLoads, Mode: 0o644, Size: 10, Header: signedHdr("P00308010200.loads"), Loads: &Loads{}})
+		toSCCP(d)
 	}, want: []string{"protocol-stray-config SIP001122334455.cnf:0", "protocol-stray-config SIPDefault.cnf:0"}},
 	{name: "downgrade alone", mutate: func(d *Drop) {
 		get(d, "SIPDefault.cnf").SIP.Entries[0].Value = "P0S3-04-4-00"
@@ -311,6 +317,24 @@ var ruleCases = []ruleCase{
 	{name: "misplaced files reported one by one when not-at-root is ignored", opts: CheckOptions{Ignore: []string{"not-at-root"}}, mutate: func(d *Drop) {
 		moveFile(d, "P0S3-8-12-00.sb2", "sub/P0S3-8-12-00.sb2")
 	}, want: []string{"loads-part-missing P0S3-8-12-00.loads:2"}},
+	{name: "a backup folder nothing refers to", mutate: func(d *Drop) {
+		d.Files = append(d.Files,
+			&File{Name: "backup/SIPDefault.cnf", Kind: KindSIPConfig, Mode: 0o644, Size: 10, SIP: &SIPConfig{}},
+			&File{Name: "backup/notes.txt", Kind: KindUnknown, Mode: 0o644, Size: 10})
+	}, want: []string{"folder-not-read backup/SIPDefault.cnf:0", "unknown-file backup/notes.txt:0"}},
+	{name: "an old drop kept in a folder is not read, not misplaced", mutate: func(d *Drop) {
+		d.Files = append(d.Files,
+			&File{Name: "old/SIPDefault.cnf", Kind: KindSIPConfig, Mode: 0o644, Size: 10, SIP: &SIPConfig{Entries: []ConfigEntry{{Name: "image_version", Value: "P0S3-8-11-00", Line: 1}}}},
+			&File{Name: "old/P0S3-8-11-00.loads", Kind: KindLoads, Mode: 0o644, Size: 10, Header: signedHdr("P0S3-8-11-00.loads"), Loads: &Loads{}})
+	}, want: []string{"folder-not-read old/P0S3-8-11-00.loads:0"}},
+	{name: "a text profile in a spare folder is not judged uncompiled", base: cleanSIP7912, mutate: func(d *Drop) {
+		d.Files = append(d.Files, &File{Name: "templates/gkdefault.txt", Kind: KindProfileText, Mode: 0o644, Size: 10, Profile: &Profile{}})
+	}, want: []string{"folder-not-read templates/gkdefault.txt:0"}},
+	{name: "a SIP image in a spare folder does not make SIP configuration at the top less stray", mutate: func(d *Drop) {
+		toSCCP(d)
+		d.Files = append(d.Files,
+			&File{Name: "old/P0S3-8-12-00.sb2", Kind: KindImageSB2, Mode: 0o644, Size: 10, Header: signedHdr("P0S3-8-12-00.sb2")})
+	}, want: []string{"protocol-stray-config SIP001122334455.cnf:0", "protocol-stray-config SIPDefault.cnf:0", "folder-not-read old/P0S3-8-12-00.sb2:0"}},
 	{name: "tftp size", mutate: func(d *Drop) { get(d, "P0S3-8-12-00.sb2").Size = MaxTFTPSize + 1 },
 		want: []string{"tftp-size P0S3-8-12-00.sb2:0"}},
 	{name: "tftp name", mutate: func(d *Drop) {

@@ -220,6 +220,9 @@ var brokenRoots = []brokenRoot{
 			must(t, os.Rename(filepath.Join(dir, n), filepath.Join(dir, "cmterm-7940-7960-sip.8-12-00", n)))
 		}
 	}, rule: "not-at-root", file: "cmterm-7940-7960-sip.8-12-00/P0S3-8-12-00.loads", exit: 1},
+	{name: "an older drop kept in a folder of the root", family: fixture.SIP7940, break_: func(t *testing.T, dir string) {
+		must(t, fixture.WriteDir(filepath.Join(dir, "old"), fixture.SCCP7940, fixture.Options{ImageSize: 4096}))
+	}, rule: "folder-not-read", file: "old/OS79XX.TXT", exit: 0},
 	{name: "name with a space", family: fixture.SIP7940, break_: write("Chirp 2.raw", strings.Repeat("\xff", 1000)),
 		rule: "tftp-name", file: "Chirp 2.raw", exit: 0},
 	{name: "SIPDefault.cnf line without a colon", family: fixture.SIP7940, break_: replace("proxy_register: 1", "proxy_register 1", "SIPDefault.cnf"),
