@@ -172,16 +172,18 @@ func Probe(src string, f Fetcher, opts ProbeOptions) (*ProbeResult, error) {
 }
 
 type prober struct {
-	f     Fetcher
-	files map[string]*probeBundleFile
-	res   *ProbeResult
-	seen  map[string]bool
+	f        Fetcher
+	files    map[string]*probeBundleFile
+	res      *ProbeResult
+	seen     map[string]bool
+	answered bool // the server has answered something
+	silent   bool // the server never answered: ask nothing more
 }
 
 // get fetches name once and records the result. It returns the server's
 // content when it is small enough to follow (configurations, .loads).
 func (p *prober) get(name, phase, why string) []byte {
-	if p.seen[name] {
+	if p.seen[name] || p.silent {
 		return nil
 	}
 	p.seen[name] = true
@@ -198,6 +200,18 @@ func (p *prober) get(name, phase, why string) []byte {
 	var buf bytes.Buffer
 	n, err := p.f.Fetch(name, io.MultiWriter(h, &limitedBuffer{b: &buf, max: MaxConfigSize}), max)
 	var nf interface{ NotFound() bool }
+	var to interface{ Timeout() bool }
+	if err != nil && errors.As(err, &to) && to.Timeout() && !p.answered {
+		// Nothing listening there, most likely: every other request
+		// would time out too, at the cost of all its retries.
+		p.silent = true
+		pf.Status, pf.Error = ProbeError, err.Error()+" (nothing more asked: the server has not answered anything)"
+		p.res.Files = append(p.res.Files, pf)
+		return nil
+	}
+	if err == nil || errors.As(err, &nf) {
+		p.answered = true
+	}
 	switch {
 	case err != nil && errors.As(err, &nf) && nf.NotFound():
 		if bf != nil {

@@ -131,3 +131,46 @@ func TestProbeLongList(t *testing.T) {
 		t.Errorf("%d rings asked for in %d requests, want %d", rings, len(srv.asked), MaxProbeListed)
 	}
 }
+
+// silentServer times out on every request after the first answered ones.
+type silentServer struct {
+	answer int // requests answered ("File not found") before going silent
+	asked  int
+}
+
+type timeoutErr struct{}
+
+func (timeoutErr) Error() string { return "tftp: no answer" }
+func (timeoutErr) Timeout() bool { return true }
+
+func (s *silentServer) Fetch(name string, w io.Writer, max int64) (int64, error) {
+	s.asked++
+	if s.asked <= s.answer {
+		return 0, notFound{}
+	}
+	return 0, timeoutErr{}
+}
+
+// TestProbeSilentServer: a server that answers nothing (a wrong address) is
+// asked once, not once per file at the cost of every retry; one that has
+// answered before and then times out is still asked for everything.
+func TestProbeSilentServer(t *testing.T) {
+	b := writeBundle(t, filepath.Join(t.TempDir(), "b"), testRelease("8-12-00", 500))
+	srv := &silentServer{}
+	res, err := Probe(b, srv, ProbeOptions{All: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if srv.asked != 1 || len(res.Files) != 1 || res.Files[0].Status != ProbeError ||
+		res.Files[0].Error != "tftp: no answer (nothing more asked: the server has not answered anything)" {
+		t.Fatalf("silent server: %d requests, %+v", srv.asked, res.Files)
+	}
+	srv = &silentServer{answer: 1}
+	res, err = Probe(b, srv, ProbeOptions{All: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if srv.asked < 5 || res.Count(ProbeError) != srv.asked-1 {
+		t.Fatalf("server silent after one answer: %d requests, %d errors", srv.asked, res.Count(ProbeError))
+	}
+}

@@ -335,6 +335,15 @@ func (t *txn) prepare(src string, lim Limits, cur *RootState, opts PublishOption
 				return fmt.Errorf("bundle: back up %s: %w", op.Name, err)
 			}
 		case opCreate:
+			// Directories made for the file are the publish's too: undo
+			// removes them again (deepest first), so a rollback leaves no
+			// empty directory behind.
+			for d := path.Dir(op.Name); d != "."; d = path.Dir(d) {
+				if _, err := os.Lstat(filepath.Join(t.root, filepath.FromSlash(d))); !errors.Is(err, fs.ErrNotExist) {
+					break
+				}
+				ops[i].Dirs = append(ops[i].Dirs, d)
+			}
 			if err := os.MkdirAll(filepath.Dir(t.target(op)), 0o755); err != nil {
 				return fmt.Errorf("bundle: %w", err)
 			}

@@ -41,6 +41,7 @@ func FuzzReadJournal(f *testing.F) {
 	f.Add(b)
 	f.Add([]byte(`{"version":1,"ops":[{"name":"../../etc/passwd","op":"remove","stage":"1"}]}`))
 	f.Add([]byte(`{"version":1,"ops":[{"name":"a","op":"create","stage":"../../x"}]}`))
+	f.Add([]byte(`{"version":1,"ops":[{"name":"a/b","op":"create","stage":"1","dirs":["a","..","a/b/c"]}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		dir := t.TempDir()
 		os.WriteFile(filepath.Join(dir, "journal.json"), data, 0o644)
@@ -51,6 +52,11 @@ func FuzzReadJournal(f *testing.F) {
 		for _, op := range j.Ops {
 			if checkSafeName(op.Name) != nil || strings.ContainsAny(op.Stage, `/\`) || op.Stage == ".." {
 				t.Fatalf("accepted op %+v", op)
+			}
+			for _, d := range op.Dirs {
+				if checkSafeName(d) != nil || !strings.HasPrefix(op.Name, d+"/") {
+					t.Fatalf("accepted directory %q of op %+v", d, op)
+				}
 			}
 		}
 	})

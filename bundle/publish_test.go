@@ -485,3 +485,36 @@ func TestPublishNoChangeLeavesNoHistory(t *testing.T) {
 		t.Errorf("history after a no-op publish: %v", ids)
 	}
 }
+
+// TestRollbackRemovesCreatedDirs: directories a publish made for its files
+// go again with the rollback; a directory that was there before stays.
+func TestRollbackRemovesCreatedDirs(t *testing.T) {
+	dir := t.TempDir()
+	r := testRelease("8-12-00", 1000)
+	r["rings/deep/Chirp2.raw"] = []byte("chirp")
+	r["rings/deep/Chirp4.raw"] = []byte("chirp4")
+	r["rings/Chirp3.raw"] = []byte("chirp3")
+	r["keep/x.xml"] = []byte("<x/>")
+	b := writeBundle(t, filepath.Join(dir, "b"), r)
+	root := filepath.Join(dir, "root")
+	os.MkdirAll(filepath.Join(root, "keep"), 0o755)
+	publishOK(t, b, root, noVerify)
+	if _, err := Rollback(root, RollbackOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		if rel == StateDir {
+			return filepath.SkipDir
+		}
+		got = append(got, filepath.ToSlash(rel))
+		return nil
+	})
+	if diff := cmp.Diff([]string{".", "keep"}, got); diff != "" {
+		t.Errorf("root after rollback (-want +got):\n%s", diff)
+	}
+}

@@ -47,8 +47,14 @@ const (
 
 // ErrNoAnswer is returned by Fetch when the server never answered the
 // request: nothing listening, a firewall, or a server that ignores
-// requests it will not serve.
-var ErrNoAnswer = errors.New("tftp: no answer")
+// requests it will not serve. It is a timeout (its Timeout method
+// returns true), as net errors are.
+var ErrNoAnswer error = timeoutError("tftp: no answer")
+
+type timeoutError string
+
+func (e timeoutError) Error() string { return string(e) }
+func (timeoutError) Timeout() bool   { return true }
 
 // Client fetches files from one TFTP server.
 type Client struct {
@@ -87,7 +93,7 @@ func (c *Client) Fetch(name string, w io.Writer, max int64) (int64, error) {
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {
 		// pin/tftp's error names only our own socket.
-		return 0, fmt.Errorf("%w from %s to the request for %s (%d tries, %s apart)", ErrNoAnswer, c.addr, name, c.opts.Retries, c.opts.Timeout)
+		return 0, fmt.Errorf("%w from %s to the request for %s (%d tries, %s timeout each)", ErrNoAnswer, c.addr, name, c.opts.Retries, c.opts.Timeout)
 	}
 	if err != nil {
 		return 0, remoteErr(err)

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -327,7 +328,7 @@ func TestFetchNoAnswer(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = c.Fetch("SIPDefault.cnf", io.Discard, 1<<20)
-	want := "tftp: no answer from " + addr + " to the request for SIPDefault.cnf (2 tries, 50ms apart)"
+	want := "tftp: no answer from " + addr + " to the request for SIPDefault.cnf (2 tries, 50ms timeout each)"
 	if !errors.Is(err, ErrNoAnswer) || err.Error() != want {
 		t.Fatalf("Fetch from a silent server: %v, want %q", err, want)
 	}
@@ -382,5 +383,15 @@ func TestClientBlockSizeRange(t *testing.T) {
 		if _, err := NewClient("127.0.0.1:69", ClientOptions{BlockSize: n}); err != nil {
 			t.Errorf("NewClient with BlockSize %d: %v", n, err)
 		}
+	}
+}
+
+// TestNoAnswerIsTimeout: callers that know nothing of this package (probe)
+// recognise ErrNoAnswer as a timeout.
+func TestNoAnswerIsTimeout(t *testing.T) {
+	var to interface{ Timeout() bool }
+	err := fmt.Errorf("%w from x", ErrNoAnswer)
+	if !errors.As(err, &to) || !to.Timeout() || !errors.Is(err, ErrNoAnswer) {
+		t.Fatalf("%v: not a timeout", err)
 	}
 }
