@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/phoneload/phoneload/bundle"
 	"github.com/phoneload/phoneload/internal/atomicfile"
 	"github.com/phoneload/phoneload/internal/cli"
 	"github.com/phoneload/phoneload/internal/tftp"
@@ -30,7 +31,9 @@ func NewCmdServe() *cobra.Command {
 		Use:   "serve [--listen ADDR] ROOT|BUNDLE",
 		Short: "Serve a TFTP root or a bundle read-only over TFTP, for labs and tests",
 		Long: `serve answers TFTP read requests from a directory or straight out of a
-bundle zip. It negotiates blksize and tsize (RFC 2347/2348/2349), rolls block
+bundle (zip or directory). A bundle is served as the root it becomes when
+published: its SHA256SUMS, signatures and bundle.json are "File not found".
+It negotiates blksize and tsize (RFC 2347/2348/2349), rolls block
 numbers over so files past 32 MB go out even with 512-byte blocks, answers
 "File not found" (error 1) for missing files, which is what a Cisco loader
 needs to go on to the next file, refuses paths that leave the root (.., symbolic
@@ -61,6 +64,9 @@ Exit codes: 0 stopped by a signal, 1 failed, 2 usage.`,
 				return err
 			}
 			defer src.Close()
+			if isBundle(src) {
+				src = bundleTree{src}
+			}
 			ua, err := net.ResolveUDPAddr("udp", listen)
 			if err != nil {
 				return cli.Usage("--listen %s: %v", listen, err)
@@ -129,4 +135,27 @@ func logEvent(w io.Writer, e tftp.Event, asJSON bool) {
 		line += ": " + e.Error
 	}
 	fmt.Fprintln(w, line)
+}
+
+// isBundle reports whether src is a bundle (it has a SHA256SUMS) rather
+// than a TFTP root.
+func isBundle(src tftp.Source) bool {
+	rc, _, err := src.Open(bundle.SumsName)
+	if err != nil {
+		return false
+	}
+	rc.Close()
+	return true
+}
+
+// bundleTree serves a bundle as the TFTP root it becomes when published:
+// without its own files (SHA256SUMS, signatures, bundle.json), which
+// publish never puts into a root and no phone asks for.
+type bundleTree struct{ tftp.Source }
+
+func (b bundleTree) Open(name string) (io.ReadCloser, int64, error) {
+	if bundle.IsBundleMeta(name) {
+		return nil, 0, tftp.ErrNotFound
+	}
+	return b.Source.Open(name)
 }
