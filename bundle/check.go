@@ -88,6 +88,16 @@ type checker struct {
 	fleetByMAC   map[string]int   // index into fleet
 	dirRoot      bool             // the root is a directory, so permissions mean something
 	named        map[string]bool  // files device-name judged: not also unknown-file
+	// judgedLines are file lines a rule of their own reported: the
+	// parser's problem there is not also parse-problem.
+	judgedLines map[string]map[int]bool
+	inSubdir    map[string]*File    // known files below the top, by base name
+	folded      map[string][]string // references not-at-root accounts for, by top directory
+	// foldedPhones are the fleet phones those references concern.
+	foldedPhones map[string][]string
+	// neededFromTop marks folders that files outside them refer to.
+	neededFromTop map[string]bool
+	knownAtTop    int // known files at the top of the root (not in a folder)
 }
 
 // Check runs every rule of the registry (except those ignored) over the
@@ -136,6 +146,11 @@ func Check(d *Drop, opts CheckOptions) *Report {
 		c.add("desktop-metadata", f.Name, 0, nil, "%s is desktop metadata, not part of the firmware", f.Name)
 	}
 	c.dirRoot = d.Container == "dir" || d.Container == "" && isDir(d.Path)
+	for _, f := range c.d.Files {
+		if f.Kind != KindUnknown && strings.IndexByte(f.Name, '/') < 0 {
+			c.knownAtTop++
+		}
+	}
 	c.offers = c.collectOffers()
 	c.fleet = c.resolveFleet()
 
@@ -268,8 +283,69 @@ func (c *checker) refer(missing, file string, line int, target, what string) *Fi
 		c.add("reference-case", file, line, c.phonesReading(file), "%s %q but the root has %q: TFTP names are case-exact", what, target, fold[0].Name)
 		return nil
 	}
+	if c.foldMisplaced(file, line, target, target) {
+		return nil
+	}
 	c.add(missing, file, line, c.phonesReading(file), "%s %q, which is not in the root", what, target)
 	return nil
+}
+
+// imageFiles are the files an image name can stand for (refImageExts).
+func imageFiles(name string) []string {
+	out := make([]string, len(refImageExts))
+	for i, ext := range refImageExts {
+		out[i] = name + ext
+	}
+	return out
+}
+
+// foldMisplaced handles a reference from file:line to target that fails
+// at the top of the root: when one of candidates is in a subdirectory
+// instead, the not-at-root finding of that directory accounts for it and
+// foldMisplaced reports true. With not-at-root ignored nothing is folded
+// (it reports false): the failures must then show one by one.
+func (c *checker) foldMisplaced(file string, line int, target string, candidates ...string) bool {
+	if c.inSubdir == nil {
+		c.inSubdir = map[string]*File{}
+		for _, f := range c.d.Files {
+			if f.Kind != KindUnknown && strings.IndexByte(f.Name, '/') >= 0 {
+				if b := baseName(f.Name); c.inSubdir[b] == nil {
+					c.inSubdir[b] = f
+				}
+			}
+		}
+	}
+	for _, cand := range candidates {
+		f := c.inSubdir[cand]
+		if f == nil {
+			continue
+		}
+		dir := f.Name[:strings.IndexByte(f.Name, '/')+1]
+		if c.folded == nil {
+			c.folded = map[string][]string{}
+		}
+		at := file
+		if line > 0 {
+			at = fmt.Sprintf("%s:%d", file, line)
+		}
+		c.folded[dir] = append(c.folded[dir], fmt.Sprintf("%s names %s, which is %s", at, target, f.Name))
+		if c.foldedPhones == nil {
+			c.foldedPhones = map[string][]string{}
+		}
+		c.foldedPhones[dir] = append(c.foldedPhones[dir], c.phonesReading(file)...)
+		// A reference from inside the same folder matters only if the
+		// folder were the root: with files at the top, it is a folder no
+		// phone reads (folder-not-read), and nothing at the top needs it.
+		if strings.HasPrefix(file, dir) && c.knownAtTop > 0 {
+			return !c.ignored["folder-not-read"]
+		}
+		if c.neededFromTop == nil {
+			c.neededFromTop = map[string]bool{}
+		}
+		c.neededFromTop[dir] = true
+		return !c.ignored["not-at-root"]
+	}
+	return false
 }
 
 // names formats a list of file names for messages.

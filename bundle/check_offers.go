@@ -104,6 +104,12 @@ func loadModelIDs(name string) []int {
 func (c *checker) collectOffers() []offer {
 	var out []offer
 	for _, f := range c.d.Files {
+		// Phones read names at the top of the root. Files in a folder
+		// offer nothing, unless the whole drop is in one (not-at-root
+		// then judges it as the root it was meant to be).
+		if c.knownAtTop > 0 && strings.IndexByte(f.Name, '/') >= 0 {
+			continue
+		}
 		mac := deviceMAC(f.Name)
 		switch {
 		case f.OS79XX != nil:
@@ -128,7 +134,9 @@ func (c *checker) collectOffers() []offer {
 				n, ext := stripExt(v)
 				out = append(out, offer{File: f.Name, Line: l.Line, Source: "loadInformation", Name: n, Ext: ext, ModelID: l.ModelID, MAC: mac})
 			}
-		case f.Profile != nil:
+		case f.Profile != nil && f.Kind == KindProfileBinary:
+			// Phones fetch only compiled profiles; a .txt offers nothing
+			// (profile-not-compiled says so when it has no compiled twin).
 			for _, u := range f.Profile.Upgrades {
 				if u.Name != "upgradecode" || u.File == "" {
 					continue

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -46,6 +47,7 @@ func (c *checker) checkOS79XX() {
 		case len(exact) > 0:
 		case len(fold) > 0:
 			c.add("reference-case", f.Name, 1, ph, "OS79XX.TXT names %q but the root has %s: TFTP names are case-exact", name, names(fold))
+		case c.foldMisplaced(f.Name, 1, name, imageFiles(name)...):
 		default:
 			c.add("os79xx-image-missing", f.Name, 1, ph, "OS79XX.TXT names %q but none of %s.bin, .sbn, .loads is in the root%s", name, name, c.otherSpelling(name))
 		}
@@ -104,6 +106,7 @@ func (c *checker) checkImageRefs() {
 		case len(exact) > 0:
 		case len(fold) > 0:
 			c.add("reference-case", o.File, o.Line, ph, "%s names %q but the root has %s: TFTP names are case-exact", what, o.Name, names(fold))
+		case c.foldMisplaced(o.File, o.Line, o.Name, imageFiles(o.Name)...):
 		default:
 			c.add("image-missing", o.File, o.Line, ph, "%s names %q but no %s.loads (or .sbn/.bin) is in the root%s", what, o.Name, o.Name, c.otherSpelling(o.Name))
 		}
@@ -125,6 +128,7 @@ func (c *checker) checkImageRefs() {
 			}
 		}
 	}
+	c.checkModelAttrs()
 	// A malformed upgradecode (upgradecode-fields) still names an image:
 	// one mistake, one finding.
 	for _, f := range c.d.Files {
@@ -137,6 +141,40 @@ func (c *checker) checkImageRefs() {
 	if !any {
 		c.add("no-load-specified", "", 0, nil, "no OS79XX.TXT, image_version, loadInformation or upgradecode names an image")
 	}
+}
+
+// checkModelAttrs: a loadInformationNNN whose model attribute names
+// another model than NNN. Phones match NNN; the attribute shows what the
+// person who wrote the line meant, so the two disagreeing means some model
+// does not get the image intended for it.
+func (c *checker) checkModelAttrs() {
+	for _, f := range c.d.Files {
+		if f.XML == nil {
+			continue
+		}
+		for _, l := range f.XML.Loads {
+			attr := AttrModel(l.ModelAttr)
+			if l.ModelID == 0 || l.Model == "" || attr == "" || attr == l.Model {
+				continue
+			}
+			c.judged(f.Name, l.Line)
+			c.add("model-attr-mismatch", f.Name, l.Line, c.ofModel(c.phonesReading(f.Name), l.ModelID),
+				"<%s model=%q>: phones go by the id, and %d is the %s: this line gives %q to %s phones, not to the %s it is labelled for; write <loadInformation%d model=%q> if it is meant for the %s",
+				l.Element, l.ModelAttr, l.ModelID, l.Model, l.Value, l.Model, attr, modelIDs[attr], l.ModelAttr, attr)
+		}
+	}
+}
+
+// judged marks file:line as reported by a rule of its own, so that the
+// problem the parser noted there is not repeated as parse-problem.
+func (c *checker) judged(file string, line int) {
+	if c.judgedLines == nil {
+		c.judgedLines = map[string]map[int]bool{}
+	}
+	if c.judgedLines[file] == nil {
+		c.judgedLines[file] = map[int]bool{}
+	}
+	c.judgedLines[file][line] = true
 }
 
 // otherSpelling names, for a missing image, an image of the root that is
@@ -376,6 +414,9 @@ func (c *checker) checkProtocols() {
 	// The protocols the root's images target.
 	targets := map[string]bool{}
 	for _, f := range c.d.Files {
+		if c.knownAtTop > 0 && strings.IndexByte(f.Name, '/') >= 0 {
+			continue // a spare folder's images are not the root's
+		}
 		switch f.Kind {
 		case KindLoads, KindImageSB2, KindImageBin, KindImageSBN, KindImageSBIN, KindImageZUP:
 			stem, _ := stripExt(baseName(f.Name))
@@ -460,7 +501,9 @@ func (c *checker) checkUpgrades() {
 	var scopes []scopeKey
 	for _, p := range c.fleet {
 		if p.offer == nil {
-			unserved = append(unserved, p.MAC)
+			if !c.uncompiledFor(p) {
+				unserved = append(unserved, p.MAC) // else profile-not-compiled lists it
+			}
 			continue
 		}
 		if !c.runs(p, p.offer.Name) && !c.refuses(p) {
@@ -727,11 +770,12 @@ func (c *checker) checkProfiles() {
 	if c.opts.Compile == nil {
 		for _, f := range c.d.Files {
 			if f.Kind == KindProfileText {
-				c.assume("no --table: compiled profiles were not compared with their .txt sources (profile-stale)")
+				c.assume("no --table: compiled profiles were compared with their .txt sources on upgradecode lines only, not recompiled (profile-stale)")
 				break
 			}
 		}
 	}
+	c.checkCompiled()
 	for _, f := range c.d.Files {
 		p := f.Profile
 		if p == nil {
@@ -739,7 +783,25 @@ func (c *checker) checkProfiles() {
 		}
 		ph := c.phonesReading(f.Name)
 		hw, fam := profileFamily(f.Name)
-		for _, u := range p.Upgrades {
+		upgrades := p.Upgrades
+		if f.Kind == KindProfileBinary {
+			if src := c.byName[sourceName(f.Name)]; src != nil && src.Profile != nil && !src.Profile.Binary {
+				switch {
+				case sameUpgrades(src.Profile.Upgrades, p.Upgrades):
+					// The source's findings say it, on the line to edit.
+					upgrades = nil
+				case c.opts.Compile == nil && len(p.Upgrades) > 0:
+					// Stale on the one line that matters, seen without
+					// a tag table: the upgrade records decode without one.
+					c.add("profile-stale", f.Name, 0, ph, "%s says %s but %s now says %s: phones read %s",
+						f.Name, upgradeList(p.Upgrades), src.Name, upgradeList(src.Profile.Upgrades), f.Name)
+				}
+			}
+		}
+		if p.Binary && p.Extension != "" {
+			c.refer("profile-extension-missing", f.Name, 0, p.Extension, fmt.Sprintf("%s is split by cfgfmt and names its extension", f.Name))
+		}
+		for _, u := range upgrades {
 			if u.Name != "upgradecode" && u.Name != "upgradelang" {
 				continue
 			}
@@ -770,14 +832,104 @@ func (c *checker) checkProfiles() {
 	}
 }
 
-// compiledName is the binary profile cfgfmt makes from a text profile:
-// gkdefault.txt → gkdefault.cfg, gk<mac>.txt → gk<mac>.
-func compiledName(txt string) string {
-	stem := strings.TrimSuffix(txt, ".txt")
-	if strings.HasSuffix(baseName(stem), "default") {
-		return stem + ".cfg"
+// upgradeList writes upgrade lines for messages: "upgradecode:3,0x601,…".
+func upgradeList(us []UpgradeCode) string {
+	if len(us) == 0 {
+		return "no upgradecode"
 	}
-	return stem
+	s := make([]string, len(us))
+	for i, u := range us {
+		s[i] = u.Name + ":" + u.String()
+	}
+	return strings.Join(s, " ")
+}
+
+// checkCompiled: text profiles whose compiled profile is not in the root.
+// Phones fetch only the compiled name (gk<mac>, then gkdefault.cfg); a
+// .txt alone is never read, however right it is.
+func (c *checker) checkCompiled() {
+	for _, f := range c.d.Files {
+		if f.Kind != KindProfileText {
+			continue
+		}
+		if c.knownAtTop > 0 && strings.IndexByte(f.Name, '/') >= 0 {
+			continue // a folder no phone reads: folder-not-read's
+		}
+		ph := c.phonesReading(f.Name)
+		_, fam := profileFamily(f.Name)
+		if _, ok := cutSuffixFold(f.Name, ".txt"); !ok {
+			// The name phones fetch, holding cfgfmt's input.
+			c.add("profile-not-compiled", f.Name, 1, ph, "%s holds a text profile (#txt): %s phones fetch this name and cannot read text; compile its source to it (phoneload compile --table <ptag.dat>)", f.Name, fam)
+			continue
+		}
+		bin := compiledName(f.Name)
+		if got, fold := c.lookup(bin); got != nil || len(fold) > 0 {
+			continue // compiled; a GKDEFAULT.CFG is reference-case's
+		}
+		what := "no configuration"
+		if u := firstUpgrade(f.Profile); u != "" {
+			what = "no configuration, and not the image its upgradecode names (" + u + ")"
+		}
+		def := defaultProfile(f.Name)
+		switch {
+		case isDefaultProfile(f.Name):
+			c.add("profile-not-compiled", f.Name, 0, ph, "%s is not compiled: phones fetch %s, which is not in the root, so %s phones without a compiled per-device profile get %s", f.Name, bin, fam, what)
+		case c.byName[def] != nil:
+			c.add("profile-device-fallback", f.Name, 0, ph, "%s is not compiled: the phone fetches %s, gets \"File not found\" and falls back to %s, so it gets none of its own settings%s", f.Name, bin, def, c.fallbackImage(f, def))
+		default:
+			c.add("profile-not-compiled", f.Name, 0, ph, "%s is not compiled and there is no %s either: the phone fetches %s, then %s, finds neither and gets %s", f.Name, baseName(def), bin, baseName(def), what)
+		}
+	}
+}
+
+// uncompiledFor reports whether profile-not-compiled accounts for a
+// 7905/7912/ATA phone that is offered no image: its own or its family's
+// default text profile is in the root, uncompiled, with no compiled
+// default to fall back to.
+func (c *checker) uncompiledFor(p fleetPhone) bool {
+	prefix := map[string]string{"7912": "gk", "7905": "ld", "ata": "ata"}[p.family]
+	if prefix == "" || c.byName[prefix+"default.cfg"] != nil {
+		return false
+	}
+	for _, txt := range []string{prefix + "default.txt", prefix + strings.ToLower(p.MAC) + ".txt"} {
+		if f := c.byName[txt]; f != nil && f.Kind == KindProfileText && c.byName[compiledName(txt)] == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// firstUpgrade is the image a profile's upgradecode names, or "".
+func firstUpgrade(p *Profile) string {
+	if p == nil {
+		return ""
+	}
+	for _, u := range p.Upgrades {
+		if u.Name == "upgradecode" && u.File != "" {
+			return u.File
+		}
+	}
+	return ""
+}
+
+// fallbackImage says, for a per-device text profile a phone cannot fetch,
+// which image its upgradecode would have given and which the default gives.
+func (c *checker) fallbackImage(f *File, def string) string {
+	own := firstUpgrade(f.Profile)
+	if own == "" {
+		return ""
+	}
+	var got string
+	if d := c.byName[def]; d != nil {
+		got = firstUpgrade(d.Profile)
+	}
+	switch got {
+	case own:
+		return ""
+	case "":
+		return fmt.Sprintf(", and not the image %s its upgradecode names", own)
+	}
+	return fmt.Sprintf(": it takes %s from %s, not %s", got, baseName(def), own)
 }
 
 func (c *checker) checkStale(f *File, ph []string) {
@@ -834,9 +986,17 @@ func (c *checker) checkTFTP() {
 			}
 		}
 	}
-	// Known files in subdirectories, one finding per top directory.
+	c.checkNotAtRoot()
+}
+
+// checkNotAtRoot: known files in subdirectories, one finding per top
+// directory. The references that fail only because their file sits there
+// (foldMisplaced) are counted in it instead of reported one by one: a drop
+// zipped with its folder is one mistake with one fix, not ten.
+func (c *checker) checkNotAtRoot() {
 	var dirs []string
 	inDir := map[string][]*File{}
+	atTop := c.knownAtTop
 	for _, f := range c.d.Files {
 		i := strings.IndexByte(f.Name, '/')
 		if i < 0 || f.Kind == KindUnknown {
@@ -850,8 +1010,58 @@ func (c *checker) checkTFTP() {
 	}
 	for _, dir := range dirs {
 		fs := inDir[dir]
-		c.add("not-at-root", fs[0].Name, 0, nil, "%d firmware and configuration files are inside %s (first: %s); phones only ask for names at the top of the root", len(fs), dir, fs[0].Name)
+		ph := uniqueSorted(c.foldedPhones[dir])
+		folded := ""
+		if refs := c.folded[dir]; len(refs) > 0 {
+			folded = fmt.Sprintf("; so %s at the top of the root (first: %s)", countNoun(len(refs), "reference fails", "references fail"), refs[0])
+		}
+		if atTop == 0 && len(dirs) == 1 {
+			how := "the drop was zipped with its folder"
+			if c.dirRoot {
+				how = "the zip was unpacked into a folder of the root"
+			}
+			f := c.add("not-at-root", strings.TrimSuffix(dir, "/"), 0, ph, "every firmware and configuration file (%d) is inside %s: %s, and phones ask for OS79XX.TXT or SIPDefault.cnf, not %sOS79XX.TXT%s", len(fs), dir, how, dir, folded)
+			if f != nil {
+				f.Fix = fmt.Sprintf("move the files of %s to the top of the TFTP root (unzip -j, or unpack the zip into the root itself); to repackage the drop, zip from inside the folder: cd %s && zip -r ../drop.zip .", dir, strings.TrimSuffix(dir, "/"))
+			}
+			continue
+		}
+		if atTop > 0 && !c.neededFromTop[dir] && !c.askedFor(fs) {
+			// Nothing at the top misses these files: a backup or an old
+			// drop kept in the root, or a new one unzipped beside it.
+			c.add("folder-not-read", fs[0].Name, 0, nil, "%s are inside %s (first: %s), and nothing at the top of the root refers to them: no phone reads them", countNoun(len(fs), "firmware or configuration file", "firmware and configuration files"), dir, fs[0].Name)
+			continue
+		}
+		c.add("not-at-root", fs[0].Name, 0, ph, "%d firmware and configuration files are inside %s (first: %s); phones only ask for names at the top of the root%s", len(fs), dir, fs[0].Name, folded)
 	}
+}
+
+// uniqueSorted returns s sorted, without repeats; never nil.
+func uniqueSorted(s []string) []string {
+	out := append([]string{}, s...)
+	sort.Strings(out)
+	return slices.Compact(out)
+}
+
+// askedFor reports whether one of fs is a file phones ask for by its own
+// name (OS79XX.TXT, RINGLIST.DAT, SEP<MAC>.cnf.xml …) that the top of the
+// root lacks: phones need it there, so its folder is misplaced, not spare.
+func (c *checker) askedFor(fs []*File) bool {
+	for _, f := range fs {
+		base := baseName(f.Name)
+		if _, fixed := fixedNames[strings.ToLower(base)]; (fixed || deviceMAC(base) != "") && c.byName[base] == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// countNoun writes "1 reference fails", "3 references fail".
+func countNoun(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 // checkRest: rule 14, parse problems and duplicate parameters.
@@ -893,7 +1103,7 @@ func (c *checker) checkRest() {
 			// The signed-header problems Open notes are signed-header-bad's.
 			if f.HeaderErr != "" && strings.HasPrefix(p.Msg, "signed header:") ||
 				f.Header == nil && mustBeSigned[f.Kind] && p.Msg == "no Cisco signed header" ||
-				judged[p.Line] {
+				judged[p.Line] || p.Line > 0 && c.judgedLines[f.Name][p.Line] {
 				continue
 			}
 			if rule != "" {

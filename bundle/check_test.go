@@ -76,8 +76,33 @@ func cleanSIP7912() *Drop {
 		&File{Name: "gkdefault.txt", Kind: KindProfileText, Data: []byte("#txt\nupgradecode:3,0x601,0x0400,0x0100,0.0.0.0,69,0x060412a,CP7912080001SIP060412A.sbin\n"),
 			Profile: &Profile{Upgrades: []UpgradeCode{{Name: "upgradecode", Fields: 8, Policy: 3, Hardware: 0x601, SoftwareType: 0x400, SoftwareVersion: 0x100,
 				TFTP: "0.0.0.0", Port: 69, ImageID: 0x060412a, File: "CP7912080001SIP060412A.sbin", Line: 2}}}},
-		&File{Name: "gkdefault.cfg", Kind: KindProfileBinary, SHA256: sum("compiled")},
+		&File{Name: "gkdefault.cfg", Kind: KindProfileBinary, SHA256: sum("compiled"),
+			Profile: &Profile{Binary: true, Upgrades: []UpgradeCode{{Name: "upgradecode", Fields: 8, Policy: 3, Hardware: 0x601, SoftwareType: 0x400, SoftwareVersion: 0x100,
+				TFTP: "0.0.0.0", Port: 69, ImageID: 0x060412a, File: "CP7912080001SIP060412A.sbin"}}}},
 	)
+}
+
+// toSCCP turns the SIP root into an SCCP one whose configuration still
+// includes SIP files: every image entry names P00308010200, the only load.
+func toSCCP(d *Drop) {
+	get(d, "SIPDefault.cnf").SIP.Entries[0].Value = "P00308010200"
+	get(d, "OS79XX.TXT").OS79XX.Name = "P00308010200"
+	get(d, "XMLDefault.cnf.xml").XML.Loads[0].Value = "P00308010200"
+	get(d, "XMLDefault.cnf.xml").XML.Loads[1].Value = "P00308010200"
+	d.Files = removeFile(d.Files, "P0S3-8-12-00.loads", "P0S3-8-12-00.sb2", "P003-8-12-00.bin", "P003-8-12-00.sbn")
+	d.Files = append(d.Files, &File{Name: "P00308010200.loads", Kind: KindLoads, Mode: 0o644, Size: 10, Header: signedHdr("P00308010200.loads"), Loads: &Loads{}})
+}
+
+// moveFile renames a file of d (get's index is not updated: look it up by
+// its new name no more).
+func moveFile(d *Drop, old, new string) {
+	for _, f := range d.Files {
+		if f.Name == old {
+			f.Name = new
+			return
+		}
+	}
+	panic("no " + old)
 }
 
 func get(d *Drop, name string) *File {
@@ -111,11 +136,12 @@ func TestCleanRootsHaveNoFindings(t *testing.T) {
 }
 
 type ruleCase struct {
-	name   string
-	base   func() *Drop
-	mutate func(d *Drop)
-	opts   CheckOptions
-	want   []string // "rule file:line", exactly the findings expected
+	name    string
+	base    func() *Drop
+	mutate  func(d *Drop)
+	opts    CheckOptions
+	noTable bool     // run without opts.Compile (no --table)
+	want    []string // "rule file:line", exactly the findings expected
 }
 
 var ruleCases = []ruleCase{
@@ -151,6 +177,17 @@ var ruleCases = []ruleCase{
 		x := get(d, "XMLDefault.cnf.xml").XML
 		x.Loads = append(x.Loads, XMLLoad{Element: "loadInformation307", ModelID: 307, Value: "P0S3-8-12-00", Line: 6})
 	}, want: []string{"image-model-mismatch XMLDefault.cnf.xml:6"}},
+	{name: "model attribute contradicts the id", mutate: func(d *Drop) {
+		f := get(d, "XMLDefault.cnf.xml")
+		f.XML.Loads[1].ModelAttr = "IP Phone 7960"
+		f.XML.Loads[1].Model = "7940"
+		f.Problems = []Problem{{Line: 5, Msg: "<loadInformation8>: model id 8 is the 7940 but the model attribute says \"IP Phone 7960\""}}
+	}, want: []string{"model-attr-mismatch XMLDefault.cnf.xml:5"}},
+	{name: "model attribute with G suffix agrees", mutate: func(d *Drop) {
+		f := get(d, "XMLDefault.cnf.xml")
+		f.XML.Loads[1].ModelAttr = "Cisco IP Phone 7940G"
+		f.XML.Loads[1].Model = "7940"
+	}, want: nil},
 	{name: "image_version 79x1 load", mutate: func(d *Drop) {
 		get(d, "SIPDefault.cnf").SIP.Entries[0].Value = "SIP41.8-5-4S"
 		d.Files = append(d.Files, &File{Name: "SIP41.8-5-4S.loads", Kind: KindLoads, Mode: 0o644, Size: 10, Header: signedHdr("SIP41.8-5-4S.loads"), Loads: &Loads{}})
@@ -205,12 +242,7 @@ var ruleCases = []ruleCase{
 		d.Files = append(d.Files, &File{Name: "sipdefault.cnf", Kind: KindSIPConfig, Mode: 0o644, Size: 10, SIP: &SIPConfig{}})
 	}, want: []string{"case-collision sipdefault.cnf:0"}},
 	{name: "stray sccp root with sip config", mutate: func(d *Drop) {
-		get(d, "SIPDefault.cnf").SIP.Entries[0].Value = "P00308010200"
-		get(d, "OS79XX.TXT").OS79XX.Name = "P00308010200"
-		get(d, "XMLDefault.cnf.xml").XML.Loads[0].Value = "P00308010200"
-		get(d, "XMLDefault.cnf.xml").XML.Loads[1].Value = "P00308010200"
-		d.Files = removeFile(d.Files, "P0S3-8-12-00.loads", "P0S3-8-12-00.sb2", "P003-8-12-00.bin", "P003-8-12-00.sbn")
-		d.Files = append(d.Files, &File{Name: "P00308010200.loads", Kind: KindLoads, Mode: 0o644, Size: 10, Header: signedHdr("P00308010200.loads"), Loads: &Loads{}})
+		toSCCP(d)
 	}, want: []string{"protocol-stray-config SIP001122334455.cnf:0", "protocol-stray-config SIPDefault.cnf:0"}},
 	{name: "downgrade alone", mutate: func(d *Drop) {
 		get(d, "SIPDefault.cnf").SIP.Entries[0].Value = "P0S3-04-4-00"
@@ -243,6 +275,66 @@ var ruleCases = []ruleCase{
 		want: []string{"upgradecode-image-id gkdefault.txt:2"}},
 	{name: "profile stale", base: cleanSIP7912, mutate: func(d *Drop) { get(d, "gkdefault.cfg").SHA256 = sum("old") },
 		want: []string{"profile-stale gkdefault.cfg:0"}},
+	{name: "text profile without its compiled profile", base: cleanSIP7912, mutate: func(d *Drop) { d.Files = removeFile(d.Files, "gkdefault.cfg") },
+		want: []string{"profile-not-compiled gkdefault.txt:0"}},
+	{name: "per-device text profile falls back to the compiled default", base: cleanSIP7912, mutate: func(d *Drop) {
+		d.Files = append(d.Files, &File{Name: "gk0011223344aa.txt", Kind: KindProfileText, Mode: 0o644, Size: 10, Profile: &Profile{}})
+	}, want: []string{"profile-device-fallback gk0011223344aa.txt:0"}},
+	{name: "per-device text profile with nothing compiled", base: cleanSIP7912, mutate: func(d *Drop) {
+		d.Files = removeFile(d.Files, "gkdefault.cfg")
+		d.Files = append(d.Files, &File{Name: "gk0011223344aa.txt", Kind: KindProfileText, Mode: 0o644, Size: 10, Profile: &Profile{}})
+	}, want: []string{"profile-not-compiled gk0011223344aa.txt:0", "profile-not-compiled gkdefault.txt:0"}},
+	{name: "per-device text profile and its compiled twin", base: cleanSIP7912, mutate: func(d *Drop) {
+		d.Files = append(d.Files,
+			&File{Name: "gk0011223344aa.txt", Kind: KindProfileText, Mode: 0o644, Size: 10, Profile: &Profile{}},
+			&File{Name: "gk0011223344aa", Kind: KindProfileBinary, Mode: 0o644, Size: 10, SHA256: sum("compiled"), Profile: &Profile{Binary: true}})
+	}, want: nil},
+	{name: "compiled profile in the wrong case is not also uncompiled", base: cleanSIP7912, mutate: func(d *Drop) { moveFile(d, "gkdefault.cfg", "GKDEFAULT.CFG") },
+		want: []string{"reference-case GKDEFAULT.CFG:0"}},
+	{name: "split profile without its extension", base: cleanSIP7912, mutate: func(d *Drop) { get(d, "gkdefault.cfg").Profile.Extension = "gkdefault.cfg.ex" },
+		want: []string{"profile-extension-missing gkdefault.cfg:0"}},
+	{name: "split profile with its extension", base: cleanSIP7912, mutate: func(d *Drop) {
+		get(d, "gkdefault.cfg").Profile.Extension = "gkdefault.cfg.ex"
+		d.Files = append(d.Files, &File{Name: "gkdefault.cfg.ex", Kind: KindProfileBinary, Mode: 0o644, Size: 10, Profile: &Profile{Binary: true}})
+	}, want: nil},
+	{name: "text profile under the compiled name", base: cleanSIP7912, mutate: func(d *Drop) {
+		d.Files = append(d.Files, &File{Name: "gk0011223344aa", Kind: KindProfileText, Mode: 0o644, Size: 10, Profile: &Profile{}})
+	}, want: []string{"profile-not-compiled gk0011223344aa:1"}},
+	{name: "compiled upgradecode stale, seen without a table", base: cleanSIP7912, noTable: true, mutate: func(d *Drop) {
+		get(d, "gkdefault.txt").Profile.Upgrades[0].ImageID = 0x060413a
+		get(d, "gkdefault.txt").Profile.Upgrades[0].File = "CP7912080001SIP060413A.sbin"
+		d.Files = append(d.Files, &File{Name: "CP7912080001SIP060413A.sbin", Kind: KindImageSBIN, Mode: 0o644, Size: 10})
+	}, want: []string{"profile-stale gkdefault.cfg:0"}},
+	{name: "drop zipped with its folder: one finding", mutate: func(d *Drop) {
+		for _, f := range d.Files {
+			f.Name = "cmterm-7940-7960-sip.8-12-00/" + f.Name
+		}
+	}, want: []string{"not-at-root cmterm-7940-7960-sip.8-12-00:0"}},
+	{name: "loads and its part in a folder: one finding", mutate: func(d *Drop) {
+		moveFile(d, "P0S3-8-12-00.loads", "sub/P0S3-8-12-00.loads")
+		moveFile(d, "P0S3-8-12-00.sb2", "sub/P0S3-8-12-00.sb2")
+	}, want: []string{"not-at-root sub/P0S3-8-12-00.loads:0"}},
+	{name: "misplaced files reported one by one when not-at-root is ignored", opts: CheckOptions{Ignore: []string{"not-at-root"}}, mutate: func(d *Drop) {
+		moveFile(d, "P0S3-8-12-00.sb2", "sub/P0S3-8-12-00.sb2")
+	}, want: []string{"loads-part-missing P0S3-8-12-00.loads:2"}},
+	{name: "a backup folder nothing refers to", mutate: func(d *Drop) {
+		d.Files = append(d.Files,
+			&File{Name: "backup/SIPDefault.cnf", Kind: KindSIPConfig, Mode: 0o644, Size: 10, SIP: &SIPConfig{}},
+			&File{Name: "backup/notes.txt", Kind: KindUnknown, Mode: 0o644, Size: 10})
+	}, want: []string{"folder-not-read backup/SIPDefault.cnf:0", "unknown-file backup/notes.txt:0"}},
+	{name: "an old drop kept in a folder is not read, not misplaced", mutate: func(d *Drop) {
+		d.Files = append(d.Files,
+			&File{Name: "old/SIPDefault.cnf", Kind: KindSIPConfig, Mode: 0o644, Size: 10, SIP: &SIPConfig{Entries: []ConfigEntry{{Name: "image_version", Value: "P0S3-8-11-00", Line: 1}}}},
+			&File{Name: "old/P0S3-8-11-00.loads", Kind: KindLoads, Mode: 0o644, Size: 10, Header: signedHdr("P0S3-8-11-00.loads"), Loads: &Loads{}})
+	}, want: []string{"folder-not-read old/P0S3-8-11-00.loads:0"}},
+	{name: "a text profile in a spare folder is not judged uncompiled", base: cleanSIP7912, mutate: func(d *Drop) {
+		d.Files = append(d.Files, &File{Name: "templates/gkdefault.txt", Kind: KindProfileText, Mode: 0o644, Size: 10, Profile: &Profile{}})
+	}, want: []string{"folder-not-read templates/gkdefault.txt:0"}},
+	{name: "a SIP image in a spare folder does not make SIP configuration at the top less stray", mutate: func(d *Drop) {
+		toSCCP(d)
+		d.Files = append(d.Files,
+			&File{Name: "old/P0S3-8-12-00.sb2", Kind: KindImageSB2, Mode: 0o644, Size: 10, Header: signedHdr("P0S3-8-12-00.sb2")})
+	}, want: []string{"protocol-stray-config SIP001122334455.cnf:0", "protocol-stray-config SIPDefault.cnf:0", "folder-not-read old/P0S3-8-12-00.sb2:0"}},
 	{name: "tftp size", mutate: func(d *Drop) { get(d, "P0S3-8-12-00.sb2").Size = MaxTFTPSize + 1 },
 		want: []string{"tftp-size P0S3-8-12-00.sb2:0"}},
 	{name: "tftp name", mutate: func(d *Drop) {
@@ -254,7 +346,7 @@ var ruleCases = []ruleCase{
 				f.Name = "rings/" + f.Name
 			}
 		}
-	}, want: []string{"not-at-root rings/Chirp1.raw:0", "ringlist-entry rings/RINGLIST.DAT:1"}},
+	}, want: []string{"not-at-root rings/Chirp1.raw:0"}},
 	{name: "parse problem", mutate: func(d *Drop) {
 		get(d, "SIPDefault.cnf").Problems = []Problem{{Line: 7, Msg: "line without a colon"}}
 	}, want: []string{"parse-problem SIPDefault.cnf:7"}},
@@ -303,7 +395,7 @@ func TestRuleCases(t *testing.T) {
 			tc.mutate(d)
 			d = memDrop(d.Files...)
 			opts := tc.opts
-			if opts.Compile == nil {
+			if opts.Compile == nil && !tc.noTable {
 				opts.Compile = compile
 			}
 			r := Check(d, opts)

@@ -63,6 +63,16 @@ func (d *Drop) phoneLoads() []PhoneLoad {
 			d.resolve(&row, fetchImage)
 			rows = append(rows, row)
 		case f.Profile != nil:
+			// Phones fetch only compiled profiles. A text profile counts
+			// only when its compiled twin is absent, and then the row
+			// says the phone asks for that twin and does not find it.
+			mode := fetchLiteral
+			if f.Kind == KindProfileText {
+				if bin := compiledName(f.Name); bin == f.Name || d.File(bin) != nil {
+					continue
+				}
+				mode = fetchCompiled
+			}
 			for _, u := range f.Profile.Upgrades {
 				if u.Name != "upgradecode" || u.File == "" {
 					continue
@@ -73,7 +83,7 @@ func (d *Drop) phoneLoads() []PhoneLoad {
 				} else if m := ProfileDevice(base); m != "" {
 					row.Models = []string{m}
 				}
-				d.resolve(&row, fetchLiteral)
+				d.resolve(&row, mode)
 				rows = append(rows, row)
 			}
 		case f.Kind == KindLoads && f.Load != nil && f.Load.Family == Family79x1Term:
@@ -91,9 +101,10 @@ func (d *Drop) phoneLoads() []PhoneLoad {
 type fetchMode int
 
 const (
-	fetchLoads   fetchMode = iota // image_version, loadInformation: <name>.loads and its parts
-	fetchImage                    // OS79XX.TXT: <name>.bin (or .sbn)
-	fetchLiteral                  // upgradecode: the file exactly as named
+	fetchLoads    fetchMode = iota // image_version, loadInformation: <name>.loads and its parts
+	fetchImage                     // OS79XX.TXT: <name>.bin (or .sbn)
+	fetchLiteral                   // upgradecode: the file exactly as named
+	fetchCompiled                  // a text profile's compiled twin (gkdefault.cfg), which is absent
 )
 
 // resolve fills the files a phone fetches for row.Load: the .loads and its
@@ -125,6 +136,10 @@ func (d *Drop) resolve(row *PhoneLoad, mode fetchMode) {
 	switch {
 	case mode == fetchLiteral:
 		fetch(row.Load, "")
+	case mode == fetchCompiled:
+		// The phone never gets as far as the image: the profile that
+		// would name it is not there.
+		fetch(compiledName(row.Source), "")
 	case mode == fetchImage:
 		// The image itself; signed images also ship as .sbn.
 		if d.File(row.Load+".bin") == nil && d.File(row.Load+".sbn") != nil {

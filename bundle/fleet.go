@@ -144,12 +144,9 @@ func ParseFleet(r io.Reader, name string) ([]Phone, error) {
 			bad("unknown model %q", rec[1])
 			continue
 		}
-		load := strings.TrimSpace(rec[2])
-		for _, ext := range []string{".bin", ".sbn", ".loads", ".sb2", ".sbin", ".zup"} {
-			if len(load) > len(ext) && strings.EqualFold(load[len(load)-len(ext):], ext) {
-				load = load[:len(load)-len(ext)]
-			}
-		}
+		// The phone shows its load without extension; people paste file
+		// names. Stripped exactly as check strips configuration values.
+		load, _ := stripExt(strings.TrimSpace(rec[2]))
 		if load == "" {
 			bad("empty running load")
 			continue

@@ -234,15 +234,61 @@ func TestFleet7912RunsItsImage(t *testing.T) {
 		{MAC: "000000000002", Model: "7912", Load: "CP7912080001SIP050608A"},
 	}
 	r := Check(d, CheckOptions{Fleet: fleet})
-	var got []string
-	for _, f := range r.Findings {
-		got = append(got, fmt.Sprintf("%s %s:%d %s", f.Rule, f.File, f.Line, strings.Join(f.Phones, ",")))
-	}
+	got := withPhones(r)
 	want := []string{
 		"tftp-size CP7912080001SIP060412A.sbin:0 000000000001,000000000002",
-		"fleet-upgrade-scope gkdefault.txt:2 000000000002",
+		"fleet-upgrade-scope gkdefault.cfg:0 000000000002", // the file phones fetch, not its source
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("findings (-want +got):\n%s", diff)
 	}
+}
+
+// TestParseFleetExtension: a running load written as a file name loses its
+// extension exactly as check's configuration values do (one function,
+// stripExt), doubled extensions included.
+func TestParseFleetExtension(t *testing.T) {
+	for _, load := range []string{
+		"P0S3-8-12-00", "P0S3-8-12-00.loads", "P0S3-8-12-00.SBN", "P00308010200.bin",
+		"CP7912080001SIP060412A.sbin", "ATA030200SIP041111A.zup", "P0S3-8-12-00.sbn.bin", "P0S3-8-12-00.bin.loads",
+	} {
+		phones, err := ParseFleet(strings.NewReader("001122334455,7940,"+load+"\n"), "f.csv")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := stripExt(load)
+		if phones[0].Load != want {
+			t.Errorf("%s: load %q, want %q (as stripExt)", load, phones[0].Load, want)
+		}
+	}
+}
+
+// TestFleetUncompiledProfileIsOneFinding: 7912s whose gkdefault.txt has no
+// gkdefault.cfg are profile-not-compiled's phones, not also fleet-no-image;
+// a 7905 the root has nothing for still is.
+func TestFleetUncompiledProfileIsOneFinding(t *testing.T) {
+	d := cleanSIP7912()
+	d.Files = removeFile(d.Files, "gkdefault.cfg")
+	fleet := []Phone{
+		{MAC: "000000000001", Model: "7912", Load: "CP7912080001SIP050608A"},
+		{MAC: "000000000002", Model: "7905", Load: "CP7905080001SIP050608A"},
+	}
+	r := Check(d, CheckOptions{Fleet: fleet})
+	got := withPhones(r)
+	want := []string{
+		"profile-not-compiled gkdefault.txt:0 000000000001",
+		"fleet-no-image :0 000000000002",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("findings (-want +got):\n%s", diff)
+	}
+}
+
+// withPhones renders findings as "rule file:line MAC,MAC".
+func withPhones(r *Report) []string {
+	var out []string
+	for _, f := range r.Findings {
+		out = append(out, fmt.Sprintf("%s %s:%d %s", f.Rule, f.File, f.Line, strings.Join(f.Phones, ",")))
+	}
+	return out
 }

@@ -92,6 +92,7 @@ func Inspect(d *Drop, verified bool) *Inspection {
 	if in.Phones == nil {
 		in.Phones = []PhoneLoad{}
 	}
+	secrets := secretValues(d)
 	for _, f := range d.Files {
 		v := InspectFile{
 			Name: f.Name, Size: f.Size, Kind: f.Kind, SHA256: f.SHA256, Load: f.Load,
@@ -110,6 +111,9 @@ func Inspect(d *Drop, verified bool) *Inspection {
 		if f.Profile != nil {
 			p := *f.Profile
 			p.Params = redact(p.Params)
+			if p.Binary {
+				p.Params = redactUnnamed(p.Params, secrets)
+			}
 			v.Profile = &p
 		}
 		if h := f.Header; h != nil {
@@ -167,6 +171,44 @@ func redact(entries []ConfigEntry) []ConfigEntry {
 		}
 	}
 	return out
+}
+
+// secretValues are the values of the drop's secret settings, read from
+// the files that name them (text profiles, SIP and XML configuration).
+func secretValues(d *Drop) map[string]bool {
+	m := map[string]bool{}
+	add := func(es []ConfigEntry) {
+		for _, e := range es {
+			if e.Value != "" && isSecret(e.Name) {
+				m[e.Value] = true
+			}
+		}
+	}
+	for _, f := range d.Files {
+		switch {
+		case f.SIP != nil:
+			add(f.SIP.Entries)
+		case f.XML != nil:
+			add(f.XML.Entries)
+		case f.Profile != nil:
+			add(f.Profile.Params)
+		}
+	}
+	return m
+}
+
+// redactUnnamed hides, in a compiled profile read without a tag table
+// (records named "tag:0x0021"), the values that are secret somewhere in
+// the drop: a gk<mac> beside its gk<mac>.txt would otherwise print the
+// password the .txt's PWD line has redacted. A compiled profile whose
+// source is not in the drop needs --table for its secrets to be known.
+func redactUnnamed(entries []ConfigEntry, secrets map[string]bool) []ConfigEntry {
+	for i, e := range entries {
+		if strings.HasPrefix(e.Name, "tag:") && secrets[e.Value] {
+			entries[i].Value = Redacted
+		}
+	}
+	return entries
 }
 
 // isSecret reports whether a setting's value must not be printed.

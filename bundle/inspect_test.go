@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -87,6 +89,18 @@ func TestInspectRedacts(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("params (-want +got):\n%s", diff)
 	}
+	// The compiled twin, read without a tag table, names records by tag:
+	// the values secret in the source are hidden there too.
+	for _, f := range in.Files {
+		if f.Name != "gk000d28a1b2c3" {
+			continue
+		}
+		for _, p := range f.Profile.Params {
+			if p.Value == "lab-2001" || p.Value == "1234" {
+				t.Errorf("gk000d28a1b2c3 prints a secret: %+v", p)
+			}
+		}
+	}
 	// The Drop itself keeps the values: check needs them.
 	if p := d.File("gk000d28a1b2c3.txt").Profile.Params[1]; p.Value != "lab-2001" {
 		t.Errorf("Drop lost the value: %+v", p)
@@ -136,5 +150,38 @@ func TestInspectSchemaDocumented(t *testing.T) {
 		if !bytes.Contains(doc, []byte("`"+k+"`")) {
 			t.Errorf("docs/inspect.md does not document the key %q", k)
 		}
+	}
+}
+
+// TestInspectPhonesFetchCompiledProfiles: 7912s fetch gkdefault.cfg, never
+// gkdefault.txt. With the compiled profile there its row is the summary;
+// without it, the .txt's row says the phone finds no profile.
+func TestInspectPhonesFetchCompiledProfiles(t *testing.T) {
+	dir := writeDrop(t, fixture.SIP7912, fixture.Options{ImageSize: 4096})
+	rows := func() []string {
+		d, err := bundle.Open(dir, bundle.OpenOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, p := range bundle.Inspect(d, false).Phones {
+			var fetch []string
+			for _, f := range p.Files {
+				fetch = append(fetch, fmt.Sprintf("%s present=%v", f.Name, f.Present))
+			}
+			out = append(out, fmt.Sprintf("%s:%d %s → %s", p.Source, p.Line, p.Load, strings.Join(fetch, ", ")))
+		}
+		return out
+	}
+	want := []string{"gkdefault.cfg:0 CP7912080001SIP060412A.sbin → CP7912080001SIP060412A.sbin present=true"}
+	if diff := cmp.Diff(want, rows()); diff != "" {
+		t.Errorf("compiled root (-want +got):\n%s", diff)
+	}
+	if err := fixture.Remove(dir, "gkdefault.cfg"); err != nil {
+		t.Fatal(err)
+	}
+	want = []string{"gkdefault.txt:3 CP7912080001SIP060412A.sbin → gkdefault.cfg present=false"}
+	if diff := cmp.Diff(want, rows()); diff != "" {
+		t.Errorf("templates only (-want +got):\n%s", diff)
 	}
 }

@@ -82,6 +82,8 @@ type journalOp struct {
 	SHA256 string `json:"sha256,omitempty"`
 	OldSHA string `json:"old_sha256,omitempty"`
 	Size   int64  `json:"size"`
+	// Dirs are the directories a create made for its file, deepest first.
+	Dirs []string `json:"dirs,omitempty"`
 }
 
 // txn is a transaction directory and the hook tests use to crash or fail
@@ -161,6 +163,11 @@ func readJournal(dir string) (*journal, error) {
 		}
 		if op.Stage == "" || strings.ContainsAny(op.Stage, `/\`) || op.Stage == "." || op.Stage == ".." {
 			return nil, fmt.Errorf("bundle: %s: bad stage name %q", dir, op.Stage)
+		}
+		for _, d := range op.Dirs {
+			if err := checkSafeName(d); err != nil || !strings.HasPrefix(op.Name, d+"/") {
+				return nil, fmt.Errorf("bundle: %s: bad directory %q for %s", dir, d, op.Name)
+			}
 		}
 		switch op.Op {
 		case opCreate, opReplace, opRemove:
@@ -284,6 +291,16 @@ func (t *txn) undo() error {
 			}
 			if err := os.Remove(dst); err != nil && !errors.Is(err, fs.ErrNotExist) {
 				return fmt.Errorf("bundle: roll back %s: %w", op.Name, err)
+			}
+			for _, d := range op.Dirs {
+				// Fails, harmlessly, on a directory something else was
+				// put into since.
+				p := filepath.Join(t.root, filepath.FromSlash(d))
+				if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+					break
+				}
+				delete(dirs, p) // gone: nothing left to sync in it
+				dst = p         // its parent is what to sync now
 			}
 		case opReplace, opRemove:
 			if op.Op == opReplace && staged {
@@ -460,6 +477,23 @@ func cleanTrash(root string) {
 			os.RemoveAll(filepath.Join(stateDir(root), e.Name()))
 		}
 	}
+}
+
+// removeBareStateDir removes ROOT/.phoneload when it holds nothing but the
+// lock file, while the lock is still held; lockRoot makes a waiter that
+// then locks the removed file start again.
+func removeBareStateDir(root string) {
+	ents, err := os.ReadDir(stateDir(root))
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		if e.Name() != lockName {
+			return
+		}
+	}
+	os.Remove(filepath.Join(stateDir(root), lockName))
+	os.Remove(stateDir(root))
 }
 
 // History lists the finished publishes recorded under root, oldest first.

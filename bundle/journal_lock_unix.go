@@ -15,13 +15,28 @@ import (
 // The kernel drops it when the holder dies, so a killed publish never leaves
 // a stale lock; the pid written into the file only serves the error message.
 func lockRoot(root string) (unlock func(), err error) {
-	if err := os.MkdirAll(stateDir(root), 0o755); err != nil {
-		return nil, fmt.Errorf("bundle: %s: %w", root, err)
+	for {
+		unlock, removed, err := tryLockRoot(root)
+		if !removed {
+			return unlock, err
+		}
 	}
-	p := filepath.Join(stateDir(root), "lock")
+}
+
+// lockName is the lock file under ROOT/.phoneload.
+const lockName = "lock"
+
+// tryLockRoot takes the lock once. removed reports that the file locked
+// had been removed meanwhile (a failed first publish tidies the journal
+// directory away, see removeBareStateDir): the caller must start again.
+func tryLockRoot(root string) (unlock func(), removed bool, err error) {
+	if err := os.MkdirAll(stateDir(root), 0o755); err != nil {
+		return nil, false, fmt.Errorf("bundle: %s: %w", root, err)
+	}
+	p := filepath.Join(stateDir(root), lockName)
 	f, err := os.OpenFile(p, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
-		return nil, fmt.Errorf("bundle: %s: cannot take the publish lock: %w", root, err)
+		return nil, false, fmt.Errorf("bundle: %s: cannot take the publish lock: %w", root, err)
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		holder := make([]byte, 64)
@@ -29,11 +44,17 @@ func lockRoot(root string) (unlock func(), err error) {
 		f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
 			if h := strings.TrimSpace(string(holder[:n])); h != "" {
-				return nil, fmt.Errorf("%w (held by %s)", ErrLocked, h)
+				return nil, false, fmt.Errorf("%w: %s (%s holds %s)", ErrLocked, root, h, p)
 			}
-			return nil, ErrLocked
+			return nil, false, fmt.Errorf("%w: %s (%s is locked)", ErrLocked, root, p)
 		}
-		return nil, fmt.Errorf("bundle: lock %s: %w", p, err)
+		return nil, false, fmt.Errorf("bundle: lock %s: %w", p, err)
+	}
+	if a, err := f.Stat(); err == nil {
+		if b, err := os.Stat(p); err != nil || !os.SameFile(a, b) {
+			f.Close()
+			return nil, true, nil
+		}
 	}
 	host, _ := os.Hostname()
 	f.Truncate(0)
@@ -41,5 +62,5 @@ func lockRoot(root string) (unlock func(), err error) {
 	return func() {
 		f.Truncate(0)
 		f.Close()
-	}, nil
+	}, false, nil
 }

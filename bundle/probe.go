@@ -14,6 +14,12 @@ import (
 // MaxProbeFileSize caps what Probe downloads for a file the bundle lacks.
 const MaxProbeFileSize = 64 << 20
 
+// MaxProbeListed caps the names Probe follows out of one list the server
+// sends (the parts of a .loads, the rings of RINGLIST.DAT): real ones hold
+// a handful, and each name costs a request, so a hostile or broken list
+// cannot keep a probe busy for hours.
+const MaxProbeListed = 256
+
 // Fetcher downloads one file from a TFTP server. An error that has a
 // NotFound() bool method returning true is the server's "File not found".
 type Fetcher interface {
@@ -79,28 +85,33 @@ var probeModelIDs = map[string]string{
 	"7911": "307", "7906": "369", "7945": "435", "7965": "436",
 }
 
+// ProbeModels lists the phone models Probe knows the boot sequence of.
+func ProbeModels() []string {
+	models := make([]string, 0, len(probeModelIDs))
+	for m := range probeModelIDs {
+		models = append(models, m)
+	}
+	sort.Strings(models)
+	return models
+}
+
 type probeBundleFile struct {
 	size int64
 	sum  string
-	data []byte
 }
 
 // Probe asks a live TFTP server for the files a phone of the given model
 // would ask for, in the order it would (docs/publish.md lists the
 // sequences), and compares every byte with the bundle.
 func Probe(src string, f Fetcher, opts ProbeOptions) (*ProbeResult, error) {
-	if opts.Verify != nil {
-		if err := opts.Verify(src); err != nil {
-			return nil, err
-		}
-	}
+	// Arguments first: a typo should not cost a whole verification.
 	model := opts.Model
 	if model == "" {
 		model = "7960"
 	}
 	modelID, ok := probeModelIDs[model]
 	if !ok {
-		return nil, fmt.Errorf("bundle: probe: unknown model %q", model)
+		return nil, fmt.Errorf("bundle: probe: unknown model %q (known: %s)", model, strings.Join(ProbeModels(), ", "))
 	}
 	mac := ""
 	if opts.MAC != "" {
@@ -110,29 +121,27 @@ func Probe(src string, f Fetcher, opts ProbeOptions) (*ProbeResult, error) {
 		}
 		mac = m
 	}
+	if opts.Verify != nil {
+		if err := opts.Verify(src); err != nil {
+			return nil, err
+		}
+	}
 	lim := opts.Limits
 	if lim == (Limits{}) {
 		lim = DefaultLimits
 	}
+	// Only sizes and hashes: the phone's path through the files is decided
+	// by what the server sends, never by the bundle's copy.
 	files := map[string]*probeBundleFile{}
 	err := Walk(src, lim, func(e Entry, r io.Reader) error {
 		if IsBundleMeta(e.Name) {
 			return nil
 		}
 		h := sha256.New()
-		var buf bytes.Buffer
-		w := io.Writer(h)
-		if e.Size <= MaxConfigSize {
-			w = io.MultiWriter(h, &buf)
-		}
-		if _, err := io.Copy(w, r); err != nil {
+		if _, err := io.Copy(h, r); err != nil {
 			return err
 		}
-		pf := &probeBundleFile{size: e.Size, sum: hex.EncodeToString(h.Sum(nil))}
-		if e.Size <= MaxConfigSize {
-			pf.data = buf.Bytes()
-		}
-		files[e.Name] = pf
+		files[e.Name] = &probeBundleFile{size: e.Size, sum: hex.EncodeToString(h.Sum(nil))}
 		return nil
 	})
 	if err != nil {
@@ -163,16 +172,18 @@ func Probe(src string, f Fetcher, opts ProbeOptions) (*ProbeResult, error) {
 }
 
 type prober struct {
-	f     Fetcher
-	files map[string]*probeBundleFile
-	res   *ProbeResult
-	seen  map[string]bool
+	f        Fetcher
+	files    map[string]*probeBundleFile
+	res      *ProbeResult
+	seen     map[string]bool
+	answered bool // the server has answered something
+	silent   bool // the server never answered: ask nothing more
 }
 
 // get fetches name once and records the result. It returns the server's
 // content when it is small enough to follow (configurations, .loads).
 func (p *prober) get(name, phase, why string) []byte {
-	if p.seen[name] {
+	if p.seen[name] || p.silent {
 		return nil
 	}
 	p.seen[name] = true
@@ -189,6 +200,18 @@ func (p *prober) get(name, phase, why string) []byte {
 	var buf bytes.Buffer
 	n, err := p.f.Fetch(name, io.MultiWriter(h, &limitedBuffer{b: &buf, max: MaxConfigSize}), max)
 	var nf interface{ NotFound() bool }
+	var to interface{ Timeout() bool }
+	if err != nil && errors.As(err, &to) && to.Timeout() && !p.answered {
+		// Nothing listening there, most likely: every other request
+		// would time out too, at the cost of all its retries.
+		p.silent = true
+		pf.Status, pf.Error = ProbeError, err.Error()+" (nothing more asked: the server has not answered anything)"
+		p.res.Files = append(p.res.Files, pf)
+		return nil
+	}
+	if err == nil || errors.As(err, &nf) {
+		p.answered = true
+	}
 	switch {
 	case err != nil && errors.As(err, &nf) && nf.NotFound():
 		if bf != nil {
@@ -245,9 +268,26 @@ func (p *prober) load(name, why string) {
 		// Old images are named directly (.bin / .sbn), no manifest.
 		return
 	}
-	for _, part := range LoadsParts(data) {
+	for _, part := range p.listed(name+".loads", LoadsParts(data)) {
 		p.get(part, "boot", "part listed by "+name+".loads")
 	}
+}
+
+// listed returns at most MaxProbeListed names of a list the server sent;
+// past that, the list's own result becomes an error.
+func (p *prober) listed(list string, names []string) []string {
+	if len(names) <= MaxProbeListed {
+		return names
+	}
+	for i := range p.res.Files {
+		if f := &p.res.Files[i]; f.Name == list {
+			if f.Status == ProbeOK {
+				f.Status = ProbeError
+			}
+			f.Error = fmt.Sprintf("lists %d files, more than %d: only the first %d followed", len(names), MaxProbeListed, MaxProbeListed)
+		}
+	}
+	return names[:MaxProbeListed]
 }
 
 // boot79xx follows a 7940/7960 boot, as observed on a 7960 with SIP 8.12:
@@ -306,10 +346,14 @@ func (p *prober) boot79xx(mac, modelID string, classic bool) {
 		p.get(dial, "boot", "dial_template of the SIP configuration")
 	}
 	if rl := p.get("RINGLIST.DAT", "boot", "ring list"); rl != nil {
+		var rings []string
 		for _, line := range strings.Split(string(rl), "\n") {
 			if _, file, ok := strings.Cut(strings.TrimRight(line, "\r"), "\t"); ok && strings.TrimSpace(file) != "" {
-				p.get(strings.TrimSpace(file), "boot", "ring named by RINGLIST.DAT")
+				rings = append(rings, strings.TrimSpace(file))
 			}
+		}
+		for _, ring := range p.listed("RINGLIST.DAT", rings) {
+			p.get(ring, "boot", "ring named by RINGLIST.DAT")
 		}
 	}
 }

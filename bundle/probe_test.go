@@ -102,3 +102,75 @@ func TestProbe(t *testing.T) {
 		t.Errorf("probe of an unverified bundle: %v", err)
 	}
 }
+
+// TestProbeLongList: a RINGLIST.DAT naming thousands of rings (hostile or
+// broken) costs at most MaxProbeListed requests, and says so.
+func TestProbeLongList(t *testing.T) {
+	r := testRelease("8-12-00", 500)
+	var rl []byte
+	for i := range 3000 {
+		rl = fmt.Appendf(rl, "Ring %d\tring%d.raw\n", i, i)
+	}
+	r["RINGLIST.DAT"] = rl
+	b := writeBundle(t, filepath.Join(t.TempDir(), "b"), r)
+	srv := &mapServer{files: r}
+	res, err := Probe(b, srv, ProbeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rings := 0
+	for _, f := range res.Files {
+		if f.Why == "ring named by RINGLIST.DAT" {
+			rings++
+		}
+		if f.Name == "RINGLIST.DAT" && (f.Status != ProbeError || f.Error != "lists 3000 files, more than 256: only the first 256 followed") {
+			t.Errorf("RINGLIST.DAT: %s %q, want an error saying the list was cut", f.Status, f.Error)
+		}
+	}
+	if rings != MaxProbeListed || len(srv.asked) > MaxProbeListed+20 {
+		t.Errorf("%d rings asked for in %d requests, want %d", rings, len(srv.asked), MaxProbeListed)
+	}
+}
+
+// silentServer times out on every request after the first answered ones.
+type silentServer struct {
+	answer int // requests answered ("File not found") before going silent
+	asked  int
+}
+
+type timeoutErr struct{}
+
+func (timeoutErr) Error() string { return "tftp: no answer" }
+func (timeoutErr) Timeout() bool { return true }
+
+func (s *silentServer) Fetch(name string, w io.Writer, max int64) (int64, error) {
+	s.asked++
+	if s.asked <= s.answer {
+		return 0, notFound{}
+	}
+	return 0, timeoutErr{}
+}
+
+// TestProbeSilentServer: a server that answers nothing (a wrong address) is
+// asked once, not once per file at the cost of every retry; one that has
+// answered before and then times out is still asked for everything.
+func TestProbeSilentServer(t *testing.T) {
+	b := writeBundle(t, filepath.Join(t.TempDir(), "b"), testRelease("8-12-00", 500))
+	srv := &silentServer{}
+	res, err := Probe(b, srv, ProbeOptions{All: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if srv.asked != 1 || len(res.Files) != 1 || res.Files[0].Status != ProbeError ||
+		res.Files[0].Error != "tftp: no answer (nothing more asked: the server has not answered anything)" {
+		t.Fatalf("silent server: %d requests, %+v", srv.asked, res.Files)
+	}
+	srv = &silentServer{answer: 1}
+	res, err = Probe(b, srv, ProbeOptions{All: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if srv.asked < 5 || res.Count(ProbeError) != srv.asked-1 {
+		t.Fatalf("server silent after one answer: %d requests, %d errors", srv.asked, res.Count(ProbeError))
+	}
+}

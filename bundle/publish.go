@@ -137,7 +137,9 @@ type bundleFile struct {
 // shared defaults), then files of the previous publish that the new one
 // lacks are removed. A journal records every step; a publish killed at any
 // point is undone by the next Publish or Rollback. A second concurrent
-// publish fails with ErrLocked.
+// publish fails with ErrLocked. A publish refused for files it may not
+// overwrite returns a *ConflictError together with the plan (no ID: nothing
+// was published).
 func Publish(src, root string, opts PublishOptions) (*PublishResult, error) {
 	canary, err := normalizeMACs(opts.Canary)
 	if err != nil {
@@ -185,11 +187,25 @@ func Publish(src, root string, opts PublishOptions) (*PublishResult, error) {
 		return res, nil
 	}
 
+	_, serr := os.Stat(stateDir(root))
+	fresh := errors.Is(serr, fs.ErrNotExist)
 	unlock, err := lockRoot(root)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
+	res, err = publishLocked(src, root, opts, lim, canary, res)
+	if err != nil && fresh {
+		// A first publish that failed leaves the root as it found it:
+		// no journal directory holding nothing but the lock.
+		removeBareStateDir(root)
+	}
+	return res, err
+}
+
+// publishLocked is the part of Publish that runs under the root's lock.
+func publishLocked(src, root string, opts PublishOptions, lim Limits, canary []string, res *PublishResult) (*PublishResult, error) {
+	var err error
 	if res.Recovered, err = recoverTxn(root, opts.hook); err != nil {
 		return nil, fmt.Errorf("%w; run phoneload rollback to finish undoing the interrupted publish", err)
 	}
@@ -212,7 +228,13 @@ func Publish(src, root string, opts PublishOptions) (*PublishResult, error) {
 			return nil, fmt.Errorf("%w (nothing was published; the staging area %s is left for the next run to discard: %v)", err, t.dir, derr)
 		}
 		var ce *ConflictError
-		if errors.As(err, &ce) || errors.Is(err, ErrBundleContent) {
+		if errors.As(err, &ce) {
+			// The plan, conflicts included, for --json: nothing was
+			// published (ID empty).
+			res.ID = ""
+			return res, err
+		}
+		if errors.Is(err, ErrBundleContent) {
 			return nil, err
 		}
 		return nil, fmt.Errorf("%w (nothing was published; the root is unchanged)", err)
@@ -313,6 +335,15 @@ func (t *txn) prepare(src string, lim Limits, cur *RootState, opts PublishOption
 				return fmt.Errorf("bundle: back up %s: %w", op.Name, err)
 			}
 		case opCreate:
+			// Directories made for the file are the publish's too: undo
+			// removes them again (deepest first), so a rollback leaves no
+			// empty directory behind.
+			for d := path.Dir(op.Name); d != "."; d = path.Dir(d) {
+				if _, err := os.Lstat(filepath.Join(t.root, filepath.FromSlash(d))); !errors.Is(err, fs.ErrNotExist) {
+					break
+				}
+				ops[i].Dirs = append(ops[i].Dirs, d)
+			}
 			if err := os.MkdirAll(filepath.Dir(t.target(op)), 0o755); err != nil {
 				return fmt.Errorf("bundle: %w", err)
 			}

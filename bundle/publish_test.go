@@ -155,8 +155,9 @@ func TestPublishRefusesTamperedBundle(t *testing.T) {
 			if got := readRootFiles(t, root); len(got) != 0 {
 				t.Errorf("root holds %d files after a refused publish", len(got))
 			}
-			if _, err := os.Stat(txnDir(root)); err == nil {
-				t.Errorf("staging area left behind")
+			// Not even the journal directory: the root is as it was.
+			if _, err := os.Stat(stateDir(root)); err == nil {
+				t.Errorf("%s left behind by a refused first publish", StateDir)
 			}
 		})
 	}
@@ -181,6 +182,9 @@ func TestPublishOwnership(t *testing.T) {
 	}
 	if got := readRootFiles(t, root); len(got) != 1 || string(got["SIPDefault.cnf"]) != string(foreign) {
 		t.Fatalf("a refused publish changed the root: %v", sameRelease(release{"SIPDefault.cnf": foreign}, got))
+	}
+	if _, err := os.Stat(stateDir(root)); err == nil {
+		t.Errorf("%s left behind by a refused first publish", StateDir)
 	}
 	publishOK(t, b, root, PublishOptions{SkipVerify: true, Force: true})
 	if d := sameRelease(newR, readRootFiles(t, root)); d != "" {
@@ -220,11 +224,11 @@ func TestPublishLocked(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = Publish(b, root, noVerify)
-	if !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), "pid ") {
-		t.Fatalf("concurrent Publish: %v, want ErrLocked naming the holder", err)
+	if !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), "pid ") || !strings.Contains(err.Error(), ": "+root+" (") {
+		t.Fatalf("concurrent Publish: %v, want ErrLocked naming the root and the holder", err)
 	}
-	if _, err := Rollback(root, RollbackOptions{}); !errors.Is(err, ErrLocked) {
-		t.Fatalf("concurrent Rollback: %v, want ErrLocked", err)
+	if _, err := Rollback(root, RollbackOptions{}); !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), ": "+root+" (") {
+		t.Fatalf("concurrent Rollback: %v, want ErrLocked naming the root", err)
 	}
 	unlock()
 	publishOK(t, b, root, noVerify)
@@ -479,5 +483,38 @@ func TestPublishNoChangeLeavesNoHistory(t *testing.T) {
 	}
 	if ids, _ := History(root); len(ids) != 1 {
 		t.Errorf("history after a no-op publish: %v", ids)
+	}
+}
+
+// TestRollbackRemovesCreatedDirs: directories a publish made for its files
+// go again with the rollback; a directory that was there before stays.
+func TestRollbackRemovesCreatedDirs(t *testing.T) {
+	dir := t.TempDir()
+	r := testRelease("8-12-00", 1000)
+	r["rings/deep/Chirp2.raw"] = []byte("chirp")
+	r["rings/deep/Chirp4.raw"] = []byte("chirp4")
+	r["rings/Chirp3.raw"] = []byte("chirp3")
+	r["keep/x.xml"] = []byte("<x/>")
+	b := writeBundle(t, filepath.Join(dir, "b"), r)
+	root := filepath.Join(dir, "root")
+	os.MkdirAll(filepath.Join(root, "keep"), 0o755)
+	publishOK(t, b, root, noVerify)
+	if _, err := Rollback(root, RollbackOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		if rel == StateDir {
+			return filepath.SkipDir
+		}
+		got = append(got, filepath.ToSlash(rel))
+		return nil
+	})
+	if diff := cmp.Diff([]string{".", "keep"}, got); diff != "" {
+		t.Errorf("root after rollback (-want +got):\n%s", diff)
 	}
 }

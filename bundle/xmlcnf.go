@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"io"
+	"regexp"
 	"strconv"
 	"strings"
 )
@@ -32,6 +33,25 @@ var ModelIDs = map[int]string{
 	6: "7910", 7: "7960", 8: "7940", 9: "7935", 124: "7914", 20000: "7905",
 	30007: "7912", 30008: "7902", 30006: "7970", 115: "7941", 30018: "7961",
 	307: "7911", 369: "7906", 435: "7945", 436: "7965",
+}
+
+var reAttrModel = regexp.MustCompile(`(?:^|[^0-9])(79[0-9][0-9])G?(?:[^0-9]|$)`)
+
+// AttrModel returns the phone model a loadInformationNNN model attribute
+// names ("IP Phone 7940", "Cisco 7960G" → "7940", "7960"), or "" when it
+// names none phoneload knows. Phones go by NNN, never by the attribute: it
+// is a label CUCM writes for people.
+func AttrModel(attr string) string {
+	m := reAttrModel.FindStringSubmatch(attr)
+	if m == nil {
+		return ""
+	}
+	for _, known := range ModelIDs {
+		if known == m[1] {
+			return m[1]
+		}
+	}
+	return ""
 }
 
 // MaxXMLDepth bounds element nesting in configuration XML.
@@ -98,7 +118,7 @@ func ParseXMLConfig(b []byte) (*XMLConfig, []Problem) {
 						l.Model = ModelIDs[n]
 						if l.Model == "" {
 							ps.add(o.line, "<%s>: unknown model id %d", t.Name.Local, n)
-						} else if l.ModelAttr != "" && !strings.HasSuffix(strings.TrimSpace(l.ModelAttr), l.Model) {
+						} else if m := AttrModel(l.ModelAttr); m != "" && m != l.Model {
 							ps.add(o.line, "<%s>: model id %d is the %s but the model attribute says %q", t.Name.Local, n, l.Model, l.ModelAttr)
 						}
 					}

@@ -88,3 +88,16 @@ func TestXMLByteOrderMark(t *testing.T) {
 		t.Errorf("problems %v: want the byte-order mark of SIPDefault.cnf at line 1", ps)
 	}
 }
+
+// TestAttrModel: the model a loadInformationNNN attribute names, in the
+// spellings CUCM and people write.
+func TestAttrModel(t *testing.T) {
+	for attr, want := range map[string]string{
+		"IP Phone 7940": "7940", "Cisco IP Phone 7960G": "7960", "7911": "7911", " IP Phone 7941 ": "7941",
+		"": "", "IP Phone": "", "IP Phone 79400": "", "IP Phone 7999": "", "ATA 186": "",
+	} {
+		if got := AttrModel(attr); got != want {
+			t.Errorf("AttrModel(%q) = %q, want %q", attr, got, want)
+		}
+	}
+}

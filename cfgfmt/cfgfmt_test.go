@@ -153,10 +153,7 @@ func TestWarnings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got []string
-	for _, d := range res.Diagnostics {
-		got = append(got, d.String())
-	}
+	got := diagStrings(res.Diagnostics)
 	want := []string{
 		`gkdefault.txt:4: warning: unknown attribute at line 4 ("NoSuchThing" is not in test-ptag.dat)`,
 		`gkdefault.txt:5: warning: empty attribute value at line 5 (Proxy)`,
@@ -632,4 +629,55 @@ func TestIncludeBomb(t *testing.T) {
 	if _, err := Compile(nil, "x", []byte("#txt\n"), Options{}); err == nil {
 		t.Error("nil table accepted")
 	}
+}
+
+// TestLineEnds: LF, CRLF and a lone CR (classic Mac OS) all end a line, in
+// profiles and tables alike. Before, a CR-only profile was one comment line
+// and compiled to an empty profile without a word.
+func TestLineEnds(t *testing.T) {
+	tab := loadTable(t, "test-ptag.dat")
+	want := file(t, "03 04 0a000001  0f 01 01")
+	for name, src := range map[string]string{
+		"lf":        "#txt\nDhcp:1\nStaticIP:10.0.0.1\n",
+		"crlf":      "#txt\r\nDhcp:1\r\nStaticIP:10.0.0.1\r\n",
+		"cr":        "#txt\rDhcp:1\rStaticIP:10.0.0.1\r",
+		"cr no end": "#txt\rDhcp:1\rStaticIP:10.0.0.1",
+		"mixed":     "#txt\r\nDhcp:1\rStaticIP:10.0.0.1\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			res, err := Compile(tab, "in.txt", []byte(src), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(want, hex.EncodeToString(res.Profile)); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+	// Line numbers count every kind of line end.
+	res, _ := Compile(tab, "in.txt", []byte("#txt\r\rNope:1\r\n\nDhcp:\r"), Options{})
+	got := diagStrings(res.Diagnostics)
+	wantDiags := []string{
+		`in.txt:3: warning: unknown attribute at line 3 ("Nope" is not in test-ptag.dat)`,
+		`in.txt:5: warning: empty attribute value at line 5 (Dhcp)`,
+	}
+	if diff := cmp.Diff(wantDiags, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	tab2, err := ParseTable("cr.dat", []byte("# a table saved with CR line ends\r3,0x0006,StaticIP,4\r15,0x0028,Dhcp,1\r"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := tab2.Lookup("Dhcp", 0, false); d == nil || d.Line != 3 {
+		t.Errorf("Dhcp: %+v", d)
+	}
+}
+
+// diagStrings renders diagnostics as the command line prints them.
+func diagStrings(ds []Diagnostic) []string {
+	var out []string
+	for _, d := range ds {
+		out = append(out, d.String())
+	}
+	return out
 }

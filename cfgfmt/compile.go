@@ -134,13 +134,9 @@ func (c *compiler) file(name string, src []byte, depth int) {
 		c.errorf(name, 0, "profile too large", "more than %d bytes with its includes", MaxTotalSize)
 		return
 	}
-	text := string(src) // one copy; lines and values are substrings of it
-	lineNo := 0
-	for len(text) > 0 {
-		var raw string
-		raw, text, _ = strings.Cut(text, "\n")
-		lineNo++
-		c.line(name, lineNo, strings.Trim(raw, " \t\r"), depth)
+	// One copy; lines and values are substrings of it.
+	for n, raw := range lines(string(src)) {
+		c.line(name, n, strings.Trim(raw, " \t"), depth)
 	}
 }
 

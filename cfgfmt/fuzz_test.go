@@ -24,6 +24,7 @@ func FuzzCompile(f *testing.F) {
 	f.Add([]byte("#txt\nStaticIP:10.0.0.1\nDialTone:1,2,3\nPolarity:0x1\nServicesUrl:x\nRegMode:0x2\nupgradecode:3,0x601,0x0400,0x0100,0,69,0x1,f\n"), byte(0))
 	f.Add([]byte("#txt\nDisplayName0:a\nDialPlanEx:b\nDhcp:1\nUID0:u\nEncryptKey:ab\n"), byte(0xff))
 	f.Add([]byte("#txt\r\nProxy : a b \r\nNPrintf\t1.2.3.4.5\r\ntftpurl2:x\r\nupgradelogo:1,0,l\r\n"), byte(3))
+	f.Add([]byte("#txt\rDhcp:1\rStaticIP:0\r\n\rinclude:x\r"), byte(0x20))
 	f.Fuzz(func(t *testing.T, src []byte, flags byte) {
 		opt := Options{
 			Protocols:        Protocol(flags & 0xF),

@@ -1,7 +1,6 @@
 package cfgfmt
 
 import (
-	"bytes"
 	"fmt"
 	"strconv"
 	"strings"
@@ -145,22 +144,18 @@ type Table struct {
 // ParseTable parses a tag table: one descriptor a line,
 // tag,tagFmtBit,nameStr,size[,context]. tag is decimal or 0x hex; tagFmtBit
 // and context are hex (0x optional); size is decimal. '#' starts a comment
-// anywhere on a line; blank lines and CRLF are fine. A line that is not a
+// anywhere on a line; blank lines, CRLF and lone CRs are fine. A line that is not a
 // valid descriptor is an error naming the file and line, never skipped.
 func ParseTable(name string, data []byte) (*Table, error) {
 	if len(data) > MaxTableSize {
 		return nil, fmt.Errorf("cfgfmt: %s: table is %d bytes, larger than the limit of %d", name, len(data), MaxTableSize)
 	}
 	t := &Table{Name: name, byName: map[string][]int{}, byTag: map[int][]int{}}
-	lineNo := 0
-	for len(data) > 0 {
-		var line []byte
-		line, data, _ = bytes.Cut(data, []byte{'\n'})
-		lineNo++
-		if i := bytes.IndexByte(line, '#'); i >= 0 {
+	for lineNo, line := range lines(string(data)) {
+		if i := strings.IndexByte(line, '#'); i >= 0 {
 			line = line[:i]
 		}
-		s := strings.TrimSpace(string(line))
+		s := strings.TrimSpace(line)
 		if s == "" {
 			continue
 		}

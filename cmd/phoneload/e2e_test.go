@@ -378,7 +378,7 @@ func TestPublishLockedCLI(t *testing.T) {
 	}
 	f.WriteString("pid 4242 on lab\n")
 	_, stderr, code := run(t, "publish", "--pub", e.pub, b, root)
-	if code != 1 || !strings.Contains(stderr, "another publish or rollback is running on this root (held by pid 4242 on lab)") ||
+	if code != 1 || !strings.Contains(stderr, "another publish or rollback is running on this root: "+root+" (pid 4242 on lab holds "+filepath.Join(root, ".phoneload", "lock")+")") ||
 		!strings.Contains(stderr, "phoneload: hint: wait for the other publish") {
 		t.Fatalf("publish under a held lock: exit %d\n%s", code, stderr)
 	}

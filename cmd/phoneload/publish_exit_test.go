@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"aead.dev/minisign"
@@ -48,5 +49,34 @@ func TestPublishExitCodes(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(filepath.Join(root, "SIPDefault.cnf")); string(b) != "image_version: mine\n" {
 		t.Errorf("rollback did not restore the file the forced publish replaced: %q", b)
+	}
+}
+
+// TestPublishProbeBadArguments: a malformed --canary, --mac or --model is a
+// usage mistake (exit 2), reported before the bundle is read, and publish
+// leaves the root untouched.
+func TestPublishProbeBadArguments(t *testing.T) {
+	e := newE2E(t)
+	good := e.bundle(t, "good", release("8-12-00"))
+	root := e.root(t)
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"canary", []string{"publish", "--pub", e.pub, "--canary", "001122334455,zz", good, root}, `--canary: "zz" is not a MAC address`},
+		{"keep 0", []string{"publish", "--pub", e.pub, "--keep", "0", good, root}, `--keep 0: keep at least 1 publish for rollback, or -1 for all`},
+		{"mac", []string{"probe", "--pub", e.pub, "--mac", "0011.2233", "--bundle", good, "tftp://127.0.0.1:9"}, `--mac "0011.2233": not a MAC address`},
+		{"blksize", []string{"probe", "--pub", e.pub, "--blksize", "100", "--bundle", good, "tftp://127.0.0.1:9"}, `--blksize 100: want 512 to 65464`},
+		{"max-blksize", []string{"serve", "--listen", "127.0.0.1:0", "--max-blksize", "512", root}, `--max-blksize 512: want 513 to 65464`},
+		{"model", []string{"probe", "--pub", e.pub, "--model", "9999", "--bundle", good, "tftp://127.0.0.1:9"}, `--model "9999": unknown model (known: 7902, 7905,`},
+	} {
+		stdout, stderr, code := run(t, tc.args...)
+		if code != 2 || !strings.Contains(stderr, tc.want) || stdout != "" {
+			t.Errorf("%s: exit %d, want 2 and %q on stderr, nothing on stdout\nstdout: %s\nstderr: %s", tc.name, code, tc.want, stdout, stderr)
+		}
+	}
+	if ents, _ := os.ReadDir(root); len(ents) != 0 {
+		t.Errorf("root changed by a refused publish: %v", ents)
 	}
 }

@@ -47,14 +47,14 @@ func scriptParams(t *testing.T, dir string) testscript.Params {
 	}
 }
 
-// cmdMkdrop is `mkdrop [-tar] [-size N] [-key PEM] [-hash H] FAMILY OUT`:
+// cmdMkdrop is `mkdrop [-tar] [-size N] [-key PEM] [-hash H] [-ptag FILE] FAMILY OUT`:
 // writes a generated drop (internal/fixture) to OUT, a directory or a path
 // ending in .zip (flat, as Cisco ships; with -tar a tar inside the zip) or
 // .tar. Families: sip7940, sccp7940, sip79x1, sip7912.
 func cmdMkdrop(ts *testscript.TestScript, neg bool, args []string) {
 	// Paths are relative to the script's current directory.
 	for i, a := range args {
-		if i > 0 && (args[i-1] == "-key") || i == len(args)-1 {
+		if i > 0 && (args[i-1] == "-key" || args[i-1] == "-ptag") || i == len(args)-1 {
 			args[i] = ts.MkAbs(a)
 		}
 	}

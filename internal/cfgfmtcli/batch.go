@@ -30,7 +30,23 @@ func OutputName(input string) (string, error) {
 	return stem, nil
 }
 
-var defaultName = regexp.MustCompile(`(?i)^(gk|ld|ata)default$`)
+var (
+	defaultName = regexp.MustCompile(`(?i)^(gk|ld|ata)default$`)
+	deviceName  = regexp.MustCompile(`(?i)^((gk|ld|ata)[0-9a-f]{12}|(gk|ld|ata)default\.cfg)$`)
+)
+
+// caseWarning warns when an output is a device's file name (ata<mac>,
+// ld<mac>, gk<mac>, the shared defaults) in anything but lower case: the
+// device asks for the lower-case name [Cisco], and a case-sensitive TFTP
+// server would not find the file. The output is still written as named.
+func caseWarning(input, output string) *cfgfmt.Diagnostic {
+	name := filepath.Base(output)
+	if !deviceName.MatchString(name) || strings.ToLower(name) == name {
+		return nil
+	}
+	return &cfgfmt.Diagnostic{File: input, Severity: cfgfmt.SeverityWarning, Message: "device file name not in lower case",
+		Detail: fmt.Sprintf("the device asks its TFTP server for %s; %s is written as named", strings.ToLower(name), output)}
+}
 
 // BatchOptions control Batch.
 type BatchOptions struct {
@@ -172,6 +188,9 @@ func compileTo(r *FileResult, bo BatchOptions) {
 		n := len(err.(cfgfmt.Errors))
 		r.Error = fmt.Sprintf("%d %s, no output written", n, plural(n, "error"))
 		return
+	}
+	if d := caseWarning(r.Input, r.Output); d != nil {
+		r.Diagnostics = append(r.Diagnostics, *d)
 	}
 	r.compiled = true
 	r.Bytes, r.Records, r.Encrypted = len(res.Profile), len(res.Records), res.Encrypted

@@ -200,6 +200,9 @@ func compileOne(c *Config, t *cfgfmt.Table, in []byte, stdout, stderr io.Writer)
 		n := len(err.(cfgfmt.Errors))
 		return cli.Exit(cli.ExitFailure, fmt.Errorf("%s: %d %s, no output written", displayName(c.Input), n, plural(n, "error")))
 	}
+	if d := caseWarning(displayName(c.Input), c.Output); d != nil {
+		fmt.Fprintln(stderr, d)
+	}
 	var strong []byte
 	if c.StrongKey != nil {
 		if res.Extension != nil || c.Output == "-" {
@@ -248,12 +251,25 @@ func decodeOne(c *Config, t *cfgfmt.Table, in []byte, stdin io.Reader, stdout, s
 		if err != nil {
 			return withFile(err, displayName(c.Input))
 		}
+		// DecryptStrong puts back the "#ata" that a .x file leaves out, so a
+		// wrong key first shows in the header record: that is a file we
+		// cannot read, not a corrupted profile.
+		if !bytes.Equal(plain[4:7], []byte{0xff, 0xfe, 0x04}) {
+			return cli.Hint(withFile(cfgfmt.ErrUnknownInput, displayName(c.Input)), strongHint, displayName(c.Input))
+		}
 		in, opt.Key = plain, nil
 	}
 	p, err := cfgfmt.Decode(t, in, opt)
 	if err != nil {
-		if errors.Is(err, cfgfmt.ErrUnknownInput) && c.Key == nil {
+		// The original's wording, then a hint at the likely cause.
+		switch {
+		case bytes.HasPrefix(in, []byte("\xef\xbb\xbf#txt")):
+			return cli.Hint(withFile(err, displayName(c.Input)), "%s starts with a UTF-8 byte-order mark before #txt; save it without one (Notepad: \"UTF-8\", not \"UTF-8 with BOM\")", displayName(c.Input))
+		case !errors.Is(err, cfgfmt.ErrUnknownInput):
+		case c.Key == nil:
 			return cli.Hint(err, "%s is neither a #txt profile nor a plain #ata one; if it is encrypted, give the key with -e<hexkey>", c.Input)
+		case bytes.HasPrefix(in, []byte("#ata")):
+			return cli.Hint(withFile(err, displayName(c.Input)), "%s is a plain profile, not encrypted: leave out -e", displayName(c.Input))
 		}
 		return withFile(err, displayName(c.Input))
 	}
@@ -277,6 +293,8 @@ func decodeOne(c *Config, t *cfgfmt.Table, in []byte, stdin io.Reader, stdout, s
 	}
 	return writeOut(c.Output, text, stdout)
 }
+
+const strongHint = "%s does not decrypt to a profile with this -x key: a wrong key, or not a .x file"
 
 // withFile names the file in a decoding error, after the original wording
 // (which scripts grep for): "corrupted profile (gk1: checksum … at offset 0x7)".

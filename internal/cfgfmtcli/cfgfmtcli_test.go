@@ -3,6 +3,7 @@ package cfgfmtcli
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -101,5 +102,49 @@ func TestBatchSplitAndIncludes(t *testing.T) {
 	}
 	if s := Summarize(rs); s.Unchanged != 1 || s.Compiled != 1 {
 		t.Errorf("summary %+v", s)
+	}
+}
+
+// TestBatchUpperCaseName: a device profile named in upper case compiles as
+// named, with a warning: the device asks a case-sensitive TFTP server for
+// the lower-case name and would not find it.
+func TestBatchUpperCaseName(t *testing.T) {
+	dir := t.TempDir()
+	tab, err := cfgfmt.ParseTable("t", []byte("15,0x0028,Dhcp,1\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var inputs []string
+	for _, name := range []string{"GK0011223344AA.txt", "ATADefault.txt", "gk0011223344ab.txt", "Site.txt"} {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte("#txt\nDhcp:1\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		inputs = append(inputs, p)
+	}
+	out := filepath.Join(dir, "out")
+	os.Mkdir(out, 0o755)
+	rs, err := Batch(inputs, BatchOptions{Table: tab, OutDir: out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range rs {
+		if !r.OK {
+			t.Errorf("%s: %s", r.Input, r.Error)
+		}
+		for _, d := range r.Diagnostics {
+			got = append(got, filepath.Base(d.File)+": "+string(d.Severity)+": "+d.Message+" ("+d.Detail+")")
+		}
+	}
+	want := []string{
+		"GK0011223344AA.txt: warning: device file name not in lower case (the device asks its TFTP server for gk0011223344aa; out/GK0011223344AA is written as named)",
+		"ATADefault.txt: warning: device file name not in lower case (the device asks its TFTP server for atadefault.cfg; out/ATADefault.cfg is written as named)",
+	}
+	for i := range want {
+		want[i] = strings.ReplaceAll(want[i], "out/", filepath.Join(dir, "out")+string(filepath.Separator))
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
 	}
 }

@@ -72,7 +72,8 @@ func Report(w io.Writer, prog string, err error) int {
 	code := ExitFailure
 	hint := ""
 	var e *Error
-	if errors.As(err, &e) {
+	explicit := errors.As(err, &e)
+	if explicit {
 		code = e.Code
 		hint = e.Hint
 		if e.Err == nil {
@@ -80,7 +81,7 @@ func Report(w io.Writer, prog string, err error) int {
 		}
 	}
 	msg := err.Error()
-	if isCobraUsage(msg) {
+	if !explicit && isCobraUsage(msg) {
 		code = ExitUsage
 		if hint == "" {
 			hint = fmt.Sprintf("run '%s --help' for usage", prog)
@@ -98,7 +99,9 @@ func Report(w io.Writer, prog string, err error) int {
 }
 
 // isCobraUsage recognises the flag and argument errors cobra returns, which
-// are usage errors (exit 2), not failures.
+// are usage errors (exit 2), not failures. It matches the start of the
+// message only: an I/O error that merely mentions "invalid argument"
+// (EINVAL) is a failure, not a usage mistake.
 func isCobraUsage(msg string) bool {
 	for _, p := range []string{
 		"unknown flag", "unknown shorthand flag", "unknown command",
@@ -106,7 +109,7 @@ func isCobraUsage(msg string) bool {
 		"requires at most", "requires exactly", "required flag", "if any flags in the group",
 		"bad flag syntax", "none of the others can be",
 	} {
-		if strings.Contains(msg, p) {
+		if strings.HasPrefix(msg, p) {
 			return true
 		}
 	}

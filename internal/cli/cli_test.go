@@ -19,6 +19,9 @@ func TestReport(t *testing.T) {
 		{"cobra flag", errors.New("unknown flag: --nope"), 2, "phoneload: error: unknown flag: --nope\nphoneload: hint: run 'phoneload --help' for usage\n"},
 		{"hint", Hint(Exit(3, errors.New("bad signature")), "check --pub"), 3, "phoneload: error: bad signature\nphoneload: hint: check --pub\n"},
 		{"silent", Exit(4, nil), 4, ""},
+		{"explicit code wins", Exit(1, errors.New("accepts no such thing")), 1, "phoneload: error: accepts no such thing\n"},
+		{"EINVAL is a failure", errors.New("write out: invalid argument"), 1, "phoneload: error: write out: invalid argument\n"},
+		{"cobra args", errors.New("accepts 2 arg(s), received 1"), 2, "phoneload: error: accepts 2 arg(s), received 1\nphoneload: hint: run 'phoneload --help' for usage\n"},
 		{"list", errors.Join(errors.New("fleet.csv:3: bad MAC"), errors.New("fleet.csv:5: unknown model")), 1,
 			"phoneload: error: fleet.csv:3: bad MAC\nphoneload: error: fleet.csv:5: unknown model\n"},
 	}

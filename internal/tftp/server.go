@@ -18,7 +18,7 @@ type Options struct {
 	Timeout      time.Duration // retransmission timeout per packet; 0 means 5s
 	Retries      int           // attempts per packet; 0 means 5
 	MaxTransfers int           // concurrent transfers; 0 means DefaultMaxTransfers
-	MaxBlockSize int           // largest blksize granted; 0 means the interface MTU allows
+	MaxBlockSize int           // largest blksize granted, 513 to MaxBlockSize (pin/tftp ignores other values); 0 means the interface MTU allows
 	Log          func(Event)   // called once per request, after it ends
 }
 

@@ -56,12 +56,12 @@ func CleanName(name string) (string, error) {
 func OpenSource(p string) (Source, error) {
 	fi, err := os.Stat(p)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("tftp: %w", err)
 	}
 	if fi.IsDir() {
 		r, err := os.OpenRoot(p)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("tftp: %w", err)
 		}
 		return &dirSource{root: r}, nil
 	}
@@ -73,7 +73,14 @@ func OpenSource(p string) (Source, error) {
 type dirSource struct{ root *os.Root }
 
 func (d *dirSource) Open(name string) (io.ReadCloser, int64, error) {
-	f, err := d.root.Open(name)
+	// Opening a FIFO for reading waits for a writer: the transfer would
+	// hang, holding its slot, and Shutdown would wait for it forever. So
+	// only regular files are opened, and the open itself does not block.
+	fi, err := d.root.Stat(name)
+	if err == nil && !fi.Mode().IsRegular() {
+		return nil, 0, ErrNotFound
+	}
+	f, err := d.root.OpenFile(name, os.O_RDONLY|openNonblock, 0)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, 0, ErrNotFound
@@ -83,7 +90,7 @@ func (d *dirSource) Open(name string) (io.ReadCloser, int64, error) {
 		}
 		return nil, 0, err
 	}
-	fi, err := f.Stat()
+	fi, err = f.Stat()
 	if err != nil {
 		f.Close()
 		return nil, 0, err
@@ -105,6 +112,11 @@ type zipSource struct {
 
 // MaxZipEntries caps the number of entries of a zip served.
 const MaxZipEntries = 100_000
+
+// MaxZipFileSize caps the declared size of an entry of a zip served: far
+// beyond any firmware, and below what would turn negative as an int64
+// (the tsize a client is told).
+const MaxZipFileSize = 1 << 40
 
 func openZip(p string) (*zipSource, error) {
 	zr, err := zip.OpenReader(p)
@@ -132,6 +144,10 @@ func openZip(p string) (*zipSource, error) {
 		if _, dup := z.files[name]; dup {
 			zr.Close()
 			return nil, fmt.Errorf("tftp: %s: %s: duplicate entry", p, name)
+		}
+		if f.UncompressedSize64 > MaxZipFileSize {
+			zr.Close()
+			return nil, fmt.Errorf("tftp: %s: %s: declared size %d larger than %d", p, name, f.UncompressedSize64, uint64(MaxZipFileSize))
 		}
 		if f.Flags&0x1 != 0 {
 			zr.Close()

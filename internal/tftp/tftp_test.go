@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -15,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	pin "github.com/pin/tftp/v3"
 
 	"github.com/phoneload/phoneload/internal/testtool"
@@ -239,5 +241,157 @@ func TestServeBeyond32MB(t *testing.T) {
 	b, _ := os.ReadFile(out)
 	if sha256.Sum256(b) != want {
 		t.Fatalf("curl got %d bytes, want %d intact", len(b), bigSize)
+	}
+}
+
+// rrq sends a read request with the given options from a fresh socket and
+// returns the first packet the server answers with.
+func rrq(t *testing.T, addr, name string, opts ...string) []byte {
+	t.Helper()
+	// Not a connected socket: the server answers from a new port (its TID).
+	c, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	to, err := net.ResolveUDPAddr("udp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := append([]byte{0, 1}, name+"\x00octet\x00"...)
+	for _, o := range opts {
+		p = append(append(p, o...), 0)
+	}
+	if _, err := c.WriteTo(p, to); err != nil {
+		t.Fatal(err)
+	}
+	c.SetReadDeadline(time.Now().Add(2 * time.Second))
+	buf := make([]byte, 2048)
+	n, from, err := c.ReadFrom(buf)
+	if err != nil {
+		t.Fatalf("RRQ %s %q: %v", name, opts, err)
+	}
+	// Tell the server to stop, so that it does not retransmit until its
+	// timeout while the test shuts it down.
+	c.WriteTo([]byte("\x00\x05\x00\x00done\x00"), from)
+	return buf[:n]
+}
+
+// TestServeOptions pins what docs/tftp.md and serve --help say about the
+// RFC 2347 options: blksize and tsize are acknowledged; timeout (RFC 2349)
+// is not, because pin/tftp v3.2.0 drops every other option from its OACK,
+// so a client asking for it keeps its own timeout. If a pin/tftp upgrade
+// changes this, the docs must change with it.
+func TestServeOptions(t *testing.T) {
+	src, err := OpenSource(testRoot(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr, _ := startServer(t, src, Options{})
+	oack := func(p []byte) map[string]string {
+		if len(p) < 2 || p[1] != 6 {
+			t.Fatalf("answer %q, want an OACK", p)
+		}
+		m := map[string]string{}
+		f := strings.Split(strings.TrimSuffix(string(p[2:]), "\x00"), "\x00")
+		for i := 0; i+1 < len(f); i += 2 {
+			m[strings.ToLower(f[i])] = f[i+1]
+		}
+		return m
+	}
+	// A packet that arrives before Serve has asked for IP_PKTINFO comes
+	// without the interface, so pin/tftp grants it only 512-byte blocks:
+	// one answered request first.
+	rrq(t, addr, "nope")
+	got := oack(rrq(t, addr, "SIPDefault.cnf", "blksize", "1024", "tsize", "0", "timeout", "1"))
+	if diff := cmp.Diff(map[string]string{"blksize": "1024", "tsize": "28"}, got); diff != "" {
+		t.Errorf("OACK for blksize, tsize, timeout (-want +got):\n%s", diff)
+	}
+	// Only timeout asked: nothing to acknowledge, so DATA block 1 at once
+	// (RFC 2347: options the server does not support are left out).
+	if p := rrq(t, addr, "SIPDefault.cnf", "timeout", "1"); len(p) < 4 || p[1] != 3 || p[3] != 1 {
+		t.Errorf("answer to RRQ with timeout only: %q, want DATA block 1", p)
+	}
+}
+
+// TestFetchNoAnswer: a server that never answers is named in the error,
+// not our own socket.
+func TestFetchNoAnswer(t *testing.T) {
+	silent, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer silent.Close()
+	addr := silent.LocalAddr().String()
+	c, err := NewClient(addr, ClientOptions{Timeout: 50 * time.Millisecond, Retries: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Fetch("SIPDefault.cnf", io.Discard, 1<<20)
+	want := "tftp: no answer from " + addr + " to the request for SIPDefault.cnf (2 tries, 50ms timeout each)"
+	if !errors.Is(err, ErrNoAnswer) || err.Error() != want {
+		t.Fatalf("Fetch from a silent server: %v, want %q", err, want)
+	}
+}
+
+// TestServeZipHugeEntry: an entry declaring more than MaxZipFileSize (here
+// past what an int64 holds, which made the tsize sent negative) refuses the
+// archive at start, naming the entry.
+func TestServeZipHugeEntry(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "b.zip")
+	f, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw := zip.NewWriter(f)
+	w, err := zw.CreateRaw(&zip.FileHeader{Name: "SIPDefault.cnf", Method: zip.Store, UncompressedSize64: 1<<63 + 5, CompressedSize64: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write([]byte("abc"))
+	zw.Close()
+	f.Close()
+	src, err := OpenSource(p)
+	if err == nil {
+		_, n, _ := src.Open("SIPDefault.cnf")
+		src.Close()
+		t.Fatalf("OpenSource accepted an entry declaring 2^63+5 bytes (size %d)", n)
+	}
+	if want := "SIPDefault.cnf: declared size 9223372036854775813 larger than 1099511627776"; !strings.Contains(err.Error(), want) {
+		t.Fatalf("OpenSource: %v, want %q", err, want)
+	}
+}
+
+// TestOpenSourceMissing: the error names the package and the path.
+func TestOpenSourceMissing(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "nope")
+	_, err := OpenSource(p)
+	if want := "tftp: stat " + p + ": no such file or directory"; err == nil || err.Error() != want || !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("OpenSource(missing): %v, want %q", err, want)
+	}
+}
+
+// TestClientBlockSizeRange: a block size pin/tftp's receiver cannot take
+// is refused up front, not turned into a silently truncated file.
+func TestClientBlockSizeRange(t *testing.T) {
+	for _, n := range []int{8, 100, 511, 65465} {
+		if _, err := NewClient("127.0.0.1:69", ClientOptions{BlockSize: n}); err == nil || !strings.Contains(err.Error(), "outside 512-65464") {
+			t.Errorf("NewClient with BlockSize %d: %v, want refused", n, err)
+		}
+	}
+	for _, n := range []int{0, 512, 1428, 65464} {
+		if _, err := NewClient("127.0.0.1:69", ClientOptions{BlockSize: n}); err != nil {
+			t.Errorf("NewClient with BlockSize %d: %v", n, err)
+		}
+	}
+}
+
+// TestNoAnswerIsTimeout: callers that know nothing of this package (probe)
+// recognise ErrNoAnswer as a timeout.
+func TestNoAnswerIsTimeout(t *testing.T) {
+	var to interface{ Timeout() bool }
+	err := fmt.Errorf("%w from x", ErrNoAnswer)
+	if !errors.As(err, &to) || !to.Timeout() || !errors.Is(err, ErrNoAnswer) {
+		t.Fatalf("%v: not a timeout", err)
 	}
 }

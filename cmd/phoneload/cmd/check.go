@@ -67,7 +67,9 @@ Without it they judge the root alone and say what they assumed. PATH "-"
 reads a zip or tar from stdin; so does --fleet "-" for the fleet.
 
 Rules are listed by --list-rules and in docs/rules.md. Exit status: 0 no
-errors (warnings allowed), 1 errors (or warnings with --strict), 2 usage.`,
+errors (warnings allowed), 1 errors (or warnings with --strict), or PATH or
+a --fleet, --trust or --table file could not be read or parsed, 2 usage (a
+wrong command line: unknown flag or rule id, no PATH).`,
 		Example: `  phoneload check /srv/tftp
   phoneload check --fleet phones.csv cmterm-7940-7960-sip.8-12-00.zip
   phoneload check --json --ignore os79xx-crlf,unknown-file /srv/tftp

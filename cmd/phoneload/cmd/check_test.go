@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"archive/zip"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -88,6 +89,9 @@ var brokenRoots = []brokenRoot{
 	{name: "loadInformation for the wrong model", family: fixture.SIP7940,
 		break_: replace(`<loadInformation8 model="IP Phone 7940">P0S3-8-12-00</loadInformation8>`, `<loadInformation307 model="IP Phone 7911">P0S3-8-12-00</loadInformation307>`, "XMLDefault.cnf.xml"),
 		rule:   "image-model-mismatch", file: "XMLDefault.cnf.xml", exit: 1},
+	{name: "loadInformation8 labelled as a 7960", family: fixture.SIP7940,
+		break_: replace(`<loadInformation8 model="IP Phone 7940">`, `<loadInformation8 model="IP Phone 7960">`, "XMLDefault.cnf.xml"),
+		rule:   "model-attr-mismatch", file: "XMLDefault.cnf.xml", exit: 0},
 	{name: "loads part missing", family: fixture.SIP7940, break_: remove("P0S3-8-12-00.sb2"),
 		rule: "loads-part-missing", file: "P0S3-8-12-00.loads", exit: 1},
 	{name: "no load specified", family: fixture.SCCP7940, break_: remove("OS79XX.TXT", "XMLDefault.cnf.xml"),
@@ -174,6 +178,32 @@ var brokenRoots = []brokenRoot{
 		rule:   "upgradecode-zup-7912", file: "gkdefault.txt", exit: 1},
 	{name: "upgradecode image id", family: fixture.SIP7912, break_: replace("0x060412a,", "0x060412b,", "gkdefault.txt"),
 		rule: "upgradecode-image-id", file: "gkdefault.txt", exit: 1},
+	{name: "text profile shipped without its compiled profile", family: fixture.SIP7912, break_: remove("gkdefault.cfg"),
+		rule: "profile-not-compiled", file: "gkdefault.txt", exit: 1},
+	{name: "per-device text profile not compiled", family: fixture.SIP7912, break_: remove("gk000d28a1b2c3"),
+		rule: "profile-device-fallback", file: "gk000d28a1b2c3.txt", exit: 0},
+	{name: "text profile copied under the compiled name", family: fixture.SIP7912, break_: func(t *testing.T, dir string) {
+		must(t, fixture.Remove(dir, "gk000d28a1b2c3"))
+		must(t, fixture.Rename(dir, "gk000d28a1b2c3.txt", "gk000d28a1b2c3"))
+	}, rule: "profile-not-compiled", file: "gk000d28a1b2c3", exit: 1},
+	{name: "compiled upgradecode behind its source", family: fixture.SIP7912, break_: steps(
+		replace("0x060412a,CP7912080001SIP060412A.sbin", "0x060413a,CP7912080001SIP060413A.sbin", "gkdefault.txt"),
+		write("CP7912080001SIP060413A.sbin", "new image")),
+		rule: "profile-stale", file: "gkdefault.cfg", exit: 0},
+	{name: "split profile without its .ex", family: fixture.SIP7912, break_: func(t *testing.T, dir string) {
+		// A table whose TftpURL is an extended-profile member (0x8000):
+		// cfgfmt -split moves it to gkdefault.cfg.ex, which is not copied.
+		tab, err := cfgfmt.ParseTable("ptag.dat", []byte("0x14,0x0020,UseTftp,1\n0x15,0x8002,TftpURL,4\n"))
+		must(t, err)
+		src, err := os.ReadFile(filepath.Join(dir, "gkdefault.txt"))
+		must(t, err)
+		res, err := cfgfmt.Compile(tab, "gkdefault.txt", src, cfgfmt.Options{ForceSplit: true, ExtensionName: "gkdefault.cfg.ex"})
+		must(t, err)
+		if res.Extension == nil {
+			t.Fatal("not split")
+		}
+		must(t, os.WriteFile(filepath.Join(dir, "gkdefault.cfg"), res.Profile, 0o644))
+	}, rule: "profile-extension-missing", file: "gkdefault.cfg", exit: 0},
 	{name: "stale compiled profile", family: fixture.SIP7912, break_: func(t *testing.T, dir string) {
 		compileProfile(t, dir, "gkdefault.txt", "gkdefault.cfg")
 		must(t, fixture.Replace(dir, "gkdefault.txt", "UseTftp:1", "UseTftp:0"))
@@ -190,6 +220,9 @@ var brokenRoots = []brokenRoot{
 			must(t, os.Rename(filepath.Join(dir, n), filepath.Join(dir, "cmterm-7940-7960-sip.8-12-00", n)))
 		}
 	}, rule: "not-at-root", file: "cmterm-7940-7960-sip.8-12-00/P0S3-8-12-00.loads", exit: 1},
+	{name: "an older drop kept in a folder of the root", family: fixture.SIP7940, break_: func(t *testing.T, dir string) {
+		must(t, fixture.WriteDir(filepath.Join(dir, "old"), fixture.SCCP7940, fixture.Options{ImageSize: 4096}))
+	}, rule: "folder-not-read", file: "old/OS79XX.TXT", exit: 0},
 	{name: "name with a space", family: fixture.SIP7940, break_: write("Chirp 2.raw", strings.Repeat("\xff", 1000)),
 		rule: "tftp-name", file: "Chirp 2.raw", exit: 0},
 	{name: "SIPDefault.cnf line without a colon", family: fixture.SIP7940, break_: replace("proxy_register: 1", "proxy_register 1", "SIPDefault.cnf"),
@@ -246,6 +279,16 @@ func TestCleanRoots(t *testing.T) {
 			if code != 0 || len(rep.Findings) != 0 {
 				t.Errorf("exit %d, findings on a clean %s root:\n%s\n%s", code, fam, summary(rep), stderr)
 			}
+			if fam == fixture.SIP7912 {
+				// Its compiled profiles are what its sources compile to
+				// with the table they were made with.
+				table := filepath.Join(t.TempDir(), "ptag.dat")
+				must(t, os.WriteFile(table, fixture.ProfileTable(), 0o644))
+				rep, code, stderr := runCheck(t, "--table", table, dir)
+				if code != 0 || len(rep.Findings) != 0 {
+					t.Errorf("--table: exit %d, findings on a clean %s root:\n%s\n%s", code, fam, summary(rep), stderr)
+				}
+			}
 			zip := filepath.Join(t.TempDir(), "drop.zip")
 			must(t, fixture.WriteZip(zip, fam, fixture.Options{ImageSize: 4096}))
 			rep, code, stderr = runCheck(t, zip)
@@ -296,7 +339,7 @@ func TestBrokenRoots(t *testing.T) {
 			// A problem has one rule: the header and upgradecode problems
 			// Open also notes on the file are not repeated as parse-problem.
 			for _, f := range rep.Findings {
-				if (tc.rule == "signed-header-bad" || tc.rule == "upgradecode-fields") && f.Rule == "parse-problem" {
+				if (tc.rule == "signed-header-bad" || tc.rule == "upgradecode-fields" || tc.rule == "model-attr-mismatch") && f.Rule == "parse-problem" {
 					t.Errorf("%s repeated as parse-problem: %s", tc.rule, f.Message)
 				}
 				if tc.rule == "upgradecode-fields" && f.Rule == "no-load-specified" {
@@ -372,7 +415,9 @@ func TestProfileStaleRealTable(t *testing.T) {
 	must(t, err)
 	root := filepath.Join(t.TempDir(), "root")
 	must(t, fixture.WriteDir(root, fixture.SIP7912, fixture.Options{ImageSize: 4096}))
-	for _, n := range []string{"gkdefault", "gk000d28a1b2c3"} {
+	// The fixture's compiled profiles come from its own table: recompile
+	// every one with the real table.
+	for _, n := range []string{"gkdefault", "gk000d28a1b2c3", "gk000d28a1b2c4"} {
 		src, err := os.ReadFile(filepath.Join(root, n+".txt"))
 		must(t, err)
 		res, err := cfgfmt.Compile(tab, n+".txt", src, cfgfmt.Options{})
@@ -396,5 +441,50 @@ func TestProfileStaleRealTable(t *testing.T) {
 	rep, _, _ = runCheck(t, root)
 	if len(rep.Findings) != 0 || !strings.Contains(strings.Join(rep.Assumptions, "\n"), "no --table") {
 		t.Errorf("without --table: findings %s, assumptions %q", summary(rep), rep.Assumptions)
+	}
+}
+
+// TestDropZippedWithItsFolder: a drop zipped with a top-level folder is one
+// mistake. check says so once, with the fix; the references that fail only
+// because of it (OS79XX.TXT, image_version, the .loads parts, the rings …)
+// are counted in that finding, not reported one by one.
+func TestDropZippedWithItsFolder(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "root")
+	must(t, fixture.WriteDir(src, fixture.SIP7940, fixture.Options{ImageSize: 4096}))
+	zpath := filepath.Join(dir, "drop.zip")
+	zf, err := os.Create(zpath)
+	must(t, err)
+	zw := zip.NewWriter(zf)
+	entries, err := os.ReadDir(src)
+	must(t, err)
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join(src, e.Name()))
+		must(t, err)
+		w, err := zw.Create("cmterm-7940-7960-sip.8-12-00/" + e.Name())
+		must(t, err)
+		_, err = w.Write(b)
+		must(t, err)
+	}
+	must(t, zw.Close())
+	must(t, zf.Close())
+	rep, code, _ := runCheck(t, zpath)
+	if code != 1 || len(rep.Findings) != 1 || rep.Findings[0].Rule != "not-at-root" || rep.Findings[0].File != "cmterm-7940-7960-sip.8-12-00" {
+		t.Fatalf("exit %d, want exit 1 and one not-at-root finding:\n%s", code, summary(rep))
+	}
+	f := rep.Findings[0]
+	for _, want := range []string{"zipped with its folder", "9 references fail"} {
+		if !strings.Contains(f.Message, want) {
+			t.Errorf("message lacks %q: %s", want, f.Message)
+		}
+	}
+	if !strings.Contains(f.Fix, "cd cmterm-7940-7960-sip.8-12-00 && zip -r ../drop.zip .") {
+		t.Errorf("fix: %s", f.Fix)
+	}
+	// Ignoring not-at-root shows the failures one by one again: nothing
+	// may go unreported.
+	rep, code, _ = runCheck(t, "--ignore", "not-at-root", zpath)
+	if code != 1 || len(rep.Findings) < 9 {
+		t.Errorf("--ignore not-at-root: exit %d, %d findings:\n%s", code, len(rep.Findings), summary(rep))
 	}
 }

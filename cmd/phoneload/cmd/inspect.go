@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -65,8 +66,9 @@ that stop phones booting. --json prints the document described in
 docs/inspect.md (schema phoneload.inspect/v1).
 
 Exit codes: 0 every PATH was read, 1 a PATH could not be read (missing,
-unsafe or corrupt archive), 2 usage, 3 with --trust, a signed file does not
-verify.`,
+unsafe or corrupt archive) or a --trust or --table file could not be read
+or parsed, 2 usage (a wrong command line: unknown flag, no PATH), 3 with
+--trust, a signed file does not verify.`,
 		Example: `  phoneload inspect cmterm-7940-7960-sip.8-12-00.zip
   phoneload inspect /srv/tftp
   phoneload inspect --long --trust lab.pem /srv/tftp
@@ -75,11 +77,15 @@ verify.`,
   curl -s https://lab.example/drop.zip | phoneload inspect -`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			// A --trust or --table file that cannot be read or parsed is a
+			// failed operation (exit 1), as an unreadable PATH is, and as
+			// in check and sign-image: exit 2 is for command lines that are
+			// wrong whatever the files hold.
 			var keys []crypto.PublicKey
 			for _, name := range trust {
 				k, err := loadTrustFile(name)
 				if err != nil {
-					return cli.Exit(cli.ExitUsage, err)
+					return err
 				}
 				keys = append(keys, k...)
 			}
@@ -87,7 +93,7 @@ verify.`,
 			if tableFile != "" {
 				var err error
 				if opts.ProfileTable, err = loadTable(tableFile); err != nil {
-					return cli.Exit(cli.ExitUsage, err)
+					return err
 				}
 			}
 			return runInspect(cmd, args, opts, asJSON, long)
@@ -303,7 +309,21 @@ func writeInspection(w io.Writer, in *bundle.Inspection, long bool) error {
 		}
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", models, from, p.Load, version, fetch)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	// Phones ask for names at the top of the root: a configuration file in
+	// a folder (a drop zipped with its folder) is read by no phone at all.
+	var nested []string
+	for _, p := range in.Phones {
+		if i := strings.IndexByte(p.Source, '/'); i >= 0 && !slices.Contains(nested, p.Source[:i+1]) {
+			nested = append(nested, p.Source[:i+1])
+		}
+	}
+	for _, dir := range nested {
+		fmt.Fprintf(w, "  note: no phone reads the files in %s: phones ask for names at the top of the root (phoneload check: not-at-root)\n", dir)
+	}
+	return nil
 }
 
 // writeSettings lists, for --long, every setting of each configuration file.

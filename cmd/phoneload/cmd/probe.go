@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -56,6 +57,17 @@ Exit codes: 0 all ok, 1 a file could not be fetched (error), 2 usage,
 			if err != nil {
 				return err
 			}
+			if opts.MAC != "" {
+				if _, ok := bundle.NormalizeMAC(opts.MAC); !ok {
+					return cli.Usage("--mac %q: not a MAC address (12 hex digits, separators allowed)", opts.MAC)
+				}
+			}
+			if blksize != 0 && (blksize < tftp.MinClientBlockSize || blksize > tftp.MaxBlockSize) {
+				return cli.Usage("--blksize %d: want %d to %d (or 0: no option, as a phone's loader)", blksize, tftp.MinClientBlockSize, tftp.MaxBlockSize)
+			}
+			if !slices.Contains(bundle.ProbeModels(), opts.Model) {
+				return cli.Usage("--model %q: unknown model (known: %s)", opts.Model, strings.Join(bundle.ProbeModels(), ", "))
+			}
 			verify, err := trust.verifier("nothing was fetched; phoneload verify shows the whole report")
 			if err != nil {
 				return err
@@ -105,7 +117,7 @@ Exit codes: 0 all ok, 1 a file could not be fetched (error), 2 usage,
 	cmd.Flags().BoolVar(&opts.All, "all", false, "also fetch every other file of the bundle")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON (schema in docs/publish.md)")
 	cmd.Flags().DurationVar(&timeout, "timeout", 2*time.Second, "timeout per packet")
-	cmd.Flags().IntVar(&blksize, "blksize", 0, "ask for this block size (default: none, 512 as a phone's loader)")
+	cmd.Flags().IntVar(&blksize, "blksize", 0, "ask for this block size, 512 to 65464 (default: none, 512 as a phone's loader)")
 	return cmd
 }
 

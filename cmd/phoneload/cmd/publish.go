@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
@@ -115,20 +114,36 @@ or a canary that would change a shared file).`,
   phoneload publish --pub release.pub --json sip-8.12.zip /srv/tftp`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if opts.Keep == 0 || opts.Keep < -1 {
+				// The library reads 0 as "the default": here it would
+				// silently keep 5, not none.
+				return cli.Usage("--keep %d: keep at least 1 publish for rollback, or -1 for all", opts.Keep)
+			}
+			if canary != "" {
+				opts.Canary = strings.Split(canary, ",")
+				for _, m := range opts.Canary {
+					if _, ok := bundle.NormalizeMAC(m); !ok {
+						return cli.Usage("--canary: %q is not a MAC address (12 hex digits, separators allowed)", m)
+					}
+				}
+			}
 			verify, err := trust.verifier("nothing was published; phoneload verify shows the whole report")
 			if err != nil {
 				return err
 			}
 			opts.Verify = verify
-			if canary != "" {
-				opts.Canary = strings.Split(canary, ",")
-			}
 			bar := cli.NewProgress(cmd.ErrOrStderr(), "publish", 0)
 			opts.Progress = bar.Add
 			res, err := bundle.Publish(args[0], args[1], opts)
 			bar.Done()
 			if err != nil {
-				return publishError(err, res)
+				if asJSON && res != nil {
+					// Refused: the plan with its conflicts, as in a dry run.
+					if werr := cli.WriteJSON(cmd.OutOrStdout(), res); werr != nil {
+						return werr
+					}
+				}
+				return publishError(err)
 			}
 			if asJSON {
 				if err := cli.WriteJSON(cmd.OutOrStdout(), res); err != nil {
@@ -167,7 +182,7 @@ or a canary that would change a shared file).`,
 	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "print the plan, change nothing")
 	cmd.Flags().StringVar(&canary, "canary", "", "publish the new image only for these phones (`MAC,…`)")
 	cmd.Flags().BoolVar(&opts.Force, "force", false, "overwrite files the previous publish did not own")
-	cmd.Flags().IntVar(&opts.Keep, "keep", bundle.DefaultKeep, "publishes kept for rollback (-1: all)")
+	cmd.Flags().IntVar(&opts.Keep, "keep", bundle.DefaultKeep, "publishes kept for rollback, at least 1 (-1: all)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the plan as JSON (schema in docs/publish.md)")
 	return cmd
 }
@@ -184,7 +199,7 @@ func writePlan(w io.Writer, steps []bundle.PublishStep) {
 	tw.Flush()
 }
 
-func publishError(err error, res *bundle.PublishResult) error {
+func publishError(err error) error {
 	var ce *bundle.ConflictError
 	var ee *cli.Error
 	switch {
@@ -196,8 +211,6 @@ func publishError(err error, res *bundle.PublishResult) error {
 		return cli.Exit(cli.ExitContent, err)
 	case errors.Is(err, bundle.ErrLocked):
 		return cli.Hint(err, "wait for the other publish or rollback to finish")
-	case errors.Is(err, os.ErrNotExist):
-		return err
 	}
 	return err
 }
@@ -231,15 +244,15 @@ Exit codes: 0 rolled back, 1 failed or nothing to roll back, 2 usage.`,
 				return cli.WriteJSON(cmd.OutOrStdout(), res)
 			}
 			writePlan(cmd.OutOrStdout(), res.Steps)
-			state := res.State
-			if state == "" {
-				state = "nothing published"
+			now := "is now at publish " + res.State
+			if res.State == "" {
+				now = "is back to before its first publish"
 			}
 			what := "publish " + res.ID
 			if res.Interrupted {
 				what = "interrupted publish " + res.ID
 			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "%s: rolled back %s; %s is now at %s\n", Prog, what, args[0], state)
+			fmt.Fprintf(cmd.ErrOrStderr(), "%s: rolled back %s; %s %s\n", Prog, what, args[0], now)
 			return nil
 		},
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/phoneload/phoneload/bundle"
 	"github.com/phoneload/phoneload/internal/atomicfile"
 	"github.com/phoneload/phoneload/internal/cli"
 	"github.com/phoneload/phoneload/internal/tftp"
@@ -30,12 +31,19 @@ func NewCmdServe() *cobra.Command {
 		Use:   "serve [--listen ADDR] ROOT|BUNDLE",
 		Short: "Serve a TFTP root or a bundle read-only over TFTP, for labs and tests",
 		Long: `serve answers TFTP read requests from a directory or straight out of a
-bundle zip. It negotiates blksize and tsize (RFC 2347/2348/2349), rolls block
+bundle (zip or directory). A bundle is served as the root it becomes when
+published: its SHA256SUMS, signatures and bundle.json are "File not found".
+It negotiates blksize and tsize (RFC 2347/2348/2349), rolls block
 numbers over so files past 32 MB go out even with 512-byte blocks, answers
 "File not found" (error 1) for missing files, which is what a Cisco loader
 needs to go on to the next file, refuses paths that leave the root (.., symbolic
 links out of it) and hidden files (the publish journal), refuses every write
 request, and runs at most --max-transfers transfers at once.
+
+The timeout option (RFC 2349) is not acknowledged: the TFTP library
+(pin/tftp v3.2.0) leaves every option but blksize and tsize out of its OACK,
+as RFC 2347 allows, so a client that asks for it keeps its own timeout. The
+server's retransmission timeout is --timeout, for every client.
 
 One line per request goes to stderr (--json for JSON lines). SIGINT or SIGTERM
 stops taking requests and waits for running transfers to end.
@@ -46,11 +54,19 @@ Exit codes: 0 stopped by a signal, 1 failed, 2 usage.`,
   phoneload serve --listen 127.0.0.1:0 --addr-file addr --json lab-root`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if m := opts.MaxBlockSize; m != 0 && (m <= 512 || m > tftp.MaxBlockSize) {
+				// pin/tftp ignores a cap it cannot apply, which would
+				// grant up to the MTU instead; it cannot cap at 512.
+				return cli.Usage("--max-blksize %d: want 513 to %d (0: what the interface MTU allows)", m, tftp.MaxBlockSize)
+			}
 			src, err := tftp.OpenSource(args[0])
 			if err != nil {
 				return err
 			}
 			defer src.Close()
+			if isBundle(src) {
+				src = bundleTree{src}
+			}
 			ua, err := net.ResolveUDPAddr("udp", listen)
 			if err != nil {
 				return cli.Usage("--listen %s: %v", listen, err)
@@ -98,9 +114,9 @@ Exit codes: 0 stopped by a signal, 1 failed, 2 usage.`,
 	cmd.Flags().StringVar(&addrFile, "addr-file", "", "write the address listened on to `FILE` once ready")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "log one JSON object per request")
 	cmd.Flags().IntVar(&opts.MaxTransfers, "max-transfers", tftp.DefaultMaxTransfers, "transfers served at once")
-	cmd.Flags().DurationVar(&opts.Timeout, "timeout", 5*time.Second, "retransmission timeout per packet")
+	cmd.Flags().DurationVar(&opts.Timeout, "timeout", 5*time.Second, "retransmission timeout per packet (the client's timeout option is not honoured)")
 	cmd.Flags().IntVar(&opts.Retries, "retries", 5, "attempts per packet")
-	cmd.Flags().IntVar(&opts.MaxBlockSize, "max-blksize", 0, "largest blksize granted (default: what the interface MTU allows)")
+	cmd.Flags().IntVar(&opts.MaxBlockSize, "max-blksize", 0, "largest blksize granted, 513 to 65464 (default: what the interface MTU allows)")
 	return cmd
 }
 
@@ -119,4 +135,27 @@ func logEvent(w io.Writer, e tftp.Event, asJSON bool) {
 		line += ": " + e.Error
 	}
 	fmt.Fprintln(w, line)
+}
+
+// isBundle reports whether src is a bundle (it has a SHA256SUMS) rather
+// than a TFTP root.
+func isBundle(src tftp.Source) bool {
+	rc, _, err := src.Open(bundle.SumsName)
+	if err != nil {
+		return false
+	}
+	rc.Close()
+	return true
+}
+
+// bundleTree serves a bundle as the TFTP root it becomes when published:
+// without its own files (SHA256SUMS, signatures, bundle.json), which
+// publish never puts into a root and no phone asks for.
+type bundleTree struct{ tftp.Source }
+
+func (b bundleTree) Open(name string) (io.ReadCloser, int64, error) {
+	if bundle.IsBundleMeta(name) {
+		return nil, 0, tftp.ErrNotFound
+	}
+	return b.Source.Open(name)
 }

@@ -53,7 +53,8 @@ certificates of --trust (PEM; any one of them may verify), and the name in
 its header against the file's name (a renamed image is refused by phones).
 Whole drops are verified by 'phoneload inspect --trust' and 'check'.
 
-Exit codes: 0 all signed or verified, 1 failure, 2 usage, 3 a signature is
+Exit codes: 0 all signed or verified, 1 failure (also a --key or --trust
+file that cannot be read or parsed), 2 usage, 3 a signature is
 missing or does not verify, 4 a file does not carry the name it was signed as.
 
 JSON (--json): {"files": [{"file", "output", "signed_as", "hash", "key_bits",
