@@ -151,8 +151,8 @@ func VerifyBundle(path string, opts VerifyOptions) (*VerifyResult, error) {
 	var t *verifyTree
 	if fi.IsDir() {
 		t, err = dirTree(path, false, opts)
-	} else {
-		t, err = walkTree(path, opts)
+	} else if t, err = walkTree(path, opts); err != nil {
+		return res, archiveError(res, err)
 	}
 	if err != nil {
 		return res, err
@@ -208,6 +208,36 @@ func VerifyBundle(path string, opts VerifyOptions) (*VerifyResult, error) {
 	}
 	res.Valid = true
 	return res, nil
+}
+
+// archiveError classes an archive Walk refused because of one entry as a
+// content problem naming it (exit 4): an entry whose data does not match
+// its CRC, size or compression (a flipped byte in a firmware image), or an
+// entry that no bundle has (unsafe name, link, special file, duplicate or
+// case-colliding name). The archive cannot be read past it, so nothing
+// else is judged. A file that is not an archive, an unsupported
+// compression method or an encrypted entry stay ordinary errors (exit 1).
+func archiveError(res *VerifyResult, err error) error {
+	var ee *EntryError
+	if !errors.As(err, &ee) || ee.Entry == "" {
+		return err
+	}
+	kind := ""
+	switch {
+	case errors.Is(ee.Err, ErrChecksum), errors.Is(ee.Err, ErrTruncated), errors.Is(ee.Err, ErrFormat):
+		kind = Modified
+	case errors.Is(ee.Err, ErrUnsafePath), errors.Is(ee.Err, ErrLink), errors.Is(ee.Err, ErrSpecial),
+		errors.Is(ee.Err, ErrDuplicate), errors.Is(ee.Err, ErrCaseCollision):
+		kind = Extra
+	default:
+		return err
+	}
+	detail := strings.TrimPrefix(ee.Err.Error(), "bundle: ")
+	if ee.Detail != "" {
+		detail += ": " + ee.Detail
+	}
+	res.Problems = append(res.Problems, FileProblem{Kind: kind, File: printable(ee.Entry), Detail: detail})
+	return fmt.Errorf("%w: %s", ErrContent, strings.TrimPrefix(err.Error(), "bundle: "))
 }
 
 func checkSignatures(res *VerifyResult, special map[string][]byte, sums []byte, opts VerifyOptions) error {

@@ -118,3 +118,58 @@ func TestVerifyMalformedSignedSums(t *testing.T) {
 		t.Errorf("err = %v, want %q…", err, want)
 	}
 }
+
+// A bundle zip that Walk cannot read past because of one entry is a
+// content problem naming that entry (exit 4), not an I/O failure: a flipped
+// byte in a stored firmware image, in a deflated config, or an added entry
+// no bundle has.
+func TestVerifyZipEntryErrorsAreContent(t *testing.T) {
+	k := newTestKeys(t, 1)
+	src := filepath.Join(t.TempDir(), "src")
+	writeTree(t, src, nil)
+	zp := filepath.Join(t.TempDir(), "b.zip")
+	if _, err := Pack(src, zp, packOpts(k)); err != nil {
+		t.Fatal(err)
+	}
+	orig, _ := os.ReadFile(zp)
+	zr, err := zip.NewReader(bytes.NewReader(orig), int64(len(orig)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := VerifyOptions{Trust: k.trust(), Now: time.Unix(1700000000, 0)}
+	for _, f := range zr.File {
+		if f.Name != "P0S3-08-12-00.bin" && f.Name != "SIPDefault.cnf" {
+			continue
+		}
+		off, _ := f.DataOffset()
+		b := append([]byte(nil), orig...)
+		b[off+2] ^= 0x40
+		os.WriteFile(zp, b, 0o644)
+		res, err := VerifyBundle(zp, opts)
+		if !errors.Is(err, ErrContent) || len(res.Problems) != 1 || res.Problems[0].File != f.Name || res.Problems[0].Kind != Modified {
+			t.Errorf("flip in %s (method %d): %v %+v", f.Name, f.Method, err, res.Problems)
+		}
+	}
+	// An added ../ entry.
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, f := range zr.File {
+		w, _ := zw.CreateHeader(&zip.FileHeader{Name: f.Name, Method: zip.Store})
+		r, _ := f.Open()
+		io.Copy(w, r)
+		r.Close()
+	}
+	w, _ := zw.Create("../evil.cnf")
+	w.Write([]byte("evil\n"))
+	zw.Close()
+	os.WriteFile(zp, buf.Bytes(), 0o644)
+	res, err := VerifyBundle(zp, opts)
+	if !errors.Is(err, ErrContent) || len(res.Problems) != 1 || res.Problems[0].File != "../evil.cnf" || res.Problems[0].Kind != Extra {
+		t.Errorf("zip-slip entry: %v %+v", err, res.Problems)
+	}
+	// Not a zip at all: an ordinary failure.
+	os.WriteFile(zp, []byte("not a zip"), 0o644)
+	if _, err := VerifyBundle(zp, opts); err == nil || errors.Is(err, ErrContent) {
+		t.Errorf("not a zip: %v", err)
+	}
+}
