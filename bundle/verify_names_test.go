@@ -125,12 +125,7 @@ func TestVerifyMalformedSignedSums(t *testing.T) {
 // no bundle has.
 func TestVerifyZipEntryErrorsAreContent(t *testing.T) {
 	k := newTestKeys(t, 1)
-	src := filepath.Join(t.TempDir(), "src")
-	writeTree(t, src, nil)
-	zp := filepath.Join(t.TempDir(), "b.zip")
-	if _, err := Pack(src, zp, packOpts(k)); err != nil {
-		t.Fatal(err)
-	}
+	zp := packZip(t, k)
 	orig, _ := os.ReadFile(zp)
 	zr, err := zip.NewReader(bytes.NewReader(orig), int64(len(orig)))
 	if err != nil {

@@ -20,6 +20,18 @@ import (
 	"github.com/phoneload/phoneload/sign"
 )
 
+// packZip packs the test tree into a bundle zip.
+func packZip(t testing.TB, k testKeys) string {
+	t.Helper()
+	src := filepath.Join(t.TempDir(), "src")
+	writeTree(t, src, nil)
+	zp := filepath.Join(t.TempDir(), "b.zip")
+	if _, err := Pack(src, zp, packOpts(k)); err != nil {
+		t.Fatal(err)
+	}
+	return zp
+}
+
 func packDir(t testing.TB, k testKeys) (src, out string) {
 	t.Helper()
 	src = filepath.Join(t.TempDir(), "src")
@@ -275,12 +287,7 @@ func TestVerifyRoot(t *testing.T) {
 
 func TestVerifyZip(t *testing.T) {
 	k := newTestKeys(t, 1)
-	src := filepath.Join(t.TempDir(), "src")
-	writeTree(t, src, nil)
-	zp := filepath.Join(t.TempDir(), "b.zip")
-	if _, err := Pack(src, zp, packOpts(k)); err != nil {
-		t.Fatal(err)
-	}
+	zp := packZip(t, k)
 	res, err := VerifyBundle(zp, VerifyOptions{Trust: k.trust(), Threshold: 2})
 	if err != nil || !res.Valid || res.Files != 7 {
 		t.Fatalf("zip: %v %+v", err, res)
