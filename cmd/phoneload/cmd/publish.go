@@ -47,7 +47,7 @@ func (t *trustFlags) verifier(hint string) (func(string) error, error) {
 	if err != nil {
 		return nil, err
 	}
-	if n := len(trust.IDs()); t.threshold > n {
+	if n := trust.Distinct(); t.threshold > n {
 		return nil, cli.Usage("--threshold %d: only %d distinct trusted key(s) given", t.threshold, n)
 	}
 	return func(path string) error {
