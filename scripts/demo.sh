@@ -20,7 +20,7 @@ run() {
 
 step "1. A firmware drop as Cisco ships it (generated: 7940/7960 SIP 8.12-like, signed with a lab key)"
 go run ./internal/fixture/mkdrop sip7940 "$out/cmterm-7940-7960-sip.8-12-00.zip"
-go run ./internal/fixture/mkdrop sip7912 "$out/cp7912-sip"
+go run ./internal/fixture/mkdrop -ptag "$out/sip_ptag.dat" sip7912 "$out/cp7912-sip"
 ls -l "$out/cmterm-7940-7960-sip.8-12-00.zip"
 
 step "2. inspect: every file identified, signed headers parsed, .loads resolved"
@@ -41,15 +41,22 @@ else
 	echo "(exit $?: errors found, as expected)"
 fi
 
-step "4. compile: 7912 profiles for a fleet, byte-exact with Cisco's cfgfmt"
+step "4. compile: 7905/7912/ATA profiles, byte-exact with Cisco's cfgfmt"
+echo "-- a 7912 root whose compiled profiles are missing: check catches it, compile mends it (self-made tag table):"
+rm -f "$out/cp7912-sip/gkdefault.cfg" "$out/cp7912-sip"/gk000d28a1b2c[0-9]
+printf '$ %s\n' "$pl check --table $out/sip_ptag.dat $out/cp7912-sip"
+if $pl check --table "$out/sip_ptag.dat" "$out/cp7912-sip" 2>&1 | grep -E '^(errors|  [^ ])'; then :; fi
+run $pl compile --table "$out/sip_ptag.dat" -o "$out/cp7912-sip" "$out/cp7912-sip/gkdefault.txt" "$out/cp7912-sip/gk000d28a1b2c3.txt" "$out/cp7912-sip/gk000d28a1b2c4.txt"
+run $pl check --table "$out/sip_ptag.dat" "$out/cp7912-sip"
+run bin/cfgfmt -t"$out/sip_ptag.dat" "$out/cp7912-sip/gkdefault.cfg" "$out/gkdefault.decoded.txt"
+echo "-- gkdefault.cfg decoded back (first lines):"
+sed -n 1,6p "$out/gkdefault.decoded.txt"
+echo
+echo "-- and a fleet of 500 generated 7912 profiles in one parallel run:"
 go run ./internal/cfgfmtcli/fleetgen "$out/profiles" 500 >/dev/null
 mkdir -p "$out/compiled"
 printf '$ %s\n' "$pl compile --table $out/profiles/ptag.dat -o $out/compiled $out/profiles/gk*.txt"
 $pl compile --table "$out/profiles/ptag.dat" -o "$out/compiled" "$out/profiles"/gk*.txt
-one=$(ls "$out/compiled" | sed -n 1p)
-run bin/cfgfmt -t"$out/profiles/ptag.dat" "$out/compiled/$one" "$out/$one.decoded.txt"
-echo "-- $one decoded back (first lines):"
-sed -n 1,6p "$out/$one.decoded.txt"
 
 step "5. pack: check, then a signed, reproducible bundle"
 run $pl key generate --unencrypted -o "$out/release"
