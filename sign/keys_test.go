@@ -109,9 +109,10 @@ func TestReadSecretKeyFilePermissions(t *testing.T) {
 	// A world-readable public key where the secret key belongs is named
 	// as a public key: the advice is another file, not chmod.
 	pub, _, _ := GenerateMinisignKey(nil)
+	sshPub := []byte("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJher80xu/6sYIGPh0z+SGvpSdb67QssYxPFFKr9fjNi rel@example\n")
 	for kind, data := range map[string][]byte{
 		KindMinisign: MarshalMinisignPublicKey(pub),
-		KindSSH:      []byte("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJher80xu/6sYIGPh0z+SGvpSdb67QssYxPFFKr9fjNi rel@example\n"),
+		KindSSH:      sshPub,
 	} {
 		os.WriteFile(p, data, 0o644)
 		os.Chmod(p, 0o644)
@@ -120,6 +121,8 @@ func TestReadSecretKeyFilePermissions(t *testing.T) {
 			t.Errorf("%s public key: err = %v", kind, err)
 		}
 	}
+	// (The loop above leaves either key in p: map order is random.)
+	os.WriteFile(p, sshPub, 0o644)
 	if _, err := LoadSSHSigner(p, nil); err == nil || !strings.Contains(err.Error(), "SSH_AUTH_SOCK") && !strings.Contains(err.Error(), "ssh-agent") {
 		t.Errorf("ssh .pub for --ssh-key: %v", err)
 	}
