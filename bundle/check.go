@@ -174,7 +174,7 @@ func Check(d *Drop, opts CheckOptions) *Report {
 // isDesktopMetadata recognises what macOS Finder and Windows Explorer leave
 // in folders and zips.
 func isDesktopMetadata(name string) bool {
-	base := baseName(name)
+	base := BaseName(name)
 	switch strings.ToLower(base) {
 	case ".ds_store", "thumbs.db", "desktop.ini":
 		return true
@@ -309,7 +309,7 @@ func (c *checker) foldMisplaced(file string, line int, target string, candidates
 		c.inSubdir = map[string]*File{}
 		for _, f := range c.d.Files {
 			if f.Kind != KindUnknown && strings.IndexByte(f.Name, '/') >= 0 {
-				if b := baseName(f.Name); c.inSubdir[b] == nil {
+				if b := BaseName(f.Name); c.inSubdir[b] == nil {
 					c.inSubdir[b] = f
 				}
 			}
@@ -357,16 +357,16 @@ func names(fs []*File) string {
 	return strings.Join(s, ", ")
 }
 
-// baseName is the last element of a slash-separated name.
-func baseName(name string) string {
+// BaseName is the last element of a slash-separated name.
+func BaseName(name string) string {
 	if i := strings.LastIndexByte(name, '/'); i >= 0 {
 		return name[i+1:]
 	}
 	return name
 }
 
-// stripExt removes a known image extension and reports which.
-func stripExt(name string) (string, string) {
+// StripImageExt removes a known image extension and reports which.
+func StripImageExt(name string) (string, string) {
 	for _, ext := range []string{".bin", ".sbn", ".sb2", ".loads", ".sbin", ".zup"} {
 		if len(name) > len(ext) && strings.EqualFold(name[len(name)-len(ext):], ext) {
 			return name[:len(name)-len(ext)], name[len(name)-len(ext):]

@@ -57,7 +57,7 @@ var (
 
 // deviceMAC returns the MAC of a per-device file name (upper case), or "".
 func deviceMAC(name string) string {
-	name = baseName(name)
+	name = BaseName(name)
 	if m := reDeviceMAC.FindStringSubmatch(name); m != nil {
 		return m[1]
 	}
@@ -114,7 +114,7 @@ func (c *checker) collectOffers() []offer {
 		switch {
 		case f.OS79XX != nil:
 			if f.OS79XX.Name != "" {
-				n, ext := stripExt(f.OS79XX.Name)
+				n, ext := StripImageExt(f.OS79XX.Name)
 				if ext == "" {
 					ext = f.OS79XX.Extension
 				}
@@ -122,7 +122,7 @@ func (c *checker) collectOffers() []offer {
 			}
 		case f.SIP != nil:
 			if e, ok := f.SIP.Get("image_version"); ok && strings.TrimSpace(e.Value) != "" {
-				n, ext := stripExt(strings.TrimSpace(e.Value))
+				n, ext := StripImageExt(strings.TrimSpace(e.Value))
 				out = append(out, offer{File: f.Name, Line: e.Line, Source: "image_version", Name: n, Ext: ext, MAC: mac})
 			}
 		case f.XML != nil:
@@ -131,7 +131,7 @@ func (c *checker) collectOffers() []offer {
 				if v == "" {
 					continue
 				}
-				n, ext := stripExt(v)
+				n, ext := StripImageExt(v)
 				out = append(out, offer{File: f.Name, Line: l.Line, Source: "loadInformation", Name: n, Ext: ext, ModelID: l.ModelID, MAC: mac})
 			}
 		case f.Profile != nil && f.Kind == KindProfileBinary:
@@ -163,8 +163,8 @@ func (c *checker) appRelease(name string) (Release, bool) {
 				continue
 			}
 			for _, p := range f.Loads.Parts {
-				if stem, _ := stripExt(p.Name); stem == name {
-					if app, ok := ParseRelease(strings.TrimSuffix(baseName(f.Name), ".loads")); ok && app.Protocol != "loader" {
+				if stem, _ := StripImageExt(p.Name); stem == name {
+					if app, ok := ParseRelease(strings.TrimSuffix(BaseName(f.Name), ".loads")); ok && app.Protocol != "loader" {
 						r = app
 						break search
 					}
@@ -263,7 +263,7 @@ func (c *checker) offerFor(p *fleetPhone) *offer {
 			return o
 		}
 		return find(func(o *offer) bool {
-			return o.Source == "upgradecode" && o.MAC == "" && strings.HasPrefix(baseName(o.File), prefix+"default")
+			return o.Source == "upgradecode" && o.MAC == "" && strings.HasPrefix(BaseName(o.File), prefix+"default")
 		})
 	}
 	return nil
@@ -276,12 +276,12 @@ func (c *checker) phonesReading(file string) []string {
 		return nil
 	}
 	var out []string
-	base := baseName(file)
+	base := BaseName(file)
 	mac := deviceMAC(base)
 	if mac != "" {
 		return c.macPhones(mac)
 	}
-	stem, _ := stripExt(base)
+	stem, _ := StripImageExt(base)
 	for _, p := range c.fleet {
 		var reads bool
 		switch {
@@ -304,7 +304,7 @@ func (c *checker) phonesReading(file string) []string {
 				app = a.Name
 			}
 			// upgradecode offers carry their extension (CP7912…A.sbin).
-			offered, _ := stripExt(p.offer.Name)
+			offered, _ := StripImageExt(p.offer.Name)
 			reads = offered == stem || app == stem || c.loadsLists(p.offer.Name, base) || c.loadsLists(app, base)
 		}
 		if reads {

@@ -19,7 +19,7 @@ func (c *checker) checkOS79XX() {
 			continue
 		}
 		ph := c.phonesReading(f.Name)
-		name, ext := stripExt(o.Name)
+		name, ext := StripImageExt(o.Name)
 		if ext == "" {
 			ext = o.Extension
 		}
@@ -195,7 +195,7 @@ func (c *checker) otherSpelling(name string) string {
 		return ""
 	}
 	for _, f := range c.d.Files {
-		stem, ext := stripExt(f.Name)
+		stem, ext := StripImageExt(f.Name)
 		if ext == "" || ext == ".sb2" || strings.Contains(stem, "/") {
 			continue
 		}
@@ -256,7 +256,7 @@ func (c *checker) checkLoads() {
 		ph := c.phonesReading(f.Name)
 		var loader *File
 		for _, p := range f.Loads.Parts {
-			part := c.refer("loads-part-missing", f.Name, p.Line, p.Name, fmt.Sprintf("%s lists the part", baseName(f.Name)))
+			part := c.refer("loads-part-missing", f.Name, p.Line, p.Name, fmt.Sprintf("%s lists the part", BaseName(f.Name)))
 			if part != nil && part.LoaderID != "" {
 				loader = part
 			}
@@ -289,7 +289,7 @@ func (c *checker) checkSigned() {
 		case f.Header == nil:
 			continue
 		}
-		if hn := f.Header.FileName; hn != "" && hn != baseName(f.Name) {
+		if hn := f.Header.FileName; hn != "" && hn != BaseName(f.Name) {
 			c.add("signed-name-mismatch", f.Name, 0, c.phonesReading(f.Name), "%s was signed as %q: renamed images fail authentication", f.Name, hn)
 		}
 		if strings.HasSuffix(f.Name, ".sbn") && f.PayloadSHA256 != "" {
@@ -340,7 +340,7 @@ var fixedNames = func() map[string]string {
 // they are resolved).
 func (c *checker) checkNames() {
 	for _, f := range c.d.Files {
-		base := baseName(f.Name)
+		base := BaseName(f.Name)
 		if want, ok := fixedNames[strings.ToLower(base)]; ok && want != base && c.byName[want] == nil {
 			c.add("reference-case", f.Name, 0, c.phonesReading(want), "phones ask for %s; this file is named %s: TFTP names are case-exact", want, base)
 		}
@@ -419,7 +419,7 @@ func (c *checker) checkProtocols() {
 		}
 		switch f.Kind {
 		case KindLoads, KindImageSB2, KindImageBin, KindImageSBN, KindImageSBIN, KindImageZUP:
-			stem, _ := stripExt(baseName(f.Name))
+			stem, _ := StripImageExt(BaseName(f.Name))
 			if p := c.imageProtocol(stem); p != "" {
 				targets[p] = true
 			}
@@ -427,7 +427,7 @@ func (c *checker) checkProtocols() {
 	}
 	if len(targets) > 0 {
 		for _, f := range c.d.Files {
-			base := baseName(f.Name)
+			base := BaseName(f.Name)
 			switch {
 			case f.Kind == KindSIPConfig && !targets["sip"]:
 				c.add("protocol-stray-config", f.Name, 0, c.phonesReading(f.Name), "%s is a SIP configuration but the root has no SIP image: SIP phones will look for an image that is not here", base)
@@ -621,7 +621,7 @@ func (c *checker) refuses(p fleetPhone) bool {
 // same release of the same protocol (two spellings of one 7940 version).
 func (c *checker) runs(p fleetPhone, image string) bool {
 	// upgradecode names the file (CP7912…A.sbin); the fleet the load.
-	if stem, _ := stripExt(image); strings.EqualFold(p.Load, image) || strings.EqualFold(p.Load, stem) {
+	if stem, _ := StripImageExt(image); strings.EqualFold(p.Load, image) || strings.EqualFold(p.Load, stem) {
 		return true
 	}
 	to, ok := c.appRelease(image)
@@ -639,7 +639,7 @@ func (c *checker) loaderOf(image string) string {
 		return ""
 	}
 	for _, p := range f.Loads.Parts {
-		stem, ext := stripExt(p.Name)
+		stem, ext := StripImageExt(p.Name)
 		if r, ok := ParseRelease(stem); ok && r.Protocol == "loader" && ext == ".sbn" {
 			return stem
 		}
@@ -753,7 +753,7 @@ var reImageDate = regexp.MustCompile(`(\d{6})([A-Fa-f])\.(?i:sbin|zup)$`)
 
 // profileFamily is the hardware code and device family of a profile name.
 func profileFamily(name string) (hw uint32, family string) {
-	base := strings.ToLower(baseName(name))
+	base := strings.ToLower(BaseName(name))
 	switch {
 	case strings.HasPrefix(base, "gk"):
 		return 0x601, "7912"
@@ -785,9 +785,9 @@ func (c *checker) checkProfiles() {
 		hw, fam := profileFamily(f.Name)
 		upgrades := p.Upgrades
 		if f.Kind == KindProfileBinary {
-			if src := c.byName[sourceName(f.Name)]; src != nil && src.Profile != nil && !src.Profile.Binary {
+			if src := c.byName[SourceName(f.Name)]; src != nil && src.Profile != nil && !src.Profile.Binary {
 				switch {
-				case sameUpgrades(src.Profile.Upgrades, p.Upgrades):
+				case SameUpgrades(src.Profile.Upgrades, p.Upgrades):
 					// The source's findings say it, on the line to edit.
 					upgrades = nil
 				case c.opts.Compile == nil && len(p.Upgrades) > 0:
@@ -857,12 +857,12 @@ func (c *checker) checkCompiled() {
 		}
 		ph := c.phonesReading(f.Name)
 		_, fam := profileFamily(f.Name)
-		if _, ok := cutSuffixFold(f.Name, ".txt"); !ok {
+		if _, ok := CutSuffixFold(f.Name, ".txt"); !ok {
 			// The name phones fetch, holding cfgfmt's input.
 			c.add("profile-not-compiled", f.Name, 1, ph, "%s holds a text profile (#txt): %s phones fetch this name and cannot read text; compile its source to it (phoneload compile --table <ptag.dat>)", f.Name, fam)
 			continue
 		}
-		bin := compiledName(f.Name)
+		bin := CompiledName(f.Name)
 		if got, fold := c.lookup(bin); got != nil || len(fold) > 0 {
 			continue // compiled; a GKDEFAULT.CFG is reference-case's
 		}
@@ -870,14 +870,14 @@ func (c *checker) checkCompiled() {
 		if u := firstUpgrade(f.Profile); u != "" {
 			what = "no configuration, and not the image its upgradecode names (" + u + ")"
 		}
-		def := defaultProfile(f.Name)
+		def := DefaultProfile(f.Name)
 		switch {
-		case isDefaultProfile(f.Name):
+		case IsDefaultProfile(f.Name):
 			c.add("profile-not-compiled", f.Name, 0, ph, "%s is not compiled: phones fetch %s, which is not in the root, so %s phones without a compiled per-device profile get %s", f.Name, bin, fam, what)
 		case c.byName[def] != nil:
 			c.add("profile-device-fallback", f.Name, 0, ph, "%s is not compiled: the phone fetches %s, gets \"File not found\" and falls back to %s, so it gets none of its own settings%s", f.Name, bin, def, c.fallbackImage(f, def))
 		default:
-			c.add("profile-not-compiled", f.Name, 0, ph, "%s is not compiled and there is no %s either: the phone fetches %s, then %s, finds neither and gets %s", f.Name, baseName(def), bin, baseName(def), what)
+			c.add("profile-not-compiled", f.Name, 0, ph, "%s is not compiled and there is no %s either: the phone fetches %s, then %s, finds neither and gets %s", f.Name, BaseName(def), bin, BaseName(def), what)
 		}
 	}
 }
@@ -892,7 +892,7 @@ func (c *checker) uncompiledFor(p fleetPhone) bool {
 		return false
 	}
 	for _, txt := range []string{prefix + "default.txt", prefix + strings.ToLower(p.MAC) + ".txt"} {
-		if f := c.byName[txt]; f != nil && f.Kind == KindProfileText && c.byName[compiledName(txt)] == nil {
+		if f := c.byName[txt]; f != nil && f.Kind == KindProfileText && c.byName[CompiledName(txt)] == nil {
 			return true
 		}
 	}
@@ -929,14 +929,14 @@ func (c *checker) fallbackImage(f *File, def string) string {
 	case "":
 		return fmt.Sprintf(", and not the image %s its upgradecode names", own)
 	}
-	return fmt.Sprintf(": it takes %s from %s, not %s", got, baseName(def), own)
+	return fmt.Sprintf(": it takes %s from %s, not %s", got, BaseName(def), own)
 }
 
 func (c *checker) checkStale(f *File, ph []string) {
 	if !strings.HasSuffix(f.Name, ".txt") {
 		return
 	}
-	bin := c.byName[compiledName(f.Name)]
+	bin := c.byName[CompiledName(f.Name)]
 	if bin == nil {
 		return
 	}
@@ -974,7 +974,7 @@ func (c *checker) checkTFTP() {
 		if c.dirRoot && f.Mode&0o004 == 0 {
 			c.add("tftp-permission", f.Name, 0, c.phonesReading(f.Name), "%s has mode %v: the TFTP server cannot read it", f.Name, f.Mode.Perm())
 		}
-		base := baseName(f.Name)
+		base := BaseName(f.Name)
 		for i := 0; i < len(base); i++ {
 			if ch := base[i]; !tftpSafe(ch) {
 				what := fmt.Sprintf("the character %q", ch)
@@ -1048,7 +1048,7 @@ func uniqueSorted(s []string) []string {
 // root lacks: phones need it there, so its folder is misplaced, not spare.
 func (c *checker) askedFor(fs []*File) bool {
 	for _, f := range fs {
-		base := baseName(f.Name)
+		base := BaseName(f.Name)
 		if _, fixed := fixedNames[strings.ToLower(base)]; (fixed || deviceMAC(base) != "") && c.byName[base] == nil {
 			return true
 		}
@@ -1071,7 +1071,7 @@ func (c *checker) checkRest() {
 			first := map[string]ConfigEntry{}
 			for _, e := range f.SIP.Entries {
 				k := strings.ToLower(e.Name)
-				if p, ok := first[k]; ok && p.Value != e.Value && isSecret(e.Name) {
+				if p, ok := first[k]; ok && p.Value != e.Value && IsSecretName(e.Name) {
 					// Reports end up in tickets: never print a password.
 					c.add("config-duplicate-key", f.Name, e.Line, c.phonesReading(f.Name), "%s is set on line %d and again, to another value; the phone uses the last (values not shown: secret)", e.Name, p.Line)
 				} else if ok && p.Value != e.Value {

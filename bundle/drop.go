@@ -139,7 +139,7 @@ func Open(path string, opts OpenOptions) (*Drop, error) {
 	d := &Drop{Path: path, Container: kind}
 	o := newOpener(opts)
 	err := Walk(path, lim, func(e Entry, r io.Reader) error {
-		if skipJournal(e.Name) {
+		if InStateDir(e.Name) {
 			return nil
 		}
 		f, err := o.read(e, r)
@@ -526,4 +526,25 @@ func readErr(e Entry, err error) error {
 		return err
 	}
 	return fmt.Errorf("bundle: %s: %w", e.Name, err)
+}
+
+// The journal lives in ROOT/.phoneload (StateDir):
+//
+//	lock            held (flock) by the publish or rollback in progress
+//	state.json      what the last publish left: every file it owns and its hash
+//	txn/            the transaction in progress: journal.json, new/ (staged
+//	                files), old/ (the previous content of replaced files)
+//	history/<id>/   finished publishes, newest last, for rollback
+//
+// Every step of a transaction is made durable (file fsync, directory fsync)
+// before the next one starts, so a process killed at any instant leaves a
+// journal from which the next publish or rollback finishes or undoes the
+// transaction. docs/publish.md describes the format.
+const StateDir = ".phoneload"
+
+// InStateDir reports whether name lies in the publish journal (StateDir) of
+// a live TFTP root: it is phoneload's, not the root's, so pack, inspect and
+// check pass it over and verify --root ignores it.
+func InStateDir(name string) bool {
+	return name == StateDir || strings.HasPrefix(name, StateDir+"/")
 }

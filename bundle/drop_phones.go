@@ -68,7 +68,7 @@ func (d *Drop) phoneLoads() []PhoneLoad {
 			// says the phone asks for that twin and does not find it.
 			mode := fetchLiteral
 			if f.Kind == KindProfileText {
-				if bin := compiledName(f.Name); bin == f.Name || d.File(bin) != nil {
+				if bin := CompiledName(f.Name); bin == f.Name || d.File(bin) != nil {
 					continue
 				}
 				mode = fetchCompiled
@@ -139,7 +139,7 @@ func (d *Drop) resolve(row *PhoneLoad, mode fetchMode) {
 	case mode == fetchCompiled:
 		// The phone never gets as far as the image: the profile that
 		// would name it is not there.
-		fetch(compiledName(row.Source), "")
+		fetch(CompiledName(row.Source), "")
 	case mode == fetchImage:
 		// The image itself; signed images also ship as .sbn.
 		if d.File(row.Load+".bin") == nil && d.File(row.Load+".sbn") != nil {
@@ -172,7 +172,7 @@ func (d *Drop) resolve(row *PhoneLoad, mode fetchMode) {
 
 // macOf returns the MAC of SIP<MAC>.cnf / SEP<MAC>.cnf.xml names, or "".
 func macOf(base, prefix string) string {
-	if strings.HasPrefix(base, prefix) && len(base) >= len(prefix)+12 && isHexString(base[len(prefix):len(prefix)+12]) {
+	if strings.HasPrefix(base, prefix) && len(base) >= len(prefix)+12 && IsHexString(base[len(prefix):len(prefix)+12]) {
 		return base[len(prefix) : len(prefix)+12]
 	}
 	return ""

@@ -146,7 +146,7 @@ func ParseFleet(r io.Reader, name string) ([]Phone, error) {
 		}
 		// The phone shows its load without extension; people paste file
 		// names. Stripped exactly as check strips configuration values.
-		load, _ := stripExt(strings.TrimSpace(rec[2]))
+		load, _ := StripImageExt(strings.TrimSpace(rec[2]))
 		if load == "" {
 			bad("empty running load")
 			continue

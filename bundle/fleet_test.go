@@ -256,7 +256,7 @@ func TestParseFleetExtension(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want, _ := stripExt(load)
+		want, _ := StripImageExt(load)
 		if phones[0].Load != want {
 			t.Errorf("%s: load %q, want %q (as stripExt)", load, phones[0].Load, want)
 		}

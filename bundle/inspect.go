@@ -166,7 +166,7 @@ func redact(entries []ConfigEntry) []ConfigEntry {
 	out := make([]ConfigEntry, len(entries))
 	for i, e := range entries {
 		out[i] = e
-		if e.Value != "" && isSecret(e.Name) {
+		if e.Value != "" && IsSecretName(e.Name) {
 			out[i].Value = Redacted
 		}
 	}
@@ -179,7 +179,7 @@ func secretValues(d *Drop) map[string]bool {
 	m := map[string]bool{}
 	add := func(es []ConfigEntry) {
 		for _, e := range es {
-			if e.Value != "" && isSecret(e.Name) {
+			if e.Value != "" && IsSecretName(e.Name) {
 				m[e.Value] = true
 			}
 		}
@@ -211,8 +211,8 @@ func redactUnnamed(entries []ConfigEntry, secrets map[string]bool) []ConfigEntry
 	return entries
 }
 
-// isSecret reports whether a setting's value must not be printed.
-func isSecret(name string) bool {
+// IsSecretName reports whether a setting's value must not be printed.
+func IsSecretName(name string) bool {
 	lower := strings.ToLower(name)
 	for _, w := range secretWords {
 		if strings.Contains(lower, w) {

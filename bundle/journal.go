@@ -17,20 +17,6 @@ import (
 	"github.com/phoneload/phoneload/internal/atomicfile"
 )
 
-// The journal lives in ROOT/.phoneload (StateDir):
-//
-//	lock            held (flock) by the publish or rollback in progress
-//	state.json      what the last publish left: every file it owns and its hash
-//	txn/            the transaction in progress: journal.json, new/ (staged
-//	                files), old/ (the previous content of replaced files)
-//	history/<id>/   finished publishes, newest last, for rollback
-//
-// Every step of a transaction is made durable (file fsync, directory fsync)
-// before the next one starts, so a process killed at any instant leaves a
-// journal from which the next publish or rollback finishes or undoes the
-// transaction. docs/publish.md describes the format.
-const StateDir = ".phoneload"
-
 // MaxJournalSize caps journal.json and state.json when they are read back.
 const MaxJournalSize = 64 << 20
 

@@ -109,10 +109,10 @@ func isMACName(name, prefix, ext string) bool {
 	if !strings.EqualFold(name[:len(prefix)], prefix) || !strings.EqualFold(name[len(prefix)+12:], ext) {
 		return false
 	}
-	return isHexString(name[len(prefix) : len(prefix)+12])
+	return IsHexString(name[len(prefix) : len(prefix)+12])
 }
 
-func isHexString(s string) bool { return allBytes(s, isHex) }
+func IsHexString(s string) bool { return allBytes(s, isHex) }
 
 // isProfileName matches the 7905/7912/ATA profile names (lower-cased):
 // gkdefault.txt/.cfg, gk<mac>[.txt], lddefault.*, ld<mac>, atadefault.*,
@@ -129,7 +129,7 @@ func isProfileName(lower string) bool {
 	}
 	for _, p := range []string{"gk", "ld", "ata"} {
 		rest, ok := strings.CutPrefix(stem, p)
-		if ok && (rest == "default" || len(rest) == 12 && isHexString(rest)) {
+		if ok && (rest == "default" || len(rest) == 12 && IsHexString(rest)) {
 			return true
 		}
 	}

@@ -105,7 +105,7 @@ func Pack(src, out string, opts PackOptions) (*Manifest, error) {
 	// Pass 1: hash every file.
 	var files []*packFile
 	err := Walk(src, lim, func(e Entry, r io.Reader) error {
-		if skipJournal(e.Name) {
+		if InStateDir(e.Name) {
 			return nil
 		}
 		if err := CheckName(e.Name); err != nil {
@@ -338,13 +338,6 @@ func reservedName(name string) bool {
 	return looksLikeSignature(name) || name == SumsName || name == ManifestName
 }
 
-// skipJournal reports whether name lies in the publish journal (StateDir) of
-// a live TFTP root: it is phoneload's, not the root's, so pack, inspect and
-// check pass it over and verify --root ignores it.
-func skipJournal(name string) bool {
-	return name == StateDir || strings.HasPrefix(name, StateDir+"/")
-}
-
 // eachOutput walks src a second time and calls fn for every file of the
 // bundle in name order, generated files included, checking that no source
 // file changed since it was hashed.
@@ -367,7 +360,7 @@ func eachOutput(src string, lim Limits, files []*packFile, gen map[string][]byte
 	}
 	seen := 0
 	err := Walk(src, lim, func(e Entry, r io.Reader) error {
-		if skipJournal(e.Name) {
+		if InStateDir(e.Name) {
 			return nil
 		}
 		f := byName[e.Name]

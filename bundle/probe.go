@@ -311,12 +311,12 @@ func (p *prober) boot79xx(mac, modelID string, classic bool) {
 	}
 	xml := p.get("XMLDefault.cnf.xml", "boot", "shared XML configuration")
 	xmlLoad := ""
-	for _, l := range xmlLoads(xml) {
+	for _, l := range LoadElements(xml) {
 		if l.ModelID == modelID {
 			xmlLoad = l.Value
 		}
 	}
-	for _, l := range xmlLoads(sep) {
+	for _, l := range LoadElements(sep) {
 		if l.ModelID == "" {
 			xmlLoad = l.Value
 		}
@@ -334,7 +334,7 @@ func (p *prober) boot79xx(mac, modelID string, classic bool) {
 	dial := ""
 	for _, cfg := range [][]byte{def, sip} {
 		for _, line := range strings.Split(string(cfg), "\n") {
-			if n, v, ok := sipLine(line); ok && strings.EqualFold(n, "dial_template") && v != "" {
+			if n, v, ok := SIPLine(line); ok && strings.EqualFold(n, "dial_template") && v != "" {
 				dial = v
 			}
 		}

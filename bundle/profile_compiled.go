@@ -7,35 +7,35 @@ import "strings"
 // (gkdefault.txt, gk<mac>.txt) are cfgfmt's input and never leave the
 // server. These helpers pair the two names.
 
-// compiledName is the binary profile cfgfmt makes from a text profile, the
+// CompiledName is the binary profile cfgfmt makes from a text profile, the
 // name Cisco's instructions give it: gkdefault.txt → gkdefault.cfg,
 // gk<mac>.txt → gk<mac>. A name without .txt is returned unchanged.
-func compiledName(txt string) string {
-	stem, ok := cutSuffixFold(txt, ".txt")
+func CompiledName(txt string) string {
+	stem, ok := CutSuffixFold(txt, ".txt")
 	if !ok {
 		return txt
 	}
-	if strings.HasSuffix(strings.ToLower(baseName(stem)), "default") {
+	if strings.HasSuffix(strings.ToLower(BaseName(stem)), "default") {
 		return stem + ".cfg"
 	}
 	return stem
 }
 
-// sourceName is the text profile a binary profile is compiled from:
+// SourceName is the text profile a binary profile is compiled from:
 // gkdefault.cfg → gkdefault.txt, gk<mac> → gk<mac>.txt.
-func sourceName(bin string) string {
-	if stem, ok := cutSuffixFold(bin, ".cfg"); ok {
+func SourceName(bin string) string {
+	if stem, ok := CutSuffixFold(bin, ".cfg"); ok {
 		return stem + ".txt"
 	}
 	return bin + ".txt"
 }
 
-// defaultProfile is the shared compiled profile a phone falls back to when
+// DefaultProfile is the shared compiled profile a phone falls back to when
 // its own is not on the server: gk<mac>.txt → gkdefault.cfg in the same
 // directory; "" for names that are not profiles.
-func defaultProfile(name string) string {
-	dir := name[:len(name)-len(baseName(name))]
-	lower := strings.ToLower(baseName(name))
+func DefaultProfile(name string) string {
+	dir := name[:len(name)-len(BaseName(name))]
+	lower := strings.ToLower(BaseName(name))
 	for _, p := range []string{"gk", "ld", "ata"} {
 		if strings.HasPrefix(lower, p) {
 			return dir + p + "default.cfg"
@@ -44,10 +44,10 @@ func defaultProfile(name string) string {
 	return ""
 }
 
-// isDefaultProfile reports whether name is a shared profile (gkdefault.*),
+// IsDefaultProfile reports whether name is a shared profile (gkdefault.*),
 // not a per-device one.
-func isDefaultProfile(name string) bool {
-	lower := strings.ToLower(baseName(name))
+func IsDefaultProfile(name string) bool {
+	lower := strings.ToLower(BaseName(name))
 	for _, p := range []string{"gk", "ld", "ata"} {
 		if strings.HasPrefix(lower, p+"default") {
 			return true
@@ -56,7 +56,7 @@ func isDefaultProfile(name string) bool {
 	return false
 }
 
-func cutSuffixFold(s, suffix string) (string, bool) {
+func CutSuffixFold(s, suffix string) (string, bool) {
 	if len(s) > len(suffix) && strings.EqualFold(s[len(s)-len(suffix):], suffix) {
 		return s[:len(s)-len(suffix)], true
 	}
@@ -76,8 +76,8 @@ func sameUpgrade(a, b UpgradeCode) bool {
 	return norm(a) == norm(b)
 }
 
-// sameUpgrades compares the upgradecode/upgradelang lines of two profiles.
-func sameUpgrades(a, b []UpgradeCode) bool {
+// SameUpgrades compares the upgradecode/upgradelang lines of two profiles.
+func SameUpgrades(a, b []UpgradeCode) bool {
 	if len(a) != len(b) {
 		return false
 	}

@@ -19,15 +19,6 @@ import (
 	"github.com/phoneload/phoneload/internal/atomicfile"
 )
 
-// MaxConfigSize caps the configuration files publish reads into memory
-// (SIPDefault.cnf, SEP<MAC>.cnf.xml, …) to derive canary files.
-const MaxConfigSize = 1 << 20
-
-// IsBundleMeta reports whether name is one of the files that describe a
-// bundle rather than belong in a TFTP root (SHA256SUMS, its signatures,
-// bundle.json); publish never copies them.
-func IsBundleMeta(name string) bool { return isSpecial(name) || name == ManifestName }
-
 // PublishOptions control Publish.
 type PublishOptions struct {
 	// DryRun computes and returns the plan without touching the root.
@@ -732,9 +723,9 @@ func (p *planner) canaryFiles(files map[string]*bundleFile, shared map[string]bo
 			if err != nil {
 				return nil, err
 			}
-			if ok && len(xmlLoads(cur)) > 0 {
+			if ok && len(LoadElements(cur)) > 0 {
 				var bad []string
-				data, _ := replaceXMLLoads(cur, func(old string) (string, bool) {
+				data, _ := ReplaceXMLLoads(cur, func(old string) (string, bool) {
 					nv, ok := loadMap[old]
 					if !ok {
 						bad = append(bad, old)
@@ -796,7 +787,7 @@ func (p *planner) xmlLoadMap(files map[string]*bundleFile) (map[string]string, e
 		return m, nil
 	}
 	newByModel := map[string]string{}
-	for _, l := range xmlLoads(nf.Data) {
+	for _, l := range LoadElements(nf.Data) {
 		newByModel[l.ModelID] = l.Value
 		m[l.Value] = l.Value // already new: keep
 	}
@@ -804,7 +795,7 @@ func (p *planner) xmlLoadMap(files map[string]*bundleFile) (map[string]string, e
 	if err != nil || !ok {
 		return m, err
 	}
-	for _, l := range xmlLoads(cur) {
+	for _, l := range LoadElements(cur) {
 		nv, ok := newByModel[l.ModelID]
 		if !ok {
 			continue

@@ -14,7 +14,7 @@ import (
 func SIPImageVersion(cfg []byte) (string, bool) {
 	v, found := "", false
 	for _, line := range strings.Split(string(cfg), "\n") {
-		name, value, ok := sipLine(line)
+		name, value, ok := SIPLine(line)
 		if ok && strings.EqualFold(name, "image_version") {
 			v, found = value, true
 		}
@@ -22,7 +22,7 @@ func SIPImageVersion(cfg []byte) (string, bool) {
 	return v, found
 }
 
-func sipLine(line string) (name, value string, ok bool) {
+func SIPLine(line string) (name, value string, ok bool) {
 	line = strings.TrimRight(line, "\r")
 	t := strings.TrimSpace(line)
 	if t == "" || t[0] == '#' {
@@ -57,7 +57,7 @@ func SetSIPImageVersion(cfg []byte, v string) []byte {
 	var b strings.Builder
 	set := false
 	for _, line := range lines {
-		name, _, ok := sipLine(line)
+		name, _, ok := SIPLine(line)
 		if ok && strings.EqualFold(name, "image_version") {
 			b.WriteString(strings.TrimSpace(strings.SplitN(line, ":", 2)[0]) + ": " + v + eol)
 			set = true
@@ -80,17 +80,18 @@ var (
 	xmlModelAttr = regexp.MustCompile(`model\s*=\s*"([^"]*)"`)
 )
 
-// XMLLoad is one loadInformation element of an XML configuration.
-type xmlLoad struct {
+// LoadElement is one loadInformation element of an XML configuration, as
+// found by a textual scan (for editing in place).
+type LoadElement struct {
 	ModelID string // the digits after loadInformation, "" in SEP<MAC>.cnf.xml
 	Model   string // the model attribute, if any
 	Value   string // the load name
 }
 
-func xmlLoads(cfg []byte) []xmlLoad {
-	var out []xmlLoad
+func LoadElements(cfg []byte) []LoadElement {
+	var out []LoadElement
 	for _, m := range xmlLoadRE.FindAllSubmatch(cfg, -1) {
-		l := xmlLoad{ModelID: string(m[1]), Value: string(m[3])}
+		l := LoadElement{ModelID: string(m[1]), Value: string(m[3])}
 		if a := xmlModelAttr.FindSubmatch(m[2]); a != nil {
 			l.Model = string(a[1])
 		}
@@ -99,9 +100,9 @@ func xmlLoads(cfg []byte) []xmlLoad {
 	return out
 }
 
-// replaceXMLLoads rewrites the value of every loadInformation element of cfg
+// ReplaceXMLLoads rewrites the value of every loadInformation element of cfg
 // through fn. Everything else is kept byte for byte.
-func replaceXMLLoads(cfg []byte, fn func(old string) (string, bool)) ([]byte, bool) {
+func ReplaceXMLLoads(cfg []byte, fn func(old string) (string, bool)) ([]byte, bool) {
 	changedAll := true
 	out := xmlLoadRE.ReplaceAllFunc(cfg, func(m []byte) []byte {
 		sub := xmlLoadRE.FindSubmatchIndex(m)
@@ -137,3 +138,7 @@ func LoadsParts(data []byte) []string {
 	}
 	return parts
 }
+
+// MaxConfigSize caps the configuration files publish reads into memory
+// (SIPDefault.cnf, SEP<MAC>.cnf.xml, …) to derive canary files.
+const MaxConfigSize = 1 << 20

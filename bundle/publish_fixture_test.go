@@ -195,14 +195,14 @@ func phoneViews(root string, releases ...release) string {
 	for _, mac := range []string{"001122334466", "0011223344BB"} {
 		img := ""
 		if b, ok := read("XMLDefault.cnf.xml"); ok {
-			for _, l := range xmlLoads(b) {
+			for _, l := range LoadElements(b) {
 				if l.ModelID == "8" {
 					img = l.Value
 				}
 			}
 		}
 		if b, ok := read("SEP" + mac + ".cnf.xml"); ok {
-			if ls := xmlLoads(b); len(ls) > 0 {
+			if ls := LoadElements(b); len(ls) > 0 {
 				img = ls[0].Value
 			}
 		}

@@ -22,7 +22,7 @@ func FuzzSetSIPImageVersion(f *testing.F) {
 			t.Fatalf("after set: %q, %v\n%q", v, ok, out)
 		}
 		for _, line := range strings.Split(cfg, "\n") {
-			if n, _, ok := sipLine(line); ok && strings.EqualFold(n, "image_version") {
+			if n, _, ok := SIPLine(line); ok && strings.EqualFold(n, "image_version") {
 				continue
 			}
 			if !strings.Contains(out, line) {

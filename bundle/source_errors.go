@@ -39,7 +39,7 @@ func (e *EntryError) Error() string {
 	b.WriteString(e.Path)
 	b.WriteString(": ")
 	if e.Entry != "" {
-		b.WriteString(printable(e.Entry))
+		b.WriteString(Printable(e.Entry))
 		b.WriteString(": ")
 	}
 	b.WriteString(strings.TrimPrefix(e.Err.Error(), "bundle: "))
@@ -52,9 +52,9 @@ func (e *EntryError) Error() string {
 
 func (e *EntryError) Unwrap() error { return e.Err }
 
-// printable quotes a name that holds control characters or invalid UTF-8, so
+// Printable quotes a name that holds control characters or invalid UTF-8, so
 // that an error message cannot rewrite the user's terminal.
-func printable(s string) string {
+func Printable(s string) string {
 	for _, r := range s {
 		if r < 0x20 || r == 0x7f || r == '\uFFFD' {
 			return strconv.Quote(s)

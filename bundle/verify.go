@@ -236,7 +236,7 @@ func archiveError(res *VerifyResult, err error) error {
 	if ee.Detail != "" {
 		detail += ": " + ee.Detail
 	}
-	res.Problems = append(res.Problems, FileProblem{Kind: kind, File: printable(ee.Entry), Detail: detail})
+	res.Problems = append(res.Problems, FileProblem{Kind: kind, File: Printable(ee.Entry), Detail: detail})
 	return fmt.Errorf("%w: %s", ErrContent, strings.TrimPrefix(err.Error(), "bundle: "))
 }
 
@@ -418,9 +418,9 @@ func readSpecial(r io.Reader, name string) ([]byte, error) {
 	return data, nil
 }
 
-// isSpecial reports the names reserved for a bundle's own files at its
+// IsSpecial reports the names reserved for a bundle's own files at its
 // root, bundle.json aside (see looksLikeSignature).
-func isSpecial(name string) bool {
+func IsSpecial(name string) bool {
 	return looksLikeSignature(name) || name == SumsName
 }
 
@@ -548,7 +548,7 @@ func listDir(root string, live bool, lim Limits) ([]string, error) {
 			}
 			return nil
 		}
-		if live && (isSpecial(name) || name == ManifestName) {
+		if live && (IsSpecial(name) || name == ManifestName) {
 			return nil // copies of a bundle's files in a live root
 		}
 		if !live && isBundleFile(name) {
@@ -668,3 +668,8 @@ func hashFile(dir treeDir, name string, h hash.Hash, buf []byte, opts VerifyOpti
 	h.Sum(f.sum[:0])
 	return f, n
 }
+
+// IsBundleMeta reports whether name is one of the files that describe a
+// bundle rather than belong in a TFTP root (SHA256SUMS, its signatures,
+// bundle.json); publish never copies them.
+func IsBundleMeta(name string) bool { return IsSpecial(name) || name == ManifestName }
