@@ -33,8 +33,8 @@ lint:
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
 docs:
-	$(GO) run ./internal/gendocs docs/cli
-	$(GO) run ./internal/genrules docs/rules.md
+	$(GO) run ./cmd/phoneload/internal/gendocs docs/cli
+	$(GO) run ./cmd/phoneload/internal/genrules docs/rules.md
 
 clean:
 	rm -rf $(BIN)

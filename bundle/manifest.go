@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strconv"
 	"time"
+
+	"github.com/phoneload/phoneload/bundle/check"
 )
 
 // ManifestName is the bundle's description, listed in SHA256SUMS like any
@@ -52,9 +54,9 @@ type CheckInfo struct {
 
 // Waiver is one rule whose errors were accepted with --allow.
 type Waiver struct {
-	Rule     string    `json:"rule"`
-	Count    int       `json:"count"`    // errors of the rule waived
-	Findings []Finding `json:"findings"` // the first MaxWaivedFindings of them
+	Rule     string          `json:"rule"`
+	Count    int             `json:"count"`    // errors of the rule waived
+	Findings []check.Finding `json:"findings"` // the first MaxWaivedFindings of them
 }
 
 // MaxWaivedFindings bounds the findings recorded per waived rule: a rule

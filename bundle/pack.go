@@ -14,6 +14,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/phoneload/phoneload/bundle/check"
+	"github.com/phoneload/phoneload/bundle/container"
+	"github.com/phoneload/phoneload/bundle/drop"
+
 	"github.com/phoneload/phoneload/internal/atomicfile"
 	"github.com/phoneload/phoneload/sign"
 )
@@ -22,7 +26,7 @@ import (
 type CheckResult struct {
 	Checker  string // recorded in bundle.json, e.g. "phoneload check devel"
 	Target   Target
-	Findings []Finding
+	Findings []check.Finding
 }
 
 // CheckFunc checks the tree at src before it is packed.
@@ -36,14 +40,14 @@ type PackOptions struct {
 	Sequence uint64    // rollback counter checked by verify --min-sequence
 	Expires  time.Time // zero: never
 	Signers  []sign.Signer
-	Allow    []string  // rules whose errors are accepted and recorded
-	Check    CheckFunc // nil records checker "none"
-	Limits   Limits    // zero value means DefaultLimits
+	Allow    []string         // rules whose errors are accepted and recorded
+	Check    CheckFunc        // nil records checker "none"
+	Limits   container.Limits // zero value means DefaultLimits
 	Progress func(n int64)
 }
 
 // RefusedError is returned when the check found errors not waived by Allow.
-type RefusedError struct{ Findings []Finding }
+type RefusedError struct{ Findings []check.Finding }
 
 func (e *RefusedError) Error() string {
 	rules := map[string]bool{}
@@ -73,8 +77,8 @@ type packFile struct {
 // keys always give the same bytes.
 func Pack(src, out string, opts PackOptions) (*Manifest, error) {
 	lim := opts.Limits
-	if lim == (Limits{}) {
-		lim = DefaultLimits
+	if lim == (container.Limits{}) {
+		lim = container.DefaultLimits
 	}
 	if len(opts.Signers) == 0 {
 		return nil, errors.New("bundle: no signing key")
@@ -104,8 +108,8 @@ func Pack(src, out string, opts PackOptions) (*Manifest, error) {
 
 	// Pass 1: hash every file.
 	var files []*packFile
-	err := Walk(src, lim, func(e Entry, r io.Reader) error {
-		if InStateDir(e.Name) {
+	err := container.Walk(src, lim, func(e container.Entry, r io.Reader) error {
+		if drop.InStateDir(e.Name) {
 			return nil
 		}
 		if err := CheckName(e.Name); err != nil {
@@ -203,18 +207,18 @@ func runCheck(src string, opts PackOptions, m *Manifest) error {
 	for _, a := range opts.Allow {
 		allowed[a] = true
 	}
-	waived := map[string][]Finding{}
-	var refused []Finding
+	waived := map[string][]check.Finding{}
+	var refused []check.Finding
 	for _, f := range res.Findings {
 		switch f.Severity {
-		case SeverityError:
+		case check.SeverityError:
 			m.Check.Errors++
 			if allowed[f.Rule] {
 				waived[f.Rule] = append(waived[f.Rule], f)
 			} else {
 				refused = append(refused, f)
 			}
-		case SeverityWarning:
+		case check.SeverityWarning:
 			m.Check.Warnings++
 		default:
 			m.Check.Infos++
@@ -341,7 +345,7 @@ func reservedName(name string) bool {
 // eachOutput walks src a second time and calls fn for every file of the
 // bundle in name order, generated files included, checking that no source
 // file changed since it was hashed.
-func eachOutput(src string, lim Limits, files []*packFile, gen map[string][]byte, opts PackOptions, fn func(f *packFile) error) error {
+func eachOutput(src string, lim container.Limits, files []*packFile, gen map[string][]byte, opts PackOptions, fn func(f *packFile) error) error {
 	byName := map[string]*packFile{}
 	for _, f := range files {
 		byName[f.name] = f
@@ -359,8 +363,8 @@ func eachOutput(src string, lim Limits, files []*packFile, gen map[string][]byte
 		return nil
 	}
 	seen := 0
-	err := Walk(src, lim, func(e Entry, r io.Reader) error {
-		if InStateDir(e.Name) {
+	err := container.Walk(src, lim, func(e container.Entry, r io.Reader) error {
+		if drop.InStateDir(e.Name) {
 			return nil
 		}
 		f := byName[e.Name]
@@ -393,7 +397,7 @@ func eachOutput(src string, lim Limits, files []*packFile, gen map[string][]byte
 	return emitGenerated("")
 }
 
-func writeZip(src, out string, lim Limits, files []*packFile, gen map[string][]byte, opts PackOptions) error {
+func writeZip(src, out string, lim container.Limits, files []*packFile, gen map[string][]byte, opts PackOptions) error {
 	return atomicfile.Write(out, 0o644, func(w io.Writer) error {
 		z := newZipWriter(w, opts.Time)
 		err := eachOutput(src, lim, files, gen, opts, func(f *packFile) error {
@@ -406,7 +410,7 @@ func writeZip(src, out string, lim Limits, files []*packFile, gen map[string][]b
 	})
 }
 
-func writeDir(src, out string, lim Limits, files []*packFile, gen map[string][]byte, opts PackOptions) (err error) {
+func writeDir(src, out string, lim container.Limits, files []*packFile, gen map[string][]byte, opts PackOptions) (err error) {
 	out = filepath.Clean(out)
 	tmp, err := os.MkdirTemp(filepath.Dir(out), "."+filepath.Base(out)+".tmp-*")
 	if err != nil {

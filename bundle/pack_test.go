@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/phoneload/phoneload/bundle/check"
+
 	"aead.dev/minisign"
 	"github.com/google/go-cmp/cmp"
 	"github.com/klauspost/compress/zip"
@@ -127,14 +129,14 @@ func TestPackRefusals(t *testing.T) {
 	src := filepath.Join(t.TempDir(), "src")
 	writeTree(t, src, nil)
 	tmp := t.TempDir()
-	check := func(string) (*CheckResult, error) {
-		return &CheckResult{Checker: "test", Findings: []Finding{
-			{Rule: "loads-missing-image", Severity: SeverityError, File: "P0S3-08-12-00.loads", Line: 1, Message: "P0S3-08-12-00.sb2 is not in the drop"},
-			{Rule: "crlf", Severity: SeverityWarning, File: "RINGLIST.DAT", Message: "CRLF"},
+	checkFn := func(string) (*CheckResult, error) {
+		return &CheckResult{Checker: "test", Findings: []check.Finding{
+			{Rule: "loads-missing-image", Severity: check.SeverityError, File: "P0S3-08-12-00.loads", Line: 1, Message: "P0S3-08-12-00.sb2 is not in the drop"},
+			{Rule: "crlf", Severity: check.SeverityWarning, File: "RINGLIST.DAT", Message: "CRLF"},
 		}}, nil
 	}
 	o := packOpts(k)
-	o.Check = check
+	o.Check = checkFn
 	out := filepath.Join(tmp, "out.zip")
 	_, err := Pack(src, out, o)
 	var re *RefusedError
@@ -149,7 +151,7 @@ func TestPackRefusals(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := CheckInfo{Checker: "test", Errors: 1, Warnings: 1, Waived: []Waiver{{Rule: "loads-missing-image", Count: 1, Findings: []Finding{{Rule: "loads-missing-image", Severity: SeverityError, File: "P0S3-08-12-00.loads", Line: 1, Message: "P0S3-08-12-00.sb2 is not in the drop"}}}}}
+	want := CheckInfo{Checker: "test", Errors: 1, Warnings: 1, Waived: []Waiver{{Rule: "loads-missing-image", Count: 1, Findings: []check.Finding{{Rule: "loads-missing-image", Severity: check.SeverityError, File: "P0S3-08-12-00.loads", Line: 1, Message: "P0S3-08-12-00.sb2 is not in the drop"}}}}}
 	if d := cmp.Diff(want, m.Check); d != "" {
 		t.Errorf("check info (-want +got):\n%s", d)
 	}

@@ -17,6 +17,10 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/phoneload/phoneload/bundle/container"
+	"github.com/phoneload/phoneload/bundle/drop"
+	"github.com/phoneload/phoneload/internal/quote"
+
 	"github.com/phoneload/phoneload/sign"
 )
 
@@ -40,8 +44,8 @@ type VerifyOptions struct {
 	// reported as Unlisted (information, not an error), and the publish
 	// journal (.phoneload/) and copies of the bundle's own files are ignored.
 	Root     string
-	Limits   Limits // zero value means DefaultLimits
-	Workers  int    // parallel hashing of directory files; 0 means 2 per CPU
+	Limits   container.Limits // zero value means DefaultLimits
+	Workers  int              // parallel hashing of directory files; 0 means 2 per CPU
 	Progress func(n int64)
 }
 
@@ -134,8 +138,8 @@ func VerifyBundle(path string, opts VerifyOptions) (*VerifyResult, error) {
 	if opts.Threshold <= 0 {
 		opts.Threshold = 1
 	}
-	if opts.Limits == (Limits{}) {
-		opts.Limits = DefaultLimits
+	if opts.Limits == (container.Limits{}) {
+		opts.Limits = container.DefaultLimits
 	}
 	if opts.Now.IsZero() {
 		opts.Now = time.Now()
@@ -218,16 +222,16 @@ func VerifyBundle(path string, opts VerifyOptions) (*VerifyResult, error) {
 // else is judged. A file that is not an archive, an unsupported
 // compression method or an encrypted entry stay ordinary errors (exit 1).
 func archiveError(res *VerifyResult, err error) error {
-	var ee *EntryError
+	var ee *container.EntryError
 	if !errors.As(err, &ee) || ee.Entry == "" {
 		return err
 	}
 	kind := ""
 	switch {
-	case errors.Is(ee.Err, ErrChecksum), errors.Is(ee.Err, ErrTruncated), errors.Is(ee.Err, ErrFormat):
+	case errors.Is(ee.Err, container.ErrChecksum), errors.Is(ee.Err, container.ErrTruncated), errors.Is(ee.Err, container.ErrFormat):
 		kind = Modified
-	case errors.Is(ee.Err, ErrUnsafePath), errors.Is(ee.Err, ErrLink), errors.Is(ee.Err, ErrSpecial),
-		errors.Is(ee.Err, ErrDuplicate), errors.Is(ee.Err, ErrCaseCollision):
+	case errors.Is(ee.Err, container.ErrUnsafePath), errors.Is(ee.Err, container.ErrLink), errors.Is(ee.Err, container.ErrSpecial),
+		errors.Is(ee.Err, container.ErrDuplicate), errors.Is(ee.Err, container.ErrCaseCollision):
 		kind = Extra
 	default:
 		return err
@@ -236,7 +240,7 @@ func archiveError(res *VerifyResult, err error) error {
 	if ee.Detail != "" {
 		detail += ": " + ee.Detail
 	}
-	res.Problems = append(res.Problems, FileProblem{Kind: kind, File: Printable(ee.Entry), Detail: detail})
+	res.Problems = append(res.Problems, FileProblem{Kind: kind, File: quote.Name(ee.Entry), Detail: detail})
 	return fmt.Errorf("%w: %s", ErrContent, strings.TrimPrefix(err.Error(), "bundle: "))
 }
 
@@ -437,7 +441,7 @@ func walkTree(path string, opts VerifyOptions) (*verifyTree, error) {
 	t := &verifyTree{special: map[string][]byte{}}
 	files := map[string]*treeFile{}
 	buf := make([]byte, 256<<10)
-	err := Walk(path, opts.Limits, func(e Entry, r io.Reader) error {
+	err := container.Walk(path, opts.Limits, func(e container.Entry, r io.Reader) error {
 		if isBundleFile(e.Name) || e.Name == ManifestName {
 			data, err := readSpecial(r, e.Name)
 			if err != nil {
@@ -528,7 +532,7 @@ func dirTree(root string, live bool, opts VerifyOptions) (*verifyTree, error) {
 
 // listDir lists every file under root except the bundle's own files (and in
 // a live root, the publish journal and any copies of the bundle files).
-func listDir(root string, live bool, lim Limits) ([]string, error) {
+func listDir(root string, live bool, lim container.Limits) ([]string, error) {
 	var names []string
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -543,7 +547,7 @@ func listDir(root string, live bool, lim Limits) ([]string, error) {
 		}
 		name := filepath.ToSlash(rel)
 		if d.IsDir() {
-			if live && name == StateDir {
+			if live && name == drop.StateDir {
 				return filepath.SkipDir
 			}
 			return nil

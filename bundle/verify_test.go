@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/phoneload/phoneload/bundle/drop"
+
 	"aead.dev/minisign"
 	"github.com/google/go-cmp/cmp"
 	"github.com/klauspost/compress/zip"
@@ -248,8 +250,8 @@ func TestVerifyRoot(t *testing.T) {
 	root := t.TempDir()
 	writeTree(t, root, nil)
 	os.WriteFile(filepath.Join(root, "SEP001122334455.cnf.xml"), []byte("<device/>"), 0o644)
-	os.MkdirAll(filepath.Join(root, StateDir), 0o755)
-	os.WriteFile(filepath.Join(root, StateDir, "state.json"), []byte("{}"), 0o644)
+	os.MkdirAll(filepath.Join(root, drop.StateDir), 0o755)
+	os.WriteFile(filepath.Join(root, drop.StateDir, "state.json"), []byte("{}"), 0o644)
 	os.WriteFile(filepath.Join(root, SumsName), []byte("stale copy"), 0o644)
 	res, err := VerifyBundle(out, VerifyOptions{Trust: k.trust(), Root: root})
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -70,7 +71,7 @@ func (z *zipWriter) header(name string, method uint16, crc uint32, size, csize i
 	fh.SetMode(0o644) // sets a Unix creator and the mode in ExternalAttrs
 	fh.CreatorVersion = 3<<8 | 20
 	fh.ReaderVersion = 20
-	if !utf8.ValidString(name) || isASCII(name) {
+	if !utf8.ValidString(name) || !strings.ContainsFunc(name, func(r rune) bool { return r >= utf8.RuneSelf }) {
 		fh.Flags &^= 0x800
 	} else {
 		fh.Flags |= 0x800 // UTF-8 name

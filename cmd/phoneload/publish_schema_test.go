@@ -9,9 +9,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
+	"github.com/phoneload/phoneload/bundle/probe"
+	"github.com/phoneload/phoneload/bundle/publish"
 
-	"github.com/phoneload/phoneload/bundle"
+	"github.com/google/go-cmp/cmp"
 )
 
 // jsonKeys returns the JSON names of the fields of the given struct types.
@@ -71,15 +72,15 @@ func TestPublishJSONDocumented(t *testing.T) {
 		start, end string
 		types      []any
 	}{
-		{"publish --json", "`publish --json` prints:", "\n```\n", []any{bundle.PublishResult{}, bundle.PublishStep{}}},
+		{"publish --json", "`publish --json` prints:", "\n```\n", []any{publish.PublishResult{}, publish.PublishStep{}}},
 		// The rollback line names "steps" without listing their keys again.
-		{"rollback --json", "`rollback --json`:", "\n\n", []any{bundle.RollbackResult{}, bundle.PublishStep{}}},
-		{"probe --json", "`probe --json`:", "sizes are -1", []any{bundle.ProbeResult{}, bundle.ProbeFile{}}},
+		{"rollback --json", "`rollback --json`:", "\n\n", []any{publish.RollbackResult{}, publish.PublishStep{}}},
+		{"probe --json", "`probe --json`:", "sizes are -1", []any{probe.ProbeResult{}, probe.ProbeFile{}}},
 	} {
 		got := documented(section(tc.start, tc.end))
 		want := jsonKeys(tc.types...)
 		if tc.name == "rollback --json" {
-			got = append(got, jsonKeys(bundle.PublishStep{})...)
+			got = append(got, jsonKeys(publish.PublishStep{})...)
 			slices.Sort(got)
 			got = slices.Compact(got)
 		}

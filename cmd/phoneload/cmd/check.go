@@ -9,9 +9,11 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/phoneload/phoneload/bundle/check"
+	"github.com/phoneload/phoneload/bundle/drop"
+
 	"github.com/spf13/cobra"
 
-	"github.com/phoneload/phoneload/bundle"
 	"github.com/phoneload/phoneload/cfgfmt"
 	"github.com/phoneload/phoneload/internal/cli"
 )
@@ -21,14 +23,14 @@ const CheckSchema = "phoneload.check/v1"
 
 // checkJSON is the --json document of `phoneload check`.
 type checkJSON struct {
-	Schema      string           `json:"schema"`
-	Path        string           `json:"path"`
-	Files       int              `json:"files"`
-	Fleet       int              `json:"fleet"` // phones in --fleet, 0 without
-	Summary     checkSummary     `json:"summary"`
-	Findings    []bundle.Finding `json:"findings"`
-	Assumptions []string         `json:"assumptions"`
-	Ignored     []string         `json:"ignored"`
+	Schema      string          `json:"schema"`
+	Path        string          `json:"path"`
+	Files       int             `json:"files"`
+	Fleet       int             `json:"fleet"` // phones in --fleet, 0 without
+	Summary     checkSummary    `json:"summary"`
+	Findings    []check.Finding `json:"findings"`
+	Assumptions []string        `json:"assumptions"`
+	Ignored     []string        `json:"ignored"`
 }
 
 type checkSummary struct {
@@ -88,11 +90,11 @@ wrong command line: unknown flag or rule id, no PATH).`,
 			if len(args) != 1 {
 				return cli.Usage("check needs a PATH (a TFTP root, a directory or a drop archive)")
 			}
-			opts := bundle.CheckOptions{Strict: strict}
+			opts := check.CheckOptions{Strict: strict}
 			for _, s := range ignore {
 				for _, id := range strings.Split(s, ",") {
 					id = strings.TrimSpace(id)
-					if _, ok := bundle.LookupRule(id); !ok {
+					if _, ok := check.LookupRule(id); !ok {
 						return cli.Hint(cli.Usage("--ignore: no rule %q", id), "phoneload check --list-rules lists them")
 					}
 					opts.Ignore = append(opts.Ignore, id)
@@ -157,40 +159,40 @@ wrong command line: unknown flag or rule id, no PATH).`,
 // checkPath opens PATH ("-": a zip or tar on stdin) and checks it. Open
 // verifies signatures in its single pass when given the keys; the progress
 // bar draws only on a terminal.
-func checkPath(cmd *cobra.Command, p string, opts bundle.CheckOptions) (*bundle.Report, error) {
+func checkPath(cmd *cobra.Command, p string, opts check.CheckOptions) (*check.Report, error) {
 	prog := cli.NewProgress(cmd.ErrOrStderr(), "reading "+p, 0)
 	defer prog.Done()
 	var last int64
-	open := bundle.OpenOptions{Trust: opts.Trust, Progress: func(n int64) {
+	open := drop.OpenOptions{Trust: opts.Trust, Progress: func(n int64) {
 		prog.Add(n - last)
 		last = n
 	}}
 	if p != "-" {
-		return bundle.CheckPath(p, open, opts)
+		return check.CheckPath(p, open, opts)
 	}
 	d, err := openInspectPath(cmd.InOrStdin(), "-", open)
 	if err != nil {
 		return nil, err
 	}
-	return bundle.Check(d, opts), nil
+	return check.Check(d, opts), nil
 }
 
 // readFleet reads the fleet file; "-" is stdin.
-func readFleet(stdin io.Reader, name string) ([]bundle.Phone, error) {
+func readFleet(stdin io.Reader, name string) ([]check.Phone, error) {
 	if name == "-" {
-		return bundle.ParseFleet(stdin, "stdin")
+		return check.ParseFleet(stdin, "stdin")
 	}
 	f, err := os.Open(name)
 	if err != nil {
 		return nil, fmt.Errorf("--fleet: %w", err) // parse errors name the file and line
 	}
 	defer f.Close()
-	return bundle.ParseFleet(f, filepath.Base(name))
+	return check.ParseFleet(f, filepath.Base(name))
 }
 
 // compileWith compiles text profiles with the user's tag table; include:
 // lines are read from the drop itself, as a phone's TFTP server would hold them.
-func compileWith(t *cfgfmt.Table) bundle.CompileFunc {
+func compileWith(t *cfgfmt.Table) check.CompileFunc {
 	return func(name string, src []byte, include func(name string) []byte) ([]byte, error) {
 		res, err := cfgfmt.Compile(t, name, src, cfgfmt.Options{
 			ReadInclude: func(p string) ([]byte, error) {
@@ -208,17 +210,17 @@ func compileWith(t *cfgfmt.Table) bundle.CompileFunc {
 	}
 }
 
-func toCheckJSON(rep *bundle.Report, fleet int) checkJSON {
+func toCheckJSON(rep *check.Report, fleet int) checkJSON {
 	j := checkJSON{
 		Schema: CheckSchema, Path: rep.Path, Files: rep.Files, Fleet: fleet,
 		Summary: checkSummary{
-			Errors: rep.Errors(), Warnings: rep.Warnings(), Info: rep.Count(bundle.SeverityInfo),
+			Errors: rep.Errors(), Warnings: rep.Warnings(), Info: rep.Count(check.SeverityInfo),
 			Strict: rep.Strict, Failed: rep.Failed(),
 		},
 		Findings: rep.Findings, Assumptions: rep.Assumptions, Ignored: rep.Ignored,
 	}
 	if j.Findings == nil {
-		j.Findings = []bundle.Finding{}
+		j.Findings = []check.Finding{}
 	}
 	if j.Assumptions == nil {
 		j.Assumptions = []string{}
@@ -230,11 +232,11 @@ func toCheckJSON(rep *bundle.Report, fleet int) checkJSON {
 }
 
 // writeReport prints the findings grouped by severity, worst first.
-func writeReport(w io.Writer, rep *bundle.Report) {
+func writeReport(w io.Writer, rep *check.Report) {
 	groups := []struct {
-		sev   bundle.Severity
+		sev   check.Severity
 		title string
-	}{{bundle.SeverityError, "errors"}, {bundle.SeverityWarning, "warnings"}, {bundle.SeverityInfo, "info"}}
+	}{{check.SeverityError, "errors"}, {check.SeverityWarning, "warnings"}, {check.SeverityInfo, "info"}}
 	for _, g := range groups {
 		n := rep.Count(g.sev)
 		if n == 0 {
@@ -281,7 +283,7 @@ func writeReport(w io.Writer, rep *bundle.Report) {
 		files = "not read"
 	}
 	fmt.Fprintf(w, "%s: %s, %s, %s, %d info\n", rep.Path, files,
-		countOf(rep.Errors(), "error"), countOf(rep.Warnings(), "warning"), rep.Count(bundle.SeverityInfo))
+		countOf(rep.Errors(), "error"), countOf(rep.Warnings(), "warning"), rep.Count(check.SeverityInfo))
 }
 
 // countOf writes "1 error", "2 errors".
@@ -294,7 +296,7 @@ func countOf(n int, noun string) string {
 
 // writeRules prints the registry: a table, or JSON.
 func writeRules(w io.Writer, asJSON bool) error {
-	rules := bundle.Rules()
+	rules := check.Rules()
 	if asJSON {
 		return cli.WriteJSON(w, rules)
 	}

@@ -9,7 +9,10 @@ import (
 	"sort"
 	"testing"
 
-	"github.com/phoneload/phoneload/bundle"
+	"github.com/phoneload/phoneload/bundle/check"
+	"github.com/phoneload/phoneload/bundle/cisco"
+	"github.com/phoneload/phoneload/bundle/drop"
+
 	"github.com/phoneload/phoneload/internal/cli"
 )
 
@@ -111,17 +114,17 @@ func loadSchema(t *testing.T) *schema {
 // shown to fail.
 func TestCheckJSONSchema(t *testing.T) {
 	s := loadSchema(t)
-	d := &bundle.Drop{Path: "root", Files: []*bundle.File{
-		{Name: "OS79XX.TXT", Kind: bundle.KindOS79XX, Mode: 0o644, Size: 13, OS79XX: &bundle.OS79XX{Name: "P0S3-8-12-00", Lines: 1, CRLF: true}},
-		{Name: "SIPDefault.cnf", Kind: bundle.KindSIPConfig, Mode: 0o644, Size: 40, SIP: &bundle.SIPConfig{Entries: []bundle.ConfigEntry{
+	d := &drop.Drop{Path: "root", Files: []*drop.File{
+		{Name: "OS79XX.TXT", Kind: cisco.KindOS79XX, Mode: 0o644, Size: 13, OS79XX: &cisco.OS79XX{Name: "P0S3-8-12-00", Lines: 1, CRLF: true}},
+		{Name: "SIPDefault.cnf", Kind: cisco.KindSIPConfig, Mode: 0o644, Size: 40, SIP: &cisco.SIPConfig{Entries: []cisco.ConfigEntry{
 			{Name: "image_version", Value: "P0S3-8-12-00", Line: 1}, {Name: "proxy1_address", Value: "x", Line: 2}}}},
-		{Name: "Thumbs.db", Kind: bundle.KindUnknown, Mode: 0o644, Size: 1},
+		{Name: "Thumbs.db", Kind: cisco.KindUnknown, Mode: 0o644, Size: 1},
 	}}
-	fleet := []bundle.Phone{{MAC: "000D28A1B2C3", Model: "7940", Load: "P0S30203"}}
+	fleet := []check.Phone{{MAC: "000D28A1B2C3", Model: "7940", Load: "P0S30203"}}
 	docs := map[string]checkJSON{
-		"findings": toCheckJSON(bundle.Check(d, bundle.CheckOptions{Fleet: fleet}), 1),
-		"alone":    toCheckJSON(bundle.Check(d, bundle.CheckOptions{Ignore: []string{"unknown-file"}, Strict: true}), 0),
-		"empty":    toCheckJSON(bundle.Check(&bundle.Drop{Path: "e"}, bundle.CheckOptions{Ignore: []string{"no-load-specified"}}), 0),
+		"findings": toCheckJSON(check.Check(d, check.CheckOptions{Fleet: fleet}), 1),
+		"alone":    toCheckJSON(check.Check(d, check.CheckOptions{Ignore: []string{"unknown-file"}, Strict: true}), 0),
+		"empty":    toCheckJSON(check.Check(&drop.Drop{Path: "e"}, check.CheckOptions{Ignore: []string{"no-load-specified"}}), 0),
 	}
 	steps := false
 	for name, doc := range docs {

@@ -9,7 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/phoneload/phoneload/internal/gendocs/gen"
+	"github.com/phoneload/phoneload/cmd/phoneload/internal/gendocs/gen"
 )
 
 // TestDocsCurrent fails when docs/cli is out of date with the commands.

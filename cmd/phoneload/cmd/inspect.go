@@ -11,9 +11,12 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/phoneload/phoneload/bundle/cisco"
+	"github.com/phoneload/phoneload/bundle/container"
+	"github.com/phoneload/phoneload/bundle/drop"
+
 	"github.com/spf13/cobra"
 
-	"github.com/phoneload/phoneload/bundle"
 	"github.com/phoneload/phoneload/cfgfmt"
 	"github.com/phoneload/phoneload/internal/cli"
 	"github.com/phoneload/phoneload/sign"
@@ -21,9 +24,9 @@ import (
 
 // inspectJSON is the --json document of `phoneload inspect` (docs/inspect.md).
 type inspectJSON struct {
-	Schema string               `json:"schema"`
-	Drops  []*bundle.Inspection `json:"drops"`
-	Errors []inspectError       `json:"errors"`
+	Schema string             `json:"schema"`
+	Drops  []*drop.Inspection `json:"drops"`
+	Errors []inspectError     `json:"errors"`
 }
 
 type inspectError struct {
@@ -89,7 +92,7 @@ or parsed, 2 usage (a wrong command line: unknown flag, no PATH), 3 with
 				}
 				keys = append(keys, k...)
 			}
-			opts := bundle.OpenOptions{Trust: keys}
+			opts := drop.OpenOptions{Trust: keys}
 			if tableFile != "" {
 				var err error
 				if opts.ProfileTable, err = loadTable(tableFile); err != nil {
@@ -135,9 +138,9 @@ func loadTrustFile(name string) ([]crypto.PublicKey, error) {
 	return keys, nil
 }
 
-func runInspect(cmd *cobra.Command, paths []string, opts bundle.OpenOptions, asJSON, long bool) error {
+func runInspect(cmd *cobra.Command, paths []string, opts drop.OpenOptions, asJSON, long bool) error {
 	out, errw := cmd.OutOrStdout(), cmd.ErrOrStderr()
-	doc := inspectJSON{Schema: bundle.InspectSchema, Drops: []*bundle.Inspection{}, Errors: []inspectError{}}
+	doc := inspectJSON{Schema: drop.InspectSchema, Drops: []*drop.Inspection{}, Errors: []inspectError{}}
 	var errs []error
 	code, unverified := cli.ExitOK, 0
 	for i, p := range paths {
@@ -155,7 +158,7 @@ func runInspect(cmd *cobra.Command, paths []string, opts bundle.OpenOptions, asJ
 			code = max(code, cli.ExitFailure)
 			continue
 		}
-		in := bundle.Inspect(d, len(opts.Trust) > 0)
+		in := drop.Inspect(d, len(opts.Trust) > 0)
 		if in.Unverified > 0 {
 			code = max(code, cli.ExitSignature)
 			unverified += in.Unverified
@@ -196,9 +199,9 @@ func runInspect(cmd *cobra.Command, paths []string, opts bundle.OpenOptions, asJ
 
 // openInspectPath opens PATH; "-" is a zip or tar read from stdin, spooled
 // to a temporary file first (archives need random access) and removed after.
-func openInspectPath(stdin io.Reader, p string, opts bundle.OpenOptions) (*bundle.Drop, error) {
+func openInspectPath(stdin io.Reader, p string, opts drop.OpenOptions) (*drop.Drop, error) {
 	if p != "-" {
-		return bundle.Open(p, opts)
+		return drop.Open(p, opts)
 	}
 	tmp, err := os.CreateTemp("", "phoneload-inspect-*")
 	if err != nil {
@@ -206,7 +209,7 @@ func openInspectPath(stdin io.Reader, p string, opts bundle.OpenOptions) (*bundl
 	}
 	defer os.Remove(tmp.Name())
 	defer tmp.Close()
-	limit := bundle.DefaultLimits.MaxTotalSize
+	limit := container.DefaultLimits.MaxTotalSize
 	n, err := io.Copy(tmp, io.LimitReader(stdin, limit+1))
 	if err != nil {
 		return nil, fmt.Errorf("reading stdin: %w", err)
@@ -217,7 +220,7 @@ func openInspectPath(stdin io.Reader, p string, opts bundle.OpenOptions) (*bundl
 	if n == 0 {
 		return nil, errors.New("stdin: empty; give a zip or tar on stdin, or a PATH")
 	}
-	d, err := bundle.Open(tmp.Name(), opts)
+	d, err := drop.Open(tmp.Name(), opts)
 	if err != nil {
 		return nil, errors.New(strings.ReplaceAll(err.Error(), tmp.Name(), "-"))
 	}
@@ -227,7 +230,7 @@ func openInspectPath(stdin io.Reader, p string, opts bundle.OpenOptions) (*bundl
 
 // writeInspection prints one drop for people: a header line, the file
 // table, the problems, and what each phone would load.
-func writeInspection(w io.Writer, in *bundle.Inspection, long bool) error {
+func writeInspection(w io.Writer, in *drop.Inspection, long bool) error {
 	container := in.Container
 	if container == "" {
 		container = "file"
@@ -327,7 +330,7 @@ func writeInspection(w io.Writer, in *bundle.Inspection, long bool) error {
 }
 
 // writeSettings lists, for --long, every setting of each configuration file.
-func writeSettings(w io.Writer, in *bundle.Inspection) {
+func writeSettings(w io.Writer, in *drop.Inspection) {
 	for _, f := range in.Files {
 		entries := longEntries(f)
 		if len(entries) == 0 {
@@ -346,7 +349,7 @@ func writeSettings(w io.Writer, in *bundle.Inspection) {
 
 // longEntries are the settings --long lists for a configuration file
 // (secret values already redacted by bundle.Inspect).
-func longEntries(f bundle.InspectFile) []bundle.ConfigEntry {
+func longEntries(f drop.InspectFile) []cisco.ConfigEntry {
 	switch {
 	case f.SIP != nil:
 		return f.SIP.Entries
@@ -359,7 +362,7 @@ func longEntries(f bundle.InspectFile) []bundle.ConfigEntry {
 }
 
 // loadSummary says what a load name encodes: "sip 8.12(0) 7940/7960".
-func loadSummary(l *bundle.LoadName) string {
+func loadSummary(l *cisco.LoadName) string {
 	if l == nil {
 		return "-"
 	}
@@ -383,7 +386,7 @@ func loadSummary(l *bundle.LoadName) string {
 }
 
 // headerSummary says how a file is signed: "sha1/2048", "BAD HEADER", "-".
-func headerSummary(f bundle.InspectFile) string {
+func headerSummary(f drop.InspectFile) string {
 	switch {
 	case f.HeaderError != "":
 		return "BAD HEADER"
@@ -402,7 +405,7 @@ func headerSummary(f bundle.InspectFile) string {
 }
 
 // fileNotes are the short remarks of the NOTES column.
-func fileNotes(f bundle.InspectFile) []string {
+func fileNotes(f drop.InspectFile) []string {
 	var n []string
 	if f.Header != nil && !f.Header.FileNameMatch {
 		n = append(n, fmt.Sprintf("signed as %q", f.Header.FileName))

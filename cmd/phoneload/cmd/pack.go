@@ -8,6 +8,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/phoneload/phoneload/bundle/check"
+	"github.com/phoneload/phoneload/bundle/drop"
+
 	"github.com/spf13/cobra"
 
 	"github.com/phoneload/phoneload/bundle"
@@ -57,7 +60,7 @@ fixed, firmware stored and text deflated. docs/bundle-format.md describes it.`,
 				return cli.Hint(cli.Usage("pack needs a signing key: --key NAME.key or --ssh-key FILE"), "phoneload key generate -o NAME creates one")
 			}
 			for _, r := range allow {
-				if _, ok := bundle.LookupRule(r); !ok {
+				if _, ok := check.LookupRule(r); !ok {
 					return cli.Hint(cli.Usage("--allow: no rule %q", r), "phoneload check --list-rules lists them")
 				}
 			}
@@ -202,11 +205,11 @@ func parseExpiry(s string, from time.Time) (time.Time, error) {
 // packCheck is the check pack runs first: phoneload check's rules over the
 // drop model, without fleet, trust or tag table.
 func packCheck(src string) (*bundle.CheckResult, error) {
-	d, err := bundle.Open(src, bundle.OpenOptions{})
+	d, err := drop.Open(src, drop.OpenOptions{})
 	if err != nil {
 		return nil, err
 	}
-	rep := bundle.Check(d, bundle.CheckOptions{})
+	rep := check.Check(d, check.CheckOptions{})
 	res := &bundle.CheckResult{Checker: Prog + " check " + ToolVersion(), Findings: rep.Findings}
 	protos, models, loads := map[string]bool{}, map[string]bool{}, map[string]bool{}
 	for _, f := range d.Files {

@@ -9,9 +9,11 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/phoneload/phoneload/bundle/check"
+	"github.com/phoneload/phoneload/bundle/probe"
+
 	"github.com/spf13/cobra"
 
-	"github.com/phoneload/phoneload/bundle"
 	"github.com/phoneload/phoneload/internal/cli"
 	"github.com/phoneload/phoneload/internal/tftp"
 )
@@ -20,7 +22,7 @@ import (
 func NewCmdProbe() *cobra.Command {
 	var (
 		trust   trustFlags
-		opts    bundle.ProbeOptions
+		opts    probe.ProbeOptions
 		src     string
 		asJSON  bool
 		timeout time.Duration
@@ -58,15 +60,15 @@ Exit codes: 0 all ok, 1 a file could not be fetched (error), 2 usage,
 				return err
 			}
 			if opts.MAC != "" {
-				if _, ok := bundle.NormalizeMAC(opts.MAC); !ok {
+				if _, ok := check.NormalizeMAC(opts.MAC); !ok {
 					return cli.Usage("--mac %q: not a MAC address (12 hex digits, separators allowed)", opts.MAC)
 				}
 			}
 			if blksize != 0 && (blksize < tftp.MinClientBlockSize || blksize > tftp.MaxBlockSize) {
 				return cli.Usage("--blksize %d: want %d to %d (or 0: no option, as a phone's loader)", blksize, tftp.MinClientBlockSize, tftp.MaxBlockSize)
 			}
-			if !slices.Contains(bundle.ProbeModels(), opts.Model) {
-				return cli.Usage("--model %q: unknown model (known: %s)", opts.Model, strings.Join(bundle.ProbeModels(), ", "))
+			if !slices.Contains(probe.ProbeModels(), opts.Model) {
+				return cli.Usage("--model %q: unknown model (known: %s)", opts.Model, strings.Join(probe.ProbeModels(), ", "))
 			}
 			verify, err := trust.verifier("nothing was fetched; phoneload verify shows the whole report")
 			if err != nil {
@@ -77,7 +79,7 @@ Exit codes: 0 all ok, 1 a file could not be fetched (error), 2 usage,
 			if err != nil {
 				return err
 			}
-			res, err := bundle.Probe(src, c, opts)
+			res, err := probe.Probe(src, c, opts)
 			if err != nil {
 				return err
 			}
@@ -96,8 +98,8 @@ Exit codes: 0 all ok, 1 a file could not be fetched (error), 2 usage,
 				}
 				tw.Flush()
 			}
-			bad := res.Count(bundle.ProbeMissing) + res.Count(bundle.ProbeDifferent) + res.Count(bundle.ProbeUnexpected)
-			errs := res.Count(bundle.ProbeError)
+			bad := res.Count(probe.ProbeMissing) + res.Count(probe.ProbeDifferent) + res.Count(probe.ProbeUnexpected)
+			errs := res.Count(probe.ProbeError)
 			switch {
 			case errs > 0:
 				return cli.Exit(cli.ExitFailure, fmt.Errorf("probe: %d file(s) could not be fetched from %s, %d differ from the bundle", errs, addr, bad))

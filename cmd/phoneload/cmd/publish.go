@@ -8,6 +8,9 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/phoneload/phoneload/bundle/check"
+	"github.com/phoneload/phoneload/bundle/publish"
+
 	"github.com/spf13/cobra"
 
 	"github.com/phoneload/phoneload/bundle"
@@ -76,7 +79,7 @@ func (t *trustFlags) verifier(hint string) (func(string) error, error) {
 func NewCmdPublish() *cobra.Command {
 	var (
 		trust  trustFlags
-		opts   bundle.PublishOptions
+		opts   publish.PublishOptions
 		canary string
 		asJSON bool
 	)
@@ -122,7 +125,7 @@ or a canary that would change a shared file).`,
 			if canary != "" {
 				opts.Canary = strings.Split(canary, ",")
 				for _, m := range opts.Canary {
-					if _, ok := bundle.NormalizeMAC(m); !ok {
+					if _, ok := check.NormalizeMAC(m); !ok {
 						return cli.Usage("--canary: %q is not a MAC address (12 hex digits, separators allowed)", m)
 					}
 				}
@@ -134,7 +137,7 @@ or a canary that would change a shared file).`,
 			opts.Verify = verify
 			bar := cli.NewProgress(cmd.ErrOrStderr(), "publish", 0)
 			opts.Progress = bar.Add
-			res, err := bundle.Publish(args[0], args[1], opts)
+			res, err := publish.Publish(args[0], args[1], opts)
 			bar.Done()
 			if err != nil {
 				if asJSON && res != nil {
@@ -156,7 +159,7 @@ or a canary that would change a shared file).`,
 				cli.Warn(cmd.ErrOrStderr(), Prog, "%s", w)
 			}
 			if len(res.Conflicts) > 0 {
-				return cli.Hint(cli.Exit(cli.ExitPolicy, &bundle.ConflictError{Root: args[1], Conflicts: res.Conflicts}), "dry run: a real publish would be refused; --force overwrites these files")
+				return cli.Hint(cli.Exit(cli.ExitPolicy, &publish.ConflictError{Root: args[1], Conflicts: res.Conflicts}), "dry run: a real publish would be refused; --force overwrites these files")
 			}
 			if asJSON {
 				return nil
@@ -182,12 +185,12 @@ or a canary that would change a shared file).`,
 	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "print the plan, change nothing")
 	cmd.Flags().StringVar(&canary, "canary", "", "publish the new image only for these phones (`MAC,…`)")
 	cmd.Flags().BoolVar(&opts.Force, "force", false, "overwrite files the previous publish did not own")
-	cmd.Flags().IntVar(&opts.Keep, "keep", bundle.DefaultKeep, "publishes kept for rollback, at least 1 (-1: all)")
+	cmd.Flags().IntVar(&opts.Keep, "keep", publish.DefaultKeep, "publishes kept for rollback, at least 1 (-1: all)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the plan as JSON (schema in docs/publish.md)")
 	return cmd
 }
 
-func writePlan(w io.Writer, steps []bundle.PublishStep) {
+func writePlan(w io.Writer, steps []publish.PublishStep) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, s := range steps {
 		line := fmt.Sprintf("%s\t%s\t%s", s.Action, s.Group, s.Name)
@@ -200,16 +203,16 @@ func writePlan(w io.Writer, steps []bundle.PublishStep) {
 }
 
 func publishError(err error) error {
-	var ce *bundle.ConflictError
+	var ce *publish.ConflictError
 	var ee *cli.Error
 	switch {
 	case errors.As(err, &ee):
 		return err
 	case errors.As(err, &ce):
 		return cli.Hint(cli.Exit(cli.ExitPolicy, err), "nothing was published; --dry-run lists every file, --force overwrites them")
-	case errors.Is(err, bundle.ErrBundleContent):
+	case errors.Is(err, publish.ErrBundleContent):
 		return cli.Exit(cli.ExitContent, err)
-	case errors.Is(err, bundle.ErrLocked):
+	case errors.Is(err, publish.ErrLocked):
 		return cli.Hint(err, "wait for the other publish or rollback to finish")
 	}
 	return err
@@ -233,8 +236,8 @@ Exit codes: 0 rolled back, 1 failed or nothing to roll back, 2 usage.`,
   phoneload rollback --json /srv/tftp`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			res, err := bundle.Rollback(args[0], bundle.RollbackOptions{})
-			if errors.Is(err, bundle.ErrLocked) {
+			res, err := publish.Rollback(args[0], publish.RollbackOptions{})
+			if errors.Is(err, publish.ErrLocked) {
 				return cli.Hint(err, "wait for the other publish or rollback to finish")
 			}
 			if err != nil {

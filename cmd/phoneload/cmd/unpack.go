@@ -14,9 +14,10 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/phoneload/phoneload/bundle/container"
+
 	"github.com/spf13/cobra"
 
-	"github.com/phoneload/phoneload/bundle"
 	"github.com/phoneload/phoneload/internal/cli"
 )
 
@@ -42,7 +43,7 @@ type unpackJSONFile struct {
 func NewCmdUnpack() *cobra.Command {
 	var (
 		force, asJSON bool
-		lim           bundle.Limits
+		lim           container.Limits
 	)
 	cmd := &cobra.Command{
 		Use:   "unpack [--force] [--json] SOURCE DIR",
@@ -82,13 +83,13 @@ Exit codes: 0 unpacked, 1 refused or failed (DIR untouched), 2 usage.`,
 				defer os.Remove(path)
 				// Messages name the container "-", not the spool file.
 				defer func() {
-					var ee *bundle.EntryError
+					var ee *container.EntryError
 					if errors.As(err, &ee) && ee.Path == path {
 						ee.Path = "-"
 					}
 				}()
 			}
-			kind, err := bundle.DetectContainer(path)
+			kind, err := container.DetectContainer(path)
 			if err != nil {
 				return err
 			}
@@ -97,11 +98,11 @@ Exit codes: 0 unpacked, 1 refused or failed (DIR untouched), 2 usage.`,
 			// An interrupt removes the staging directory instead of leaving it.
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			err = bundle.Unpack(path, dst, bundle.UnpackOptions{
+			err = container.Unpack(path, dst, container.UnpackOptions{
 				Context: ctx,
 				Force:   force,
 				Limits:  lim,
-				OnFile: func(e bundle.Entry, sum [32]byte) {
+				OnFile: func(e container.Entry, sum [32]byte) {
 					mode := "0644"
 					if e.Mode&0o111 != 0 {
 						mode = "0755"
@@ -112,13 +113,13 @@ Exit codes: 0 unpacked, 1 refused or failed (DIR untouched), 2 usage.`,
 				},
 			})
 			bar.Done()
-			if errors.Is(err, bundle.ErrNotEmpty) {
+			if errors.Is(err, container.ErrNotEmpty) {
 				return cli.Hint(err, "use --force to replace %s, or choose an empty directory", dst)
 			}
 			// The limits are named after bundle.Limits' fields; say which
 			// flag sets each (a size lie, "longer than its declared", is no
 			// limit and gets no hint).
-			if (errors.Is(err, bundle.ErrTooLarge) || errors.Is(err, bundle.ErrTooMany)) && strings.Contains(err.Error(), "Limits.") {
+			if (errors.Is(err, container.ErrTooLarge) || errors.Is(err, container.ErrTooMany)) && strings.Contains(err.Error(), "Limits.") {
 				return cli.Hint(err, "Limits.MaxFileSize, MaxTotalSize and MaxFiles are --max-file-size, --max-total-size and --max-files: raise them only for a container you trust")
 			}
 			if err != nil {
@@ -135,19 +136,19 @@ Exit codes: 0 unpacked, 1 refused or failed (DIR untouched), 2 usage.`,
 	}
 	cmd.Flags().BoolVar(&force, "force", false, "replace DIR if it is not empty")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "write what was unpacked as JSON to stdout")
-	cmd.Flags().IntVar(&lim.MaxFiles, "max-files", bundle.DefaultLimits.MaxFiles, "refuse a container with more files")
-	cmd.Flags().Int64Var(&lim.MaxFileSize, "max-file-size", bundle.DefaultLimits.MaxFileSize, "refuse a file larger than this many bytes")
-	cmd.Flags().Int64Var(&lim.MaxTotalSize, "max-total-size", bundle.DefaultLimits.MaxTotalSize, "refuse a container whose files total more bytes")
+	cmd.Flags().IntVar(&lim.MaxFiles, "max-files", container.DefaultLimits.MaxFiles, "refuse a container with more files")
+	cmd.Flags().Int64Var(&lim.MaxFileSize, "max-file-size", container.DefaultLimits.MaxFileSize, "refuse a file larger than this many bytes")
+	cmd.Flags().Int64Var(&lim.MaxTotalSize, "max-total-size", container.DefaultLimits.MaxTotalSize, "refuse a container whose files total more bytes")
 	return cmd
 }
 
 // spoolStdin copies stdin to a hidden temporary file beside dst (a zip is
 // read from its end, so a stream must be stored first), refusing more than
 // the limits allow a container to hold.
-func spoolStdin(r io.Reader, dst string, lim bundle.Limits) (string, error) {
+func spoolStdin(r io.Reader, dst string, lim container.Limits) (string, error) {
 	max := lim.MaxTotalSize
 	if max <= 0 {
-		max = bundle.DefaultLimits.MaxTotalSize
+		max = container.DefaultLimits.MaxTotalSize
 	}
 	max += 64 << 20 // archive headers around the files
 	f, err := os.CreateTemp(filepath.Dir(filepath.Clean(dst)), "."+filepath.Base(dst)+".stdin-")
@@ -159,7 +160,7 @@ func spoolStdin(r io.Reader, dst string, lim bundle.Limits) (string, error) {
 		err = cerr
 	}
 	if err == nil && n > max {
-		err = &bundle.EntryError{Path: "-", Err: bundle.ErrTooLarge, Detail: fmt.Sprintf("more than %d bytes on stdin", max)}
+		err = &container.EntryError{Path: "-", Err: container.ErrTooLarge, Detail: fmt.Sprintf("more than %d bytes on stdin", max)}
 	}
 	if err != nil {
 		os.Remove(f.Name())

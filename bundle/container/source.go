@@ -1,0 +1,184 @@
+package container
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"time"
+)
+
+// Entry is one regular file of a container.
+type Entry struct {
+	Name    string      // slash-separated path relative to the container root
+	Size    int64       // size in bytes, as declared by the container
+	Mode    fs.FileMode // permission bits only (never setuid, setgid or sticky)
+	ModTime time.Time
+}
+
+// Limits bounds what a container may hold, against zip bombs and runaway
+// input. Declared sizes are checked against them before anything is read, and
+// actual bytes while reading. A zero (or negative) field means the value of
+// DefaultLimits.
+type Limits struct {
+	MaxFileSize  int64 // largest single file
+	MaxTotalSize int64 // all files together
+	MaxFiles     int   // number of files (and, for archives, of entries)
+}
+
+// DefaultLimits fit every real drop and TFTP root with a wide margin.
+var DefaultLimits = Limits{
+	MaxFileSize:  4 << 30,
+	MaxTotalSize: 64 << 30,
+	MaxFiles:     1_000_000,
+}
+
+func (l Limits) orDefault() Limits {
+	if l.MaxFileSize <= 0 {
+		l.MaxFileSize = DefaultLimits.MaxFileSize
+	}
+	if l.MaxTotalSize <= 0 {
+		l.MaxTotalSize = DefaultLimits.MaxTotalSize
+	}
+	if l.MaxFiles <= 0 {
+		l.MaxFiles = DefaultLimits.MaxFiles
+	}
+	return l
+}
+
+// WalkFunc is called once per regular file. r yields exactly e.Size bytes and
+// fails if the stored data is longer, shorter or corrupt; it is valid only
+// until fn returns. fn need not read r to the end: Walk reads and checks what
+// is left, so a corrupt entry is reported even when fn stopped early.
+type WalkFunc func(e Entry, r io.Reader) error
+
+// Container kinds, as reported by DetectContainer.
+const (
+	ContainerDir      = "dir"
+	ContainerZip      = "zip"
+	ContainerTar      = "tar"
+	ContainerTarGz    = "tar.gz"
+	ContainerTarInZip = "tar-in-zip"
+)
+
+// Walk calls fn for every regular file of the container at path: a
+// directory, a zip, a tar, a gzip-compressed tar, or a zip holding a single
+// tar (or tar.gz). The kind is recognised by content, not by file name.
+//
+// Every entry is checked before fn sees it, and the whole container is
+// checked before fn is first called for directories, zips and plain tars:
+// unsafe names, links, special files, duplicate and case-colliding names,
+// encrypted entries and sizes over lim are refused with an error wrapping one
+// of the Err* sentinels (errors.Is) and naming the entry (an *EntryError).
+//
+// Order: fn is called in byte-wise name order for directories, zips and plain
+// tar files. A compressed tar (tar.gz, or a tar inside a zip) is a stream
+// that can only be read front to back, so there fn is called in archive
+// order, which is deterministic for a given file, and an unsafe entry late in
+// the stream is reported after fn has seen the earlier ones. Callers that
+// must not act on a partial container (Unpack) stage their work and discard
+// it on error.
+//
+// Walk stops at the first error, from fn or from the container, and returns
+// it.
+func Walk(path string, lim Limits, fn WalkFunc) error {
+	return walk(path, lim.orDefault(), fn, 1)
+}
+
+// WalkParallel is Walk with fn called from up to workers goroutines at once,
+// for containers that can be read at random (directories, zips, plain tars);
+// a tar stream is walked sequentially as by Walk. Hashing a drop on every
+// core is the use; fn must be safe for concurrent use. The order of the calls is not defined, but the result is:
+// every file before the first failing one (in name order) is passed to fn,
+// and the error returned is the one Walk would return.
+func WalkParallel(path string, lim Limits, workers int, fn WalkFunc) error {
+	if workers < 1 {
+		workers = 1
+	}
+	return walk(path, lim.orDefault(), fn, workers)
+}
+
+func walk(path string, lim Limits, fn WalkFunc, workers int) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return fmt.Errorf("bundle: %w", err)
+	}
+	if fi.IsDir() {
+		return walkDir(path, lim, fn, workers)
+	}
+	if !fi.Mode().IsRegular() {
+		return &EntryError{Path: path, Err: ErrFormat, Detail: "not a directory or a regular file"}
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("bundle: %w", err)
+	}
+	defer f.Close()
+	kind, err := sniff(f, fi.Size())
+	if err != nil {
+		return &EntryError{Path: path, Err: ErrFormat, Detail: err.Error()}
+	}
+	switch kind {
+	case ContainerZip:
+		return walkZip(path, f, fi.Size(), lim, fn, workers)
+	case ContainerTar:
+		return walkTarFile(path, f, fi.Size(), lim, fn, workers)
+	default: // ContainerTarGz
+		return walkTarGz(path, f, lim, fn)
+	}
+}
+
+// DetectContainer reports the kind of container at path (one of the
+// Container* constants) without checking its entries.
+func DetectContainer(path string) (string, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return "", fmt.Errorf("bundle: %w", err)
+	}
+	if fi.IsDir() {
+		return ContainerDir, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return "", fmt.Errorf("bundle: %w", err)
+	}
+	defer f.Close()
+	kind, err := sniff(f, fi.Size())
+	if err != nil {
+		return "", &EntryError{Path: path, Err: ErrFormat, Detail: err.Error()}
+	}
+	if kind == ContainerZip {
+		zr, _, err := openZip(path, f, fi.Size())
+		if err != nil {
+			return "", err
+		}
+		if _, ok := innerTar(zr); ok {
+			return ContainerTarInZip, nil
+		}
+	}
+	return kind, nil
+}
+
+// sniff recognises a container by its first bytes.
+func sniff(r io.ReaderAt, size int64) (string, error) {
+	var b [tarBlock]byte
+	n, err := r.ReadAt(b[:], 0)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", err
+	}
+	h := b[:n]
+	switch {
+	case bytes.HasPrefix(h, []byte("PK\x03\x04")), bytes.HasPrefix(h, []byte("PK\x05\x06")):
+		return ContainerZip, nil
+	case bytes.HasPrefix(h, []byte{0x1f, 0x8b}):
+		return ContainerTarGz, nil
+	case n == tarBlock && isTarHeader(h):
+		return ContainerTar, nil
+	}
+	if size == 0 {
+		return "", errors.New("empty file, not a zip or tar")
+	}
+	return "", errors.New("not a directory, zip or tar")
+}

@@ -1,0 +1,192 @@
+package drop
+
+import (
+	"path"
+	"strings"
+
+	"github.com/phoneload/phoneload/bundle/cisco"
+)
+
+// PhoneLoad is one row of the drop summary: a configuration entry naming
+// an image, the phones it applies to, and the files such a phone would
+// fetch, each present or missing.
+type PhoneLoad struct {
+	Models   []string       `json:"models"`        // phone models the entry applies to
+	MAC      string         `json:"mac,omitempty"` // per-phone file (SIP<MAC>.cnf …); "" for defaults
+	Protocol cisco.Protocol `json:"protocol,omitempty"`
+	Source   string         `json:"source"`         // the file naming the image
+	Line     int            `json:"line,omitempty"` // where in Source
+	Setting  string         `json:"setting"`        // image_version, loadInformation8, OS79XX.TXT, upgradecode, default (term*.default.loads)
+	Load     string         `json:"load"`           // the image as named
+	Version  string         `json:"version,omitempty"`
+	Files    []Fetch        `json:"files"` // what the phone fetches, in order
+	// Missing lists the fetched files absent from the drop; empty means a
+	// phone would find everything it asks for.
+	Missing []string `json:"missing,omitempty"`
+}
+
+// Fetch is one file a phone would ask the TFTP server for.
+type Fetch struct {
+	Name    string `json:"name"`
+	Present bool   `json:"present"`
+	Via     string `json:"via,omitempty"` // the .loads that lists it
+}
+
+// phoneLoads builds the summary from the files that tell phones what to load.
+func (d *Drop) phoneLoads() []PhoneLoad {
+	var rows []PhoneLoad
+	for _, f := range d.Files {
+		base := path.Base(f.Name)
+		switch {
+		case f.Kind == cisco.KindSIPConfig && f.SIP != nil:
+			e, ok := f.SIP.Get("image_version")
+			if !ok {
+				continue
+			}
+			row := PhoneLoad{Models: []string{"7940", "7960"}, Protocol: cisco.ProtocolSIP, Source: f.Name, Line: e.Line, Setting: "image_version", Load: e.Value}
+			row.MAC = macOf(base, "SIP")
+			d.resolve(&row, fetchLoads)
+			rows = append(rows, row)
+		case f.Kind == cisco.KindXMLConfig && f.XML != nil:
+			for _, l := range f.XML.Loads {
+				if l.Value == "" {
+					continue
+				}
+				row := PhoneLoad{Source: f.Name, Line: l.Line, Setting: l.Element, Load: l.Value, MAC: macOf(base, "SEP")}
+				if l.Model != "" {
+					row.Models = []string{l.Model}
+				}
+				d.resolve(&row, fetchLoads)
+				rows = append(rows, row)
+			}
+		case f.Kind == cisco.KindOS79XX && f.OS79XX != nil && f.OS79XX.Name != "":
+			// Pre-7.x images read OS79XX.TXT and fetch <name>.bin.
+			row := PhoneLoad{Models: []string{"7940", "7960"}, Source: f.Name, Line: 1, Setting: "OS79XX.TXT", Load: f.OS79XX.Name}
+			d.resolve(&row, fetchImage)
+			rows = append(rows, row)
+		case f.Profile != nil:
+			// Phones fetch only compiled profiles. A text profile counts
+			// only when its compiled twin is absent, and then the row
+			// says the phone asks for that twin and does not find it.
+			mode := fetchLiteral
+			if f.Kind == cisco.KindProfileText {
+				if bin := cisco.CompiledName(f.Name); bin == f.Name || d.File(bin) != nil {
+					continue
+				}
+				mode = fetchCompiled
+			}
+			for _, u := range f.Profile.Upgrades {
+				if u.Name != "upgradecode" || u.File == "" {
+					continue
+				}
+				row := PhoneLoad{Source: f.Name, Line: u.Line, Setting: "upgradecode", Load: u.File, MAC: profileMAC(base)}
+				if m := cisco.UpgradeHardware[u.Hardware]; m != "" {
+					row.Models = []string{m}
+				} else if m := cisco.ProfileDevice(base); m != "" {
+					row.Models = []string{m}
+				}
+				d.resolve(&row, mode)
+				rows = append(rows, row)
+			}
+		case f.Kind == cisco.KindLoads && f.Load != nil && f.Load.Family == cisco.Family79x1Term:
+			// term<NN>.default.loads is what a 79x1 boots when no
+			// configuration names an image.
+			row := PhoneLoad{Models: f.Load.Models, Source: f.Name, Setting: "default", Load: f.Load.Name}
+			d.resolve(&row, fetchLoads)
+			rows = append(rows, row)
+		}
+	}
+	return rows
+}
+
+// How a setting names what the phone fetches.
+type fetchMode int
+
+const (
+	fetchLoads    fetchMode = iota // image_version, loadInformation: <name>.loads and its parts
+	fetchImage                     // OS79XX.TXT: <name>.bin (or .sbn)
+	fetchLiteral                   // upgradecode: the file exactly as named
+	fetchCompiled                  // a text profile's compiled twin (gkdefault.cfg), which is absent
+)
+
+// resolve fills the files a phone fetches for row.Load: the .loads and its
+// parts (without a .loads in the drop, the image itself: .sbn, else .bin;
+// for 8.3 names the .bin), the image of OS79XX.TXT, or the literal file of
+// an upgradecode. A configuration value that carries an extension is used
+// as the phone uses it, extension and all, so the mistake shows as missing.
+func (d *Drop) resolve(row *PhoneLoad, mode fetchMode) {
+	ln, ok := cisco.ParseLoadName(row.Load)
+	if ok {
+		if row.Protocol == "" {
+			row.Protocol = ln.Protocol
+		}
+		if len(row.Models) == 0 {
+			row.Models = ln.Models
+		}
+		if !ln.Version.IsZero() {
+			row.Version = ln.Version.String()
+		}
+	}
+	fetch := func(name, via string) *File {
+		f := d.File(name)
+		row.Files = append(row.Files, Fetch{Name: name, Present: f != nil, Via: via})
+		if f == nil {
+			row.Missing = append(row.Missing, name)
+		}
+		return f
+	}
+	switch {
+	case mode == fetchLiteral:
+		fetch(row.Load, "")
+	case mode == fetchCompiled:
+		// The phone never gets as far as the image: the profile that
+		// would name it is not there.
+		fetch(cisco.CompiledName(row.Source), "")
+	case mode == fetchImage:
+		// The image itself; signed images also ship as .sbn.
+		if d.File(row.Load+".bin") == nil && d.File(row.Load+".sbn") != nil {
+			fetch(row.Load+".sbn", "")
+		} else {
+			fetch(row.Load+".bin", "")
+		}
+	case ok && ln.Family == cisco.FamilyEarly && ln.Ext == "":
+		fetch(row.Load+".bin", "")
+	default:
+		name := row.Load + ".loads"
+		lf := d.File(name)
+		if lf == nil {
+			// Without a .loads, older images take the image directly.
+			for _, e := range []string{".sbn", ".bin"} {
+				if d.File(row.Load+e) != nil {
+					fetch(row.Load+e, "")
+					return
+				}
+			}
+		}
+		fetch(name, "")
+		if lf != nil && lf.Loads != nil {
+			for _, p := range lf.Loads.Parts {
+				fetch(p.Name, name)
+			}
+		}
+	}
+}
+
+// macOf returns the MAC of SIP<MAC>.cnf / SEP<MAC>.cnf.xml names, or "".
+func macOf(base, prefix string) string {
+	if strings.HasPrefix(base, prefix) && len(base) >= len(prefix)+12 && cisco.IsHexString(base[len(prefix):len(prefix)+12]) {
+		return base[len(prefix) : len(prefix)+12]
+	}
+	return ""
+}
+
+// profileMAC returns the MAC of gk<mac>, ld<mac>, ata<mac> names, or "".
+func profileMAC(base string) string {
+	lower := strings.ToLower(base)
+	for _, p := range []string{"gk", "ld", "ata"} {
+		if m := macOf(lower, p); m != "" {
+			return m
+		}
+	}
+	return ""
+}

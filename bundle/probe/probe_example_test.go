@@ -1,0 +1,58 @@
+package probe_test
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/phoneload/phoneload/bundle/probe"
+	"github.com/phoneload/phoneload/internal/fixture"
+)
+
+// fileServer stands in for a TFTP client (internal/tftp.Client in the CLI):
+// it answers from a directory, "File not found" for anything missing.
+type fileServer string
+
+type notFound struct{}
+
+func (notFound) Error() string  { return "File not found" }
+func (notFound) NotFound() bool { return true }
+
+func (d fileServer) Fetch(name string, w io.Writer, max int64) (int64, error) {
+	b, err := os.ReadFile(filepath.Join(string(d), name))
+	if err != nil {
+		return 0, notFound{}
+	}
+	n, err := w.Write(b)
+	return int64(n), err
+}
+
+func ExampleProbe() {
+	dir, _ := os.MkdirTemp("", "example")
+	defer os.RemoveAll(dir)
+	src, root := filepath.Join(dir, "bundle"), filepath.Join(dir, "tftp")
+	fixture.WriteExampleBundle(src, map[string]string{
+		"P0S3-8-12-00.sb2": "image bytes",
+		"SIPDefault.cnf":   "image_version: P0S3-8-12-00\n",
+	})
+	// The server has the defaults but not the image's manifest.
+	os.Mkdir(root, 0o755)
+	os.WriteFile(filepath.Join(root, "SIPDefault.cnf"), []byte("image_version: P0S3-8-12-00\n"), 0o644)
+
+	res, err := probe.Probe(src, fileServer(root), probe.ProbeOptions{Model: "7960", All: true})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, f := range res.Files {
+		fmt.Println(f.Status, f.Name)
+	}
+	// Output:
+	// absent OS79XX.TXT
+	// absent XMLDefault.cnf.xml
+	// ok SIPDefault.cnf
+	// absent P0S3-8-12-00.loads
+	// absent RINGLIST.DAT
+	// missing P0S3-8-12-00.sb2
+}

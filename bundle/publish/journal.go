@@ -1,0 +1,508 @@
+package publish
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/phoneload/phoneload/bundle/drop"
+
+	"github.com/phoneload/phoneload/internal/atomicfile"
+)
+
+// MaxJournalSize caps journal.json and state.json when they are read back.
+const MaxJournalSize = 64 << 20
+
+// ErrLocked is returned when another publish or rollback holds the lock.
+var ErrLocked = errors.New("bundle: another publish or rollback is running on this root")
+
+// ErrNothingToRollBack is returned by Rollback when no publish is recorded.
+var ErrNothingToRollBack = errors.New("bundle: nothing to roll back")
+
+// Transaction states, in the order a publish passes through them.
+const (
+	statePreparing  = "preparing"    // staging files; the root is untouched
+	statePrepared   = "prepared"     // everything staged and backed up; the root is untouched
+	stateCommitting = "committing"   // renaming into place
+	stateCommitted  = "committed"    // every rename done; finishing the bookkeeping
+	stateRollingBak = "rolling-back" // undoing, in reverse order
+)
+
+// Operations of a journal entry.
+const (
+	opCreate  = "create"
+	opReplace = "replace"
+	opRemove  = "remove"
+)
+
+// RootState is what state.json records: the files the last publish owns.
+type RootState struct {
+	ID     string            `json:"id,omitempty"`     // publish id
+	Bundle string            `json:"bundle,omitempty"` // path the bundle was published from
+	Sums   string            `json:"sums,omitempty"`   // SHA-256 of the bundle's SHA256SUMS
+	Canary []string          `json:"canary,omitempty"` // MACs, when the last publish was a canary
+	Files  map[string]string `json:"files"`            // name → SHA-256 (hex)
+}
+
+type journal struct {
+	Version int         `json:"version"`
+	ID      string      `json:"id"`
+	State   string      `json:"state"`
+	Ops     []journalOp `json:"ops"`
+	Prev    RootState   `json:"prev"`
+	Next    RootState   `json:"next"`
+}
+
+type journalOp struct {
+	Name   string `json:"name"`
+	Op     string `json:"op"`
+	Group  string `json:"group"`
+	Stage  string `json:"stage"` // file name under new/ and old/
+	SHA256 string `json:"sha256,omitempty"`
+	OldSHA string `json:"old_sha256,omitempty"`
+	Size   int64  `json:"size"`
+	// Dirs are the directories a create made for its file, deepest first.
+	Dirs []string `json:"dirs,omitempty"`
+}
+
+// txn is a transaction directory and the hook tests use to crash or fail
+// at every step.
+type txn struct {
+	root string
+	dir  string // ROOT/.phoneload/txn
+	j    *journal
+	hook func(step string) error
+}
+
+func (t *txn) step(name string) error {
+	if t.hook == nil {
+		return nil
+	}
+	return t.hook(name)
+}
+
+func stateDir(root string) string { return filepath.Join(root, drop.StateDir) }
+func txnDir(root string) string   { return filepath.Join(root, drop.StateDir, "txn") }
+func historyDir(root string) string {
+	return filepath.Join(root, drop.StateDir, "history")
+}
+
+func (t *txn) newPath(op journalOp) string { return filepath.Join(t.dir, "new", op.Stage) }
+func (t *txn) oldPath(op journalOp) string { return filepath.Join(t.dir, "old", op.Stage) }
+func (t *txn) target(op journalOp) string {
+	return filepath.Join(t.root, filepath.FromSlash(op.Name))
+}
+
+func (t *txn) save(state string) error {
+	t.j.State = state
+	b, err := json.MarshalIndent(t.j, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := atomicfile.WriteFile(filepath.Join(t.dir, "journal.json"), append(b, '\n'), 0o644); err != nil {
+		return fmt.Errorf("bundle: journal: %w", err)
+	}
+	return t.step("journal-" + state)
+}
+
+func readJSONFile(p string, v any) error {
+	f, err := os.Open(p)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, MaxJournalSize+1))
+	if err != nil {
+		return err
+	}
+	if len(b) > MaxJournalSize {
+		return fmt.Errorf("bundle: %s: larger than %d bytes", p, MaxJournalSize)
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return fmt.Errorf("bundle: %s: %w", p, err)
+	}
+	return nil
+}
+
+func readJournal(dir string) (*journal, error) {
+	j := new(journal)
+	if err := readJSONFile(filepath.Join(dir, "journal.json"), j); err != nil {
+		return nil, err
+	}
+	if j.Version != 1 {
+		return nil, fmt.Errorf("bundle: %s: journal version %d not supported", dir, j.Version)
+	}
+	// A journal drives renames and deletions: every name must stay inside
+	// the root, and staged names inside the transaction directory.
+	for _, op := range j.Ops {
+		if err := checkSafeName(op.Name); err != nil {
+			return nil, fmt.Errorf("bundle: %s: %w", dir, err)
+		}
+		if op.Stage == "" || strings.ContainsAny(op.Stage, `/\`) || op.Stage == "." || op.Stage == ".." {
+			return nil, fmt.Errorf("bundle: %s: bad stage name %q", dir, op.Stage)
+		}
+		for _, d := range op.Dirs {
+			if err := checkSafeName(d); err != nil || !strings.HasPrefix(op.Name, d+"/") {
+				return nil, fmt.Errorf("bundle: %s: bad directory %q for %s", dir, d, op.Name)
+			}
+		}
+		switch op.Op {
+		case opCreate, opReplace, opRemove:
+		default:
+			return nil, fmt.Errorf("bundle: %s: unknown operation %q", dir, op.Op)
+		}
+	}
+	return j, nil
+}
+
+// ReadState returns what the last publish into root left, or an empty state
+// when nothing was published there.
+func ReadState(root string) (*RootState, error) {
+	s := &RootState{Files: map[string]string{}}
+	err := readJSONFile(filepath.Join(stateDir(root), "state.json"), s)
+	if errors.Is(err, fs.ErrNotExist) {
+		return &RootState{Files: map[string]string{}}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if s.Files == nil {
+		s.Files = map[string]string{}
+	}
+	for name := range s.Files {
+		if err := checkSafeName(name); err != nil {
+			return nil, fmt.Errorf("bundle: state.json: %w", err)
+		}
+	}
+	return s, nil
+}
+
+func writeState(root string, s RootState) error {
+	if s.Files == nil {
+		s.Files = map[string]string{}
+	}
+	b, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(filepath.Join(stateDir(root), "state.json"), append(b, '\n'), 0o644)
+}
+
+// checkName refuses names that would leave the root or touch the journal.
+func checkSafeName(name string) error {
+	if name == "" || strings.Contains(name, `\`) || strings.ContainsRune(name, 0) ||
+		path.IsAbs(name) || filepath.IsAbs(name) || path.Clean(name) != name {
+		return fmt.Errorf("unsafe file name %q", name)
+	}
+	for _, part := range strings.Split(name, "/") {
+		if part == ".." || part == "." || strings.EqualFold(part, drop.StateDir) {
+			return fmt.Errorf("unsafe file name %q", name)
+		}
+	}
+	return nil
+}
+
+// apply renames every staged file into place in journal order, fsyncing
+// the directories at the end of each group so that a later group never
+// becomes durable before an earlier one. Each operation is idempotent: a
+// staged file that is gone was renamed already.
+func (t *txn) apply() error {
+	dirs := map[string]bool{}
+	flush := func() error {
+		for d := range dirs {
+			if err := atomicfile.SyncDir(d); err != nil {
+				return err
+			}
+		}
+		clear(dirs)
+		return nil
+	}
+	for i, op := range t.j.Ops {
+		if i > 0 && t.j.Ops[i-1].Group != op.Group {
+			if err := flush(); err != nil {
+				return err
+			}
+			if err := t.step("group-" + op.Group); err != nil {
+				return err
+			}
+		}
+		dst := t.target(op)
+		switch op.Op {
+		case opCreate, opReplace:
+			err := os.Rename(t.newPath(op), dst)
+			if errors.Is(err, fs.ErrNotExist) {
+				if _, serr := os.Stat(t.newPath(op)); errors.Is(serr, fs.ErrNotExist) {
+					continue // renamed before a crash
+				}
+			}
+			if err != nil {
+				return fmt.Errorf("bundle: publish %s: %w", op.Name, err)
+			}
+		case opRemove:
+			if err := os.Remove(dst); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return fmt.Errorf("bundle: remove %s: %w", op.Name, err)
+			}
+		}
+		dirs[filepath.Dir(dst)] = true
+		if err := t.step("apply-" + op.Name); err != nil {
+			return err
+		}
+	}
+	return flush()
+}
+
+// undo puts back what apply changed, in reverse order, so that while it
+// runs phones again only ever see whole releases: shared defaults go back
+// to naming the old loads before anything those loads need is removed.
+func (t *txn) undo() error {
+	dirs := map[string]bool{}
+	for i := len(t.j.Ops) - 1; i >= 0; i-- {
+		op := t.j.Ops[i]
+		dst := t.target(op)
+		_, serr := os.Lstat(t.newPath(op))
+		staged := serr == nil
+		switch op.Op {
+		case opCreate:
+			if staged {
+				continue // never renamed into place
+			}
+			if err := os.Remove(dst); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return fmt.Errorf("bundle: roll back %s: %w", op.Name, err)
+			}
+			for _, d := range op.Dirs {
+				// Fails, harmlessly, on a directory something else was
+				// put into since.
+				p := filepath.Join(t.root, filepath.FromSlash(d))
+				if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+					break
+				}
+				delete(dirs, p) // gone: nothing left to sync in it
+				dst = p         // its parent is what to sync now
+			}
+		case opReplace, opRemove:
+			if op.Op == opReplace && staged {
+				continue
+			}
+			if err := restore(t.oldPath(op), dst); err != nil {
+				return fmt.Errorf("bundle: roll back %s: %w", op.Name, err)
+			}
+		}
+		dirs[filepath.Dir(dst)] = true
+		if err := t.step("undo-" + op.Name); err != nil {
+			return err
+		}
+		if i > 0 && t.j.Ops[i-1].Group != op.Group {
+			for d := range dirs {
+				if err := atomicfile.SyncDir(d); err != nil {
+					return err
+				}
+			}
+			clear(dirs)
+		}
+	}
+	for d := range dirs {
+		if err := atomicfile.SyncDir(d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// restore puts the backup at src over dst atomically: a hard link to a
+// temporary name next to dst (a copy where links are not supported), then a
+// rename. The backup stays, so restore can run again after a crash.
+func restore(src, dst string) error {
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return err
+	}
+	// rename(2) between two links of one inode does nothing, so a backup
+	// that is still linked at dst (never replaced) needs no restore.
+	if a, err := os.Stat(src); err == nil {
+		if b, err := os.Lstat(dst); err == nil && os.SameFile(a, b) {
+			return nil
+		}
+	}
+	tmp := filepath.Join(filepath.Dir(dst), "."+filepath.Base(dst)+".phoneload-restore")
+	os.Remove(tmp)
+	if err := os.Link(src, tmp); err != nil {
+		if err := copyFile(src, tmp); err != nil {
+			return err
+		}
+	}
+	return os.Rename(tmp, dst)
+}
+
+// backup keeps the current content of src at dst: a hard link (the publish
+// only ever renames over src, so the linked inode never changes), or a copy.
+func backup(src, dst string) error {
+	if err := os.Link(src, dst); err == nil {
+		return nil
+	}
+	return copyFile(src, dst)
+}
+
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	fi, err := in.Stat()
+	if err != nil {
+		return err
+	}
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, fi.Mode().Perm())
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		os.Remove(dst)
+		return err
+	}
+	if err := out.Sync(); err != nil {
+		out.Close()
+		os.Remove(dst)
+		return err
+	}
+	return out.Close()
+}
+
+// recoverTxn finishes or undoes a transaction a crash left behind. It
+// returns what it did: "" (nothing pending), "discarded" (the root was never
+// touched), "undone" or "completed".
+func recoverTxn(root string, hook func(string) error) (string, error) {
+	cleanTrash(root)
+	dir := txnDir(root)
+	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		return "", nil
+	}
+	j, err := readJournal(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		// Killed before the first journal write: nothing was staged yet.
+		return "discarded", discard(root, dir)
+	}
+	if err != nil {
+		return "", fmt.Errorf("%w (the interrupted transaction in %s needs a look by hand)", err, dir)
+	}
+	t := &txn{root: root, dir: dir, j: j, hook: hook}
+	switch j.State {
+	case statePreparing, statePrepared:
+		return "discarded", discard(root, dir)
+	case stateCommitting, stateRollingBak:
+		return "undone", t.rollBack()
+	case stateCommitted:
+		return "completed", t.finishCommit()
+	}
+	return "", fmt.Errorf("bundle: %s: unknown journal state %q", dir, j.State)
+}
+
+func (t *txn) rollBack() error {
+	if t.j.State != stateRollingBak {
+		if err := t.save(stateRollingBak); err != nil {
+			return err
+		}
+	}
+	if err := t.undo(); err != nil {
+		return err
+	}
+	if err := writeState(t.root, t.j.Prev); err != nil {
+		return err
+	}
+	if err := t.step("state-prev"); err != nil {
+		return err
+	}
+	return discard(t.root, t.dir)
+}
+
+func (t *txn) finishCommit() error {
+	if err := writeState(t.root, t.j.Next); err != nil {
+		return err
+	}
+	if err := t.step("state-next"); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(historyDir(t.root), 0o755); err != nil {
+		return err
+	}
+	if err := os.Rename(t.dir, filepath.Join(historyDir(t.root), t.j.ID)); err != nil {
+		return err
+	}
+	if err := atomicfile.SyncDir(historyDir(t.root)); err != nil {
+		return err
+	}
+	return atomicfile.SyncDir(stateDir(t.root))
+}
+
+// discard removes a transaction directory: renamed away first (one atomic
+// step), then deleted.
+func discard(root, dir string) error {
+	trash := filepath.Join(stateDir(root), fmt.Sprintf("trash-%d", time.Now().UnixNano()))
+	if err := os.Rename(dir, trash); err != nil {
+		return err
+	}
+	if err := atomicfile.SyncDir(stateDir(root)); err != nil {
+		return err
+	}
+	return os.RemoveAll(trash)
+}
+
+func cleanTrash(root string) {
+	ents, _ := os.ReadDir(stateDir(root))
+	for _, e := range ents {
+		if strings.HasPrefix(e.Name(), "trash-") {
+			os.RemoveAll(filepath.Join(stateDir(root), e.Name()))
+		}
+	}
+}
+
+// removeBareStateDir removes ROOT/.phoneload when it holds nothing but the
+// lock file, while the lock is still held; lockRoot makes a waiter that
+// then locks the removed file start again.
+func removeBareStateDir(root string) {
+	ents, err := os.ReadDir(stateDir(root))
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		if e.Name() != lockName {
+			return
+		}
+	}
+	os.Remove(filepath.Join(stateDir(root), lockName))
+	os.Remove(stateDir(root))
+}
+
+// History lists the finished publishes recorded under root, oldest first.
+func History(root string) ([]string, error) {
+	ents, err := os.ReadDir(historyDir(root))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, e := range ents {
+		if e.IsDir() {
+			ids = append(ids, e.Name())
+		}
+	}
+	sort.Strings(ids)
+	return ids, nil
+}
+
+func newID() string {
+	return time.Now().UTC().Format("20060102T150405.000000000Z")
+}

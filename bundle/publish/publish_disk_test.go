@@ -1,0 +1,88 @@
+//go:build linux
+
+package publish
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// tmpfs mounts a tmpfs of the given size (mount options) on a new
+// directory, or skips when that is not possible (not root, no mount
+// namespace rights).
+func tmpfs(t *testing.T, opts string) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "mnt")
+	os.Mkdir(dir, 0o755)
+	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, opts); err != nil {
+		t.Skipf("cannot mount a tmpfs (%v): the injected-failure tests cover this path", err)
+	}
+	t.Cleanup(func() { syscall.Unmount(dir, syscall.MNT_DETACH) })
+	return dir
+}
+
+// TestPublishDiskFull publishes into a root on a tmpfs too small for the
+// new release: the publish fails with ENOSPC, the root still holds exactly
+// the old release, and once space is freed the same publish succeeds.
+func TestPublishDiskFull(t *testing.T) {
+	root := tmpfs(t, "size=600k")
+	dir := t.TempDir()
+	oldR, newR := testRelease("8-11-00", 100<<10), testRelease("8-12-00", 300<<10)
+	oldB := writeBundle(t, filepath.Join(dir, "old"), oldR)
+	newB := writeBundle(t, filepath.Join(dir, "new"), newR)
+	publishOK(t, oldB, root, noVerify)
+	filler := filepath.Join(root, "filler")
+	os.WriteFile(filler, make([]byte, 200<<10), 0o644)
+
+	_, err := Publish(newB, root, noVerify)
+	if err == nil || !strings.Contains(err.Error(), "no space left on device") {
+		t.Fatalf("Publish on a full disk: %v, want ENOSPC", err)
+	}
+	t.Log(err)
+	got := readRootFiles(t, root)
+	delete(got, "filler")
+	if d := sameRelease(oldR, got); d != "" {
+		t.Fatalf("after a failed publish the root is not the old release:\n%s", d)
+	}
+	if st, err := ReadState(root); err != nil || len(st.Files) != len(oldR) {
+		t.Fatalf("state after a failed publish: %v, %v", st, err)
+	}
+	os.Remove(filler)
+	publishOK(t, newB, root, noVerify)
+	if d := sameRelease(newR, readRootFiles(t, root)); d != "" {
+		t.Fatalf("publish once space is back:\n%s", d)
+	}
+}
+
+// TestPublishReadOnlyRoot publishes into a root remounted read-only.
+func TestPublishReadOnlyRoot(t *testing.T) {
+	root := tmpfs(t, "size=4m")
+	dir := t.TempDir()
+	oldR, newR := testRelease("8-11-00", 10<<10), testRelease("8-12-00", 10<<10)
+	oldB := writeBundle(t, filepath.Join(dir, "old"), oldR)
+	newB := writeBundle(t, filepath.Join(dir, "new"), newR)
+	publishOK(t, oldB, root, noVerify)
+	if out, err := exec.Command("mount", "-o", "remount,ro", root).CombinedOutput(); err != nil {
+		t.Skipf("cannot remount read-only: %v %s", err, out)
+	}
+	_, err := Publish(newB, root, noVerify)
+	if err == nil || !strings.Contains(err.Error(), "read-only file system") {
+		t.Fatalf("Publish into a read-only root: %v", err)
+	}
+	t.Log(err)
+	if _, err := Rollback(root, RollbackOptions{}); err == nil || !strings.Contains(err.Error(), "read-only file system") {
+		t.Fatalf("Rollback of a read-only root: %v", err)
+	}
+	if d := sameRelease(oldR, readRootFiles(t, root)); d != "" {
+		t.Fatalf("read-only root changed:\n%s", d)
+	}
+	exec.Command("mount", "-o", "remount,rw", root).Run()
+	publishOK(t, newB, root, noVerify)
+	if d := sameRelease(newR, readRootFiles(t, root)); d != "" {
+		t.Fatalf("publish once writable again:\n%s", d)
+	}
+}
