@@ -5,7 +5,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo deve
 LDFLAGS := -X github.com/phoneload/phoneload/cmd/phoneload/cmd.Version=$(VERSION)
 FUZZTIME ?= 10s
 
-.PHONY: all build test demo fuzz bench lint docs clean
+.PHONY: all build test race vulncheck demo fuzz bench lint docs clean
 
 all: build
 
@@ -16,6 +16,18 @@ build:
 test:
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
+
+# The race detector over the packages that run concurrently: verify's
+# parallel hashing, publish and its journal, serve/probe, compile's workers.
+RACE_PKGS = ./bundle ./bundle/publish ./bundle/probe ./internal/tftp ./internal/cfgfmtcli
+race:
+	$(GO) test -race -count=1 $(RACE_PKGS)
+
+# govulncheck needs its vulnerability database: exit 3 (a finding) fails,
+# a database that cannot be reached is reported and skipped.
+vulncheck:
+	@rc=0; $(GO) run golang.org/x/vuln/cmd/govulncheck@v1.9.0 ./... || rc=$$?; \
+	if [ $$rc -eq 3 ]; then exit 1; elif [ $$rc -ne 0 ]; then echo "vulncheck: govulncheck could not run (exit $$rc: no vulnerability database here?); skipped"; fi
 
 demo: build
 	./scripts/demo.sh

@@ -33,7 +33,7 @@ func ExamplePack() {
 	}
 	fmt.Println(m.Name, m.Files, m.Created.Format(time.RFC3339))
 
-	res, err := bundle.VerifyBundle(out, bundle.VerifyOptions{Trust: &sign.Trust{Minisign: []minisign.PublicKey{pub}}})
+	res, err := bundle.Verify(out, bundle.VerifyOptions{Trust: &sign.Trust{Minisign: []minisign.PublicKey{pub}}})
 	fmt.Println(res.Valid, res.Files, err)
 	// Output:
 	// lab 1 2026-01-02T03:04:05Z

@@ -107,7 +107,7 @@ func TestPackVerifyDir(t *testing.T) {
 			t.Errorf("bundle lacks %s", name)
 		}
 	}
-	res, err := VerifyBundle(out, VerifyOptions{Trust: k.trust(), Threshold: 2})
+	res, err := Verify(out, VerifyOptions{Trust: k.trust(), Threshold: 2})
 	if err != nil {
 		t.Fatalf("verify: %v (%+v)", err, res)
 	}

@@ -24,7 +24,7 @@ import (
 	"github.com/phoneload/phoneload/sign"
 )
 
-// Verification failures, by class; VerifyBundle's error wraps one of them.
+// Verification failures, by class; Verify's error wraps one of them.
 // The CLI maps them to exit codes 3, 4 and 5.
 var (
 	ErrSignature = errors.New("bundle: signature check failed")
@@ -32,7 +32,19 @@ var (
 	ErrPolicy    = errors.New("bundle: refused by policy")
 )
 
-// VerifyOptions configure VerifyBundle.
+// VerifyError is a bundle that failed verification before anything else
+// read it (publish, probe). Err wraps ErrSignature, ErrContent or ErrPolicy
+// (or says why the bundle could not be read); Result, when not nil, is the
+// report so far, naming the files at fault.
+type VerifyError struct {
+	Result *VerifyResult
+	Err    error
+}
+
+func (e *VerifyError) Error() string { return e.Err.Error() }
+func (e *VerifyError) Unwrap() error { return e.Err }
+
+// VerifyOptions configure Verify.
 type VerifyOptions struct {
 	Trust       *sign.Trust // keys accepted; required
 	Threshold   int         // distinct trusted signers needed; 0 means 1
@@ -125,13 +137,13 @@ type verifyTree struct {
 	list func() ([]string, error)
 }
 
-// VerifyBundle checks the bundle at path (a bundle directory or zip, and
+// Verify checks the bundle at path (a bundle directory or zip, and
 // with opts.Root the live TFTP root it was published into): signatures over SHA256SUMS first,
 // then the size and SHA-256 of every file, then expiry and sequence. The
 // result is filled as far as verification got; the error wraps
 // ErrSignature, ErrContent or ErrPolicy, or is an I/O or usage error.
 // Content is never judged from an unverified SHA256SUMS.
-func VerifyBundle(path string, opts VerifyOptions) (*VerifyResult, error) {
+func Verify(path string, opts VerifyOptions) (*VerifyResult, error) {
 	if opts.Trust == nil || opts.Trust.Empty() {
 		return nil, errors.New("bundle: no trusted keys to verify with")
 	}

@@ -34,7 +34,7 @@ func BenchmarkVerifyDir(b *testing.B) {
 	b.SetBytes(total)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if _, err := VerifyBundle(out, VerifyOptions{Trust: k.trust()}); err != nil {
+		if _, err := Verify(out, VerifyOptions{Trust: k.trust()}); err != nil {
 			b.Fatal(err)
 		}
 	}

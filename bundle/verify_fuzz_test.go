@@ -38,7 +38,7 @@ func FuzzVerifySigned(f *testing.F) {
 				t.Fatal(err)
 			}
 		}
-		res, err := VerifyBundle(out, VerifyOptions{Trust: trust, Now: now})
+		res, err := Verify(out, VerifyOptions{Trust: trust, Now: now})
 		if err != nil || !res.Valid {
 			return
 		}

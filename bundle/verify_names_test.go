@@ -30,7 +30,7 @@ func TestVerifySignatureNames(t *testing.T) {
 	for _, name := range []string{"SHA256SUMS.bak.minisig", "SHA256SUMS.02.sig", "SHA256SUMS.99.sig", "SHA256SUMS.1.minisig"} {
 		p := filepath.Join(out, name)
 		os.WriteFile(p, good, 0o644)
-		res, err := VerifyBundle(out, opts)
+		res, err := Verify(out, opts)
 		if !errors.Is(err, ErrContent) || !mentions(res, err, name) {
 			t.Errorf("%s: %v", name, err)
 		}
@@ -40,7 +40,7 @@ func TestVerifySignatureNames(t *testing.T) {
 	// checked (here: a bad one, named).
 	p := filepath.Join(out, "SHA256SUMS.3.minisig")
 	os.WriteFile(p, bytes.Replace(good, []byte("\ntrusted comment: "), []byte("\ntrusted comment: x"), 1), 0o644)
-	res, err := VerifyBundle(out, opts)
+	res, err := Verify(out, opts)
 	if err != nil || len(res.Signatures) != 3 || res.Signatures[0].File != "SHA256SUMS.3.minisig" || res.Signatures[0].Status != "bad" {
 		t.Errorf("gap: %v %+v", err, res.Signatures)
 	}
@@ -65,7 +65,7 @@ func TestVerifySignatureNames(t *testing.T) {
 	w.Write(good)
 	zw.Close()
 	zf.Close()
-	res, err = VerifyBundle(zp, opts)
+	res, err = Verify(zp, opts)
 	if !errors.Is(err, ErrContent) || !mentions(res, err, "SHA256SUMS.old.sig") {
 		t.Errorf("zip with SHA256SUMS.old.sig: %v", err)
 	}
@@ -94,7 +94,7 @@ func TestPackMaxSignatures(t *testing.T) {
 	for _, s := range o.Signers {
 		trust.Minisign = append(trust.Minisign, s.(sign.MinisignSigner).Key.Public().(minisign.PublicKey))
 	}
-	res, err := VerifyBundle(out, VerifyOptions{Trust: trust, Threshold: MaxSignatures})
+	res, err := Verify(out, VerifyOptions{Trust: trust, Threshold: MaxSignatures})
 	if err != nil || res.Signers != MaxSignatures {
 		t.Errorf("%d signers: %v", MaxSignatures, err)
 	}
@@ -112,7 +112,7 @@ func TestVerifyMalformedSignedSums(t *testing.T) {
 	os.WriteFile(filepath.Join(out, SumsName), crlf, 0o644)
 	os.WriteFile(filepath.Join(out, "SHA256SUMS.minisig"), sig, 0o644)
 	os.Remove(filepath.Join(out, "SHA256SUMS.sig"))
-	_, err := VerifyBundle(out, VerifyOptions{Trust: k.trust()})
+	_, err := Verify(out, VerifyOptions{Trust: k.trust()})
 	want := "bundle: content does not match SHA256SUMS: SHA256SUMS:1: ends with a carriage return"
 	if !errors.Is(err, ErrContent) || !strings.HasPrefix(err.Error(), want) {
 		t.Errorf("err = %v, want %q…", err, want)
@@ -140,7 +140,7 @@ func TestVerifyZipEntryErrorsAreContent(t *testing.T) {
 		b := append([]byte(nil), orig...)
 		b[off+2] ^= 0x40
 		os.WriteFile(zp, b, 0o644)
-		res, err := VerifyBundle(zp, opts)
+		res, err := Verify(zp, opts)
 		if !errors.Is(err, ErrContent) || len(res.Problems) != 1 || res.Problems[0].File != f.Name || res.Problems[0].Kind != Modified {
 			t.Errorf("flip in %s (method %d): %v %+v", f.Name, f.Method, err, res.Problems)
 		}
@@ -158,13 +158,13 @@ func TestVerifyZipEntryErrorsAreContent(t *testing.T) {
 	w.Write([]byte("evil\n"))
 	zw.Close()
 	os.WriteFile(zp, buf.Bytes(), 0o644)
-	res, err := VerifyBundle(zp, opts)
+	res, err := Verify(zp, opts)
 	if !errors.Is(err, ErrContent) || len(res.Problems) != 1 || res.Problems[0].File != "../evil.cnf" || res.Problems[0].Kind != Extra {
 		t.Errorf("zip-slip entry: %v %+v", err, res.Problems)
 	}
 	// Not a zip at all: an ordinary failure.
 	os.WriteFile(zp, []byte("not a zip"), 0o644)
-	if _, err := VerifyBundle(zp, opts); err == nil || errors.Is(err, ErrContent) {
+	if _, err := Verify(zp, opts); err == nil || errors.Is(err, ErrContent) {
 		t.Errorf("not a zip: %v", err)
 	}
 }

@@ -22,7 +22,7 @@ func TestVerifySignatureNotRegular(t *testing.T) {
 	if err := os.Symlink(filepath.Join("..", "elsewhere.sig"), sig); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := VerifyBundle(out, opts); err == nil || !mentions(nil, err, "SHA256SUMS.sig: not a regular file") {
+	if _, err := Verify(out, opts); err == nil || !mentions(nil, err, "SHA256SUMS.sig: not a regular file") {
 		t.Errorf("symlinked signature: %v", err)
 	}
 	os.Remove(sig)
@@ -30,7 +30,7 @@ func TestVerifySignatureNotRegular(t *testing.T) {
 		t.Skip(err)
 	}
 	done := make(chan error, 1)
-	go func() { _, err := VerifyBundle(out, opts); done <- err }()
+	go func() { _, err := Verify(out, opts); done <- err }()
 	select {
 	case err := <-done:
 		if err == nil || !mentions(nil, err, "SHA256SUMS.2.sig: not a regular file") {
@@ -64,7 +64,7 @@ func TestVerifySymlinkedDirectory(t *testing.T) {
 		}
 		return false
 	}
-	res, err := VerifyBundle(out, opts)
+	res, err := Verify(out, opts)
 	if !errors.Is(err, ErrContent) || !wantModified(res) {
 		t.Errorf("bundle dir: %v %+v", err, res.Problems)
 	}
@@ -81,7 +81,7 @@ func TestVerifySymlinkedDirectory(t *testing.T) {
 	os.Symlink(elsewhere, filepath.Join(root, "ringtones"))
 	_, out2 := packDir(t, k)
 	opts.Root = root
-	res, err = VerifyBundle(out2, opts)
+	res, err = Verify(out2, opts)
 	if !errors.Is(err, ErrContent) || !wantModified(res) {
 		t.Errorf("live root: %v %+v", err, res.Problems)
 	}

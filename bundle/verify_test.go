@@ -70,7 +70,7 @@ func TestTamperMatrix(t *testing.T) {
 	k := newTestKeys(t, 1)
 	_, out := packDir(t, k)
 	opts := VerifyOptions{Trust: k.trust(), Threshold: 2, Now: time.Unix(1700000000, 0)}
-	if _, err := VerifyBundle(out, opts); err != nil {
+	if _, err := Verify(out, opts); err != nil {
 		t.Fatalf("pristine bundle: %v", err)
 	}
 	var names []string
@@ -92,7 +92,7 @@ func TestTamperMatrix(t *testing.T) {
 		try := func(what string, data []byte, mustFail bool) {
 			t.Helper()
 			os.WriteFile(p, data, 0o644)
-			res, err := VerifyBundle(out, opts)
+			res, err := Verify(out, opts)
 			checks++
 			if !mustFail {
 				if err != nil {
@@ -165,7 +165,7 @@ func TestVerifyTreeChanges(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			_, out := packDir(t, k)
 			tt.change(out)
-			res, err := VerifyBundle(out, opts)
+			res, err := Verify(out, opts)
 			if !errors.Is(err, ErrContent) {
 				t.Fatalf("err = %v, want ErrContent", err)
 			}
@@ -187,7 +187,7 @@ func TestVerifySignaturePolicy(t *testing.T) {
 	src, out := packDir(t, k)
 
 	// Wrong key: the key found and the keys trusted are both named.
-	_, err := VerifyBundle(out, VerifyOptions{Trust: &sign.Trust{Minisign: []minisign.PublicKey{other.mpub}}})
+	_, err := Verify(out, VerifyOptions{Trust: &sign.Trust{Minisign: []minisign.PublicKey{other.mpub}}})
 	if !errors.Is(err, ErrSignature) || !strings.Contains(err.Error(), sign.KeyID(k.mpub.ID())) || !strings.Contains(err.Error(), sign.KeyID(other.mpub.ID())) {
 		t.Errorf("wrong key: %v", err)
 	}
@@ -200,22 +200,22 @@ func TestVerifySignaturePolicy(t *testing.T) {
 	}
 	sig2, _ := os.ReadFile(filepath.Join(out2, "SHA256SUMS.minisig"))
 	os.WriteFile(filepath.Join(out, "SHA256SUMS.minisig"), sig2, 0o644)
-	res, err := VerifyBundle(out, VerifyOptions{Trust: &sign.Trust{Minisign: []minisign.PublicKey{k.mpub}}})
+	res, err := Verify(out, VerifyOptions{Trust: &sign.Trust{Minisign: []minisign.PublicKey{k.mpub}}})
 	if !errors.Is(err, ErrSignature) || !strings.Contains(err.Error(), "SHA256SUMS.minisig") || res.Signatures[0].Status != "bad" {
 		t.Errorf("swapped signature: %v", err)
 	}
 	// Threshold above the good signatures; threshold above the trusted keys.
-	if _, err := VerifyBundle(out2, VerifyOptions{Trust: k.trust(), Threshold: 2}); err != nil {
+	if _, err := Verify(out2, VerifyOptions{Trust: k.trust(), Threshold: 2}); err != nil {
 		t.Errorf("threshold 2 with two signers: %v", err)
 	}
-	if _, err := VerifyBundle(out2, VerifyOptions{Trust: &sign.Trust{Minisign: []minisign.PublicKey{k.mpub, other.mpub}}, Threshold: 2}); !errors.Is(err, ErrSignature) {
+	if _, err := Verify(out2, VerifyOptions{Trust: &sign.Trust{Minisign: []minisign.PublicKey{k.mpub, other.mpub}}, Threshold: 2}); !errors.Is(err, ErrSignature) {
 		t.Errorf("threshold 2 with one trusted signer: %v", err)
 	}
-	if _, err := VerifyBundle(out2, VerifyOptions{Trust: k.trust(), Threshold: 3}); err == nil || errors.Is(err, ErrSignature) {
+	if _, err := Verify(out2, VerifyOptions{Trust: k.trust(), Threshold: 3}); err == nil || errors.Is(err, ErrSignature) {
 		t.Errorf("threshold over trusted keys: %v", err)
 	}
 	// Sequence and expiry.
-	if _, err := VerifyBundle(out2, VerifyOptions{Trust: k.trust(), MinSequence: 9}); !errors.Is(err, ErrPolicy) || !strings.Contains(err.Error(), "sequence 8") {
+	if _, err := Verify(out2, VerifyOptions{Trust: k.trust(), MinSequence: 9}); !errors.Is(err, ErrPolicy) || !strings.Contains(err.Error(), "sequence 8") {
 		t.Errorf("min sequence: %v", err)
 	}
 	o.Expires = o.Time.Add(24 * time.Hour)
@@ -227,16 +227,16 @@ func TestVerifySignaturePolicy(t *testing.T) {
 	if _, err := Pack(src, out4, o); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := VerifyBundle(out4, VerifyOptions{Trust: k.trust(), Now: o.Time.Add(time.Hour)}); err != nil {
+	if _, err := Verify(out4, VerifyOptions{Trust: k.trust(), Now: o.Time.Add(time.Hour)}); err != nil {
 		t.Errorf("not yet expired: %v", err)
 	}
-	if _, err := VerifyBundle(out4, VerifyOptions{Trust: k.trust(), Now: o.Time.Add(48 * time.Hour)}); !errors.Is(err, ErrPolicy) || !strings.Contains(err.Error(), "expired") {
+	if _, err := Verify(out4, VerifyOptions{Trust: k.trust(), Now: o.Time.Add(48 * time.Hour)}); !errors.Is(err, ErrPolicy) || !strings.Contains(err.Error(), "expired") {
 		t.Errorf("expired: %v", err)
 	}
 	// No signature at all.
 	os.Remove(filepath.Join(out4, "SHA256SUMS.minisig"))
 	os.Remove(filepath.Join(out4, "SHA256SUMS.sig"))
-	if _, err := VerifyBundle(out4, VerifyOptions{Trust: k.trust()}); !errors.Is(err, ErrSignature) || !strings.Contains(err.Error(), "no signature") {
+	if _, err := Verify(out4, VerifyOptions{Trust: k.trust()}); !errors.Is(err, ErrSignature) || !strings.Contains(err.Error(), "no signature") {
 		t.Errorf("unsigned: %v", err)
 	}
 }
@@ -253,7 +253,7 @@ func TestVerifyRoot(t *testing.T) {
 	os.MkdirAll(filepath.Join(root, drop.StateDir), 0o755)
 	os.WriteFile(filepath.Join(root, drop.StateDir, "state.json"), []byte("{}"), 0o644)
 	os.WriteFile(filepath.Join(root, SumsName), []byte("stale copy"), 0o644)
-	res, err := VerifyBundle(out, VerifyOptions{Trust: k.trust(), Root: root})
+	res, err := Verify(out, VerifyOptions{Trust: k.trust(), Root: root})
 	if err != nil {
 		t.Fatalf("root: %v", err)
 	}
@@ -262,19 +262,19 @@ func TestVerifyRoot(t *testing.T) {
 	}
 	// Without Root, the same extra file in a bundle directory is an error.
 	os.WriteFile(filepath.Join(out, "SEP001122334455.cnf.xml"), []byte("<device/>"), 0o644)
-	if _, err := VerifyBundle(out, VerifyOptions{Trust: k.trust()}); !errors.Is(err, ErrContent) {
+	if _, err := Verify(out, VerifyOptions{Trust: k.trust()}); !errors.Is(err, ErrContent) {
 		t.Errorf("extra file in a bundle accepted: %v", err)
 	}
 	os.Remove(filepath.Join(out, "SEP001122334455.cnf.xml"))
 	// A changed and a missing file in the root.
 	os.WriteFile(filepath.Join(root, "SIPDefault.cnf"), []byte("changed\n"), 0o644)
 	os.Remove(filepath.Join(root, "P0S3-08-12-00.loads"))
-	res, err = VerifyBundle(out, VerifyOptions{Trust: k.trust(), Root: root})
+	res, err = Verify(out, VerifyOptions{Trust: k.trust(), Root: root})
 	if !errors.Is(err, ErrContent) || len(res.Problems) != 2 || res.Problems[0].File != "P0S3-08-12-00.loads" || res.Problems[1].File != "SIPDefault.cnf" {
 		t.Errorf("root with problems: %v %+v", err, res.Problems)
 	}
 	// A bundle directory copied whole into the root, checked against itself.
-	if _, err := VerifyBundle(out, VerifyOptions{Trust: k.trust(), Root: out}); err != nil {
+	if _, err := Verify(out, VerifyOptions{Trust: k.trust(), Root: out}); err != nil {
 		t.Errorf("bundle as its own root: %v", err)
 	}
 	// The bundle as a zip works the same.
@@ -282,7 +282,7 @@ func TestVerifyRoot(t *testing.T) {
 	if _, err := Pack(src, zp, packOpts(k)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := VerifyBundle(zp, VerifyOptions{Trust: k.trust(), Root: root}); !errors.Is(err, ErrContent) {
+	if _, err := Verify(zp, VerifyOptions{Trust: k.trust(), Root: root}); !errors.Is(err, ErrContent) {
 		t.Errorf("zip + root: %v", err)
 	}
 }
@@ -290,7 +290,7 @@ func TestVerifyRoot(t *testing.T) {
 func TestVerifyZip(t *testing.T) {
 	k := newTestKeys(t, 1)
 	zp := packZip(t, k)
-	res, err := VerifyBundle(zp, VerifyOptions{Trust: k.trust(), Threshold: 2})
+	res, err := Verify(zp, VerifyOptions{Trust: k.trust(), Threshold: 2})
 	if err != nil || !res.Valid || res.Files != 7 {
 		t.Fatalf("zip: %v %+v", err, res)
 	}
@@ -320,7 +320,7 @@ func TestVerifyZip(t *testing.T) {
 		b := append([]byte(nil), orig...)
 		b[i] ^= 0x01
 		os.WriteFile(zp, b, 0o644)
-		res, err := VerifyBundle(zp, VerifyOptions{Trust: k.trust(), Threshold: 2})
+		res, err := Verify(zp, VerifyOptions{Trust: k.trust(), Threshold: 2})
 		if name != "" && err == nil && !sameEntry(t, orig, b, name) {
 			// Unused padding bits at the end of a deflate stream change
 			// no content; anything else must be refused.
@@ -367,7 +367,7 @@ func TestVerifyResultJSONSchema(t *testing.T) {
 	k := newTestKeys(t, 1)
 	_, out := packDir(t, k)
 	os.WriteFile(filepath.Join(out, "SIPDefault.cnf"), []byte("x"), 0o644)
-	res, _ := VerifyBundle(out, VerifyOptions{Trust: k.trust()})
+	res, _ := Verify(out, VerifyOptions{Trust: k.trust()})
 	b, err := json.Marshal(res)
 	if err != nil {
 		t.Fatal(err)
@@ -420,18 +420,18 @@ func TestVerifyThresholdCountsKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	trust := &sign.Trust{Minisign: []minisign.PublicKey{k.mpub, alias}}
-	res, err := VerifyBundle(out, VerifyOptions{Trust: trust, Threshold: 1})
+	res, err := Verify(out, VerifyOptions{Trust: trust, Threshold: 1})
 	if err != nil || res.Signers != 1 {
 		t.Fatalf("threshold 1: signers %d, %v", res.Signers, err)
 	}
-	if _, err := VerifyBundle(out, VerifyOptions{Trust: trust, Threshold: 2}); err == nil {
+	if _, err := Verify(out, VerifyOptions{Trust: trust, Threshold: 2}); err == nil {
 		t.Errorf("one key reached threshold 2 under two key IDs")
 	}
 	// Add a genuinely second key: now 2 of 2 trusted keys are needed and
 	// only one signed.
 	other := newTestKeys(t, 5)
 	trust.Minisign = append(trust.Minisign, other.mpub)
-	if _, err := VerifyBundle(out, VerifyOptions{Trust: trust, Threshold: 2}); !errors.Is(err, ErrSignature) {
+	if _, err := Verify(out, VerifyOptions{Trust: trust, Threshold: 2}); !errors.Is(err, ErrSignature) {
 		t.Errorf("one key reached threshold 2 under two key IDs: %v", err)
 	}
 }

@@ -31,8 +31,8 @@ type Finding struct {
 // content of another file of the root (for include: lines), or nil.
 type CompileFunc func(name string, src []byte, include func(name string) []byte) ([]byte, error)
 
-// CheckOptions tunes Check.
-type CheckOptions struct {
+// Options tunes Check.
+type Options struct {
 	Fleet   []Phone            // phones that will boot from the root; nil judges the drop alone
 	Trust   []crypto.PublicKey // keys signed files must verify with; nil skips signature-untrusted
 	Compile CompileFunc        // compiles text profiles; nil skips profile-stale
@@ -78,7 +78,7 @@ func (r *Report) Failed() bool {
 // checker holds the state of one Check run.
 type checker struct {
 	d       *drop.Drop
-	opts    CheckOptions
+	opts    Options
 	ignored map[string]bool
 	byName  map[string]*drop.File
 	byFold  map[string][]*drop.File
@@ -104,10 +104,10 @@ type checker struct {
 	knownAtTop    int // known files at the top of the root (not in a folder)
 }
 
-// Check runs every rule of the registry (except those ignored) over the
+// Run runs every rule of the registry (except those ignored) over the
 // drop and returns the findings. It reads nothing but the drop model, except
 // for signature verification with opts.Trust, which re-reads signed files.
-func Check(d *drop.Drop, opts CheckOptions) *Report {
+func Run(d *drop.Drop, opts Options) *Report {
 	c := &checker{
 		d:       d,
 		opts:    opts,
@@ -361,16 +361,16 @@ func names(fs []*drop.File) string {
 	return strings.Join(s, ", ")
 }
 
-// CheckPath opens the drop or TFTP root at path and checks it. A root that
+// RunPath opens the drop or TFTP root at path and checks it. A root that
 // Open refuses because two names differ only in case comes back as a report
 // with a case-collision finding rather than an error, so that check says
 // what the phone will suffer and how to fix it; nothing else could be
 // judged then, and the report's assumptions say so. Other refusals are
 // errors.
-func CheckPath(path string, open drop.OpenOptions, opts CheckOptions) (*Report, error) {
+func RunPath(path string, open drop.OpenOptions, opts Options) (*Report, error) {
 	d, err := drop.Open(path, open)
 	if err == nil {
-		return Check(d, opts), nil
+		return Run(d, opts), nil
 	}
 	var ee *container.EntryError
 	if !errors.As(err, &ee) {

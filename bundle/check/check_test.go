@@ -128,7 +128,7 @@ func got(r *Report) []string {
 func TestCleanRootsHaveNoFindings(t *testing.T) {
 	compile := func(string, []byte, func(string) []byte) ([]byte, error) { return []byte("compiled"), nil }
 	for name, d := range map[string]*drop.Drop{"sip7940": cleanSIP7940(), "sip7912": cleanSIP7912()} {
-		r := Check(d, CheckOptions{Compile: compile})
+		r := Run(d, Options{Compile: compile})
 		if len(r.Findings) != 0 {
 			t.Errorf("%s: findings on a clean root:\n%s", name, strings.Join(got(r), "\n"))
 		}
@@ -142,7 +142,7 @@ type ruleCase struct {
 	name    string
 	base    func() *drop.Drop
 	mutate  func(d *drop.Drop)
-	opts    CheckOptions
+	opts    Options
 	noTable bool     // run without opts.Compile (no --table)
 	want    []string // "rule file:line", exactly the findings expected
 }
@@ -317,7 +317,7 @@ var ruleCases = []ruleCase{
 		moveFile(d, "P0S3-8-12-00.loads", "sub/P0S3-8-12-00.loads")
 		moveFile(d, "P0S3-8-12-00.sb2", "sub/P0S3-8-12-00.sb2")
 	}, want: []string{"not-at-root sub/P0S3-8-12-00.loads:0"}},
-	{name: "misplaced files reported one by one when not-at-root is ignored", opts: CheckOptions{Ignore: []string{"not-at-root"}}, mutate: func(d *drop.Drop) {
+	{name: "misplaced files reported one by one when not-at-root is ignored", opts: Options{Ignore: []string{"not-at-root"}}, mutate: func(d *drop.Drop) {
 		moveFile(d, "P0S3-8-12-00.sb2", "sub/P0S3-8-12-00.sb2")
 	}, want: []string{"loads-part-missing P0S3-8-12-00.loads:2"}},
 	{name: "a backup folder nothing refers to", mutate: func(d *drop.Drop) {
@@ -401,7 +401,7 @@ func TestRuleCases(t *testing.T) {
 			if opts.Compile == nil && !tc.noTable {
 				opts.Compile = compile
 			}
-			r := Check(d, opts)
+			r := Run(d, opts)
 			if diff := cmp.Diff(tc.want, got(r)); diff != "" {
 				t.Errorf("findings (-want +got):\n%s", diff)
 			}
@@ -437,18 +437,18 @@ func TestIgnoreAndStrict(t *testing.T) {
 	d := cleanSIP7940()
 	get(d, "OS79XX.TXT").OS79XX.CRLF = true
 	get(d, "P0S3-8-12-00.sb2").Header.FileName = "x.sb2"
-	r := Check(d, CheckOptions{})
+	r := Run(d, Options{})
 	if r.Errors() != 1 || r.Warnings() != 1 || !r.Failed() {
 		t.Fatalf("errors %d warnings %d failed %v", r.Errors(), r.Warnings(), r.Failed())
 	}
-	r = Check(d, CheckOptions{Ignore: []string{"signed-name-mismatch", "signed-name-mismatch"}})
+	r = Run(d, Options{Ignore: []string{"signed-name-mismatch", "signed-name-mismatch"}})
 	if r.Errors() != 0 || r.Failed() {
 		t.Errorf("ignored rule still fails: %v", got(r))
 	}
 	if diff := cmp.Diff([]string{"signed-name-mismatch"}, r.Ignored); diff != "" {
 		t.Errorf("Ignored (-want +got):\n%s", diff)
 	}
-	r = Check(d, CheckOptions{Ignore: []string{"signed-name-mismatch"}, Strict: true})
+	r = Run(d, Options{Ignore: []string{"signed-name-mismatch"}, Strict: true})
 	if !r.Failed() {
 		t.Error("--strict does not fail on a warning")
 	}
@@ -467,18 +467,18 @@ func TestFindingsSorted(t *testing.T) {
 		"unknown-file A.unknown:0",
 	}
 	for i := 0; i < 3; i++ {
-		if diff := cmp.Diff(want, got(Check(d, CheckOptions{}))); diff != "" {
+		if diff := cmp.Diff(want, got(Run(d, Options{}))); diff != "" {
 			t.Fatalf("order (-want +got):\n%s", diff)
 		}
 	}
 }
 
 func TestAssumptionsWithoutFleet(t *testing.T) {
-	r := Check(cleanSIP7940(), CheckOptions{})
+	r := Run(cleanSIP7940(), Options{})
 	if !strings.Contains(strings.Join(r.Assumptions, "\n"), "no --fleet") {
 		t.Errorf("assumptions = %q", r.Assumptions)
 	}
-	r = Check(cleanSIP7940(), CheckOptions{Fleet: []Phone{{MAC: "001122334455", Model: "7940", Load: "P0S3-8-11-00"}}})
+	r = Run(cleanSIP7940(), Options{Fleet: []Phone{{MAC: "001122334455", Model: "7940", Load: "P0S3-8-11-00"}}})
 	for _, a := range r.Assumptions {
 		if strings.Contains(a, "--fleet") {
 			t.Errorf("assumption about --fleet with a fleet: %q", a)
@@ -492,7 +492,7 @@ func TestSignedHeaderBadMessage(t *testing.T) {
 	d := cleanSIP7940()
 	f := get(d, "P0S3-8-12-00.sb2")
 	f.Header, f.HeaderErr = nil, "length 0x194 past end of data at 0xc8"
-	r := Check(d, CheckOptions{})
+	r := Run(d, Options{})
 	var msgs []string
 	for _, f := range r.Findings {
 		msgs = append(msgs, f.Message)
@@ -509,7 +509,7 @@ func TestFindingsHideSecrets(t *testing.T) {
 	d := cleanSIP7940()
 	c := get(d, "SIPDefault.cnf").SIP
 	c.Entries = append(c.Entries, cisco.ConfigEntry{Name: "phone_password", Value: "hunter2", Line: 9}, cisco.ConfigEntry{Name: "Phone_Password", Value: "s3cr3t", Line: 10})
-	for _, f := range Check(d, CheckOptions{}).Findings {
+	for _, f := range Run(d, Options{}).Findings {
 		if strings.Contains(f.Message, "hunter2") || strings.Contains(f.Message, "s3cr3t") {
 			t.Errorf("%s prints a password: %s", f.Rule, f.Message)
 		}
@@ -523,7 +523,7 @@ func TestMissingImageOtherSpelling(t *testing.T) {
 	d := cleanSIP7940()
 	get(d, "SIPDefault.cnf").SIP.Entries[0].Value = "P0S3-08-12-00"
 	get(d, "OS79XX.TXT").OS79XX.Name = "P003-08-12-00"
-	r := Check(d, CheckOptions{Ignore: []string{"protocol-load-conflict"}})
+	r := Run(d, Options{Ignore: []string{"protocol-load-conflict"}})
 	var msgs []string
 	for _, f := range r.Findings {
 		msgs = append(msgs, f.Rule+": "+f.Message)
@@ -542,7 +542,7 @@ func TestMissingImageOtherSpelling(t *testing.T) {
 func TestMissingImageLetterO(t *testing.T) {
 	d := cleanSIP7940()
 	get(d, "SIPDefault.cnf").SIP.Entries[0].Value = "POS3-8-12-00"
-	r := Check(d, CheckOptions{Ignore: []string{"protocol-load-conflict"}})
+	r := Run(d, Options{Ignore: []string{"protocol-load-conflict"}})
 	var msgs []string
 	for _, f := range r.Findings {
 		msgs = append(msgs, f.Rule+": "+f.Message)

@@ -122,49 +122,55 @@ func ParseFleet(r io.Reader, name string) ([]Phone, error) {
 		if len(errs) >= maxFleetErrors {
 			break
 		}
-		bad := func(format string, args ...any) {
-			errs = append(errs, fmt.Errorf("bundle: %s:%d: %s", name, line, fmt.Sprintf(format, args...)))
-		}
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 			continue
 		}
-		if len(rec) != 3 {
-			hint := ""
-			if len(rec) == 1 && strings.Count(rec[0], ";") == 2 {
-				hint = "; fields are separated by commas, not semicolons"
+		ph, why := parseFleetRecord(rec)
+		if why == "" {
+			if prev, dup := seen[ph.MAC]; dup {
+				why = fmt.Sprintf("MAC %s already listed on line %d", ph.MAC, prev)
 			}
-			bad("%d fields, want 3 (mac,model,running-load)%s", len(rec), hint)
+		}
+		if why != "" {
+			errs = append(errs, fmt.Errorf("bundle: %s:%d: %s", name, line, why))
 			continue
 		}
-		mac, ok := NormalizeMAC(rec[0])
-		if !ok {
-			bad("bad MAC address %q: want 12 hex digits", rec[0])
-			continue
-		}
-		model, ok := NormalizeModel(rec[1])
-		if !ok {
-			bad("unknown model %q", rec[1])
-			continue
-		}
-		// The phone shows its load without extension; people paste file
-		// names. Stripped exactly as check strips configuration values.
-		load, _ := cisco.StripImageExt(strings.TrimSpace(rec[2]))
-		if load == "" {
-			bad("empty running load")
-			continue
-		}
-		if prev, dup := seen[mac]; dup {
-			bad("MAC %s already listed on line %d", mac, prev)
-			continue
-		}
-		seen[mac] = line
+		seen[ph.MAC] = line
 		if len(phones) == MaxFleetPhones {
 			return nil, fmt.Errorf("bundle: %s:%d: more than %d phones", name, line, MaxFleetPhones)
 		}
-		phones = append(phones, Phone{MAC: mac, Model: model, Load: load, Line: line})
+		ph.Line = line
+		phones = append(phones, ph)
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
 	return phones, nil
+}
+
+// parseFleetRecord reads one mac,model,running-load record; the string says
+// what is wrong with it, "" when nothing is.
+func parseFleetRecord(rec []string) (Phone, string) {
+	if len(rec) != 3 {
+		hint := ""
+		if len(rec) == 1 && strings.Count(rec[0], ";") == 2 {
+			hint = "; fields are separated by commas, not semicolons"
+		}
+		return Phone{}, fmt.Sprintf("%d fields, want 3 (mac,model,running-load)%s", len(rec), hint)
+	}
+	mac, ok := NormalizeMAC(rec[0])
+	if !ok {
+		return Phone{}, fmt.Sprintf("bad MAC address %q: want 12 hex digits", rec[0])
+	}
+	model, ok := NormalizeModel(rec[1])
+	if !ok {
+		return Phone{}, fmt.Sprintf("unknown model %q", rec[1])
+	}
+	// The phone shows its load without extension; people paste file
+	// names. Stripped exactly as check strips configuration values.
+	load, _ := cisco.StripImageExt(strings.TrimSpace(rec[2]))
+	if load == "" {
+		return Phone{}, "empty running load"
+	}
+	return Phone{MAC: mac, Model: model, Load: load}, ""
 }

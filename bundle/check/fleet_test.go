@@ -201,7 +201,7 @@ func TestFleetCases(t *testing.T) {
 				tc.mutate(d)
 			}
 			d = memDrop(d.Files...)
-			r := Check(d, CheckOptions{Fleet: tc.fleet, Ignore: tc.ignore})
+			r := Run(d, Options{Fleet: tc.fleet, Ignore: tc.ignore})
 			var got []string
 			for _, f := range r.Findings {
 				got = append(got, fmt.Sprintf("%s %s:%d %s %s", f.Rule, f.File, f.Line, strings.Join(f.Phones, ","), strings.Join(f.Steps, ",")))
@@ -220,7 +220,7 @@ func TestPhonesOnSharedFiles(t *testing.T) {
 		{MAC: "000000000001", Model: "7940", Load: "P0S3-07-4-00"},
 		{MAC: "000000000002", Model: "7912", Load: "CP7912080001SIP060412A"},
 	}
-	r := Check(d, CheckOptions{Fleet: fleet, Ignore: []string{"fleet-no-image", "fleet-upgrade-scope"}})
+	r := Run(d, Options{Fleet: fleet, Ignore: []string{"fleet-no-image", "fleet-upgrade-scope"}})
 	if len(r.Findings) != 1 || strings.Join(r.Findings[0].Phones, ",") != "000000000001" {
 		t.Errorf("findings %+v: want the 7940 listed, not the 7912", r.Findings)
 	}
@@ -236,7 +236,7 @@ func TestFleet7912RunsItsImage(t *testing.T) {
 		{MAC: "000000000001", Model: "7912", Load: "CP7912080001SIP060412A"},
 		{MAC: "000000000002", Model: "7912", Load: "CP7912080001SIP050608A"},
 	}
-	r := Check(d, CheckOptions{Fleet: fleet})
+	r := Run(d, Options{Fleet: fleet})
 	got := withPhones(r)
 	want := []string{
 		"tftp-size CP7912080001SIP060412A.sbin:0 000000000001,000000000002",
@@ -276,7 +276,7 @@ func TestFleetUncompiledProfileIsOneFinding(t *testing.T) {
 		{MAC: "000000000001", Model: "7912", Load: "CP7912080001SIP050608A"},
 		{MAC: "000000000002", Model: "7905", Load: "CP7905080001SIP050608A"},
 	}
-	r := Check(d, CheckOptions{Fleet: fleet})
+	r := Run(d, Options{Fleet: fleet})
 	got := withPhones(r)
 	want := []string{
 		"profile-not-compiled gkdefault.txt:0 000000000001",

@@ -424,7 +424,7 @@ func TestOpenSkipsPublishJournal(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("files (-want +got):\n%s", diff)
 	}
-	if r := check.Check(d, check.CheckOptions{}); len(r.Findings) != 0 {
+	if r := check.Run(d, check.Options{}); len(r.Findings) != 0 {
 		t.Errorf("check of a published root has findings: %+v", r.Findings)
 	}
 }

@@ -19,11 +19,11 @@ import (
 // MaxProbeFileSize caps what Probe downloads for a file the bundle lacks.
 const MaxProbeFileSize = 64 << 20
 
-// MaxProbeListed caps the names Probe follows out of one list the server
+// MaxListed caps the names Probe follows out of one list the server
 // sends (the parts of a .loads, the rings of RINGLIST.DAT): real ones hold
 // a handful, and each name costs a request, so a hostile or broken list
 // cannot keep a probe busy for hours.
-const MaxProbeListed = 256
+const MaxListed = 256
 
 // Fetcher downloads one file from a TFTP server. An error that has a
 // NotFound() bool method returning true is the server's "File not found".
@@ -31,17 +31,19 @@ type Fetcher interface {
 	Fetch(name string, w io.Writer, max int64) (int64, error)
 }
 
-// ProbeOptions control Probe.
-type ProbeOptions struct {
-	MAC    string // the phone to imitate; without one, per-phone files are skipped
-	Model  string // 7940, 7960, 7905, 7912, 7911, 7941, …; default 7960
-	All    bool   // after the boot sequence, fetch every other file of the bundle too
-	Verify func(bundlePath string) error
+// Options control Probe.
+type Options struct {
+	MAC   string // the phone to imitate; without one, per-phone files are skipped
+	Model string // 7940, 7960, 7905, 7912, 7911, 7941, …; default 7960
+	All   bool   // after the boot sequence, fetch every other file of the bundle too
+	// Verify, when set, verifies the bundle (bundle.Verify) before the
+	// server is asked anything; a failure is a *bundle.VerifyError.
+	Verify *bundle.VerifyOptions
 	Limits container.Limits
 }
 
-// ProbeFile is the result for one file asked for.
-type ProbeFile struct {
+// File is the result for one file asked for.
+type File struct {
 	Name      string `json:"name"`
 	Phase     string `json:"phase"` // boot (the phone's sequence) or bundle (--all)
 	Why       string `json:"why"`   // why the phone asks for it
@@ -63,16 +65,16 @@ const (
 	ProbeError      = "error"      // any other answer (other error code, timeout): a phone's hunt stops here
 )
 
-// ProbeResult is the outcome of a Probe.
-type ProbeResult struct {
-	Bundle string      `json:"bundle"`
-	MAC    string      `json:"mac,omitempty"`
-	Model  string      `json:"model"`
-	Files  []ProbeFile `json:"files"`
+// Result is the outcome of a Probe.
+type Result struct {
+	Bundle string `json:"bundle"`
+	MAC    string `json:"mac,omitempty"`
+	Model  string `json:"model"`
+	Files  []File `json:"files"`
 }
 
 // Count returns how many files have the given status.
-func (r *ProbeResult) Count(status string) int {
+func (r *Result) Count(status string) int {
 	n := 0
 	for _, f := range r.Files {
 		if f.Status == status {
@@ -90,8 +92,8 @@ var probeModelIDs = map[string]string{
 	"7911": "307", "7906": "369", "7945": "435", "7965": "436",
 }
 
-// ProbeModels lists the phone models Probe knows the boot sequence of.
-func ProbeModels() []string {
+// Models lists the phone models Probe knows the boot sequence of.
+func Models() []string {
 	models := make([]string, 0, len(probeModelIDs))
 	for m := range probeModelIDs {
 		models = append(models, m)
@@ -105,10 +107,10 @@ type probeBundleFile struct {
 	sum  string
 }
 
-// Probe asks a live TFTP server for the files a phone of the given model
+// Run asks a live TFTP server for the files a phone of the given model
 // would ask for, in the order it would (docs/publish.md lists the
 // sequences), and compares every byte with the bundle.
-func Probe(src string, f Fetcher, opts ProbeOptions) (*ProbeResult, error) {
+func Run(src string, f Fetcher, opts Options) (*Result, error) {
 	// Arguments first: a typo should not cost a whole verification.
 	model := opts.Model
 	if model == "" {
@@ -116,7 +118,7 @@ func Probe(src string, f Fetcher, opts ProbeOptions) (*ProbeResult, error) {
 	}
 	modelID, ok := probeModelIDs[model]
 	if !ok {
-		return nil, fmt.Errorf("bundle: probe: unknown model %q (known: %s)", model, strings.Join(ProbeModels(), ", "))
+		return nil, fmt.Errorf("bundle: probe: unknown model %q (known: %s)", model, strings.Join(Models(), ", "))
 	}
 	mac := ""
 	if opts.MAC != "" {
@@ -127,8 +129,8 @@ func Probe(src string, f Fetcher, opts ProbeOptions) (*ProbeResult, error) {
 		mac = m
 	}
 	if opts.Verify != nil {
-		if err := opts.Verify(src); err != nil {
-			return nil, err
+		if res, err := bundle.Verify(src, *opts.Verify); err != nil {
+			return nil, &bundle.VerifyError{Result: res, Err: err}
 		}
 	}
 	lim := opts.Limits
@@ -152,7 +154,7 @@ func Probe(src string, f Fetcher, opts ProbeOptions) (*ProbeResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &prober{f: f, files: files, res: &ProbeResult{Bundle: src, MAC: mac, Model: model}, seen: map[string]bool{}}
+	p := &prober{f: f, files: files, res: &Result{Bundle: src, MAC: mac, Model: model}, seen: map[string]bool{}}
 	switch model {
 	case "7905", "7912":
 		p.boot7912(mac, model)
@@ -179,7 +181,7 @@ func Probe(src string, f Fetcher, opts ProbeOptions) (*ProbeResult, error) {
 type prober struct {
 	f        Fetcher
 	files    map[string]*probeBundleFile
-	res      *ProbeResult
+	res      *Result
 	seen     map[string]bool
 	answered bool // the server has answered something
 	silent   bool // the server never answered: ask nothing more
@@ -192,7 +194,7 @@ func (p *prober) get(name, phase, why string) []byte {
 		return nil
 	}
 	p.seen[name] = true
-	pf := ProbeFile{Name: name, Phase: phase, Why: why, Size: -1, GotSize: -1}
+	pf := File{Name: name, Phase: phase, Why: why, Size: -1, GotSize: -1}
 	bf := p.files[name]
 	max := int64(MaxProbeFileSize)
 	if bf != nil {
@@ -281,7 +283,7 @@ func (p *prober) load(name, why string) {
 // listed returns at most MaxProbeListed names of a list the server sent;
 // past that, the list's own result becomes an error.
 func (p *prober) listed(list string, names []string) []string {
-	if len(names) <= MaxProbeListed {
+	if len(names) <= MaxListed {
 		return names
 	}
 	for i := range p.res.Files {
@@ -289,10 +291,10 @@ func (p *prober) listed(list string, names []string) []string {
 			if f.Status == ProbeOK {
 				f.Status = ProbeError
 			}
-			f.Error = fmt.Sprintf("lists %d files, more than %d: only the first %d followed", len(names), MaxProbeListed, MaxProbeListed)
+			f.Error = fmt.Sprintf("lists %d files, more than %d: only the first %d followed", len(names), MaxListed, MaxListed)
 		}
 	}
-	return names[:MaxProbeListed]
+	return names[:MaxListed]
 }
 
 // boot79xx follows a 7940/7960 boot, as observed on a 7960 with SIP 8.12:

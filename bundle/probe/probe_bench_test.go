@@ -21,7 +21,7 @@ func BenchmarkProbe(b *testing.B) {
 	bundle := writeBundle(b, filepath.Join(b.TempDir(), "b"), r)
 	b.ReportAllocs()
 	for b.Loop() {
-		res, err := Probe(bundle, &mapServer{files: release{}}, ProbeOptions{All: true})
+		res, err := Run(bundle, &mapServer{files: release{}}, Options{All: true})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -28,7 +28,7 @@ func (d fileServer) Fetch(name string, w io.Writer, max int64) (int64, error) {
 	return int64(n), err
 }
 
-func ExampleProbe() {
+func ExampleRun() {
 	dir, _ := os.MkdirTemp("", "example")
 	defer os.RemoveAll(dir)
 	src, root := filepath.Join(dir, "bundle"), filepath.Join(dir, "tftp")
@@ -40,7 +40,7 @@ func ExampleProbe() {
 	os.Mkdir(root, 0o755)
 	os.WriteFile(filepath.Join(root, "SIPDefault.cnf"), []byte("image_version: P0S3-8-12-00\n"), 0o644)
 
-	res, err := probe.Probe(src, fileServer(root), probe.ProbeOptions{Model: "7960", All: true})
+	res, err := probe.Run(src, fileServer(root), probe.Options{Model: "7960", All: true})
 	if err != nil {
 		fmt.Println(err)
 		return

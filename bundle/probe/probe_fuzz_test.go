@@ -45,7 +45,7 @@ func FuzzProbe(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		for _, model := range []string{"7960", "7941", "7912"} {
 			srv := &fuzzServer{data: data}
-			res, err := Probe(b, srv, ProbeOptions{MAC: "001122334455", Model: model})
+			res, err := Run(b, srv, Options{MAC: "001122334455", Model: model})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -56,7 +56,7 @@ func FuzzProbe(f *testing.F) {
 				}
 				seen[pf.Name] = true
 			}
-			if srv.asked != len(res.Files) || srv.asked > 20+3*MaxProbeListed {
+			if srv.asked != len(res.Files) || srv.asked > 20+3*MaxListed {
 				t.Fatalf("model %s: %d requests for %d results", model, srv.asked, len(res.Files))
 			}
 		}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/phoneload/phoneload/bundle"
 	"github.com/phoneload/phoneload/internal/fixture"
 )
 
@@ -62,7 +63,7 @@ func TestProbe(t *testing.T) {
 	delete(srv.files, "Chirp1.raw")
 	srv.files["CTLSEP001122334455.tlv"] = []byte("stale trust list")
 
-	res, err := Probe(b, srv, ProbeOptions{MAC: "00:11:22:33:44:55", Model: "7940"})
+	res, err := Run(b, srv, Options{MAC: "00:11:22:33:44:55", Model: "7940"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +90,7 @@ func TestProbe(t *testing.T) {
 	}
 	// A 7941 reads the XML configurations and the load they name, no more.
 	srv.asked = nil
-	if _, err := Probe(b, srv, ProbeOptions{MAC: "001122334455", Model: "7941"}); err != nil {
+	if _, err := Run(b, srv, Options{MAC: "001122334455", Model: "7941"}); err != nil {
 		t.Fatal(err)
 	}
 	want79x1 := []string{"CTLSEP001122334455.tlv", "SEP001122334455.cnf.xml", "XMLDefault.cnf.xml"}
@@ -97,19 +98,20 @@ func TestProbe(t *testing.T) {
 		t.Errorf("7941 sequence (-want +got):\n%s", diff)
 	}
 	// --all adds every other file of the bundle.
-	res, err = Probe(b, srv, ProbeOptions{All: true})
+	res, err = Run(b, srv, Options{All: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(res.Files) < len(r) {
 		t.Errorf("--all probed %d files, the bundle has %d", len(res.Files), len(r))
 	}
-	if _, err := Probe(b, srv, ProbeOptions{Model: "9999"}); err == nil {
+	if _, err := Run(b, srv, Options{Model: "9999"}); err == nil {
 		t.Error("unknown model accepted")
 	}
-	bad := errors.New("sign: bad signature")
-	if _, err := Probe(b, srv, ProbeOptions{Verify: func(string) error { return bad }}); !errors.Is(err, bad) {
-		t.Errorf("probe of an unverified bundle: %v", err)
+	// The test bundle is not signed: any trusted key refuses it.
+	var ve *bundle.VerifyError
+	if _, err := Run(b, srv, Options{Verify: &bundle.VerifyOptions{Trust: fixture.TestTrust(t)}}); !errors.As(err, &ve) || !errors.Is(err, bundle.ErrSignature) {
+		t.Errorf("probe of an unsigned bundle: %v, want a *bundle.VerifyError wrapping ErrSignature", err)
 	}
 }
 
@@ -124,7 +126,7 @@ func TestProbeLongList(t *testing.T) {
 	r["RINGLIST.DAT"] = rl
 	b := writeBundle(t, filepath.Join(t.TempDir(), "b"), r)
 	srv := &mapServer{files: r}
-	res, err := Probe(b, srv, ProbeOptions{})
+	res, err := Run(b, srv, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,8 +139,8 @@ func TestProbeLongList(t *testing.T) {
 			t.Errorf("RINGLIST.DAT: %s %q, want an error saying the list was cut", f.Status, f.Error)
 		}
 	}
-	if rings != MaxProbeListed || len(srv.asked) > MaxProbeListed+20 {
-		t.Errorf("%d rings asked for in %d requests, want %d", rings, len(srv.asked), MaxProbeListed)
+	if rings != MaxListed || len(srv.asked) > MaxListed+20 {
+		t.Errorf("%d rings asked for in %d requests, want %d", rings, len(srv.asked), MaxListed)
 	}
 }
 
@@ -167,7 +169,7 @@ func (s *silentServer) Fetch(name string, w io.Writer, max int64) (int64, error)
 func TestProbeSilentServer(t *testing.T) {
 	b := writeBundle(t, filepath.Join(t.TempDir(), "b"), testRelease("8-12-00", 500))
 	srv := &silentServer{}
-	res, err := Probe(b, srv, ProbeOptions{All: true})
+	res, err := Run(b, srv, Options{All: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +178,7 @@ func TestProbeSilentServer(t *testing.T) {
 		t.Fatalf("silent server: %d requests, %+v", srv.asked, res.Files)
 	}
 	srv = &silentServer{answer: 1}
-	res, err = Probe(b, srv, ProbeOptions{All: true})
+	res, err = Run(b, srv, Options{All: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,17 +8,19 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/phoneload/phoneload/bundle"
 	"github.com/phoneload/phoneload/bundle/cisco"
 	"github.com/phoneload/phoneload/bundle/drop"
+	"github.com/phoneload/phoneload/internal/fixture"
 
 	"github.com/google/go-cmp/cmp"
 )
 
-var noVerify = PublishOptions{SkipVerify: true}
+var noVerify = Options{SkipVerify: true}
 
-func publishOK(t *testing.T, src, root string, opts PublishOptions) *PublishResult {
+func publishOK(t *testing.T, src, root string, opts Options) *Result {
 	t.Helper()
-	res, err := Publish(src, root, opts)
+	res, err := Run(src, root, opts)
 	if err != nil {
 		t.Fatalf("Publish(%s): %v", src, err)
 	}
@@ -88,13 +90,13 @@ func TestPublishReplaceAndRollback(t *testing.T) {
 	}
 }
 
-func findStep(steps []PublishStep, name string) PublishStep {
+func findStep(steps []Step, name string) Step {
 	for _, s := range steps {
 		if s.Name == name {
 			return s
 		}
 	}
-	return PublishStep{}
+	return Step{}
 }
 
 func TestPublishDryRunTouchesNothing(t *testing.T) {
@@ -102,7 +104,7 @@ func TestPublishDryRunTouchesNothing(t *testing.T) {
 	b := writeBundle(t, filepath.Join(dir, "b"), testRelease("8-12-00", 1000))
 	root := filepath.Join(dir, "root")
 	os.Mkdir(root, 0o755)
-	res, err := Publish(b, root, PublishOptions{SkipVerify: true, DryRun: true})
+	res, err := Run(b, root, Options{SkipVerify: true, DryRun: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,12 +121,13 @@ func TestPublishVerifyFirst(t *testing.T) {
 	b := writeBundle(t, filepath.Join(dir, "b"), testRelease("8-12-00", 1000))
 	root := filepath.Join(dir, "root")
 	os.Mkdir(root, 0o755)
-	bad := errors.New("sign: signature does not verify")
-	_, err := Publish(b, root, PublishOptions{Verify: func(string) error { return bad }})
-	if !errors.Is(err, bad) {
-		t.Fatalf("Publish with a failing Verify: %v", err)
+	// The test bundle is not signed: any trusted key refuses it.
+	_, err := Run(b, root, Options{Verify: &bundle.VerifyOptions{Trust: fixture.TestTrust(t)}})
+	var ve *bundle.VerifyError
+	if !errors.As(err, &ve) || !errors.Is(err, bundle.ErrSignature) || ve.Result == nil {
+		t.Fatalf("Run of an unsigned bundle: %v, want a *bundle.VerifyError wrapping ErrSignature, with its result", err)
 	}
-	if _, err := Publish(b, root, PublishOptions{}); !errors.Is(err, ErrNoVerify) {
+	if _, err := Run(b, root, Options{}); !errors.Is(err, ErrNoVerify) {
 		t.Fatalf("Publish without Verify: %v, want ErrNoVerify", err)
 	}
 	if ents, _ := os.ReadDir(root); len(ents) != 0 {
@@ -151,7 +154,7 @@ func TestPublishRefusesTamperedBundle(t *testing.T) {
 			tc.tamper(b)
 			root := filepath.Join(dir, "root")
 			os.Mkdir(root, 0o755)
-			_, err := Publish(b, root, noVerify)
+			_, err := Run(b, root, noVerify)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("Publish: %v, want %q", err, tc.want)
 			}
@@ -175,7 +178,7 @@ func TestPublishOwnership(t *testing.T) {
 	foreign := []byte("image_version: P0S3-7-5-00\n")
 	os.WriteFile(filepath.Join(root, "SIPDefault.cnf"), foreign, 0o644)
 
-	_, err := Publish(b, root, noVerify)
+	_, err := Run(b, root, noVerify)
 	var ce *ConflictError
 	if !errors.As(err, &ce) {
 		t.Fatalf("Publish over a foreign SIPDefault.cnf: %v, want a ConflictError", err)
@@ -189,14 +192,14 @@ func TestPublishOwnership(t *testing.T) {
 	if _, err := os.Stat(stateDir(root)); err == nil {
 		t.Errorf("%s left behind by a refused first publish", drop.StateDir)
 	}
-	publishOK(t, b, root, PublishOptions{SkipVerify: true, Force: true})
+	publishOK(t, b, root, Options{SkipVerify: true, Force: true})
 	if d := sameRelease(newR, readRootFiles(t, root)); d != "" {
 		t.Fatalf("forced publish:\n%s", d)
 	}
 	// A file changed by hand after the publish is not overwritten silently.
 	os.WriteFile(filepath.Join(root, "OS79XX.TXT"), []byte("P0S3-8-12-00 \n"), 0o644)
 	b2 := writeBundle(t, filepath.Join(dir, "b2"), testRelease("8-13-00", 1000))
-	_, err = Publish(b2, root, noVerify)
+	_, err = Run(b2, root, noVerify)
 	if !errors.As(err, &ce) || ce.Conflicts[0].Reason != "changed since the last publish" {
 		t.Fatalf("Publish over a hand-edited file: %v", err)
 	}
@@ -209,7 +212,7 @@ func TestPublishOwnership(t *testing.T) {
 	}
 }
 
-func stepNames(s []PublishStep) []string {
+func stepNames(s []Step) []string {
 	var out []string
 	for _, x := range s {
 		out = append(out, x.Name)
@@ -226,7 +229,7 @@ func TestPublishLocked(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = Publish(b, root, noVerify)
+	_, err = Run(b, root, noVerify)
 	if !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), "pid ") || !strings.Contains(err.Error(), ": "+root+" (") {
 		t.Fatalf("concurrent Publish: %v, want ErrLocked naming the root and the holder", err)
 	}
@@ -252,7 +255,7 @@ func TestPublishFailureAtEveryStep(t *testing.T) {
 		root := filepath.Join(dir, "count")
 		os.Mkdir(root, 0o755)
 		publishOK(t, oldB, root, noVerify)
-		publishOK(t, newB, root, PublishOptions{SkipVerify: true, hook: func(s string) error { steps = append(steps, s); return nil }})
+		publishOK(t, newB, root, Options{SkipVerify: true, hook: func(s string) error { steps = append(steps, s); return nil }})
 	}
 	if len(steps) < 20 {
 		t.Fatalf("only %d steps recorded: %v", len(steps), steps)
@@ -266,7 +269,7 @@ func TestPublishFailureAtEveryStep(t *testing.T) {
 		os.MkdirAll(root, 0o755)
 		publishOK(t, oldB, root, noVerify)
 		n := 0
-		_, err := Publish(newB, root, PublishOptions{SkipVerify: true, hook: func(s string) error {
+		_, err := Run(newB, root, Options{SkipVerify: true, hook: func(s string) error {
 			n++
 			if n == i+1 {
 				return enospc
@@ -313,7 +316,7 @@ func TestCanary(t *testing.T) {
 	// 001122334455 and 001122334466 have their files in the bundle,
 	// 0011223344AA gets one made from the new SIPDefault.cnf, and
 	// 0011223344BB's SEP file in the root is rewritten to the new load.
-	res := publishOK(t, newB, root, PublishOptions{SkipVerify: true, Canary: []string{"00:11:22:33:44:55", "0011223344aa", "001122334466", "0011223344bb"}})
+	res := publishOK(t, newB, root, Options{SkipVerify: true, Canary: []string{"00:11:22:33:44:55", "0011223344aa", "001122334466", "0011223344bb"}})
 	got := readRootFiles(t, root)
 	for _, name := range []string{"SIPDefault.cnf", "XMLDefault.cnf.xml", "OS79XX.TXT", "RINGLIST.DAT", "Chirp1.raw", "Old-only.raw"} {
 		if string(got[name]) != string(oldR[name]) {
@@ -363,18 +366,18 @@ func TestCanary(t *testing.T) {
 	clash := testRelease("8-11-00", 1000)
 	clash["P003-8-11-00.sbn"] = []byte("different")
 	clashB := writeBundle(t, filepath.Join(dir, "clash"), clash)
-	_, err := Publish(clashB, root, PublishOptions{SkipVerify: true, Canary: []string{"001122334455"}})
+	_, err := Run(clashB, root, Options{SkipVerify: true, Canary: []string{"001122334455"}})
 	var ce *ConflictError
 	if !errors.As(err, &ce) || ce.Conflicts[0].Name != "P003-8-11-00.sbn" {
 		t.Fatalf("canary over a shared image: %v", err)
 	}
-	if _, err := Publish(newB, root, PublishOptions{SkipVerify: true, Canary: []string{"nope"}}); err == nil {
+	if _, err := Run(newB, root, Options{SkipVerify: true, Canary: []string{"nope"}}); err == nil {
 		t.Fatal("canary with a bad MAC accepted")
 	}
 }
 
 func TestClassifyPublish(t *testing.T) {
-	for name, want := range map[string]PublishGroup{
+	for name, want := range map[string]Group{
 		"P0S3-8-12-00.sb2": GroupImage, "P003-8-12-00.SBN": GroupImage, "CP7912080001SIP060412A.sbin": GroupImage,
 		"ATA030200SIP041111A.zup": GroupImage, "P0S30100.bin": GroupImage,
 		"SIP41.8-5-4S.loads": GroupLoads,
@@ -383,7 +386,7 @@ func TestClassifyPublish(t *testing.T) {
 		"CTLSEP002094D245CB.tlv": GroupPerPhone, "ld0011223344aa.txt": GroupPerPhone,
 		"SIPDefault.cnf": GroupDefaults, "XMLDefault.cnf.xml": GroupDefaults, "OS79XX.TXT": GroupDefaults, "gkdefault.cfg": GroupDefaults,
 	} {
-		if got := ClassifyPublish(name); got != want {
+		if got := Classify(name); got != want {
 			t.Errorf("ClassifyPublish(%q) = %v, want %v", name, got, want)
 		}
 	}
@@ -444,7 +447,7 @@ func TestPublishKeepsBoundedHistory(t *testing.T) {
 		if i%2 == 1 {
 			src = b
 		}
-		publishOK(t, src, root, PublishOptions{SkipVerify: true, Keep: 2})
+		publishOK(t, src, root, Options{SkipVerify: true, Keep: 2})
 	}
 	ids, err := History(root)
 	if err != nil || len(ids) != 2 {

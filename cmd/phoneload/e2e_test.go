@@ -334,9 +334,12 @@ func TestReaderDuringPublish(t *testing.T) {
 					}
 				}(r)
 			}
+			// Count-based, not timed: publish until the readers have made
+			// 50 downloads across at least 6 publishes, however slow the
+			// machine; the cap only stops a reader that never gets through.
+			const wantDownloads, wantPublishes, maxPublishes = 50, 6, 500
 			publishes := 0
-			deadline := time.Now().Add(3 * time.Second)
-			for time.Now().Before(deadline) || publishes < 6 {
+			for (downloads.Load() < wantDownloads || publishes < wantPublishes) && publishes < maxPublishes {
 				b := newB
 				if publishes%2 == 1 {
 					b = oldB
@@ -353,8 +356,8 @@ func TestReaderDuringPublish(t *testing.T) {
 			if bad.Load() > 0 {
 				t.Fatalf("%d bad downloads; first: %v", bad.Load(), firstBad.Load())
 			}
-			if downloads.Load() < 50 {
-				t.Fatalf("only %d downloads during the publishes", downloads.Load())
+			if downloads.Load() < wantDownloads {
+				t.Fatalf("only %d downloads during %d publishes", downloads.Load(), publishes)
 			}
 		})
 	}

@@ -72,15 +72,15 @@ func TestPublishJSONDocumented(t *testing.T) {
 		start, end string
 		types      []any
 	}{
-		{"publish --json", "`publish --json` prints:", "\n```\n", []any{publish.PublishResult{}, publish.PublishStep{}}},
+		{"publish --json", "`publish --json` prints:", "\n```\n", []any{publish.Result{}, publish.Step{}}},
 		// The rollback line names "steps" without listing their keys again.
-		{"rollback --json", "`rollback --json`:", "\n\n", []any{publish.RollbackResult{}, publish.PublishStep{}}},
-		{"probe --json", "`probe --json`:", "sizes are -1", []any{probe.ProbeResult{}, probe.ProbeFile{}}},
+		{"rollback --json", "`rollback --json`:", "\n\n", []any{publish.RollbackResult{}, publish.Step{}}},
+		{"probe --json", "`probe --json`:", "sizes are -1", []any{probe.Result{}, probe.File{}}},
 	} {
 		got := documented(section(tc.start, tc.end))
 		want := jsonKeys(tc.types...)
 		if tc.name == "rollback --json" {
-			got = append(got, jsonKeys(publish.PublishStep{})...)
+			got = append(got, jsonKeys(publish.Step{})...)
 			slices.Sort(got)
 			got = slices.Compact(got)
 		}

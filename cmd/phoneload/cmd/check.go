@@ -90,7 +90,7 @@ wrong command line: unknown flag or rule id, no PATH).`,
 			if len(args) != 1 {
 				return cli.Usage("check needs a PATH (a TFTP root, a directory or a drop archive)")
 			}
-			opts := check.CheckOptions{Strict: strict}
+			opts := check.Options{Strict: strict}
 			for _, s := range ignore {
 				for _, id := range strings.Split(s, ",") {
 					id = strings.TrimSpace(id)
@@ -159,7 +159,7 @@ wrong command line: unknown flag or rule id, no PATH).`,
 // checkPath opens PATH ("-": a zip or tar on stdin) and checks it. Open
 // verifies signatures in its single pass when given the keys; the progress
 // bar draws only on a terminal.
-func checkPath(cmd *cobra.Command, p string, opts check.CheckOptions) (*check.Report, error) {
+func checkPath(cmd *cobra.Command, p string, opts check.Options) (*check.Report, error) {
 	prog := cli.NewProgress(cmd.ErrOrStderr(), "reading "+p, 0)
 	defer prog.Done()
 	var last int64
@@ -168,13 +168,13 @@ func checkPath(cmd *cobra.Command, p string, opts check.CheckOptions) (*check.Re
 		last = n
 	}}
 	if p != "-" {
-		return check.CheckPath(p, open, opts)
+		return check.RunPath(p, open, opts)
 	}
 	d, err := openInspectPath(cmd.InOrStdin(), "-", open)
 	if err != nil {
 		return nil, err
 	}
-	return check.Check(d, opts), nil
+	return check.Run(d, opts), nil
 }
 
 // readFleet reads the fleet file; "-" is stdin.

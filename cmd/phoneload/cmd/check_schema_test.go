@@ -122,9 +122,9 @@ func TestCheckJSONSchema(t *testing.T) {
 	}}
 	fleet := []check.Phone{{MAC: "000D28A1B2C3", Model: "7940", Load: "P0S30203"}}
 	docs := map[string]checkJSON{
-		"findings": toCheckJSON(check.Check(d, check.CheckOptions{Fleet: fleet}), 1),
-		"alone":    toCheckJSON(check.Check(d, check.CheckOptions{Ignore: []string{"unknown-file"}, Strict: true}), 0),
-		"empty":    toCheckJSON(check.Check(&drop.Drop{Path: "e"}, check.CheckOptions{Ignore: []string{"no-load-specified"}}), 0),
+		"findings": toCheckJSON(check.Run(d, check.Options{Fleet: fleet}), 1),
+		"alone":    toCheckJSON(check.Run(d, check.Options{Ignore: []string{"unknown-file"}, Strict: true}), 0),
+		"empty":    toCheckJSON(check.Run(&drop.Drop{Path: "e"}, check.Options{Ignore: []string{"no-load-specified"}}), 0),
 	}
 	steps := false
 	for name, doc := range docs {

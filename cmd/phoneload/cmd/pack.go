@@ -209,7 +209,7 @@ func packCheck(src string) (*bundle.CheckResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	rep := check.Check(d, check.CheckOptions{})
+	rep := check.Run(d, check.Options{})
 	res := &bundle.CheckResult{Checker: Prog + " check " + ToolVersion(), Findings: rep.Findings}
 	protos, models, loads := map[string]bool{}, map[string]bool{}, map[string]bool{}
 	for _, f := range d.Files {

@@ -22,7 +22,7 @@ import (
 func NewCmdProbe() *cobra.Command {
 	var (
 		trust   trustFlags
-		opts    probe.ProbeOptions
+		opts    probe.Options
 		src     string
 		asJSON  bool
 		timeout time.Duration
@@ -67,21 +67,19 @@ Exit codes: 0 all ok, 1 a file could not be fetched (error), 2 usage,
 			if blksize != 0 && (blksize < tftp.MinClientBlockSize || blksize > tftp.MaxBlockSize) {
 				return cli.Usage("--blksize %d: want %d to %d (or 0: no option, as a phone's loader)", blksize, tftp.MinClientBlockSize, tftp.MaxBlockSize)
 			}
-			if !slices.Contains(probe.ProbeModels(), opts.Model) {
-				return cli.Usage("--model %q: unknown model (known: %s)", opts.Model, strings.Join(probe.ProbeModels(), ", "))
+			if !slices.Contains(probe.Models(), opts.Model) {
+				return cli.Usage("--model %q: unknown model (known: %s)", opts.Model, strings.Join(probe.Models(), ", "))
 			}
-			verify, err := trust.verifier("nothing was fetched; phoneload verify shows the whole report")
-			if err != nil {
+			if opts.Verify, err = trust.verifyOptions(); err != nil {
 				return err
 			}
-			opts.Verify = verify
 			c, err := tftp.NewClient(addr, tftp.ClientOptions{Timeout: timeout, BlockSize: blksize})
 			if err != nil {
 				return err
 			}
-			res, err := probe.Probe(src, c, opts)
+			res, err := probe.Run(src, c, opts)
 			if err != nil {
-				return err
+				return verifyFailure(err, "nothing was fetched; phoneload verify shows the whole report")
 			}
 			if asJSON {
 				if err := cli.WriteJSON(cmd.OutOrStdout(), res); err != nil {

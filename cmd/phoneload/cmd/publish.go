@@ -33,13 +33,12 @@ func (t *trustFlags) register(cmd *cobra.Command) {
 	f.Uint64Var(&t.minSeq, "min-sequence", 0, "refuse bundles whose sequence is below `N` (rollback protection)")
 }
 
-// verifier returns the check run before anything else reads the bundle:
-// bundle.VerifyBundle, exactly as `phoneload verify` runs it (signatures
-// over SHA256SUMS, every file, expiry and sequence), with its exit codes
-// (3 signature, 4 content, 5 policy). Publish then checks every file
-// against SHA256SUMS again while staging it, so what is published is what
-// was verified even if the bundle changes in between.
-func (t *trustFlags) verifier(hint string) (func(string) error, error) {
+// verifyOptions returns how publish and probe verify the bundle before
+// anything else reads it: bundle.Verify, exactly as `phoneload verify` runs
+// it (signatures over SHA256SUMS, every file, expiry and sequence). Publish
+// then checks every file against SHA256SUMS again while staging it, so what
+// is published is what was verified even if the bundle changes in between.
+func (t *trustFlags) verifyOptions() (*bundle.VerifyOptions, error) {
 	if len(t.pubs) == 0 && len(t.allowed) == 0 {
 		return nil, cli.Hint(cli.Usage("no trusted key: the bundle's signature must be checked first"), "pass --pub FILE or --allowed-signers FILE, as for phoneload verify")
 	}
@@ -53,33 +52,38 @@ func (t *trustFlags) verifier(hint string) (func(string) error, error) {
 	if n := trust.Distinct(); t.threshold > n {
 		return nil, cli.Usage("--threshold %d: only %d distinct trusted key(s) given", t.threshold, n)
 	}
-	return func(path string) error {
-		res, err := bundle.VerifyBundle(path, bundle.VerifyOptions{Trust: trust, Threshold: t.threshold, MinSequence: t.minSeq})
-		if err == nil {
-			return nil
-		}
-		code := verifyExitCode(err)
-		if res != nil && len(res.Problems) > 0 {
-			// Name the files: "modified: SIPDefault.cnf (…)".
-			var names []string
-			for i, p := range res.Problems {
-				if i == 3 {
-					names = append(names, fmt.Sprintf("and %d more", len(res.Problems)-3))
-					break
-				}
-				names = append(names, p.String())
+	return &bundle.VerifyOptions{Trust: trust, Threshold: t.threshold, MinSequence: t.minSeq}, nil
+}
+
+// verifyFailure turns a *bundle.VerifyError into verify's exit code (3
+// signature, 4 content, 5 policy) with the first files at fault named
+// ("modified: SIPDefault.cnf (…)") and hint; other errors pass through.
+func verifyFailure(err error, hint string) error {
+	var ve *bundle.VerifyError
+	if !errors.As(err, &ve) {
+		return err
+	}
+	code := verifyExitCode(ve.Err)
+	err = ve.Err
+	if ve.Result != nil && len(ve.Result.Problems) > 0 {
+		var names []string
+		for i, p := range ve.Result.Problems {
+			if i == 3 {
+				names = append(names, fmt.Sprintf("and %d more", len(ve.Result.Problems)-3))
+				break
 			}
-			err = fmt.Errorf("%w: %s", err, strings.Join(names, "; "))
+			names = append(names, p.String())
 		}
-		return cli.Hint(cli.Exit(code, err), "%s", hint)
-	}, nil
+		err = fmt.Errorf("%w: %s", err, strings.Join(names, "; "))
+	}
+	return cli.Hint(cli.Exit(code, err), "%s", hint)
 }
 
 // NewCmdPublish returns `phoneload publish`.
 func NewCmdPublish() *cobra.Command {
 	var (
 		trust  trustFlags
-		opts   publish.PublishOptions
+		opts   publish.Options
 		canary string
 		asJSON bool
 	)
@@ -130,14 +134,14 @@ or a canary that would change a shared file).`,
 					}
 				}
 			}
-			verify, err := trust.verifier("nothing was published; phoneload verify shows the whole report")
+			verify, err := trust.verifyOptions()
 			if err != nil {
 				return err
 			}
 			opts.Verify = verify
 			bar := cli.NewProgress(cmd.ErrOrStderr(), "publish", 0)
 			opts.Progress = bar.Add
-			res, err := publish.Publish(args[0], args[1], opts)
+			res, err := publish.Run(args[0], args[1], opts)
 			bar.Done()
 			if err != nil {
 				if asJSON && res != nil {
@@ -190,7 +194,7 @@ or a canary that would change a shared file).`,
 	return cmd
 }
 
-func writePlan(w io.Writer, steps []publish.PublishStep) {
+func writePlan(w io.Writer, steps []publish.Step) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, s := range steps {
 		line := fmt.Sprintf("%s\t%s\t%s", s.Action, s.Group, s.Name)
@@ -205,9 +209,12 @@ func writePlan(w io.Writer, steps []publish.PublishStep) {
 func publishError(err error) error {
 	var ce *publish.ConflictError
 	var ee *cli.Error
+	var ve *bundle.VerifyError
 	switch {
 	case errors.As(err, &ee):
 		return err
+	case errors.As(err, &ve):
+		return verifyFailure(err, "nothing was published; phoneload verify shows the whole report")
 	case errors.As(err, &ce):
 		return cli.Hint(cli.Exit(cli.ExitPolicy, err), "nothing was published; --dry-run lists every file, --force overwrites them")
 	case errors.Is(err, publish.ErrBundleContent):

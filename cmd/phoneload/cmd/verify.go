@@ -84,7 +84,7 @@ policy (expired, sequence below --min-sequence), 1 other failure.`,
 				}
 			}
 			bar := cli.NewProgress(cmd.ErrOrStderr(), "verify", 0)
-			res, err := bundle.VerifyBundle(args[0], bundle.VerifyOptions{
+			res, err := bundle.Verify(args[0], bundle.VerifyOptions{
 				Trust: trust, Threshold: threshold, MinSequence: minSeq, Root: root, Progress: bar.Add,
 			})
 			bar.Done()
@@ -144,7 +144,7 @@ func loadTrust(pubs, allowed []string) (*sign.Trust, error) {
 	return trust, nil
 }
 
-// verifyExitCode maps VerifyBundle's error classes to exit codes 3, 4, 5.
+// verifyExitCode maps Verify's error classes to exit codes 3, 4, 5.
 func verifyExitCode(err error) int {
 	switch {
 	case err == nil:

@@ -21,7 +21,7 @@ func BenchmarkPublish(b *testing.B) {
 		if i%2 == 1 {
 			src = oldB
 		}
-		if _, err := Publish(src, root, noVerify); err != nil {
+		if _, err := Run(src, root, noVerify); err != nil {
 			b.Fatal(err)
 		}
 		// Keep the history from growing across iterations.

@@ -7,24 +7,24 @@ import (
 	"github.com/phoneload/phoneload/bundle/cisco"
 )
 
-// PublishGroup orders the files of a publish. Files are renamed into place
+// Group orders the files of a publish. Files are renamed into place
 // group by group, so that whatever a phone reads at any instant names only
 // files that are already whole: the images first, then the .loads manifests
 // that name them, then rings and dial plans, then the per-phone
 // configurations, and the shared defaults that every phone reads last.
-type PublishGroup int
+type Group int
 
 const (
-	GroupImage    PublishGroup = iota // .bin .sbn .sb2 .sbin .zup
-	GroupLoads                        // <load>.loads
-	GroupSupport                      // rings, dial plans, trust lists, anything else
-	GroupPerPhone                     // SIP<MAC>.cnf, SEP<MAC>.cnf.xml, gk<mac>, …
-	GroupDefaults                     // SIPDefault.cnf, XMLDefault.cnf.xml, OS79XX.TXT, …
+	GroupImage    Group = iota // .bin .sbn .sb2 .sbin .zup
+	GroupLoads                 // <load>.loads
+	GroupSupport               // rings, dial plans, trust lists, anything else
+	GroupPerPhone              // SIP<MAC>.cnf, SEP<MAC>.cnf.xml, gk<mac>, …
+	GroupDefaults              // SIPDefault.cnf, XMLDefault.cnf.xml, OS79XX.TXT, …
 )
 
 var groupNames = [...]string{"image", "loads", "support", "per-phone", "defaults"}
 
-func (g PublishGroup) String() string {
+func (g Group) String() string {
 	if g < 0 || int(g) >= len(groupNames) {
 		return "unknown"
 	}
@@ -49,9 +49,9 @@ var sharedDefaults = map[string]bool{
 	"sipdefaultgeneric.cnf": true,
 }
 
-// ClassifyPublish returns the publish group of a file by its name alone
+// Classify returns the publish group of a file by its name alone
 // (the name is what a phone asks for), on top of Identify's kinds.
-func ClassifyPublish(name string) PublishGroup {
+func Classify(name string) Group {
 	base := path.Base(name)
 	lower := strings.ToLower(base)
 	switch cisco.Identify(name, nil) {

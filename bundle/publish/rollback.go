@@ -20,8 +20,8 @@ type RollbackResult struct {
 	// root was already back to the previous state, or is now).
 	Interrupted bool `json:"interrupted"`
 	// State is the publish the root is now at, "" for none.
-	State string        `json:"state"`
-	Steps []PublishStep `json:"steps"`
+	State string `json:"state"`
+	Steps []Step `json:"steps"`
 }
 
 // Rollback restores the TFTP root to the state before the latest publish.
@@ -98,11 +98,11 @@ func Rollback(root string, opts RollbackOptions) (*RollbackResult, error) {
 	return res, nil
 }
 
-func undoSteps(j *journal) []PublishStep {
-	var steps []PublishStep
+func undoSteps(j *journal) []Step {
+	var steps []Step
 	for i := len(j.Ops) - 1; i >= 0; i-- {
 		op := j.Ops[i]
-		st := PublishStep{Name: op.Name, Group: op.Group, SHA256: op.OldSHA, OldSHA: op.SHA256}
+		st := Step{Name: op.Name, Group: op.Group, SHA256: op.OldSHA, OldSHA: op.SHA256}
 		switch op.Op {
 		case opCreate:
 			st.Action = "remove"

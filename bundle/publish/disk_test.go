@@ -38,7 +38,7 @@ func TestPublishDiskFull(t *testing.T) {
 	filler := filepath.Join(root, "filler")
 	os.WriteFile(filler, make([]byte, 200<<10), 0o644)
 
-	_, err := Publish(newB, root, noVerify)
+	_, err := Run(newB, root, noVerify)
 	if err == nil || !strings.Contains(err.Error(), "no space left on device") {
 		t.Fatalf("Publish on a full disk: %v, want ENOSPC", err)
 	}
@@ -69,7 +69,7 @@ func TestPublishReadOnlyRoot(t *testing.T) {
 	if out, err := exec.Command("mount", "-o", "remount,ro", root).CombinedOutput(); err != nil {
 		t.Skipf("cannot remount read-only: %v %s", err, out)
 	}
-	_, err := Publish(newB, root, noVerify)
+	_, err := Run(newB, root, noVerify)
 	if err == nil || !strings.Contains(err.Error(), "read-only file system") {
 		t.Fatalf("Publish into a read-only root: %v", err)
 	}

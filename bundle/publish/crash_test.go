@@ -38,7 +38,7 @@ func TestCrashChild(t *testing.T) {
 	var err error
 	switch mode {
 	case "publish":
-		_, err = Publish(os.Getenv("PHONELOAD_CRASH_BUNDLE"), os.Getenv("PHONELOAD_CRASH_ROOT"), PublishOptions{SkipVerify: true, hook: hook})
+		_, err = Run(os.Getenv("PHONELOAD_CRASH_BUNDLE"), os.Getenv("PHONELOAD_CRASH_ROOT"), Options{SkipVerify: true, hook: hook})
 	case "rollback":
 		_, err = Rollback(os.Getenv("PHONELOAD_CRASH_ROOT"), RollbackOptions{hook: hook})
 	}
@@ -107,7 +107,7 @@ func TestCrash(t *testing.T) {
 	// synthetic images here carry no Cisco header). The journal directory
 	// is not check's business.
 	checkErrors := func(root string) map[string]bool {
-		rep, err := check.CheckPath(root, drop.OpenOptions{}, check.CheckOptions{})
+		rep, err := check.RunPath(root, drop.OpenOptions{}, check.Options{})
 		if err != nil {
 			t.Fatalf("check %s: %v", root, err)
 		}

@@ -70,7 +70,7 @@ func BenchmarkCheckPath50k(b *testing.B) {
 	dir, _ := benchRoot(b)
 	b.ResetTimer()
 	for b.Loop() {
-		rep, err := CheckPath(dir, drop.OpenOptions{}, CheckOptions{})
+		rep, err := RunPath(dir, drop.OpenOptions{}, Options{})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -86,7 +86,7 @@ func BenchmarkCheckPath50kFleet(b *testing.B) {
 	dir, fleet := benchRoot(b)
 	b.ResetTimer()
 	for b.Loop() {
-		rep, err := CheckPath(dir, drop.OpenOptions{}, CheckOptions{Fleet: fleet})
+		rep, err := RunPath(dir, drop.OpenOptions{}, Options{Fleet: fleet})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -107,7 +107,7 @@ func BenchmarkCheck50k(b *testing.B) {
 	}
 	b.ResetTimer()
 	for b.Loop() {
-		Check(d, CheckOptions{Fleet: fleet})
+		Run(d, Options{Fleet: fleet})
 	}
 }
 

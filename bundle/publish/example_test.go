@@ -9,7 +9,7 @@ import (
 	"github.com/phoneload/phoneload/internal/fixture"
 )
 
-func ExamplePublish() {
+func ExampleRun() {
 	dir, _ := os.MkdirTemp("", "example")
 	defer os.RemoveAll(dir)
 	src, root := filepath.Join(dir, "bundle"), filepath.Join(dir, "tftp")
@@ -19,9 +19,9 @@ func ExamplePublish() {
 		"SIPDefault.cnf":   "image_version: P0S3-8-12-00\n",
 	})
 
-	res, err := publish.Publish(src, root, publish.PublishOptions{
+	res, err := publish.Run(src, root, publish.Options{
 		// A real caller checks the bundle's signature here.
-		Verify: func(string) error { return nil },
+		SkipVerify: true, // the CLI passes the --pub keys as Verify
 	})
 	if err != nil {
 		fmt.Println(err)

@@ -15,7 +15,7 @@ import (
 
 // Check a TFTP root before phones see it: here a generated 7940/7960 SIP
 // root whose application image was forgotten.
-func ExampleCheckPath() {
+func ExampleRunPath() {
 	dir, _ := os.MkdirTemp("", "example")
 	defer os.RemoveAll(dir)
 	root := filepath.Join(dir, "tftpboot")
@@ -25,7 +25,7 @@ func ExampleCheckPath() {
 	os.Remove(filepath.Join(root, "P0S3-8-12-00.sb2"))
 
 	fleet, _ := check.ParseFleet(strings.NewReader("000D28A1B2C3,CP-7940G,P0S3-07-4-00\n"), "fleet.csv")
-	rep, err := check.CheckPath(root, drop.OpenOptions{}, check.CheckOptions{Fleet: fleet})
+	rep, err := check.RunPath(root, drop.OpenOptions{}, check.Options{Fleet: fleet})
 	if err != nil {
 		panic(err)
 	}

@@ -42,8 +42,8 @@ func FuzzCheck(f *testing.F) {
 		}
 		d = memDrop(d.Files...)
 		compile := func(string, []byte, func(string) []byte) ([]byte, error) { return data, nil }
-		a := got(Check(d, CheckOptions{Fleet: fleet, Compile: compile}))
-		b := got(Check(d, CheckOptions{Fleet: fleet, Compile: compile}))
+		a := got(Run(d, Options{Fleet: fleet, Compile: compile}))
+		b := got(Run(d, Options{Fleet: fleet, Compile: compile}))
 		if len(a) != len(b) {
 			t.Fatalf("two runs differ: %v / %v", a, b)
 		}

@@ -1,0 +1,99 @@
+package check
+
+import (
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/phoneload/phoneload/bundle/cisco"
+	"github.com/phoneload/phoneload/bundle/drop"
+)
+
+var (
+	// per-device names, matched without regard to case and then checked exactly
+	reDevUpper = regexp.MustCompile(`(?i)^(CTLSEP|ITLSEP|SEP|SIP|MGC)([0-9A-F]+)(\..+)$`)
+	reDevLower = regexp.MustCompile(`(?i)^(gk|ld|ata)([0-9a-f]{12})(\..+)?$`)
+	devExt     = map[string]string{"SEP": ".cnf.xml", "SIP": ".cnf", "MGC": ".cnf", "CTLSEP": ".tlv", "ITLSEP": ".tlv"}
+	// devExtSlips are the wrong extensions people give per-device files:
+	// Notepad's .txt appended, SEP<MAC>.xml without .cnf. Other extensions
+	// (SEP<MAC>.cnf.xml.sgn of secure CUCM roots, backups) are left alone.
+	devExtSlips = map[string][]string{
+		"SEP": {".xml", ".cnf", ".cnf.xml.txt", ".xml.txt", ".txt"},
+		"SIP": {".cnf.txt", ".txt"},
+		"MGC": {".cnf.txt", ".txt"},
+	}
+)
+
+// devExtSlip reports whether ext is a known slip for prefix's extension.
+func devExtSlip(prefix, ext string) bool {
+	for _, e := range devExtSlips[prefix] {
+		if strings.EqualFold(ext, e) {
+			return true
+		}
+	}
+	return false
+}
+
+// fixedNames are the files phones ask for by a fixed name, by lower case.
+var fixedNames = func() map[string]string {
+	m := map[string]string{}
+	for _, n := range []string{"OS79XX.TXT", "SIPDefault.cnf", "XMLDefault.cnf.xml", "MGCDefault.cnf",
+		"RINGLIST.DAT", "gkdefault.cfg", "lddefault.cfg", "atadefault.cfg"} {
+		m[strings.ToLower(n)] = n
+	}
+	return m
+}()
+
+// checkNames: rules 6 and 7 (case collisions; references are checked where
+// they are resolved).
+func (c *checker) checkNames() {
+	for _, f := range c.d.Files {
+		base := cisco.BaseName(f.Name)
+		if want, ok := fixedNames[strings.ToLower(base)]; ok && want != base && c.byName[want] == nil {
+			c.add("reference-case", f.Name, 0, c.phonesReading(want), "phones ask for %s; this file is named %s: TFTP names are case-exact", want, base)
+		}
+		if m := reDevUpper.FindStringSubmatch(base); m != nil && len(m[2]) >= 10 && len(m[2]) <= 14 {
+			prefix, mac, ext := strings.ToUpper(m[1]), m[2], m[3]
+			want := prefix + strings.ToUpper(mac) + devExt[prefix]
+			switch {
+			case len(mac) != 12:
+				c.add("device-name", f.Name, 0, []string{}, "%s: the MAC has %d hex digits, not 12", base, len(mac))
+				c.named[f.Name] = true
+			case base != want && strings.EqualFold(ext, devExt[prefix]):
+				c.add("device-name", f.Name, 0, c.macPhones(mac), "%s must be spelt %s: upper-case prefix and MAC, lower-case extension", base, want)
+			case devExtSlip(prefix, ext):
+				c.add("device-name", f.Name, 0, c.macPhones(mac), "phones ask for %s, not %s: the extension is %s", want, base, devExt[prefix])
+				c.named[f.Name] = true
+			}
+		}
+		if m := reDevLower.FindStringSubmatch(base); m != nil {
+			if want := strings.ToLower(base); base != strings.ToLower(m[1]+m[2])+m[3] && (m[3] == "" || strings.EqualFold(m[3], ".txt")) {
+				c.add("device-name", f.Name, 0, c.macPhones(m[2]), "%s must be spelt %s: ld/gk/ata names are lower case", base, want)
+			}
+		}
+	}
+	groups := map[string][]*drop.File{}
+	var keys []string
+	for k, fs := range c.byFold {
+		if len(fs) > 1 {
+			groups[k] = fs
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fs := groups[k]
+		for _, f := range fs[1:] {
+			c.add("case-collision", f.Name, 0, c.phonesReading(f.Name), "%s and %s differ only in letter case", fs[0].Name, f.Name)
+		}
+	}
+}
+
+// macPhones returns the fleet phone with this MAC, if any.
+func (c *checker) macPhones(mac string) []string {
+	mac = strings.ToUpper(mac)
+	if _, ok := c.fleetByMAC[mac]; ok {
+		return []string{mac}
+	}
+	return []string{}
+}

@@ -1,0 +1,60 @@
+package check
+
+import (
+	"strings"
+
+	"github.com/phoneload/phoneload/bundle/cisco"
+	"github.com/phoneload/phoneload/bundle/drop"
+)
+
+// checkRest: rule 14, parse problems and duplicate parameters.
+func (c *checker) checkRest() {
+	for _, f := range c.d.Files {
+		if f.SIP != nil {
+			first := map[string]cisco.ConfigEntry{}
+			for _, e := range f.SIP.Entries {
+				k := strings.ToLower(e.Name)
+				if p, ok := first[k]; ok && p.Value != e.Value && drop.IsSecretName(e.Name) {
+					// Reports end up in tickets: never print a password.
+					c.add("config-duplicate-key", f.Name, e.Line, c.phonesReading(f.Name), "%s is set on line %d and again, to another value; the phone uses the last (values not shown: secret)", e.Name, p.Line)
+				} else if ok && p.Value != e.Value {
+					c.add("config-duplicate-key", f.Name, e.Line, c.phonesReading(f.Name), "%s is set on line %d to %q and again to %q; the phone uses %q", e.Name, p.Line, p.Value, e.Value, e.Value)
+				}
+				first[k] = e
+			}
+		}
+		// OS79XX.TXT and ring files have rules of their own that judge
+		// every problem their parsers note; RINGLIST.DAT's are its rule's.
+		rule := "parse-problem"
+		switch f.Kind {
+		case cisco.KindOS79XX, cisco.KindRing:
+			rule = ""
+		case cisco.KindRinglist:
+			rule = "ringlist-entry"
+		}
+		// An upgradecode line with the wrong number of fields is
+		// upgradecode-fields' finding, not a second one here.
+		judged := map[int]bool{}
+		if f.Profile != nil {
+			for _, u := range f.Profile.Upgrades {
+				if u.Fields != 8 && u.Line > 0 {
+					judged[u.Line] = true
+				}
+			}
+		}
+		for _, p := range f.Problems {
+			// The signed-header problems Open notes are signed-header-bad's.
+			if f.HeaderErr != "" && strings.HasPrefix(p.Msg, "signed header:") ||
+				f.Header == nil && mustBeSigned[f.Kind] && p.Msg == "no Cisco signed header" ||
+				judged[p.Line] || p.Line > 0 && c.judgedLines[f.Name][p.Line] {
+				continue
+			}
+			if rule != "" {
+				c.add(rule, f.Name, p.Line, c.phonesReading(f.Name), "%s", p.Msg)
+			}
+		}
+		if f.Kind == cisco.KindUnknown && !c.named[f.Name] {
+			c.add("unknown-file", f.Name, 0, nil, "%s is not a file phoneload knows (size %d)", f.Name, f.Size)
+		}
+	}
+}

@@ -1,0 +1,356 @@
+package publish
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+
+	"github.com/phoneload/phoneload/bundle/container"
+	"github.com/phoneload/phoneload/internal/atomicfile"
+)
+
+// txn is a transaction directory and the hook tests use to crash or fail
+// at every step.
+type txn struct {
+	root string
+	dir  string // ROOT/.phoneload/txn
+	j    *journal
+	hook func(step string) error
+}
+
+func (t *txn) step(name string) error {
+	if t.hook == nil {
+		return nil
+	}
+	return t.hook(name)
+}
+
+func (t *txn) newPath(op journalOp) string { return filepath.Join(t.dir, "new", op.Stage) }
+
+func (t *txn) oldPath(op journalOp) string { return filepath.Join(t.dir, "old", op.Stage) }
+
+func (t *txn) target(op journalOp) string {
+	return filepath.Join(t.root, filepath.FromSlash(op.Name))
+}
+
+func (t *txn) save(state string) error {
+	t.j.State = state
+	b, err := json.MarshalIndent(t.j, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := atomicfile.WriteFile(filepath.Join(t.dir, "journal.json"), append(b, '\n'), 0o644); err != nil {
+		return fmt.Errorf("bundle: journal: %w", err)
+	}
+	return t.step("journal-" + state)
+}
+
+// apply renames every staged file into place in journal order, fsyncing
+// the directories at the end of each group so that a later group never
+// becomes durable before an earlier one. Each operation is idempotent: a
+// staged file that is gone was renamed already.
+func (t *txn) apply() error {
+	dirs := map[string]bool{}
+	flush := func() error {
+		for d := range dirs {
+			if err := atomicfile.SyncDir(d); err != nil {
+				return err
+			}
+		}
+		clear(dirs)
+		return nil
+	}
+	for i, op := range t.j.Ops {
+		if i > 0 && t.j.Ops[i-1].Group != op.Group {
+			if err := flush(); err != nil {
+				return err
+			}
+			if err := t.step("group-" + op.Group); err != nil {
+				return err
+			}
+		}
+		dst := t.target(op)
+		switch op.Op {
+		case opCreate, opReplace:
+			err := os.Rename(t.newPath(op), dst)
+			if errors.Is(err, fs.ErrNotExist) {
+				if _, serr := os.Stat(t.newPath(op)); errors.Is(serr, fs.ErrNotExist) {
+					continue // renamed before a crash
+				}
+			}
+			if err != nil {
+				return fmt.Errorf("bundle: publish %s: %w", op.Name, err)
+			}
+		case opRemove:
+			if err := os.Remove(dst); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return fmt.Errorf("bundle: remove %s: %w", op.Name, err)
+			}
+		}
+		dirs[filepath.Dir(dst)] = true
+		if err := t.step("apply-" + op.Name); err != nil {
+			return err
+		}
+	}
+	return flush()
+}
+
+// undo puts back what apply changed, in reverse order, so that while it
+// runs phones again only ever see whole releases: shared defaults go back
+// to naming the old loads before anything those loads need is removed.
+func (t *txn) undo() error {
+	dirs := map[string]bool{}
+	for i := len(t.j.Ops) - 1; i >= 0; i-- {
+		op := t.j.Ops[i]
+		dst := t.target(op)
+		_, serr := os.Lstat(t.newPath(op))
+		staged := serr == nil
+		switch op.Op {
+		case opCreate:
+			if staged {
+				continue // never renamed into place
+			}
+			if err := os.Remove(dst); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return fmt.Errorf("bundle: roll back %s: %w", op.Name, err)
+			}
+			for _, d := range op.Dirs {
+				// Fails, harmlessly, on a directory something else was
+				// put into since.
+				p := filepath.Join(t.root, filepath.FromSlash(d))
+				if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+					break
+				}
+				delete(dirs, p) // gone: nothing left to sync in it
+				dst = p         // its parent is what to sync now
+			}
+		case opReplace, opRemove:
+			if op.Op == opReplace && staged {
+				continue
+			}
+			if err := restore(t.oldPath(op), dst); err != nil {
+				return fmt.Errorf("bundle: roll back %s: %w", op.Name, err)
+			}
+		}
+		dirs[filepath.Dir(dst)] = true
+		if err := t.step("undo-" + op.Name); err != nil {
+			return err
+		}
+		if i > 0 && t.j.Ops[i-1].Group != op.Group {
+			for d := range dirs {
+				if err := atomicfile.SyncDir(d); err != nil {
+					return err
+				}
+			}
+			clear(dirs)
+		}
+	}
+	for d := range dirs {
+		if err := atomicfile.SyncDir(d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// restore puts the backup at src over dst atomically: a hard link to a
+// temporary name next to dst (a copy where links are not supported), then a
+// rename. The backup stays, so restore can run again after a crash.
+func restore(src, dst string) error {
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return err
+	}
+	// rename(2) between two links of one inode does nothing, so a backup
+	// that is still linked at dst (never replaced) needs no restore.
+	if a, err := os.Stat(src); err == nil {
+		if b, err := os.Lstat(dst); err == nil && os.SameFile(a, b) {
+			return nil
+		}
+	}
+	tmp := filepath.Join(filepath.Dir(dst), "."+filepath.Base(dst)+".phoneload-restore")
+	os.Remove(tmp)
+	if err := os.Link(src, tmp); err != nil {
+		if err := copyFile(src, tmp); err != nil {
+			return err
+		}
+	}
+	return os.Rename(tmp, dst)
+}
+
+// backup keeps the current content of src at dst: a hard link (the publish
+// only ever renames over src, so the linked inode never changes), or a copy.
+func backup(src, dst string) error {
+	if err := os.Link(src, dst); err == nil {
+		return nil
+	}
+	return copyFile(src, dst)
+}
+
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	fi, err := in.Stat()
+	if err != nil {
+		return err
+	}
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, fi.Mode().Perm())
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		os.Remove(dst)
+		return err
+	}
+	if err := out.Sync(); err != nil {
+		out.Close()
+		os.Remove(dst)
+		return err
+	}
+	return out.Close()
+}
+
+func (t *txn) rollBack() error {
+	if t.j.State != stateRollingBak {
+		if err := t.save(stateRollingBak); err != nil {
+			return err
+		}
+	}
+	if err := t.undo(); err != nil {
+		return err
+	}
+	if err := writeState(t.root, t.j.Prev); err != nil {
+		return err
+	}
+	if err := t.step("state-prev"); err != nil {
+		return err
+	}
+	return discard(t.root, t.dir)
+}
+
+func (t *txn) finishCommit() error {
+	if err := writeState(t.root, t.j.Next); err != nil {
+		return err
+	}
+	if err := t.step("state-next"); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(historyDir(t.root), 0o755); err != nil {
+		return err
+	}
+	if err := os.Rename(t.dir, filepath.Join(historyDir(t.root), t.j.ID)); err != nil {
+		return err
+	}
+	if err := atomicfile.SyncDir(historyDir(t.root)); err != nil {
+		return err
+	}
+	return atomicfile.SyncDir(stateDir(t.root))
+}
+
+// abort undoes a transaction that failed while committing.
+func (t *txn) abort(err error) error {
+	if rerr := t.rollBack(); rerr != nil {
+		return fmt.Errorf("%w; undoing it failed too: %v (the journal in %s is intact: run phoneload rollback once the cause is fixed)", err, rerr, t.dir)
+	}
+	return fmt.Errorf("%w (the publish was undone; the root is as it was)", err)
+}
+
+func (t *txn) prepare(src string, lim container.Limits, cur *RootState, opts Options, canary []string, res *Result) error {
+	if err := t.save(statePreparing); err != nil {
+		return err
+	}
+	n := 0
+	stage := func(name string, r io.Reader) (string, error) {
+		n++
+		st := fmt.Sprintf("%05d", n)
+		if err := t.writeStaged(st, r); err != nil {
+			return "", fmt.Errorf("bundle: stage %s: %w", name, err)
+		}
+		return st, t.step("stage-" + name)
+	}
+	files, sums, err := readBundle(src, lim, stage, opts.Progress)
+	if err != nil {
+		return err
+	}
+	p := &planner{root: t.root, cur: cur, force: opts.Force, canary: canary, stage: stage}
+	ops, err := p.plan(files, sums, src)
+	if err != nil {
+		return err
+	}
+	res.Steps, res.Conflicts, res.Warnings = p.steps, p.conflicts, p.warnings
+	if len(p.conflicts) > 0 {
+		return &ConflictError{Root: t.root, Conflicts: p.conflicts}
+	}
+	// Staged files that turned out unchanged are not needed.
+	used := map[string]bool{}
+	for _, op := range ops {
+		used[op.Stage] = true
+	}
+	ents, err := os.ReadDir(filepath.Join(t.dir, "new"))
+	if err != nil {
+		return err
+	}
+	for _, e := range ents {
+		if !used[e.Name()] {
+			os.Remove(filepath.Join(t.dir, "new", e.Name()))
+		}
+	}
+	for i, op := range ops {
+		if op.Stage == "" {
+			n++
+			ops[i].Stage = fmt.Sprintf("%05d", n)
+			op = ops[i]
+		}
+		switch op.Op {
+		case opReplace, opRemove:
+			if err := backup(t.target(op), t.oldPath(op)); err != nil {
+				return fmt.Errorf("bundle: back up %s: %w", op.Name, err)
+			}
+		case opCreate:
+			// Directories made for the file are the publish's too: undo
+			// removes them again (deepest first), so a rollback leaves no
+			// empty directory behind.
+			for d := path.Dir(op.Name); d != "."; d = path.Dir(d) {
+				if _, err := os.Lstat(filepath.Join(t.root, filepath.FromSlash(d))); !errors.Is(err, fs.ErrNotExist) {
+					break
+				}
+				ops[i].Dirs = append(ops[i].Dirs, d)
+			}
+			if err := os.MkdirAll(filepath.Dir(t.target(op)), 0o755); err != nil {
+				return fmt.Errorf("bundle: %w", err)
+			}
+		}
+	}
+	for _, d := range []string{"new", "old"} {
+		if err := atomicfile.SyncDir(filepath.Join(t.dir, d)); err != nil {
+			return err
+		}
+	}
+	t.j.Ops = ops
+	t.j.Next = p.next
+	t.j.Next.ID = t.j.ID
+	return t.save(statePrepared)
+}
+
+func (t *txn) writeStaged(stage string, r io.Reader) error {
+	p := filepath.Join(t.dir, "new", stage)
+	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, r); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
