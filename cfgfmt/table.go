@@ -10,6 +10,9 @@ import (
 // a binary profile is checked against one of these before anything is
 // allocated from it.
 const (
+	// MinInputSize is the smallest input cfgfmt reads, text or binary:
+	// below it, "bad input size N" [issue 11].
+	MinInputSize = 5
 	// MaxTableSize is the largest tag table ParseTable accepts, in bytes.
 	// Cisco's tables are under 10 KiB.
 	MaxTableSize = 1 << 20
@@ -252,6 +255,23 @@ func (t *Table) lookupLower(lower string, proto Protocol, omitSensitive bool) *D
 // with that tag that passes the protocol filter [inferred], or nil.
 func (t *Table) ForTag(tag int, proto Protocol) *Descriptor {
 	return t.last(t.byTag[tag], proto, false)
+}
+
+// forRecord names a record on decoding: the last line with its tag that
+// passes the protocol filter and whose type renders the bytes as text that
+// compiles back to them (DialToneFreq's 18-byte tone form under tag 36,
+// where DialTone's 22-byte list would not), else ForTag's choice.
+func (t *Table) forRecord(tag int, proto Protocol, value []byte) *Descriptor {
+	idx := t.byTag[tag]
+	for i := len(idx) - 1; i >= 0; i-- {
+		d := &t.Descriptors[idx[i]]
+		if d.passes(proto, false) {
+			if _, ok := formatValue(d.Format.Kind(), d.Size, value); ok {
+				return d
+			}
+		}
+	}
+	return t.ForTag(tag, proto)
 }
 
 func (t *Table) last(idx []int, proto Protocol, omitSensitive bool) *Descriptor {
