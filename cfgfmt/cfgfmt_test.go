@@ -84,6 +84,7 @@ func TestValueTypes(t *testing.T) {
 		{"int trailing blanks", "RxCodec:5060  ", "07 04 000013c4"},
 		{"string keeps trailing blanks", "Proxy:abc  ", "1d 05 6162632020"},
 		{"bool trailing blank is true", "Dhcp:0 ", "0f 01 01"},
+		{"EncryptKey zero with a trailing blank: no key", "EncryptKey:0 ", "3d 02 3020"},
 		{"digit string with letters", "UIPassword:Adm1n2019", "17 09 41646d316e32303139"},
 		{"string longer than size", "Proxy:" + strings.Repeat("p", 33), "1d 21 " + strings.Repeat("70", 33)},
 		{"shorts split on spaces, empty skipped", "DialTone:1 2,,3, ", "24 16 0001 0002 0003" + strings.Repeat("00", 16)},

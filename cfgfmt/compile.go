@@ -401,7 +401,13 @@ func (c *compiler) encryptionKey() ([]byte, bool) {
 			ek = &c.entries[i]
 		}
 	}
-	nonZero := ek != nil && strings.Trim(strings.TrimPrefix(strings.ToLower(ek.text), "0x"), "0") != ""
+	// The stored value keeps trailing blanks (a string field); the key is
+	// read without them, so "EncryptKey:0 " (a Notepad habit) is still no key.
+	var keyText string
+	if ek != nil {
+		keyText = strings.TrimRight(ek.text, " \t")
+	}
+	nonZero := ek != nil && strings.Trim(strings.TrimPrefix(strings.ToLower(keyText), "0x"), "0") != ""
 	switch {
 	case c.opt.Key != nil:
 		if nonZero {
@@ -414,12 +420,12 @@ func (c *compiler) encryptionKey() ([]byte, bool) {
 		c.add(SeverityNote, ek.file, ek.line, "EncryptKey stored, file not encrypted (-E)", "the device will use the new key for the next profile it downloads")
 		return nil, true
 	}
-	key, err := ParseKey(ek.text)
+	key, err := ParseKey(keyText)
 	if err != nil {
 		c.errorf(ek.file, ek.line, "bad EncryptKey", "%v; use -E to store it without encrypting", err)
 		return nil, false
 	}
-	if len(ek.text) > 8 {
+	if len(keyText) > 8 {
 		c.add(SeverityWarning, ek.file, ek.line, "EncryptKey longer than 8 hex characters", "the device keeps at most 8")
 	}
 	c.add(SeverityNote, ek.file, ek.line, "file encrypted with the profile's EncryptKey", "a device that does not hold this key yet (a factory-fresh one) cannot read it; use -E to leave the file unencrypted")
