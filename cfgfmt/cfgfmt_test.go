@@ -105,6 +105,7 @@ func TestValueTypes(t *testing.T) {
 			"9100 33 03 00000601 0400 0100 00000000 0045 00000001 " + strings.Repeat("66", 31) + "00"},
 		{"upgradecode masked fields", "upgradecode:0x103,0x601,0x10400,0x0100,0,69,1,f", "9100 15 03 00000601 0400 0100 00000000 0045 00000001 6600"},
 		{"tftpurl2", "tftpurl2:10.0.0.2", "9102 09 31302e302e302e3200"},
+		{"tftpurl2 empty", "tftpurl2:", "9102 01 00"},
 		{"upgradexml", "upgradexml:0x2,10.0.0.4,dir.xml", "9104 10 00000002 0a000004 6469722e786d6c00"},
 		{"EncryptKeyEx", "EncryptKeyEx:0011223344556677/020000000001", "9105 2c 87654322fa527929edeba4c238dad6235915dfc3b5151b251c7484b6d9d9db191ee544a21c8ecfe8764fbd2d"},
 		{"upgradelogo", "upgradelogo:0x12345678,10.0.0.3,logo.bmp", "9103 11 12345678 0a000003 6c6f676f2e626d7000"},

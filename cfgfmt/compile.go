@@ -203,7 +203,10 @@ func (c *compiler) line(file string, n int, s string, depth int) {
 		rec = Record{Tag: d.Tag, Name: d.Name, Kind: d.Format.Kind(), Size: d.Size, Extended: d.Format&FormatExtended != 0}
 		sensitive = d.Format&FormatSensitive != 0
 	}
-	if value == "" {
+	// Pseudo-parameters take an empty value to their own parser, as the
+	// original does ("tftpurl2:" is a record holding a NUL, "upgradecode:"
+	// a bad argument).
+	if value == "" && !isPseudo {
 		c.add(SeverityWarning, file, n, fmt.Sprintf(msgEmpty, n), name)
 		return
 	}

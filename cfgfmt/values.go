@@ -436,6 +436,9 @@ func formatPseudo(tag int, b []byte) (string, bool) {
 			b[0], be.Uint32(b[1:]), be.Uint16(b[5:]), be.Uint16(b[7:]),
 			b[9], b[10], b[11], b[12], be.Uint16(b[13:]), be.Uint32(b[15:]), b[19:len(b)-1]), true
 	case tagTftpURL2:
+		if len(b) == 1 && b[0] == 0 {
+			return "", true // "tftpurl2:" compiles to a lone NUL
+		}
 		if len(b) < 2 || b[len(b)-1] != 0 || !printable(b[:len(b)-1]) {
 			return "", false
 		}
