@@ -35,8 +35,9 @@ const (
 	MaxTag = 0x7FFF
 	// MaxPayload is the largest payload: the header's length field is 16 bits.
 	MaxPayload = 0xFFFF
-	// SplitThreshold is the profile size above which the extended-profile
-	// (0x8000) records move to <output>.ex ("larger than 2000 bytes" [Cisco]).
+	// SplitThreshold is the size above which the profile is split
+	// ("larger than 2000 bytes" [Cisco]), measured as the original does:
+	// 8 + payload + 4 per attribute (docs/cfgfmt.md, "Split").
 	SplitThreshold = 2000
 )
 
@@ -52,7 +53,7 @@ const (
 	FormatBool      Format = 0x0020 // boolean, 1 byte
 	FormatShorts    Format = 0x0040 // array of 16-bit values, padded to size
 	FormatExtIP     Format = 0x0080 // a.b.c.d.port, 6 bytes
-	FormatTone      Format = 0x0100 // obsolete tone-frequency form, rejected
+	FormatTone      Format = 0x0100 // obsolete tone-frequency form (I/Q pairs, see tone.go)
 	FormatHex       Format = 0x0200 // unsigned 32-bit, hex input
 	FormatSensitive Format = 0x4000 // left out with -g
 	FormatExtended  Format = 0x8000 // moved to <output>.ex when split
