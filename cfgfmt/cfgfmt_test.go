@@ -2,6 +2,7 @@ package cfgfmt
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -75,7 +76,23 @@ func TestValueTypes(t *testing.T) {
 		{"shorts padded", "DialTone:1,2", "24 16 0001 0002" + strings.Repeat("00", 18)},
 		{"shorts negative", "DialTone:-1", "24 16 ffff" + strings.Repeat("00", 20)},
 		{"hex", "Polarity:0x1f", "37 04 0000001f"},
-		{"hex bare", "Polarity:ff", "37 04 000000ff"},
+		{"hex field reads decimal (strtoul)", "Polarity:10", "37 04 0000000a"},
+		{"hex field reads octal (strtoul)", "Polarity:010", "37 04 00000008"},
+		{"int field reads hex (strtoul)", "RxCodec:0x13c4", "07 04 000013c4"},
+		{"int masked to 32 bits", "RxCodec:4294967297", "07 04 00000001"},
+		{"hex masked to 32 bits", "Polarity:0x100000002", "37 04 00000002"},
+		{"int trailing blanks", "RxCodec:5060  ", "07 04 000013c4"},
+		{"string keeps trailing blanks", "Proxy:abc  ", "1d 05 6162632020"},
+		{"bool trailing blank is true", "Dhcp:0 ", "0f 01 01"},
+		{"EncryptKey zero with a trailing blank: no key", "EncryptKey:0 ", "3d 02 3020"},
+		{"digit string with letters", "UIPassword:Adm1n2019", "17 09 41646d316e32303139"},
+		{"string longer than size", "Proxy:" + strings.Repeat("p", 33), "1d 21 " + strings.Repeat("70", 33)},
+		{"shorts split on spaces, empty skipped", "DialTone:1 2,,3, ", "24 16 0001 0002 0003" + strings.Repeat("00", 16)},
+		{"shorts beyond the field dropped", "DialTone:" + strings.Repeat("1,", 11) + "9", "24 16 " + strings.Repeat("0001", 11)},
+		{"shorts hex and masked", "DialTone:0x10,70000", "24 16 0010 1170" + strings.Repeat("00", 18)},
+		{"tone form", "DialToneFreq:2,350,-6,440,-6,1,0,0,1000", "24 12 0002 7b32 0582 786f 06df 0001 0000 0000 03e8"},
+		{"tone form one segment", "DialToneFreq:1 350 -6 1 0 0 1000", "24 12 0001 7b32 0582 0001 0000 0000 03e8 00000000"},
+		{"tone form invalid: zero-filled", "DialToneFreq:350,440", "24 12 " + strings.Repeat("00", 18)},
 		{"hex max", "Polarity:0xFFFFFFFF", "37 04 ffffffff"},
 		{"varint tag and length", "DialPlanEx:" + long, "8081 80c8 " + hex.EncodeToString([]byte(long))},
 		{"tag above 0xff", "ServicesUrl:x", "83e9 01 78"},
@@ -84,7 +101,13 @@ func TestValueTypes(t *testing.T) {
 			"9100 " + fmt.Sprintf("%02x", 19+28) + " 03 00000601 0400 0100 00000000 0045 0060412a " + hex.EncodeToString([]byte("CP7912080001SIP060412A.sbin")) + "00"},
 		{"upgradelang", "UpgradeLang:3,0x301,0x0400,0x0200,10.0.0.1,69,0x1,lang.kxt",
 			"9101 1c 03 00000301 0400 0200 0a000001 0045 00000001 6c616e672e6b787400"},
+		{"upgradecode spaces, long file cut to 31", "upgradecode:3 0x601 0x0400 0x0100 0 69 0x1 " + strings.Repeat("f", 40),
+			"9100 33 03 00000601 0400 0100 00000000 0045 00000001 " + strings.Repeat("66", 31) + "00"},
+		{"upgradecode masked fields", "upgradecode:0x103,0x601,0x10400,0x0100,0,69,1,f", "9100 15 03 00000601 0400 0100 00000000 0045 00000001 6600"},
 		{"tftpurl2", "tftpurl2:10.0.0.2", "9102 09 31302e302e302e3200"},
+		{"tftpurl2 empty", "tftpurl2:", "9102 01 00"},
+		{"upgradexml", "upgradexml:0x2,10.0.0.4,dir.xml", "9104 10 00000002 0a000004 6469722e786d6c00"},
+		{"EncryptKeyEx", "EncryptKeyEx:0011223344556677/020000000001", "9105 2c 87654322fa527929edeba4c238dad6235915dfc3b5151b251c7484b6d9d9db191ee544a21c8ecfe8764fbd2d"},
 		{"upgradelogo", "upgradelogo:0x12345678,10.0.0.3,logo.bmp", "9103 11 12345678 0a000003 6c6f676f2e626d7000"},
 		{"name case and space separator", "staticip 10.1.2.3", "03 04 0a010203"},
 		{"tab and colon separator", "StaticIP\t: 10.1.2.3  ", "03 04 0a010203"},
@@ -110,24 +133,12 @@ func TestValueErrors(t *testing.T) {
 		{"StaticIP:ntp.example.org", `in.txt:2: error: invalid IP address (StaticIP: "ntp.example.org" is a host name; this field takes an IPv4 address)`},
 		{"StaticIP:10.0.0.256", `in.txt:2: error: invalid IP address (StaticIP: "10.0.0.256" is not an IPv4 address a.b.c.d)`},
 		{"StaticIP:010.0.0.1", `in.txt:2: error: invalid IP address (StaticIP: "010.0.0.1" is not an IPv4 address a.b.c.d)`},
-		{"RxCodec:0x10", `in.txt:2: error: invalid number (RxCodec: "0x10" is not a 32-bit decimal integer; this field takes decimal, not hex)`},
-		{"RxCodec:4294967296", `in.txt:2: error: invalid number (RxCodec: "4294967296" is not a 32-bit decimal integer)`},
-		{"Polarity:0x100000000", `in.txt:2: error: invalid number (Polarity: "0x100000000" is not a 32-bit hex number (0x…))`},
-		{"UIPassword:12a", `in.txt:2: error: invalid digit string (UIPassword: "12a": only digits 0-9 and '.' are allowed)`},
-		{"UIPassword:12345678901", `in.txt:2: error: value longer than its size (UIPassword: 11 characters, at most 10)`},
-		{"Proxy:" + strings.Repeat("p", 33), `in.txt:2: error: value longer than its size (Proxy: 33 bytes, at most 32)`},
-		{"DialTone:" + strings.Repeat("1,", 11) + "1", `in.txt:2: error: value longer than its size (DialTone: 12 values, at most 11)`},
-		{"DialTone:1,,2", `in.txt:2: error: invalid number (DialTone: value 2 "" is not a 16-bit decimal)`},
-		{"DialTone:1,2,", `in.txt:2: error: invalid number (DialTone: value 3 "" is not a 16-bit decimal)`},
-		{"DialTone:70000", `in.txt:2: error: invalid number (DialTone: value 1 "70000" is not a 16-bit decimal)`},
-		{"DialToneFreq:350,440", `in.txt:2: error: invalid tone specification (DialToneFreq uses the obsolete tone-frequency form (format 0x0150); use the tone parameter without "Freq")`},
+		{"RxCodec:12a", `in.txt:2: error: invalid number (RxCodec: "12a" is not a number (decimal, 0x hex or 0 octal, as C's strtoul reads it))`},
+		{"RxCodec:08", `in.txt:2: error: invalid number (RxCodec: "08" is not a number (decimal, 0x hex or 0 octal, as C's strtoul reads it))`},
+		{"Polarity:ff", `in.txt:2: error: invalid number (Polarity: "ff" is not a number (decimal, 0x hex or 0 octal, as C's strtoul reads it); write hex with 0x)`},
+		{"Proxy:" + strings.Repeat("p", 512), `in.txt:2: error: value longer than its size (Proxy: 512 bytes; Cisco's cfgfmt overflows its 512-byte buffer with a value this long, so what it writes is undefined; at most 511)`},
+		{"DialTone:1,x", `in.txt:2: error: invalid number (DialTone: value 2 "x" is not a number)`},
 		{"NPrintf:10.0.0.1.99999", `in.txt:2: error: invalid IP address (NPrintf: "10.0.0.1.99999": port "99999" is not 0 to 65535)`},
-		{"upgradecode:3,0x601,0x0400,0x0100,0.0.0.0,69,0x060412a", `in.txt:2: error: bad argument for upgrade tag (want 8 fields policy,hw,swtype,swversion,server,port,imageid,file; got 7)`},
-		{"upgradecode:300,0x601,0x0400,0x0100,0.0.0.0,69,0x060412a,f", `in.txt:2: error: bad argument for upgrade tag (policy "300" is not a 1-byte number (decimal or 0x hex))`},
-		{"upgradecode:3,0x601,0x0400,0x0100,tftp.example.org,69,1,f", `in.txt:2: error: bad argument for upgrade tag (TFTP server: "tftp.example.org" is a host name; this field takes an IPv4 address)`},
-		{"upgradelogo:1,2", `in.txt:2: error: bad argument for upgrade tag (upgradelogo takes 3 fields id,ip,file; got 2)`},
-		{"EncryptKeyEx:00112233", `in.txt:2: error: unsupported attribute (EncryptKeyEx: the strong key is wrapped with constants that are not public, so it cannot be written correctly; remove the line or provision the key another way)`},
-		{"include:", `in.txt:2: error: include without a file name (write include:<file>)`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.line, func(t *testing.T) {
@@ -143,6 +154,57 @@ func TestValueErrors(t *testing.T) {
 				t.Error("output bytes despite an error")
 			}
 		})
+	}
+}
+
+// TestRecovered: what Cisco's cfgfmt reports as an error and still writes
+// (exit 0): the message in its wording, the rest of the profile written.
+func TestRecovered(t *testing.T) {
+	tab := loadTable(t, "test-ptag.dat")
+	tests := []struct{ line, want, payload string }{
+		{"DialToneFreq:350,440", `in.txt:2: error: invalid tone specification (DialToneFreq: "350,440" is not nseg,freq,gain[,freq,gain],t1,t2,t3,t4; the record is written zero-filled and the run succeeds, as Cisco's cfgfmt does)`,
+			"0f 01 01  24 12 " + strings.Repeat("00", 18)},
+		{"upgradecode:3,0x601,0x0400,0x0100,0.0.0.0,69,0x060412a", `in.txt:2: error: bad argument for upgrade tag (want 8 fields policy,hw,swtype,swversion,server,port,imageid,file; got 7; the line is left out and the run succeeds, as Cisco's cfgfmt does)`, "0f 01 01"},
+		{"upgradecode:3,0x601,0x0400,0x0100,tftp.example.org,69,1,f", `in.txt:2: error: invalid tftp IP address (TFTP server: "tftp.example.org" is a host name; this field takes an IPv4 address; the line is left out and the run succeeds, as Cisco's cfgfmt does)`, "0f 01 01"},
+		{"upgradelogo:1,2", `in.txt:2: error: bad argument for upgradelogo tag (upgradelogo takes 3 fields id,ip,file; got 2; the line is left out and the run succeeds, as Cisco's cfgfmt does)`, "0f 01 01"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.line, func(t *testing.T) {
+			res, err := Compile(tab, "in.txt", []byte("#txt\n"+tt.line+"\nDhcp:1\n"), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Diagnostics) != 1 || !res.Diagnostics[0].Recovered {
+				t.Fatalf("diagnostics %v", res.Diagnostics)
+			}
+			if diff := cmp.Diff(tt.want, res.Diagnostics[0].String()); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(file(t, tt.payload), hex.EncodeToString(res.Profile)); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestSensitiveAlias: under -g a sensitive alias read later still replaces
+// what an earlier alias set, and the tag is left out [issue 11, item 7].
+func TestSensitiveAlias(t *testing.T) {
+	tab, err := ParseTable("a.dat", []byte("45,0x4010,LoginID1,52,0x3\n45,0x0010,EPID1orSID1,52,0xC\n15,0x0028,Dhcp,1,0xF\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ src, payload string }{
+		{"EPID1orSID1:abc\nLoginID1:def\nDhcp:1\n", "0f 01 01"},
+		{"LoginID1:def\nEPID1orSID1:abc\nDhcp:1\n", "0f 01 01  2d 03 616263"},
+	} {
+		res, err := Compile(tab, "in.txt", []byte("#txt\n"+tt.src), Options{OmitSensitive: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(file(t, tt.payload), hex.EncodeToString(res.Profile)); diff != "" {
+			t.Errorf("%q (-want +got):\n%s", tt.src, diff)
+		}
 	}
 }
 
@@ -200,7 +262,7 @@ func TestFilters(t *testing.T) {
 		{"mgcp", Options{Protocols: MGCP}, "07 04 00000002  17 01 39  5a 01 63", []int{2, 4, 6, 7, 8}},
 		{"sccp", Options{Protocols: SCCP}, "07 04 00000002  17 01 39  63 01 64", []int{2, 4, 5, 7, 8}},
 		{"sip+sccp", Options{Protocols: SIP | SCCP}, "07 04 00000002  17 01 39  19 01 75  63 01 64  8082 01 6e", []int{4, 5}},
-		{"-g", Options{OmitSensitive: true}, "07 04 00000002  1e 01 67  5a 01 63  63 01 64  8082 01 6e", []int{8, 9}},
+		{"-g", Options{OmitSensitive: true}, "07 04 00000002  1e 01 67  5a 01 63  63 01 64  8082 01 6e", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -256,19 +318,28 @@ func TestSplit(t *testing.T) {
 		if len(res.Extension) != headerSize+2+2+500 {
 			t.Errorf("extension is %d bytes", len(res.Extension))
 		}
-		// Just under the threshold: no split.
-		src = "#txt\nDialPlan:" + big + "\nCallCmd:" + big + "\nDialPlanEx:" + big + "\n"
-		res, err = Compile(tab, "in.txt", []byte(src), Options{ExtensionName: "x.ex"})
-		if err != nil || res.Extension != nil {
-			t.Fatalf("split at %d bytes (err %v)", len(res.Profile), err)
+		// The original's rule: 8 + payload + 4 per attribute >= 2001.
+		// Three 503-byte records and one of 4+n: 8 + 1509 + 4 + n + 16.
+		for n, split := range map[int]bool{463: false, 464: true} {
+			src = "#txt\nDialPlan:" + big + "\nCallCmd:" + big + "\nAltTftpURL:" + big + "\nDialPlanEx:" + strings.Repeat("b", n) + "\n"
+			res, err = Compile(tab, "in.txt", []byte(src), Options{ExtensionName: "x.ex"})
+			if err != nil || (res.Extension != nil) != split {
+				t.Fatalf("n=%d: split %v, want %v (err %v)", n, res.Extension != nil, split, err)
+			}
 		}
 	})
-	t.Run("nothing to split", func(t *testing.T) {
+	t.Run("nothing to split: both files anyway", func(t *testing.T) {
 		res, err := Compile(tab, "in.txt", []byte("#txt\nDhcp:1\n"), Options{ForceSplit: true, ExtensionName: "x.ex"})
-		if err != nil || res.Extension != nil {
-			t.Fatalf("err %v, extension %x", err, res.Extension)
+		if err != nil {
+			t.Fatal(err)
 		}
-		if len(res.Diagnostics) != 1 || res.Diagnostics[0].Message != "nothing to split" {
+		if diff := cmp.Diff(file(t, "0f 01 01  c000 05 782e657800"), hex.EncodeToString(res.Profile)); diff != "" {
+			t.Errorf("base (-want +got):\n%s", diff)
+		}
+		if diff := cmp.Diff(file(t, ""), hex.EncodeToString(res.Extension)); diff != "" {
+			t.Errorf("extension (-want +got):\n%s", diff)
+		}
+		if len(res.Diagnostics) != 1 || res.Diagnostics[0].Message != "splitting output binary file into 2 files" {
 			t.Errorf("diagnostics %v", res.Diagnostics)
 		}
 	})
@@ -354,11 +425,14 @@ func TestIncludes(t *testing.T) {
 		return []byte(s), nil
 	}
 	res, err := Compile(tab, "dir/main.txt", []byte("#txt\ninclude:a.txt\n"), Options{ReadInclude: read})
-	var errs Errors
-	if !errors.As(err, &errs) || len(errs) != 1 || errs[0].String() != "dir/sub/c.txt:2: error: include nested too deep (d.txt would be level 4; at most 3)" {
-		t.Fatalf("depth 4: %v", err)
+	// Too deep: reported, left out, and the rest written, as the original does.
+	if err != nil || len(res.Diagnostics) != 1 || !res.Diagnostics[0].Recovered ||
+		res.Diagnostics[0].String() != "dir/sub/c.txt:2: error: include nested too deep (d.txt would be level 4, at most 3; it is left out and the run succeeds, as Cisco's cfgfmt does)" {
+		t.Fatalf("depth 4: %v %v", err, res.Diagnostics)
 	}
-	_ = res
+	if diff := cmp.Diff(file(t, "03 04 01020304  0f 01 01"), hex.EncodeToString(res.Profile)); diff != "" {
+		t.Errorf("depth 4 (-want +got):\n%s", diff)
+	}
 	res, err = Compile(tab, "dir/main.txt", []byte("#txt\ninclude:b.txt\nDhcp:0\n"), Options{ReadInclude: read})
 	if err != nil {
 		t.Fatal(err)
@@ -428,7 +502,9 @@ func TestDecodeErrors(t *testing.T) {
 		want string
 	}{
 		{"empty", nil, "bad input size 0"},
-		{"short", []byte("#ata\xff\xfe"), "bad input size 6"},
+		{"under 5 bytes", []byte("#ata"), "bad input size 4"},
+		{"short", []byte("#ata\xff\xfe"), "corrupted profile (header record cut short: 6 bytes, a header needs 11 at offset 0x6)"},
+		{"short garbage", []byte("abcde"), "unknown or encrypted input file"},
 		{"garbage", []byte("MZ\x90\x00garbage bytes"), "unknown or encrypted input file"},
 		{"bad header record", append([]byte("#ata\xff\xfe\x05"), good.Profile[7:]...), "corrupted profile (header record is ff fe 05, want ff fe 04 at offset 0x4)"},
 		{"truncated", good.Profile[:len(good.Profile)-1], "corrupted profile (truncated: header says 8 payload bytes, 7 present at offset 0x12)"},
@@ -484,7 +560,7 @@ PrfCodec:-1
 Dhcp:1
 UIPassword:12
 NPrintf:192.0.2.1.514
-DialTone:1,2
+# tag 36 (0x0024) DialTone, value does not fit its type, 4 bytes: 00010002
 Polarity:0x1f
 # tag 3 (0x0003) StaticIP, value does not fit its type, 3 bytes: 010203
 # tag 127 (0x007f) unknown tag, 2 bytes: abcd
@@ -601,13 +677,22 @@ func TestStrong(t *testing.T) {
 		t.Error("not deterministic")
 	}
 	plain, err := DecryptStrong(key, x)
-	if err != nil || !bytes.Equal(plain, res.Profile) {
-		t.Fatalf("round trip: %v\n%x\n%x", err, plain, res.Profile)
+	// The header holds the internet checksum of the payload [issue 11].
+	want := bytes.Clone(res.Profile)
+	binary.BigEndian.PutUint16(want[7:], internetChecksum(want[headerSize:]))
+	if err != nil || !bytes.Equal(plain, want) {
+		t.Fatalf("round trip: %v\n%x\n%x", err, plain, want)
+	}
+	p, err := Decode(tab, x, DecodeOptions{StrongKey: key})
+	if err != nil || string(p.Text(false)) != "#txt\nDhcp:1\nCA0orCM0:abc\n" {
+		t.Fatalf("decode: %v %q", err, p.Text(false))
+	}
+	if _, err := Decode(tab, plain, DecodeOptions{}); err == nil {
+		t.Error("a .x header's checksum passed as a plain one")
 	}
 	key[0]++
-	plain, _ = DecryptStrong(key, x)
-	if _, err := Decode(tab, plain, DecodeOptions{}); err == nil {
-		t.Error("wrong key decoded")
+	if _, err := Decode(tab, x, DecodeOptions{StrongKey: key}); !errors.Is(err, ErrUnknownInput) {
+		t.Errorf("wrong key: %v", err)
 	}
 	if _, err := EncryptStrong(key[:16], res.Profile); err == nil {
 		t.Error("short key accepted")

@@ -27,7 +27,8 @@ type Options struct {
 	// the profile is not over SplitThreshold (-split).
 	ForceSplit bool
 	// ExtensionName is the name written into the base file's 0x4000 record
-	// when the profile is split: the base name of <output>.ex.
+	// when the profile is split. Cisco's tool writes <output>.ex with the
+	// output path exactly as given on its command line, and so does ours.
 	ExtensionName string
 	// ReadInclude reads an include: file. The path is resolved against the
 	// directory of the including file. Nil means includes are refused.
@@ -66,6 +67,9 @@ type entry struct {
 	file string
 	line int
 	text string // value as written
+	// sensitive: the descriptor that last set the tag has bit 0x4000;
+	// -g leaves the record out when the file is written.
+	sensitive bool
 }
 
 type compiler struct {
@@ -105,7 +109,7 @@ func Compile(t *Table, name string, src []byte, opt Options) (*Result, error) {
 		res.Profile, res.Extension = nil, nil
 		var errs Errors
 		for _, d := range c.diags {
-			if d.Severity == SeverityError {
+			if d.Severity == SeverityError && !d.Recovered {
 				errs = append(errs, d)
 			}
 		}
@@ -136,7 +140,7 @@ func (c *compiler) file(name string, src []byte, depth int) {
 	}
 	// One copy; lines and values are substrings of it.
 	for n, raw := range lines(string(src)) {
-		c.line(name, n, strings.Trim(raw, " \t"), depth)
+		c.line(name, n, raw, depth)
 	}
 }
 
@@ -145,26 +149,28 @@ func (c *compiler) file(name string, src []byte, depth int) {
 // both work line by line).
 func isControl(r rune) bool { return (r < 0x20 && r != '\t') || r == 0x7f }
 
-// splitLine separates name and value: colon, space or tab end the name;
-// blanks around the value are dropped ("Name : value" works too).
+// splitLine separates name and value as the original's tokenizer does
+// [issue 11]: leading colons, spaces and tabs are skipped, the name ends at
+// the next of them, the run of them after it is skipped, and the value is
+// the rest of the line: only CR/LF end it, so trailing blanks are part of
+// it ("GkOrProxy:abc  " keeps its two spaces).
 func splitLine(s string) (name, value string) {
+	s = strings.TrimLeft(s, ": \t")
 	i := strings.IndexAny(s, ": \t")
 	if i < 0 {
 		return s, ""
 	}
-	name, rest := s[:i], s[i+1:]
-	if s[i] != ':' {
-		rest = strings.TrimLeft(rest, " \t")
-		rest = strings.TrimPrefix(rest, ":")
-	}
-	return name, strings.Trim(rest, " \t")
+	return s[:i], strings.TrimLeft(s[i:], ": \t")
 }
 
 func (c *compiler) line(file string, n int, s string, depth int) {
-	if s == "" || s[0] == '#' {
+	if t := strings.TrimLeft(s, " \t"); t == "" || t[0] == '#' {
 		return
 	}
 	name, value := splitLine(s)
+	if name == "" {
+		return // only colons and blanks
+	}
 	if i := strings.IndexFunc(value, isControl); i >= 0 {
 		c.errorf(file, n, "invalid character in value", "%s: byte %#02x at column %d", name, value[i], len(s)-len(value)+i+1)
 		return
@@ -176,40 +182,55 @@ func (c *compiler) line(file string, n int, s string, depth int) {
 		return
 	}
 	var (
-		rec  Record
-		b    []byte
-		verr *valueError
+		rec       Record
+		b         []byte
+		notes     []note
+		verr      *valueError
+		sensitive bool
 	)
 	tag, isPseudo := pseudo[string(lower)]
 	var d *Descriptor
 	if isPseudo {
 		rec = Record{Tag: tag, Name: pseudoName[tag]}
 	} else {
-		if d = c.t.last(c.t.byName[string(lower)], c.opt.Protocols, c.opt.OmitSensitive); d == nil {
+		// -g does not hide a name: the original looks names up by protocol
+		// only and leaves sensitive records out when it writes the file, so
+		// a sensitive alias still replaces what an earlier alias set [issue 11].
+		if d = c.t.last(c.t.byName[string(lower)], c.opt.Protocols, false); d == nil {
 			c.add(SeverityWarning, file, n, fmt.Sprintf(msgUnknown, n), c.unknownDetail(name, string(lower)))
 			return
 		}
 		rec = Record{Tag: d.Tag, Name: d.Name, Kind: d.Format.Kind(), Size: d.Size, Extended: d.Format&FormatExtended != 0}
+		sensitive = d.Format&FormatSensitive != 0
 	}
-	if value == "" {
+	// Pseudo-parameters take an empty value to their own parser, as the
+	// original does ("tftpurl2:" is a record holding a NUL, "upgradecode:"
+	// a bad argument).
+	if value == "" && !isPseudo {
 		c.add(SeverityWarning, file, n, fmt.Sprintf(msgEmpty, n), name)
 		return
 	}
 	if isPseudo {
-		b, verr = encodePseudo(tag, value)
+		b, notes, verr = encodePseudo(tag, value)
 	} else {
-		b, verr = encodeValue(d, value)
+		b, notes, verr = encodeValue(d, value)
+	}
+	for _, nt := range notes {
+		c.diags = append(c.diags, Diagnostic{File: file, Line: n, Severity: nt.sev, Message: nt.msg, Detail: nt.detail, Recovered: nt.recovered})
 	}
 	if verr != nil {
 		c.errorf(file, n, verr.msg, "%s", verr.detail)
 		return
+	}
+	if b == nil {
+		return // a recovered error: the original leaves the line out
 	}
 	if len(b) > MaxValueSize {
 		c.errorf(file, n, msgTooLong, "%s: %d bytes, a record holds at most %d", rec.Name, len(b), MaxValueSize)
 		return
 	}
 	rec.Value = b
-	c.set(entry{rec: rec, file: file, line: n, text: value})
+	c.set(entry{rec: rec, file: file, line: n, text: value, sensitive: sensitive})
 }
 
 // unknownDetail says why a name was not found: not in the table at all,
@@ -221,19 +242,21 @@ func (c *compiler) unknownDetail(name, lower string) string {
 		}
 		return fmt.Sprintf("%q is not in %s", name, c.t.Name)
 	}
-	if c.t.lookupLower(lower, 0, false) != nil && c.t.lookupLower(lower, c.opt.Protocols, false) == nil {
-		return fmt.Sprintf("%s is not used by the selected protocol", name)
-	}
-	return fmt.Sprintf("%s is sensitive and left out by -g", name)
+	return fmt.Sprintf("%s is not used by the selected protocol", name)
 }
 
 func (c *compiler) include(file string, n int, target string, depth int) {
+	if f := strings.Fields(target); len(f) > 0 {
+		target = f[0] // the original takes the first word
+	}
 	if target == "" {
-		c.errorf(file, n, "include without a file name", "write include:<file>")
+		c.add(SeverityWarning, file, n, "include without a file name", "write include:<file>; the line is skipped, as Cisco's cfgfmt skips it")
 		return
 	}
 	if depth+1 > MaxIncludeDepth {
-		c.errorf(file, n, msgTooDeep, "%s would be level %d; at most %d", target, depth+1, MaxIncludeDepth)
+		// The original reports this and goes on without the include.
+		c.diags = append(c.diags, Diagnostic{File: file, Line: n, Severity: SeverityError, Recovered: true, Message: msgTooDeep,
+			Detail: fmt.Sprintf("%s would be level %d, at most %d; it is left out and the run succeeds, as Cisco's cfgfmt does", target, depth+1, MaxIncludeDepth)})
 		return
 	}
 	if c.read > MaxTotalSize {
@@ -294,16 +317,17 @@ func (c *compiler) find(tag int) (int, bool) {
 // build orders the records, splits, checksums and encrypts.
 func (c *compiler) build(res *Result) {
 	// Order [inferred]: tags 0xFF and above in input order, then the rest by
-	// ascending tag.
+	// ascending tag. -g leaves sensitive records out here, after every alias
+	// has had its say [issue 11].
 	recs := make([]Record, 0, len(c.entries)+1)
 	for _, e := range c.entries {
-		if e.rec.Tag >= 0xFF {
+		if e.rec.Tag >= 0xFF && !(e.sensitive && c.opt.OmitSensitive) {
 			recs = append(recs, e.rec)
 		}
 	}
 	nHigh := len(recs)
 	for _, e := range c.entries {
-		if e.rec.Tag < 0xFF {
+		if e.rec.Tag < 0xFF && !(e.sensitive && c.opt.OmitSensitive) {
 			recs = append(recs, e.rec)
 		}
 	}
@@ -314,35 +338,36 @@ func (c *compiler) build(res *Result) {
 	if !ok {
 		return
 	}
-	size := headerSize
-	nExt := 0
+	// The split rule of the original [issue 11]: 8 + payload + 4 per
+	// attribute kept from the text (those -g leaves out included) reaching
+	// SplitThreshold+1 (2001), or -split. Either way both files are written,
+	// even when no record has bit 0x8000 and <output>.ex holds none.
+	payload := 0
 	for _, r := range recs {
-		size += recordSize(r)
-		if r.Extended {
-			nExt++
-		}
+		payload += recordSize(r)
 	}
+	estimate := 8 + payload + 4*len(c.entries)
 	base, ext := recs, []Record(nil)
-	if c.opt.ForceSplit || size > SplitThreshold {
-		switch {
-		case nExt == 0 && c.opt.ForceSplit:
-			c.add(SeverityWarning, c.name, 0, "nothing to split", "-split: no extended-profile (0x8000) records in this profile")
-		case nExt == 0:
-			c.add(SeverityWarning, c.name, 0, "profile larger than 2000 bytes", fmt.Sprintf("%d bytes and no extended-profile (0x8000) records to move to an extension file", size))
-		case c.opt.ExtensionName == "":
+	if c.opt.ForceSplit || estimate > SplitThreshold {
+		if c.opt.ExtensionName == "" {
 			c.errorf(c.name, 0, "cannot split profile", "no name for the extension file")
 			return
-		default:
-			base = make([]Record, 0, len(recs)-nExt+1)
-			for _, r := range recs {
-				if r.Extended {
-					ext = append(ext, r)
-				} else {
-					base = append(base, r)
-				}
-			}
-			base = append(base, Record{Tag: tagExtension, Name: "extension", Value: append([]byte(c.opt.ExtensionName), 0)})
 		}
+		why := "-split"
+		if !c.opt.ForceSplit {
+			why = fmt.Sprintf("8 + %d payload bytes + 4 × %d attributes = %d, over %d", payload, len(c.entries), estimate, SplitThreshold)
+		}
+		c.add(SeverityNote, c.name, 0, "splitting output binary file into 2 files", why)
+		base = make([]Record, 0, len(recs)+1)
+		ext = []Record{}
+		for _, r := range recs {
+			if r.Extended {
+				ext = append(ext, r)
+			} else {
+				base = append(base, r)
+			}
+		}
+		base = append(base, Record{Tag: tagExtension, Name: "extension", Value: append([]byte(c.opt.ExtensionName), 0)})
 	}
 	out, err := encodeFile(base)
 	if err != nil {
@@ -379,7 +404,13 @@ func (c *compiler) encryptionKey() ([]byte, bool) {
 			ek = &c.entries[i]
 		}
 	}
-	nonZero := ek != nil && strings.Trim(strings.TrimPrefix(strings.ToLower(ek.text), "0x"), "0") != ""
+	// The stored value keeps trailing blanks (a string field); the key is
+	// read without them, so "EncryptKey:0 " (a Notepad habit) is still no key.
+	var keyText string
+	if ek != nil {
+		keyText = strings.TrimRight(ek.text, " \t")
+	}
+	nonZero := ek != nil && strings.Trim(strings.TrimPrefix(strings.ToLower(keyText), "0x"), "0") != ""
 	switch {
 	case c.opt.Key != nil:
 		if nonZero {
@@ -392,12 +423,12 @@ func (c *compiler) encryptionKey() ([]byte, bool) {
 		c.add(SeverityNote, ek.file, ek.line, "EncryptKey stored, file not encrypted (-E)", "the device will use the new key for the next profile it downloads")
 		return nil, true
 	}
-	key, err := ParseKey(ek.text)
+	key, err := ParseKey(keyText)
 	if err != nil {
 		c.errorf(ek.file, ek.line, "bad EncryptKey", "%v; use -E to store it without encrypting", err)
 		return nil, false
 	}
-	if len(ek.text) > 8 {
+	if len(keyText) > 8 {
 		c.add(SeverityWarning, ek.file, ek.line, "EncryptKey longer than 8 hex characters", "the device keeps at most 8")
 	}
 	c.add(SeverityNote, ek.file, ek.line, "file encrypted with the profile's EncryptKey", "a device that does not hold this key yet (a factory-fresh one) cannot read it; use -E to leave the file unencrypted")

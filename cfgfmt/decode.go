@@ -45,6 +45,9 @@ type DecodeOptions struct {
 	Protocols Protocol
 	// Key RC4-decrypts the input first (-e).
 	Key []byte
+	// StrongKey reads a "strong" .x file (-x): DecryptStrong first, and the
+	// header's checksum is the internet checksum.
+	StrongKey []byte
 }
 
 // Profile is a decoded binary profile.
@@ -67,15 +70,32 @@ func Decode(t *Table, data []byte, opt DecodeOptions) (*Profile, error) {
 	if t == nil {
 		return nil, errors.New("cfgfmt: Decode needs a tag table")
 	}
-	if len(data) < headerSize || len(data) > MaxProfileSize {
+	// Under 5 bytes is "bad input size N" as in the original [issue 11];
+	// shorter than a header after the magic is a corrupted profile.
+	if len(data) < MinInputSize || len(data) > MaxProfileSize {
 		return nil, &SizeError{len(data)}
 	}
-	if opt.Key != nil {
+	strong := opt.StrongKey != nil
+	if strong {
+		plain, err := DecryptStrong(opt.StrongKey, data)
+		if err != nil {
+			return nil, err
+		}
+		// A .x file has no "#ata": a wrong key shows first in the header
+		// record, which is then a file we cannot read, not a corrupted one.
+		if plain[4] != 0xFF || plain[5] != 0xFE || plain[6] != 0x04 {
+			return nil, ErrUnknownInput
+		}
+		data = plain
+	} else if opt.Key != nil {
 		data = bytes.Clone(data)
 		rc4XOR(opt.Key, data)
 	}
 	if string(data[:4]) != "#ata" {
 		return nil, ErrUnknownInput
+	}
+	if len(data) < headerSize {
+		return nil, corrupt(len(data), "header record cut short: %d bytes, a header needs %d", len(data), headerSize)
 	}
 	if data[4] != 0xFF || data[5] != 0xFE || data[6] != 0x04 {
 		return nil, corrupt(4, "header record is % x, want ff fe 04", data[4:7])
@@ -89,9 +109,9 @@ func Decode(t *Table, data []byte, opt DecodeOptions) (*Profile, error) {
 	if len(payload) > length {
 		return nil, corrupt(headerSize+length, "%d bytes after the payload", len(payload)-length)
 	}
-	var got uint16
-	for _, b := range payload {
-		got += uint16(b)
+	got := simpleChecksum(payload)
+	if strong {
+		got = internetChecksum(payload)
 	}
 	if int(got) != sum {
 		return nil, corrupt(7, "checksum %#04x, payload sums to %#04x", sum, got)
@@ -115,7 +135,7 @@ func Decode(t *Table, data []byte, opt DecodeOptions) (*Profile, error) {
 		}
 		r := Record{Tag: tag, Value: payload[off : off+size : off+size]}
 		off += size
-		if d := t.ForTag(tag, opt.Protocols); d != nil {
+		if d := t.forRecord(tag, opt.Protocols, r.Value); d != nil {
 			r.Name, r.Kind, r.Size, r.Extended = d.Name, d.Format.Kind(), d.Size, d.Format&FormatExtended != 0
 		} else if name, ok := pseudoName[tag]; ok {
 			r.Name = name
@@ -126,6 +146,14 @@ func Decode(t *Table, data []byte, opt DecodeOptions) (*Profile, error) {
 		p.Records = append(p.Records, r)
 	}
 	return p, nil
+}
+
+func simpleChecksum(b []byte) uint16 {
+	var sum uint16
+	for _, c := range b {
+		sum += uint16(c)
+	}
+	return sum
 }
 
 // size0 returns b without its trailing NUL, or nil if there is none.

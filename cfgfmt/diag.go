@@ -9,7 +9,8 @@ import (
 // Severity says whether a Diagnostic stops the output.
 type Severity string
 
-// Severities. Only errors stop a profile from being written; notes tell the
+// Severities. Only errors stop a profile from being written (except the
+// Recovered ones the original also lets through); notes tell the
 // user about something the tool did on purpose (encrypting with EncryptKey).
 const (
 	SeverityError   Severity = "error"
@@ -27,6 +28,10 @@ type Diagnostic struct {
 	Severity Severity `json:"severity"`
 	Message  string   `json:"message"`
 	Detail   string   `json:"detail,omitempty"`
+	// Recovered marks an error that does not stop the output: Cisco's
+	// cfgfmt prints it ("error: invalid tone specification") and still
+	// writes the file and exits 0, and a drop-in must do the same.
+	Recovered bool `json:"recovered,omitempty"`
 }
 
 // String formats d as "file:line: severity: message (detail)".

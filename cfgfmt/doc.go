@@ -9,7 +9,10 @@
 // The format is undocumented by Cisco; docs/cfgfmt.md lists every rule this
 // package follows and how sure each one is. The package never prints:
 // warnings and errors come back as Diagnostics carrying the file, the line
-// and the original tool's wording. Every size read from input is checked
+// and the original tool's wording. Where Cisco's tool prints an error and
+// still writes the file (an invalid obsolete tone, an include nested too
+// deep, a bad upgradecode), the Diagnostic is Recovered and Compile
+// succeeds, so that a drop-in exits 0 where the original does. Every size read from input is checked
 // against the exported limits (MaxTableSize, MaxProfileSize, MaxIncludeDepth,
 // MaxValueSize, MaxPayload) before use.
 package cfgfmt

@@ -10,6 +10,9 @@ import (
 // a binary profile is checked against one of these before anything is
 // allocated from it.
 const (
+	// MinInputSize is the smallest input cfgfmt reads, text or binary:
+	// below it, "bad input size N" [issue 11].
+	MinInputSize = 5
 	// MaxTableSize is the largest tag table ParseTable accepts, in bytes.
 	// Cisco's tables are under 10 KiB.
 	MaxTableSize = 1 << 20
@@ -32,8 +35,9 @@ const (
 	MaxTag = 0x7FFF
 	// MaxPayload is the largest payload: the header's length field is 16 bits.
 	MaxPayload = 0xFFFF
-	// SplitThreshold is the profile size above which the extended-profile
-	// (0x8000) records move to <output>.ex ("larger than 2000 bytes" [Cisco]).
+	// SplitThreshold is the size above which the profile is split
+	// ("larger than 2000 bytes" [Cisco]), measured as the original does:
+	// 8 + payload + 4 per attribute (docs/cfgfmt.md, "Split").
 	SplitThreshold = 2000
 )
 
@@ -49,7 +53,7 @@ const (
 	FormatBool      Format = 0x0020 // boolean, 1 byte
 	FormatShorts    Format = 0x0040 // array of 16-bit values, padded to size
 	FormatExtIP     Format = 0x0080 // a.b.c.d.port, 6 bytes
-	FormatTone      Format = 0x0100 // obsolete tone-frequency form, rejected
+	FormatTone      Format = 0x0100 // obsolete tone-frequency form (I/Q pairs, see tone.go)
 	FormatHex       Format = 0x0200 // unsigned 32-bit, hex input
 	FormatSensitive Format = 0x4000 // left out with -g
 	FormatExtended  Format = 0x8000 // moved to <output>.ex when split
@@ -252,6 +256,23 @@ func (t *Table) lookupLower(lower string, proto Protocol, omitSensitive bool) *D
 // with that tag that passes the protocol filter [inferred], or nil.
 func (t *Table) ForTag(tag int, proto Protocol) *Descriptor {
 	return t.last(t.byTag[tag], proto, false)
+}
+
+// forRecord names a record on decoding: the last line with its tag that
+// passes the protocol filter and whose type renders the bytes as text that
+// compiles back to them (DialToneFreq's 18-byte tone form under tag 36,
+// where DialTone's 22-byte list would not), else ForTag's choice.
+func (t *Table) forRecord(tag int, proto Protocol, value []byte) *Descriptor {
+	idx := t.byTag[tag]
+	for i := len(idx) - 1; i >= 0; i-- {
+		d := &t.Descriptors[idx[i]]
+		if d.passes(proto, false) {
+			if _, ok := formatValue(d.Format.Kind(), d.Size, value); ok {
+				return d
+			}
+		}
+	}
+	return t.ForTag(tag, proto)
 }
 
 func (t *Table) last(idx []int, proto Protocol, omitSensitive bool) *Descriptor {

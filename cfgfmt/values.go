@@ -14,6 +14,7 @@ const (
 	tagUpgradeLang  = 0x1101
 	tagTftpURL2     = 0x1102
 	tagUpgradeLogo  = 0x1103
+	tagUpgradeXML   = 0x1104
 	tagEncryptKeyEx = 0x1105
 	tagExtension    = 0x4000 // last record of a split base file: <output>.ex name + NUL
 	tagHeader       = 0x7FFE
@@ -25,6 +26,7 @@ var pseudo = map[string]int{
 	"upgradelang":  tagUpgradeLang,
 	"tftpurl2":     tagTftpURL2,
 	"upgradelogo":  tagUpgradeLogo,
+	"upgradexml":   tagUpgradeXML,
 	"encryptkeyex": tagEncryptKeyEx,
 }
 
@@ -34,6 +36,7 @@ var pseudoName = map[int]string{
 	tagUpgradeLang:  "upgradelang",
 	tagTftpURL2:     "tftpurl2",
 	tagUpgradeLogo:  "upgradelogo",
+	tagUpgradeXML:   "upgradexml",
 	tagEncryptKeyEx: "EncryptKeyEx",
 }
 
@@ -46,6 +49,7 @@ const (
 	msgTooDeep    = "include nested too deep"
 	msgUpgradeArg = "bad argument for upgrade tag"
 	msgTone       = "invalid tone specification"
+	msgUpgradeIP  = "invalid tftp IP address"
 
 	msgTooLong     = "value longer than its size"
 	msgBadIP       = "invalid IP address"
@@ -64,59 +68,85 @@ func badValue(msg, format string, args ...any) *valueError {
 	return &valueError{msg, fmt.Sprintf(format, args...)}
 }
 
-// encodeValue turns the text value of descriptor d into record bytes.
-func encodeValue(d *Descriptor, v string) ([]byte, *valueError) {
+// note is a message about a value that was encoded anyway: a warning, or
+// an error that the original reports and then writes the record regardless
+// (recovered: the output is still written, the exit status stays 0).
+type note struct {
+	sev       Severity
+	recovered bool
+	msg       string
+	detail    string
+}
+
+func warn(format string, args ...any) note {
+	return note{sev: SeverityWarning, msg: fmt.Sprintf(format, args...)}
+}
+
+// maxCValue is the longest value the original copies into its 512-byte
+// buffer (NUL included): longer ones overflow it, so what it writes is
+// undefined and we refuse them.
+const maxCValue = 511
+
+// encodeValue turns the text value of descriptor d into record bytes. v
+// is the value as written, trailing blanks included (only CR and LF end a
+// value, in the original as here).
+func encodeValue(d *Descriptor, v string) ([]byte, []note, *valueError) {
 	switch d.Format.Kind() {
 	case KindTone:
-		return nil, badValue(msgTone, "%s uses the obsolete tone-frequency form (format %#04x); use the tone parameter without \"Freq\"", d.Name, uint16(d.Format))
-	case KindIP:
-		ip, err := parseIPv4(v)
-		if err != nil {
-			return nil, badValue(msgBadIP, "%s: %v", d.Name, err)
-		}
-		return ip[:], nil
-	case KindExtIP:
-		return encodeExtIP(d, v)
-	case KindInt:
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < -1<<31 || n > 1<<32-1 {
-			hint := ""
-			if strings.HasPrefix(v, "0x") || strings.HasPrefix(v, "0X") {
-				hint = "; this field takes decimal, not hex"
-			}
-			return nil, badValue(msgBadNumber, "%s: %q is not a 32-bit decimal integer%s", d.Name, v, hint)
-		}
-		return binary.BigEndian.AppendUint32(nil, uint32(n)), nil
-	case KindHex:
-		n, ok := parseHex32(v)
+		b, ok := encodeTone(v, d.Size)
 		if !ok {
-			return nil, badValue(msgBadNumber, "%s: %q is not a 32-bit hex number (0x…)", d.Name, v)
+			return b, []note{{sev: SeverityError, recovered: true, msg: msgTone,
+				detail: fmt.Sprintf("%s: %q is not nseg,freq,gain[,freq,gain],t1,t2,t3,t4; the record is written zero-filled and the run succeeds, as Cisco's cfgfmt does", d.Name, v)}}, nil
 		}
-		return binary.BigEndian.AppendUint32(nil, n), nil
+		return b, nil, nil
+	case KindIP:
+		ip, err := parseIPv4(strings.TrimRight(v, " \t"))
+		if err != nil {
+			return nil, nil, badValue(msgBadIP, "%s: %v", d.Name, err)
+		}
+		return ip[:], nil, nil
+	case KindExtIP:
+		b, verr := encodeExtIP(d, strings.TrimRight(v, " \t"))
+		return b, nil, verr
+	case KindInt, KindHex:
+		n, ok := parseCNumber(v)
+		if !ok {
+			hint := ""
+			if d.Format.Kind() == KindHex {
+				hint = "; write hex with 0x"
+			}
+			return nil, nil, badValue(msgBadNumber, "%s: %q is not a number (decimal, 0x hex or 0 octal, as C's strtoul reads it)%s", d.Name, v, hint)
+		}
+		var notes []note
+		if !n.fits(32) {
+			notes = append(notes, warn("number wider than its field: %s: %q is cut to 32 bits, 0x%08x, as Cisco's cfgfmt does", d.Name, v, n.masked(32)))
+		}
+		if n.octal {
+			notes = append(notes, warn("number read as octal: %s: %q has a leading 0 and is %d, as C's strtoul and Cisco's cfgfmt read it", d.Name, strings.TrimRight(v, " \t"), n.masked(32)))
+		}
+		return binary.BigEndian.AppendUint32(nil, uint32(n.masked(32))), notes, nil
 	case KindBool:
 		if v == "0" || strings.EqualFold(v, "false") {
-			return []byte{0}, nil
+			return []byte{0}, nil, nil
 		}
-		return []byte{1}, nil
+		var notes []note
+		if t := strings.TrimRight(v, " \t"); t != v && (t == "0" || strings.EqualFold(t, "false")) {
+			notes = append(notes, warn("boolean with trailing blanks: %s: %q is true (1): the blanks are part of the value, as in Cisco's cfgfmt", d.Name, v))
+		}
+		return []byte{1}, notes, nil
 	case KindShorts:
 		return encodeShorts(d, v)
-	case KindDigits:
-		for i := 0; i < len(v); i++ {
-			if (v[i] < '0' || v[i] > '9') && v[i] != '.' {
-				return nil, badValue(msgBadDigits, "%s: %q: only digits 0-9 and '.' are allowed", d.Name, v)
-			}
+	case KindDigits, KindString:
+		if len(v) > maxCValue {
+			return nil, nil, badValue(msgTooLong, "%s: %d bytes; Cisco's cfgfmt overflows its 512-byte buffer with a value this long, so what it writes is undefined; at most %d", d.Name, len(v), maxCValue)
 		}
+		var notes []note
 		if len(v) > d.Size {
-			return nil, badValue(msgTooLong, "%s: %d characters, at most %d", d.Name, len(v), d.Size)
+			notes = append(notes, warn("value longer than its size: %s: %d bytes, the table gives %d; written as given, as Cisco's cfgfmt does, but the device may cut it", d.Name, len(v), d.Size))
 		}
-		return []byte(v), nil
-	case KindString:
-		if len(v) > d.Size {
-			return nil, badValue(msgTooLong, "%s: %d bytes, at most %d", d.Name, len(v), d.Size)
-		}
-		return []byte(v), nil
+		return []byte(v), notes, nil
 	}
-	return nil, badValue(msgUnsupported, "%s: format %#04x has no value type", d.Name, uint16(d.Format))
+	return nil, nil, badValue(msgUnsupported, "%s: format %#04x has no value type", d.Name, uint16(d.Format))
 }
 
 // parseIPv4 reads a dotted quad, or "0" for 0.0.0.0 [inferred]. Octets are
@@ -180,86 +210,70 @@ func encodeExtIP(d *Descriptor, v string) ([]byte, *valueError) {
 	return out, nil
 }
 
-// encodeShorts reads comma-separated decimals into 16-bit big-endian values,
-// zero-padded to the descriptor's size [captured].
-func encodeShorts(d *Descriptor, v string) ([]byte, *valueError) {
-	count := strings.Count(v, ",") + 1
-	if 2*count > d.Size {
-		return nil, badValue(msgTooLong, "%s: %d values, at most %d", d.Name, count, d.Size/2)
-	}
+// encodeShorts reads a list of 16-bit numbers, split on commas and
+// spaces with empty items skipped, into big-endian values zero-padded to
+// the descriptor's size [captured]; values beyond the size are dropped, as
+// the original drops them [issue 11].
+func encodeShorts(d *Descriptor, v string) ([]byte, []note, *valueError) {
+	toks := splitList(v)
 	out := make([]byte, d.Size)
-	for i := range count {
-		var f string
-		f, v, _ = strings.Cut(v, ",")
-		f = strings.TrimSpace(f)
-		n, err := strconv.ParseInt(f, 10, 32)
-		if err != nil || n < -1<<15 || n > 1<<16-1 {
-			return nil, badValue(msgBadNumber, "%s: value %d %q is not a 16-bit decimal", d.Name, i+1, f)
+	var notes []note
+	for i, f := range toks {
+		if 2*i+2 > d.Size {
+			notes = append(notes, warn("values beyond the field dropped: %s: %d values, the field holds %d; the rest are ignored, as Cisco's cfgfmt does", d.Name, len(toks), d.Size/2))
+			break
 		}
-		binary.BigEndian.PutUint16(out[2*i:], uint16(n))
+		n, ok := parseCNumber(strings.TrimLeft(f, "\t"))
+		if !ok {
+			return nil, nil, badValue(msgBadNumber, "%s: value %d %q is not a number", d.Name, i+1, f)
+		}
+		if !n.fits(16) {
+			notes = append(notes, warn("number wider than its field: %s: value %d %q is cut to 16 bits, %d", d.Name, i+1, f, n.masked(16)))
+		}
+		binary.BigEndian.PutUint16(out[2*i:], uint16(n.masked(16)))
 	}
-	return out, nil
+	return out, notes, nil
 }
 
-// parseHex32 reads 0x-prefixed (or bare) hex into 32 bits.
-func parseHex32(v string) (uint32, bool) {
-	s := v
-	if len(s) >= 2 && (s[:2] == "0x" || s[:2] == "0X") {
-		s = s[2:]
-	}
-	if s == "" || strings.HasPrefix(s, "+") || strings.HasPrefix(s, "-") {
-		return 0, false
-	}
-	n, err := strconv.ParseUint(s, 16, 32)
-	return uint32(n), err == nil
+// cUint reads an upgrade field as strtoul, cut to bits.
+func cUint(s string, bits uint) (uint64, bool) {
+	n, ok := parseCNumber(s)
+	return n.masked(bits), ok
 }
 
-// parseUint reads 0x hex or decimal, at most bits wide.
-func parseUint(s string, bits int) (uint64, bool) {
-	s = strings.TrimSpace(s)
-	if len(s) > 2 && (s[:2] == "0x" || s[:2] == "0X") {
-		n, err := strconv.ParseUint(s[2:], 16, bits)
-		return n, err == nil
-	}
-	n, err := strconv.ParseUint(s, 10, bits)
-	return n, err == nil
-}
-
-// encodePseudo encodes the value of a pseudo-parameter.
-func encodePseudo(tag int, v string) ([]byte, *valueError) {
+// encodePseudo encodes the value of a pseudo-parameter. A value the
+// original reports as "bad argument" gives a recovered error and no bytes:
+// the original prints the error, leaves the line out and goes on.
+func encodePseudo(tag int, v string) ([]byte, []note, *valueError) {
 	switch tag {
 	case tagUpgradeCode, tagUpgradeLang:
 		return encodeUpgrade(v)
 	case tagTftpURL2:
-		if strings.IndexByte(v, 0) >= 0 {
-			return nil, badValue(msgBadNumber, "tftpurl2: NUL in value")
-		}
-		return append([]byte(v), 0), nil
-	case tagUpgradeLogo:
-		f := strings.Split(v, ",")
-		if len(f) != 3 {
-			return nil, badValue(msgUpgradeArg, "upgradelogo takes 3 fields id,ip,file; got %d", len(f))
-		}
-		id, ok := parseUint(f[0], 32)
-		if !ok {
-			return nil, badValue(msgUpgradeArg, "upgradelogo: id %q is not a 32-bit number", f[0])
-		}
-		ip, err := parseIPv4(strings.TrimSpace(f[1]))
-		if err != nil {
-			return nil, badValue(msgUpgradeArg, "upgradelogo: %v", err)
-		}
-		file := strings.TrimSpace(f[2])
-		if file == "" {
-			return nil, badValue(msgUpgradeArg, "upgradelogo: empty file name")
-		}
-		out := binary.BigEndian.AppendUint32(nil, uint32(id))
-		out = append(out, ip[:]...)
-		return append(append(out, file...), 0), nil
+		return append([]byte(v), 0), nil, nil
+	case tagUpgradeLogo, tagUpgradeXML:
+		return encodeUpgradeLogo(tag, v)
 	case tagEncryptKeyEx:
-		return nil, badValue(msgUnsupported, "EncryptKeyEx: the strong key is wrapped with constants that are not public, so it cannot be written correctly; remove the line or provision the key another way")
+		b, w := encodeKeyEx(v)
+		notes := []note{{sev: SeverityNote, msg: "EncryptKeyEx written with the wrapping of Cisco's cfgfmt", detail: "UNCONFIRMED: the bytes follow a decompile of the original tool; no device has been seen to accept them"}}
+		if w != "" {
+			notes = append(notes, warn("%s", w))
+		}
+		return b, notes, nil
 	}
-	return nil, badValue(msgUnsupported, "pseudo tag %#x", tag)
+	return nil, nil, badValue(msgUnsupported, "pseudo tag %#x", tag)
 }
+
+func skipped(msg, format string, args ...any) ([]byte, []note, *valueError) {
+	return nil, []note{{sev: SeverityError, recovered: true, msg: msg,
+		detail: fmt.Sprintf(format, args...) + "; the line is left out and the run succeeds, as Cisco's cfgfmt does"}}, nil
+}
+
+// upgradeFileMax is the longest image file name upgradecode keeps: the
+// original copies 31 characters and a NUL [issue 11].
+const upgradeFileMax = 31
+
+// logoFileMax is the same for upgradelogo and upgradexml (127 and a NUL).
+const logoFileMax = 127
 
 // upgradeFields are the 8 fields of upgradecode/upgradelang with their byte
 // widths (0 = IPv4, -1 = file name + NUL).
@@ -268,30 +282,32 @@ var upgradeFields = [...]struct {
 	width int
 }{{"policy", 1}, {"hardware code", 4}, {"software type", 2}, {"software version", 2}, {"TFTP server", 0}, {"port", 2}, {"image id", 4}, {"image file", -1}}
 
-func encodeUpgrade(v string) ([]byte, *valueError) {
-	f := strings.Split(v, ",")
+func encodeUpgrade(v string) ([]byte, []note, *valueError) {
+	f := splitList(v)
 	if len(f) != len(upgradeFields) {
-		return nil, badValue(msgUpgradeArg, "want 8 fields policy,hw,swtype,swversion,server,port,imageid,file; got %d", len(f))
+		return skipped(msgUpgradeArg, "want 8 fields policy,hw,swtype,swversion,server,port,imageid,file; got %d", len(f))
 	}
 	var out []byte
+	var notes []note
 	for i, spec := range upgradeFields {
-		s := strings.TrimSpace(f[i])
+		s := strings.Trim(f[i], "\t")
 		switch spec.width {
 		case 0:
 			ip, err := parseIPv4(s)
 			if err != nil {
-				return nil, badValue(msgUpgradeArg, "%s: %v", spec.name, err)
+				return skipped(msgUpgradeIP, "%s: %v", spec.name, err)
 			}
 			out = append(out, ip[:]...)
 		case -1:
-			if s == "" || strings.IndexByte(s, 0) >= 0 {
-				return nil, badValue(msgUpgradeArg, "%s is empty", spec.name)
+			if len(s) > upgradeFileMax {
+				notes = append(notes, warn("image file name cut to %d characters: %q is written as %q, as Cisco's cfgfmt does", upgradeFileMax, s, s[:upgradeFileMax]))
+				s = s[:upgradeFileMax]
 			}
 			out = append(append(out, s...), 0)
 		default:
-			n, ok := parseUint(s, 8*spec.width)
+			n, ok := cUint(s, uint(8*spec.width))
 			if !ok {
-				return nil, badValue(msgUpgradeArg, "%s %q is not a %d-byte number (decimal or 0x hex)", spec.name, s, spec.width)
+				return skipped(msgUpgradeArg, "%s %q is not a number", spec.name, s)
 			}
 			switch spec.width {
 			case 1:
@@ -303,13 +319,45 @@ func encodeUpgrade(v string) ([]byte, *valueError) {
 			}
 		}
 	}
-	return out, nil
+	return out, notes, nil
 }
 
+// encodeUpgradeLogo encodes upgradelogo (0x1103) and upgradexml (0x1104):
+// id(4) ip(4) file NUL [issue 11 for upgradexml].
+func encodeUpgradeLogo(tag int, v string) ([]byte, []note, *valueError) {
+	name := pseudoName[tag]
+	f := splitList(v)
+	if len(f) != 3 {
+		return skipped(msgLogoArg(name), "%s takes 3 fields id,ip,file; got %d", name, len(f))
+	}
+	id, ok := cUint(strings.Trim(f[0], "\t"), 32)
+	if !ok {
+		return skipped(msgLogoArg(name), "%s: id %q is not a number", name, f[0])
+	}
+	ip, err := parseIPv4(strings.Trim(f[1], "\t"))
+	if err != nil {
+		return nil, nil, badValue(msgBadIP, "%s: %v", name, err)
+	}
+	file := strings.Trim(f[2], "\t")
+	var notes []note
+	if len(file) > logoFileMax {
+		notes = append(notes, warn("file name cut to %d characters, as Cisco's cfgfmt does", logoFileMax))
+		file = file[:logoFileMax]
+	}
+	out := binary.BigEndian.AppendUint32(nil, uint32(id))
+	out = append(out, ip[:]...)
+	return append(append(out, file...), 0), notes, nil
+}
+
+func msgLogoArg(name string) string { return "bad argument for " + name + " tag" }
+
 // formatValue renders record bytes as profile text, or ok=false when the
-// bytes do not fit the kind (Decode then shows them as a hex comment).
+// bytes do not fit the kind, or no text would compile to them again
+// (Decode then shows them as a hex comment).
 func formatValue(k Kind, size int, b []byte) (string, bool) {
 	switch k {
+	case KindTone:
+		return formatTone(b, size)
 	case KindIP:
 		if len(b) == 4 {
 			return fmt.Sprintf("%d.%d.%d.%d", b[0], b[1], b[2], b[3]), true
@@ -331,7 +379,8 @@ func formatValue(k Kind, size int, b []byte) (string, bool) {
 			return strconv.Itoa(int(b[0])), true
 		}
 	case KindShorts:
-		if len(b) > 0 && len(b)%2 == 0 && len(b) <= size {
+		// Compiling pads to the size, so only a full-size record renders.
+		if len(b) > 0 && len(b)%2 == 0 && len(b) == size {
 			parts := make([]string, len(b)/2)
 			for i := range parts {
 				parts[i] = strconv.Itoa(int(binary.BigEndian.Uint16(b[2*i:])))
@@ -339,7 +388,7 @@ func formatValue(k Kind, size int, b []byte) (string, bool) {
 			return strings.Join(parts, ","), true
 		}
 	case KindDigits, KindString:
-		if printable(b) && len(b) <= size {
+		if printable(b) && len(b) <= maxCValue {
 			return string(b), true
 		}
 	}
@@ -347,9 +396,24 @@ func formatValue(k Kind, size int, b []byte) (string, bool) {
 }
 
 // printable reports whether b survives a trip through a text profile line:
-// non-empty, no control bytes, no surrounding blanks (which parsing trims).
+// non-empty, no control bytes, and not starting with a colon or a blank,
+// which the tokenizer skips. Trailing blanks are kept by parsing.
 func printable(b []byte) bool {
-	if len(b) == 0 || isBlank(b[0]) || isBlank(b[len(b)-1]) {
+	if len(b) == 0 || isBlank(b[0]) || b[0] == ':' {
+		return false
+	}
+	for _, c := range b {
+		if isControl(rune(c)) {
+			return false
+		}
+	}
+	return true
+}
+
+// listItem reports whether s survives as one item of a comma/space list.
+// (It is never first on the line, so a leading colon is fine.)
+func listItem(b []byte) bool {
+	if len(b) == 0 || strings.ContainsAny(string(b), ", \t") {
 		return false
 	}
 	for _, c := range b {
@@ -364,7 +428,7 @@ func printable(b []byte) bool {
 func formatPseudo(tag int, b []byte) (string, bool) {
 	switch tag {
 	case tagUpgradeCode, tagUpgradeLang:
-		if len(b) < 21 || b[len(b)-1] != 0 || !printable(b[19:len(b)-1]) || strings.Contains(string(b[19:]), ",") {
+		if len(b) < 21 || b[len(b)-1] != 0 || len(b)-20 > upgradeFileMax || !listItem(b[19:len(b)-1]) {
 			return "", false
 		}
 		be := binary.BigEndian
@@ -372,15 +436,20 @@ func formatPseudo(tag int, b []byte) (string, bool) {
 			b[0], be.Uint32(b[1:]), be.Uint16(b[5:]), be.Uint16(b[7:]),
 			b[9], b[10], b[11], b[12], be.Uint16(b[13:]), be.Uint32(b[15:]), b[19:len(b)-1]), true
 	case tagTftpURL2:
+		if len(b) == 1 && b[0] == 0 {
+			return "", true // "tftpurl2:" compiles to a lone NUL
+		}
 		if len(b) < 2 || b[len(b)-1] != 0 || !printable(b[:len(b)-1]) {
 			return "", false
 		}
 		return string(b[:len(b)-1]), true
-	case tagUpgradeLogo:
-		if len(b) < 10 || b[len(b)-1] != 0 || !printable(b[8:len(b)-1]) || strings.Contains(string(b[8:]), ",") {
+	case tagUpgradeLogo, tagUpgradeXML:
+		if len(b) < 10 || b[len(b)-1] != 0 || len(b)-9 > logoFileMax || !listItem(b[8:len(b)-1]) {
 			return "", false
 		}
 		return fmt.Sprintf("0x%x,%d.%d.%d.%d,%s", binary.BigEndian.Uint32(b), b[4], b[5], b[6], b[7], b[8:len(b)-1]), true
+	case tagEncryptKeyEx:
+		return formatKeyEx(b)
 	}
 	return "", false
 }

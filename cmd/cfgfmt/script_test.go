@@ -1,6 +1,8 @@
 package main
 
 import (
+	"encoding/hex"
+	"fmt"
 	"os"
 	"testing"
 
@@ -24,6 +26,15 @@ func TestScript(t *testing.T) {
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("CONFORMANCE", conf)
 			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			// hexof FILE: the file's bytes as one line of hex on stdout.
+			"hexof": func(ts *testscript.TestScript, neg bool, args []string) {
+				if neg || len(args) != 1 {
+					ts.Fatalf("usage: hexof file")
+				}
+				fmt.Fprintln(ts.Stdout(), hex.EncodeToString([]byte(ts.ReadFile(args[0]))))
+			},
 		},
 	})
 }

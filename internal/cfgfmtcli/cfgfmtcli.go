@@ -7,7 +7,6 @@ package cfgfmtcli
 
 import (
 	"bytes"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -26,30 +25,33 @@ const Usage = `usage: cfgfmt [options] input output
 Compiles a text profile (first line #txt) into the binary profile a Cisco
 7905/7912 phone or ATA 18x downloads, or decodes a binary profile back to
 text. The direction is chosen by the input's first bytes. Options are glued
-to their values, as in Cisco's tool:
+to their values and match by prefix (-sipx is -sip), as in Cisco's tool:
 
-  -t<file>    tag table (default ptag.dat in the current directory)
+  -t<file>    tag table (default ptag.dat in the current directory; -t
+              alone is an empty path, as in Cisco's tool)
   -e<hexkey>  RC4-encrypt the output with this key (decoding: decrypt)
   -E          do not encrypt with the profile's own EncryptKey (store it only)
   -g          leave out sensitive parameters (format bit 0x4000)
   -sip -h323 -mgcp -sccp
               keep only parameters of these protocols (may be combined)
-  -split      always move extended (0x8000) parameters to <output>.ex
+  -split      always split: extended (0x8000) parameters to <output>.ex
   -v          verbose; when decoding, adds #sum_len:<checksum>,<length>
-  -x<hexkey>  also write <output>.x with the "strong" encryption, key of
-              32 bytes (64 hex digits); decoding: decrypt a .x file.
-              UNCONFIRMED: inferred from a reimplementation, no device
-              has been seen to accept it
-  -X          strong encryption with the profile's EncryptKeyEx: not
-              supported (EncryptKeyEx cannot be written correctly)
+  -x<hexkey>  also write <output>.x with the "strong" encryption, a key of
+              up to 32 bytes (64 hex digits, zero-padded); decoding: decrypt
+              a .x file. UNCONFIRMED: no device has been seen to accept it
+  -X          accepted for Cisco's scripts; the profile's EncryptKeyEx never
+              selects strong encryption here (give -x<hexkey>)
 
 Inferences (rules not confirmed by a capture of Cisco's tool) are listed in
 docs/cfgfmt.md: name matching ignores case, includes resolve beside the
 including file, a repeated name keeps its last value at its first position,
-IP fields take a dotted quad or 0, and a non-zero EncryptKey encrypts the
-file unless -E (either way a note says so on stderr).
+and a non-zero EncryptKey encrypts the file unless -E (either way a note
+says so on stderr).
 
-Exit status: 0 success, 1 failure (no output written), 2 usage error.
+Exit status: 0 success (also when Cisco's tool prints an error and still
+writes the file, e.g. "invalid tone specification"), 1 any failure, usage
+errors included; no output is written on failure. Usage errors print this
+text on stdout. Under 'phoneload cfgfmt' usage errors exit 2.
 `
 
 // Config is a parsed drop-in command line.
@@ -60,13 +62,23 @@ type Config struct {
 	OmitSensitive    bool   // -g
 	Protocols        cfgfmt.Protocol
 	StrongKey        []byte // -x
+	NoProfileStrong  bool   // -X
 	Split            bool   // -split
 	Verbose          bool   // -v
 	Input, Output    string
 	Help             bool
+	// EmptyTable is set when -t was given with nothing glued to it: the
+	// likely mistake "-t file" (a space after -t).
+	EmptyTable bool
 }
 
-// ParseArgs reads the original syntax. Errors are usage errors (exit 2).
+// gluedHint is the hint after a usage error or a missing table when -t was
+// given alone.
+const gluedHint = "options are glued to their values, as in Cisco's cfgfmt: write -tsip_ptag.dat, not -t sip_ptag.dat (-t alone is an empty table path)"
+
+// ParseArgs reads the original syntax. Options match by prefix in the
+// original's order (-e, -x, -v, -E, -X, -g, -t, -split, -h323, -sip,
+// -mgcp, -sccp). Errors are usage errors.
 func ParseArgs(args []string) (*Config, error) {
 	c := &Config{Table: "ptag.dat"}
 	var pos []string
@@ -76,53 +88,66 @@ func ParseArgs(args []string) (*Config, error) {
 			c.Help = true
 		case a == "-" || !strings.HasPrefix(a, "-"):
 			pos = append(pos, a)
-		case a == "-E":
-			c.IgnoreProfileKey = true
-		case a == "-g":
-			c.OmitSensitive = true
-		case a == "-sip":
-			c.Protocols |= cfgfmt.SIP
-		case a == "-h323":
-			c.Protocols |= cfgfmt.H323
-		case a == "-mgcp":
-			c.Protocols |= cfgfmt.MGCP
-		case a == "-sccp":
-			c.Protocols |= cfgfmt.SCCP
-		case a == "-split":
-			c.Split = true
-		case a == "-v":
-			c.Verbose = true
-		case strings.HasPrefix(a, "-t"):
-			if c.Table = a[2:]; c.Table == "" {
-				c.Table = "ptag.dat"
-			}
 		case strings.HasPrefix(a, "-e"):
 			k, err := cfgfmt.ParseKey(a[2:])
 			if err != nil {
-				return nil, cli.Usage("-e: %v (write the key glued to the flag: -eabcd)", strings.TrimPrefix(err.Error(), "cfgfmt: "))
+				return c, cli.Usage("-e: %v (write the key glued to the flag: -eabcd)", strings.TrimPrefix(err.Error(), "cfgfmt: "))
 			}
 			c.Key = k
-		case a == "-X":
-			return nil, cli.Exit(cli.ExitFailure, errors.New("-X: strong encryption with the profile's EncryptKeyEx is not supported: EncryptKeyEx is wrapped with constants that are not public; give the key with -x<hexkey>"))
 		case strings.HasPrefix(a, "-x"):
-			k, err := hex.DecodeString(a[2:])
-			if err != nil || len(k) != cfgfmt.StrongKeySize {
-				return nil, cli.Usage("-x: want a key of %d bytes as %d hex digits, glued to the flag", cfgfmt.StrongKeySize, 2*cfgfmt.StrongKeySize)
+			k, err := cfgfmt.ParseStrongKey(a[2:])
+			if err != nil {
+				return c, cli.Usage("-x: %v (glued to the flag: -x<hexkey>)", strings.TrimPrefix(err.Error(), "cfgfmt: "))
 			}
 			c.StrongKey = k
+		case strings.HasPrefix(a, "-v"):
+			c.Verbose = true
+		case strings.HasPrefix(a, "-E"):
+			c.IgnoreProfileKey = true
+		case strings.HasPrefix(a, "-X"):
+			c.NoProfileStrong = true
+		case strings.HasPrefix(a, "-g"):
+			c.OmitSensitive = true
+		case strings.HasPrefix(a, "-t"):
+			c.Table = a[2:]
+			c.EmptyTable = c.Table == ""
+		case strings.HasPrefix(a, "-split"):
+			c.Split = true
+		case strings.HasPrefix(a, "-h323"):
+			c.Protocols |= cfgfmt.H323
+		case strings.HasPrefix(a, "-sip"):
+			c.Protocols |= cfgfmt.SIP
+		case strings.HasPrefix(a, "-mgcp"):
+			c.Protocols |= cfgfmt.MGCP
+		case strings.HasPrefix(a, "-sccp"):
+			c.Protocols |= cfgfmt.SCCP
 		default:
-			return nil, cli.Usage("unknown option %s", a)
+			return c, cli.Usage("unknown switch %s", a)
 		}
 	}
 	if c.Help {
 		return c, nil
 	}
 	if len(pos) != 2 {
-		return nil, cli.Usage("need exactly two arguments, input and output; got %d", len(pos))
+		return c, cli.Usage("need exactly two arguments, input and output; got %d", len(pos))
 	}
 	c.Input, c.Output = pos[0], pos[1]
 	return c, nil
 }
+
+// Mode says which program runs the drop-in command line.
+type Mode int
+
+const (
+	// DropIn is the standalone cfgfmt: Cisco's conventions, every failure
+	// exit 1 (usage errors too) and the usage text on stdout after a usage
+	// error, so that scripts written for cfgfmt.exe see no difference.
+	DropIn Mode = iota
+	// Phoneload is `phoneload cfgfmt`: the same syntax and behaviour, but
+	// phoneload's exit-code contract (README: usage errors exit 2) and its
+	// stdout-is-data rule (the usage text only with -h).
+	Phoneload
+)
 
 // ReadLimited reads a file of at most limit bytes ("-" is stdin).
 func ReadLimited(name string, stdin io.Reader, limit int64) ([]byte, error) {
@@ -155,24 +180,58 @@ func LoadTable(name string) (*cfgfmt.Table, error) {
 	return cfgfmt.ParseTable(name, b)
 }
 
-// Run executes the drop-in command line. Diagnostics and notes go to
-// stderr; the returned error (if any) is for cli.Report.
+// Run executes the standalone cfgfmt (DropIn mode). Diagnostics and notes
+// go to stderr; the returned error (if any) is for cli.Report.
 func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	return RunMode(DropIn, args, stdin, stdout, stderr)
+}
+
+// RunMode executes the drop-in command line for the given program.
+func RunMode(mode Mode, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	c, err := ParseArgs(args)
 	if err != nil {
+		if c.EmptyTable {
+			err = cli.Hint(err, "%s", gluedHint)
+		}
+		if mode == DropIn {
+			// Cisco's tool prints its usage on stdout and exits 1.
+			if _, werr := io.WriteString(stdout, Usage); werr != nil {
+				return werr
+			}
+			var e *cli.Error
+			if errors.As(err, &e) {
+				c := *e
+				c.Code = cli.ExitFailure
+				return &c
+			}
+		}
 		return err
 	}
 	if c.Help {
 		_, err := io.WriteString(stdout, Usage)
 		return err
 	}
+	if c.NoProfileStrong {
+		fmt.Fprintf(stderr, "%s: note: -X accepted: the profile's EncryptKeyEx is written as a record and never selects strong encryption here; give -x<hexkey> for a .x file\n", displayName(c.Input))
+	}
 	t, err := LoadTable(c.Table)
 	if err != nil {
+		if c.EmptyTable {
+			return cli.Hint(err, "%s", gluedHint)
+		}
 		return err
 	}
 	in, err := ReadLimited(c.Input, stdin, cfgfmt.MaxProfileSize)
 	if err != nil {
 		return fmt.Errorf("cannot open input file (%v)", err)
+	}
+	if len(in) < cfgfmt.MinInputSize {
+		// Both directions, as the original checks the size first.
+		err := withFile(&cfgfmt.SizeError{N: len(in)}, displayName(c.Input))
+		if bytes.HasPrefix(in, []byte("\xef\xbb\xbf")) {
+			return cli.Hint(err, "%s starts with a UTF-8 byte-order mark; save it without one (Notepad: \"UTF-8\", not \"UTF-8 with BOM\")", displayName(c.Input))
+		}
+		return err
 	}
 	if bytes.HasPrefix(in, []byte("#txt")) {
 		return compileOne(c, t, in, stdout, stderr)
@@ -190,7 +249,9 @@ func compileOne(c *Config, t *cfgfmt.Table, in []byte, stdout, stderr io.Writer)
 		ReadInclude:      readInclude,
 	}
 	if c.Output != "-" {
-		opt.ExtensionName = filepath.Base(c.Output) + ".ex"
+		// The original records the extension as <output>.ex, the path as
+		// given on its command line (docs/cfgfmt.md, "Split").
+		opt.ExtensionName = c.Output + ".ex"
 	}
 	res, err := cfgfmt.Compile(t, displayName(c.Input), in, opt)
 	for _, d := range res.Diagnostics {
@@ -203,18 +264,25 @@ func compileOne(c *Config, t *cfgfmt.Table, in []byte, stdout, stderr io.Writer)
 	if d := caseWarning(displayName(c.Input), c.Output); d != nil {
 		fmt.Fprintln(stderr, d)
 	}
-	var strong []byte
+	if res.Extension != nil && strings.ContainsAny(c.Output, `/\`) {
+		fmt.Fprintf(stderr, "%s: warning: extension recorded as %s.ex, the path as given, as Cisco's cfgfmt records it (a device asks its TFTP server for that name; run cfgfmt in the output directory to record a bare name)\n", displayName(c.Input), c.Output)
+	}
+	var strong, strongExt []byte
 	if c.StrongKey != nil {
-		if res.Extension != nil || c.Output == "-" {
-			return cli.Exit(cli.ExitFailure, errors.New("-x: strong encryption of a split profile, or to stdout, is not supported; no output written"))
+		if c.Output == "-" {
+			return cli.Exit(cli.ExitFailure, errors.New("-x: strong encryption to stdout is not supported (it writes <output>.x); no output written"))
 		}
 		// The .x file wraps the plain profile, whatever -e or EncryptKey do
-		// to <output>.
+		// to <output>; a split one names <output>.xex, as the original does.
 		popt := opt
 		popt.Key, popt.IgnoreProfileKey = nil, true
+		popt.ExtensionName = c.Output + ".xex"
 		plain, err := cfgfmt.Compile(t, displayName(c.Input), in, popt)
 		if err == nil {
 			strong, err = cfgfmt.EncryptStrong(c.StrongKey, plain.Profile)
+		}
+		if err == nil && plain.Extension != nil {
+			strongExt, err = cfgfmt.EncryptStrong(c.StrongKey, plain.Extension)
 		}
 		if err != nil {
 			return err
@@ -223,6 +291,11 @@ func compileOne(c *Config, t *cfgfmt.Table, in []byte, stdout, stderr io.Writer)
 	}
 	if res.Extension != nil {
 		if err := writeOut(c.Output+".ex", res.Extension, stdout); err != nil {
+			return err
+		}
+	}
+	if strongExt != nil {
+		if err := writeOut(c.Output+".xex", strongExt, stdout); err != nil {
 			return err
 		}
 	}
@@ -245,19 +318,9 @@ func compileOne(c *Config, t *cfgfmt.Table, in []byte, stdout, stderr io.Writer)
 }
 
 func decodeOne(c *Config, t *cfgfmt.Table, in []byte, stdin io.Reader, stdout, stderr io.Writer) error {
-	opt := cfgfmt.DecodeOptions{Protocols: c.Protocols, Key: c.Key}
+	opt := cfgfmt.DecodeOptions{Protocols: c.Protocols, Key: c.Key, StrongKey: c.StrongKey}
 	if c.StrongKey != nil {
-		plain, err := cfgfmt.DecryptStrong(c.StrongKey, in)
-		if err != nil {
-			return withFile(err, displayName(c.Input))
-		}
-		// DecryptStrong puts back the "#ata" that a .x file leaves out, so a
-		// wrong key first shows in the header record: that is a file we
-		// cannot read, not a corrupted profile.
-		if !bytes.Equal(plain[4:7], []byte{0xff, 0xfe, 0x04}) {
-			return cli.Hint(withFile(cfgfmt.ErrUnknownInput, displayName(c.Input)), strongHint, displayName(c.Input))
-		}
-		in, opt.Key = plain, nil
+		opt.Key = nil
 	}
 	p, err := cfgfmt.Decode(t, in, opt)
 	if err != nil {
@@ -266,6 +329,8 @@ func decodeOne(c *Config, t *cfgfmt.Table, in []byte, stdin io.Reader, stdout, s
 		case bytes.HasPrefix(in, []byte("\xef\xbb\xbf#txt")):
 			return cli.Hint(withFile(err, displayName(c.Input)), "%s starts with a UTF-8 byte-order mark before #txt; save it without one (Notepad: \"UTF-8\", not \"UTF-8 with BOM\")", displayName(c.Input))
 		case !errors.Is(err, cfgfmt.ErrUnknownInput):
+		case c.StrongKey != nil:
+			return cli.Hint(withFile(err, displayName(c.Input)), strongHint, displayName(c.Input))
 		case c.Key == nil:
 			return cli.Hint(err, "%s is neither a #txt profile nor a plain #ata one; if it is encrypted, give the key with -e<hexkey>", c.Input)
 		case bytes.HasPrefix(in, []byte("#ata")):

@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/phoneload/phoneload/cfgfmt"
+	"github.com/phoneload/phoneload/internal/cli"
 )
 
 func TestOutputName(t *testing.T) {
@@ -44,13 +45,77 @@ func TestParseArgs(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
+	// -t alone is an empty table path, as in Cisco's cfgfmt.
 	got, _ = ParseArgs([]string{"-t", "-", "-"})
-	if got.Table != "ptag.dat" || got.Input != "-" || got.Output != "-" {
+	if got.Table != "" || !got.EmptyTable || got.Input != "-" || got.Output != "-" {
+		t.Errorf("-t alone: %+v", got)
+	}
+	got, _ = ParseArgs([]string{"in", "out"})
+	if got.Table != "ptag.dat" || got.EmptyTable {
 		t.Errorf("defaults: %+v", got)
 	}
-	for _, bad := range [][]string{{"in"}, {"a", "b", "c"}, {"-q", "a", "b"}, {"-e", "a", "b"}, {"-ezz", "a", "b"}, {"-x12", "a", "b"}, {"-X", "a", "b"}} {
+	// Options match by prefix, in the original's order.
+	got, err = ParseArgs([]string{"-sipx", "-h323a", "-mgcpp", "-sccpz", "-gee", "-verbose", "-Extra", "-Xtra", "-splitter", "-x12", "a", "b"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = &Config{Table: "ptag.dat", Protocols: cfgfmt.SIP | cfgfmt.H323 | cfgfmt.MGCP | cfgfmt.SCCP, OmitSensitive: true,
+		Verbose: true, IgnoreProfileKey: true, NoProfileStrong: true, Split: true,
+		StrongKey: append([]byte{0x12}, make([]byte, 31)...), Input: "a", Output: "b"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("prefixes (-want +got):\n%s", diff)
+	}
+	for _, bad := range [][]string{{"in"}, {"a", "b", "c"}, {"-q", "a", "b"}, {"-s", "a", "b"}, {"-h3", "a", "b"}, {"-e", "a", "b"}, {"-ezz", "a", "b"}, {"-xzz", "a", "b"}, {"-x" + strings.Repeat("1", 65), "a", "b"}} {
 		if _, err := ParseArgs(bad); err == nil {
 			t.Errorf("ParseArgs(%q) succeeded", bad)
+		}
+	}
+}
+
+// TestExitCodes pins the exit status and stdout of both programs that run
+// the drop-in command line: the standalone cfgfmt exits 1 on every failure
+// and prints its usage on stdout after a usage error, as Cisco's tool does;
+// `phoneload cfgfmt` keeps phoneload's contract (usage errors exit 2, stdout
+// is data).
+func TestExitCodes(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	os.WriteFile("ptag.dat", []byte("15,0x0028,Dhcp,1\n36,0x0150,DialToneFreq,18\n"), 0o644)
+	os.WriteFile("in.txt", []byte("#txt\nDhcp:1\n"), 0o644)
+	os.WriteFile("tone.txt", []byte("#txt\nDialToneFreq:350,440\n"), 0o644)
+	os.WriteFile("tiny.txt", []byte("#txt"), 0o644)
+	tests := []struct {
+		args           []string
+		dropIn, phonel int
+		usageOnStdout  bool // drop-in only
+	}{
+		{[]string{"in.txt", "out"}, 0, 0, false},
+		{[]string{"tone.txt", "out"}, 0, 0, false},
+		{[]string{"-h"}, 0, 0, true},
+		{[]string{"in.txt"}, 1, 2, true},
+		{[]string{"-t", "ptag.dat", "in.txt", "out"}, 1, 2, true},
+		{[]string{"-q", "in.txt", "out"}, 1, 2, true},
+		{[]string{"-e", "in.txt", "out"}, 1, 2, true},
+		{[]string{"-t", "in.txt", "out"}, 1, 1, false},
+		{[]string{"-tnone.dat", "in.txt", "out"}, 1, 1, false},
+		{[]string{"tiny.txt", "out"}, 1, 1, false},
+		{[]string{"missing.txt", "out"}, 1, 1, false},
+		{[]string{"in.txt", "nodir/out"}, 1, 1, false},
+	}
+	for _, tt := range tests {
+		for _, mode := range []Mode{DropIn, Phoneload} {
+			var stdout, stderr strings.Builder
+			code := cli.Report(&stderr, "cfgfmt", RunMode(mode, tt.args, strings.NewReader(""), &stdout, &stderr))
+			want, usage := tt.dropIn, tt.usageOnStdout
+			if mode == Phoneload {
+				want, usage = tt.phonel, tt.usageOnStdout && tt.args[0] == "-h"
+			}
+			if code != want {
+				t.Errorf("mode %d %q: exit %d, want %d\n%s", mode, tt.args, code, want, stderr.String())
+			}
+			if got := strings.HasPrefix(stdout.String(), "usage: cfgfmt"); got != usage {
+				t.Errorf("mode %d %q: usage on stdout %v, want %v", mode, tt.args, got, usage)
+			}
 		}
 	}
 }

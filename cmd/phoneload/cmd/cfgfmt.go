@@ -25,7 +25,7 @@ Cisco's own, options glued to their values, so existing scripts can call
 		DisableFlagParsing: true,
 		Args:               cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return cfgfmtcli.Run(args, cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr())
+			return cfgfmtcli.RunMode(cfgfmtcli.Phoneload, args, cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
 }
