@@ -101,6 +101,8 @@ if $pl verify --pub "$out/release.pub" --root "$out/tftproot" "$out/sip-8-12.zip
 else
 	echo "(exit $?: content does not match what was signed)"
 fi
+run $pl history "$out/tftproot"
+run $pl rollback --dry-run "$out/tftproot"
 run $pl rollback "$out/tftproot"
 echo "-- root after rollback: $(find "$out/tftproot" -path '*/.phoneload' -prune -o -type f -print | wc -l) files"
 

@@ -46,11 +46,16 @@ const (
 
 // RootState is what state.json records: the files the last publish owns.
 type RootState struct {
-	ID     string            `json:"id,omitempty"`     // publish id
-	Bundle string            `json:"bundle,omitempty"` // path the bundle was published from
-	Sums   string            `json:"sums,omitempty"`   // SHA-256 of the bundle's SHA256SUMS
-	Canary []string          `json:"canary,omitempty"` // MACs, when the last publish was a canary
-	Files  map[string]string `json:"files"`            // name → SHA-256 (hex)
+	ID     string   `json:"id,omitempty"`     // publish id
+	Bundle string   `json:"bundle,omitempty"` // path the bundle was published from
+	Sums   string   `json:"sums,omitempty"`   // SHA-256 of the bundle's SHA256SUMS
+	Canary []string `json:"canary,omitempty"` // MACs, when the last publish was a canary
+	// What bundle.json and the signatures said of the bundle, when it was
+	// verified: its name, sequence and the key IDs that signed it.
+	Name     string            `json:"name,omitempty"`
+	Sequence uint64            `json:"sequence,omitempty"`
+	Signers  []string          `json:"signers,omitempty"`
+	Files    map[string]string `json:"files"` // name → SHA-256 (hex)
 }
 
 type journal struct {

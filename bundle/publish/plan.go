@@ -12,6 +12,7 @@ import (
 	"path"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"github.com/phoneload/phoneload/bundle"
 	"github.com/phoneload/phoneload/bundle/check"
@@ -371,6 +372,13 @@ func (p *planner) canaryFiles(files map[string]*bundleFile, shared map[string]bo
 	if err != nil {
 		return nil, err
 	}
+	offered := bundleLoads(files)
+	mapLoad := func(old string) (string, bool) {
+		if nv, ok := loadMap[old]; ok {
+			return nv, true
+		}
+		return matchLoad(offered, old)
+	}
 	for _, mac := range p.canary {
 		own := map[string]*bundleFile{}
 		for _, f := range perPhone[mac] {
@@ -386,16 +394,32 @@ func (p *planner) canaryFiles(files map[string]*bundleFile, shared map[string]bo
 			if ok && len(cisco.LoadElements(cur)) > 0 {
 				var bad []string
 				data, _ := cisco.ReplaceXMLLoads(cur, func(old string) (string, bool) {
-					nv, ok := loadMap[old]
+					nv, ok := mapLoad(old)
 					if !ok {
 						bad = append(bad, old)
 					}
 					return nv, ok
 				})
 				if len(bad) > 0 {
-					return nil, fmt.Errorf("bundle: canary %s: %s names load %s, which XMLDefault.cnf.xml does not map to a new load", mac, sepName, bad[0])
+					return nil, fmt.Errorf("bundle: canary %s: %s names load %s, which neither the bundle's XMLDefault.cnf.xml nor one load of the bundle for the same phones replaces", mac, sepName, bad[0])
 				}
 				f, err := p.derived(sepName, data)
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, f)
+				carried = true
+			}
+		}
+		if newSIP == "" && files["SIPDefault.cnf"] == nil && own[sipName] == nil {
+			// A firmware-only bundle: the phone's SIP file in the root
+			// gets its image_version moved to the bundle's load in place.
+			data, err := p.firmwareOnlySIP(sipName, carried, mapLoad)
+			if err != nil {
+				return nil, err
+			}
+			if data != nil {
+				f, err := p.derived(sipName, data)
 				if err != nil {
 					return nil, err
 				}
@@ -432,7 +456,7 @@ func (p *planner) canaryFiles(files map[string]*bundleFile, shared map[string]bo
 			out = append(out, f)
 		}
 		if !carried {
-			return nil, fmt.Errorf("bundle: canary %s: no per-phone file can carry the new image (the bundle has no SIPDefault.cnf image_version and no per-phone file for this phone, and the root has no SEP%s.cnf.xml)", mac, mac)
+			return nil, fmt.Errorf("bundle: canary %s: no per-phone file can carry the new image (the bundle has no SIPDefault.cnf image_version and no per-phone file for this phone, and the root has neither SEP%s.cnf.xml nor a SIP configuration naming a load of the bundle's)", mac, mac)
 		}
 	}
 	return out, nil
@@ -466,4 +490,88 @@ func (p *planner) xmlLoadMap(files map[string]*bundleFile) (map[string]string, e
 		m[l.Value] = nv
 	}
 	return m, nil
+}
+
+// firmwareOnlySIP returns the new content of a canary phone's SIP<MAC>.cnf
+// when the bundle carries firmware but no SIP configuration: the root's own
+// SIP<MAC>.cnf with its image_version moved to the bundle's load for the
+// same phones; without one (and nothing else carried the phone), a
+// SIP<MAC>.cnf naming the load the root's SIPDefault.cnf maps to, so that
+// per-phone settings win over the unchanged defaults. nil: nothing to do.
+func (p *planner) firmwareOnlySIP(sipName string, carried bool, mapLoad func(string) (string, bool)) ([]byte, error) {
+	cur, ok, err := p.readRoot(sipName)
+	if err != nil {
+		return nil, err
+	}
+	def, defOK, err := p.readRoot("SIPDefault.cnf")
+	if err != nil {
+		return nil, err
+	}
+	old := ""
+	if ok {
+		old, _ = cisco.SIPImageVersion(cur)
+	}
+	if old == "" && defOK {
+		old, _ = cisco.SIPImageVersion(def)
+	}
+	if old == "" {
+		return nil, nil
+	}
+	nv, found := mapLoad(old)
+	if !found || nv == old {
+		return nil, nil
+	}
+	switch {
+	case ok:
+		return cisco.SetSIPImageVersion(cur, nv), nil
+	case !carried:
+		return []byte("image_version: " + nv + "\n"), nil
+	}
+	return nil, nil
+}
+
+// bundleLoads lists the loads a bundle offers, as configurations name them:
+// the .loads manifests and the images that are no loader and no 79x1 part,
+// without extension, one entry per name.
+func bundleLoads(files map[string]*bundleFile) []cisco.LoadName {
+	seen := map[string]bool{}
+	var out []cisco.LoadName
+	for name, f := range files {
+		if f.Group != GroupImage && f.Group != GroupLoads {
+			continue
+		}
+		ln, ok := cisco.ParseLoadName(path.Base(name))
+		if !ok || ln.Loader || ln.Part != "" {
+			continue
+		}
+		stem := strings.TrimSuffix(ln.Name, ln.Ext)
+		if seen[stem] {
+			continue
+		}
+		seen[stem] = true
+		ln.Name, ln.Ext = stem, ""
+		out = append(out, ln)
+	}
+	return out
+}
+
+// matchLoad finds the one load of offered that replaces old: the same
+// protocol and platform (the same phones), another name. Two candidates
+// are ambiguous and match nothing.
+func matchLoad(offered []cisco.LoadName, old string) (string, bool) {
+	ol, ok := cisco.ParseLoadName(old)
+	if !ok {
+		return "", false
+	}
+	match := ""
+	for _, l := range offered {
+		if l.Protocol != ol.Protocol || l.Platform != ol.Platform || l.Name == old {
+			continue
+		}
+		if match != "" && match != l.Name {
+			return "", false
+		}
+		match = l.Name
+	}
+	return match, match != ""
 }

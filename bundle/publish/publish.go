@@ -58,11 +58,16 @@ type Step struct {
 
 // Result describes a publish, planned (DryRun) or done.
 type Result struct {
-	ID        string   `json:"id,omitempty"`
-	Bundle    string   `json:"bundle"`
-	Root      string   `json:"root"`
-	DryRun    bool     `json:"dry_run"`
-	Canary    []string `json:"canary,omitempty"`
+	ID     string   `json:"id,omitempty"`
+	Bundle string   `json:"bundle"`
+	Root   string   `json:"root"`
+	DryRun bool     `json:"dry_run"`
+	Canary []string `json:"canary,omitempty"`
+	// Name, Sequence and Signers come from the verified bundle (none
+	// when Verify was skipped).
+	Name      string   `json:"name,omitempty"`
+	Sequence  uint64   `json:"sequence,omitempty"`
+	Signers   []string `json:"signers,omitempty"`
 	Recovered string   `json:"recovered,omitempty"` // discarded, undone or completed: an interrupted transaction found first; pending in a dry run
 	Steps     []Step   `json:"steps"`
 	Conflicts []Step   `json:"conflicts,omitempty"`
@@ -127,9 +132,10 @@ func Run(src, root string, opts Options) (*Result, error) {
 	if opts.Verify == nil && !opts.SkipVerify {
 		return nil, ErrNoVerify
 	}
+	var verified *bundle.VerifyResult
 	if opts.Verify != nil {
-		if res, err := bundle.Verify(src, *opts.Verify); err != nil {
-			return nil, &bundle.VerifyError{Result: res, Err: err}
+		if verified, err = bundle.Verify(src, *opts.Verify); err != nil {
+			return nil, &bundle.VerifyError{Result: verified, Err: err}
 		}
 	}
 	fi, err := os.Stat(root)
@@ -144,6 +150,14 @@ func Run(src, root string, opts Options) (*Result, error) {
 		lim = container.DefaultLimits
 	}
 	res := &Result{Bundle: src, Root: root, DryRun: opts.DryRun, Canary: canary}
+	if verified != nil && verified.Bundle != nil {
+		res.Name, res.Sequence = verified.Bundle.Name, verified.Bundle.Sequence
+		for _, s := range verified.Signatures {
+			if s.Status == "good" && !slices.Contains(res.Signers, s.KeyID) {
+				res.Signers = append(res.Signers, s.KeyID)
+			}
+		}
+	}
 
 	if opts.DryRun {
 		if _, err := os.Stat(txnDir(root)); err == nil {

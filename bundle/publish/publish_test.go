@@ -376,6 +376,67 @@ func TestCanary(t *testing.T) {
 	}
 }
 
+// TestCanaryFirmwareOnly: a bundle of images and manifests only moves the
+// canary phones by editing the configurations the root already has, in
+// place: image_version of SIP<MAC>.cnf, loadInformation of SEP<MAC>.cnf.xml.
+func TestCanaryFirmwareOnly(t *testing.T) {
+	dir := t.TempDir()
+	oldR, full := testRelease("8-11-00", 1000), testRelease("8-12-00", 1000)
+	oldR["SEP0011223344BB.cnf.xml"] = []byte("<device>\n  <loadInformation>P0S3-8-11-00</loadInformation>\n</device>\n")
+	fw := release{}
+	for _, name := range []string{"P003-8-12-00.sbn", "P0S3-8-12-00.sb2", "P0S3-8-12-00.loads"} {
+		fw[name] = full[name]
+	}
+	oldB := writeBundle(t, filepath.Join(dir, "old"), oldR)
+	fwB := writeBundle(t, filepath.Join(dir, "fw"), fw)
+	root := filepath.Join(dir, "root")
+	os.Mkdir(root, 0o755)
+	publishOK(t, oldB, root, noVerify)
+
+	publishOK(t, fwB, root, Options{SkipVerify: true, Canary: []string{"001122334455", "0011223344BB", "0011223344AA"}})
+	got := readRootFiles(t, root)
+	for name, data := range oldR {
+		switch name {
+		case "SIP001122334455.cnf", "SEP0011223344BB.cnf.xml":
+			continue
+		}
+		if string(got[name]) != string(data) {
+			t.Errorf("firmware-only canary changed %s", name)
+		}
+	}
+	for name := range fw {
+		if got[name] == nil {
+			t.Errorf("%s not published", name)
+		}
+	}
+	// Only the image_version line changes.
+	if want := "line1_name: 100\nimage_version: P0S3-8-12-00\n"; string(got["SIP001122334455.cnf"]) != want {
+		t.Errorf("SIP001122334455.cnf = %q, want %q", got["SIP001122334455.cnf"], want)
+	}
+	wantSEP := strings.Replace(string(oldR["SEP0011223344BB.cnf.xml"]), "P0S3-8-11-00", "P0S3-8-12-00", 1)
+	if string(got["SEP0011223344BB.cnf.xml"]) != wantSEP {
+		t.Errorf("SEP0011223344BB.cnf.xml = %q, want %q", got["SEP0011223344BB.cnf.xml"], wantSEP)
+	}
+	// A phone with no file of its own gets the smallest one that moves it.
+	if v, _ := cisco.SIPImageVersion(got["SIP0011223344AA.cnf"]); v != "P0S3-8-12-00" {
+		t.Errorf("SIP0011223344AA.cnf = %q, want image_version P0S3-8-12-00", got["SIP0011223344AA.cnf"])
+	}
+	// Rollback puts the configurations back as they were.
+	if _, err := Rollback(root, RollbackOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if d := sameRelease(oldR, readRootFiles(t, root)); d != "" {
+		t.Fatalf("rolled back:\n%s", d)
+	}
+	// Two loads of the bundle for the same phones: which one is meant is
+	// not guessed.
+	two := release{"P0S3-8-12-00.loads": full["P0S3-8-12-00.loads"], "P0S3-8-12-01.loads": full["P0S3-8-12-00.loads"]}
+	twoB := writeBundle(t, filepath.Join(dir, "two"), two)
+	if _, err := Run(twoB, root, Options{SkipVerify: true, Canary: []string{"0011223344BB"}}); err == nil || !strings.Contains(err.Error(), "P0S3-8-11-00") {
+		t.Errorf("ambiguous firmware-only canary: %v", err)
+	}
+}
+
 func TestClassifyPublish(t *testing.T) {
 	for name, want := range map[string]Group{
 		"P0S3-8-12-00.sb2": GroupImage, "P003-8-12-00.SBN": GroupImage, "CP7912080001SIP060412A.sbin": GroupImage,

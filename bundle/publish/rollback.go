@@ -22,6 +22,8 @@ type RollbackResult struct {
 	// State is the publish the root is now at, "" for none.
 	State string `json:"state"`
 	Steps []Step `json:"steps"`
+	// DryRun is set on the results of PlanRollback: nothing was changed.
+	DryRun bool `json:"dry_run,omitempty"`
 }
 
 // Rollback restores the TFTP root to the state before the latest publish.

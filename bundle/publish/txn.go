@@ -335,6 +335,7 @@ func (t *txn) prepare(src string, lim container.Limits, cur *RootState, opts Opt
 	t.j.Ops = ops
 	t.j.Next = p.next
 	t.j.Next.ID = t.j.ID
+	t.j.Next.Name, t.j.Next.Sequence, t.j.Next.Signers = res.Name, res.Sequence, res.Signers
 	return t.save(statePrepared)
 }
 

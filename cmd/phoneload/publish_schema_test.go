@@ -76,6 +76,10 @@ func TestPublishJSONDocumented(t *testing.T) {
 		// The rollback line names "steps" without listing their keys again.
 		{"rollback --json", "`rollback --json`:", "\n\n", []any{publish.RollbackResult{}, publish.Step{}}},
 		{"probe --json", "`probe --json`:", "sizes are -1", []any{probe.Result{}, probe.File{}}},
+		{"history --json", "`history --json`:", "`name`,", []any{struct {
+			Root      string          `json:"root"`
+			Publishes []publish.Entry `json:"publishes"`
+		}{}, publish.Entry{}}},
 	} {
 		got := documented(section(tc.start, tc.end))
 		want := jsonKeys(tc.types...)

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/phoneload/phoneload/bundle"
+	"github.com/phoneload/phoneload/bundle/publish"
 	"github.com/phoneload/phoneload/internal/tftp"
 	"github.com/phoneload/phoneload/sign"
 )
@@ -26,6 +28,7 @@ func TestPublishScripts(t *testing.T) {
 		"mkbundle": cmdMkbundle,
 		"readaddr": cmdReadaddr,
 		"tftpget":  cmdTftpget,
+		"histid":   cmdHistid,
 	}
 	testscript.Run(t, p)
 }
@@ -56,8 +59,9 @@ func release(ver string) map[string][]byte {
 	}
 }
 
-// mkbundle [-tamper] [-unsigned] [-otherkey] VERSION DIR: writes a signed
-// bundle directory. The signing key is $WORK/key, its public half key.pub.
+// mkbundle [-tamper] [-unsigned] [-otherkey] [-firmware] VERSION DIR: writes
+// a signed bundle directory (-firmware: the images and .loads only). The
+// signing key is $WORK/key, its public half key.pub.
 func cmdMkbundle(ts *testscript.TestScript, neg bool, args []string) {
 	flags := map[string]bool{}
 	for len(args) > 0 && strings.HasPrefix(args[0], "-") {
@@ -65,13 +69,21 @@ func cmdMkbundle(ts *testscript.TestScript, neg bool, args []string) {
 		args = args[1:]
 	}
 	if len(args) != 2 {
-		ts.Fatalf("usage: mkbundle [-tamper] [-unsigned] [-otherkey] VERSION DIR")
+		ts.Fatalf("usage: mkbundle [-tamper] [-unsigned] [-otherkey] [-firmware] VERSION DIR")
 	}
 	key := testKey(ts, "key")
 	if flags["-otherkey"] {
 		key = testKey(ts, "otherkey")
 	}
-	ts.Check(writeSignedBundle(ts.MkAbs(args[1]), release(args[0]), key, flags["-tamper"], flags["-unsigned"]))
+	files := release(args[0])
+	if flags["-firmware"] {
+		for name := range files {
+			if !strings.HasSuffix(name, ".sbn") && !strings.HasSuffix(name, ".sb2") && !strings.HasSuffix(name, ".loads") {
+				delete(files, name)
+			}
+		}
+	}
+	ts.Check(writeSignedBundle(ts.MkAbs(args[1]), files, key, flags["-tamper"], flags["-unsigned"]))
 }
 
 // writeSignedBundle packs files into a signed bundle directory with the
@@ -120,6 +132,22 @@ func testKey(ts *testscript.TestScript, name string) minisign.PrivateKey {
 	pb, _ := pub.MarshalText()
 	ts.Check(os.WriteFile(p+".pub", append(pb, '\n'), 0o644))
 	return priv
+}
+
+// histid ROOT INDEX VAR: sets $VAR to the id of the INDEXth publish (0 the
+// oldest) of ROOT's history, as phoneload history lists them.
+func cmdHistid(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 3 {
+		ts.Fatalf("usage: histid ROOT INDEX VAR")
+	}
+	log, err := publish.Log(ts.MkAbs(args[0]))
+	ts.Check(err)
+	i, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	if i < 0 || i >= len(log) {
+		ts.Fatalf("history of %s has %d publishes", args[0], len(log))
+	}
+	ts.Setenv(args[2], log[i].ID)
 }
 
 // readaddr FILE VAR: waits for FILE (written by serve --addr-file) and sets

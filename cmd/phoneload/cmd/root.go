@@ -60,6 +60,7 @@ does not match what was signed, 5 refused by policy (expired, sequence).`,
 		NewCmdPublish(),
 		NewCmdProbe(),
 		NewCmdRollback(),
+		NewCmdHistory(),
 		NewCmdServe(),
 	)
 	return root

@@ -1,0 +1,97 @@
+package cmd
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/phoneload/phoneload/bundle/publish"
+	"github.com/phoneload/phoneload/internal/cli"
+)
+
+// historyFlags are the flags of history.
+type historyFlags struct {
+	asJSON bool
+}
+
+// NewCmdHistory returns `phoneload history`.
+func NewCmdHistory() *cobra.Command {
+	var f historyFlags
+	cmd := &cobra.Command{
+		Use:   "history [--json] ROOT",
+		Short: "List the publishes kept in a TFTP root's journal",
+		Long: `history lists the publishes into ROOT that its journal keeps for rollback
+(publish --keep, 5 by default), oldest first: when each committed, the
+bundle it came from, the bundle's name and sequence and the keys whose
+signatures were verified, how many files it changed, whether it was a
+canary, and which one the root is at now. Any id can be given to
+phoneload rollback --to.
+
+Exit codes: 0 listed (an empty history too), 1 the journal cannot be
+read, 2 usage.
+
+JSON (--json): {"root", "publishes": [{"id", "time", "bundle", "name",
+"sequence", "signers", "canary", "changes", "current"}]} (docs/publish.md).`,
+		Example: `  phoneload history /srv/tftp
+  phoneload history --json /srv/tftp | jq -r '.publishes[] | select(.current) | .id'`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runHistory(cmd, &f, args[0])
+		},
+	}
+	cmd.Flags().BoolVar(&f.asJSON, "json", false, "print the history as JSON")
+	return cmd
+}
+
+// historyJSON is what history --json prints.
+type historyJSON struct {
+	Root      string          `json:"root"`
+	Publishes []publish.Entry `json:"publishes"`
+}
+
+func runHistory(cmd *cobra.Command, f *historyFlags, root string) error {
+	log, err := publish.Log(root)
+	if err != nil {
+		return err
+	}
+	if f.asJSON {
+		return cli.WriteJSON(cmd.OutOrStdout(), historyJSON{Root: root, Publishes: log})
+	}
+	if len(log) == 0 {
+		fmt.Fprintf(cmd.ErrOrStderr(), "%s: %s has no publish in its history\n", Prog, root)
+		return nil
+	}
+	writeHistory(cmd.OutOrStdout(), log)
+	return nil
+}
+
+func writeHistory(w io.Writer, log []publish.Entry) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "\tID\tTIME\tBUNDLE\tSEQUENCE\tSIGNED BY\tCHANGES")
+	for _, e := range log {
+		mark := ""
+		if e.Current {
+			mark = "*"
+		}
+		name := e.Bundle
+		if e.Name != "" {
+			name = e.Name + " (" + e.Bundle + ")"
+		}
+		if len(e.Canary) > 0 {
+			name += " canary " + strings.Join(e.Canary, ",")
+		}
+		seq, signers := "-", "-"
+		if e.Sequence > 0 {
+			seq = fmt.Sprint(e.Sequence)
+		}
+		if len(e.Signers) > 0 {
+			signers = strings.Join(e.Signers, ",")
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\n", mark, e.ID, e.Time.Format(time.DateTime), name, seq, signers, e.Changes)
+	}
+	tw.Flush()
+}
