@@ -1,0 +1,198 @@
+package tftp
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/phoneload/phoneload/internal/testtool"
+)
+
+// answer sends one raw request from a fresh socket and returns the first
+// packet back, rendered: "ERROR 4 Unknown mode", "OACK blksize=8",
+// "DATA 1 hello\r\n", or "none".
+func answer(t *testing.T, addr string, req []byte) string {
+	t.Helper()
+	c, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	to, _ := net.ResolveUDPAddr("udp", addr)
+	c.WriteTo(req, to)
+	c.SetReadDeadline(time.Now().Add(time.Second))
+	buf := make([]byte, 70000)
+	n, from, err := c.ReadFrom(buf)
+	if err != nil {
+		return "none"
+	}
+	c.WriteTo([]byte("\x00\x05\x00\x00done\x00"), from)
+	p := buf[:n]
+	switch p[1] {
+	case 3:
+		return fmt.Sprintf("DATA %d %q", int(p[2])<<8|int(p[3]), p[4:])
+	case 5:
+		return fmt.Sprintf("ERROR %d %s", int(p[2])<<8|int(p[3]), strings.TrimRight(string(p[4:]), "\x00"))
+	case 6:
+		return "OACK " + strings.ReplaceAll(strings.TrimRight(string(p[2:]), "\x00"), "\x00", "=")
+	}
+	return fmt.Sprintf("%q", p)
+}
+
+func rawRRQ(name, mode string, opts ...string) []byte {
+	p := append([]byte{0, 1}, name+"\x00"+mode+"\x00"...)
+	for _, o := range opts {
+		p = append(append(p, o...), 0)
+	}
+	return p
+}
+
+// protocolCases are requests whose answers tftpd-hpa and serve share
+// (the wire texts are tftpd-hpa's, word for word).
+var protocolCases = []struct {
+	name string
+	req  []byte
+	want string
+}{
+	{"octet", rawRRQ("f.txt", "octet"), `DATA 1 "hello\n"`},
+	{"netascii converts line ends", rawRRQ("f.txt", "NETASCII"), `DATA 1 "hello\r\n"`},
+	{"unknown mode", rawRRQ("f.txt", "foo"), "ERROR 4 Unknown mode"},
+	{"mail mode", rawRRQ("f.txt", "mail"), "ERROR 4 Unknown mode"},
+	{"blksize 8", rawRRQ("f.txt", "octet", "blksize", "8"), "OACK blksize=8"},
+	{"blksize below 8", rawRRQ("f.txt", "octet", "blksize", "4"), "ERROR 8 Unsupported option(s) requested"},
+	{"blksize 0", rawRRQ("f.txt", "octet", "blksize", "0"), "ERROR 8 Unsupported option(s) requested"},
+	{"blksize not a number is ignored", rawRRQ("f.txt", "octet", "blksize", "abc"), `DATA 1 "hello\n"`},
+	{"blksize past 65464 gets the largest", rawRRQ("f.txt", "octet", "blksize", "70000"), "OACK blksize=65464"},
+	{"tsize in netascii", rawRRQ("f.txt", "netascii", "tsize", "0"), "ERROR 8 Unsupported option(s) requested"},
+	{"tsize", rawRRQ("f.txt", "octet", "tsize", "0"), "OACK tsize=6"},
+	{"timeout 0", rawRRQ("f.txt", "octet", "timeout", "0"), "ERROR 8 Unsupported option(s) requested"},
+	{"timeout 300", rawRRQ("f.txt", "octet", "timeout", "300"), "ERROR 8 Unsupported option(s) requested"},
+	{"missing file", rawRRQ("nope", "octet"), "ERROR 1 File not found"},
+	{"leaves the root", rawRRQ("../etc/passwd", "octet"), "ERROR 1 File not found"},
+	{"not NUL-terminated", []byte("\x00\x01f.txt\x00octet"), "ERROR 4"},
+	{"opcode 9", []byte("\x00\x09xx"), "none"},
+	{"ACK to port 69", []byte("\x00\x04\x00\x01"), "none"},
+}
+
+func protocolRoot(t *testing.T) string {
+	root := t.TempDir()
+	os.Chmod(root, 0o755)
+	if err := os.WriteFile(filepath.Join(root, "f.txt"), []byte("hello\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return root
+}
+
+// TestServeProtocol: unknown modes, bad blksize, tsize and timeout values,
+// malformed requests get tftpd-hpa's answers.
+func TestServeProtocol(t *testing.T) {
+	src, err := OpenSource(protocolRoot(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr, _ := startServer(t, src, Options{})
+	for _, tc := range protocolCases {
+		got := answer(t, addr, tc.req)
+		if !strings.HasPrefix(got, tc.want) {
+			t.Errorf("%s: answer %s, want %s", tc.name, got, tc.want)
+		}
+	}
+}
+
+// TestServeProtocolLikeTftpdHPA sends the same requests to tftpd-hpa and
+// checks it answers as protocolCases say: the table is tftpd-hpa's
+// behaviour, not our guess at it.
+func TestServeProtocolLikeTftpdHPA(t *testing.T) {
+	bin := testtool.Need(t, "in.tftpd")
+	if os.Geteuid() != 0 {
+		testtool.Missing(t, "in.tftpd --secure needs root (chroot)")
+	}
+	root := protocolRoot(t)
+	l, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.LocalAddr().String()
+	l.Close()
+	c := exec.Command(bin, "--foreground", "--address", addr, "--secure", "--user", "root", root)
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { c.Process.Signal(syscall.SIGTERM); c.Wait() }()
+	for i := 0; i < 50 && answer(t, addr, rawRRQ("nope", "octet")) == "none"; i++ {
+	}
+	for _, tc := range protocolCases {
+		got := answer(t, addr, tc.req)
+		if !strings.HasPrefix(got, tc.want) {
+			t.Errorf("tftpd-hpa, %s: answer %s, want %s", tc.name, got, tc.want)
+		}
+	}
+}
+
+// failingSource fails the way a disk or a socket does, with text that
+// must stay in the log.
+type failingSource struct{ openErr, readErr error }
+
+func (f failingSource) Open(name string) (io.ReadCloser, int64, error) {
+	if f.openErr != nil {
+		return nil, 0, f.openErr
+	}
+	return io.NopCloser(io.MultiReader(bytes.NewReader(make([]byte, 1024)), errReader{f.readErr})), 4096, nil
+}
+func (failingSource) Close() error { return nil }
+
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) { return 0, e.err }
+
+// TestServeNoInternalErrorText: a failing open or read tells the client
+// "Read error" (code 0), never the error text; the log has the detail.
+func TestServeNoInternalErrorText(t *testing.T) {
+	secret := errors.New("open /srv/secret-path/f.txt: input/output error")
+	for _, src := range []failingSource{{openErr: secret}, {readErr: secret}} {
+		addr, events := startServer(t, src, Options{})
+		_, err := fetch(t, addr, "f.txt", 0)
+		var re *RemoteError
+		if !errors.As(err, &re) || re.Code != 0 || re.Message != "Read error" {
+			t.Errorf("client got %v, want server error 0: Read error", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+		ev := events()
+		if len(ev) != 1 || ev[0].Status != "error" || !strings.Contains(ev[0].Error, "secret-path") {
+			t.Errorf("log %+v, want the detail", ev)
+		}
+	}
+}
+
+// TestServeTimeoutOption: the client's timeout (RFC 2349) is the
+// retransmission timeout of its transfer.
+func TestServeTimeoutOption(t *testing.T) {
+	src, err := OpenSource(protocolRoot(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr, _ := startServer(t, src, Options{Timeout: 50 * time.Millisecond, FirstACK: 10 * time.Second})
+	c, _ := net.ListenPacket("udp", "127.0.0.1:0")
+	defer c.Close()
+	to, _ := net.ResolveUDPAddr("udp", addr)
+	c.WriteTo(rawRRQ("f.txt", "octet", "timeout", "1"), to)
+	buf := make([]byte, 100)
+	c.SetReadDeadline(time.Now().Add(2 * time.Second))
+	c.ReadFrom(buf) // the OACK
+	t0 := time.Now()
+	if _, _, err := c.ReadFrom(buf); err != nil { // its retransmission
+		t.Fatal(err)
+	}
+	if d := time.Since(t0); d < 800*time.Millisecond {
+		t.Errorf("OACK sent again after %v, want the 1 s asked for (server default 50 ms)", d)
+	}
+}
