@@ -219,4 +219,3 @@ func TestServeLogForJournaldAndNames(t *testing.T) {
 		}
 	}
 }
-
