@@ -5,8 +5,8 @@
 #   storm:  PHONES phones (500), each from its own 127.1.x.y address,
 #           fetching SIPDefault.cnf and a 700 KB image with 512-byte blocks
 #           (no options, as a phone's loader), all at once; a phone times
-#           out after 1 s per packet, 5 tries, and asks again up to 5 times
-#           per file after a 1 s pause.
+#           out after PHONE_TIMEOUT (2s) per packet, 5 tries, and asks again
+#           up to 5 times per file after a 1 s pause.
 #   hostile: 50 phones while 400 requests from one address, 1,000 from as
 #           many addresses (spoofed requests look like that) and 200 more a
 #           second are never acknowledged.
@@ -19,6 +19,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 phones=${1:-500}
+phone_timeout=${PHONE_TIMEOUT:-2s}
 tmp=$(mktemp -d)
 pids=()
 cleanup() {
@@ -34,12 +35,23 @@ head -c 700000 /dev/urandom >"$tmp/root/P0S3-8-12-00.sb2"
 chmod 644 "$tmp/root/"*
 files=(SIPDefault.cnf P0S3-8-12-00.sb2)
 
-# mem_tree PID: memory in KB of PID and its children, as the sum of their
-# PSS (shared pages split between the processes that share them, so that
-# tftpd-hpa's forked children are not counted as whole copies).
+# mem_tree PID: memory in KB of PID and all its descendants (tftpd-hpa
+# forks a child per request, which forks again), as the sum of their PSS:
+# shared pages split between the processes that share them, so that forked
+# children are not counted as whole copies.
+descendants() {
+	ps -eo pid=,ppid= | awk -v root="$1" '
+		{ parent[$1] = $2 }
+		END {
+			for (p in parent) {
+				for (q = p; q != "" && q != 0 && q != 1; q = parent[q])
+					if (q == root) { print p; break }
+			}
+		}'
+}
 mem_tree() {
 	local p files=()
-	for p in "$1" $(ps -o pid= --ppid "$1" 2>/dev/null); do
+	for p in $(descendants "$1"); do
 		files+=("/proc/$p/smaps_rollup")
 	done
 	cat "${files[@]}" 2>/dev/null | awk '/^Pss:/ {s += $2} END {print s + 0}'
@@ -60,7 +72,7 @@ run() {
 	) &
 	local sampler=$!
 	local out
-	out=$("$tmp/storm" -server "$saddr" "$@" "${files[@]}")
+	out=$("$tmp/storm" -server "$saddr" -timeout "$phone_timeout" "$@" "${files[@]}")
 	peak=$(cat "$tmp/peak" 2>/dev/null || echo 0)
 	if [[ $name == phoneload* ]]; then
 		# One process: its own high-water mark beats sampling.

@@ -196,3 +196,37 @@ func TestServeTimeoutOption(t *testing.T) {
 		t.Errorf("OACK sent again after %v, want the 1 s asked for (server default 50 ms)", d)
 	}
 }
+
+// TestServeDuplicateACK: a duplicated ACK is not answered by a resend
+// (the Sorcerer's Apprentice bug, RFC 1123 4.2.3.1), which would double
+// every block from then on.
+func TestServeDuplicateACK(t *testing.T) {
+	root := protocolRoot(t)
+	os.WriteFile(filepath.Join(root, "three.bin"), bytes.Repeat([]byte{1}, 3*512+10), 0o644)
+	src, err := OpenSource(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr, _ := startServer(t, src, Options{Timeout: 2 * time.Second})
+	c, _ := net.ListenPacket("udp", "127.0.0.1:0")
+	defer c.Close()
+	to, _ := net.ResolveUDPAddr("udp", addr)
+	c.WriteTo(rawRRQ("three.bin", "octet"), to)
+	buf := make([]byte, 600)
+	read := func() (int, net.Addr, error) {
+		c.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+		return c.ReadFrom(buf)
+	}
+	n, peer, err := read()
+	if err != nil || n != 516 || buf[3] != 1 {
+		t.Fatalf("first answer: %d bytes %q, %v", n, buf[:min(n, 4)], err)
+	}
+	c.WriteTo([]byte{0, 4, 0, 1}, peer)
+	c.WriteTo([]byte{0, 4, 0, 1}, peer)
+	if n, _, err := read(); err != nil || buf[3] != 2 {
+		t.Fatalf("after ACK 1: %d bytes, %v", n, err)
+	}
+	if n, _, err := read(); err == nil {
+		t.Fatalf("a second packet (%q) after a duplicated ACK 1", buf[:min(n, 4)])
+	}
+}
