@@ -13,8 +13,8 @@
 #
 # Prints served, p50, p99, max (time for a phone to get both files), wall
 # time and the server's peak memory (phoneload: its peak RSS, VmHWM;
-# tftpd-hpa: the peak of the sum of PSS over its processes, sampled every
-# 50 ms). Needs root (in.tftpd --secure chroots).
+# tftpd-hpa: the peak, sampled every 50 ms or as often as the machine
+# allows, of its processes' private memory plus its file-backed pages once). Needs root (in.tftpd --secure chroots).
 # Usage: scripts/bench-storm.sh [PHONES]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,26 +35,18 @@ head -c 700000 /dev/urandom >"$tmp/root/P0S3-8-12-00.sb2"
 chmod 644 "$tmp/root/"*
 files=(SIPDefault.cnf P0S3-8-12-00.sb2)
 
-# mem_tree PID: memory in KB of PID and all its descendants (tftpd-hpa
-# forks a child per request, which forks again), as the sum of their PSS:
-# shared pages split between the processes that share them, so that forked
-# children are not counted as whole copies.
-descendants() {
-	ps -eo pid=,ppid= | awk -v root="$1" '
-		{ parent[$1] = $2 }
-		END {
-			for (p in parent) {
-				for (q = p; q != "" && q != 0 && q != 1; q = parent[q])
-					if (q == root) { print p; break }
-			}
-		}'
-}
+# mem_tree PID PATTERN: memory in KB of the server PID and every process
+# whose command line holds PATTERN (tftpd-hpa forks a child per request,
+# which forks again): the sum of their private memory (RssAnon) plus the
+# file-backed pages (binary, libc) once. Summing whole RSS would count the
+# shared pages once per child.
 mem_tree() {
-	local p files=()
-	for p in $(descendants "$1"); do
-		files+=("/proc/$p/smaps_rollup")
-	done
-	cat "${files[@]}" 2>/dev/null | awk '/^Pss:/ {s += $2} END {print s + 0}'
+	local files=("/proc/$1/status") p
+	for p in $(pgrep -f -- "$2"); do [ "$p" = "$1" ] || files+=("/proc/$p/status"); done
+	awk -v first="/proc/$1/status" '
+		/^RssAnon:/ { s += $2 }
+		/^RssFile:/ && FILENAME == first { s += $2 }
+		END { print s + 0 }' "${files[@]}" 2>/dev/null
 }
 
 # run NAME START-FUNCTION STORM-ARGS…
@@ -62,18 +54,17 @@ run() {
 	local name=$1 start=$2
 	shift 2
 	"$start"
-	local srv=$spid peak=0 r
+	local srv=$spid peak
+	: >"$tmp/samples"
 	(
 		while kill -0 "$srv" 2>/dev/null; do
-			r=$(mem_tree "$srv")
-			((r > peak)) && peak=$r && echo "$peak" >"$tmp/peak"
+			mem_tree "$srv" "$spattern" >>"$tmp/samples"
 			sleep 0.05
 		done
 	) &
 	local sampler=$!
 	local out
 	out=$("$tmp/storm" -server "$saddr" -timeout "$phone_timeout" "$@" "${files[@]}")
-	peak=$(cat "$tmp/peak" 2>/dev/null || echo 0)
 	if [[ $name == phoneload* ]]; then
 		# One process: its own high-water mark beats sampling.
 		peak=$(awk '/VmHWM/ {print $2}' "/proc/$srv/status")
@@ -82,7 +73,9 @@ run() {
 	wait "$srv" 2>/dev/null || true
 	kill "$sampler" 2>/dev/null || true
 	wait "$sampler" 2>/dev/null || true
-	rm -f "$tmp/peak"
+	if [[ $name != phoneload* ]]; then
+		peak=$(sort -n "$tmp/samples" | tail -1)
+	fi
 	printf '%-16s %s  memory %d MB\n' "$name" "$out" $(((peak + 512) / 1024))
 }
 
@@ -90,6 +83,7 @@ start_phoneload() {
 	rm -f "$tmp/addr"
 	"$tmp/phoneload" serve --listen 127.0.0.1:0 --addr-file "$tmp/addr" "$tmp/root" 2>/dev/null &
 	spid=$!
+	spattern="serve --listen 127.0.0.1:0 --addr-file $tmp/addr"
 	pids+=("$spid")
 	for _ in $(seq 100); do [ -s "$tmp/addr" ] && break; sleep 0.05; done
 	saddr=$(cat "$tmp/addr")
@@ -101,6 +95,7 @@ start_hpa() {
 	spid=$!
 	pids+=("$spid")
 	saddr=127.0.0.1:$port
+	spattern="in.tftpd --foreground --address $saddr"
 	sleep 0.3
 }
 

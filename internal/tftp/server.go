@@ -402,8 +402,14 @@ func (s *Server) handle(p []byte, from netip.AddrPort, local netip.Addr, ifindex
 		network = "udp6"
 	}
 	conn, err := net.DialUDP(network, laddr, net.UDPAddrFromAddrPort(from))
+	if err != nil && laddr.IP != nil {
+		// An address that cannot be bound as such (an IPv6 link-local
+		// one without its zone): let the kernel pick.
+		conn, err = net.DialUDP(network, nil, net.UDPAddrFromAddrPort(from))
+	}
 	if err != nil {
 		s.unregister(t)
+		s.wg.Done()
 		ev.Status, ev.Error = "error", "transfer socket: "+err.Error()
 		s.reply(from, errorPacket(errUndefined, msgBusy))
 		s.log(ev)
@@ -417,7 +423,6 @@ func (s *Server) handle(p []byte, from netip.AddrPort, local netip.Addr, ifindex
 		conn.SetDeadline(time.Unix(1, 0))
 	}
 	req.blksize = s.grantBlksize(req.blksize, ifindex, from.Addr().Is6())
-	s.wg.Add(1)
 	go s.run(t, req, ev)
 }
 
@@ -530,7 +535,11 @@ func (s *Server) admit(from netip.AddrPort, now time.Time) (*transfer, bool) {
 				victim = t
 			}
 		}
-		if !s.stalled(victim, nowNS) {
+		// A transfer of this source still waiting for its first ACK is
+		// given half a timeout before its own source's next request may
+		// take its place (phones behind one NAT address boot together).
+		young := victim.lastAck.Load() == 0 && nowNS-victim.start < int64(s.opts.Timeout/2)
+		if young || !s.stalled(victim, nowNS) {
 			return nil, true
 		}
 		s.evictLocked(victim)
@@ -556,6 +565,7 @@ func (s *Server) admit(from netip.AddrPort, now time.Time) (*transfer, bool) {
 		s.evictLocked(victim)
 	}
 	t := &transfer{remote: from, start: nowNS}
+	s.wg.Add(1) // under mu, before Shutdown can Wait: run (or handle) calls Done
 	t.elem = s.pending.PushBack(t)
 	s.byTID[from] = t
 	s.bySource[ip] = append(s.bySource[ip], t)
