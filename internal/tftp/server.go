@@ -766,11 +766,10 @@ func (x *sender) send() (int64, error) {
 	bufSize := 4 + x.blksize
 	pkt := make([]byte, bufSize)
 	binary.BigEndian.PutUint16(pkt, opDATA)
+	// The first block is read straight from the file; a read buffer
+	// (fewer read calls for small blocks) only once the client has
+	// acknowledged it: a stalled or spoofed request costs no more.
 	in := x.in
-	if x.blksize < 8192 {
-		// Fewer read calls for small blocks.
-		in = bufio.NewReaderSize(x.in, 8192)
-	}
 	var sent int64
 	blk := uint16(1)
 	for {
@@ -786,6 +785,9 @@ func (x *sender) send() (int64, error) {
 		sent += int64(n)
 		if n < x.blksize {
 			return sent, nil
+		}
+		if blk == 1 && x.blksize < 8192 {
+			in = bufio.NewReaderSize(x.in, 8192)
 		}
 		blk++ // rolls over from 65535 to 0, as tftpd-hpa and most clients do
 	}
