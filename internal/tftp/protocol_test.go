@@ -230,3 +230,86 @@ func TestServeDuplicateACK(t *testing.T) {
 		t.Fatalf("a second packet (%q) after a duplicated ACK 1", buf[:min(n, 4)])
 	}
 }
+
+// TestServeIPv6AndDualStack: on [::1] and on a dual-stack wildcard socket
+// (v4 clients arrive v4-mapped), transfers answer from the address asked
+// and negotiate blksize from the loopback MTU.
+func TestServeIPv6AndDualStack(t *testing.T) {
+	root := protocolRoot(t)
+	want := bytes.Repeat([]byte("0123456789"), 5000)
+	os.WriteFile(filepath.Join(root, "img.bin"), want, 0o644)
+	for _, tc := range []struct{ listen, dial string }{
+		{"[::1]:0", "[::1]"},
+		{"[::]:0", "127.0.0.1"},
+		{"[::]:0", "[::1]"},
+	} {
+		l, err := net.ListenUDP("udp", mustUDPAddr(t, tc.listen))
+		if err != nil {
+			t.Skipf("no IPv6 here: %v", err)
+		}
+		src, err := OpenSource(root)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := NewServer(src, Options{})
+		done := make(chan error, 1)
+		go func() { done <- s.Serve(l) }()
+		port := l.LocalAddr().(*net.UDPAddr).Port
+		addr := fmt.Sprintf("%s:%d", tc.dial, port)
+		for _, bs := range []int{0, 1468, 8192} {
+			got, err := fetch(t, addr, "img.bin", bs)
+			if err != nil || !bytes.Equal(got, want) {
+				t.Errorf("listen %s, fetch from %s, blksize %d: %d bytes, %v", tc.listen, addr, bs, len(got), err)
+			}
+		}
+		s.Shutdown()
+		<-done
+		src.Close()
+	}
+}
+
+func mustUDPAddr(t *testing.T, s string) *net.UDPAddr {
+	a, err := net.ResolveUDPAddr("udp", s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// TestServeNetascii: line ends become CR LF and a lone CR becomes CR NUL
+// (RFC 764) across block boundaries.
+func TestServeNetascii(t *testing.T) {
+	root := protocolRoot(t)
+	var in, want bytes.Buffer
+	for i := 0; i < 400; i++ {
+		fmt.Fprintf(&in, "line %d\r\n\n", i) // CR, LF, LF
+		fmt.Fprintf(&want, "line %d\r\x00\r\n\r\n", i)
+	}
+	os.WriteFile(filepath.Join(root, "text.cnf"), in.Bytes(), 0o644)
+	src, err := OpenSource(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr, _ := startServer(t, src, Options{})
+	to, _ := net.ResolveUDPAddr("udp", addr)
+	c, _ := net.ListenPacket("udp", "127.0.0.1:0")
+	defer c.Close()
+	c.WriteTo(rawRRQ("text.cnf", "netascii"), to)
+	var got bytes.Buffer
+	buf := make([]byte, 600)
+	for blk := 1; ; blk++ {
+		c.SetReadDeadline(time.Now().Add(2 * time.Second))
+		n, from, err := c.ReadFrom(buf)
+		if err != nil || n < 4 || buf[1] != 3 || int(buf[2])<<8|int(buf[3]) != blk {
+			t.Fatalf("block %d: %q, %v", blk, buf[:min(n, 8)], err)
+		}
+		got.Write(buf[4:n])
+		c.WriteTo([]byte{0, 4, buf[2], buf[3]}, from)
+		if n-4 < 512 {
+			break
+		}
+	}
+	if !bytes.Equal(got.Bytes(), want.Bytes()) {
+		t.Fatalf("netascii: got %d bytes, want %d", got.Len(), want.Len())
+	}
+}
