@@ -1,13 +1,12 @@
 // Package tftp serves a TFTP root or a bundle read-only over TFTP (RFC 1350
-// with the blksize, tsize options of RFC 2347/2348/2349) and fetches files
-// from a TFTP server, on github.com/pin/tftp/v3.
+// with the blksize, tsize and timeout options of RFC 2347/2348/2349) and
+// fetches files from a TFTP server.
 //
-// Limits inherited from pin/tftp v3.2.0, documented in docs/tftp.md: every
-// error goes out with error code 1 ("File not found" in RFC 1350), which is
-// the code Cisco's loader needs to keep hunting; the timeout option (RFC
-// 2349) is not acknowledged, so clients keep their own timeout; block
-// numbers roll over from 65535 to 0, so files past 33,553,919 bytes go out
-// with 512-byte blocks too.
+// The server is our own request loop (server.go): it decides who gets a
+// transfer slot, drops stalled transfers before it refuses anyone, and
+// answers malformed requests as tftpd-hpa does. The client (probe) is
+// github.com/pin/tftp/v3. Block numbers roll over from 65535 to 0, so files
+// past 33,553,919 bytes go out with 512-byte blocks too.
 package tftp
 
 import (

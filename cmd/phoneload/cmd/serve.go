@@ -2,14 +2,19 @@ package cmd
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"os"
 	"os/signal"
+	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -22,42 +27,65 @@ import (
 // NewCmdServe returns `phoneload serve`.
 func NewCmdServe() *cobra.Command {
 	var (
-		listen   string
-		addrFile string
-		asJSON   bool
-		opts     tftp.Options
+		listen    string
+		addrFile  string
+		asJSON    bool
+		logFormat string
+		runAs     string
+		opts      tftp.Options
 	)
 	cmd := &cobra.Command{
-		Use:   "serve [--listen ADDR] ROOT|BUNDLE",
-		Short: "Serve a TFTP root or a bundle read-only over TFTP, for labs and tests",
+		Use:   "serve [--listen ADDR] [--user NAME] ROOT|BUNDLE",
+		Short: "Serve a TFTP root or a bundle read-only over TFTP",
 		Long: `serve answers TFTP read requests from a directory or straight out of a
 bundle (zip or directory). A bundle is served as the root it becomes when
 published: its SHA256SUMS, signatures and bundle.json are "File not found".
-It negotiates blksize and tsize (RFC 2347/2348/2349), rolls block
+It negotiates blksize, tsize and timeout (RFC 2347/2348/2349), rolls block
 numbers over so files past 32 MB go out even with 512-byte blocks, answers
 "File not found" (error 1) for missing files, which is what a Cisco loader
-needs to go on to the next file, refuses paths that leave the root (.., symbolic
-links out of it) and hidden files (the publish journal), refuses every write
-request, and runs at most --max-transfers transfers at once.
+needs to go on to the next file, and for paths that leave the root (..,
+symbolic links out of it) and hidden files (the publish journal), refuses
+every write request, and answers malformed requests (unknown modes, blksize
+below 8) as tftpd-hpa does.
 
-The timeout option (RFC 2349) is not acknowledged: the TFTP library
-(pin/tftp v3.2.0) leaves every option but blksize and tsize out of its OACK,
-as RFC 2347 allows, so a client that asks for it keeps its own timeout. The
-server's retransmission timeout is --timeout, for every client.
+A hostile network cannot shut it: a source address holds at most
+--max-per-source transfers, a transfer that gets no first ACK within
+--first-ack is dropped, and when --max-transfers are held the most stalled
+one makes room for a new request; only when every transfer is moving is a
+request answered "Server busy".
 
-One line per request goes to stderr (--json for JSON lines). SIGINT or SIGTERM
-stops taking requests and waits for running transfers to end.
+Port 69: run it from the systemd socket unit (socket activation: it takes
+the socket systemd passes in LISTEN_FDS and needs no privilege at all), or
+start it as root with --user NAME (it binds, then drops to NAME), or give
+the binary CAP_NET_BIND_SERVICE. See docs/service.md.
+
+One line per request goes to stderr, after it ends (--log-format json for
+JSON lines). Names from the network are quoted when they hold anything but
+printable characters, so a request cannot forge a log line or reach the
+terminal. Under journald (JOURNAL_STREAM set) lines carry no timestamp, and
+a syslog priority prefix instead.
+
+SIGINT or SIGTERM stops taking requests and waits for running transfers to
+end.
 
 Exit codes: 0 stopped by a signal, 1 failed, 2 usage.`,
 		Example: `  phoneload serve /srv/tftp
+  sudo phoneload serve --user tftp /srv/tftp
   phoneload serve --listen 127.0.0.1:6969 sip-8.12.zip
-  phoneload serve --listen 127.0.0.1:0 --addr-file addr --json lab-root`,
+  phoneload serve --listen 127.0.0.1:0 --addr-file addr --log-format json lab-root`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if m := opts.MaxBlockSize; m != 0 && (m <= 512 || m > tftp.MaxBlockSize) {
-				// pin/tftp ignores a cap it cannot apply, which would
-				// grant up to the MTU instead; it cannot cap at 512.
-				return cli.Usage("--max-blksize %d: want 513 to %d (0: what the interface MTU allows)", m, tftp.MaxBlockSize)
+			if m := opts.MaxBlockSize; m != 0 && (m < 8 || m > tftp.MaxBlockSize) {
+				return cli.Usage("--max-blksize %d: want 8 to %d (0: what the interface MTU allows)", m, tftp.MaxBlockSize)
+			}
+			if asJSON {
+				logFormat = "json"
+			}
+			if logFormat != "text" && logFormat != "json" {
+				return cli.Usage("--log-format %q: want text or json", logFormat)
+			}
+			if runAs != "" && !canDropPrivileges {
+				return cli.Usage("--user works on Linux only: start serve as the user it should run as")
 			}
 			src, err := tftp.OpenSource(args[0])
 			if err != nil {
@@ -67,22 +95,24 @@ Exit codes: 0 stopped by a signal, 1 failed, 2 usage.`,
 			if isBundle(src) {
 				src = bundleTree{src}
 			}
-			ua, err := net.ResolveUDPAddr("udp", listen)
+			conn, activated, err := activatedConn()
 			if err != nil {
-				return cli.Usage("--listen %s: %v", listen, err)
+				return err
 			}
-			conn, err := net.ListenUDP("udp", ua)
-			if err != nil {
-				return cli.Hint(err, "port 69 needs root (or CAP_NET_BIND_SERVICE); try --listen 127.0.0.1:6969")
+			if activated && cmd.Flags().Changed("listen") {
+				conn.Close()
+				return cli.Usage("--listen %s: the socket comes from systemd (socket activation); set the address in the .socket unit", listen)
 			}
-			errw := cmd.ErrOrStderr()
-			var mu sync.Mutex
-			opts.Log = func(e tftp.Event) {
-				mu.Lock()
-				defer mu.Unlock()
-				logEvent(errw, e, asJSON)
+			if !activated {
+				ua, err := net.ResolveUDPAddr("udp", listen)
+				if err != nil {
+					return cli.Usage("--listen %s: %v", listen, err)
+				}
+				conn, err = net.ListenUDP("udp", ua)
+				if err != nil {
+					return bindError(listen, ua, err)
+				}
 			}
-			srv := tftp.NewServer(src, opts)
 			addr := conn.LocalAddr().String()
 			if addrFile != "" {
 				if err := atomicfile.WriteFile(addrFile, []byte(addr+"\n"), 0o644); err != nil {
@@ -90,9 +120,23 @@ Exit codes: 0 stopped by a signal, 1 failed, 2 usage.`,
 					return err
 				}
 			}
-			if !asJSON {
-				fmt.Fprintf(errw, "%s: serving %s on %s (read-only)\n", Prog, args[0], addr)
+			if runAs != "" {
+				if err := dropPrivileges(runAs); err != nil {
+					conn.Close()
+					return err
+				}
 			}
+			lg := &eventLog{w: cmd.ErrOrStderr(), json: logFormat == "json", journald: os.Getenv("JOURNAL_STREAM") != ""}
+			opts.Log = lg.event
+			srv := tftp.NewServer(src, opts)
+			how := ""
+			if activated {
+				how = " (socket activation)"
+			}
+			if runAs != "" {
+				how += " as user " + runAs
+			}
+			lg.note("%s: serving %s on %s%s, read-only", Prog, args[0], addr, how)
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			done := make(chan error, 1)
@@ -104,37 +148,125 @@ Exit codes: 0 stopped by a signal, 1 failed, 2 usage.`,
 			}
 			srv.Shutdown()
 			<-done
-			if !asJSON {
-				fmt.Fprintf(errw, "%s: stopped\n", Prog)
-			}
+			lg.note("%s: stopped", Prog)
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&listen, "listen", ":69", "UDP `ADDR`ess to listen on (host:port; port 0 picks one)")
+	cmd.Flags().StringVar(&listen, "listen", ":69", "UDP `ADDR`ess to listen on (host:port; port 0 picks one); not with socket activation")
 	cmd.Flags().StringVar(&addrFile, "addr-file", "", "write the address listened on to `FILE` once ready")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "log one JSON object per request")
-	cmd.Flags().IntVar(&opts.MaxTransfers, "max-transfers", tftp.DefaultMaxTransfers, "transfers served at once")
-	cmd.Flags().DurationVar(&opts.Timeout, "timeout", 5*time.Second, "retransmission timeout per packet (the client's timeout option is not honoured)")
-	cmd.Flags().IntVar(&opts.Retries, "retries", 5, "attempts per packet")
-	cmd.Flags().IntVar(&opts.MaxBlockSize, "max-blksize", 0, "largest blksize granted, 513 to 65464 (default: what the interface MTU allows)")
+	cmd.Flags().StringVar(&logFormat, "log-format", "text", "log `FORMAT`: text (one line a request) or json (one object a line)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "same as --log-format json")
+	cmd.Flags().StringVar(&runAs, "user", "", "after binding, drop root privileges to user `NAME` (and its groups); Linux")
+	cmd.Flags().IntVar(&opts.MaxTransfers, "max-transfers", tftp.DefaultMaxTransfers, "transfers held at once; when full, the most stalled one makes room")
+	cmd.Flags().IntVar(&opts.MaxPerSource, "max-per-source", tftp.DefaultMaxPerSource, "transfers held at once for one source address")
+	cmd.Flags().DurationVar(&opts.FirstACK, "first-ack", tftp.DefaultFirstACK, "drop a transfer whose client sends no first ACK within this")
+	cmd.Flags().DurationVar(&opts.Timeout, "timeout", tftp.DefaultTimeout, "retransmission timeout per packet, unless the client asks for its own (timeout option)")
+	cmd.Flags().IntVar(&opts.Retries, "retries", tftp.DefaultRetries, "sends of a packet before a transfer is given up")
+	cmd.Flags().IntVar(&opts.MaxBlockSize, "max-blksize", 0, "largest blksize granted, 8 to 65464 (default: what the interface MTU allows)")
 	return cmd
 }
 
-func logEvent(w io.Writer, e tftp.Event, asJSON bool) {
-	if asJSON {
+// bindError says what failed when the listening socket cannot be had.
+func bindError(listen string, ua *net.UDPAddr, err error) error {
+	switch {
+	case errors.Is(err, syscall.EACCES) && ua.Port < 1024:
+		return cli.Hint(err, "port %d needs root (then --user NAME), CAP_NET_BIND_SERVICE or the systemd socket unit (docs/service.md); for a lab, --listen 127.0.0.1:6969", ua.Port)
+	case errors.Is(err, syscall.EADDRINUSE):
+		return cli.Hint(err, "another server (tftpd-hpa, dnsmasq?) already listens on %s", listen)
+	case errors.Is(err, syscall.EADDRNOTAVAIL):
+		return cli.Hint(err, "%s is not an address of this machine", ua.IP)
+	}
+	return err
+}
+
+// eventLog writes the request log: text lines or JSON lines.
+type eventLog struct {
+	mu       sync.Mutex
+	w        io.Writer
+	json     bool
+	journald bool // stderr goes to journald: it stamps the time itself
+}
+
+func (l *eventLog) event(e tftp.Event) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.json {
 		// JSON lines: one compact object a line, for log shippers.
 		b, _ := json.Marshal(e)
-		fmt.Fprintf(w, "%s\n", b)
+		fmt.Fprintf(l.w, "%s\n", b)
 		return
 	}
-	line := fmt.Sprintf("%s %s %s %s %s %d/%d bytes %dms", e.Time.Format(time.RFC3339), e.Remote, e.Op, e.File, e.Status, e.Bytes, e.Size, e.DurationMS)
-	if e.Size < 0 {
-		line = fmt.Sprintf("%s %s %s %s %s %dms", e.Time.Format(time.RFC3339), e.Remote, e.Op, e.File, e.Status, e.DurationMS)
+	io.WriteString(l.w, formatEvent(e, l.journald)+"\n")
+}
+
+// note writes a message that is not a request (start, stop); in JSON mode
+// nothing, so that every line is one request.
+func (l *eventLog) note(format string, args ...any) {
+	if l.json {
+		return
 	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.journald {
+		io.WriteString(l.w, "<5>")
+	}
+	fmt.Fprintf(l.w, format+"\n", args...)
+}
+
+// formatEvent renders one text log line: TIME REMOTE OP FILE STATUS
+// BYTES/SIZE bytes DURATIONms[: error]. For journald the time gives way to
+// a syslog priority: <6> (info) when served or not found, <4> (warning)
+// otherwise.
+func formatEvent(e tftp.Event, journald bool) string {
+	var b strings.Builder
+	if journald {
+		switch e.Status {
+		case "ok", "not-found":
+			b.WriteString("<6>")
+		default:
+			b.WriteString("<4>")
+		}
+	} else {
+		b.WriteString(e.Time.Format(time.RFC3339))
+		b.WriteByte(' ')
+	}
+	fmt.Fprintf(&b, "%s %s %s %s", e.Remote, e.Op, logQuote(e.File), e.Status)
+	if e.Size >= 0 {
+		fmt.Fprintf(&b, " %d/%d bytes", e.Bytes, e.Size)
+	}
+	fmt.Fprintf(&b, " %dms", e.DurationMS)
 	if e.Error != "" {
-		line += ": " + e.Error
+		b.WriteString(": " + logText(e.Error))
 	}
-	fmt.Fprintln(w, line)
+	return b.String()
+}
+
+// logQuote returns a name as is when it is plain printable text without
+// spaces or quotes, else quoted as a Go string: a name from the network
+// cannot hold a line break (a forged log line), a terminal escape, a
+// bidirectional override or an invisible character, nor pass for several
+// fields.
+func logQuote(s string) string {
+	if s == "" {
+		return `""`
+	}
+	for _, r := range s {
+		if r == utf8.RuneError || r == '"' || r == ' ' || !unicode.IsPrint(r) {
+			return strconv.Quote(s)
+		}
+	}
+	return s
+}
+
+// logText is logQuote for free text (an error detail), whose spaces are
+// fine.
+func logText(s string) string {
+	for _, r := range s {
+		if r == utf8.RuneError || (r != ' ' && !unicode.IsPrint(r)) {
+			return strconv.Quote(s)
+		}
+	}
+	return s
 }
 
 // isBundle reports whether src is a bundle (it has a SHA256SUMS) rather
