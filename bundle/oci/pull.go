@@ -21,6 +21,7 @@ import (
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"oras.land/oras-go/v2/errdef"
+	"oras.land/oras-go/v2/registry/remote/auth"
 	"oras.land/oras-go/v2/registry/remote/errcode"
 
 	"github.com/phoneload/phoneload/bundle"
@@ -273,14 +274,26 @@ func fetchManifest(ctx context.Context, st store, ref Ref) (ocispec.Descriptor, 
 	if int64(len(body)) != desc.Size || digest.FromBytes(body) != desc.Digest {
 		return desc, nil, fmt.Errorf("%w: %s: manifest does not match its digest %s", bundle.ErrContent, ref, desc.Digest)
 	}
+	m, err := parseManifest(body)
+	if err != nil {
+		return desc, nil, fmt.Errorf("oci: %s: %w", ref, err)
+	}
+	return desc, m, nil
+}
+
+// parseManifest decodes an OCI manifest of a phoneload bundle.
+func parseManifest(body []byte) (*ocispec.Manifest, error) {
 	var m ocispec.Manifest
 	if err := json.Unmarshal(body, &m); err != nil {
-		return desc, nil, fmt.Errorf("oci: %s: manifest: %v", ref, err)
+		return nil, fmt.Errorf("manifest: %v", err)
+	}
+	if m.MediaType != "" && m.MediaType != ocispec.MediaTypeImageManifest {
+		return nil, fmt.Errorf("manifest media type %q, want %s", m.MediaType, ocispec.MediaTypeImageManifest)
 	}
 	if m.ArtifactType != ArtifactType {
-		return desc, nil, fmt.Errorf("oci: %s: artifact type %q, not a phoneload bundle (%s)", ref, m.ArtifactType, ArtifactType)
+		return nil, fmt.Errorf("artifact type %q, not a phoneload bundle (%s)", m.ArtifactType, ArtifactType)
 	}
-	return desc, &m, nil
+	return &m, nil
 }
 
 // artifactFiles checks the layers: each a file with a safe, unique name.
@@ -303,7 +316,7 @@ func artifactFiles(m *ocispec.Manifest, lim bundle.Limits) ([]blobFile, error) {
 			return nil, fmt.Errorf("%w: layer %d: %s twice", bundle.ErrContent, i, name)
 		}
 		seen[name] = true
-		if l.Digest.Algorithm() != digest.SHA256 || l.Digest.Validate() != nil {
+		if l.Digest.Validate() != nil || l.Digest.Algorithm() != digest.SHA256 {
 			return nil, fmt.Errorf("%w: %s: digest %q is not sha256", bundle.ErrContent, name, l.Digest)
 		}
 		if l.Size < 0 || l.Size > lim.MaxFileSize {
@@ -545,6 +558,9 @@ func wrapRemote(err error, what string) error {
 	if errors.As(err, &er) && (er.StatusCode == http.StatusUnauthorized || er.StatusCode == http.StatusForbidden) {
 		return fmt.Errorf("%w: %s: %s %s: HTTP %d", ErrAuth, what, er.Method, er.URL.Redacted(), er.StatusCode)
 	}
+	if errors.Is(err, auth.ErrBasicCredentialNotFound) {
+		return fmt.Errorf("%w: %s: the registry asks for a login and no credentials are stored for it", ErrAuth, what)
+	}
 	if errors.Is(err, errdef.ErrNotFound) {
 		return fmt.Errorf("oci: %s: not found", what)
 	}
@@ -602,4 +618,3 @@ func writeZip(stage, out string, mod time.Time) error {
 		return zw.Close()
 	})
 }
-

@@ -155,7 +155,9 @@ func Push(ctx context.Context, src string, ref Ref, opts PushOptions) (*PushResu
 	for name := range meta {
 		metaNames = append(metaNames, name)
 	}
-	sort.Slice(metaNames, func(i, j int) bool { return metaRank(metaNames[i]) < metaRank(metaNames[j]) || metaRank(metaNames[i]) == metaRank(metaNames[j]) && metaNames[i] < metaNames[j] })
+	sort.Slice(metaNames, func(i, j int) bool {
+		return metaRank(metaNames[i]) < metaRank(metaNames[j]) || metaRank(metaNames[i]) == metaRank(metaNames[j]) && metaNames[i] < metaNames[j]
+	})
 	for _, name := range metaNames {
 		data := meta[name]
 		if err := push(name, int64(len(data)), digest.FromBytes(data), bytes.NewReader(data)); err != nil {

@@ -12,7 +12,7 @@ import (
 
 // Reference schemes.
 const (
-	SchemeRegistry = "oci://"     // oci://HOST[:PORT]/REPO:TAG
+	SchemeRegistry = "oci://"      // oci://HOST[:PORT]/REPO:TAG
 	SchemeLayout   = "oci-layout:" // oci-layout:DIR:TAG, an OCI image layout directory
 )
 
@@ -58,6 +58,7 @@ func (r Ref) String() string {
 var (
 	tagRE    = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
 	digestRE = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
+	hostRE   = regexp.MustCompile(`^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?)(:[0-9]{1,5})?$`)
 )
 
 // ErrRef is wrapped by every ParseRef error.
@@ -116,7 +117,7 @@ func ParseRef(s string) (Ref, error) {
 	}
 	r.Registry, r.Repository = host, repo
 	ref := registry.Reference{Registry: host, Repository: repo, Reference: r.Reference()}
-	if err := ref.ValidateRegistry(); err != nil || strings.ContainsAny(host, "@?#%\\") {
+	if err := ref.ValidateRegistry(); err != nil || !hostRE.MatchString(host) {
 		return bad("registry %q is not HOST[:PORT]", host)
 	}
 	if err := ref.ValidateRepository(); err != nil {

@@ -149,6 +149,9 @@ func SyncOnce(ctx context.Context, ref Ref, root string, opts SyncOptions) (*Syn
 		return nil
 	}
 	parent := filepath.Dir(opts.State)
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return fail(fmt.Errorf("oci: %w", err))
+	}
 	stage, res, err := Fetch(ctx, ref, parent, po)
 	d.Pull = res
 	if errors.Is(err, errUnchanged) {

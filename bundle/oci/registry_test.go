@@ -1,0 +1,182 @@
+package oci
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/phoneload/phoneload/bundle"
+	"github.com/phoneload/phoneload/internal/testtool"
+)
+
+// realRegistry starts docker-registry and points the credential store at
+// a docker config.json holding its user (as `docker login` leaves it).
+func realRegistry(t *testing.T) (*testtool.Registry, Options) {
+	t.Helper()
+	reg := testtool.StartRegistry(t)
+	t.Setenv("DOCKER_CONFIG", reg.DockerConfig(t, reg.User, reg.Password))
+	t.Setenv("REGISTRY_AUTH_FILE", filepath.Join(t.TempDir(), "none.json"))
+	return reg, Options{CAFile: reg.CAFile}
+}
+
+func TestRegistryPushPull(t *testing.T) {
+	reg, o := realRegistry(t)
+	k := newKey(t, 1)
+	r1 := release("r1", 1_000_000)
+	b1 := packBundle(t, k, r1, 1, filepath.Join(t.TempDir(), "r1.zip"))
+	ref := mustRef(t, "oci://"+reg.Addr+"/phones/lab:r1")
+	res, err := Push(bg, b1, ref, pushOpts(k, o))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "out")
+	pres, err := Pull(bg, ref, out, pullOpts(k, o))
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertTree(t, out, r1)
+	if pres.Digest != res.Digest || !pres.Verify.Valid {
+		t.Errorf("pull: %+v", pres)
+	}
+	// By digest too.
+	byDigest := mustRef(t, "oci://"+reg.Addr+"/phones/lab@"+res.Digest)
+	if _, err := Pull(bg, byDigest, filepath.Join(t.TempDir(), "d.zip"), pullOpts(k, o)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestRegistryTLSAndPlainHTTP(t *testing.T) {
+	reg, o := realRegistry(t)
+	k := newKey(t, 1)
+	b1 := packBundle(t, k, release("r1", 1000), 1, filepath.Join(t.TempDir(), "r1"))
+	ref := mustRef(t, "oci://"+reg.Addr+"/phones/lab:r1")
+	// Without the CA, the self-signed certificate is refused.
+	if _, err := Push(bg, b1, ref, pushOpts(k, Options{})); err == nil || !strings.Contains(err.Error(), "certificate") {
+		t.Errorf("push without the registry's CA: %v, want a certificate error", err)
+	}
+	// Plain HTTP to a TLS registry fails; to a non-loopback host it is refused outright.
+	if _, err := Push(bg, b1, mustRef(t, "oci://registry.example:5000/p:r1"), pushOpts(k, Options{PlainHTTP: true})); !errors.Is(err, ErrPlainHTTP) {
+		t.Errorf("plain HTTP to a remote host: %v", err)
+	}
+	_ = o
+}
+
+func TestRegistryWrongCredentials(t *testing.T) {
+	reg, o := realRegistry(t)
+	k := newKey(t, 1)
+	b1 := packBundle(t, k, release("r1", 1000), 1, filepath.Join(t.TempDir(), "r1"))
+	ref := mustRef(t, "oci://"+reg.Addr+"/phones/lab:r1")
+	if _, err := Push(bg, b1, ref, pushOpts(k, o)); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("DOCKER_CONFIG", reg.DockerConfig(t, reg.User, "wrong"))
+	if _, err := Push(bg, b1, ref, pushOpts(k, o)); !errors.Is(err, ErrAuth) {
+		t.Errorf("push with a wrong password: %v, want ErrAuth", err)
+	}
+	out := filepath.Join(t.TempDir(), "out")
+	if _, err := Pull(bg, ref, out, pullOpts(k, o)); !errors.Is(err, ErrAuth) {
+		t.Errorf("pull with a wrong password: %v, want ErrAuth", err)
+	}
+	assertAbsent(t, out)
+	// No credentials at all.
+	t.Setenv("DOCKER_CONFIG", t.TempDir())
+	if _, err := Pull(bg, ref, out, pullOpts(k, o)); !errors.Is(err, ErrAuth) {
+		t.Errorf("pull without credentials: %v, want ErrAuth", err)
+	}
+	assertAbsent(t, out)
+}
+
+func TestRegistryTamperedBlob(t *testing.T) {
+	reg, o := realRegistry(t)
+	k := newKey(t, 1)
+	r1 := release("r1", 300_000)
+	b1 := packBundle(t, k, r1, 1, filepath.Join(t.TempDir(), "r1"))
+	ref := mustRef(t, "oci://"+reg.Addr+"/phones/lab:r1")
+	if _, err := Push(bg, b1, ref, pushOpts(k, o)); err != nil {
+		t.Fatal(err)
+	}
+	// A byte changed in the registry's storage, size kept.
+	p := reg.BlobPath(sumHex(r1["P0S3-8-12-00.sb2"]))
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[len(b)/2] ^= 0x40
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, out := range []string{filepath.Join(t.TempDir(), "out"), filepath.Join(t.TempDir(), "out.zip")} {
+		_, err = Pull(bg, ref, out, pullOpts(k, o))
+		if !errors.Is(err, bundle.ErrContent) || !strings.Contains(err.Error(), "modified: P0S3-8-12-00.sb2") {
+			t.Errorf("pull of a blob changed in storage: %v, want a content error naming P0S3-8-12-00.sb2", err)
+		}
+		assertAbsent(t, out)
+	}
+	// A changed signature blob: the signature check fails first.
+	sig, err := os.ReadFile(filepath.Join(b1, "SHA256SUMS.minisig"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp := reg.BlobPath(sumHex(sig))
+	sig[len(sig)-5] ^= 1
+	os.WriteFile(sp, sig, 0o644)
+	out := filepath.Join(t.TempDir(), "out")
+	_, err = Pull(bg, ref, out, pullOpts(k, o))
+	if !errors.Is(err, bundle.ErrContent) || !strings.Contains(err.Error(), "SHA256SUMS.minisig") {
+		t.Errorf("pull with a signature changed in storage: %v", err)
+	}
+	assertAbsent(t, out)
+}
+
+func TestRegistryMissingBlob(t *testing.T) {
+	reg, o := realRegistry(t)
+	k := newKey(t, 1)
+	r1 := release("r1", 300_000)
+	b1 := packBundle(t, k, r1, 1, filepath.Join(t.TempDir(), "r1"))
+	ref := mustRef(t, "oci://"+reg.Addr+"/phones/lab:r1")
+	if _, err := Push(bg, b1, ref, pushOpts(k, o)); err != nil {
+		t.Fatal(err)
+	}
+	// The manifest now points at a blob the registry no longer has.
+	if err := os.RemoveAll(filepath.Dir(reg.BlobPath(sumHex(r1["P003-8-12-00.sbn"])))); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "out")
+	_, err := Pull(bg, ref, out, pullOpts(k, o))
+	if !errors.Is(err, bundle.ErrContent) || !strings.Contains(err.Error(), "P003-8-12-00.sbn") {
+		t.Errorf("pull with a missing blob: %v, want a content error naming P003-8-12-00.sbn", err)
+	}
+	assertAbsent(t, out)
+}
+
+func TestRegistryDiesMidPull(t *testing.T) {
+	reg, o := realRegistry(t)
+	k := newKey(t, 1)
+	r1 := release("r1", 16<<20)
+	b1 := packBundle(t, k, r1, 1, filepath.Join(t.TempDir(), "r1"))
+	ref := mustRef(t, "oci://"+reg.Addr+"/phones/lab:r1")
+	if _, err := Push(bg, b1, ref, pushOpts(k, o)); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "out")
+	po := pullOpts(k, o)
+	killed := false
+	po.Progress = func(n int64) {
+		if !killed {
+			killed = true
+			reg.Kill() // SIGKILL, with the first bytes of a blob received
+		}
+	}
+	po.Workers = 1
+	_, err := Pull(bg, ref, out, po)
+	if err == nil {
+		t.Fatal("pull from a registry killed mid-pull succeeded")
+	}
+	if !killed {
+		t.Fatal("the registry was never killed")
+	}
+	t.Logf("error: %v", err)
+	assertAbsent(t, out)
+}
