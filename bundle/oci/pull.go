@@ -345,7 +345,7 @@ func fetchSmall(ctx context.Context, st store, f blobFile) ([]byte, error) {
 		return nil, blobError(err, f)
 	}
 	if int64(len(data)) != f.desc.Size || digest.FromBytes(data) != f.desc.Digest {
-		return nil, fmt.Errorf("%w: modified: %s (the registry sent %d bytes, sha256 %s; want %s)", bundle.ErrContent, f.name, len(data), digest.FromBytes(data).Encoded(), f.desc.Digest.Encoded())
+		return nil, fmt.Errorf("%w: modified: %s (received %d bytes, sha256 %s; want %s)", bundle.ErrContent, f.name, len(data), digest.FromBytes(data).Encoded(), f.desc.Digest.Encoded())
 	}
 	return data, nil
 }
@@ -496,7 +496,7 @@ func fetchFile(ctx context.Context, st store, f blobFile, dst string, prog func(
 	}
 	got := digest.NewDigestFromBytes(digest.SHA256, h.Sum(nil))
 	if n != f.desc.Size || got != f.desc.Digest {
-		return fmt.Errorf("%w: modified: %s (the registry sent %d bytes, sha256 %s; SHA256SUMS says %d bytes, %s)", bundle.ErrContent, f.name, n, got.Encoded(), f.desc.Size, f.desc.Digest.Encoded())
+		return fmt.Errorf("%w: modified: %s (received %d bytes, sha256 %s; SHA256SUMS says %d bytes, %s)", bundle.ErrContent, f.name, n, got.Encoded(), f.desc.Size, f.desc.Digest.Encoded())
 	}
 	return nil
 }
