@@ -180,3 +180,57 @@ func TestRegistryDiesMidPull(t *testing.T) {
 	t.Logf("error: %v", err)
 	assertAbsent(t, out)
 }
+
+// TestRegistryDedup measures, against the real registry, the bytes a
+// second release with one changed configuration costs: pushed, and pulled
+// into a root holding the first. docs/benchmarks.md records the figures.
+func TestRegistryDedup(t *testing.T) {
+	reg, o := realRegistry(t)
+	k := newKey(t, 1)
+	r1 := release("r1", 16<<20)
+	r2 := release("r2", 16<<20) // SIPDefault.cnf differs
+	b1 := packBundle(t, k, r1, 1, filepath.Join(t.TempDir(), "r1.zip"))
+	b2 := packBundle(t, k, r2, 2, filepath.Join(t.TempDir(), "r2.zip"))
+	ref1 := mustRef(t, "oci://"+reg.Addr+"/phones/lab:r1")
+	ref2 := mustRef(t, "oci://"+reg.Addr+"/phones/lab:r2")
+	push := func(b string, ref Ref) (*PushResult, *Stats) {
+		st := new(Stats)
+		oo := o
+		oo.Stats = st
+		res, err := Push(bg, b, ref, pushOpts(k, oo))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res, st
+	}
+	pull := func(ref Ref, reuse ...string) *PullResult {
+		oo := o
+		oo.Stats = new(Stats)
+		po := pullOpts(k, oo)
+		po.Reuse = reuse
+		res, err := Pull(bg, ref, filepath.Join(t.TempDir(), "out"), po)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	p1, s1 := push(b1, ref1)
+	p2, s2 := push(b2, ref2)
+	root := filepath.Join(t.TempDir(), "root")
+	for name, data := range r1 {
+		os.MkdirAll(filepath.Dir(filepath.Join(root, name)), 0o755)
+		os.WriteFile(filepath.Join(root, filepath.FromSlash(name)), data, 0o644)
+	}
+	fresh := pull(ref2)
+	over := pull(ref2, root)
+	t.Logf("| push release 1 | %d blobs, %d bytes | %d sent, %d received |", p1.Uploaded, p1.UpBytes, s1.Sent.Load(), s1.Received.Load())
+	t.Logf("| push release 2 (one config changed) | %d blobs, %d bytes | %d sent, %d received |", p2.Uploaded, p2.UpBytes, s2.Sent.Load(), s2.Received.Load())
+	t.Logf("| pull release 2 into an empty directory | %d blobs, %d bytes | %d sent, %d received |", fresh.Fetched, fresh.FetchedBytes, fresh.SentBytes, fresh.RecvBytes)
+	t.Logf("| pull release 2 over a root holding release 1 | %d blobs, %d bytes (%d reused) | %d sent, %d received |", over.Fetched, over.FetchedBytes, over.ReusedBytes, over.SentBytes, over.RecvBytes)
+	if p2.Uploaded != 4 || s2.Sent.Load() > s1.Sent.Load()/1000 {
+		t.Errorf("release 2 sent %d blobs, %d bytes; want the 4 small changed ones", p2.Uploaded, s2.Sent.Load())
+	}
+	if over.Fetched != 1 || over.FetchedBytes != int64(len(r2["SIPDefault.cnf"])) || over.RecvBytes > fresh.RecvBytes/1000 {
+		t.Errorf("pull over release 1 fetched %d blobs, %d bytes, %d received", over.Fetched, over.FetchedBytes, over.RecvBytes)
+	}
+}
