@@ -234,3 +234,42 @@ func TestRegistryDedup(t *testing.T) {
 		t.Errorf("pull over release 1 fetched %d blobs, %d bytes, %d received", over.Fetched, over.FetchedBytes, over.RecvBytes)
 	}
 }
+
+// TestRegistryCredentialStores: credentials from a docker credential
+// helper (credHelpers, as docker-credential-pass or -secretservice would
+// answer) and from podman's auth.json.
+func TestRegistryCredentialStores(t *testing.T) {
+	reg, o := realRegistry(t)
+	k := newKey(t, 1)
+	b1 := packBundle(t, k, release("r1", 1000), 1, filepath.Join(t.TempDir(), "r1"))
+	ref := mustRef(t, "oci://"+reg.Addr+"/phones/lab:r1")
+
+	// A credential helper on $PATH, named in config.json.
+	bin := t.TempDir()
+	helper := "#!/bin/sh\n[ \"$1\" = get ] || exit 1\nread host\n" +
+		"[ \"$host\" = \"" + reg.Addr + "\" ] || { echo 'credentials not found in native keychain'; exit 1; }\n" +
+		"printf '{\"ServerURL\":\"%s\",\"Username\":\"" + reg.User + "\",\"Secret\":\"" + reg.Password + "\"}' \"$host\"\n"
+	if err := os.WriteFile(filepath.Join(bin, "docker-credential-phoneloadtest"), []byte(helper), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	cfg := t.TempDir()
+	os.WriteFile(filepath.Join(cfg, "config.json"), []byte(`{"credHelpers":{"`+reg.Addr+`":"phoneloadtest"}}`), 0o600)
+	t.Setenv("DOCKER_CONFIG", cfg)
+	if _, err := Push(bg, b1, ref, pushOpts(k, o)); err != nil {
+		t.Fatalf("push with a credential helper: %v", err)
+	}
+
+	// podman: no docker config at all, $REGISTRY_AUTH_FILE holds the login.
+	t.Setenv("DOCKER_CONFIG", t.TempDir())
+	podman := reg.DockerConfig(t, reg.User, reg.Password) // the same auths format
+	t.Setenv("REGISTRY_AUTH_FILE", filepath.Join(podman, "config.json"))
+	if _, err := Pull(bg, ref, filepath.Join(t.TempDir(), "out"), pullOpts(k, o)); err != nil {
+		t.Fatalf("pull with podman's auth.json: %v", err)
+	}
+	// --registry-config wins over both.
+	o.RegistryConfig = filepath.Join(reg.DockerConfig(t, reg.User, "wrong"), "config.json")
+	if _, err := Pull(bg, ref, filepath.Join(t.TempDir(), "out"), pullOpts(k, o)); !errors.Is(err, ErrAuth) {
+		t.Fatalf("pull with --registry-config holding a wrong password: %v", err)
+	}
+}
