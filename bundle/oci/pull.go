@@ -26,6 +26,7 @@ import (
 
 	"github.com/phoneload/phoneload/bundle"
 	"github.com/phoneload/phoneload/internal/atomicfile"
+	"github.com/phoneload/phoneload/sign"
 )
 
 // PullOptions control Pull and Fetch.
@@ -306,6 +307,7 @@ func artifactFiles(m *ocispec.Manifest, lim bundle.Limits) ([]blobFile, error) {
 	}
 	seen := map[string]bool{}
 	var total int64
+	metas := 0
 	out := make([]blobFile, 0, len(m.Layers))
 	for i, l := range m.Layers {
 		name := l.Annotations[AnnotationTitle]
@@ -325,12 +327,28 @@ func artifactFiles(m *ocispec.Manifest, lim bundle.Limits) ([]blobFile, error) {
 		if total += l.Size; total > lim.MaxTotalSize {
 			return nil, fmt.Errorf("%w: artifact larger than %d bytes", bundle.ErrContent, lim.MaxTotalSize)
 		}
-		if bundle.IsBundleMeta(name) && l.Size > bundle.MaxSumsSize {
-			return nil, fmt.Errorf("%w: %s: %d bytes, too large", bundle.ErrContent, name, l.Size)
+		if bundle.IsBundleMeta(name) {
+			if metas++; metas > 2*bundle.MaxSignatures+2 {
+				return nil, fmt.Errorf("%w: more than %d signature files", bundle.ErrContent, 2*bundle.MaxSignatures)
+			}
+			if max := metaLimit(name); l.Size > max {
+				return nil, fmt.Errorf("%w: %s: %d bytes, larger than %d", bundle.ErrContent, name, l.Size, max)
+			}
 		}
 		out = append(out, blobFile{name: name, desc: ocispec.Descriptor{MediaType: l.MediaType, Digest: l.Digest, Size: l.Size}})
 	}
 	return out, nil
+}
+
+// metaLimit bounds a bundle's own file, as verify reads it.
+func metaLimit(name string) int64 {
+	switch name {
+	case bundle.SumsName:
+		return bundle.MaxSumsSize
+	case bundle.ManifestName:
+		return bundle.MaxManifestSize
+	}
+	return sign.MaxKeyFileSize
 }
 
 // fetchSmall fetches a small blob into memory, checking its digest.

@@ -1,10 +1,15 @@
 package oci
 
 import (
+	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/phoneload/phoneload/bundle"
 )
@@ -188,4 +193,29 @@ func TestSyncFaultsKeepRelease(t *testing.T) {
 	reg.Kill()
 	d, err = s.sync(t, tag)
 	check("registry down", d, err, SyncFailed, nil)
+}
+
+// TestSyncStalledRegistry: a registry that accepts and never answers ends
+// the round at the caller's deadline (sync --timeout), a failure that
+// leaves the root alone.
+func TestSyncStalledRegistry(t *testing.T) {
+	hold := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-hold }))
+	defer srv.Close()
+	defer close(hold)
+	k := newKey(t, 1)
+	s := newSite(t, k, Options{PlainHTTP: true})
+	ctx, cancel := context.WithTimeout(bg, 300*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	d, err := SyncOnce(ctx, mustRef(t, "oci://"+strings.TrimPrefix(srv.URL, "http://")+"/phones/lab:stable"), s.root, s.opts)
+	if err == nil || d.Action != SyncFailed || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("stalled registry: %+v, %v", d, err)
+	}
+	if el := time.Since(start); el > 5*time.Second {
+		t.Errorf("round took %s", el)
+	}
+	if ents, _ := os.ReadDir(s.root); len(ents) != 0 {
+		t.Errorf("root changed: %v", ents)
+	}
 }

@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -22,6 +23,7 @@ func NewCmdSync() *cobra.Command {
 		reg      registryFlags
 		once     bool
 		interval time.Duration
+		timeout  time.Duration
 		state    string
 		force    bool
 		keep     int
@@ -66,6 +68,9 @@ unchanged, 1 failed (registry, network, credentials, publish), 2 usage,
 			if interval < time.Second {
 				return cli.Usage("--interval %s: at least 1s", interval)
 			}
+			if timeout < time.Second {
+				return cli.Usage("--timeout %s: at least 1s", timeout)
+			}
 			if keep == 0 || keep < -1 {
 				return cli.Usage("--keep %d: keep at least 1 publish for rollback, or -1 for all", keep)
 			}
@@ -92,7 +97,9 @@ unchanged, 1 failed (registry, network, credentials, publish), 2 usage,
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			for {
-				d, err := oci.SyncOnce(ctx, ref, root, opts)
+				rctx, cancel := context.WithTimeout(ctx, timeout)
+				d, err := oci.SyncOnce(rctx, ref, root, opts)
+				cancel()
 				if werr := logDecision(cmd, d, asJSON); werr != nil {
 					return werr
 				}
@@ -112,6 +119,7 @@ unchanged, 1 failed (registry, network, credentials, publish), 2 usage,
 	f := cmd.Flags()
 	f.BoolVar(&once, "once", false, "run one round and exit with its verdict")
 	f.DurationVar(&interval, "interval", 5*time.Minute, "time between rounds, `D` (e.g. 30s, 5m, 1h)")
+	f.DurationVar(&timeout, "timeout", time.Hour, "give up a round (a stalled registry) after `D`; the next round tries again")
 	f.StringVar(&state, "state", "", "where the agent records what it published (`FILE`; default beside ROOT)")
 	f.BoolVar(&force, "force", false, "let publish overwrite files it did not own")
 	f.IntVar(&keep, "keep", bundle.DefaultKeep, "publishes kept for rollback, at least 1 (-1: all)")
