@@ -80,15 +80,12 @@ func packBundle(t testing.TB, k testKey, files map[string][]byte, seq uint64, ou
 	return out
 }
 
-func verifier(k testKey) func(string) error {
-	return func(p string) error {
-		_, err := bundle.VerifyBundle(p, bundle.VerifyOptions{Trust: k.trust()})
-		return err
-	}
+func verifyOpts(k testKey) *bundle.VerifyOptions {
+	return &bundle.VerifyOptions{Trust: k.trust()}
 }
 
 func pushOpts(k testKey, o Options) PushOptions {
-	return PushOptions{Options: o, Verify: verifier(k)}
+	return PushOptions{Options: o, Verify: verifyOpts(k)}
 }
 
 func pullOpts(k testKey, o Options) PullOptions {

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/phoneload/phoneload/bundle"
+	"github.com/phoneload/phoneload/bundle/container"
 )
 
 // FuzzArtifactManifest: a manifest from a hostile registry either is
@@ -14,7 +15,7 @@ import (
 func FuzzArtifactManifest(f *testing.F) {
 	f.Add([]byte(`{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","artifactType":"application/vnd.phoneload.bundle.v1","config":{"mediaType":"application/vnd.oci.empty.v1+json","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2},"layers":[{"mediaType":"application/vnd.phoneload.file.v1","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2,"annotations":{"org.opencontainers.image.title":"SIPDefault.cnf"}}]}`))
 	f.Add([]byte(`{"artifactType":"application/vnd.phoneload.bundle.v1","layers":[{"digest":"sha256:x","annotations":{"org.opencontainers.image.title":"../x"}}]}`))
-	lim := bundle.Limits{MaxFileSize: 1 << 20, MaxTotalSize: 4 << 20, MaxFiles: 100}
+	lim := container.Limits{MaxFileSize: 1 << 20, MaxTotalSize: 4 << 20, MaxFiles: 100}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		m, err := parseManifest(body)
 		if err != nil {

@@ -46,7 +46,7 @@ func TestPushPullLayout(t *testing.T) {
 	if _, err := Pull(bg, ref, zipOut, pullOpts(k, Options{})); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := bundle.VerifyBundle(zipOut, bundle.VerifyOptions{Trust: k.trust()}); err != nil {
+	if _, err := bundle.Verify(zipOut, bundle.VerifyOptions{Trust: k.trust()}); err != nil {
 		t.Fatalf("pulled zip: %v", err)
 	}
 	// Pushing the same bundle again sends nothing but the tag.

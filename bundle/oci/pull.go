@@ -25,6 +25,7 @@ import (
 	"oras.land/oras-go/v2/registry/remote/errcode"
 
 	"github.com/phoneload/phoneload/bundle"
+	"github.com/phoneload/phoneload/bundle/container"
 	"github.com/phoneload/phoneload/internal/atomicfile"
 	"github.com/phoneload/phoneload/sign"
 )
@@ -229,13 +230,13 @@ func Fetch(ctx context.Context, ref Ref, parent string, opts PullOptions) (stage
 	}
 
 	// 4. The staged bundle, exactly as `phoneload verify` checks it.
-	full, err := bundle.VerifyBundle(stage, opts.Verify)
+	full, err := bundle.Verify(stage, opts.Verify)
 	if full != nil {
 		full.Path = ref.String()
 		res.Verify = full
 	}
 	if err != nil {
-		return stage, res, err
+		return stage, res, &bundle.VerifyError{Result: full, Err: err}
 	}
 	if err := os.Chmod(stage, 0o755); err != nil {
 		return stage, res, fmt.Errorf("oci: %w", err)
@@ -298,9 +299,9 @@ func parseManifest(body []byte) (*ocispec.Manifest, error) {
 }
 
 // artifactFiles checks the layers: each a file with a safe, unique name.
-func artifactFiles(m *ocispec.Manifest, lim bundle.Limits) ([]blobFile, error) {
+func artifactFiles(m *ocispec.Manifest, lim container.Limits) ([]blobFile, error) {
 	if lim.MaxFiles <= 0 {
-		lim = bundle.DefaultLimits
+		lim = container.DefaultLimits
 	}
 	if len(m.Layers) > lim.MaxFiles+2*bundle.MaxSignatures+2 {
 		return nil, fmt.Errorf("oci: artifact has %d layers, more than %d files", len(m.Layers), lim.MaxFiles)

@@ -20,16 +20,19 @@ import (
 	"oras.land/oras-go/v2/errdef"
 
 	"github.com/phoneload/phoneload/bundle"
+	"github.com/phoneload/phoneload/bundle/container"
 )
 
 // PushOptions control Push.
 type PushOptions struct {
 	Options
-	// Verify checks the bundle (signatures, content, policy) before
-	// anything is sent; Push refuses to run without one unless SkipVerify.
-	Verify     func(path string) error
+	// Verify is how the bundle is verified (bundle.Verify: signatures,
+	// content, policy) before anything is sent; Push refuses to run
+	// without it unless SkipVerify is set. A failure is a
+	// *bundle.VerifyError.
+	Verify     *bundle.VerifyOptions
 	SkipVerify bool
-	Limits     bundle.Limits
+	Limits     container.Limits
 	Progress   func(n int64) // bytes of the bundle read so far
 }
 
@@ -65,8 +68,8 @@ func Push(ctx context.Context, src string, ref Ref, opts PushOptions) (*PushResu
 		return nil, fmt.Errorf("oci: push to %s: a tag is needed", ref)
 	}
 	if opts.Verify != nil {
-		if err := opts.Verify(src); err != nil {
-			return nil, err
+		if res, err := bundle.Verify(src, *opts.Verify); err != nil {
+			return nil, &bundle.VerifyError{Result: res, Err: err}
 		}
 	}
 	if opts.Stats == nil {
@@ -74,7 +77,7 @@ func Push(ctx context.Context, src string, ref Ref, opts PushOptions) (*PushResu
 	}
 	// Pass 1: the bundle's own files, which say what every blob is.
 	meta := map[string][]byte{}
-	err := bundle.Walk(src, opts.Limits, func(e bundle.Entry, r io.Reader) error {
+	err := container.Walk(src, opts.Limits, func(e container.Entry, r io.Reader) error {
 		if !bundle.IsBundleMeta(e.Name) {
 			return nil
 		}
@@ -166,7 +169,7 @@ func Push(ctx context.Context, src string, ref Ref, opts PushOptions) (*PushResu
 	}
 	// Pass 2: every other file, streamed.
 	listed := 0
-	err = bundle.Walk(src, opts.Limits, func(e bundle.Entry, r io.Reader) error {
+	err = container.Walk(src, opts.Limits, func(e container.Entry, r io.Reader) error {
 		if bundle.IsBundleMeta(e.Name) {
 			return nil
 		}

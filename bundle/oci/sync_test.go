@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/phoneload/phoneload/bundle"
+	"github.com/phoneload/phoneload/bundle/publish"
 )
 
 // site is one simulated site: a TFTP root and its agent's options.
@@ -29,7 +30,7 @@ func newSite(t *testing.T, k testKey, o Options) *site {
 	}
 	s.opts = SyncOptions{PullOptions: pullOpts(k, o), State: filepath.Join(dir, "state", "sync.json")}
 	s.opts.Publish = func(stage string) (string, error) {
-		res, err := bundle.Publish(stage, s.root, bundle.PublishOptions{Verify: verifier(k)})
+		res, err := publish.Run(stage, s.root, publish.Options{Verify: verifyOpts(k)})
 		if err != nil {
 			return "", err
 		}

@@ -43,18 +43,6 @@ func parseRef(s string, plainHTTP bool) (oci.Ref, error) {
 	return ref, nil
 }
 
-// verifyOptions are the trust flags as bundle.VerifyOptions (pull, sync).
-func (t *trustFlags) verifyOptions() (bundle.VerifyOptions, error) {
-	if _, err := t.verifier(""); err != nil { // the same usage checks as publish
-		return bundle.VerifyOptions{}, err
-	}
-	trust, err := loadTrust(t.pubs, t.allowed)
-	if err != nil {
-		return bundle.VerifyOptions{}, err
-	}
-	return bundle.VerifyOptions{Trust: trust, Threshold: t.threshold, MinSequence: t.minSeq}, nil
-}
-
 // ociError gives an error of push, pull or sync its exit code and a hint.
 func ociError(err error, nothing string) error {
 	var ce *cli.Error
@@ -63,6 +51,8 @@ func ociError(err error, nothing string) error {
 		return nil
 	case errors.As(err, &ce):
 		return err
+	case errors.As(err, new(*bundle.VerifyError)):
+		return verifyFailure(err, nothing)
 	case errors.Is(err, bundle.ErrSignature), errors.Is(err, bundle.ErrContent), errors.Is(err, bundle.ErrPolicy):
 		return cli.Hint(cli.Exit(verifyExitCode(err), err), "%s", nothing)
 	case errors.Is(err, oci.ErrAuth):
@@ -99,7 +89,7 @@ func pullForPublish(cmd *cobra.Command, arg, root string, trust *trustFlags, reg
 		os.Remove(f.Name())
 	}
 	bar := cli.NewProgress(cmd.ErrOrStderr(), "pull", 0)
-	dir, res, err := oci.Fetch(cmd.Context(), ref, parent, oci.PullOptions{Options: reg.options(), Verify: vo, Reuse: []string{root}, Progress: bar.Add})
+	dir, res, err := oci.Fetch(cmd.Context(), ref, parent, oci.PullOptions{Options: reg.options(), Verify: *vo, Reuse: []string{root}, Progress: bar.Add})
 	bar.Done()
 	if err != nil {
 		return "", nil, ociError(err, "nothing was published")

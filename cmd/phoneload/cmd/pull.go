@@ -50,7 +50,7 @@ missing), 5 refused by policy (expired, sequence below --min-sequence).`,
 				return err
 			}
 			bar := cli.NewProgress(cmd.ErrOrStderr(), "pull", 0)
-			res, err := oci.Pull(cmd.Context(), ref, args[1], oci.PullOptions{Options: reg.options(), Verify: vo, Reuse: reuse, Progress: bar.Add})
+			res, err := oci.Pull(cmd.Context(), ref, args[1], oci.PullOptions{Options: reg.options(), Verify: *vo, Reuse: reuse, Progress: bar.Add})
 			bar.Done()
 			if err != nil {
 				if asJSON && res != nil {

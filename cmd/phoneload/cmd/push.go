@@ -48,7 +48,7 @@ Exit codes: 0 pushed, 1 failed (registry, network, credentials), 2 usage,
 			if ref.Tag == "" {
 				return cli.Usage("push needs a tag to move: %s", args[1])
 			}
-			verify, err := trust.verifier("nothing was pushed; phoneload verify shows the whole report")
+			verify, err := trust.verifyOptions()
 			if err != nil {
 				return err
 			}
@@ -56,7 +56,7 @@ Exit codes: 0 pushed, 1 failed (registry, network, credentials), 2 usage,
 			res, err := oci.Push(cmd.Context(), args[0], ref, oci.PushOptions{Options: reg.options(), Verify: verify, Progress: bar.Add})
 			bar.Done()
 			if err != nil {
-				return ociError(err, "the tag was not moved")
+				return ociError(err, "nothing was pushed; phoneload verify shows the whole report")
 			}
 			if asJSON {
 				return cli.WriteJSON(cmd.OutOrStdout(), res)

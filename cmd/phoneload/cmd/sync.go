@@ -11,8 +11,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/phoneload/phoneload/bundle"
 	"github.com/phoneload/phoneload/bundle/oci"
+	"github.com/phoneload/phoneload/bundle/publish"
 	"github.com/phoneload/phoneload/internal/cli"
 )
 
@@ -78,17 +78,13 @@ unchanged, 1 failed (registry, network, credentials, publish), 2 usage,
 			if err != nil {
 				return err
 			}
-			verify, err := trust.verifier("nothing was published")
-			if err != nil {
-				return err
-			}
 			root := args[1]
 			if fi, err := os.Stat(root); err != nil || !fi.IsDir() {
 				return cli.Usage("%s: not a directory", root)
 			}
-			opts := oci.SyncOptions{PullOptions: oci.PullOptions{Options: reg.options(), Verify: vo}, State: state}
+			opts := oci.SyncOptions{PullOptions: oci.PullOptions{Options: reg.options(), Verify: *vo}, State: state}
 			opts.Publish = func(dir string) (string, error) {
-				res, err := bundle.Publish(dir, root, bundle.PublishOptions{Verify: verify, Force: force, Keep: keep})
+				res, err := publish.Run(dir, root, publish.Options{Verify: vo, Force: force, Keep: keep})
 				if err != nil {
 					return "", publishError(err)
 				}
@@ -122,7 +118,7 @@ unchanged, 1 failed (registry, network, credentials, publish), 2 usage,
 	f.DurationVar(&timeout, "timeout", time.Hour, "give up a round (a stalled registry) after `D`; the next round tries again")
 	f.StringVar(&state, "state", "", "where the agent records what it published (`FILE`; default beside ROOT)")
 	f.BoolVar(&force, "force", false, "let publish overwrite files it did not own")
-	f.IntVar(&keep, "keep", bundle.DefaultKeep, "publishes kept for rollback, at least 1 (-1: all)")
+	f.IntVar(&keep, "keep", publish.DefaultKeep, "publishes kept for rollback, at least 1 (-1: all)")
 	f.BoolVar(&asJSON, "json", false, "log each round as one JSON line on stdout (schema in docs/distribution.md)")
 	return cmd
 }
