@@ -80,9 +80,6 @@ func Pull(ctx context.Context, ref Ref, out string, opts PullOptions) (*PullResu
 		return nil, err
 	}
 	parent := filepath.Dir(out)
-	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return nil, fmt.Errorf("oci: %w", err)
-	}
 	stage, res, err := Fetch(ctx, ref, parent, opts)
 	if err != nil {
 		return res, err

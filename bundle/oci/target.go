@@ -67,7 +67,15 @@ type store interface {
 // open returns the store for r; forWrite creates a layout directory.
 func open(ctx context.Context, r Ref, opts Options, forWrite bool) (store, error) {
 	if r.IsLayout() {
-		if !forWrite {
+		if forWrite {
+			// A new directory, an empty one, or a layout: never litter
+			// some other directory with blobs.
+			if ents, err := os.ReadDir(r.Dir); err == nil && len(ents) > 0 {
+				if _, err := os.Stat(filepath.Join(r.Dir, ocispec.ImageLayoutFile)); err != nil {
+					return nil, fmt.Errorf("oci: %s: not empty and not an OCI image layout (no %s)", r.Dir, ocispec.ImageLayoutFile)
+				}
+			}
+		} else {
 			fi, err := os.Stat(r.Dir)
 			if err != nil {
 				return nil, fmt.Errorf("oci: layout %w", err)
