@@ -191,7 +191,25 @@ func TestSyncFaultsKeepRelease(t *testing.T) {
 	os.MkdirAll(filepath.Dir(blob), 0o755)
 	os.WriteFile(blob, orig, 0o644)
 
-	reg.Kill()
+	// Killed while the site fetches a new 4 MiB image.
+	r3 := release("r3", 4<<20)
+	if _, err := Push(bg, packBundle(t, k, r3, 3, filepath.Join(t.TempDir(), "r3")), tag, pushOpts(k, o)); err != nil {
+		t.Fatal(err)
+	}
+	killed := false
+	s.opts.Progress = func(int64) {
+		if !killed {
+			killed = true
+			reg.Kill()
+		}
+	}
+	d, err = s.sync(t, tag)
+	if !killed {
+		t.Fatal("the registry was not killed mid-fetch")
+	}
+	check("registry killed mid-fetch", d, err, SyncFailed, nil)
+	s.opts.Progress = nil
+
 	d, err = s.sync(t, tag)
 	check("registry down", d, err, SyncFailed, nil)
 }
