@@ -46,7 +46,7 @@ type PullOptions struct {
 	Check func(m *bundle.Manifest, sums []byte) error
 	// Workers fetch blobs in parallel; 0 means 4.
 	Workers  int
-	Progress func(n int64) // bytes fetched or copied so far
+	Progress func(n int64) // bytes fetched or copied so far; called from several goroutines
 }
 
 // PullResult is what `phoneload pull --json` prints (docs/distribution.md).

@@ -12,6 +12,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/opencontainers/go-digest"
@@ -33,7 +35,8 @@ type PushOptions struct {
 	Verify     *bundle.VerifyOptions
 	SkipVerify bool
 	Limits     container.Limits
-	Progress   func(n int64) // bytes of the bundle read so far
+	Progress   func(n int64) // bytes of the bundle read so far; called from several goroutines
+	Workers    int           // files uploaded in parallel; 0 means 4
 }
 
 // PushResult is what `phoneload push --json` prints (docs/distribution.md).
@@ -113,35 +116,47 @@ func Push(ctx context.Context, src string, ref Ref, opts PushOptions) (*PushResu
 		return nil, err
 	}
 	res := &PushResult{Ref: ref.String(), Name: m.Name, Sequence: m.Sequence}
-	var layers []ocispec.Descriptor
-	seen := map[digest.Digest]bool{}
+	var (
+		mu     sync.Mutex // layers, seen, res: files are pushed in parallel
+		layers []ocispec.Descriptor
+		seen   = map[digest.Digest]bool{}
+	)
 	push := func(name string, size int64, dg digest.Digest, r io.Reader) error {
 		desc := ocispec.Descriptor{MediaType: mediaTypeFor(name), Digest: dg, Size: size, Annotations: map[string]string{AnnotationTitle: name}}
+		mu.Lock()
 		layers = append(layers, desc)
 		res.Files++
+		first := !seen[dg]
+		if first {
+			seen[dg] = true
+			res.Blobs++
+		}
+		mu.Unlock()
 		h := sha256.New()
 		tee := io.TeeReader(r, h)
 		if opts.Progress != nil {
 			tee = io.TeeReader(tee, progress(opts.Progress))
 		}
-		if !seen[dg] {
-			seen[dg] = true
-			res.Blobs++
+		if first {
 			blob := ocispec.Descriptor{MediaType: desc.MediaType, Digest: dg, Size: size}
 			ok, err := st.Exists(ctx, blob)
 			if err != nil {
 				return wrapRemote(err, name)
 			}
-			if ok {
-				res.Present++
-			} else {
-				err := st.Push(ctx, blob, tee)
+			if !ok {
+				err = st.Push(ctx, blob, tee)
 				if err != nil && !errors.Is(err, errdef.ErrAlreadyExists) {
 					return wrapRemote(err, name)
 				}
+			}
+			mu.Lock()
+			if ok {
+				res.Present++
+			} else {
 				res.Uploaded++
 				res.UpBytes += size
 			}
+			mu.Unlock()
 		}
 		// What was not sent is still read: the bundle must be what
 		// SHA256SUMS says, blob by blob.
@@ -167,9 +182,13 @@ func Push(ctx context.Context, src string, ref Ref, opts PushOptions) (*PushResu
 			return res, err
 		}
 	}
-	// Pass 2: every other file, streamed.
-	listed := 0
-	err = container.Walk(src, opts.Limits, func(e container.Entry, r io.Reader) error {
+	// Pass 2: every other file, streamed, Workers at a time.
+	var listed atomic.Int64
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = 4
+	}
+	err = container.WalkParallel(src, opts.Limits, workers, func(e container.Entry, r io.Reader) error {
 		if bundle.IsBundleMeta(e.Name) {
 			return nil
 		}
@@ -177,15 +196,20 @@ func Push(ctx context.Context, src string, ref Ref, opts PushOptions) (*PushResu
 		if !ok {
 			return fmt.Errorf("%w: extra: %s (not in SHA256SUMS)", bundle.ErrContent, e.Name)
 		}
-		listed++
+		listed.Add(1)
 		return push(e.Name, e.Size, digest.NewDigestFromEncoded(digest.SHA256, hexSum), r)
 	})
 	if err != nil {
 		return res, err
 	}
-	if listed+1 != len(want) { // bundle.json was pushed with the meta files
-		return res, fmt.Errorf("%w: %s: %d file(s) listed in SHA256SUMS are missing", bundle.ErrContent, src, len(want)-listed-1)
+	if n := int(listed.Load()); n+1 != len(want) { // bundle.json was pushed with the meta files
+		return res, fmt.Errorf("%w: %s: %d file(s) listed in SHA256SUMS are missing", bundle.ErrContent, src, len(want)-n-1)
 	}
+	// The manifest is the same whatever order the files were pushed in.
+	nmeta := len(metaNames)
+	sort.Slice(layers[nmeta:], func(i, j int) bool {
+		return layers[nmeta+i].Annotations[AnnotationTitle] < layers[nmeta+j].Annotations[AnnotationTitle]
+	})
 
 	// The empty config, then the manifest, then the tag.
 	cfg := ocispec.DescriptorEmptyJSON
