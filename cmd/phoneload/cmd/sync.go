@@ -96,6 +96,14 @@ unchanged, 1 failed (registry, network, credentials, publish), 2 usage,
 				rctx, cancel := context.WithTimeout(ctx, timeout)
 				d, err := oci.SyncOnce(rctx, ref, root, opts)
 				cancel()
+				if err != nil && ctx.Err() != nil {
+					// Stopped (SIGINT, SIGTERM) mid-round: not a decision.
+					fmt.Fprintf(cmd.ErrOrStderr(), "%s: sync: stopped during a round; %s keeps serving %s\n", Prog, root, serving(d.Serving))
+					if once {
+						return cli.Exit(cli.ExitFailure, nil)
+					}
+					return nil
+				}
 				if werr := logDecision(cmd, d, asJSON); werr != nil {
 					return werr
 				}
