@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Walks the whole phoneload pipeline on a generated sample drop:
-#   generate → inspect → check → compile → pack → verify → publish → serve/probe
+#   generate → inspect → check → compile → pack → verify → publish → serve/probe → push/pull/sync
 # Run with `make demo` (which builds bin/phoneload and bin/cfgfmt first).
 # Everything it makes stays in demo/ for you to look at afterwards.
 set -euo pipefail
@@ -105,5 +105,30 @@ run $pl history "$out/tftproot"
 run $pl rollback --dry-run "$out/tftproot"
 run $pl rollback "$out/tftproot"
 echo "-- root after rollback: $(find "$out/tftproot" -path '*/.phoneload' -prune -o -type f -print | wc -l) files"
+
+step "10. many sites: a USB stick (OCI image layout) or a registry carries the release"
+usb="oci-layout:$out/usb:lab"
+run $pl push --pub "$out/release.pub" "$out/sip-8-12.zip" "$usb"
+run $pl pull --pub "$out/release.pub" "$usb" "$out/pulled.zip"
+mkdir -p "$out/site-a/tftp"
+run $pl sync --pub "$out/release.pub" --once "$usb" "$out/site-a/tftp"
+echo "-- release 2 changes one configuration: push uploads only the small changed blobs,"
+echo "-- and the site fetches only that file (the firmware is already in its root)"
+mkdir -p "$out/release2"
+cp -R "$out/bundle/." "$out/release2/"
+rm -f "$out/release2"/SHA256SUMS* "$out/release2/bundle.json"
+printf '# release 2\n' >>"$out/release2/SIPDefault.cnf"
+$pl pack --key "$out/release.key" --name sip-8-12 --sequence 2 -o "$out/sip-8-12-r2.zip" "$out/release2" 2>/dev/null
+run $pl push --pub "$out/release.pub" "$out/sip-8-12-r2.zip" "$usb"
+run $pl sync --pub "$out/release.pub" --once "$usb" "$out/site-a/tftp"
+echo "-- the stick's tag moved back to release 1: the site refuses it and keeps serving release 2"
+$pl push --pub "$out/release.pub" "$out/sip-8-12.zip" "$usb" >/dev/null 2>&1
+printf '$ %s\n' "$pl sync --pub $out/release.pub --once $usb $out/site-a/tftp"
+if $pl sync --pub "$out/release.pub" --once "$usb" "$out/site-a/tftp"; then
+	echo "demo: sync should have refused the rollback" >&2
+	exit 1
+else
+	echo "(exit $?: refused by policy)"
+fi
 
 printf '\nDone. Everything above is in %s/.\n' "$out"

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/phoneload/phoneload/bundle"
+	"github.com/phoneload/phoneload/bundle/oci"
 	"github.com/phoneload/phoneload/internal/cli"
 )
 
@@ -83,12 +84,13 @@ func verifyFailure(err error, hint string) error {
 func NewCmdPublish() *cobra.Command {
 	var (
 		trust  trustFlags
+		reg    registryFlags
 		opts   publish.Options
 		canary string
 		asJSON bool
 	)
 	cmd := &cobra.Command{
-		Use:   "publish [--dry-run] [--canary MAC,…] [--force] --pub FILE BUNDLE ROOT",
+		Use:   "publish [--dry-run] [--canary MAC,…] [--force] --pub FILE BUNDLE|oci://…:TAG|oci-layout:DIR:TAG ROOT",
 		Short: "Publish a signed bundle into a live TFTP root, atomically and in boot order",
 		Long: `publish verifies the bundle's signature, stages every file on the root's
 file system, then renames them into place so that no phone ever reads a
@@ -110,6 +112,11 @@ SEP<MAC>.cnf.xml loadInformation) and leaves every shared file alone.
 
 The bundle is verified first, exactly as 'phoneload verify' does, with the
 same trust flags (--pub, --allowed-signers, --threshold, --min-sequence).
+BUNDLE may be a registry tag (oci://HOST/REPO:TAG) or an OCI image-layout
+directory (oci-layout:DIR:TAG) that 'phoneload push' wrote: it is pulled
+beside ROOT as 'phoneload pull' does (signatures first, files ROOT already
+holds copied rather than fetched, nothing kept unless all verifies), then
+published the same way.
 
 Exit codes: 0 published, 1 failed (nothing half-published), 2 usage,
 3 missing, bad or untrusted signature, 4 bundle content does not match
@@ -118,7 +125,9 @@ or a canary that would change a shared file).`,
 		Example: `  phoneload publish --pub release.pub --dry-run sip-8.12.zip /srv/tftp
   phoneload publish --pub release.pub sip-8.12.zip /srv/tftp
   phoneload publish --pub release.pub --canary 00:11:22:33:44:55 sip-8.12.zip /srv/tftp
-  phoneload publish --pub release.pub --json sip-8.12.zip /srv/tftp`,
+  phoneload publish --pub release.pub --json sip-8.12.zip /srv/tftp
+  phoneload publish --pub release.pub oci://registry.example.com/phones/lab:8.12 /srv/tftp
+  phoneload publish --pub release.pub oci-layout:/media/usb/phones:8.12 /srv/tftp`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if opts.Keep == 0 || opts.Keep < -1 {
@@ -139,10 +148,23 @@ or a canary that would change a shared file).`,
 				return err
 			}
 			opts.Verify = verify
+			src := args[0]
+			if oci.IsRef(src) {
+				// Pulled and verified beside the root, then published from there.
+				dir, done, err := pullForPublish(cmd, src, args[1], &trust, &reg)
+				if err != nil {
+					return err
+				}
+				defer done()
+				src = dir
+			}
 			bar := cli.NewProgress(cmd.ErrOrStderr(), "publish", 0)
 			opts.Progress = bar.Add
-			res, err := publish.Run(args[0], args[1], opts)
+			res, err := publish.Run(src, args[1], opts)
 			bar.Done()
+			if res != nil {
+				res.Bundle = args[0]
+			}
 			if err != nil {
 				if asJSON && res != nil {
 					// Refused: the plan with its conflicts, as in a dry run.
@@ -186,6 +208,7 @@ or a canary that would change a shared file).`,
 		},
 	}
 	trust.register(cmd)
+	reg.register(cmd)
 	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "print the plan, change nothing")
 	cmd.Flags().StringVar(&canary, "canary", "", "publish the new image only for these phones (`MAC,…`)")
 	cmd.Flags().BoolVar(&opts.Force, "force", false, "overwrite files the previous publish did not own")

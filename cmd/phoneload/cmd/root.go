@@ -62,6 +62,9 @@ does not match what was signed, 5 refused by policy (expired, sequence).`,
 		NewCmdRollback(),
 		NewCmdHistory(),
 		NewCmdServe(),
+		NewCmdPush(),
+		NewCmdPull(),
+		NewCmdSync(),
 	)
 	return root
 }
