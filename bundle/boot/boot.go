@@ -25,7 +25,7 @@ type Code string
 // Outcomes. Runs is the only good one; the others are where a phone stops,
 // each with the symptom Cisco's documents give it.
 const (
-	Runs                       Code = "runs"                          // the phone runs Outcome.Load
+	Runs                       Code = "runs"                         // the phone runs Outcome.Load
 	ProtocolApplicationInvalid Code = "protocol-application-invalid" // the loader cannot fetch the image or application
 	NoLoadSpecified            Code = "no-load-specified"            // no configuration names an image and flash holds none
 	ImageAuthenticationFailed  Code = "image-authentication-failed"  // a signed file's header is bad, names another file, or is for another model

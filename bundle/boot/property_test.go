@@ -94,7 +94,9 @@ var brokenRoots = []broken{
 			must(t, os.WriteFile(filepath.Join(dir, "sip"+mac+".cnf"), []byte("line1_name: 100\n"), 0o644))
 		}},
 	{"Jar41sip vs jar41sip", fixture.SIP79x1, "reference-case", Phone{MAC: mac, Model: "7961", Running: "SCCP41.8-3-1S"},
-		func(t *testing.T, dir string) { must(t, fixture.Rename(dir, "jar41sip.9-4-2TH1-1.sbn", "Jar41sip.9-4-2TH1-1.sbn")) }},
+		func(t *testing.T, dir string) {
+			must(t, fixture.Rename(dir, "jar41sip.9-4-2TH1-1.sbn", "Jar41sip.9-4-2TH1-1.sbn"))
+		}},
 	{"signed phone offered an unsigned image", fixture.SIP7940, "upgrade-downgrade", Phone{MAC: mac, Model: "7940", Running: "P0S3-07-4-00"},
 		func(t *testing.T, dir string) {
 			must(t, fixture.Replace(dir, "SIPDefault.cnf", "image_version: P0S3-8-12-00", "image_version: P0S30203"))
