@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/phoneload/phoneload/internal/tftp"
 )
@@ -122,19 +123,34 @@ func (l *localSource) Close() error {
 	return err
 }
 
+// DialOptions tune Dial.
+type DialOptions struct {
+	Client tftp.ClientOptions
+	// Gap is a pause after each transfer, as a phone takes to read what
+	// it got: servers that log a transfer when it ends (dnsmasq, phoneload
+	// serve) then log requests in the order they came.
+	Gap time.Duration
+}
+
 // Dial returns a Source that asks a live TFTP server at host:port, with
 // 512-byte blocks as a phone's loader does.
-func Dial(addr string, opts tftp.ClientOptions) (Source, error) {
-	c, err := tftp.NewClient(addr, opts)
+func Dial(addr string, o DialOptions) (Source, error) {
+	c, err := tftp.NewClient(addr, o.Client)
 	if err != nil {
 		return nil, fmt.Errorf("boot: %w", err)
 	}
-	return &remoteSource{c: c}, nil
+	return &remoteSource{c: c, gap: o.Gap}, nil
 }
 
-type remoteSource struct{ c *tftp.Client }
+type remoteSource struct {
+	c   *tftp.Client
+	gap time.Duration
+}
 
 func (r *remoteSource) Fetch(name string) Reply {
+	if r.gap > 0 {
+		defer time.Sleep(r.gap)
+	}
 	h := &headWriter{}
 	n, err := r.c.Fetch(name, h, 1<<40)
 	if err == nil {

@@ -127,14 +127,7 @@ func logEvent(w io.Writer, e tftp.Event, asJSON bool) {
 		fmt.Fprintf(w, "%s\n", b)
 		return
 	}
-	line := fmt.Sprintf("%s %s %s %s %s %d/%d bytes %dms", e.Time.Format(time.RFC3339), e.Remote, e.Op, e.File, e.Status, e.Bytes, e.Size, e.DurationMS)
-	if e.Size < 0 {
-		line = fmt.Sprintf("%s %s %s %s %s %dms", e.Time.Format(time.RFC3339), e.Remote, e.Op, e.File, e.Status, e.DurationMS)
-	}
-	if e.Error != "" {
-		line += ": " + e.Error
-	}
-	fmt.Fprintln(w, line)
+	fmt.Fprintln(w, e.Text())
 }
 
 // isBundle reports whether src is a bundle (it has a SHA256SUMS) rather
