@@ -62,6 +62,8 @@ does not match what was signed, 5 refused by policy (expired, sequence).`,
 		NewCmdRollback(),
 		NewCmdHistory(),
 		NewCmdServe(),
+		NewCmdSimulate(),
+		NewCmdLog(),
 	)
 	return root
 }

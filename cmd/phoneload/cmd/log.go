@@ -1,0 +1,215 @@
+package cmd
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/phoneload/phoneload/bundle/boot"
+	"github.com/phoneload/phoneload/bundle/tftplog"
+	"github.com/phoneload/phoneload/internal/cli"
+)
+
+// LogSchema names the version of log's --json output (docs/simulate.md).
+const LogSchema = "phoneload.log/v1"
+
+type logJSON struct {
+	Schema  string           `json:"schema"`
+	Logs    []string         `json:"logs"`
+	Root    string           `json:"root"`
+	Events  int              `json:"events"`
+	Formats map[string]int   `json:"formats"`
+	Clients []tftplog.Client `json:"clients"`
+	Failed  bool             `json:"failed"`
+}
+
+// failingKinds are the stops and problems that make log exit 1.
+var failingKinds = map[string]bool{"missing": true, "denied": true, "incomplete": true, "loop": true, "ctl-hunt": true, "diverges": true}
+
+// NewCmdLog returns `phoneload log`.
+func NewCmdLog() *cobra.Command {
+	var (
+		root, fleetFile string
+		asJSON          bool
+	)
+	c := &cobra.Command{
+		Use:   "log [--root ROOT] [--fleet FILE] [--json] LOGFILE…|-",
+		Short: "Read TFTP server logs and say where each phone stopped and why",
+		Long: `log reads the logs of TFTP servers: tftpd-hpa (syslog RRQ lines, with -v, and
+its NAK lines with -vvv), dnsmasq's TFTP lines, atftpd, phoneload serve (text
+and --json), and, for servers never seen, any line with an IPv4 address and a
+file name a phone asks for. "-" reads stdin.
+
+It rebuilds each client's boot sequence (its address; its MAC from the
+per-device names it asks for) and says where it stopped and why: a file
+missing, a transfer that did not finish, an error that stops a loader's
+hunt, a loop (an image sent again and again), a trust list hunt with nothing
+after it, configuration read but no image asked for.
+
+--root ROOT joins the log with the files there: a request the log does not
+answer (tftpd-hpa -v, atftpd) counts as not found when the file is absent,
+and a name that is there only in another letter case is said so. With
+--root and --fleet (mac,model,running-load), each phone's sequence is
+compared with the simulator's (phoneload simulate) and the first request
+where they part is reported.
+
+Exit codes: 0 no phone stopped on a problem, 1 some did (missing, denied,
+incomplete, loop, ctl-hunt, diverges) or a file could not be read, 2 usage.`,
+		Example: `  phoneload log /var/log/syslog
+  journalctl -u tftpd-hpa -o short | phoneload log --root /srv/tftp -
+  phoneload log --root /srv/tftp --fleet phones.csv --json dnsmasq.log`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if fleetFile != "" && root == "" {
+				return cli.Usage("--fleet needs --root: the simulator plays the phones against it")
+			}
+			stdin := 0
+			for _, a := range args {
+				if a == "-" {
+					stdin++
+				}
+			}
+			if stdin > 1 || stdin == 1 && fleetFile == "-" {
+				return cli.Usage("stdin can be read once")
+			}
+			var events []tftplog.Event
+			for _, a := range args {
+				var r io.Reader = cmd.InOrStdin()
+				name := "stdin"
+				if a != "-" {
+					f, err := os.Open(a)
+					if err != nil {
+						return err
+					}
+					defer f.Close()
+					r, name = f, a
+				}
+				evs, err := tftplog.Parse(r, name)
+				if err != nil {
+					return err
+				}
+				events = append(events, evs...)
+			}
+			var o tftplog.Options
+			if root != "" {
+				rf, err := tftplog.ListRoot(root)
+				if err != nil {
+					return err
+				}
+				o.Root = rf
+			}
+			if fleetFile != "" {
+				fl, err := readFleet(cmd.InOrStdin(), fleetFile)
+				if err != nil {
+					return err
+				}
+				src, err := boot.OpenLocal(root)
+				if err != nil {
+					return err
+				}
+				defer src.Close()
+				byMAC := map[string]boot.Phone{}
+				for _, p := range fl {
+					byMAC[p.MAC] = boot.Phone{MAC: p.MAC, Model: p.Model, Running: p.Load}
+				}
+				o.Simulate = func(mac string) *boot.Result {
+					p, ok := byMAC[mac]
+					if !ok {
+						return nil
+					}
+					r, err := boot.Simulate(src, p)
+					if err != nil {
+						return nil
+					}
+					return r
+				}
+			}
+			out := logJSON{Schema: LogSchema, Logs: args, Root: root, Events: len(events), Formats: map[string]int{}}
+			for _, e := range events {
+				out.Formats[e.Format]++
+			}
+			out.Clients = tftplog.Analyze(events, o)
+			for _, c := range out.Clients {
+				if clientFails(c) {
+					out.Failed = true
+				}
+			}
+			w := cmd.OutOrStdout()
+			if asJSON {
+				if err := cli.WriteJSON(w, out); err != nil {
+					return err
+				}
+			} else {
+				writeLog(w, out)
+			}
+			if len(events) == 0 {
+				return cli.Hint(cli.Exit(cli.ExitFailure, fmt.Errorf("log: no TFTP request found in %s", strings.Join(args, ", "))),
+					"tftpd-hpa logs requests only with -v (in.tftpd -v …); dnsmasq only without --quiet-tftp")
+			}
+			if out.Failed {
+				n := 0
+				for _, c := range out.Clients {
+					if clientFails(c) {
+						n++
+					}
+				}
+				return cli.Exit(cli.ExitFailure, fmt.Errorf("log: %d of %d clients stopped on a problem", n, len(out.Clients)))
+			}
+			return nil
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&root, "root", "", "the TFTP `ROOT` (directory or zip) the log's server served")
+	f.StringVar(&fleetFile, "fleet", "", "CSV `FILE` of mac,model,running-load: compare each phone with the simulator (needs --root)")
+	f.BoolVar(&asJSON, "json", false, "write the result as JSON (docs/simulate.md)")
+	return c
+}
+
+func clientFails(c tftplog.Client) bool {
+	if failingKinds[c.Stopped.Kind] {
+		return true
+	}
+	for _, p := range c.Problems {
+		if failingKinds[p.Kind] {
+			return true
+		}
+	}
+	return false
+}
+
+func writeLog(w io.Writer, out logJSON) {
+	var fs []string
+	for f, n := range out.Formats {
+		fs = append(fs, fmt.Sprintf("%s %d", f, n))
+	}
+	sort.Strings(fs)
+	fmt.Fprintf(w, "%d requests from %d clients (%s)\n", out.Events, len(out.Clients), strings.Join(fs, ", "))
+	for _, c := range out.Clients {
+		who := c.Client
+		if c.MAC != "" {
+			who += " (" + c.MAC + ")"
+		}
+		fmt.Fprintf(w, "\n%s: %d %s\n", who, len(c.Requests), plural(len(c.Requests), "request"))
+		for _, r := range c.Requests {
+			extra := ""
+			if r.Root != "" && r.Root != "present" {
+				extra = "  [root: " + r.Root + "]"
+			}
+			fmt.Fprintf(w, "  %s:%d  %s  %s%s\n", r.Source, r.Line, r.File, r.Status, extra)
+		}
+		fmt.Fprintf(w, "  => %s\n", c.Stopped.Message)
+		for _, p := range c.Problems {
+			if p == c.Stopped {
+				continue
+			}
+			fmt.Fprintf(w, "  %s: %s\n", p.Kind, p.Message)
+		}
+		if c.Expected != nil {
+			fmt.Fprintf(w, "  simulator: %s\n", outcomeLine(c.Expected.Outcome))
+		}
+	}
+}
