@@ -22,9 +22,15 @@ type logJSON struct {
 	Logs    []string         `json:"logs"`
 	Root    string           `json:"root"`
 	Events  int              `json:"events"`
-	Formats map[string]int   `json:"formats"`
+	Formats []logFormat      `json:"formats"`
 	Clients []tftplog.Client `json:"clients"`
 	Failed  bool             `json:"failed"`
+}
+
+// logFormat counts the requests read in one log format.
+type logFormat struct {
+	Format string `json:"format"`
+	Events int    `json:"events"`
 }
 
 // failingKinds are the stops and problems that make log exit 1.
@@ -128,10 +134,15 @@ incomplete, loop, ctl-hunt, diverges) or a file could not be read, 2 usage.`,
 					return r
 				}
 			}
-			out := logJSON{Schema: LogSchema, Logs: args, Root: root, Events: len(events), Formats: map[string]int{}}
+			out := logJSON{Schema: LogSchema, Logs: args, Root: root, Events: len(events), Formats: []logFormat{}}
+			counts := map[string]int{}
 			for _, e := range events {
-				out.Formats[e.Format]++
+				counts[e.Format]++
 			}
+			for f, n := range counts {
+				out.Formats = append(out.Formats, logFormat{f, n})
+			}
+			sort.Slice(out.Formats, func(i, j int) bool { return out.Formats[i].Format < out.Formats[j].Format })
 			out.Clients = tftplog.Analyze(events, o)
 			for _, c := range out.Clients {
 				if clientFails(c) {
@@ -183,10 +194,9 @@ func clientFails(c tftplog.Client) bool {
 
 func writeLog(w io.Writer, out logJSON) {
 	var fs []string
-	for f, n := range out.Formats {
-		fs = append(fs, fmt.Sprintf("%s %d", f, n))
+	for _, f := range out.Formats {
+		fs = append(fs, fmt.Sprintf("%s %d", f.Format, f.Events))
 	}
-	sort.Strings(fs)
 	fmt.Fprintf(w, "%d requests from %d clients (%s)\n", out.Events, len(out.Clients), strings.Join(fs, ", "))
 	for _, c := range out.Clients {
 		who := c.Client
