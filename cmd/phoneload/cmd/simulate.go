@@ -216,7 +216,6 @@ func outcomeLine(o boot.Outcome) string {
 	return s
 }
 
-
 func writeSimulateTrace(w io.Writer, r *boot.Result) {
 	fmt.Fprintf(w, "phone %s\n", describePhone(r.Phone))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
