@@ -6,6 +6,7 @@ package boot
 
 import (
 	"io"
+	"strings"
 
 	"github.com/phoneload/phoneload/bundle"
 )
@@ -139,4 +140,23 @@ func equalFold(a, b string) bool {
 		}
 	}
 	return true
+}
+
+// ProfileMAC returns the MAC of a per-device 7905/7912/ATA profile name
+// (gk<mac>, ld<mac>, ata<mac>, with or without .txt), or "".
+func ProfileMAC(name string) string {
+	for _, p := range []string{"gk", "ld", "ata"} {
+		rest, ok := strings.CutPrefix(name, p)
+		if !ok {
+			continue
+		}
+		rest = strings.TrimSuffix(rest, ".txt")
+		if len(rest) != 12 {
+			continue
+		}
+		if _, ok := NormalizeMAC(rest); ok && strings.ToLower(rest) == rest {
+			return strings.ToUpper(rest)
+		}
+	}
+	return ""
 }
