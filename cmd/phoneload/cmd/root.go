@@ -64,6 +64,7 @@ does not match what was signed, 5 refused by policy (expired, sequence).`,
 		NewCmdServe(),
 		NewCmdSimulate(),
 		NewCmdLog(),
+		NewCmdPlan(),
 	)
 	return root
 }

@@ -125,3 +125,24 @@ func TestLogJSONSchema(t *testing.T) {
 		}
 	}
 }
+
+// TestPlanJSONSchema validates plan --json documents (complete, and with
+// a drop missing) against docs/plan.schema.json.
+func TestPlanJSONSchema(t *testing.T) {
+	s := loadSchemaFile(t, "plan.schema.json")
+	tmp := t.TempDir()
+	drops := filepath.Join(tmp, "drops")
+	o := fixture.Options{ImageSize: 4096}
+	must(t, fixture.WriteLoad(filepath.Join(drops, "sip-4.4"), "P0S3-04-4-00", o))
+	must(t, fixture.WriteLoad(filepath.Join(drops, "sccp-5.0"), "P00305000300", o))
+	must(t, fixture.WriteDir(filepath.Join(drops, "sip-8.12"), fixture.SIP7940, o))
+	fleet := filepath.Join(tmp, "fleet.csv")
+	must(t, os.WriteFile(fleet, []byte("000D28A1B2C3,7940,P0030301\n000D28A1B2C4,7960,P0S3-08-5-00\n"), 0o644))
+	if c := validateOutput(t, s, "plan", "--json", "--fleet", fleet, "--to", "sip-8.12", "--drops", drops, "-o", filepath.Join(tmp, "out")); c != 0 {
+		t.Errorf("exit %d", c)
+	}
+	must(t, os.WriteFile(fleet, []byte("000D28A1B2C3,7940,P0S3-04-2-00\n000D28A1B2C5,7941,SCCP41.8-3-1S\n"), 0o644))
+	if c := validateOutput(t, s, "plan", "--json", "--fleet", fleet, "--to", "sip-8.12", "--drops", drops); c != 1 {
+		t.Errorf("blocked: exit %d", c)
+	}
+}
