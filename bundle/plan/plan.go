@@ -102,7 +102,7 @@ func ScanDrops(dir string) ([]*Drop, error) {
 			}
 			switch {
 			case ln.Ext == ".loads" && ln.Family != bundle.Family79x1Term,
-				ln.Ext == ".bin" && !ln.Loader && !slices.Contains(d.files, ln.Name+".loads") && ln.Family != bundle.FamilySCCP,
+				ln.Ext == ".bin" && !ln.Loader && !slices.Contains(d.files, ln.Name+".loads"),
 				ln.Ext == ".sbin":
 				if !slices.Contains(d.Loads, ln.Name) {
 					d.Loads = append(d.Loads, ln.Name)

@@ -182,3 +182,58 @@ func TestParseTarget(t *testing.T) {
 		}
 	}
 }
+
+// TestPlanBackToSCCP: SIP phones back to SCCP 8.1(2) through Cisco's way
+// back (SCCP 4.x, 5.x, then 6.3; SIP 2.1 first to SIP 2.3 for the long
+// SCCP names), proven stage by stage.
+func TestPlanBackToSCCP(t *testing.T) {
+	tmp := t.TempDir()
+	drops := filepath.Join(tmp, "drops")
+	o := fixture.Options{ImageSize: 4096}
+	for _, l := range []string{"P0S30203", "P00304020300", "P00305000300", "P00306030000"} {
+		must(t, fixture.WriteLoad(filepath.Join(drops, l), l, o))
+	}
+	must(t, fixture.WriteDir(filepath.Join(drops, "sccp"), fixture.SCCP7940, o))
+	fl, err := bundle.ParseFleet(strings.NewReader("000D28A10001,7940,P0S3-03-1-00\n000D28A10002,7960,P0S30201\n000D28A10003,7940,P0S3-07-4-00\n"), "fleet.csv")
+	must(t, err)
+	to, err := ParseTarget("sccp-8.1(2)")
+	must(t, err)
+	ds, err := ScanDrops(drops)
+	must(t, err)
+	p, err := Make(fl, to, ds)
+	must(t, err)
+	want := map[string]string{
+		"000D28A10001": "P00304020300 P00305000300 P00306030000 P00308010200",
+		"000D28A10002": "P0S30203 P00304020300 P00305000300 P00306030000 P00308010200",
+		"000D28A10003": "P00308010200",
+	}
+	for _, pp := range p.Phones {
+		if got := strings.Join(pp.Path, " "); got != want[pp.MAC] || pp.Blocked != "" {
+			t.Errorf("%s: path %q blocked %q, want %q", pp.MAC, got, pp.Blocked, want[pp.MAC])
+		}
+	}
+	out := filepath.Join(tmp, "stages")
+	must(t, p.Write(out))
+	running := map[string]string{}
+	for _, ph := range fl {
+		running[ph.MAC] = ph.Load
+	}
+	for _, st := range p.Stages {
+		src, err := boot.OpenLocal(filepath.Join(out, StageDir(st.N)))
+		must(t, err)
+		for _, ph := range fl {
+			r, err := boot.Simulate(src, boot.Phone{MAC: ph.MAC, Model: ph.Model, Running: running[ph.MAC]})
+			must(t, err)
+			if r.Outcome.Code != boot.Runs {
+				t.Fatalf("stage %d: %s on %s: %s (%s)", st.N, ph.MAC, running[ph.MAC], r.Outcome.Code, r.Outcome.Reason)
+			}
+			running[ph.MAC] = r.Outcome.Load
+		}
+		src.Close()
+	}
+	for _, ph := range fl {
+		if running[ph.MAC] != "P00308010200" {
+			t.Errorf("%s ends on %s", ph.MAC, running[ph.MAC])
+		}
+	}
+}
