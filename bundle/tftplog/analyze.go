@@ -155,7 +155,9 @@ func (c *Client) judge() {
 		counts[r.File]++
 		if imageFile(r.File) {
 			anyImage = true
-			if r.Status == Sent {
+			// A loader reads its manifest again after flashing itself
+			// [real log]: only images count towards a loop.
+			if r.Status == Sent && !strings.HasSuffix(strings.ToLower(r.File), ".loads") {
 				sentImages[r.File]++
 			}
 		}

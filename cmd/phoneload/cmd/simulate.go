@@ -93,6 +93,9 @@ Exit codes: 0 every phone runs a load, 1 some phone stopped with a symptom
 				if err != nil {
 					return err
 				}
+				if len(fl) == 0 {
+					return fmt.Errorf("--fleet %s: no phones listed", fleetFile)
+				}
 				for _, p := range fl {
 					phones = append(phones, boot.Phone{MAC: p.MAC, Model: p.Model, Running: p.Load})
 				}
@@ -251,9 +254,15 @@ func writeSimulateFleet(w io.Writer, out simulateJSON) {
 	tw.Flush()
 	fmt.Fprintln(w)
 	for _, g := range out.Summary {
-		what := string(g.Code)
+		what := "ends in " + string(g.Code)
+		if len(g.MACs) > 1 {
+			what = "end in " + string(g.Code)
+		}
 		if g.Code == boot.Runs {
 			what = "runs " + g.Load
+			if len(g.MACs) > 1 {
+				what = "run " + g.Load
+			}
 		}
 		macs := g.MACs
 		more := ""
