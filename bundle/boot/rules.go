@@ -39,3 +39,10 @@ var RuleOutcomes = map[string][]Code{
 	"tftp-permission":           {TFTPStop},
 	"not-at-root":               {ProtocolApplicationInvalid, ImageNotFound},
 }
+
+// StepRules lists the step ids of docs/simulate.md (Step.Rule).
+var StepRules = []string{
+	"7940-os79xx", "7940-ctl", "7940-sip-config", "7940-xml-config", "7940-image", "7940-loads", "7940-loader", "7940-parts",
+	"79x1-ctl", "79x1-config", "79x1-term", "79x1-loads", "79x1-parts",
+	"profile-config", "profile-image",
+}
