@@ -214,6 +214,36 @@ func (p *parser) line(n int, s string) {
 			return
 		}
 	}
+	// Cheap substring tests first: the regular expressions run only on
+	// lines that can match them.
+	if (strings.Contains(s, " read ") || strings.Contains(s, " write ")) && strings.HasSuffix(strings.SplitN(s, ": ", 2)[0], "ms") {
+		if p.serveText(s, ev) {
+			return
+		}
+	}
+	if strings.Contains(s, "RQ from ") {
+		if m := reHPARRQ.FindStringSubmatch(s); m != nil {
+			ev.Client, ev.File, ev.Status, ev.Format = host(m[1]), clean(m[2]), Requested, FormatTFTPDHPA
+			p.add(ev)
+			return
+		}
+	}
+	if strings.Contains(s, "sending NAK") {
+		if m := reHPANAK.FindStringSubmatch(s); m != nil {
+			ev.Client, ev.Format, ev.Detail = host(m[3]), FormatTFTPDHPA, m[2]
+			ev.Status = Denied
+			if m[1] == "1" {
+				ev.Status = NotFound
+			}
+			p.settle(ev)
+			return
+		}
+	}
+	p.rest(s, ev)
+}
+
+// serveText reads a phoneload serve text line.
+func (p *parser) serveText(s string, ev Event) bool {
 	if m := rePLText.FindStringSubmatch(s); m != nil {
 		b, _ := strconv.ParseInt(m[6], 10, 64)
 		size := int64(-1)
@@ -223,22 +253,13 @@ func (p *parser) line(n int, s string) {
 		ev.Time, ev.Client, ev.File, ev.Bytes, ev.Format, ev.Detail = m[1], host(m[2]), m[4], b, FormatPhoneload, m[9]
 		ev.Status = plStatus(m[5], b, size)
 		p.add(ev)
-		return
+		return true
 	}
-	if m := reHPARRQ.FindStringSubmatch(s); m != nil {
-		ev.Client, ev.File, ev.Status, ev.Format = host(m[1]), clean(m[2]), Requested, FormatTFTPDHPA
-		p.add(ev)
-		return
-	}
-	if m := reHPANAK.FindStringSubmatch(s); m != nil {
-		ev.Client, ev.Format, ev.Detail = host(m[3]), FormatTFTPDHPA, m[2]
-		ev.Status = Denied
-		if m[1] == "1" {
-			ev.Status = NotFound
-		}
-		p.settle(ev)
-		return
-	}
+	return false
+}
+
+// rest reads the lines of dnsmasq, atftpd and the generic fallback.
+func (p *parser) rest(s string, ev Event) {
 	if m := reDnsRoot.FindStringSubmatch(s); m != nil && strings.Contains(s, "dnsmasq") {
 		p.root = strings.TrimRight(m[1], "/") + "/"
 		return

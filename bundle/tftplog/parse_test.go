@@ -85,6 +85,7 @@ func TestAnalyzeLoopAndCTL(t *testing.T) {
 	for i := 0; i < 3; i++ {
 		b.WriteString("2026-12-04T17:34:31Z 10.0.0.5:1 read SIPDefault.cnf ok 10/10 bytes 0ms\n")
 		b.WriteString("2026-12-04T17:34:31Z 10.0.0.5:1 read P0S3-8-12-00.loads ok 10/10 bytes 0ms\n")
+		b.WriteString("2026-12-04T17:34:31Z 10.0.0.5:1 read P003-8-12-00.sbn ok 10/10 bytes 0ms\n")
 	}
 	b.WriteString("2026-12-04T17:34:31Z 10.0.0.6:1 read CTLSEP000D28A1B2C4.tlv not-found 0ms: File not found\n")
 	b.WriteString("2026-12-04T17:34:31Z 10.0.0.7:1 read SEP000D28A1B2C5.cnf.xml ok 10/10 bytes 0ms\n")
