@@ -2,10 +2,12 @@ package boot
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/phoneload/phoneload/cfgfmt"
 	"github.com/phoneload/phoneload/internal/fixture"
 )
 
@@ -89,5 +91,31 @@ func TestSimulateClean(t *testing.T) {
 				t.Errorf("trace:\n%s\nwant:\n%s", trace(r), tc.trace)
 			}
 		})
+	}
+}
+
+// TestSimulateATA: an ATA 186 reads ata<mac>, then atadefault.cfg, and
+// takes the .zup its upgradecode names (hardware 0x301).
+func TestSimulateATA(t *testing.T) {
+	dir := t.TempDir()
+	tab, err := cfgfmt.ParseTable("ptag.dat", fixture.ProfileTable())
+	must(t, err)
+	src := "#txt\nupgradecode:3,0x301,0x0400,0x0200,0.0.0.0,69,0x041111a,ATA030200SIP041111A.zup\nUseTftp:1\n"
+	res, err := cfgfmt.Compile(tab, "atadefault.txt", []byte(src), cfgfmt.Options{})
+	must(t, err)
+	must(t, os.WriteFile(filepath.Join(dir, "atadefault.cfg"), res.Profile, 0o644))
+	must(t, os.WriteFile(filepath.Join(dir, "ATA030200SIP041111A.zup"), []byte("ata image"), 0o644))
+	r := simulate(t, dir, Phone{MAC: mac, Model: "ata186", Running: "ATA030100SIP040101A"})
+	want := "1 ata000d28a1b2c3 not-found\n1 atadefault.cfg found\n1 ATA030200SIP041111A.zup found\n2 ata000d28a1b2c3 not-found\n2 atadefault.cfg found\n"
+	if r.Outcome.Code != Runs || r.Outcome.Load != "ATA030200SIP041111A" || trace(r) != want {
+		t.Fatalf("%+v\n%s", r.Outcome, trace(r))
+	}
+	// A 7912 profile's hardware code on an ATA: ignored.
+	src = strings.Replace(src, "0x301", "0x601", 1)
+	res, err = cfgfmt.Compile(tab, "atadefault.txt", []byte(src), cfgfmt.Options{})
+	must(t, err)
+	must(t, os.WriteFile(filepath.Join(dir, "atadefault.cfg"), res.Profile, 0o644))
+	if r := simulate(t, dir, Phone{MAC: mac, Model: "ata186", Running: "ATA030100SIP040101A"}); r.Outcome.Code != UpgradeIgnored {
+		t.Fatalf("%+v", r.Outcome)
 	}
 }
