@@ -1,50 +1,52 @@
 package boot
 
-// Every use of the parsers and tables of package bundle goes through this
-// file, so that the move of those parsers (bundle/cisco, bundle/check) is a
-// change of this file alone.
+// Every use of the parsers and tables of bundle/cisco, of Cisco's matrix
+// and the fleet file (bundle/check) and of the bundle's reserved names
+// goes through this file.
 
 import (
 	"io"
 	"strings"
 
 	"github.com/phoneload/phoneload/bundle"
+	"github.com/phoneload/phoneload/bundle/check"
+	"github.com/phoneload/phoneload/bundle/cisco"
 )
 
 type (
-	loadName = bundle.LoadName
-	release  = bundle.Release
-	upPath   = bundle.Path
-	// FleetPhone is one line of a fleet file (bundle.ParseFleet).
-	FleetPhone = bundle.Phone
+	loadName = cisco.LoadName
+	release  = check.Release
+	upPath   = check.Path
+	// FleetPhone is one line of a fleet file (check.ParseFleet).
+	FleetPhone = check.Phone
 )
 
 const (
-	familyEarly    = bundle.FamilyEarly
-	familyLoader   = bundle.FamilyLoader
-	familyCP       = bundle.FamilyCP
-	familyATA      = bundle.FamilyATA
-	family79x1     = bundle.Family79x1
-	family79x1Term = bundle.Family79x1Term
+	familyEarly    = cisco.FamilyEarly
+	familyLoader   = cisco.FamilyLoader
+	familyCP       = cisco.FamilyCP
+	familyATA      = cisco.FamilyATA
+	family79x1     = cisco.Family79x1
+	family79x1Term = cisco.Family79x1Term
 
-	blockDowngrade = bundle.BlockDowngrade
+	blockDowngrade = check.BlockDowngrade
 )
 
-func parseLoadName(s string) (loadName, bool) { return bundle.ParseLoadName(s) }
-func parseRelease(s string) (release, bool)   { return bundle.ParseRelease(s) }
-func upgradePath(from, to release) upPath     { return bundle.UpgradePath(from, to) }
+func parseLoadName(s string) (loadName, bool) { return cisco.ParseLoadName(s) }
+func parseRelease(s string) (release, bool)   { return check.ParseRelease(s) }
+func upgradePath(from, to release) upPath     { return check.UpgradePath(from, to) }
 
 // os79xxName parses OS79XX.TXT: the name, and whether the file is exactly
 // one name without extension, space or byte-order mark.
 func os79xxName(b []byte) (name string, clean bool) {
-	o, ps := bundle.ParseOS79XX(b)
+	o, ps := cisco.ParseOS79XX(b)
 	return o.Name, len(ps) == 0 && o.Lines == 1 && o.Name != "" && !o.TrailingSpace && o.Extension == "" && !o.BOM
 }
 
 // sipSetting returns a setting of a .cnf file and how many other settings
 // the file holds.
 func sipSetting(b []byte, name string) (value string, found bool, others int) {
-	c, _ := bundle.ParseSIPConfig(b)
+	c, _ := cisco.ParseSIPConfig(b)
 	e, ok := c.Get(name)
 	for _, x := range c.Entries {
 		if !equalFold(x.Name, name) {
@@ -57,7 +59,7 @@ func sipSetting(b []byte, name string) (value string, found bool, others int) {
 // xmlLoad returns the image an XML configuration names for the model id
 // (id 0: the plain <loadInformation> of SEP<MAC>.cnf.xml).
 func xmlLoad(b []byte, id int) string {
-	c, _ := bundle.ParseXMLConfig(b)
+	c, _ := cisco.ParseXMLConfig(b)
 	for _, l := range c.Loads {
 		if l.Value == "" {
 			continue
@@ -71,7 +73,7 @@ func xmlLoad(b []byte, id int) string {
 
 // modelID returns the loadInformationNNN id of a model, or 0.
 func modelID(model string) int {
-	for id, m := range bundle.ModelIDs {
+	for id, m := range cisco.ModelIDs {
 		if m == model {
 			return id
 		}
@@ -89,13 +91,13 @@ type upgrade struct {
 
 // profileUpgrade reads the upgradecode of a compiled (#ata) profile.
 func profileUpgrade(b []byte) (upgrade, bool) {
-	p, _ := bundle.ParseProfileBinary(b)
+	p, _ := cisco.ParseProfileBinary(b)
 	if p == nil {
 		return upgrade{}, false
 	}
 	for _, u := range p.Upgrades {
 		if u.Name == "upgradecode" {
-			return upgrade{Hardware: bundle.UpgradeHardware[u.Hardware], ImageID: u.ImageID, File: u.File, Fields: u.Fields}, true
+			return upgrade{Hardware: cisco.UpgradeHardware[u.Hardware], ImageID: u.ImageID, File: u.File, Fields: u.Fields}, true
 		}
 	}
 	return upgrade{}, false
@@ -103,25 +105,25 @@ func profileUpgrade(b []byte) (upgrade, bool) {
 
 // loadsParts returns the parts a .loads body lists and its LA_VERSION.
 func loadsParts(body []byte) (parts []string, laVersion string) {
-	l, _ := bundle.ParseLoads(body)
+	l, _ := cisco.ParseLoads(body)
 	for _, p := range l.Parts {
 		parts = append(parts, p.Name)
 	}
 	return parts, l.LAVersion
 }
 
-// isBundleMeta reports the files of a bundle that are not part of the root
-// it becomes (SHA256SUMS, signatures, bundle.json).
-func isBundleMeta(name string) bool { return bundle.IsBundleMeta(name) }
+// IsBundleMeta reports the files of a bundle that are not part of the
+// root it becomes (SHA256SUMS, signatures, bundle.json).
+func IsBundleMeta(name string) bool { return bundle.IsBundleMeta(name) }
 
 const sumsName = bundle.SumsName
 
 // ParseFleet reads a fleet file (docs/check.md: --fleet).
-func ParseFleet(r io.Reader, name string) ([]FleetPhone, error) { return bundle.ParseFleet(r, name) }
+func ParseFleet(r io.Reader, name string) ([]FleetPhone, error) { return check.ParseFleet(r, name) }
 
 // NormalizeModel and NormalizeMAC accept the spellings fleet files use.
-func NormalizeModel(s string) (string, bool) { return bundle.NormalizeModel(s) }
-func NormalizeMAC(s string) (string, bool)   { return bundle.NormalizeMAC(s) }
+func NormalizeModel(s string) (string, bool) { return check.NormalizeModel(s) }
+func NormalizeMAC(s string) (string, bool)   { return check.NormalizeMAC(s) }
 
 func equalFold(a, b string) bool {
 	if len(a) != len(b) {

@@ -7,7 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/phoneload/phoneload/bundle"
+	"github.com/phoneload/phoneload/bundle/check"
+	"github.com/phoneload/phoneload/bundle/drop"
 	"github.com/phoneload/phoneload/cfgfmt"
 	"github.com/phoneload/phoneload/internal/fixture"
 	"github.com/phoneload/phoneload/sign"
@@ -170,11 +171,11 @@ func TestCheckAndSimulateAgree(t *testing.T) {
 			if tc.break_ != nil {
 				tc.break_(t, dir)
 			}
-			fleet := []bundle.Phone{{MAC: tc.phone.MAC, Model: tc.phone.Model, Load: tc.phone.Running, Line: 1}}
+			fleet := []check.Phone{{MAC: tc.phone.MAC, Model: tc.phone.Model, Load: tc.phone.Running, Line: 1}}
 			if tc.phone.Running == "" {
 				fleet = nil
 			}
-			rep, err := bundle.CheckPath(dir, bundle.OpenOptions{}, bundle.CheckOptions{Fleet: fleet})
+			rep, err := check.RunPath(dir, drop.OpenOptions{}, check.Options{Fleet: fleet})
 			must(t, err)
 			fired := false
 			for _, f := range rep.Findings {

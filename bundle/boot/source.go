@@ -87,7 +87,7 @@ func (l *localSource) Fetch(name string) Reply {
 	if err != nil {
 		return Reply{Status: Denied, Message: "Access violation"}
 	}
-	if l.bundle && isBundleMeta(clean) {
+	if l.bundle && IsBundleMeta(clean) {
 		return Reply{Status: NotFound, Message: "File not found"}
 	}
 	if l.root != nil {

@@ -17,8 +17,10 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/phoneload/phoneload/bundle"
 	"github.com/phoneload/phoneload/bundle/boot"
+	"github.com/phoneload/phoneload/bundle/check"
+	"github.com/phoneload/phoneload/bundle/cisco"
+	"github.com/phoneload/phoneload/bundle/container"
 )
 
 // Target is what --to names: a protocol and a release.
@@ -85,7 +87,7 @@ func ScanDrops(dir string) ([]*Drop, error) {
 			continue
 		}
 		d := &Drop{Path: p, Loads: []string{}}
-		err := bundle.Walk(p, bundle.Limits{}, func(en bundle.Entry, r io.Reader) error {
+		err := container.Walk(p, container.Limits{}, func(en container.Entry, r io.Reader) error {
 			d.files = append(d.files, en.Name)
 			return nil
 		})
@@ -96,12 +98,12 @@ func ScanDrops(dir string) ([]*Drop, error) {
 			if strings.Contains(f, "/") {
 				continue
 			}
-			ln, ok := bundle.ParseLoadName(f)
+			ln, ok := cisco.ParseLoadName(f)
 			if !ok || ln.Ext == "" {
 				continue
 			}
 			switch {
-			case ln.Ext == ".loads" && ln.Family != bundle.Family79x1Term,
+			case ln.Ext == ".loads" && ln.Family != cisco.Family79x1Term,
 				ln.Ext == ".bin" && !ln.Loader && !slices.Contains(d.files, ln.Name+".loads"),
 				ln.Ext == ".sbin":
 				if !slices.Contains(d.Loads, ln.Name) {
@@ -162,7 +164,7 @@ type Plan struct {
 }
 
 // Make plans the move of fleet to t with the loads of drops.
-func Make(fleet []bundle.Phone, t Target, drops []*Drop) (*Plan, error) {
+func Make(fleet []check.Phone, t Target, drops []*Drop) (*Plan, error) {
 	p := &Plan{To: t.String(), Phones: []PhonePath{}, Stages: []*Stage{}, Missing: []Need{}, drops: drops}
 	missing := map[string]bool{}
 	for _, ph := range fleet {
@@ -218,14 +220,14 @@ func Make(fleet []bundle.Phone, t Target, drops []*Drop) (*Plan, error) {
 }
 
 func describeStep(load string) string {
-	if r, ok := bundle.ParseRelease(load); ok {
+	if r, ok := check.ParseRelease(load); ok {
 		return r.String()
 	}
 	return load
 }
 
 // path applies Cisco's matrix from the phone's load to the target.
-func (p *Plan) path(ph bundle.Phone, t Target) PhonePath {
+func (p *Plan) path(ph check.Phone, t Target) PhonePath {
 	pp := PhonePath{MAC: ph.MAC, Model: ph.Model, From: ph.Load, Path: []string{}}
 	fam := boot.Family(ph.Model)
 	switch fam {
@@ -235,15 +237,15 @@ func (p *Plan) path(ph bundle.Phone, t Target) PhonePath {
 			target = canonical(t)
 		}
 		pp.Target = target
-		to, ok := bundle.ParseRelease(target)
-		cur, ok2 := bundle.ParseRelease(ph.Load)
+		to, ok := check.ParseRelease(target)
+		cur, ok2 := check.ParseRelease(ph.Load)
 		if !ok || !ok2 {
 			pp.Blocked = fmt.Sprintf("%q is not a 7940/7960 load name", ph.Load)
 			return pp
 		}
 		for i := 0; i < 8 && cur.Name != target; i++ {
-			up := bundle.UpgradePath(cur, to)
-			if up.Blocker == bundle.BlockDowngrade {
+			up := check.UpgradePath(cur, to)
+			if up.Blocker == check.BlockDowngrade {
 				pp.Blocked = fmt.Sprintf("%s runs a signed image: it refuses the unsigned %s", ph.Load, target)
 				return pp
 			}
@@ -261,7 +263,7 @@ func (p *Plan) path(ph bundle.Phone, t Target) PhonePath {
 					return pp
 				}
 				pp.Path = append(pp.Path, l)
-				cur, _ = bundle.ParseRelease(l)
+				cur, _ = check.ParseRelease(l)
 			}
 		}
 	case "79x1", "7912", "7905":
@@ -295,10 +297,10 @@ func canonical(t Target) string {
 // (maint < 0: any), the newest when several match.
 func (p *Plan) find7940(proto string, major, minor, maint int, useMaint bool) string {
 	best := ""
-	var bestRel bundle.Release
+	var bestRel check.Release
 	for _, d := range p.drops {
 		for _, l := range d.Loads {
-			r, ok := bundle.ParseRelease(l)
+			r, ok := check.ParseRelease(l)
 			if !ok || r.Protocol != proto || r.Major != major || minor >= 0 && r.Minor != minor || useMaint && r.Maint != maint {
 				continue
 			}
@@ -312,7 +314,7 @@ func (p *Plan) find7940(proto string, major, minor, maint int, useMaint bool) st
 
 // findStep returns a load of the drops for a matrix step ("SIP 5.3",
 // "SIP 6.x", "SCCP 5.x").
-func (p *Plan) findStep(st bundle.Step) string {
+func (p *Plan) findStep(st check.Step) string {
 	maj, min, _ := strings.Cut(st.Release, ".")
 	major, err := strconv.Atoi(maj)
 	if err != nil {
@@ -331,14 +333,14 @@ func (p *Plan) findStep(st bundle.Step) string {
 // 7912 model and protocol.
 func (p *Plan) findFamily(model, proto string) string {
 	best := ""
-	var bestV bundle.Version
+	var bestV cisco.Version
 	for _, d := range p.drops {
 		for _, l := range d.Loads {
-			ln, ok := bundle.ParseLoadName(l)
+			ln, ok := cisco.ParseLoadName(l)
 			if !ok || string(ln.Protocol) != proto || !slices.Contains(ln.Models, model) {
 				continue
 			}
-			if ln.Family != bundle.Family79x1 && ln.Family != bundle.FamilyCP {
+			if ln.Family != cisco.Family79x1 && ln.Family != cisco.FamilyCP {
 				continue
 			}
 			if best == "" || ln.Version.Compare(bestV) > 0 {
@@ -357,7 +359,7 @@ func (p *Plan) need(load, model string) Need {
 		}
 	}
 	want := "the load " + strings.TrimPrefix(load, "?")
-	if r, ok := bundle.ParseRelease(load); ok {
+	if r, ok := check.ParseRelease(load); ok {
 		want = fmt.Sprintf("the 7940/7960 %s load %s (Cisco's cmterm-7940-7960 drop of that release)", r, load)
 	} else if strings.HasPrefix(load, "?") {
 		want = fmt.Sprintf("a %s load for the %s", strings.TrimPrefix(load, "?"), model)
@@ -379,12 +381,12 @@ func (p *Plan) configure(st *Stage, cur, next map[string]string) {
 		case "7940":
 			// Both files: a phone that switches protocol in this stage
 			// boots the new protocol's files right after the switch.
-			if r, ok := bundle.ParseRelease(from); ok && r.Protocol == "sip" && r.Major <= 2 {
+			if r, ok := check.ParseRelease(from); ok && r.Protocol == "sip" && r.Major <= 2 {
 				sip2 = true
 			}
 			st.configs["SIP"+pp.MAC+".cnf"] = []byte("# phoneload plan stage " + strconv.Itoa(st.N) + "\nimage_version: " + load + "\n")
 			st.configs["SEP"+pp.MAC+".cnf.xml"] = sepXML(st.N, load)
-			if r, ok := bundle.ParseRelease(load); ok && r.Protocol == "sip" && sipLoad == "" {
+			if r, ok := check.ParseRelease(load); ok && r.Protocol == "sip" && sipLoad == "" {
 				sipLoad = load
 			}
 		case "79x1":

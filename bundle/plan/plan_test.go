@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/phoneload/phoneload/bundle"
 	"github.com/phoneload/phoneload/bundle/boot"
+	"github.com/phoneload/phoneload/bundle/check"
 	"github.com/phoneload/phoneload/internal/fixture"
 )
 
@@ -52,8 +52,8 @@ func contains(s []string, x string) bool {
 	return false
 }
 
-func fleet(t *testing.T) []bundle.Phone {
-	ph, err := bundle.ParseFleet(strings.NewReader(MixedFleet), "fleet.csv")
+func fleet(t *testing.T) []check.Phone {
+	ph, err := check.ParseFleet(strings.NewReader(MixedFleet), "fleet.csv")
 	must(t, err)
 	return ph
 }
@@ -194,7 +194,7 @@ func TestPlanBackToSCCP(t *testing.T) {
 		must(t, fixture.WriteLoad(filepath.Join(drops, l), l, o))
 	}
 	must(t, fixture.WriteDir(filepath.Join(drops, "sccp"), fixture.SCCP7940, o))
-	fl, err := bundle.ParseFleet(strings.NewReader("000D28A10001,7940,P0S3-03-1-00\n000D28A10002,7960,P0S30201\n000D28A10003,7940,P0S3-07-4-00\n"), "fleet.csv")
+	fl, err := check.ParseFleet(strings.NewReader("000D28A10001,7940,P0S3-03-1-00\n000D28A10002,7960,P0S30201\n000D28A10003,7940,P0S3-07-4-00\n"), "fleet.csv")
 	must(t, err)
 	to, err := ParseTarget("sccp-8.1(2)")
 	must(t, err)

@@ -10,8 +10,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/phoneload/phoneload/bundle"
 	"github.com/phoneload/phoneload/bundle/boot"
+	"github.com/phoneload/phoneload/bundle/container"
 )
 
 // ErrMissingDrops is returned by Write when a stage needs a load no drop
@@ -93,8 +93,8 @@ func (p *Plan) Write(dir string) error {
 // compiled default profiles, rings) to the top of root, leaving out the
 // configuration the stage writes itself.
 func copyDrop(drop, root string) error {
-	return bundle.Walk(drop, bundle.Limits{}, func(e bundle.Entry, r io.Reader) error {
-		if strings.Contains(e.Name, "/") || configFile(e.Name) || bundle.IsBundleMeta(e.Name) {
+	return container.Walk(drop, container.Limits{}, func(e container.Entry, r io.Reader) error {
+		if strings.Contains(e.Name, "/") || configFile(e.Name) || boot.IsBundleMeta(e.Name) {
 			return nil
 		}
 		dst := filepath.Join(root, e.Name)
