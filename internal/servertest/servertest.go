@@ -57,6 +57,18 @@ func waitReady(addr string, exited <-chan error) error {
 	return fmt.Errorf("never answered on %s", addr)
 }
 
+// terminate stops a server: SIGTERM, then SIGKILL if it has not exited
+// within 3 seconds (a loaded machine, a transfer still running).
+func terminate(c *exec.Cmd, exited <-chan error) {
+	c.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-exited:
+	case <-time.After(3 * time.Second):
+		c.Process.Kill()
+		<-exited
+	}
+}
+
 func freeUDPPort(t testing.TB) int {
 	c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
@@ -144,8 +156,7 @@ func StartHPA(t testing.TB, root string, v int) *Server {
 		stop := func() {
 			if !stopped {
 				stopped = true
-				c.Process.Signal(syscall.SIGTERM)
-				<-exited
+				terminate(c, exited)
 				time.Sleep(50 * time.Millisecond)
 				conn.Close()
 			}
@@ -197,8 +208,7 @@ func StartDnsmasq(t testing.TB, root string) *Server {
 		stop := func() {
 			if !stopped {
 				stopped = true
-				c.Process.Signal(syscall.SIGTERM)
-				<-exited
+				terminate(c, exited)
 			}
 		}
 		t.Cleanup(stop)
