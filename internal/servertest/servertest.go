@@ -134,6 +134,9 @@ func StartHPA(t testing.TB, root string, v int) *Server {
 		c := exec.Command(unshare, "-m", "sh", "-c", script)
 		var stderr bytes.Buffer
 		c.Stderr = &stderr
+		// Children the server forks per request inherit stderr: Wait
+		// must not wait for them.
+		c.WaitDelay = 2 * time.Second
 		if err := c.Start(); err != nil {
 			t.Fatal(err)
 		}
@@ -190,6 +193,9 @@ func StartDnsmasq(t testing.TB, root string) *Server {
 			"--bind-interfaces", "--listen-address="+ip, "--log-facility="+logf, "--pid-file="+filepath.Join(dir, "pid"))
 		var stderr bytes.Buffer
 		c.Stderr = &stderr
+		// Children the server forks per request inherit stderr: Wait
+		// must not wait for them.
+		c.WaitDelay = 2 * time.Second
 		if err := c.Start(); err != nil {
 			t.Fatal(err)
 		}
