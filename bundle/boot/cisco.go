@@ -162,3 +162,32 @@ func ProfileMAC(name string) string {
 	}
 	return ""
 }
+
+// NamedImages returns the images a configuration file names, for any
+// phone: image_version of a .cnf, every loadInformation of a .cnf.xml, the
+// upgradecode file of a compiled profile, the name in OS79XX.TXT.
+func NamedImages(name string, data []byte) []string {
+	var out []string
+	switch {
+	case name == "OS79XX.TXT":
+		if n, _ := os79xxName(data); n != "" {
+			out = append(out, n)
+		}
+	case strings.HasSuffix(name, ".cnf.xml"):
+		c, _ := cisco.ParseXMLConfig(data)
+		for _, l := range c.Loads {
+			if l.Value != "" {
+				out = append(out, l.Value)
+			}
+		}
+	case strings.HasSuffix(name, ".cnf"):
+		if v, ok, _ := sipSetting(data, "image_version"); ok && v != "" {
+			out = append(out, v)
+		}
+	default:
+		if u, ok := profileUpgrade(data); ok && u.File != "" {
+			out = append(out, u.File)
+		}
+	}
+	return out
+}

@@ -90,6 +90,9 @@ type Options struct {
 	// Simulate, when set, returns the simulator's result for a MAC (nil
 	// when the MAC is unknown).
 	Simulate func(mac string) *boot.Result
+	// Read, when set, returns a file of the root (nil when absent): a
+	// phone that asked for no image is then told why.
+	Read func(name string) []byte
 }
 
 // Lister answers whether a root holds a file: the name itself, or a name
@@ -136,6 +139,9 @@ func Analyze(events []Event, o Options) []Client {
 	for _, k := range order {
 		c := byClient[k]
 		c.judge()
+		if c.Stopped.Kind == "no-image" && o.Read != nil {
+			c.whyNoImage(o.Read)
+		}
 		if o.Simulate != nil && c.MAC != "" {
 			if res := o.Simulate(c.MAC); res != nil {
 				c.compare(res)
@@ -198,6 +204,31 @@ func (c *Client) judge() {
 		c.Problems = append(c.Problems, c.Stopped)
 	default:
 		c.Stopped = Problem{Kind: "settled", File: last.File, Message: fmt.Sprintf("last request: %s (%s)", last.File, last.Status)}
+	}
+}
+
+// whyNoImage says, from the configuration files the phone got, whether
+// none names an image or which one names what.
+func (c *Client) whyNoImage(read func(string) []byte) {
+	var got []string
+	for _, r := range c.Requests {
+		if r.Status != Sent && r.Status != Requested || imageFile(r.File) || trustFile(r.File) {
+			continue
+		}
+		data := read(r.File)
+		if data == nil {
+			continue
+		}
+		got = append(got, r.File)
+		if imgs := boot.NamedImages(r.File, data); len(imgs) > 0 {
+			c.Stopped.Message = fmt.Sprintf("the phone asked for no image: %s names %s, so it runs that load already (or does not take it)", r.File, strings.Join(imgs, ", "))
+			c.Problems[len(c.Problems)-1] = c.Stopped
+			return
+		}
+	}
+	if len(got) > 0 {
+		c.Stopped.Message = fmt.Sprintf("the phone asked for no image: no configuration it read (%s) names one", strings.Join(got, ", "))
+		c.Problems[len(c.Problems)-1] = c.Stopped
 	}
 }
 

@@ -151,3 +151,26 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestAnalyzeNoImageWhy(t *testing.T) {
+	log := "2026-12-04T17:34:31Z 10.0.0.5:1 read SEP000D28A1B2C3.cnf.xml not-found 0ms: File not found\n" +
+		"2026-12-04T17:34:31Z 10.0.0.5:1 read XMLDefault.cnf.xml ok 10/10 bytes 0ms\n"
+	evs, err := Parse(strings.NewReader(log), "x.log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for xml, want := range map[string]string{
+		`<Default><loadInformation8 model="IP Phone 7940">P00308010200</loadInformation8></Default>`: "XMLDefault.cnf.xml names P00308010200",
+		`<Default><directoryURL>x</directoryURL></Default>`:                                          "no configuration it read (XMLDefault.cnf.xml) names one",
+	} {
+		cs := Analyze(evs, Options{Read: func(name string) []byte {
+			if name == "XMLDefault.cnf.xml" {
+				return []byte(xml)
+			}
+			return nil
+		}})
+		if len(cs) != 1 || cs[0].Stopped.Kind != "no-image" || !strings.Contains(cs[0].Stopped.Message, want) || cs[0].Problems[0] != cs[0].Stopped {
+			t.Errorf("%+v, want %q", cs, want)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package tftplog
 import (
 	"archive/zip"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -14,11 +15,57 @@ import (
 type RootFiles struct {
 	exact map[string]bool
 	fold  map[string]string
+	path  string
+	dir   bool
+}
+
+// MaxRead bounds the files Read returns (configuration files are small).
+const MaxRead = 1 << 20
+
+// Read returns a configuration file of the root, or nil when it is not
+// there or larger than MaxRead.
+func (r *RootFiles) Read(name string) []byte {
+	if !r.exact[name] {
+		return nil
+	}
+	if r.dir {
+		f, err := os.Open(filepath.Join(r.path, filepath.FromSlash(name)))
+		if err != nil {
+			return nil
+		}
+		defer f.Close()
+		b, err := io.ReadAll(io.LimitReader(f, MaxRead+1))
+		if err != nil || len(b) > MaxRead {
+			return nil
+		}
+		return b
+	}
+	zr, err := zip.OpenReader(r.path)
+	if err != nil {
+		return nil
+	}
+	defer zr.Close()
+	for _, f := range zr.File {
+		if f.Name != name {
+			continue
+		}
+		rc, err := f.Open()
+		if err != nil {
+			return nil
+		}
+		defer rc.Close()
+		b, err := io.ReadAll(io.LimitReader(rc, MaxRead+1))
+		if err != nil || len(b) > MaxRead {
+			return nil
+		}
+		return b
+	}
+	return nil
 }
 
 // ListRoot lists the regular files of a directory or zip.
 func ListRoot(path string) (*RootFiles, error) {
-	rf := &RootFiles{exact: map[string]bool{}, fold: map[string]string{}}
+	rf := &RootFiles{exact: map[string]bool{}, fold: map[string]string{}, path: path}
 	add := func(name string) {
 		rf.exact[name] = true
 		if _, ok := rf.fold[strings.ToLower(name)]; !ok {
@@ -42,6 +89,7 @@ func ListRoot(path string) (*RootFiles, error) {
 		}
 		return rf, nil
 	}
+	rf.dir = true
 	err = filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err

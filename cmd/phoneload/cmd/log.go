@@ -106,7 +106,7 @@ incomplete, loop, ctl-hunt, diverges) or a file could not be read, 2 usage.`,
 				if err != nil {
 					return err
 				}
-				o.Root = rf
+				o.Root, o.Read = rf, rf.Read
 			}
 			if fleetFile != "" {
 				fl, err := readFleet(cmd.InOrStdin(), fleetFile)
