@@ -154,6 +154,22 @@ type PhonePath struct {
 	Blocked string   `json:"blocked,omitempty"` // why it cannot get there
 }
 
+// Site is the site's own configuration, which stage roots are made from
+// instead of minimal generated files.
+type Site struct {
+	// SIPDefault and XMLDefault are the site's files; nil: generated.
+	// SIPDefault gets each stage's image_version (except in a stage SIP
+	// 2.x phones boot: W210-safe, image_version alone); XMLDefault is
+	// copied (per-device files give the fleet's phones their loads).
+	SIPDefault, XMLDefault []byte
+	// Profiles are text profile templates by name (gkdefault.txt,
+	// lddefault.txt): their upgradecode is rewritten to the target image
+	// of the 7912 (7905) phones and compiled with Compile into the
+	// compiled name (gkdefault.cfg).
+	Profiles map[string][]byte
+	Compile  func(name string, src []byte) ([]byte, error)
+}
+
 // Plan is the staged move of a fleet.
 type Plan struct {
 	To      string      `json:"to"`
@@ -161,11 +177,12 @@ type Plan struct {
 	Stages  []*Stage    `json:"stages"`
 	Missing []Need      `json:"missing"`
 	drops   []*Drop
+	site    Site
 }
 
 // Make plans the move of fleet to t with the loads of drops.
-func Make(fleet []check.Phone, t Target, drops []*Drop) (*Plan, error) {
-	p := &Plan{To: t.String(), Phones: []PhonePath{}, Stages: []*Stage{}, Missing: []Need{}, drops: drops}
+func Make(fleet []check.Phone, t Target, drops []*Drop, site Site) (*Plan, error) {
+	p := &Plan{To: t.String(), Phones: []PhonePath{}, Stages: []*Stage{}, Missing: []Need{}, drops: drops, site: site}
 	missing := map[string]bool{}
 	for _, ph := range fleet {
 		pp := p.path(ph, t)
@@ -212,7 +229,9 @@ func Make(fleet []check.Phone, t Target, drops []*Drop) (*Plan, error) {
 				next[pp.MAC] = cur[pp.MAC]
 			}
 		}
-		p.configure(st, cur, next)
+		if err := p.configure(st, cur, next); err != nil {
+			return nil, err
+		}
 		p.Stages = append(p.Stages, st)
 		cur = next
 	}
@@ -371,7 +390,7 @@ func (p *Plan) need(load, model string) Need {
 // phone's load for the stage (what it moves to, or what it runs), and a
 // W210-safe SIPDefault.cnf (image_version alone) [Cisco, seed: SIP 2.x
 // phones fail on a larger one].
-func (p *Plan) configure(st *Stage, cur, next map[string]string) {
+func (p *Plan) configure(st *Stage, cur, next map[string]string) error {
 	sip2 := false
 	sipLoad := ""
 	for _, pp := range p.Phones {
@@ -395,14 +414,81 @@ func (p *Plan) configure(st *Stage, cur, next map[string]string) {
 	}
 	if sipLoad != "" {
 		st.configs["SIPDefault.cnf"] = []byte("image_version: " + sipLoad + "\n")
-		if sip2 {
+		switch {
+		case sip2:
 			st.Notes = append(st.Notes, "SIPDefault.cnf holds image_version alone: phones on SIP 2.x fail to read a larger one (W210 TFTP error: buffer full)")
+			if p.site.SIPDefault != nil {
+				st.Notes = append(st.Notes, "the site's SIPDefault.cnf is held back in this stage for that reason")
+			}
+		case p.site.SIPDefault != nil:
+			st.configs["SIPDefault.cnf"] = cisco.SetSIPImageVersion(p.site.SIPDefault, sipLoad)
+		}
+	}
+	if p.site.XMLDefault != nil {
+		st.configs["XMLDefault.cnf.xml"] = p.site.XMLDefault
+	}
+	for name, tmpl := range p.site.Profiles {
+		if err := p.profile(st, name, tmpl); err != nil {
+			return err
 		}
 	}
 	for n := range st.configs {
 		st.Configs = append(st.Configs, n)
 	}
 	sort.Strings(st.Configs)
+	return nil
+}
+
+// profileModels maps default text profiles to the model they configure.
+var profileModels = map[string]string{"gkdefault.txt": "7912", "lddefault.txt": "7905"}
+
+// profile rewrites the upgradecode of a text profile template to the
+// target image of its model's phones and compiles it [seed: "change
+// gkdefault.txt … then run cfgfmt"].
+func (p *Plan) profile(st *Stage, name string, tmpl []byte) error {
+	model := profileModels[name]
+	target := ""
+	for _, pp := range p.Phones {
+		if pp.Model == model && pp.Blocked == "" && pp.Target != "" {
+			target = pp.Target
+			break
+		}
+	}
+	if model == "" || target == "" {
+		return nil
+	}
+	if p.site.Compile == nil {
+		return fmt.Errorf("plan: %s: compiling it needs a tag table (--table)", name)
+	}
+	ln, ok := cisco.ParseLoadName(target)
+	if !ok {
+		return fmt.Errorf("plan: %s: %q is not an image name", name, target)
+	}
+	lines := strings.SplitAfter(string(tmpl), "\n")
+	found := false
+	for i, l := range lines {
+		k, v, ok := strings.Cut(strings.TrimRight(l, "\r\n"), ":")
+		if !ok || strings.TrimSpace(k) != "upgradecode" {
+			continue
+		}
+		u, err := cisco.ParseUpgradeCode("upgradecode", strings.TrimSpace(v))
+		if err != nil {
+			return fmt.Errorf("plan: %s:%d: %w", name, i+1, err)
+		}
+		u.ImageID, u.File = ln.ImageID, target+".sbin"
+		eol := l[len(strings.TrimRight(l, "\r\n")):]
+		lines[i] = "upgradecode:" + u.String() + eol
+		found = true
+	}
+	if !found {
+		return fmt.Errorf("plan: %s has no upgradecode line to point at %s", name, target)
+	}
+	bin, err := p.site.Compile(name, []byte(strings.Join(lines, "")))
+	if err != nil {
+		return fmt.Errorf("plan: %s: %w", name, err)
+	}
+	st.configs[strings.TrimSuffix(name, ".txt")+".cfg"] = bin
+	return nil
 }
 
 func sepXML(stage int, load string) []byte {

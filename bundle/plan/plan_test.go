@@ -8,6 +8,7 @@ import (
 
 	"github.com/phoneload/phoneload/bundle/boot"
 	"github.com/phoneload/phoneload/bundle/check"
+	"github.com/phoneload/phoneload/cfgfmt"
 	"github.com/phoneload/phoneload/internal/fixture"
 )
 
@@ -69,7 +70,7 @@ func TestPlanProof(t *testing.T) {
 	must(t, err)
 	to, err := ParseTarget("sip-8.12")
 	must(t, err)
-	p, err := Make(fleet(t), to, ds)
+	p, err := Make(fleet(t), to, ds, Site{})
 	must(t, err)
 	if len(p.Missing) != 0 {
 		t.Fatalf("missing %+v", p.Missing)
@@ -146,7 +147,7 @@ func TestPlanMissingDrop(t *testing.T) {
 	ds, err := ScanDrops(drops)
 	must(t, err)
 	to, _ := ParseTarget("SIP 8.12")
-	p, err := Make(fleet(t), to, ds)
+	p, err := Make(fleet(t), to, ds, Site{})
 	must(t, err)
 	blocked := 0
 	for _, pp := range p.Phones {
@@ -200,7 +201,7 @@ func TestPlanBackToSCCP(t *testing.T) {
 	must(t, err)
 	ds, err := ScanDrops(drops)
 	must(t, err)
-	p, err := Make(fl, to, ds)
+	p, err := Make(fl, to, ds, Site{})
 	must(t, err)
 	want := map[string]string{
 		"000D28A10001": "P00304020300 P00305000300 P00306030000 P00308010200",
@@ -235,5 +236,61 @@ func TestPlanBackToSCCP(t *testing.T) {
 		if running[ph.MAC] != "P00308010200" {
 			t.Errorf("%s ends on %s", ph.MAC, running[ph.MAC])
 		}
+	}
+}
+
+// TestPlanSiteTemplates: stage roots from the site's own files: its
+// SIPDefault.cnf with each stage's image_version (held back while SIP 2.x
+// phones boot), and its gkdefault.txt with the upgradecode pointed at the
+// 7912 target and compiled; the 7912 reaches the target through it.
+func TestPlanSiteTemplates(t *testing.T) {
+	tmp := t.TempDir()
+	drops := filepath.Join(tmp, "drops")
+	writeDrops(t, drops)
+	// The drop's own compiled profile must not be what moves the 7912.
+	must(t, os.Remove(filepath.Join(drops, "sip7912", "gkdefault.cfg")))
+	ds, err := ScanDrops(drops)
+	must(t, err)
+	to, _ := ParseTarget("sip-8.12")
+	tab, err := cfgfmt.ParseTable("ptag.dat", fixture.ProfileTable())
+	must(t, err)
+	site := Site{
+		SIPDefault: []byte("# site settings\r\nimage_version: P0S3-07-1-00\r\nproxy1_address: \"10.0.0.1\"\r\n"),
+		Profiles:   map[string][]byte{"gkdefault.txt": []byte("#txt\nupgradecode:3,0x601,0x0400,0x0100,0.0.0.0,69,0x050608a,CP7912080000SIP050608A.sbin\nUseTftp:1\n")},
+		Compile: func(name string, src []byte) ([]byte, error) {
+			res, err := cfgfmt.Compile(tab, name, src, cfgfmt.Options{})
+			if err != nil {
+				return nil, err
+			}
+			return res.Profile, nil
+		},
+	}
+	p, err := Make(fleet(t), to, ds, site)
+	must(t, err)
+	out := filepath.Join(tmp, "stages")
+	must(t, p.Write(out))
+	b1, err := os.ReadFile(filepath.Join(out, StageDir(1), "SIPDefault.cnf"))
+	must(t, err)
+	if strings.Contains(string(b1), "proxy1_address") {
+		t.Errorf("stage 1 (SIP 2.1 phones) got the site's SIPDefault.cnf:\n%s", b1)
+	}
+	// Stage 2: the SIP 2.1 phone is on 4.4: the site's file, image_version set.
+	b2, err := os.ReadFile(filepath.Join(out, StageDir(2), "SIPDefault.cnf"))
+	must(t, err)
+	if !strings.Contains(string(b2), "proxy1_address") || !strings.Contains(string(b2), "image_version: P0S3-") || strings.Contains(string(b2), "P0S3-07-1-00") {
+		t.Errorf("stage 2 SIPDefault.cnf:\n%s", b2)
+	}
+	src, err := boot.OpenLocal(filepath.Join(out, StageDir(1)))
+	must(t, err)
+	defer src.Close()
+	r, err := boot.Simulate(src, boot.Phone{MAC: "000D28A10005", Model: "7912", Running: "CP7912080000SIP050608A"})
+	must(t, err)
+	if r.Outcome.Code != boot.Runs || r.Outcome.Load != "CP7912080001SIP060412A" {
+		t.Fatalf("7912: %+v", r.Outcome)
+	}
+	// Without a compiler the template cannot become a profile.
+	site.Compile = nil
+	if _, err := Make(fleet(t), to, ds, site); err == nil || !strings.Contains(err.Error(), "--table") {
+		t.Errorf("no compiler: %v", err)
 	}
 }

@@ -4,12 +4,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	"github.com/phoneload/phoneload/bundle/plan"
+	"github.com/phoneload/phoneload/cfgfmt"
 	"github.com/phoneload/phoneload/internal/cli"
 )
 
@@ -32,6 +36,7 @@ type planJSON struct {
 func NewCmdPlan() *cobra.Command {
 	var (
 		fleetFile, to, dropsDir, out string
+		templates, tableFile         string
 		asJSON                       bool
 	)
 	c := &cobra.Command{
@@ -51,6 +56,12 @@ configuration files the stage writes (SEP<MAC>.cnf.xml and SIP<MAC>.cnf
 naming each phone's load for the stage; a W210-safe SIPDefault.cnf holding
 image_version alone), and notes. Loads no drop in --drops has are listed.
 
+--templates DIR holds the site's own SIPDefault.cnf, XMLDefault.cnf.xml,
+gkdefault.txt and lddefault.txt (each optional): stage roots are made from
+them (SIPDefault.cnf with the stage's image_version, except while SIP 2.x
+phones boot; gkdefault.txt with its upgradecode pointed at the 7912 target
+and compiled with cfgfmt and --table into gkdefault.cfg).
+
 --drops DIR holds Cisco drops, one directory or zip each. -o DIR writes one
 ready TFTP root per stage (DIR/stage-1, DIR/stage-2, …): the images from the
 drops, without the drops' own configuration files, and the stage's
@@ -62,6 +73,7 @@ drop has, a refused downgrade, a model not planned) or a file could not be
 read or written (-o then writes nothing), 2 usage.`,
 		Example: `  phoneload plan --fleet phones.csv --to sip-8.12 --drops drops
   phoneload plan --fleet phones.csv --to sip-8.12 --drops drops -o stages
+  phoneload plan --fleet phones.csv --to sip-8.12 --drops drops --templates site --table sip_ptag.dat -o stages
   phoneload simulate --fleet phones.csv stages/stage-1`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -82,7 +94,11 @@ read or written (-o then writes nothing), 2 usage.`,
 					return err
 				}
 			}
-			p, err := plan.Make(fl, t, drops)
+			site, err := readSite(templates, tableFile)
+			if err != nil {
+				return err
+			}
+			p, err := plan.Make(fl, t, drops, site)
 			if err != nil {
 				return err
 			}
@@ -131,8 +147,68 @@ read or written (-o then writes nothing), 2 usage.`,
 	f.StringVar(&to, "to", "", "target `PROTOCOL-VERSION`: sip-8.12, sccp-8.1(2)")
 	f.StringVar(&dropsDir, "drops", "", "`DIR` of Cisco drops, one directory or zip each")
 	f.StringVarP(&out, "output", "o", "", "write one TFTP root per stage under `DIR` (must not exist)")
+	f.StringVar(&templates, "templates", "", "`DIR` of the site's SIPDefault.cnf, XMLDefault.cnf.xml, gkdefault.txt, lddefault.txt to make stage roots from")
+	f.StringVar(&tableFile, "table", "", "cfgfmt tag table (`PTAG`) to compile gkdefault.txt/lddefault.txt with")
 	f.BoolVar(&asJSON, "json", false, "write the plan as JSON (docs/simulate.md)")
 	return c
+}
+
+// readSite reads the site's templates (each optional) and the tag table.
+func readSite(dir, table string) (plan.Site, error) {
+	var site plan.Site
+	if table != "" {
+		b, err := os.ReadFile(table)
+		if err != nil {
+			return site, fmt.Errorf("--table: %w", err)
+		}
+		tab, err := cfgfmt.ParseTable(filepath.Base(table), b)
+		if err != nil {
+			return site, fmt.Errorf("--table: %w", err)
+		}
+		site.Compile = func(name string, src []byte) ([]byte, error) {
+			res, err := cfgfmt.Compile(tab, name, src, cfgfmt.Options{})
+			if err != nil {
+				return nil, err
+			}
+			return res.Profile, nil
+		}
+	}
+	if dir == "" {
+		return site, nil
+	}
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return site, fmt.Errorf("--templates %s: not a directory", dir)
+	}
+	read := func(name string) ([]byte, error) {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("--templates: %w", err)
+		}
+		return b, nil
+	}
+	var err error
+	if site.SIPDefault, err = read("SIPDefault.cnf"); err != nil {
+		return site, err
+	}
+	if site.XMLDefault, err = read("XMLDefault.cnf.xml"); err != nil {
+		return site, err
+	}
+	for _, n := range []string{"gkdefault.txt", "lddefault.txt"} {
+		b, err := read(n)
+		if err != nil {
+			return site, err
+		}
+		if b != nil {
+			if site.Profiles == nil {
+				site.Profiles = map[string][]byte{}
+			}
+			site.Profiles[n] = b
+		}
+	}
+	return site, nil
 }
 
 func writeStagePlan(w io.Writer, d planJSON) {
