@@ -36,12 +36,16 @@ type logFormat struct {
 // failingKinds are the stops and problems that make log exit 1.
 var failingKinds = map[string]bool{"missing": true, "denied": true, "incomplete": true, "loop": true, "ctl-hunt": true, "diverges": true}
 
+// logFlags are the flags of log.
+type logFlags struct {
+	root      string
+	fleetFile string
+	asJSON    bool
+}
+
 // NewCmdLog returns `phoneload log`.
 func NewCmdLog() *cobra.Command {
-	var (
-		root, fleetFile string
-		asJSON          bool
-	)
+	var f logFlags
 	c := &cobra.Command{
 		Use:   "log [--root ROOT] [--fleet FILE] [--json] LOGFILE…|-",
 		Short: "Read TFTP server logs and say where each phone stopped and why",
@@ -70,114 +74,118 @@ incomplete, loop, ctl-hunt, diverges) or a file could not be read, 2 usage.`,
   phoneload log --root /srv/tftp --fleet phones.csv --json dnsmasq.log`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if fleetFile != "" && root == "" {
-				return cli.Usage("--fleet needs --root: the simulator plays the phones against it")
-			}
-			stdin := 0
-			for _, a := range args {
-				if a == "-" {
-					stdin++
-				}
-			}
-			if stdin > 1 || stdin == 1 && fleetFile == "-" {
-				return cli.Usage("stdin can be read once")
-			}
-			var events []tftplog.Event
-			for _, a := range args {
-				var r io.Reader = cmd.InOrStdin()
-				name := "stdin"
-				if a != "-" {
-					f, err := os.Open(a)
-					if err != nil {
-						return err
-					}
-					defer f.Close()
-					r, name = f, a
-				}
-				evs, err := tftplog.Parse(r, name)
-				if err != nil {
-					return err
-				}
-				events = append(events, evs...)
-			}
-			var o tftplog.Options
-			if root != "" {
-				rf, err := tftplog.ListRoot(root)
-				if err != nil {
-					return err
-				}
-				o.Root, o.Read = rf, rf.Read
-			}
-			if fleetFile != "" {
-				fl, err := readFleet(cmd.InOrStdin(), fleetFile)
-				if err != nil {
-					return err
-				}
-				src, err := boot.OpenLocal(root)
-				if err != nil {
-					return err
-				}
-				defer src.Close()
-				byMAC := map[string]boot.Phone{}
-				for _, p := range fl {
-					byMAC[p.MAC] = boot.Phone{MAC: p.MAC, Model: p.Model, Running: p.Load}
-				}
-				o.Simulate = func(mac string) *boot.Result {
-					p, ok := byMAC[mac]
-					if !ok {
-						return nil
-					}
-					r, err := boot.Simulate(src, p)
-					if err != nil {
-						return nil
-					}
-					return r
-				}
-			}
-			out := logJSON{Schema: LogSchema, Logs: args, Root: root, Events: len(events), Formats: []logFormat{}}
-			counts := map[string]int{}
-			for _, e := range events {
-				counts[e.Format]++
-			}
-			for f, n := range counts {
-				out.Formats = append(out.Formats, logFormat{f, n})
-			}
-			sort.Slice(out.Formats, func(i, j int) bool { return out.Formats[i].Format < out.Formats[j].Format })
-			out.Clients = tftplog.Analyze(events, o)
-			for _, c := range out.Clients {
-				if clientFails(c) {
-					out.Failed = true
-				}
-			}
-			w := cmd.OutOrStdout()
-			if asJSON {
-				if err := cli.WriteJSON(w, out); err != nil {
-					return err
-				}
-			} else {
-				writeLog(w, out)
-			}
-			if len(events) == 0 {
-				return cli.Hint(cli.Exit(cli.ExitFailure, fmt.Errorf("log: no TFTP request found in %s", strings.Join(args, ", "))),
-					"tftpd-hpa logs requests only with -v (in.tftpd -v …); dnsmasq only without --quiet-tftp")
-			}
-			if out.Failed {
-				n := 0
-				for _, c := range out.Clients {
-					if clientFails(c) {
-						n++
-					}
-				}
-				return cli.Exit(cli.ExitFailure, fmt.Errorf("log: %d of %d clients stopped on a problem", n, len(out.Clients)))
-			}
-			return nil
+			return runLog(cmd, &f, args)
 		},
 	}
-	f := c.Flags()
-	f.StringVar(&root, "root", "", "the TFTP `ROOT` (directory or zip) the log's server served")
-	f.StringVar(&fleetFile, "fleet", "", "CSV `FILE` of mac,model,running-load: compare each phone with the simulator (needs --root)")
-	f.BoolVar(&asJSON, "json", false, "write the result as JSON (docs/simulate.md)")
+	fl := c.Flags()
+	fl.StringVar(&f.root, "root", "", "the TFTP `ROOT` (directory or zip) the log's server served")
+	fl.StringVar(&f.fleetFile, "fleet", "", "CSV `FILE` of mac,model,running-load: compare each phone with the simulator (needs --root)")
+	fl.BoolVar(&f.asJSON, "json", false, "write the result as JSON (docs/simulate.md)")
 	return c
+}
+
+func runLog(cmd *cobra.Command, f *logFlags, args []string) error {
+	if f.fleetFile != "" && f.root == "" {
+		return cli.Usage("--fleet needs --root: the simulator plays the phones against it")
+	}
+	stdin := 0
+	for _, a := range args {
+		if a == "-" {
+			stdin++
+		}
+	}
+	if stdin > 1 || stdin == 1 && f.fleetFile == "-" {
+		return cli.Usage("stdin can be read once")
+	}
+	var events []tftplog.Event
+	for _, a := range args {
+		var r io.Reader = cmd.InOrStdin()
+		name := "stdin"
+		if a != "-" {
+			lf, err := os.Open(a)
+			if err != nil {
+				return err
+			}
+			defer lf.Close()
+			r, name = lf, a
+		}
+		evs, err := tftplog.Parse(r, name)
+		if err != nil {
+			return err
+		}
+		events = append(events, evs...)
+	}
+	var o tftplog.Options
+	if f.root != "" {
+		rf, err := tftplog.ListRoot(f.root)
+		if err != nil {
+			return err
+		}
+		o.Root, o.Read = rf, rf.Read
+	}
+	if f.fleetFile != "" {
+		fl, err := readFleet(cmd.InOrStdin(), f.fleetFile)
+		if err != nil {
+			return err
+		}
+		src, err := boot.OpenLocal(f.root)
+		if err != nil {
+			return err
+		}
+		defer src.Close()
+		byMAC := map[string]boot.Phone{}
+		for _, p := range fl {
+			byMAC[p.MAC] = boot.Phone{MAC: p.MAC, Model: p.Model, Running: p.Load}
+		}
+		o.Simulate = func(mac string) *boot.Result {
+			p, ok := byMAC[mac]
+			if !ok {
+				return nil
+			}
+			r, err := boot.Simulate(src, p)
+			if err != nil {
+				return nil
+			}
+			return r
+		}
+	}
+	out := logJSON{Schema: LogSchema, Logs: args, Root: f.root, Events: len(events), Formats: []logFormat{}}
+	counts := map[string]int{}
+	for _, e := range events {
+		counts[e.Format]++
+	}
+	for f, n := range counts {
+		out.Formats = append(out.Formats, logFormat{f, n})
+	}
+	sort.Slice(out.Formats, func(i, j int) bool { return out.Formats[i].Format < out.Formats[j].Format })
+	out.Clients = tftplog.Analyze(events, o)
+	for _, c := range out.Clients {
+		if clientFails(c) {
+			out.Failed = true
+		}
+	}
+	w := cmd.OutOrStdout()
+	if f.asJSON {
+		if err := cli.WriteJSON(w, out); err != nil {
+			return err
+		}
+	} else {
+		writeLog(w, out)
+	}
+	if len(events) == 0 {
+		return cli.Hint(cli.Exit(cli.ExitFailure, fmt.Errorf("log: no TFTP request found in %s", strings.Join(args, ", "))),
+			"tftpd-hpa logs requests only with -v (in.tftpd -v …); dnsmasq only without --quiet-tftp")
+	}
+	if out.Failed {
+		n := 0
+		for _, c := range out.Clients {
+			if clientFails(c) {
+				n++
+			}
+		}
+		return cli.Exit(cli.ExitFailure, fmt.Errorf("log: %d of %d clients stopped on a problem", n, len(out.Clients)))
+	}
+	return nil
 }
 
 func clientFails(c tftplog.Client) bool {

@@ -32,13 +32,20 @@ type planJSON struct {
 	Failed  bool             `json:"failed"`
 }
 
+// planFlags are the flags of plan.
+type planFlags struct {
+	fleetFile string
+	to        string
+	dropsDir  string
+	out       string
+	templates string
+	tableFile string
+	asJSON    bool
+}
+
 // NewCmdPlan returns `phoneload plan`.
 func NewCmdPlan() *cobra.Command {
-	var (
-		fleetFile, to, dropsDir, out string
-		templates, tableFile         string
-		asJSON                       bool
-	)
+	var f planFlags
 	c := &cobra.Command{
 		Use:   "plan --fleet FILE --to PROTOCOL-VERSION [--drops DIR] [-o DIR] [--json]",
 		Short: "Stage a fleet's move to a target load along Cisco's upgrade matrix",
@@ -77,80 +84,84 @@ read or written (-o then writes nothing), 2 usage.`,
   phoneload simulate --fleet phones.csv stages/stage-1`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if fleetFile == "" || to == "" {
-				return cli.Usage("plan needs --fleet and --to")
-			}
-			t, err := plan.ParseTarget(to)
-			if err != nil {
-				return cli.Usage("%v", err)
-			}
-			fl, err := readFleet(cmd.InOrStdin(), fleetFile)
-			if err != nil {
-				return err
-			}
-			var drops []*plan.Drop
-			if dropsDir != "" {
-				if drops, err = plan.ScanDrops(dropsDir); err != nil {
-					return err
-				}
-			}
-			site, err := readSite(templates, tableFile)
-			if err != nil {
-				return err
-			}
-			p, err := plan.Make(fl, t, drops, site)
-			if err != nil {
-				return err
-			}
-			doc := planJSON{Schema: PlanSchema, Fleet: fleetFile, Drops: drops, Output: out, To: p.To, Phones: p.Phones, Stages: p.Stages, Missing: p.Missing}
-			if doc.Drops == nil {
-				doc.Drops = []*plan.Drop{}
-			}
-			blocked := 0
-			for _, pp := range p.Phones {
-				if pp.Blocked != "" {
-					blocked++
-				}
-			}
-			doc.Failed = blocked > 0 || len(p.Missing) > 0
-			var werr error
-			if out != "" {
-				werr = p.Write(out)
-				if werr != nil {
-					doc.Failed = true
-					doc.Output = ""
-				}
-			}
-			w := cmd.OutOrStdout()
-			if asJSON {
-				if err := cli.WriteJSON(w, doc); err != nil {
-					return err
-				}
-			} else {
-				writeStagePlan(w, doc)
-			}
-			switch {
-			case werr != nil && errors.Is(werr, plan.ErrMissingDrops):
-				return cli.Hint(cli.Exit(cli.ExitFailure, fmt.Errorf("plan: -o %s: %w", out, werr)), "put the missing drops into --drops (one directory or zip each) and run plan again")
-			case werr != nil:
-				return werr
-			case blocked > 0:
-				return cli.Exit(cli.ExitFailure, fmt.Errorf("plan: %d of %d phones cannot reach %s", blocked, len(p.Phones), p.To))
-			case len(p.Missing) > 0:
-				return cli.Exit(cli.ExitFailure, fmt.Errorf("plan: %d loads are in no drop of --drops", len(p.Missing)))
-			}
-			return nil
+			return runPlan(cmd, &f, args)
 		},
 	}
-	f := c.Flags()
-	f.StringVar(&fleetFile, "fleet", "", "CSV `FILE` of mac,model,running-load (\"-\" for stdin)")
-	f.StringVar(&to, "to", "", "target `PROTOCOL-VERSION`: sip-8.12, sccp-8.1(2)")
-	f.StringVar(&dropsDir, "drops", "", "`DIR` of Cisco drops, one directory or zip each")
-	f.StringVarP(&out, "output", "o", "", "write one TFTP root per stage under `DIR` (must not exist)")
-	f.StringVar(&templates, "templates", "", "`DIR` of the site's SIPDefault.cnf, XMLDefault.cnf.xml, gkdefault.txt, lddefault.txt to make stage roots from")
-	f.StringVar(&tableFile, "table", "", "cfgfmt tag table (`PTAG`) to compile gkdefault.txt/lddefault.txt with")
-	f.BoolVar(&asJSON, "json", false, "write the plan as JSON (docs/simulate.md)")
+	fl := c.Flags()
+	fl.StringVar(&f.fleetFile, "fleet", "", "CSV `FILE` of mac,model,running-load (\"-\" for stdin)")
+	fl.StringVar(&f.to, "to", "", "target `PROTOCOL-VERSION`: sip-8.12, sccp-8.1(2)")
+	fl.StringVar(&f.dropsDir, "drops", "", "`DIR` of Cisco drops, one directory or zip each")
+	fl.StringVarP(&f.out, "output", "o", "", "write one TFTP root per stage under `DIR` (must not exist)")
+	fl.StringVar(&f.templates, "templates", "", "`DIR` of the site's SIPDefault.cnf, XMLDefault.cnf.xml, gkdefault.txt, lddefault.txt to make stage roots from")
+	fl.StringVar(&f.tableFile, "table", "", "cfgfmt tag table (`PTAG`) to compile gkdefault.txt/lddefault.txt with")
+	fl.BoolVar(&f.asJSON, "json", false, "write the plan as JSON (docs/simulate.md)")
 	return c
+}
+
+func runPlan(cmd *cobra.Command, f *planFlags, args []string) error {
+	if f.fleetFile == "" || f.to == "" {
+		return cli.Usage("plan needs --fleet and --to")
+	}
+	t, err := plan.ParseTarget(f.to)
+	if err != nil {
+		return cli.Usage("%v", err)
+	}
+	fl, err := readFleet(cmd.InOrStdin(), f.fleetFile)
+	if err != nil {
+		return err
+	}
+	var drops []*plan.Drop
+	if f.dropsDir != "" {
+		if drops, err = plan.ScanDrops(f.dropsDir); err != nil {
+			return err
+		}
+	}
+	site, err := readSite(f.templates, f.tableFile)
+	if err != nil {
+		return err
+	}
+	p, err := plan.Make(fl, t, drops, site)
+	if err != nil {
+		return err
+	}
+	doc := planJSON{Schema: PlanSchema, Fleet: f.fleetFile, Drops: drops, Output: f.out, To: p.To, Phones: p.Phones, Stages: p.Stages, Missing: p.Missing}
+	if doc.Drops == nil {
+		doc.Drops = []*plan.Drop{}
+	}
+	blocked := 0
+	for _, pp := range p.Phones {
+		if pp.Blocked != "" {
+			blocked++
+		}
+	}
+	doc.Failed = blocked > 0 || len(p.Missing) > 0
+	var werr error
+	if f.out != "" {
+		werr = p.Write(f.out)
+		if werr != nil {
+			doc.Failed = true
+			doc.Output = ""
+		}
+	}
+	w := cmd.OutOrStdout()
+	if f.asJSON {
+		if err := cli.WriteJSON(w, doc); err != nil {
+			return err
+		}
+	} else {
+		writeStagePlan(w, doc)
+	}
+	switch {
+	case werr != nil && errors.Is(werr, plan.ErrMissingDrops):
+		return cli.Hint(cli.Exit(cli.ExitFailure, fmt.Errorf("plan: -o %s: %w", f.out, werr)), "put the missing drops into --drops (one directory or zip each) and run plan again")
+	case werr != nil:
+		return werr
+	case blocked > 0:
+		return cli.Exit(cli.ExitFailure, fmt.Errorf("plan: %d of %d phones cannot reach %s", blocked, len(p.Phones), p.To))
+	case len(p.Missing) > 0:
+		return cli.Exit(cli.ExitFailure, fmt.Errorf("plan: %d loads are in no drop of --drops", len(p.Missing)))
+	}
+	return nil
 }
 
 // readSite reads the site's templates (each optional) and the tag table.

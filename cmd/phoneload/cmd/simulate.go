@@ -34,13 +34,21 @@ type simulateGroup struct {
 	MACs []string  `json:"macs"`
 }
 
+// simulateFlags are the flags of simulate.
+type simulateFlags struct {
+	model     string
+	running   string
+	flash     string
+	protocol  string
+	mac       string
+	fleetFile string
+	asJSON    bool
+	timeout   time.Duration
+}
+
 // NewCmdSimulate returns `phoneload simulate`.
 func NewCmdSimulate() *cobra.Command {
-	var (
-		model, running, flash, protocol, mac, fleetFile string
-		asJSON                                          bool
-		timeout                                         time.Duration
-	)
+	var f simulateFlags
 	c := &cobra.Command{
 		Use:   "simulate [--model M --running LOAD --protocol P --mac MAC] [--fleet FILE] [--json] ROOT|BUNDLE|tftp://HOST[:PORT]",
 		Short: "Play a phone booting from a root, a bundle or a live TFTP server, request by request",
@@ -70,98 +78,102 @@ Exit codes: 0 every phone runs a load, 1 some phone stopped with a symptom
   phoneload simulate --fleet phones.csv --json /srv/tftp`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if flash != "" && cmd.Flags().Changed("running") {
-				return cli.Usage("--flash and --running say the same thing: give one")
-			}
-			if flash != "" {
-				running = flash
-				if flash == "empty" {
-					running = ""
-				}
-			}
-			if protocol != "" && protocol != "sip" && protocol != "sccp" {
-				return cli.Usage("--protocol %q: want sip or sccp", protocol)
-			}
-			var phones []boot.Phone
-			if fleetFile != "" {
-				for _, f := range []string{"model", "running", "flash", "mac", "protocol"} {
-					if cmd.Flags().Changed(f) {
-						return cli.Usage("--%s describes one phone; --fleet gives each phone its own", f)
-					}
-				}
-				fl, err := readFleet(cmd.InOrStdin(), fleetFile)
-				if err != nil {
-					return err
-				}
-				if len(fl) == 0 {
-					return fmt.Errorf("--fleet %s: no phones listed", fleetFile)
-				}
-				for _, p := range fl {
-					phones = append(phones, boot.Phone{MAC: p.MAC, Model: p.Model, Running: p.Load})
-				}
-			} else {
-				m, ok := boot.NormalizeModel(model)
-				if !ok || boot.Family(m) == "" {
-					return cli.Usage("--model %q: want 7940, 7960, 7910, a 79x1 (7941, 7961, 7911, …), 7905, 7912, ata186 or ata188", model)
-				}
-				ma, ok := boot.NormalizeMAC(mac)
-				if !ok {
-					return cli.Usage("--mac %q: want 12 hex digits", mac)
-				}
-				phones = []boot.Phone{{MAC: ma, Model: m, Running: strings.TrimSpace(running), Protocol: protocol}}
-			}
-			src, err := openBootSource(args[0], timeout)
-			if err != nil {
-				return err
-			}
-			defer src.Close()
-			out := simulateJSON{Schema: SimulateSchema, Source: args[0], Phones: []*boot.Result{}, Summary: []simulateGroup{}}
-			for _, p := range phones {
-				r, err := boot.Simulate(src, p)
-				if err != nil {
-					return err
-				}
-				out.Phones = append(out.Phones, r)
-				if r.Outcome.Code != boot.Runs {
-					out.Failed = true
-				}
-			}
-			out.Summary = groupOutcomes(out.Phones)
-			w := cmd.OutOrStdout()
-			if asJSON {
-				if err := cli.WriteJSON(w, out); err != nil {
-					return err
-				}
-			} else if fleetFile != "" {
-				writeSimulateFleet(w, out)
-			} else {
-				writeSimulateTrace(w, out.Phones[0])
-			}
-			if out.Failed {
-				n := 0
-				for _, r := range out.Phones {
-					if r.Outcome.Code != boot.Runs {
-						n++
-					}
-				}
-				if len(out.Phones) == 1 {
-					return cli.Exit(cli.ExitFailure, fmt.Errorf("simulate: the phone stops: %s", out.Phones[0].Outcome.Symptom))
-				}
-				return cli.Exit(cli.ExitFailure, fmt.Errorf("simulate: %d of %d phones stop with a symptom", n, len(out.Phones)))
-			}
-			return nil
+			return runSimulate(cmd, &f, args)
 		},
 	}
-	f := c.Flags()
-	f.StringVar(&model, "model", "7960", "phone `MODEL`: 7940, 7960, 7910, 7941, 7961, 7911, …, 7905, 7912, ata186, ata188")
-	f.StringVar(&running, "running", "", "the `LOAD` the phone runs (no extension), e.g. P0S3-07-4-00; empty: nothing in flash")
-	f.StringVar(&flash, "flash", "", "what flash holds: empty, or a `LOAD` (same as --running)")
-	f.StringVar(&protocol, "protocol", "", "`P`rotocol a phone with an empty flash asks for first: sip or sccp (default sccp)")
-	f.StringVar(&mac, "mac", "001122334455", "the phone's `MAC` address (names SEP<MAC>.cnf.xml, SIP<MAC>.cnf, gk<mac> …)")
-	f.StringVar(&fleetFile, "fleet", "", "CSV `FILE` of mac,model,running-load: play every phone")
-	f.BoolVar(&asJSON, "json", false, "write the result as JSON (docs/simulate.md)")
-	f.DurationVar(&timeout, "timeout", 2*time.Second, "per-packet timeout against a live TFTP server")
+	fl := c.Flags()
+	fl.StringVar(&f.model, "model", "7960", "phone `MODEL`: 7940, 7960, 7910, 7941, 7961, 7911, …, 7905, 7912, ata186, ata188")
+	fl.StringVar(&f.running, "running", "", "the `LOAD` the phone runs (no extension), e.g. P0S3-07-4-00; empty: nothing in flash")
+	fl.StringVar(&f.flash, "flash", "", "what flash holds: empty, or a `LOAD` (same as --running)")
+	fl.StringVar(&f.protocol, "protocol", "", "`P`rotocol a phone with an empty flash asks for first: sip or sccp (default sccp)")
+	fl.StringVar(&f.mac, "mac", "001122334455", "the phone's `MAC` address (names SEP<MAC>.cnf.xml, SIP<MAC>.cnf, gk<mac> …)")
+	fl.StringVar(&f.fleetFile, "fleet", "", "CSV `FILE` of mac,model,running-load: play every phone")
+	fl.BoolVar(&f.asJSON, "json", false, "write the result as JSON (docs/simulate.md)")
+	fl.DurationVar(&f.timeout, "timeout", 2*time.Second, "per-packet timeout against a live TFTP server")
 	return c
+}
+
+func runSimulate(cmd *cobra.Command, f *simulateFlags, args []string) error {
+	if f.flash != "" && cmd.Flags().Changed("running") {
+		return cli.Usage("--flash and --running say the same thing: give one")
+	}
+	if f.flash != "" {
+		f.running = f.flash
+		if f.flash == "empty" {
+			f.running = ""
+		}
+	}
+	if f.protocol != "" && f.protocol != "sip" && f.protocol != "sccp" {
+		return cli.Usage("--protocol %q: want sip or sccp", f.protocol)
+	}
+	var phones []boot.Phone
+	if f.fleetFile != "" {
+		for _, f := range []string{"model", "running", "flash", "mac", "protocol"} {
+			if cmd.Flags().Changed(f) {
+				return cli.Usage("--%s describes one phone; --fleet gives each phone its own", f)
+			}
+		}
+		fl, err := readFleet(cmd.InOrStdin(), f.fleetFile)
+		if err != nil {
+			return err
+		}
+		if len(fl) == 0 {
+			return fmt.Errorf("--fleet %s: no phones listed", f.fleetFile)
+		}
+		for _, p := range fl {
+			phones = append(phones, boot.Phone{MAC: p.MAC, Model: p.Model, Running: p.Load})
+		}
+	} else {
+		m, ok := boot.NormalizeModel(f.model)
+		if !ok || boot.Family(m) == "" {
+			return cli.Usage("--model %q: want 7940, 7960, 7910, a 79x1 (7941, 7961, 7911, …), 7905, 7912, ata186 or ata188", f.model)
+		}
+		ma, ok := boot.NormalizeMAC(f.mac)
+		if !ok {
+			return cli.Usage("--mac %q: want 12 hex digits", f.mac)
+		}
+		phones = []boot.Phone{{MAC: ma, Model: m, Running: strings.TrimSpace(f.running), Protocol: f.protocol}}
+	}
+	src, err := openBootSource(args[0], f.timeout)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	out := simulateJSON{Schema: SimulateSchema, Source: args[0], Phones: []*boot.Result{}, Summary: []simulateGroup{}}
+	for _, p := range phones {
+		r, err := boot.Simulate(src, p)
+		if err != nil {
+			return err
+		}
+		out.Phones = append(out.Phones, r)
+		if r.Outcome.Code != boot.Runs {
+			out.Failed = true
+		}
+	}
+	out.Summary = groupOutcomes(out.Phones)
+	w := cmd.OutOrStdout()
+	if f.asJSON {
+		if err := cli.WriteJSON(w, out); err != nil {
+			return err
+		}
+	} else if f.fleetFile != "" {
+		writeSimulateFleet(w, out)
+	} else {
+		writeSimulateTrace(w, out.Phones[0])
+	}
+	if out.Failed {
+		n := 0
+		for _, r := range out.Phones {
+			if r.Outcome.Code != boot.Runs {
+				n++
+			}
+		}
+		if len(out.Phones) == 1 {
+			return cli.Exit(cli.ExitFailure, fmt.Errorf("simulate: the phone stops: %s", out.Phones[0].Outcome.Symptom))
+		}
+		return cli.Exit(cli.ExitFailure, fmt.Errorf("simulate: %d of %d phones stop with a symptom", n, len(out.Phones)))
+	}
+	return nil
 }
 
 // openBootSource opens ROOT|BUNDLE|tftp://HOST[:PORT].
