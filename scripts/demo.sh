@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Walks the whole phoneload pipeline on a generated sample drop:
-#   generate → inspect → check → compile → pack → verify → publish → serve/probe → push/pull/sync
+#   generate → inspect → check → compile → pack → verify → publish → serve/probe
+#   → push/pull/sync → simulate/log/plan
 # Run with `make demo` (which builds bin/phoneload and bin/cfgfmt first).
 # Everything it makes stays in demo/ for you to look at afterwards.
 set -euo pipefail
@@ -130,5 +131,69 @@ if $pl sync --pub "$out/release.pub" --once "$usb" "$out/site-a/tftp"; then
 else
 	echo "(exit $?: refused by policy)"
 fi
+
+step "11. rehearse the conversion: simulate a phone, read the server's log, stage a fleet"
+echo "-- a 7960 on SIP 7.4 boots from the drop, request by request:"
+run $pl simulate --model 7960 --running P0S3-07-4-00 --mac 000D28A1B2C3 "$out/cmterm-7940-7960-sip.8-12-00.zip"
+echo
+echo "-- the same phone against the broken root of step 3, over real TFTP (phoneload serve):"
+rm -f "$out/serve2.addr"
+$pl serve --listen 127.0.0.1:0 --addr-file "$out/serve2.addr" "$out/broken" 2>"$out/serve2.log" &
+serve_pid=$!
+for _ in $(seq 50); do [ -s "$out/serve2.addr" ] && break; sleep 0.1; done
+addr=$(cat "$out/serve2.addr")
+printf '$ %s\n' "$pl simulate --model 7960 --running P0S3-07-4-00 --mac 000D28A1B2C3 tftp://$addr"
+if $pl simulate --model 7960 --running P0S3-07-4-00 --mac 000D28A1B2C3 "tftp://$addr"; then
+	echo "demo: simulate should have failed" >&2
+	exit 1
+else
+	echo "(exit $?: the phone stops)"
+fi
+kill -INT $serve_pid
+wait $serve_pid 2>/dev/null || true
+echo
+echo "-- what the server logged, read back: where the phone stopped and why:"
+printf '$ %s\n' "$pl log --root $out/broken $out/serve2.log"
+if $pl log --root "$out/broken" "$out/serve2.log"; then
+	echo "demo: log should have found the stop" >&2
+	exit 1
+else
+	echo "(exit $?)"
+fi
+echo
+echo "-- a mixed fleet (SCCP 3.1, SIP 2.1, SIP 4.2, SIP 8.5, a 7912 on SIP, a 7941 on SCCP) to SIP 8.12:"
+mkdir -p "$out/drops"
+for l in P0S3-04-4-00 P0S3-05-3-00 P0S3-06-3-00 P0S3-07-5-00 P00305000300; do
+	go run ./internal/fixture/mkdrop -size 4096 "$l" "$out/drops/$l"
+done
+go run ./internal/fixture/mkdrop -size 4096 sip7940 "$out/drops/sip-8.12"
+go run ./internal/fixture/mkdrop -size 4096 sip7912 "$out/drops/sip-7912.zip"
+go run ./internal/fixture/mkdrop -size 4096 sip79x1 "$out/drops/sip-79x1"
+cat >"$out/fleet.csv" <<'CSV'
+mac,model,running-load
+000D28A10001,7940,P0030301
+000D28A10002,7960,P0S30201
+000D28A10003,7940,P0S3-04-2-00
+000D28A10004,7960,P0S3-08-5-00
+000D28A10005,7912,CP7912080000SIP050608A
+000D28A10006,7941,SCCP41.8-3-1S
+CSV
+run $pl plan --fleet "$out/fleet.csv" --to sip-8.12 --drops "$out/drops" -o "$out/stages"
+echo
+echo "-- each stage rehearsed before a phone reboots: every phone moves one step, then all run 8.12:"
+cp "$out/fleet.csv" "$out/fleet-now.csv"
+for st in $(ls -d "$out"/stages/stage-* | sort -t- -k2 -n); do
+	printf '$ %s\n' "$pl simulate --fleet $out/fleet-now.csv $st"
+	$pl simulate --fleet "$out/fleet-now.csv" "$st" >"$st.txt"
+	sed -n '/^$/,$p' "$st.txt" | sed 1d
+	# What the phones run after this stage is the fleet of the next one.
+	{
+		echo "mac,model,running-load"
+		awk 'length($1) == 12 && $1 ~ /^[0-9A-F]+$/ && $4 == "runs" { print $1 "," $2 "," $5 }' "$st.txt"
+	} >"$out/fleet-next.csv"
+	mv "$out/fleet-next.csv" "$out/fleet-now.csv"
+done
+echo "-- after the last stage:"
+cat "$out/fleet-now.csv"
 
 printf '\nDone. Everything above is in %s/.\n' "$out"

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -22,6 +24,25 @@ var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 	"genkey":   cmdGenkey,
 	"flipbyte": cmdFlipbyte,
 	"mkcorpus": cmdMkcorpus,
+	"waitaddr": cmdWaitaddr,
+}
+
+// cmdWaitaddr is `waitaddr FILE VAR`: waits (up to 10s) for FILE, which
+// `phoneload serve --addr-file FILE` writes once it listens, and sets $VAR
+// to the address in it.
+func cmdWaitaddr(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: waitaddr FILE VAR")
+	}
+	for i := 0; i < 200; i++ {
+		b, err := os.ReadFile(ts.MkAbs(args[0]))
+		if err == nil && strings.HasSuffix(string(b), "\n") {
+			ts.Setenv(args[1], strings.TrimSpace(string(b)))
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	ts.Fatalf("waitaddr: %s never appeared", args[0])
 }
 
 // scriptParams sets up the environment every script sees:

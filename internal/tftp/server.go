@@ -5,6 +5,7 @@ import (
 	"container/list"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/netip"
@@ -73,6 +74,26 @@ type Event struct {
 	DurationMS int64     `json:"duration_ms"`
 	Error      string    `json:"error,omitempty"`
 }
+
+// Text is the event as `phoneload serve` logs it without --json: time,
+// client, op, file, status, bytes sent/size, duration, error. `phoneload
+// log` reads it back (bundle/tftplog).
+// The time (when the request came) is RFC 3339 with microseconds: events
+// are logged when requests end, so a reader orders them by it.
+func (e Event) Text() string {
+	ts := e.Time.Format(TextTime)
+	line := fmt.Sprintf("%s %s %s %s %s %d/%d bytes %dms", ts, e.Remote, e.Op, e.File, e.Status, e.Bytes, e.Size, e.DurationMS)
+	if e.Size < 0 {
+		line = fmt.Sprintf("%s %s %s %s %s %dms", ts, e.Remote, e.Op, e.File, e.Status, e.DurationMS)
+	}
+	if e.Error != "" {
+		line += ": " + e.Error
+	}
+	return line
+}
+
+// TextTime is the time layout of Event.Text.
+const TextTime = "2006-01-02T15:04:05.000000Z07:00"
 
 // Server is a read-only TFTP server.
 type Server struct {

@@ -65,6 +65,9 @@ does not match what was signed, 5 refused by policy (expired, sequence).`,
 		NewCmdPush(),
 		NewCmdPull(),
 		NewCmdSync(),
+		NewCmdSimulate(),
+		NewCmdLog(),
+		NewCmdPlan(),
 	)
 	return root
 }

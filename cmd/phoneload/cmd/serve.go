@@ -12,7 +12,6 @@ import (
 	"strings"
 	"sync"
 	"syscall"
-	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -227,7 +226,7 @@ func formatEvent(e tftp.Event, journald bool) string {
 			b.WriteString("<4>")
 		}
 	} else {
-		b.WriteString(e.Time.Format(time.RFC3339))
+		b.WriteString(e.Time.Format(tftp.TextTime)) // microseconds: log puts requests back in order
 		b.WriteByte(' ')
 	}
 	fmt.Fprintf(&b, "%s %s %s %s", e.Remote, e.Op, logQuote(e.File), e.Status)

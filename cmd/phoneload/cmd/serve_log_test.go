@@ -28,7 +28,7 @@ func TestFormatEventQuotesNames(t *testing.T) {
 		{"Grüße.cnf", `Grüße.cnf`},                   // printable stays
 	} {
 		e := tftp.Event{Time: at, Remote: "127.0.0.1:1000", Op: "read", File: tc.name, Status: "not-found", Size: -1}
-		want := "2026-12-04T17:00:00Z 127.0.0.1:1000 read " + tc.want + " not-found 0ms"
+		want := "2026-12-04T17:00:00.000000Z 127.0.0.1:1000 read " + tc.want + " not-found 0ms"
 		if got := formatEvent(e, false); got != want {
 			t.Errorf("name %q:\n got %s\nwant %s", tc.name, got, want)
 		}
