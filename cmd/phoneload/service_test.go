@@ -48,7 +48,10 @@ func TestSystemdUnitsVerify(t *testing.T) {
 func serveRoot(t *testing.T) string {
 	root := filepath.Join(t.TempDir(), "root")
 	os.Mkdir(root, 0o755)
-	for d := filepath.Dir(root); d != "/" && strings.HasPrefix(d, os.TempDir()); d = filepath.Dir(d) {
+	// Only the test's own directories: never the system's temp directory
+	// itself, which must keep its sticky, world-writable mode.
+	tmp := filepath.Clean(os.TempDir())
+	for d := filepath.Dir(root); strings.HasPrefix(d, tmp+string(filepath.Separator)); d = filepath.Dir(d) {
 		os.Chmod(d, 0o755)
 	}
 	os.WriteFile(filepath.Join(root, "SIPDefault.cnf"), []byte("image_version: P0S3-8-12-00\n"), 0o644)
