@@ -17,6 +17,7 @@ import (
 	"github.com/phoneload/phoneload/bundle/drop"
 
 	"github.com/phoneload/phoneload/internal/atomicfile"
+	"github.com/phoneload/phoneload/internal/quote"
 )
 
 // MaxJournalSize caps journal.json and state.json when they are read back.
@@ -177,6 +178,9 @@ func checkSafeName(name string) error {
 	if name == "" || strings.Contains(name, `\`) || strings.ContainsRune(name, 0) ||
 		path.IsAbs(name) || filepath.IsAbs(name) || path.Clean(name) != name {
 		return fmt.Errorf("unsafe file name %q", name)
+	}
+	if why := quote.Hidden(name); why != "" {
+		return fmt.Errorf("unsafe file name %q: %s", name, why)
 	}
 	for _, part := range strings.Split(name, "/") {
 		if part == ".." || part == "." || strings.EqualFold(part, drop.StateDir) {

@@ -4,6 +4,7 @@ import (
 	"crypto"
 	"errors"
 	"fmt"
+	"github.com/phoneload/phoneload/internal/quote"
 	"io"
 	"os"
 	"path/filepath"
@@ -235,7 +236,7 @@ func writeInspection(w io.Writer, in *drop.Inspection, long bool) error {
 	if container == "" {
 		container = "file"
 	}
-	fmt.Fprintf(w, "%s  (%s, %d files, %s)\n\n", in.Path, container, len(in.Files), cli.HumanBytes(in.Size))
+	fmt.Fprintf(w, "%s  (%s, %d files, %s)\n\n", quote.Name(in.Path), container, len(in.Files), cli.HumanBytes(in.Size))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "KIND\tFILE\tSIZE\tLOAD\tSHA-256\tSIGNED\tNOTES")
 	for _, f := range in.Files {
@@ -243,7 +244,7 @@ func writeInspection(w io.Writer, in *drop.Inspection, long bool) error {
 		if !long && len(sum) > 12 {
 			sum = sum[:12]
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", f.Kind, f.Name, cli.HumanBytes(f.Size), loadSummary(f.Load), sum, headerSummary(f), strings.Join(fileNotes(f), ", "))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", f.Kind, quote.Name(f.Name), cli.HumanBytes(f.Size), loadSummary(f.Load), sum, headerSummary(f), strings.Join(fileNotes(f), ", "))
 		if f.Loads != nil {
 			for i, p := range f.Loads.Parts {
 				branch := "├─"
@@ -254,7 +255,7 @@ func writeInspection(w io.Writer, in *drop.Inspection, long bool) error {
 				if !p.Present {
 					state = "MISSING"
 				}
-				fmt.Fprintf(tw, "\t  %s %s\t\t\t\t\t%s\n", branch, p.Name, state)
+				fmt.Fprintf(tw, "\t  %s %s\t\t\t\t\t%s\n", branch, quote.Name(p.Name), state)
 			}
 		}
 	}
@@ -270,9 +271,9 @@ func writeInspection(w io.Writer, in *drop.Inspection, long bool) error {
 			for _, p := range f.Problems {
 				switch {
 				case p.Line > 0:
-					fmt.Fprintf(w, "  %s:%d: %s\n", f.Name, p.Line, p.Msg)
+					fmt.Fprintf(w, "  %s:%d: %s\n", quote.Name(f.Name), p.Line, p.Msg)
 				default:
-					fmt.Fprintf(w, "  %s: %s\n", f.Name, p.Msg)
+					fmt.Fprintf(w, "  %s: %s\n", quote.Name(f.Name), p.Msg)
 				}
 			}
 		}
@@ -292,25 +293,25 @@ func writeInspection(w io.Writer, in *drop.Inspection, long bool) error {
 		if p.MAC != "" {
 			models += " (" + p.MAC + ")"
 		}
-		from := p.Source
+		from := quote.Name(p.Source)
 		if p.Line > 0 {
-			from = fmt.Sprintf("%s:%d", p.Source, p.Line)
+			from = fmt.Sprintf("%s:%d", quote.Name(p.Source), p.Line)
 		}
 		if p.Setting != "" && p.Setting != p.Source {
 			from += " " + p.Setting
 		}
 		fetch := fmt.Sprintf("%d files, all present", len(p.Files))
 		if len(p.Files) == 1 {
-			fetch = p.Files[0].Name
+			fetch = quote.Name(p.Files[0].Name)
 		}
 		if len(p.Missing) > 0 {
-			fetch = "MISSING " + strings.Join(p.Missing, ", ")
+			fetch = "MISSING " + quoteAll(p.Missing)
 		}
 		version := p.Version
 		if p.Protocol != "" {
 			version = strings.TrimSpace(string(p.Protocol) + " " + version)
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", models, from, p.Load, version, fetch)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", models, from, quote.Name(p.Load), quote.Name(version), fetch)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -324,7 +325,7 @@ func writeInspection(w io.Writer, in *drop.Inspection, long bool) error {
 		}
 	}
 	for _, dir := range nested {
-		fmt.Fprintf(w, "  note: no phone reads the files in %s: phones ask for names at the top of the root (phoneload check: not-at-root)\n", dir)
+		fmt.Fprintf(w, "  note: no phone reads the files in %s: phones ask for names at the top of the root (phoneload check: not-at-root)\n", quote.Name(dir))
 	}
 	return nil
 }
@@ -336,7 +337,7 @@ func writeSettings(w io.Writer, in *drop.Inspection) {
 		if len(entries) == 0 {
 			continue
 		}
-		fmt.Fprintf(w, "\n%s:\n", f.Name)
+		fmt.Fprintf(w, "\n%s:\n", quote.Name(f.Name))
 		for _, e := range entries {
 			at := ""
 			if e.Line > 0 {
@@ -418,7 +419,7 @@ func fileNotes(f drop.InspectFile) []string {
 		}
 	}
 	if f.LoaderID != "" {
-		n = append(n, "loader id "+f.LoaderID)
+		n = append(n, "loader id "+quote.Name(f.LoaderID))
 	}
 	if f.Loads != nil {
 		s := fmt.Sprintf("%d parts", len(f.Loads.Parts))
@@ -427,15 +428,15 @@ func fileNotes(f drop.InspectFile) []string {
 		}
 		n = append(n, s)
 		if f.Loads.LAVersion != "" {
-			n = append(n, "LA_VERSION "+f.Loads.LAVersion)
+			n = append(n, "LA_VERSION "+quote.Name(f.Loads.LAVersion))
 		}
 	}
 	if f.OS79XX != nil && f.OS79XX.Name != "" {
-		n = append(n, "names "+f.OS79XX.Name)
+		n = append(n, "names "+quote.Name(f.OS79XX.Name))
 	}
 	if f.SIP != nil {
 		if e, ok := f.SIP.Get("image_version"); ok {
-			n = append(n, "image_version "+e.Value)
+			n = append(n, "image_version "+quote.Name(e.Value))
 		}
 		n = append(n, fmt.Sprintf("%d settings", len(f.SIP.Entries)))
 	}
@@ -471,4 +472,13 @@ func inspectCount(n int, noun string) string {
 		return "1 " + noun
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// quoteAll joins names for a message, each quoted as quote.Name does.
+func quoteAll(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = quote.Name(n)
+	}
+	return strings.Join(q, ", ")
 }
