@@ -133,9 +133,6 @@ func Open(path string, opts OpenOptions) (*Drop, error) {
 		return nil, fmt.Errorf("bundle: %w", err)
 	}
 	lim := opts.Limits
-	if lim == (container.Limits{}) {
-		lim = container.DefaultLimits
-	}
 	// A container that cannot be told apart is refused by Walk below, with
 	// the same error; its kind stays empty until then.
 	kind, _ := container.DetectContainer(path)

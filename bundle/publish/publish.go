@@ -146,9 +146,6 @@ func Run(src, root string, opts Options) (*Result, error) {
 		return nil, fmt.Errorf("bundle: publish: %s: not a directory", root)
 	}
 	lim := opts.Limits
-	if lim == (container.Limits{}) {
-		lim = container.DefaultLimits
-	}
 	res := &Result{Bundle: src, Root: root, DryRun: opts.DryRun, Canary: canary}
 	if verified != nil && verified.Bundle != nil {
 		res.Name, res.Sequence = verified.Bundle.Name, verified.Bundle.Sequence

@@ -13,7 +13,6 @@ import (
 	"text/tabwriter"
 
 	"github.com/phoneload/phoneload/bundle/cisco"
-	"github.com/phoneload/phoneload/bundle/container"
 	"github.com/phoneload/phoneload/bundle/drop"
 
 	"github.com/spf13/cobra"
@@ -38,6 +37,7 @@ type inspectError struct {
 // NewCmdInspect returns `phoneload inspect`.
 func NewCmdInspect() *cobra.Command {
 	var (
+		limits       *limitFlags
 		asJSON, long bool
 		trust        []string
 		tableFile    string
@@ -93,7 +93,7 @@ or parsed, 2 usage (a wrong command line: unknown flag, no PATH), 3 with
 				}
 				keys = append(keys, k...)
 			}
-			opts := drop.OpenOptions{Trust: keys}
+			opts := drop.OpenOptions{Trust: keys, Limits: limits.Limits()}
 			if tableFile != "" {
 				var err error
 				if opts.ProfileTable, err = loadTable(tableFile); err != nil {
@@ -103,6 +103,7 @@ or parsed, 2 usage (a wrong command line: unknown flag, no PATH), 3 with
 			return runInspect(cmd, args, opts, asJSON, long)
 		},
 	}
+	limits = addLimitFlags(c.Flags())
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON (docs/inspect.md)")
 	c.Flags().BoolVar(&long, "long", false, "print whole SHA-256 hashes and every setting of configuration files")
 	c.Flags().StringArrayVar(&trust, "trust", nil, "verify signed headers with the keys in this PEM `file` (repeatable)")
@@ -210,7 +211,7 @@ func openInspectPath(stdin io.Reader, p string, opts drop.OpenOptions) (*drop.Dr
 	}
 	defer os.Remove(tmp.Name())
 	defer tmp.Close()
-	limit := container.DefaultLimits.MaxTotalSize
+	limit := opts.Limits.Archive().MaxTotalSize
 	n, err := io.Copy(tmp, io.LimitReader(stdin, limit+1))
 	if err != nil {
 		return nil, fmt.Errorf("reading stdin: %w", err)

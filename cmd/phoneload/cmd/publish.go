@@ -83,6 +83,7 @@ func verifyFailure(err error, hint string) error {
 // NewCmdPublish returns `phoneload publish`.
 func NewCmdPublish() *cobra.Command {
 	var (
+		limits *limitFlags
 		trust  trustFlags
 		reg    registryFlags
 		opts   publish.Options
@@ -148,6 +149,8 @@ or a canary that would change a shared file).`,
 				return err
 			}
 			opts.Verify = verify
+			opts.Limits = limits.Limits()
+			opts.Verify.Limits = opts.Limits
 			src := args[0]
 			if oci.IsRef(src) {
 				// Pulled and verified beside the root, then published from there.
@@ -209,6 +212,7 @@ or a canary that would change a shared file).`,
 	}
 	trust.register(cmd)
 	reg.register(cmd)
+	limits = addLimitFlags(cmd.Flags())
 	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "print the plan, change nothing")
 	cmd.Flags().StringVar(&canary, "canary", "", "publish the new image only for these phones (`MAC,…`)")
 	cmd.Flags().BoolVar(&opts.Force, "force", false, "overwrite files the previous publish did not own")
