@@ -84,7 +84,7 @@ func PlanRollback(root, to, state string) ([]*RollbackResult, error) {
 		if err != nil {
 			return nil, err
 		}
-		r := &RollbackResult{Root: root, ID: id, State: j.Prev.ID, Steps: undoSteps(j), DryRun: true}
+		r := &RollbackResult{Root: root, StateDir: sd, ID: id, State: j.Prev.ID, Steps: undoSteps(j), DryRun: true}
 		if i+1 < len(undo) && r.State != undo[i+1] {
 			return nil, fmt.Errorf("bundle: rollback: publish %s did not follow %s in the history (its journal names %q before it)", id, undo[i+1], r.State)
 		}

@@ -61,3 +61,16 @@ func TestDowngradeRefused(t *testing.T) {
 		t.Fatalf("an allowed downgrade lowered the mark to %d", h.Sequence)
 	}
 }
+
+// TestJournalNamesHidden: a journal or bundle name holding a Unicode
+// control, format or separator character never drives a rename.
+func TestJournalNamesHidden(t *testing.T) {
+	for _, n := range []string{"SEP\u202Ecnf.txt", "SIP\u200B.cnf", "\uFEFFOS79XX.TXT", "a\u2028b", "a\u2029b", "a\u009bb"} {
+		if err := checkSafeName(n); err == nil {
+			t.Errorf("checkSafeName(%q) accepted", n)
+		}
+	}
+	if err := checkSafeName("SIPDefault.cnf"); err != nil {
+		t.Error(err)
+	}
+}
