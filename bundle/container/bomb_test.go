@@ -144,17 +144,7 @@ func TestZipEntryCountLie(t *testing.T) {
 	}
 }
 
-// zeros returns n bytes of zeros compressed with deflate.
-func deflatedZeros(t testing.TB, n int64) []byte {
-	var b bytes.Buffer
-	fw, _ := flate.NewWriter(&b, flate.BestSpeed)
-	if _, err := io.CopyN(fw, zeroReader{}, n); err != nil {
-		t.Fatal(err)
-	}
-	fw.Close()
-	return b.Bytes()
-}
-
+// zeroReader yields zeros without end.
 type zeroReader struct{}
 
 func (zeroReader) Read(p []byte) (int, error) { clear(p); return len(p), nil }

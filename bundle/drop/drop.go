@@ -528,7 +528,11 @@ func readErr(e container.Entry, err error) error {
 	return fmt.Errorf("bundle: %s: %w", e.Name, err)
 }
 
-// The journal lives in ROOT/.phoneload (StateDir):
+// StateDir is where publish kept its journal before it moved beside the
+// root (publish.StateDir: .phoneload-NAME next to ROOT, so that no TFTP
+// server serves it); publish migrates it from there. Reading a root, it is
+// still skipped, for roots not yet migrated. It held, as the state
+// directory now holds:
 //
 //	lock            held (flock) by the publish or rollback in progress
 //	state.json      what the last publish left: every file it owns and its hash
