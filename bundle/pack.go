@@ -77,9 +77,6 @@ type packFile struct {
 // keys always give the same bytes.
 func Pack(src, out string, opts PackOptions) (*Manifest, error) {
 	lim := opts.Limits
-	if lim == (container.Limits{}) {
-		lim = container.DefaultLimits
-	}
 	if len(opts.Signers) == 0 {
 		return nil, errors.New("bundle: no signing key")
 	}

@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/phoneload/phoneload/internal/quote"
 )
 
 // SumsName is the file, at a bundle's root, listing every other file with its
@@ -132,6 +134,9 @@ func CheckName(name string) error {
 		if c := name[i]; c < 0x20 || c == 0x7f {
 			return bad("contains a control character")
 		}
+	}
+	if why := quote.Hidden(name); why != "" {
+		return bad("contains a " + why)
 	}
 	return nil
 }

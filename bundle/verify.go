@@ -150,9 +150,6 @@ func Verify(path string, opts VerifyOptions) (*VerifyResult, error) {
 	if opts.Threshold <= 0 {
 		opts.Threshold = 1
 	}
-	if opts.Limits == (container.Limits{}) {
-		opts.Limits = container.DefaultLimits
-	}
 	if opts.Now.IsZero() {
 		opts.Now = time.Now()
 	}
@@ -570,8 +567,8 @@ func listDir(root string, live bool, lim container.Limits) ([]string, error) {
 		if !live && isBundleFile(name) {
 			return nil
 		}
-		if len(names) >= lim.MaxFiles {
-			return fmt.Errorf("bundle: %s: more than %d files", root, lim.MaxFiles)
+		if max := lim.Dir().MaxFiles; len(names) >= max {
+			return fmt.Errorf("bundle: %s: more than %d files", root, max)
 		}
 		names = append(names, name)
 		return nil
@@ -666,7 +663,7 @@ func hashFile(dir treeDir, name string, h hash.Hash, buf []byte, opts VerifyOpti
 		f.err = errors.New("not a regular file")
 		return f, 0
 	}
-	if size > opts.Limits.MaxFileSize {
+	if size > opts.Limits.Dir().MaxFileSize {
 		f.err = fmt.Errorf("%d bytes, over the limit", size)
 		return f, 0
 	}

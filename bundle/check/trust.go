@@ -27,7 +27,7 @@ func (c *checker) verifyTrusted() {
 	if len(signed) == 0 {
 		return
 	}
-	err := container.Walk(c.d.Path, container.DefaultLimits, func(e container.Entry, r io.Reader) error {
+	err := container.Walk(c.d.Path, container.Limits{}, func(e container.Entry, r io.Reader) error {
 		if !signed[e.Name] {
 			return nil
 		}

@@ -87,7 +87,7 @@ func FuzzWalkZip(f *testing.F) {
 }
 
 func detectTarInZip(data []byte) (string, bool) {
-	zr, _, err := openZip("f.zip", bytes.NewReader(data), int64(len(data)))
+	zr, _, err := openZip("f.zip", bytes.NewReader(data), int64(len(data)), fuzzLimits.MaxFiles)
 	if err != nil {
 		return "", false
 	}

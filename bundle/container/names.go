@@ -5,6 +5,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/phoneload/phoneload/internal/quote"
 )
 
 // checkName reports why name cannot be a file name inside a drop, or "" when
@@ -31,6 +33,9 @@ func checkName(name string) string {
 		if r < 0x20 || r == 0x7f {
 			return "control character in name"
 		}
+	}
+	if why := quote.Hidden(name); why != "" {
+		return why + " in name"
 	}
 	for _, el := range strings.Split(name, "/") {
 		switch el {

@@ -258,12 +258,14 @@ func walkTarGz(path string, f io.Reader, lim Limits, fn WalkFunc) error {
 // walkTarGzStream reads a gzip-compressed tar. The gzip checksum is checked
 // when the stream ends, after the tar's end.
 func walkTarGzStream(path string, r io.Reader, lim Limits, fn WalkFunc) error {
-	zr, err := gzip.NewReader(r)
+	in := &countReader{r: r}
+	zr, err := gzip.NewReader(in)
 	if err != nil {
 		return &EntryError{Path: path, Err: ErrFormat, Detail: strings.TrimPrefix(err.Error(), "gzip: ")}
 	}
 	defer zr.Close()
-	if err := walkTarStream(path, gzipErrors{path, zr}, lim, fn); err != nil {
+	out := &ratioReader{r: gzipErrors{path, zr}, in: in, lim: lim, path: path}
+	if err := walkTarStream(path, out, lim, fn); err != nil {
 		return err
 	}
 	_, err = io.Copy(io.Discard, r) // the CRC of a tar inside a zip
@@ -334,3 +336,22 @@ func (t *tarEnd) entry(h *tar.Header, pos int64) {
 func (t *tarEnd) complete(pos int64) bool { return pos >= t.dataEnd+2*tarBlock }
 
 const errNoTarEnd = "tar ends without its end-of-archive blocks"
+
+// ratioReader fails once a decompressed stream has produced more than
+// Limits.MaxRatio times the compressed bytes read (past RatioFloor).
+type ratioReader struct {
+	r    io.Reader
+	in   *countReader
+	out  int64
+	lim  Limits
+	path string
+}
+
+func (x *ratioReader) Read(p []byte) (int, error) {
+	n, err := x.r.Read(p)
+	x.out += int64(n)
+	if x.lim.overRatio(x.out, x.in.n) {
+		return n, &EntryError{Path: x.path, Err: ErrTooLarge, Detail: fmt.Sprintf("gzip stream expands %d bytes to more than %d, over Limits.MaxRatio %d:1", x.in.n, x.out, x.lim.MaxRatio)}
+	}
+	return n, err
+}

@@ -21,31 +21,68 @@ type Entry struct {
 // Limits bounds what a container may hold, against zip bombs and runaway
 // input. Declared sizes are checked against them before anything is read, and
 // actual bytes while reading. A zero (or negative) field means the value of
-// DefaultLimits.
+// DefaultLimits for an archive and of DefaultDirLimits for a directory.
 type Limits struct {
 	MaxFileSize  int64 // largest single file
 	MaxTotalSize int64 // all files together
 	MaxFiles     int   // number of files (and, for archives, of entries)
+	// MaxRatio caps how many times larger than its compressed bytes an
+	// archive entry (or a gzip stream) may expand, once it is over
+	// RatioFloor bytes; it does not apply to directories.
+	MaxRatio int
 }
 
-// DefaultLimits fit every real drop and TFTP root with a wide margin.
+// DefaultLimits fit real firmware drops, not an attacker: Cisco's largest
+// drops hold a few dozen files and under 100 MB, so an archive of more than
+// 1,000 entries, a file over 256 MiB, 512 MiB in all, or an entry that
+// expands more than 100 times (firmware barely compresses; text does ~10
+// times) is refused unless the caller raises the limit.
 var DefaultLimits = Limits{
+	MaxFileSize:  256 << 20,
+	MaxTotalSize: 512 << 20,
+	MaxFiles:     1000,
+	MaxRatio:     100,
+}
+
+// DefaultDirLimits apply to directories (a TFTP root with a per-phone file
+// for each of thousands of phones): their files are on disk already, so
+// their size cannot be a bomb.
+var DefaultDirLimits = Limits{
 	MaxFileSize:  4 << 30,
 	MaxTotalSize: 64 << 30,
 	MaxFiles:     1_000_000,
 }
 
-func (l Limits) orDefault() Limits {
+// RatioFloor is the size under which an entry's compression ratio is not
+// checked: a small text file of repeated lines may compress 1,000 times.
+const RatioFloor = 1 << 20
+
+// Archive returns l with its zero fields set from DefaultLimits.
+func (l Limits) Archive() Limits { return l.or(DefaultLimits) }
+
+// Dir returns l with its zero fields set from DefaultDirLimits.
+func (l Limits) Dir() Limits { return l.or(DefaultDirLimits) }
+
+func (l Limits) or(d Limits) Limits {
 	if l.MaxFileSize <= 0 {
-		l.MaxFileSize = DefaultLimits.MaxFileSize
+		l.MaxFileSize = d.MaxFileSize
 	}
 	if l.MaxTotalSize <= 0 {
-		l.MaxTotalSize = DefaultLimits.MaxTotalSize
+		l.MaxTotalSize = d.MaxTotalSize
 	}
 	if l.MaxFiles <= 0 {
-		l.MaxFiles = DefaultLimits.MaxFiles
+		l.MaxFiles = d.MaxFiles
+	}
+	if l.MaxRatio <= 0 {
+		l.MaxRatio = d.MaxRatio
 	}
 	return l
+}
+
+// overRatio reports whether size bytes made from packed compressed bytes
+// exceed the ratio cap (0: no cap).
+func (l Limits) overRatio(size, packed int64) bool {
+	return l.MaxRatio > 0 && size > RatioFloor && size/int64(l.MaxRatio) > packed
 }
 
 // WalkFunc is called once per regular file. r yields exactly e.Size bytes and
@@ -84,7 +121,7 @@ const (
 // Walk stops at the first error, from fn or from the container, and returns
 // it.
 func Walk(path string, lim Limits, fn WalkFunc) error {
-	return walk(path, lim.orDefault(), fn, 1)
+	return walk(path, lim, fn, 1)
 }
 
 // WalkParallel is Walk with fn called from up to workers goroutines at once,
@@ -97,7 +134,7 @@ func WalkParallel(path string, lim Limits, workers int, fn WalkFunc) error {
 	if workers < 1 {
 		workers = 1
 	}
-	return walk(path, lim.orDefault(), fn, workers)
+	return walk(path, lim, fn, workers)
 }
 
 func walk(path string, lim Limits, fn WalkFunc, workers int) error {
@@ -106,7 +143,7 @@ func walk(path string, lim Limits, fn WalkFunc, workers int) error {
 		return fmt.Errorf("bundle: %w", err)
 	}
 	if fi.IsDir() {
-		return walkDir(path, lim, fn, workers)
+		return walkDir(path, lim.Dir(), fn, workers)
 	}
 	if !fi.Mode().IsRegular() {
 		return &EntryError{Path: path, Err: ErrFormat, Detail: "not a directory or a regular file"}
@@ -120,6 +157,7 @@ func walk(path string, lim Limits, fn WalkFunc, workers int) error {
 	if err != nil {
 		return &EntryError{Path: path, Err: ErrFormat, Detail: err.Error()}
 	}
+	lim = lim.Archive()
 	switch kind {
 	case ContainerZip:
 		return walkZip(path, f, fi.Size(), lim, fn, workers)
@@ -150,7 +188,7 @@ func DetectContainer(path string) (string, error) {
 		return "", &EntryError{Path: path, Err: ErrFormat, Detail: err.Error()}
 	}
 	if kind == ContainerZip {
-		zr, _, err := openZip(path, f, fi.Size())
+		zr, _, err := openZip(path, f, fi.Size(), DefaultLimits.MaxFiles)
 		if err != nil {
 			return "", err
 		}

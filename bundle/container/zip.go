@@ -1,6 +1,7 @@
 package container
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/binary"
 	"errors"
@@ -29,16 +30,75 @@ const (
 // openZip reads the central directory and refuses a file that is not
 // exactly one zip archive (trailing data after the end record). It returns
 // the offset of the end record too.
-func openZip(path string, f io.ReaderAt, size int64) (*zip.Reader, int64, error) {
+//
+// maxEntries bounds the memory this takes: the central directory is first
+// counted record by record in constant memory, and a zip of more entries is
+// refused (ErrTooMany) before archive/zip holds one struct per entry.
+func openZip(path string, f io.ReaderAt, size int64, maxEntries int) (*zip.Reader, int64, error) {
+	end, err := findZipEnd(f, size)
+	if err != nil {
+		// archive/zip's message first, for a file that is no zip at all
+		// (finding no end record, it stops before reading any entry).
+		if _, zerr := zip.NewReader(f, size); zerr != nil && !errors.Is(zerr, zip.ErrInsecurePath) {
+			return nil, 0, &EntryError{Path: path, Err: ErrFormat, Detail: "zip: " + strings.TrimPrefix(zerr.Error(), "zip: ")}
+		}
+		return nil, 0, &EntryError{Path: path, Err: ErrFormat, Detail: err.Error()}
+	}
+	if n := countZipEntries(f, end, maxEntries); n > maxEntries {
+		return nil, 0, &EntryError{Path: path, Err: ErrTooMany, Detail: fmt.Sprintf("more than %d entries (Limits.MaxFiles)", maxEntries)}
+	}
 	zr, err := zip.NewReader(f, size)
 	if err != nil && !errors.Is(err, zip.ErrInsecurePath) { // names are checked below, with better messages
 		return nil, 0, &EntryError{Path: path, Err: ErrFormat, Detail: "zip: " + strings.TrimPrefix(err.Error(), "zip: ")}
 	}
-	end, err := findZipEnd(f, size)
-	if err != nil {
-		return nil, 0, &EntryError{Path: path, Err: ErrFormat, Detail: err.Error()}
-	}
 	return zr, end, nil
+}
+
+// countZipEntries returns the number of entries of the zip whose end of
+// central directory record is at end, or limit+1 as soon as it is over limit:
+// the larger of the count the end record declares and the number of
+// central directory records actually there (read front to back through a
+// small buffer, so memory does not grow with the count). A malformed
+// directory counts what could be read; zip.NewReader reports the damage.
+func countZipEntries(r io.ReaderAt, end int64, limit int) int {
+	var eocd [zipEndLen]byte
+	if _, err := r.ReadAt(eocd[:], end); err != nil {
+		return 0
+	}
+	declared := uint64(binary.LittleEndian.Uint16(eocd[10:]))
+	cd := int64(binary.LittleEndian.Uint32(eocd[16:]))
+	// Zip64: a locator just before the end record points at the zip64 end
+	// record, which holds the real count and offset.
+	var loc [20]byte
+	if end >= 20 {
+		if _, err := r.ReadAt(loc[:], end-20); err == nil && string(loc[:4]) == "PK\x06\x07" {
+			var z64 [56]byte
+			if _, err := r.ReadAt(z64[:], int64(binary.LittleEndian.Uint64(loc[8:]))); err == nil && string(z64[:4]) == "PK\x06\x06" {
+				declared = binary.LittleEndian.Uint64(z64[32:])
+				cd = int64(binary.LittleEndian.Uint64(z64[48:]))
+			}
+		}
+	}
+	if declared > uint64(limit) {
+		return limit + 1
+	}
+	if cd < 0 || cd > end {
+		return int(declared)
+	}
+	br := bufio.NewReaderSize(io.NewSectionReader(r, cd, end-cd), 32<<10)
+	var hdr [46]byte
+	n := 0
+	for n <= limit {
+		if _, err := io.ReadFull(br, hdr[:]); err != nil || string(hdr[:4]) != "PK\x01\x02" {
+			break
+		}
+		n++
+		skip := int(binary.LittleEndian.Uint16(hdr[28:])) + int(binary.LittleEndian.Uint16(hdr[30:])) + int(binary.LittleEndian.Uint16(hdr[32:]))
+		if _, err := br.Discard(skip); err != nil {
+			break
+		}
+	}
+	return max(n, int(declared))
 }
 
 // findZipEnd returns the offset of the end of central directory record,
@@ -96,7 +156,7 @@ func innerTar(zr *zip.Reader) (*zip.File, bool) {
 }
 
 func walkZip(path string, f io.ReaderAt, size int64, lim Limits, fn WalkFunc, workers int) error {
-	zr, endOff, err := openZip(path, f, size)
+	zr, endOff, err := openZip(path, f, size, lim.MaxFiles)
 	if err != nil {
 		return err
 	}
@@ -116,6 +176,9 @@ func walkZip(path string, f io.ReaderAt, size int64, lim Limits, fn WalkFunc, wo
 		name, isDir := strings.CutSuffix(zf.Name, "/")
 		if detail, err := names.add(name, isDir); err != nil {
 			return &EntryError{Path: path, Entry: zf.Name, Err: err, Detail: detail}
+		}
+		if zf.Method == zipDeflate && lim.overRatio(int64(zf.UncompressedSize64), int64(zf.CompressedSize64)) {
+			return &EntryError{Path: path, Entry: zf.Name, Err: ErrTooLarge, Detail: fmt.Sprintf("expands to %d bytes, over Limits.MaxRatio %d times its compressed size", zf.UncompressedSize64, lim.MaxRatio)}
 		}
 		if isDir || tarInZip {
 			continue // the tar's own files are counted as the tar is read

@@ -27,7 +27,7 @@ func TestZip64Directory(t *testing.T) {
 	}
 	zw.Close()
 	count := 0
-	err := walkZip("many.zip", bytes.NewReader(b.Bytes()), int64(b.Len()), DefaultLimits, func(e Entry, r io.Reader) error {
+	err := walkZip("many.zip", bytes.NewReader(b.Bytes()), int64(b.Len()), Limits{MaxFiles: n}.Archive(), func(e Entry, r io.Reader) error {
 		count++
 		_, err := io.Copy(io.Discard, r)
 		return err
@@ -47,7 +47,7 @@ func TestZipCommentWithSignature(t *testing.T) {
 	zw.SetComment("drop PK\x05\x06 comment")
 	zw.Close()
 	n := 0
-	err := walkZip("c.zip", bytes.NewReader(b.Bytes()), int64(b.Len()), DefaultLimits, func(e Entry, r io.Reader) error { n++; return nil }, 1)
+	err := walkZip("c.zip", bytes.NewReader(b.Bytes()), int64(b.Len()), Limits{MaxFiles: n}.Archive(), func(e Entry, r io.Reader) error { n++; return nil }, 1)
 	if err != nil || n != 1 {
 		t.Fatalf("walked %d files: %v", n, err)
 	}

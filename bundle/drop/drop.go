@@ -133,9 +133,6 @@ func Open(path string, opts OpenOptions) (*Drop, error) {
 		return nil, fmt.Errorf("bundle: %w", err)
 	}
 	lim := opts.Limits
-	if lim == (container.Limits{}) {
-		lim = container.DefaultLimits
-	}
 	// A container that cannot be told apart is refused by Walk below, with
 	// the same error; its kind stays empty until then.
 	kind, _ := container.DetectContainer(path)
@@ -531,7 +528,11 @@ func readErr(e container.Entry, err error) error {
 	return fmt.Errorf("bundle: %s: %w", e.Name, err)
 }
 
-// The journal lives in ROOT/.phoneload (StateDir):
+// StateDir is where publish kept its journal before it moved beside the
+// root (publish.StateDir: .phoneload-NAME next to ROOT, so that no TFTP
+// server serves it); publish migrates it from there. Reading a root, it is
+// still skipped, for roots not yet migrated. It held, as the state
+// directory now holds:
 //
 //	lock            held (flock) by the publish or rollback in progress
 //	state.json      what the last publish left: every file it owns and its hash

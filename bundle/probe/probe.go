@@ -134,9 +134,6 @@ func Run(src string, f Fetcher, opts Options) (*Result, error) {
 		}
 	}
 	lim := opts.Limits
-	if lim == (container.Limits{}) {
-		lim = container.DefaultLimits
-	}
 	// Only sizes and hashes: the phone's path through the files is decided
 	// by what the server sends, never by the bundle's copy.
 	files := map[string]*probeBundleFile{}

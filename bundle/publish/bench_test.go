@@ -25,9 +25,9 @@ func BenchmarkPublish(b *testing.B) {
 			b.Fatal(err)
 		}
 		// Keep the history from growing across iterations.
-		ids, _ := History(root)
+		ids, _ := History(sdOf(b, root))
 		for _, id := range ids[:len(ids)-1] {
-			os.RemoveAll(filepath.Join(historyDir(root), id))
+			os.RemoveAll(filepath.Join(historyDir(sdOf(b, root)), id))
 		}
 	}
 }

@@ -161,9 +161,9 @@ func TestCrash(t *testing.T) {
 				t.Fatalf("run %d (%s, step %d, kill %v): publish after the crash:\n%s", i, mode, at, kill, d)
 			}
 		} else {
-			_, terr := os.Stat(txnDir(root))
+			_, terr := os.Stat(txnDir(sdOf(t, root)))
 			pending := terr == nil
-			hist, _ := History(root)
+			hist, _ := History(sdOf(t, root))
 			rb, rerr := Rollback(root, RollbackOptions{})
 			if rerr != nil {
 				t.Fatalf("run %d: rollback after the crash: %v", i, rerr)
@@ -184,7 +184,7 @@ func TestCrash(t *testing.T) {
 				t.Fatalf("run %d (%s, step %d, kill %v): rollback (%+v) after the crash:\n%s", i, mode, at, kill, rb, d)
 			}
 		}
-		if _, err := os.Stat(txnDir(root)); err == nil {
+		if _, err := os.Stat(txnDir(sdOf(t, root))); err == nil {
 			t.Fatalf("run %d: transaction left behind after recovery", i)
 		}
 		os.RemoveAll(root)

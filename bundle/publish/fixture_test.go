@@ -35,6 +35,9 @@ func readRootFiles(t testing.TB, root string) release {
 			}
 			return nil
 		}
+		if !d.Type().IsRegular() {
+			return nil // a link planted in the root is no published file
+		}
 		b, err := os.ReadFile(p)
 		if err != nil {
 			return err
@@ -152,4 +155,14 @@ func phoneViews(root string, releases ...release) string {
 		checkLoad("SCCP "+mac, img)
 	}
 	return strings.Join(problems, "\n")
+}
+
+// sdOf is the default state directory of root.
+func sdOf(t testing.TB, root string) string {
+	t.Helper()
+	sd, err := StateDir(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sd
 }

@@ -25,25 +25,30 @@ type Entry struct {
 // idLayout is the form of publish ids (newID): UTC time to the nanosecond.
 const idLayout = "20060102T150405.999999999Z"
 
-// Log returns the finished publishes of root's history, oldest first. A
-// root without a journal has an empty history.
-func Log(root string) ([]Entry, error) {
+// Log returns the finished publishes of root's history, oldest first, from
+// the state directory state ("" for StateDir(root)). A root without a
+// journal has an empty history.
+func Log(root, state string) ([]Entry, error) {
 	if fi, err := os.Stat(root); err != nil {
 		return nil, fmt.Errorf("bundle: history: %w", err)
 	} else if !fi.IsDir() {
 		return nil, fmt.Errorf("bundle: history: %s: not a directory", root)
 	}
-	ids, err := History(root)
+	sd, err := readStateDir(root, state)
 	if err != nil {
 		return nil, err
 	}
-	cur, err := ReadState(root)
+	ids, err := History(sd)
+	if err != nil {
+		return nil, err
+	}
+	cur, err := ReadState(sd)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]Entry, 0, len(ids))
 	for _, id := range ids {
-		j, err := readJournal(filepath.Join(historyDir(root), id))
+		j, err := readJournal(filepath.Join(historyDir(sd), id))
 		if err != nil {
 			return nil, err
 		}
@@ -64,18 +69,22 @@ func Log(root string) ([]Entry, error) {
 // without changing anything: one result per publish undone, newest first.
 // An empty to means one publish back, as Rollback does. An interrupted
 // publish is not planned: the next Rollback (or publish) settles it first.
-func PlanRollback(root, to string) ([]*RollbackResult, error) {
-	undo, err := rollbackChain(root, to)
+func PlanRollback(root, to, state string) ([]*RollbackResult, error) {
+	sd, err := readStateDir(root, state)
+	if err != nil {
+		return nil, err
+	}
+	undo, err := rollbackChain(sd, to)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]*RollbackResult, 0, len(undo))
 	for i, id := range undo {
-		j, err := readJournal(filepath.Join(historyDir(root), id))
+		j, err := readJournal(filepath.Join(historyDir(sd), id))
 		if err != nil {
 			return nil, err
 		}
-		r := &RollbackResult{Root: root, ID: id, State: j.Prev.ID, Steps: undoSteps(j), DryRun: true}
+		r := &RollbackResult{Root: root, StateDir: sd, ID: id, State: j.Prev.ID, Steps: undoSteps(j), DryRun: true}
 		if i+1 < len(undo) && r.State != undo[i+1] {
 			return nil, fmt.Errorf("bundle: rollback: publish %s did not follow %s in the history (its journal names %q before it)", id, undo[i+1], r.State)
 		}
@@ -92,12 +101,19 @@ func RollbackTo(root, to string, opts RollbackOptions) ([]*RollbackResult, error
 	if to == "" {
 		return nil, fmt.Errorf("bundle: rollback: no target publish id")
 	}
-	if _, err := rollbackChain(root, to); err != nil {
+	sd, err := readStateDir(root, opts.State)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := rollbackChain(sd, to); err != nil {
 		return nil, err
 	}
 	var out []*RollbackResult
 	for {
-		cur, err := ReadState(root)
+		if sd, err = readStateDir(root, opts.State); err != nil { // moved by the first Rollback
+			return out, err
+		}
+		cur, err := ReadState(sd)
 		if err != nil {
 			return out, err
 		}
@@ -112,22 +128,23 @@ func RollbackTo(root, to string, opts RollbackOptions) ([]*RollbackResult, error
 	}
 }
 
-// rollbackChain lists the publishes to undo, newest first, to bring root
-// back to the publish to ("" for one publish back).
-func rollbackChain(root, to string) ([]string, error) {
-	ids, err := History(root)
+// rollbackChain lists the publishes to undo, newest first, to bring the
+// root whose state directory is sd back to the publish to ("" for one
+// publish back).
+func rollbackChain(sd, to string) ([]string, error) {
+	ids, err := History(sd)
 	if err != nil {
 		return nil, err
 	}
 	if len(ids) == 0 {
-		return nil, fmt.Errorf("%w: no finished publish recorded in %s", ErrNothingToRollBack, historyDir(root))
+		return nil, fmt.Errorf("%w: no finished publish recorded in %s", ErrNothingToRollBack, historyDir(sd))
 	}
 	if to == "" {
 		return ids[len(ids)-1:], nil
 	}
 	i := slices.Index(ids, to)
 	if i < 0 {
-		return nil, fmt.Errorf("%w: %s is not a publish kept in the history of %s (phoneload history lists them)", ErrNothingToRollBack, to, root)
+		return nil, fmt.Errorf("%w: %s is not a publish kept in the history in %s (phoneload history lists them)", ErrNothingToRollBack, to, sd)
 	}
 	undo := slices.Clone(ids[i+1:])
 	slices.Reverse(undo)

@@ -11,7 +11,7 @@ func TestLogAndRollbackTo(t *testing.T) {
 	dir := t.TempDir()
 	root := filepath.Join(dir, "root")
 	os.Mkdir(root, 0o755)
-	if log, err := Log(root); err != nil || len(log) != 0 {
+	if log, err := Log(root, ""); err != nil || len(log) != 0 {
 		t.Fatalf("Log of a fresh root: %v, %v", log, err)
 	}
 	var rels []release
@@ -20,7 +20,7 @@ func TestLogAndRollbackTo(t *testing.T) {
 		rels = append(rels, r)
 		publishOK(t, writeBundle(t, filepath.Join(dir, ver), r), root, noVerify)
 	}
-	log, err := Log(root)
+	log, err := Log(root, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,7 +32,7 @@ func TestLogAndRollbackTo(t *testing.T) {
 	}
 
 	// The plan names each publish to undo, newest first, and changes nothing.
-	plan, err := PlanRollback(root, log[0].ID)
+	plan, err := PlanRollback(root, log[0].ID, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +42,7 @@ func TestLogAndRollbackTo(t *testing.T) {
 	if d := sameRelease(rels[2], readRootFiles(t, root)); d != "" {
 		t.Fatalf("a planned rollback changed the root:\n%s", d)
 	}
-	if one, err := PlanRollback(root, ""); err != nil || len(one) != 1 || one[0].ID != log[2].ID {
+	if one, err := PlanRollback(root, "", ""); err != nil || len(one) != 1 || one[0].ID != log[2].ID {
 		t.Errorf("plan one back: %+v, %v", one, err)
 	}
 
@@ -62,7 +62,7 @@ func TestLogAndRollbackTo(t *testing.T) {
 	if again, err := RollbackTo(root, log[0].ID, RollbackOptions{}); err != nil || len(again) != 0 {
 		t.Errorf("rollback to the current publish: %v, %v", again, err)
 	}
-	if log, _ := Log(root); len(log) != 1 || !log[0].Current {
+	if log, _ := Log(root, ""); len(log) != 1 || !log[0].Current {
 		t.Errorf("log after the rollback: %+v", log)
 	}
 }
@@ -79,7 +79,7 @@ func TestRollbackToInterrupted(t *testing.T) {
 		rels = append(rels, r)
 		publishOK(t, writeBundle(t, filepath.Join(dir, ver), r), root, noVerify)
 	}
-	log, _ := Log(root)
+	log, _ := Log(root, "")
 	n := 0
 	fail := errors.New("killed")
 	_, err := RollbackTo(root, log[0].ID, RollbackOptions{hook: func(step string) error {

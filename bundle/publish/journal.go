@@ -17,6 +17,7 @@ import (
 	"github.com/phoneload/phoneload/bundle/drop"
 
 	"github.com/phoneload/phoneload/internal/atomicfile"
+	"github.com/phoneload/phoneload/internal/quote"
 )
 
 // MaxJournalSize caps journal.json and state.json when they are read back.
@@ -75,17 +76,17 @@ type journalOp struct {
 	SHA256 string `json:"sha256,omitempty"`
 	OldSHA string `json:"old_sha256,omitempty"`
 	Size   int64  `json:"size"`
+	// Mode is the permission bits of the file a backup was taken of, which
+	// restore puts back (backups themselves are 0600); 0 in journals
+	// written before backups were copies.
+	Mode uint32 `json:"mode,omitempty"`
 	// Dirs are the directories a create made for its file, deepest first.
 	Dirs []string `json:"dirs,omitempty"`
 }
 
-func stateDir(root string) string { return filepath.Join(root, drop.StateDir) }
+func txnDir(sd string) string { return filepath.Join(sd, "txn") }
 
-func txnDir(root string) string { return filepath.Join(root, drop.StateDir, "txn") }
-
-func historyDir(root string) string {
-	return filepath.Join(root, drop.StateDir, "history")
-}
+func historyDir(sd string) string { return filepath.Join(sd, "history") }
 
 func readJSONFile(p string, v any) error {
 	f, err := os.Open(p)
@@ -139,11 +140,11 @@ func readJournal(dir string) (*journal, error) {
 	return j, nil
 }
 
-// ReadState returns what the last publish into root left, or an empty state
-// when nothing was published there.
-func ReadState(root string) (*RootState, error) {
+// ReadState returns what the last publish left in the state directory sd
+// (see StateDir), or an empty state when nothing was published.
+func ReadState(sd string) (*RootState, error) {
 	s := &RootState{Files: map[string]string{}}
-	err := readJSONFile(filepath.Join(stateDir(root), "state.json"), s)
+	err := readJSONFile(filepath.Join(sd, "state.json"), s)
 	if errors.Is(err, fs.ErrNotExist) {
 		return &RootState{Files: map[string]string{}}, nil
 	}
@@ -161,7 +162,7 @@ func ReadState(root string) (*RootState, error) {
 	return s, nil
 }
 
-func writeState(root string, s RootState) error {
+func writeState(sd string, s RootState) error {
 	if s.Files == nil {
 		s.Files = map[string]string{}
 	}
@@ -169,7 +170,7 @@ func writeState(root string, s RootState) error {
 	if err != nil {
 		return err
 	}
-	return atomicfile.WriteFile(filepath.Join(stateDir(root), "state.json"), append(b, '\n'), 0o644)
+	return atomicfile.WriteFile(filepath.Join(sd, "state.json"), append(b, '\n'), 0o600)
 }
 
 // checkName refuses names that would leave the root or touch the journal.
@@ -177,6 +178,9 @@ func checkSafeName(name string) error {
 	if name == "" || strings.Contains(name, `\`) || strings.ContainsRune(name, 0) ||
 		path.IsAbs(name) || filepath.IsAbs(name) || path.Clean(name) != name {
 		return fmt.Errorf("unsafe file name %q", name)
+	}
+	if why := quote.Hidden(name); why != "" {
+		return fmt.Errorf("unsafe file name %q: %s", name, why)
 	}
 	for _, part := range strings.Split(name, "/") {
 		if part == ".." || part == "." || strings.EqualFold(part, drop.StateDir) {
@@ -189,24 +193,24 @@ func checkSafeName(name string) error {
 // recoverTxn finishes or undoes a transaction a crash left behind. It
 // returns what it did: "" (nothing pending), "discarded" (the root was never
 // touched), "undone" or "completed".
-func recoverTxn(root string, hook func(string) error) (string, error) {
-	cleanTrash(root)
-	dir := txnDir(root)
+func recoverTxn(root, sd string, hook func(string) error) (string, error) {
+	cleanTrash(sd)
+	dir := txnDir(sd)
 	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
 		return "", nil
 	}
 	j, err := readJournal(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		// Killed before the first journal write: nothing was staged yet.
-		return "discarded", discard(root, dir)
+		return "discarded", discard(sd, dir)
 	}
 	if err != nil {
 		return "", fmt.Errorf("%w (the interrupted transaction in %s needs a look by hand)", err, dir)
 	}
-	t := &txn{root: root, dir: dir, j: j, hook: hook}
+	t := &txn{root: root, state: sd, dir: dir, j: j, hook: hook}
 	switch j.State {
 	case statePreparing, statePrepared:
-		return "discarded", discard(root, dir)
+		return "discarded", discard(sd, dir)
 	case stateCommitting, stateRollingBak:
 		return "undone", t.rollBack()
 	case stateCommitted:
@@ -217,31 +221,31 @@ func recoverTxn(root string, hook func(string) error) (string, error) {
 
 // discard removes a transaction directory: renamed away first (one atomic
 // step), then deleted.
-func discard(root, dir string) error {
-	trash := filepath.Join(stateDir(root), fmt.Sprintf("trash-%d", time.Now().UnixNano()))
+func discard(sd, dir string) error {
+	trash := filepath.Join(sd, fmt.Sprintf("trash-%d", time.Now().UnixNano()))
 	if err := os.Rename(dir, trash); err != nil {
 		return err
 	}
-	if err := atomicfile.SyncDir(stateDir(root)); err != nil {
+	if err := atomicfile.SyncDir(sd); err != nil {
 		return err
 	}
 	return os.RemoveAll(trash)
 }
 
-func cleanTrash(root string) {
-	ents, _ := os.ReadDir(stateDir(root))
+func cleanTrash(sd string) {
+	ents, _ := os.ReadDir(sd)
 	for _, e := range ents {
 		if strings.HasPrefix(e.Name(), "trash-") {
-			os.RemoveAll(filepath.Join(stateDir(root), e.Name()))
+			os.RemoveAll(filepath.Join(sd, e.Name()))
 		}
 	}
 }
 
-// removeBareStateDir removes ROOT/.phoneload when it holds nothing but the
-// lock file, while the lock is still held; lockRoot makes a waiter that
+// removeBareStateDir removes the state directory when it holds nothing but
+// the lock file, while the lock is still held; lockRoot makes a waiter that
 // then locks the removed file start again.
-func removeBareStateDir(root string) {
-	ents, err := os.ReadDir(stateDir(root))
+func removeBareStateDir(sd string) {
+	ents, err := os.ReadDir(sd)
 	if err != nil {
 		return
 	}
@@ -250,13 +254,14 @@ func removeBareStateDir(root string) {
 			return
 		}
 	}
-	os.Remove(filepath.Join(stateDir(root), lockName))
-	os.Remove(stateDir(root))
+	os.Remove(filepath.Join(sd, lockName))
+	os.Remove(sd)
 }
 
-// History lists the finished publishes recorded under root, oldest first.
-func History(root string) ([]string, error) {
-	ents, err := os.ReadDir(historyDir(root))
+// History lists the finished publishes recorded in the state directory sd,
+// oldest first.
+func History(sd string) ([]string, error) {
+	ents, err := os.ReadDir(historyDir(sd))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}

@@ -11,30 +11,30 @@ import (
 	"syscall"
 )
 
-// lockRoot takes the publish lock of root: an flock on ROOT/.phoneload/lock.
+// lockRoot takes the publish lock of root: an flock on STATE/lock.
 // The kernel drops it when the holder dies, so a killed publish never leaves
 // a stale lock; the pid written into the file only serves the error message.
-func lockRoot(root string) (unlock func(), err error) {
+func lockRoot(root, sd string) (unlock func(), err error) {
 	for {
-		unlock, removed, err := tryLockRoot(root)
+		unlock, removed, err := tryLockRoot(root, sd)
 		if !removed {
 			return unlock, err
 		}
 	}
 }
 
-// lockName is the lock file under ROOT/.phoneload.
+// lockName is the lock file in the state directory.
 const lockName = "lock"
 
 // tryLockRoot takes the lock once. removed reports that the file locked
 // had been removed meanwhile (a failed first publish tidies the journal
 // directory away, see removeBareStateDir): the caller must start again.
-func tryLockRoot(root string) (unlock func(), removed bool, err error) {
-	if err := os.MkdirAll(stateDir(root), 0o755); err != nil {
-		return nil, false, fmt.Errorf("bundle: %s: %w", root, err)
+func tryLockRoot(root, sd string) (unlock func(), removed bool, err error) {
+	if err := openStateDir(sd, root, true); err != nil {
+		return nil, false, err
 	}
-	p := filepath.Join(stateDir(root), lockName)
-	f, err := os.OpenFile(p, os.O_RDWR|os.O_CREATE, 0o644)
+	p := filepath.Join(sd, lockName)
+	f, err := os.OpenFile(p, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW, 0o600)
 	if err != nil {
 		return nil, false, fmt.Errorf("bundle: %s: cannot take the publish lock: %w", root, err)
 	}

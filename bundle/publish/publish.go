@@ -12,6 +12,7 @@ import (
 
 	"github.com/phoneload/phoneload/bundle"
 	"github.com/phoneload/phoneload/bundle/container"
+	"github.com/phoneload/phoneload/bundle/drop"
 )
 
 // Options control Publish.
@@ -32,12 +33,19 @@ type Options struct {
 	// SkipVerify allows a nil Verify (tests, and bundles checked by the
 	// caller some other way).
 	SkipVerify bool
+	// State is the state directory (journal, lock, history with the
+	// backups of replaced files); "" means StateDir(root), beside the root.
+	// It must not be inside the root, and must be on the root's file system.
+	State string
 	// Limits bound what the bundle may hold; zero means DefaultLimits.
 	Limits container.Limits
 	// Keep is how many finished publishes stay in the history for
 	// rollback (their backups hold the replaced files); 0 means
 	// DefaultKeep, negative keeps all.
 	Keep int
+	// AllowDowngrade publishes a bundle whose sequence is below the
+	// highest published into the root before (see ErrDowngrade).
+	AllowDowngrade bool
 	// Progress, if set, is called with the bytes of the bundle read so far
 	// (hashing in a dry run, staging otherwise).
 	Progress func(n int64)
@@ -58,11 +66,12 @@ type Step struct {
 
 // Result describes a publish, planned (DryRun) or done.
 type Result struct {
-	ID     string   `json:"id,omitempty"`
-	Bundle string   `json:"bundle"`
-	Root   string   `json:"root"`
-	DryRun bool     `json:"dry_run"`
-	Canary []string `json:"canary,omitempty"`
+	ID       string   `json:"id,omitempty"`
+	Bundle   string   `json:"bundle"`
+	Root     string   `json:"root"`
+	StateDir string   `json:"state_dir"` // the state directory
+	DryRun   bool     `json:"dry_run"`
+	Canary   []string `json:"canary,omitempty"`
 	// Name, Sequence and Signers come from the verified bundle (none
 	// when Verify was skipped).
 	Name      string   `json:"name,omitempty"`
@@ -116,14 +125,16 @@ var ErrBundleContent = errors.New("bundle: content does not match SHA256SUMS")
 
 // Run puts the bundle at src into the TFTP root at root so that no phone
 // ever reads a half-written or inconsistent release: the bundle is verified,
-// every file is staged under ROOT/.phoneload and fsynced, then renamed into
+// every file is staged in the state directory (Options.State) and fsynced,
+// then renamed into
 // place group by group (images, .loads, support files, per-phone configs,
 // shared defaults), then files of the previous publish that the new one
 // lacks are removed. A journal records every step; a publish killed at any
 // point is undone by the next Run or Rollback. A second concurrent
 // publish fails with ErrLocked. A publish refused for files it may not
 // overwrite returns a *ConflictError together with the plan (no ID: nothing
-// was published).
+// was published). A bundle whose sequence is below the highest published
+// into root before is refused with ErrDowngrade unless AllowDowngrade.
 func Run(src, root string, opts Options) (*Result, error) {
 	canary, err := normalizeMACs(opts.Canary)
 	if err != nil {
@@ -133,10 +144,16 @@ func Run(src, root string, opts Options) (*Result, error) {
 		return nil, ErrNoVerify
 	}
 	var verified *bundle.VerifyResult
+	var seq uint64
 	if opts.Verify != nil {
 		if verified, err = bundle.Verify(src, *opts.Verify); err != nil {
 			return nil, &bundle.VerifyError{Result: verified, Err: err}
 		}
+		if verified.Bundle != nil {
+			seq = verified.Bundle.Sequence
+		}
+	} else if seq, err = bundleSequence(src, opts.Limits); err != nil {
+		return nil, err
 	}
 	fi, err := os.Stat(root)
 	if err != nil {
@@ -146,9 +163,6 @@ func Run(src, root string, opts Options) (*Result, error) {
 		return nil, fmt.Errorf("bundle: publish: %s: not a directory", root)
 	}
 	lim := opts.Limits
-	if lim == (container.Limits{}) {
-		lim = container.DefaultLimits
-	}
 	res := &Result{Bundle: src, Root: root, DryRun: opts.DryRun, Canary: canary}
 	if verified != nil && verified.Bundle != nil {
 		res.Name, res.Sequence = verified.Bundle.Name, verified.Bundle.Sequence
@@ -159,13 +173,33 @@ func Run(src, root string, opts Options) (*Result, error) {
 		}
 	}
 
+	sd, err := stateFor(root, opts.State)
+	if err != nil {
+		return nil, err
+	}
+	res.StateDir = sd
 	if opts.DryRun {
-		if _, err := os.Stat(txnDir(root)); err == nil {
+		// Read where the real run would: the state directory, or the
+		// in-root journal it would migrate first; neither is followed
+		// through a link.
+		rd := sd
+		if err := checkStateDir(sd, root); errors.Is(err, fs.ErrNotExist) {
+			rd = filepath.Join(root, drop.StateDir)
+			if err := checkLegacyStateDir(root); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return nil, err
+			}
+		} else if err != nil {
+			return nil, err
+		}
+		if _, err := os.Stat(txnDir(rd)); err == nil {
 			// The real run would first finish or undo it.
 			res.Recovered = "pending"
 		}
-		cur, err := ReadState(root)
+		cur, err := ReadState(rd)
 		if err != nil {
+			return nil, err
+		}
+		if err := checkSequence(rd, seq, opts.AllowDowngrade); err != nil {
 			return nil, err
 		}
 		files, sums, err := readBundle(src, lim, nil, opts.Progress)
@@ -180,44 +214,52 @@ func Run(src, root string, opts Options) (*Result, error) {
 		return res, nil
 	}
 
-	_, serr := os.Stat(stateDir(root))
+	_, serr := os.Lstat(sd)
 	fresh := errors.Is(serr, fs.ErrNotExist)
-	unlock, err := lockRoot(root)
+	if fresh {
+		if _, err := os.Lstat(filepath.Join(root, drop.StateDir)); err == nil {
+			fresh = false // a journal to migrate
+		}
+	}
+	unlock, err := lockRoot(root, sd)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
-	res, err = publishLocked(src, root, opts, lim, canary, res)
+	res, err = publishLocked(src, root, sd, seq, opts, lim, canary, res)
 	if err != nil && fresh {
 		// A first publish that failed leaves the root as it found it:
 		// no journal directory holding nothing but the lock.
-		removeBareStateDir(root)
+		removeBareStateDir(sd)
 	}
 	return res, err
 }
 
 // publishLocked is the part of Publish that runs under the root's lock.
-func publishLocked(src, root string, opts Options, lim container.Limits, canary []string, res *Result) (*Result, error) {
+func publishLocked(src, root, sd string, seq uint64, opts Options, lim container.Limits, canary []string, res *Result) (*Result, error) {
 	var err error
-	if res.Recovered, err = recoverTxn(root, opts.hook); err != nil {
+	if res.Recovered, err = recoverTxn(root, sd, opts.hook); err != nil {
 		return nil, fmt.Errorf("%w; run phoneload rollback to finish undoing the interrupted publish", err)
 	}
-	cur, err := ReadState(root)
+	cur, err := ReadState(sd)
 	if err != nil {
 		return nil, err
 	}
-	t := &txn{root: root, dir: txnDir(root), hook: opts.hook, j: &journal{Version: 1, ID: newID(), Prev: *cur}}
+	if err := checkSequence(sd, seq, opts.AllowDowngrade); err != nil {
+		return nil, err
+	}
+	t := &txn{root: root, state: sd, seq: seq, dir: txnDir(sd), hook: opts.hook, j: &journal{Version: 1, ID: newID(), Prev: *cur}}
 	res.ID = t.j.ID
 	for _, d := range []string{t.dir, filepath.Join(t.dir, "new"), filepath.Join(t.dir, "old")} {
-		if err := os.Mkdir(d, 0o755); err != nil {
-			discard(root, t.dir)
+		if err := os.Mkdir(d, 0o700); err != nil {
+			discard(sd, t.dir)
 			return nil, fmt.Errorf("bundle: publish: %w", err)
 		}
 	}
 	if err := t.prepare(src, lim, cur, opts, canary, res); err != nil {
 		// Nothing in the root has changed yet. If even the clean-up fails,
 		// the journal says "preparing" and the next run discards it.
-		if derr := discard(root, t.dir); derr != nil {
+		if derr := discard(sd, t.dir); derr != nil {
 			return nil, fmt.Errorf("%w (nothing was published; the staging area %s is left for the next run to discard: %v)", err, t.dir, derr)
 		}
 		var ce *ConflictError
@@ -236,7 +278,10 @@ func publishLocked(src, root string, opts Options, lim container.Limits, canary 
 		// Nothing to change: no history entry, so that rollback still
 		// undoes the last publish that did something.
 		res.ID = cur.ID
-		if err := discard(root, t.dir); err != nil {
+		if err := discard(sd, t.dir); err != nil {
+			return nil, err
+		}
+		if err := raiseSequence(sd, seq, cur.ID); err != nil {
 			return nil, err
 		}
 		return res, nil
@@ -259,9 +304,9 @@ func publishLocked(src, root string, opts Options, lim container.Limits, canary 
 	}
 	if keep > 0 {
 		// Oldest first; a crash midway only leaves more history.
-		ids, _ := History(root)
+		ids, _ := History(sd)
 		for len(ids) > keep {
-			os.RemoveAll(filepath.Join(historyDir(root), ids[0]))
+			os.RemoveAll(filepath.Join(historyDir(sd), ids[0]))
 			ids = ids[1:]
 		}
 	}

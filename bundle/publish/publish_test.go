@@ -61,7 +61,7 @@ func TestPublishReplaceAndRollback(t *testing.T) {
 	if got := findStep(res.Steps, "RINGLIST.DAT"); got.Action != "unchanged" {
 		t.Errorf("RINGLIST.DAT: action %q, want unchanged", got.Action)
 	}
-	st, err := ReadState(root)
+	st, err := ReadState(sdOf(t, root))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,7 +162,7 @@ func TestPublishRefusesTamperedBundle(t *testing.T) {
 				t.Errorf("root holds %d files after a refused publish", len(got))
 			}
 			// Not even the journal directory: the root is as it was.
-			if _, err := os.Stat(stateDir(root)); err == nil {
+			if _, err := os.Stat(sdOf(t, root)); err == nil {
 				t.Errorf("%s left behind by a refused first publish", drop.StateDir)
 			}
 		})
@@ -189,7 +189,7 @@ func TestPublishOwnership(t *testing.T) {
 	if got := readRootFiles(t, root); len(got) != 1 || string(got["SIPDefault.cnf"]) != string(foreign) {
 		t.Fatalf("a refused publish changed the root: %v", sameRelease(release{"SIPDefault.cnf": foreign}, got))
 	}
-	if _, err := os.Stat(stateDir(root)); err == nil {
+	if _, err := os.Stat(sdOf(t, root)); err == nil {
 		t.Errorf("%s left behind by a refused first publish", drop.StateDir)
 	}
 	publishOK(t, b, root, Options{SkipVerify: true, Force: true})
@@ -225,7 +225,7 @@ func TestPublishLocked(t *testing.T) {
 	b := writeBundle(t, filepath.Join(dir, "b"), testRelease("8-12-00", 1000))
 	root := filepath.Join(dir, "root")
 	os.Mkdir(root, 0o755)
-	unlock, err := lockRoot(root)
+	unlock, err := lockRoot(root, sdOf(t, root))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -510,7 +510,7 @@ func TestPublishKeepsBoundedHistory(t *testing.T) {
 		}
 		publishOK(t, src, root, Options{SkipVerify: true, Keep: 2})
 	}
-	ids, err := History(root)
+	ids, err := History(sdOf(t, root))
 	if err != nil || len(ids) != 2 {
 		t.Fatalf("history after 5 publishes with Keep 2: %v, %v", ids, err)
 	}
@@ -548,7 +548,7 @@ func TestPublishNoChangeLeavesNoHistory(t *testing.T) {
 	if again.Changed() != 0 || again.ID != first.ID {
 		t.Errorf("second publish: %d changes, id %s (want 0, %s)", again.Changed(), again.ID, first.ID)
 	}
-	if ids, _ := History(root); len(ids) != 1 {
+	if ids, _ := History(sdOf(t, root)); len(ids) != 1 {
 		t.Errorf("history after a no-op publish: %v", ids)
 	}
 }

@@ -2,18 +2,25 @@ package publish
 
 import (
 	"fmt"
+
+	"github.com/phoneload/phoneload/bundle/drop"
 	"os"
 	"path/filepath"
 )
 
 // RollbackOptions control Rollback.
 type RollbackOptions struct {
+	// State is the state directory the publish used; "" means
+	// StateDir(root).
+	State string
+
 	hook func(step string) error // tests: crash or fail at a named step
 }
 
 // RollbackResult describes what Rollback did.
 type RollbackResult struct {
-	Root string `json:"root"`
+	Root     string `json:"root"`
+	StateDir string `json:"state_dir"` // the state directory
 	// ID is the publish that was undone.
 	ID string `json:"id"`
 	// Interrupted is set when the undone publish had been interrupted (the
@@ -38,21 +45,27 @@ func Rollback(root string, opts RollbackOptions) (*RollbackResult, error) {
 	} else if !fi.IsDir() {
 		return nil, fmt.Errorf("bundle: rollback: %s: not a directory", root)
 	}
-	if _, err := os.Stat(stateDir(root)); err != nil {
-		return nil, fmt.Errorf("%w: %s holds no publish journal", ErrNothingToRollBack, root)
+	sd, err := stateFor(root, opts.State)
+	if err != nil {
+		return nil, err
 	}
-	unlock, err := lockRoot(root)
+	if _, err := os.Lstat(sd); err != nil {
+		if _, lerr := os.Lstat(filepath.Join(root, drop.StateDir)); lerr != nil {
+			return nil, fmt.Errorf("%w: %s holds no publish journal (state directory %s)", ErrNothingToRollBack, root, sd)
+		}
+	}
+	unlock, err := lockRoot(root, sd)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
-	res := &RollbackResult{Root: root}
-	pending := txnDir(root)
+	res := &RollbackResult{Root: root, StateDir: sd}
+	pending := txnDir(sd)
 	var j *journal
 	if _, err := os.Stat(pending); err == nil {
 		j, _ = readJournal(pending)
 	}
-	rec, err := recoverTxn(root, opts.hook)
+	rec, err := recoverTxn(root, sd, opts.hook)
 	if err != nil {
 		return nil, err
 	}
@@ -62,32 +75,38 @@ func Rollback(root string, opts RollbackOptions) (*RollbackResult, error) {
 			res.ID = j.ID
 			res.Steps = undoSteps(j)
 		}
-		cur, err := ReadState(root)
+		cur, err := ReadState(sd)
 		if err != nil {
 			return nil, err
 		}
 		res.State = cur.ID
 		return res, nil
 	}
-	ids, err := History(root)
+	ids, err := History(sd)
 	if err != nil {
 		return nil, err
 	}
 	if len(ids) == 0 {
-		return nil, fmt.Errorf("%w: no finished publish recorded in %s", ErrNothingToRollBack, historyDir(root))
+		return nil, fmt.Errorf("%w: no finished publish recorded in %s", ErrNothingToRollBack, historyDir(sd))
 	}
 	id := ids[len(ids)-1]
+	// Refuse before anything moves if a backup was changed since.
+	if j, err := readJournal(filepath.Join(historyDir(sd), id)); err != nil {
+		return nil, err
+	} else if err := verifyBackups(filepath.Join(historyDir(sd), id), j); err != nil {
+		return nil, fmt.Errorf("%w (nothing was rolled back)", err)
+	}
 	// Moving the entry back to txn/ is the atomic start of the rollback: a
 	// crash right after leaves a "committed" transaction, which recovery
 	// simply files back into the history.
-	if err := os.Rename(filepath.Join(historyDir(root), id), pending); err != nil {
+	if err := os.Rename(filepath.Join(historyDir(sd), id), pending); err != nil {
 		return nil, fmt.Errorf("bundle: rollback: %w", err)
 	}
 	j, err = readJournal(pending)
 	if err != nil {
 		return nil, err
 	}
-	t := &txn{root: root, dir: pending, j: j, hook: opts.hook}
+	t := &txn{root: root, state: sd, dir: pending, j: j, hook: opts.hook}
 	if err := t.step("rollback-start"); err != nil {
 		return nil, err
 	}

@@ -1,6 +1,8 @@
 package publish
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,10 +19,12 @@ import (
 // txn is a transaction directory and the hook tests use to crash or fail
 // at every step.
 type txn struct {
-	root string
-	dir  string // ROOT/.phoneload/txn
-	j    *journal
-	hook func(step string) error
+	root  string
+	state string // the state directory (StateDir)
+	seq   uint64 // the bundle's sequence
+	dir   string // STATE/txn
+	j     *journal
+	hook  func(step string) error
 }
 
 func (t *txn) step(name string) error {
@@ -44,7 +48,7 @@ func (t *txn) save(state string) error {
 	if err != nil {
 		return err
 	}
-	if err := atomicfile.WriteFile(filepath.Join(t.dir, "journal.json"), append(b, '\n'), 0o644); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(t.dir, "journal.json"), append(b, '\n'), 0o600); err != nil {
 		return fmt.Errorf("bundle: journal: %w", err)
 	}
 	return t.step("journal-" + state)
@@ -131,7 +135,7 @@ func (t *txn) undo() error {
 			if op.Op == opReplace && staged {
 				continue
 			}
-			if err := restore(t.oldPath(op), dst); err != nil {
+			if err := restore(t.oldPath(op), dst, op.OldSHA, fs.FileMode(op.Mode)); err != nil {
 				return fmt.Errorf("bundle: roll back %s: %w", op.Name, err)
 			}
 		}
@@ -156,67 +160,122 @@ func (t *txn) undo() error {
 	return nil
 }
 
-// restore puts the backup at src over dst atomically: a hard link to a
-// temporary name next to dst (a copy where links are not supported), then a
+// ErrBackupMismatch is wrapped by the error of a restore (or a backup)
+// whose bytes do not hash to what the journal recorded: rollback refuses to
+// put back a backup that was changed after it was taken.
+var ErrBackupMismatch = errors.New("bundle: backup does not match the SHA-256 in its journal")
+
+// restore puts the backup at src over dst atomically: a copy to a temporary
+// name next to dst, with the file's recorded mode (0644 when the journal has
+// none), checked against the SHA-256 the journal recorded for it, then a
 // rename. The backup stays, so restore can run again after a crash.
-func restore(src, dst string) error {
+func restore(src, dst, sum string, mode fs.FileMode) error {
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		return err
 	}
-	// rename(2) between two links of one inode does nothing, so a backup
-	// that is still linked at dst (never replaced) needs no restore.
-	if a, err := os.Stat(src); err == nil {
+	// A journal from before backups were copies: the backup may still be
+	// linked at dst (never replaced), which needs no restore.
+	if a, err := os.Lstat(src); err == nil {
 		if b, err := os.Lstat(dst); err == nil && os.SameFile(a, b) {
 			return nil
 		}
 	}
+	if mode == 0 {
+		mode = 0o644
+	}
 	tmp := filepath.Join(filepath.Dir(dst), "."+filepath.Base(dst)+".phoneload-restore")
 	os.Remove(tmp)
-	if err := os.Link(src, tmp); err != nil {
-		if err := copyFile(src, tmp); err != nil {
-			return err
-		}
+	if err := copyFile(src, tmp, mode, sum); err != nil {
+		return err
 	}
 	return os.Rename(tmp, dst)
 }
 
-// backup keeps the current content of src at dst: a hard link (the publish
-// only ever renames over src, so the linked inode never changes), or a copy.
-func backup(src, dst string) error {
-	if err := os.Link(src, dst); err == nil {
-		return nil
+// backup copies src to dst (mode 0600, private to the state directory),
+// checking that the copy hashes to sum, what the plan read; it returns the
+// permission bits of src for restore.
+func backup(src, dst, sum string) (fs.FileMode, error) {
+	fi, err := os.Lstat(src)
+	if err != nil {
+		return 0, err
 	}
-	return copyFile(src, dst)
+	if !fi.Mode().IsRegular() {
+		return 0, fmt.Errorf("%s: not a regular file", src)
+	}
+	if err := copyFile(src, dst, 0o600, sum); err != nil {
+		return 0, err
+	}
+	return fi.Mode().Perm(), nil
 }
 
-func copyFile(src, dst string) error {
-	in, err := os.Open(src)
+// copyFile copies src to a new file dst with mode perm, fsynced, neither
+// following a link at src or dst; with sum, the bytes must hash to it
+// (ErrBackupMismatch) or dst is removed.
+func copyFile(src, dst string, perm fs.FileMode, sum string) error {
+	in, err := os.OpenFile(src, os.O_RDONLY|oNoFollow, 0)
 	if err != nil {
 		return err
 	}
 	defer in.Close()
-	fi, err := in.Stat()
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL|oNoFollow, perm)
 	if err != nil {
 		return err
 	}
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, fi.Mode().Perm())
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
+	fail := func(err error) error {
 		out.Close()
 		os.Remove(dst)
 		return err
+	}
+	h := sha256.New()
+	if _, err := io.Copy(io.MultiWriter(out, h), in); err != nil {
+		return fail(err)
+	}
+	if got := hex.EncodeToString(h.Sum(nil)); sum != "" && got != sum {
+		return fail(fmt.Errorf("%w: %s has SHA-256 %s, the journal says %s", ErrBackupMismatch, src, got, sum))
+	}
+	if err := out.Chmod(perm); err != nil { // whatever the umask
+		return fail(err)
 	}
 	if err := out.Sync(); err != nil {
-		out.Close()
-		os.Remove(dst)
-		return err
+		return fail(err)
 	}
 	return out.Close()
 }
 
+// verifyBackups checks, before anything is put back, that every backup a
+// rollback would restore still hashes to what the journal recorded when it
+// was taken (ErrBackupMismatch otherwise): a backup changed since is never
+// restored, and nothing is undone.
+func verifyBackups(dir string, j *journal) error {
+	for _, op := range j.Ops {
+		if op.Op != opReplace && op.Op != opRemove {
+			continue
+		}
+		if _, err := os.Lstat(filepath.Join(dir, "new", op.Stage)); err == nil && op.Op == opReplace {
+			continue // never renamed into place: nothing to restore
+		}
+		p := filepath.Join(dir, "old", op.Stage)
+		f, err := os.OpenFile(p, os.O_RDONLY|oNoFollow, 0)
+		if err != nil {
+			return fmt.Errorf("bundle: backup of %s: %w", op.Name, err)
+		}
+		h := sha256.New()
+		_, err = io.Copy(h, f)
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("bundle: backup of %s: %w", op.Name, err)
+		}
+		if got := hex.EncodeToString(h.Sum(nil)); got != op.OldSHA {
+			return fmt.Errorf("%w: %s (backup of %s) has SHA-256 %s, the journal says %s", ErrBackupMismatch, p, op.Name, got, op.OldSHA)
+		}
+	}
+	return nil
+}
+
 func (t *txn) rollBack() error {
+	if err := verifyBackups(t.dir, t.j); err != nil {
+		return err
+	}
 	if t.j.State != stateRollingBak {
 		if err := t.save(stateRollingBak); err != nil {
 			return err
@@ -225,32 +284,35 @@ func (t *txn) rollBack() error {
 	if err := t.undo(); err != nil {
 		return err
 	}
-	if err := writeState(t.root, t.j.Prev); err != nil {
+	if err := writeState(t.state, t.j.Prev); err != nil {
 		return err
 	}
 	if err := t.step("state-prev"); err != nil {
 		return err
 	}
-	return discard(t.root, t.dir)
+	return discard(t.state, t.dir)
 }
 
 func (t *txn) finishCommit() error {
-	if err := writeState(t.root, t.j.Next); err != nil {
+	if err := writeState(t.state, t.j.Next); err != nil {
+		return err
+	}
+	if err := raiseSequence(t.state, t.j.Next.Sequence, t.j.ID); err != nil {
 		return err
 	}
 	if err := t.step("state-next"); err != nil {
 		return err
 	}
-	if err := os.MkdirAll(historyDir(t.root), 0o755); err != nil {
+	if err := os.MkdirAll(historyDir(t.state), 0o700); err != nil {
 		return err
 	}
-	if err := os.Rename(t.dir, filepath.Join(historyDir(t.root), t.j.ID)); err != nil {
+	if err := os.Rename(t.dir, filepath.Join(historyDir(t.state), t.j.ID)); err != nil {
 		return err
 	}
-	if err := atomicfile.SyncDir(historyDir(t.root)); err != nil {
+	if err := atomicfile.SyncDir(historyDir(t.state)); err != nil {
 		return err
 	}
-	return atomicfile.SyncDir(stateDir(t.root))
+	return atomicfile.SyncDir(t.state)
 }
 
 // abort undoes a transaction that failed while committing.
@@ -309,9 +371,11 @@ func (t *txn) prepare(src string, lim container.Limits, cur *RootState, opts Opt
 		}
 		switch op.Op {
 		case opReplace, opRemove:
-			if err := backup(t.target(op), t.oldPath(op)); err != nil {
+			mode, err := backup(t.target(op), t.oldPath(op), op.OldSHA)
+			if err != nil {
 				return fmt.Errorf("bundle: back up %s: %w", op.Name, err)
 			}
+			ops[i].Mode = uint32(mode)
 		case opCreate:
 			// Directories made for the file are the publish's too: undo
 			// removes them again (deepest first), so a rollback leaves no
@@ -336,6 +400,7 @@ func (t *txn) prepare(src string, lim container.Limits, cur *RootState, opts Opt
 	t.j.Next = p.next
 	t.j.Next.ID = t.j.ID
 	t.j.Next.Name, t.j.Next.Sequence, t.j.Next.Signers = res.Name, res.Sequence, res.Signers
+	t.j.Next.Sequence = t.seq // also without verification (tests, callers that vouch)
 	return t.save(statePrepared)
 }
 

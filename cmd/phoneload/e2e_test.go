@@ -364,14 +364,15 @@ func TestReaderDuringPublish(t *testing.T) {
 }
 
 // TestPublishLockedCLI holds the publish lock the way a running publish
-// does (flock on ROOT/.phoneload/lock) and checks that a second publish
+// does (flock on STATE/lock) and checks that a second publish
 // and a rollback are refused with a clear message, changing nothing.
 func TestPublishLockedCLI(t *testing.T) {
 	e := newE2E(t)
 	b := e.bundle(t, "b", release("8-12-00"))
 	root := e.root(t)
-	os.Mkdir(filepath.Join(root, ".phoneload"), 0o755)
-	f, err := os.OpenFile(filepath.Join(root, ".phoneload", "lock"), os.O_RDWR|os.O_CREATE, 0o644)
+	sd := filepath.Join(filepath.Dir(root), ".phoneload-"+filepath.Base(root))
+	os.Mkdir(sd, 0o700)
+	f, err := os.OpenFile(filepath.Join(sd, "lock"), os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -381,7 +382,7 @@ func TestPublishLockedCLI(t *testing.T) {
 	}
 	f.WriteString("pid 4242 on lab\n")
 	_, stderr, code := run(t, "publish", "--pub", e.pub, b, root)
-	if code != 1 || !strings.Contains(stderr, "another publish or rollback is running on this root: "+root+" (pid 4242 on lab holds "+filepath.Join(root, ".phoneload", "lock")+")") ||
+	if code != 1 || !strings.Contains(stderr, "another publish or rollback is running on this root: "+root+" (pid 4242 on lab holds "+filepath.Join(sd, "lock")+")") ||
 		!strings.Contains(stderr, "phoneload: hint: wait for the other publish") {
 		t.Fatalf("publish under a held lock: exit %d\n%s", code, stderr)
 	}
@@ -470,5 +471,54 @@ func TestProbeFixtureFamilies(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestJournalNotServed publishes twice into a root that tftpd-hpa serves
+// (--secure, as Debian runs it) and asks it for the journal every way a
+// client could name it: none is served, while the published files are.
+// Before the state directory moved beside the root, .phoneload/state.json
+// and the history (replaced per-phone files, SIP passwords) were served.
+func TestJournalNotServed(t *testing.T) {
+	e := newE2E(t)
+	root := e.root(t)
+	r1, r2 := release("8-11-00"), release("8-12-00")
+	for i, r := range []map[string][]byte{r1, r2} {
+		b := e.bundle(t, fmt.Sprintf("b%d", i), r)
+		if _, stderr, code := run(t, "publish", "--pub", e.pub, b, root); code != 0 {
+			t.Fatalf("publish: %s", stderr)
+		}
+	}
+	sd := filepath.Join(filepath.Dir(root), ".phoneload-"+filepath.Base(root))
+	if fi, err := os.Stat(sd); err != nil || fi.Mode().Perm() != 0o700 {
+		t.Fatalf("state directory %s: %v %v, want mode 0700", sd, fi, err)
+	}
+	if _, err := os.Lstat(filepath.Join(root, ".phoneload")); err == nil {
+		t.Fatal("publish left a journal in the root")
+	}
+	srv := startTftpdHPA(t, root)
+	defer srv.stop()
+	cl, err := tftp.NewClient(srv.addr, tftp.ClientOptions{Timeout: time.Second, Retries: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cl.Fetch("SIPDefault.cnf", &bytes.Buffer{}, 1<<20); err != nil {
+		t.Fatalf("tftpd-hpa does not serve the published SIPDefault.cnf: %v", err)
+	}
+	base := filepath.Base(sd)
+	names := []string{
+		".phoneload/state.json", ".phoneload/lock", "state.json",
+		"../" + base + "/state.json", "/../" + base + "/state.json",
+		sd + "/state.json", "../" + base + "/lock",
+	}
+	hist, _ := os.ReadDir(filepath.Join(sd, "history"))
+	for _, h := range hist {
+		names = append(names, "../"+base+"/history/"+h.Name()+"/journal.json")
+	}
+	for _, n := range names {
+		var b bytes.Buffer
+		if _, err := cl.Fetch(n, &b, 1<<20); err == nil {
+			t.Errorf("tftpd-hpa served %q (%d bytes): the journal is reachable", n, b.Len())
+		}
 	}
 }

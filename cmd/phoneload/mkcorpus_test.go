@@ -79,7 +79,7 @@ func TestRefusalScript(t *testing.T) {
 		// gets no hint, since no flag makes it acceptable.
 		switch {
 		case strings.Contains(c.Msg, "Limits."):
-			b.WriteString("stderr '^phoneload: hint: .*--max-file-size, --max-total-size and --max-files'\n")
+			b.WriteString("stderr '^phoneload: hint: .*--max-file-size, --max-total-size, --max-files and --max-ratio'\n")
 		case strings.Contains(c.Msg, "too large"):
 			b.WriteString("! stderr 'hint'\n")
 		}

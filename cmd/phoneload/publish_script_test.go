@@ -140,7 +140,7 @@ func cmdHistid(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) != 3 {
 		ts.Fatalf("usage: histid ROOT INDEX VAR")
 	}
-	log, err := publish.Log(ts.MkAbs(args[0]))
+	log, err := publish.Log(ts.MkAbs(args[0]), "")
 	ts.Check(err)
 	i, err := strconv.Atoi(args[1])
 	ts.Check(err)

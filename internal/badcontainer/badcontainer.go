@@ -298,8 +298,10 @@ func Cases() []Case {
 			Msg: "bundle: over-file-limit.zip: big.bin: too large: 1048576 bytes, over Limits.MaxFileSize 1000"},
 		{File: "over-total-limit.zip", Data: Zip([]ZipEntry{{Name: "a.bin", Data: zeros, Deflate: true}, {Name: "b.bin", Data: zeros, Deflate: true}}, nil), Limits: Limits{MaxTotalSize: 3 << 19}, Err: "ErrTooLarge",
 			Msg: "bundle: over-total-limit.zip: b.bin: too large: files total more than Limits.MaxTotalSize 1572864"},
+		{File: "ratio.zip", Data: Zip([]ZipEntry{{Name: "big.bin", Data: make([]byte, 2<<20), Deflate: true}}, nil), Err: "ErrTooLarge",
+			Msg: "bundle: ratio.zip: big.bin: too large: expands to 2097152 bytes, over Limits.MaxRatio 100 times its compressed size"},
 		{File: "too-many.zip", Data: Zip(ZipFiles("a", "b", "c", "d", "e"), nil), Limits: Limits{MaxFiles: 4}, Err: "ErrTooMany",
-			Msg: "bundle: too-many.zip: too many files: 5 entries, over Limits.MaxFiles 4"},
+			Msg: "bundle: too-many.zip: too many files: more than 4 entries (Limits.MaxFiles)"},
 		// Checksums.
 		{File: "crc.zip", Data: Zip([]ZipEntry{good[0], {Name: "P0S3-8-12-00.loads", Data: []byte("P0S3-8-12-00\n"), CRC: u32(0xdeadbeef)}}, nil), Err: "ErrChecksum",
 			Msg: "bundle: crc.zip: P0S3-8-12-00.loads: checksum mismatch: CRC-32 a6d4c2f9, archive says deadbeef", FnCalls: 2},

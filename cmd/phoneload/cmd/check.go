@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/phoneload/phoneload/bundle/check"
+	"github.com/phoneload/phoneload/bundle/container"
 	"github.com/phoneload/phoneload/bundle/drop"
 
 	"github.com/spf13/cobra"
@@ -48,6 +49,7 @@ const maxPhonesShown = 8
 // NewCmdCheck returns `phoneload check`.
 func NewCmdCheck() *cobra.Command {
 	var (
+		limits                    *limitFlags
 		asJSON, strict, listRules bool
 		fleetFile, tableFile      string
 		ignore, trust             []string
@@ -124,7 +126,7 @@ wrong command line: unknown flag or rule id, no PATH).`,
 				}
 				opts.Compile = compileWith(table)
 			}
-			rep, err := checkPath(cmd, args[0], opts)
+			rep, err := checkPath(cmd, args[0], opts, limits.Limits())
 			if err != nil {
 				return err
 			}
@@ -146,6 +148,7 @@ wrong command line: unknown flag or rule id, no PATH).`,
 		},
 	}
 	f := c.Flags()
+	limits = addLimitFlags(f)
 	f.BoolVar(&asJSON, "json", false, "write the report as JSON (schema in docs/check.md)")
 	f.StringVar(&fleetFile, "fleet", "", "CSV `FILE` of mac,model,running-load for the phones that boot from the root")
 	f.BoolVar(&strict, "strict", false, "fail (exit 1) on warnings too")
@@ -159,11 +162,11 @@ wrong command line: unknown flag or rule id, no PATH).`,
 // checkPath opens PATH ("-": a zip or tar on stdin) and checks it. Open
 // verifies signatures in its single pass when given the keys; the progress
 // bar draws only on a terminal.
-func checkPath(cmd *cobra.Command, p string, opts check.Options) (*check.Report, error) {
+func checkPath(cmd *cobra.Command, p string, opts check.Options, lim container.Limits) (*check.Report, error) {
 	prog := cli.NewProgress(cmd.ErrOrStderr(), "reading "+p, 0)
 	defer prog.Done()
 	var last int64
-	open := drop.OpenOptions{Trust: opts.Trust, Progress: func(n int64) {
+	open := drop.OpenOptions{Trust: opts.Trust, Limits: lim, Progress: func(n int64) {
 		prog.Add(n - last)
 		last = n
 	}}

@@ -16,6 +16,7 @@ import (
 // historyFlags are the flags of history.
 type historyFlags struct {
 	asJSON bool
+	state  string
 }
 
 // NewCmdHistory returns `phoneload history`.
@@ -29,7 +30,9 @@ func NewCmdHistory() *cobra.Command {
 bundle it came from, the bundle's name and sequence and the keys whose
 signatures were verified, how many files it changed, whether it was a
 canary, and which one the root is at now. Any id can be given to
-phoneload rollback --to.
+phoneload rollback --to. The journal is read from the state directory
+(--state; by default .phoneload-NAME beside ROOT), or from ROOT/.phoneload
+when an older phoneload left it there; nothing is changed.
 
 Exit codes: 0 listed (an empty history too), 1 the journal cannot be
 read, 2 usage.
@@ -44,6 +47,7 @@ JSON (--json): {"root", "publishes": [{"id", "time", "bundle", "name",
 		},
 	}
 	cmd.Flags().BoolVar(&f.asJSON, "json", false, "print the history as JSON")
+	cmd.Flags().StringVar(&f.state, "state", "", "the journal is in `DIR` (default: .phoneload-NAME beside ROOT)")
 	return cmd
 }
 
@@ -54,7 +58,7 @@ type historyJSON struct {
 }
 
 func runHistory(cmd *cobra.Command, f *historyFlags, root string) error {
-	log, err := publish.Log(root)
+	log, err := publish.Log(root, f.state)
 	if err != nil {
 		return err
 	}

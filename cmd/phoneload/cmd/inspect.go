@@ -4,6 +4,7 @@ import (
 	"crypto"
 	"errors"
 	"fmt"
+	"github.com/phoneload/phoneload/internal/quote"
 	"io"
 	"os"
 	"path/filepath"
@@ -12,7 +13,6 @@ import (
 	"text/tabwriter"
 
 	"github.com/phoneload/phoneload/bundle/cisco"
-	"github.com/phoneload/phoneload/bundle/container"
 	"github.com/phoneload/phoneload/bundle/drop"
 
 	"github.com/spf13/cobra"
@@ -37,6 +37,7 @@ type inspectError struct {
 // NewCmdInspect returns `phoneload inspect`.
 func NewCmdInspect() *cobra.Command {
 	var (
+		limits       *limitFlags
 		asJSON, long bool
 		trust        []string
 		tableFile    string
@@ -92,7 +93,7 @@ or parsed, 2 usage (a wrong command line: unknown flag, no PATH), 3 with
 				}
 				keys = append(keys, k...)
 			}
-			opts := drop.OpenOptions{Trust: keys}
+			opts := drop.OpenOptions{Trust: keys, Limits: limits.Limits()}
 			if tableFile != "" {
 				var err error
 				if opts.ProfileTable, err = loadTable(tableFile); err != nil {
@@ -102,6 +103,7 @@ or parsed, 2 usage (a wrong command line: unknown flag, no PATH), 3 with
 			return runInspect(cmd, args, opts, asJSON, long)
 		},
 	}
+	limits = addLimitFlags(c.Flags())
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON (docs/inspect.md)")
 	c.Flags().BoolVar(&long, "long", false, "print whole SHA-256 hashes and every setting of configuration files")
 	c.Flags().StringArrayVar(&trust, "trust", nil, "verify signed headers with the keys in this PEM `file` (repeatable)")
@@ -209,7 +211,7 @@ func openInspectPath(stdin io.Reader, p string, opts drop.OpenOptions) (*drop.Dr
 	}
 	defer os.Remove(tmp.Name())
 	defer tmp.Close()
-	limit := container.DefaultLimits.MaxTotalSize
+	limit := opts.Limits.Archive().MaxTotalSize
 	n, err := io.Copy(tmp, io.LimitReader(stdin, limit+1))
 	if err != nil {
 		return nil, fmt.Errorf("reading stdin: %w", err)
@@ -235,7 +237,7 @@ func writeInspection(w io.Writer, in *drop.Inspection, long bool) error {
 	if container == "" {
 		container = "file"
 	}
-	fmt.Fprintf(w, "%s  (%s, %d files, %s)\n\n", in.Path, container, len(in.Files), cli.HumanBytes(in.Size))
+	fmt.Fprintf(w, "%s  (%s, %d files, %s)\n\n", quote.Name(in.Path), container, len(in.Files), cli.HumanBytes(in.Size))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "KIND\tFILE\tSIZE\tLOAD\tSHA-256\tSIGNED\tNOTES")
 	for _, f := range in.Files {
@@ -243,7 +245,7 @@ func writeInspection(w io.Writer, in *drop.Inspection, long bool) error {
 		if !long && len(sum) > 12 {
 			sum = sum[:12]
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", f.Kind, f.Name, cli.HumanBytes(f.Size), loadSummary(f.Load), sum, headerSummary(f), strings.Join(fileNotes(f), ", "))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", f.Kind, quote.Name(f.Name), cli.HumanBytes(f.Size), loadSummary(f.Load), sum, headerSummary(f), strings.Join(fileNotes(f), ", "))
 		if f.Loads != nil {
 			for i, p := range f.Loads.Parts {
 				branch := "├─"
@@ -254,7 +256,7 @@ func writeInspection(w io.Writer, in *drop.Inspection, long bool) error {
 				if !p.Present {
 					state = "MISSING"
 				}
-				fmt.Fprintf(tw, "\t  %s %s\t\t\t\t\t%s\n", branch, p.Name, state)
+				fmt.Fprintf(tw, "\t  %s %s\t\t\t\t\t%s\n", branch, quote.Name(p.Name), state)
 			}
 		}
 	}
@@ -270,9 +272,9 @@ func writeInspection(w io.Writer, in *drop.Inspection, long bool) error {
 			for _, p := range f.Problems {
 				switch {
 				case p.Line > 0:
-					fmt.Fprintf(w, "  %s:%d: %s\n", f.Name, p.Line, p.Msg)
+					fmt.Fprintf(w, "  %s:%d: %s\n", quote.Name(f.Name), p.Line, p.Msg)
 				default:
-					fmt.Fprintf(w, "  %s: %s\n", f.Name, p.Msg)
+					fmt.Fprintf(w, "  %s: %s\n", quote.Name(f.Name), p.Msg)
 				}
 			}
 		}
@@ -292,25 +294,25 @@ func writeInspection(w io.Writer, in *drop.Inspection, long bool) error {
 		if p.MAC != "" {
 			models += " (" + p.MAC + ")"
 		}
-		from := p.Source
+		from := quote.Name(p.Source)
 		if p.Line > 0 {
-			from = fmt.Sprintf("%s:%d", p.Source, p.Line)
+			from = fmt.Sprintf("%s:%d", quote.Name(p.Source), p.Line)
 		}
 		if p.Setting != "" && p.Setting != p.Source {
 			from += " " + p.Setting
 		}
 		fetch := fmt.Sprintf("%d files, all present", len(p.Files))
 		if len(p.Files) == 1 {
-			fetch = p.Files[0].Name
+			fetch = quote.Name(p.Files[0].Name)
 		}
 		if len(p.Missing) > 0 {
-			fetch = "MISSING " + strings.Join(p.Missing, ", ")
+			fetch = "MISSING " + quoteAll(p.Missing)
 		}
 		version := p.Version
 		if p.Protocol != "" {
 			version = strings.TrimSpace(string(p.Protocol) + " " + version)
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", models, from, p.Load, version, fetch)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", models, from, quote.Name(p.Load), quote.Name(version), fetch)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -324,7 +326,7 @@ func writeInspection(w io.Writer, in *drop.Inspection, long bool) error {
 		}
 	}
 	for _, dir := range nested {
-		fmt.Fprintf(w, "  note: no phone reads the files in %s: phones ask for names at the top of the root (phoneload check: not-at-root)\n", dir)
+		fmt.Fprintf(w, "  note: no phone reads the files in %s: phones ask for names at the top of the root (phoneload check: not-at-root)\n", quote.Name(dir))
 	}
 	return nil
 }
@@ -336,7 +338,7 @@ func writeSettings(w io.Writer, in *drop.Inspection) {
 		if len(entries) == 0 {
 			continue
 		}
-		fmt.Fprintf(w, "\n%s:\n", f.Name)
+		fmt.Fprintf(w, "\n%s:\n", quote.Name(f.Name))
 		for _, e := range entries {
 			at := ""
 			if e.Line > 0 {
@@ -418,7 +420,7 @@ func fileNotes(f drop.InspectFile) []string {
 		}
 	}
 	if f.LoaderID != "" {
-		n = append(n, "loader id "+f.LoaderID)
+		n = append(n, "loader id "+quote.Name(f.LoaderID))
 	}
 	if f.Loads != nil {
 		s := fmt.Sprintf("%d parts", len(f.Loads.Parts))
@@ -427,15 +429,15 @@ func fileNotes(f drop.InspectFile) []string {
 		}
 		n = append(n, s)
 		if f.Loads.LAVersion != "" {
-			n = append(n, "LA_VERSION "+f.Loads.LAVersion)
+			n = append(n, "LA_VERSION "+quote.Name(f.Loads.LAVersion))
 		}
 	}
 	if f.OS79XX != nil && f.OS79XX.Name != "" {
-		n = append(n, "names "+f.OS79XX.Name)
+		n = append(n, "names "+quote.Name(f.OS79XX.Name))
 	}
 	if f.SIP != nil {
 		if e, ok := f.SIP.Get("image_version"); ok {
-			n = append(n, "image_version "+e.Value)
+			n = append(n, "image_version "+quote.Name(e.Value))
 		}
 		n = append(n, fmt.Sprintf("%d settings", len(f.SIP.Entries)))
 	}
@@ -471,4 +473,13 @@ func inspectCount(n int, noun string) string {
 		return "1 " + noun
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// quoteAll joins names for a message, each quoted as quote.Name does.
+func quoteAll(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = quote.Name(n)
+	}
+	return strings.Join(q, ", ")
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/phoneload/phoneload/bundle"
+	"github.com/phoneload/phoneload/bundle/container"
 	"github.com/phoneload/phoneload/internal/cli"
 	"github.com/phoneload/phoneload/sign"
 )
@@ -21,6 +22,7 @@ import (
 // NewCmdPack returns `phoneload pack`.
 func NewCmdPack() *cobra.Command {
 	var (
+		limits               *limitFlags
 		keys, sshKeys, allow []string
 		passFile, name, out  string
 		expires              string
@@ -71,7 +73,7 @@ fixed, firmware stored and text deflated. docs/bundle-format.md describes it.`,
 			if !ok {
 				when = time.Now().UTC().Truncate(time.Second)
 			}
-			opts := bundle.PackOptions{Name: name, Time: when, Tool: Prog + " " + ToolVersion(), Sequence: sequence, Allow: allow, Check: packCheck}
+			opts := bundle.PackOptions{Name: name, Time: when, Tool: Prog + " " + ToolVersion(), Sequence: sequence, Allow: allow, Check: packCheckWith(limits.Limits()), Limits: limits.Limits()}
 			if expires != "" {
 				if opts.Expires, err = parseExpiry(expires, when); err != nil {
 					return cli.Usage("--expires: %v", err)
@@ -124,6 +126,7 @@ fixed, firmware stored and text deflated. docs/bundle-format.md describes it.`,
 		},
 	}
 	f := c.Flags()
+	limits = addLimitFlags(f)
 	f.StringVarP(&out, "output", "o", "", "write the bundle to `OUT` (.zip, or a new directory)")
 	f.StringArrayVar(&keys, "key", nil, "sign with the minisign secret key `FILE` (repeatable)")
 	f.StringArrayVar(&sshKeys, "ssh-key", nil, "sign with the SSH key `FILE` (private key, or KEY.pub for ssh-agent; repeatable)")
@@ -204,8 +207,12 @@ func parseExpiry(s string, from time.Time) (time.Time, error) {
 
 // packCheck is the check pack runs first: phoneload check's rules over the
 // drop model, without fleet, trust or tag table.
-func packCheck(src string) (*bundle.CheckResult, error) {
-	d, err := drop.Open(src, drop.OpenOptions{})
+func packCheckWith(lim container.Limits) func(string) (*bundle.CheckResult, error) {
+	return func(src string) (*bundle.CheckResult, error) { return packCheck(src, lim) }
+}
+
+func packCheck(src string, lim container.Limits) (*bundle.CheckResult, error) {
+	d, err := drop.Open(src, drop.OpenOptions{Limits: lim})
 	if err != nil {
 		return nil, err
 	}

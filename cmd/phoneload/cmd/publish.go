@@ -83,6 +83,7 @@ func verifyFailure(err error, hint string) error {
 // NewCmdPublish returns `phoneload publish`.
 func NewCmdPublish() *cobra.Command {
 	var (
+		limits *limitFlags
 		trust  trustFlags
 		reg    registryFlags
 		opts   publish.Options
@@ -100,10 +101,20 @@ and the shared defaults (SIPDefault.cnf, XMLDefault.cnf.xml, OS79XX.TXT,
 gkdefault.cfg) last; files the previous publish owned and the bundle lacks
 are removed at the very end.
 
-A journal under ROOT/.phoneload records every step: 'phoneload rollback ROOT'
-restores the previous state, and a publish killed at any point is undone by
-the next publish or rollback. A second publish on the same root while one
-runs is refused.
+A journal in the state directory records every step: 'phoneload rollback
+ROOT' restores the previous state, and a publish killed at any point is
+undone by the next publish or rollback. A second publish on the same root
+while one runs is refused. The state directory (--state; by default
+.phoneload-NAME beside ROOT, e.g. /srv/.phoneload-tftp for /srv/tftp) holds
+the journal and the backups of replaced files, per-phone configurations
+with their passwords included: it is never inside ROOT, where a TFTP server
+would serve it; it is created 0700, must be a real directory (not a link)
+owned by the publisher and on ROOT's file system. A journal an older
+phoneload left in ROOT/.phoneload is moved there on the first run.
+
+The highest bundle sequence published into ROOT is recorded: a bundle with
+a lower one is refused (exit 5) unless --allow-downgrade is given, so that
+an old, signed bundle cannot be replayed into the root (a rollback attack).
 
 Files in ROOT that phoneload did not publish, or that changed since it did,
 are not overwritten without --force. --canary puts the new image only into
@@ -120,8 +131,9 @@ published the same way.
 
 Exit codes: 0 published, 1 failed (nothing half-published), 2 usage,
 3 missing, bad or untrusted signature, 4 bundle content does not match
-SHA256SUMS, 5 refused (expired bundle, sequence too low, files not owned,
-or a canary that would change a shared file).`,
+SHA256SUMS, 5 refused (expired bundle, sequence too low or below the one
+published before, files not owned, a canary that would change a shared
+file, or an unsafe state directory).`,
 		Example: `  phoneload publish --pub release.pub --dry-run sip-8.12.zip /srv/tftp
   phoneload publish --pub release.pub sip-8.12.zip /srv/tftp
   phoneload publish --pub release.pub --canary 00:11:22:33:44:55 sip-8.12.zip /srv/tftp
@@ -148,6 +160,8 @@ or a canary that would change a shared file).`,
 				return err
 			}
 			opts.Verify = verify
+			opts.Limits = limits.Limits()
+			opts.Verify.Limits = opts.Limits
 			src := args[0]
 			if oci.IsRef(src) {
 				// Pulled and verified beside the root, then published from there.
@@ -209,10 +223,13 @@ or a canary that would change a shared file).`,
 	}
 	trust.register(cmd)
 	reg.register(cmd)
+	limits = addLimitFlags(cmd.Flags())
 	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "print the plan, change nothing")
 	cmd.Flags().StringVar(&canary, "canary", "", "publish the new image only for these phones (`MAC,…`)")
 	cmd.Flags().BoolVar(&opts.Force, "force", false, "overwrite files the previous publish did not own")
 	cmd.Flags().IntVar(&opts.Keep, "keep", publish.DefaultKeep, "publishes kept for rollback, at least 1 (-1: all)")
+	cmd.Flags().StringVar(&opts.State, "state", "", "keep the journal and backups in `DIR` (default: .phoneload-NAME beside ROOT)")
+	cmd.Flags().BoolVar(&opts.AllowDowngrade, "allow-downgrade", false, "publish a bundle whose sequence is below the highest published into ROOT")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the plan as JSON (schema in docs/publish.md)")
 	return cmd
 }
@@ -244,6 +261,10 @@ func publishError(err error) error {
 		return cli.Exit(cli.ExitContent, err)
 	case errors.Is(err, publish.ErrLocked):
 		return cli.Hint(err, "wait for the other publish or rollback to finish")
+	case errors.Is(err, publish.ErrDowngrade):
+		return cli.Hint(cli.Exit(cli.ExitPolicy, err), "nothing was published; --allow-downgrade publishes an older bundle on purpose")
+	case errors.Is(err, publish.ErrUnsafeState):
+		return cli.Hint(cli.Exit(cli.ExitPolicy, err), "nothing was published; --state DIR names another state directory (a real directory of yours, outside ROOT, on its file system)")
 	}
 	return err
 }

@@ -13,7 +13,7 @@ import (
 
 // rollbackFlags are the flags of rollback.
 type rollbackFlags struct {
-	to             string
+	to, state      string
 	dryRun, asJSON bool
 }
 
@@ -35,8 +35,14 @@ publish at a time, each as journalled as a single rollback: killed in
 between, the root is at one of the publishes on the way and the same
 command finishes. --dry-run prints what would be undone and changes nothing.
 
+The journal is read from the state directory publish used (--state; by
+default .phoneload-NAME beside ROOT). Every backup is checked against the
+SHA-256 the journal recorded when it was taken before anything is put
+back: a backup changed since is refused and nothing is rolled back.
+
 Exit codes: 0 rolled back (or, with --to, already there), 1 failed or
-nothing to roll back (an ID not in the history), 2 usage.
+nothing to roll back (an ID not in the history), 2 usage, 5 an unsafe
+state directory or a backup that does not match its journal.
 
 JSON (--json): without --to, one object {"root", "id", "interrupted",
 "state", "steps", "dry_run"}; with --to, an array of them, newest first
@@ -53,6 +59,7 @@ JSON (--json): without --to, one object {"root", "id", "interrupted",
 	cmd.Flags().StringVar(&f.to, "to", "", "go back to the publish `ID` (see phoneload history), one publish at a time")
 	cmd.Flags().BoolVar(&f.dryRun, "dry-run", false, "print what would be undone; change nothing")
 	cmd.Flags().BoolVar(&f.asJSON, "json", false, "print what was restored as JSON")
+	cmd.Flags().StringVar(&f.state, "state", "", "the journal is in `DIR` (default: .phoneload-NAME beside ROOT)")
 	return cmd
 }
 
@@ -63,17 +70,20 @@ func runRollback(cmd *cobra.Command, f *rollbackFlags, root string) error {
 	)
 	switch {
 	case f.dryRun:
-		done, err = publish.PlanRollback(root, f.to)
+		done, err = publish.PlanRollback(root, f.to, f.state)
 	case f.to != "":
-		done, err = publish.RollbackTo(root, f.to, publish.RollbackOptions{})
+		done, err = publish.RollbackTo(root, f.to, publish.RollbackOptions{State: f.state})
 	default:
 		var r *publish.RollbackResult
-		if r, err = publish.Rollback(root, publish.RollbackOptions{}); err == nil {
+		if r, err = publish.Rollback(root, publish.RollbackOptions{State: f.state}); err == nil {
 			done = append(done, r)
 		}
 	}
 	if errors.Is(err, publish.ErrLocked) {
 		return cli.Hint(err, "wait for the other publish or rollback to finish")
+	}
+	if errors.Is(err, publish.ErrUnsafeState) || errors.Is(err, publish.ErrBackupMismatch) {
+		return cli.Exit(cli.ExitPolicy, err)
 	}
 	if errors.Is(err, publish.ErrNothingToRollBack) && f.to != "" {
 		return cli.Hint(err, "phoneload history %s lists the publishes kept", root)

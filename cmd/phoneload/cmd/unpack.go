@@ -10,7 +10,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"sort"
-	"strings"
 	"syscall"
 	"time"
 
@@ -43,7 +42,7 @@ type unpackJSONFile struct {
 func NewCmdUnpack() *cobra.Command {
 	var (
 		force, asJSON bool
-		lim           container.Limits
+		limits        *limitFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "unpack [--force] [--json] SOURCE DIR",
@@ -77,7 +76,7 @@ Exit codes: 0 unpacked, 1 refused or failed (DIR untouched), 2 usage.`,
 			src, dst := args[0], args[1]
 			path := src
 			if src == "-" {
-				if path, err = spoolStdin(cmd.InOrStdin(), dst, lim); err != nil {
+				if path, err = spoolStdin(cmd.InOrStdin(), dst, limits.Limits()); err != nil {
 					return err
 				}
 				defer os.Remove(path)
@@ -101,7 +100,7 @@ Exit codes: 0 unpacked, 1 refused or failed (DIR untouched), 2 usage.`,
 			err = container.Unpack(path, dst, container.UnpackOptions{
 				Context: ctx,
 				Force:   force,
-				Limits:  lim,
+				Limits:  limits.Limits(),
 				OnFile: func(e container.Entry, sum [32]byte) {
 					mode := "0644"
 					if e.Mode&0o111 != 0 {
@@ -119,11 +118,8 @@ Exit codes: 0 unpacked, 1 refused or failed (DIR untouched), 2 usage.`,
 			// The limits are named after bundle.Limits' fields; say which
 			// flag sets each (a size lie, "longer than its declared", is no
 			// limit and gets no hint).
-			if (errors.Is(err, container.ErrTooLarge) || errors.Is(err, container.ErrTooMany)) && strings.Contains(err.Error(), "Limits.") {
-				return cli.Hint(err, "Limits.MaxFileSize, MaxTotalSize and MaxFiles are --max-file-size, --max-total-size and --max-files: raise them only for a container you trust")
-			}
 			if err != nil {
-				return err
+				return limitHint(err)
 			}
 			sort.Slice(out.Files, func(i, j int) bool { return out.Files[i].Name < out.Files[j].Name })
 			out.FileCount = len(out.Files)
@@ -136,9 +132,7 @@ Exit codes: 0 unpacked, 1 refused or failed (DIR untouched), 2 usage.`,
 	}
 	cmd.Flags().BoolVar(&force, "force", false, "replace DIR if it is not empty")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "write what was unpacked as JSON to stdout")
-	cmd.Flags().IntVar(&lim.MaxFiles, "max-files", container.DefaultLimits.MaxFiles, "refuse a container with more files")
-	cmd.Flags().Int64Var(&lim.MaxFileSize, "max-file-size", container.DefaultLimits.MaxFileSize, "refuse a file larger than this many bytes")
-	cmd.Flags().Int64Var(&lim.MaxTotalSize, "max-total-size", container.DefaultLimits.MaxTotalSize, "refuse a container whose files total more bytes")
+	limits = addLimitFlags(cmd.Flags())
 	return cmd
 }
 

@@ -28,6 +28,7 @@ type verifyJSON struct {
 // NewCmdVerify returns `phoneload verify`.
 func NewCmdVerify() *cobra.Command {
 	var (
+		limits        *limitFlags
 		pubs, allowed []string
 		threshold     int
 		minSeq        uint64
@@ -85,7 +86,7 @@ policy (expired, sequence below --min-sequence), 1 other failure.`,
 			}
 			bar := cli.NewProgress(cmd.ErrOrStderr(), "verify", 0)
 			res, err := bundle.Verify(args[0], bundle.VerifyOptions{
-				Trust: trust, Threshold: threshold, MinSequence: minSeq, Root: root, Progress: bar.Add,
+				Trust: trust, Threshold: threshold, MinSequence: minSeq, Root: root, Progress: bar.Add, Limits: limits.Limits(),
 			})
 			bar.Done()
 			code := verifyExitCode(err)
@@ -110,6 +111,7 @@ policy (expired, sequence below --min-sequence), 1 other failure.`,
 		},
 	}
 	f := c.Flags()
+	limits = addLimitFlags(f)
 	f.StringArrayVar(&pubs, "pub", nil, "trust the minisign or SSH public key `FILE` (repeatable)")
 	f.StringArrayVar(&allowed, "allowed-signers", nil, "trust the keys of ssh allowed signers `FILE` (repeatable)")
 	f.IntVar(&threshold, "threshold", 1, "require good signatures from `N` distinct trusted keys")
