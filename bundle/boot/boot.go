@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/phoneload/phoneload/bundle/check"
 	"github.com/phoneload/phoneload/sign"
 )
 
@@ -128,19 +129,7 @@ const MaxBoots = 8
 
 // Family returns the boot family of a model, or "" for one phoneload does
 // not model.
-func Family(model string) string {
-	switch model {
-	case "7940", "7960", "7910":
-		return "7940"
-	case "7906", "7911", "7941", "7961", "7942", "7962", "7945", "7965", "7970", "7971", "7975":
-		return "79x1"
-	case "7912", "7905":
-		return model
-	case "ata186", "ata188":
-		return "ata"
-	}
-	return ""
-}
+func Family(model string) string { return check.ModelFamily(model) }
 
 // Simulate plays p against src until it settles.
 func Simulate(src Source, p Phone) (*Result, error) {

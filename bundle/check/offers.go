@@ -35,8 +35,10 @@ var modelIDs = map[string]int{
 	"7911": 307, "7906": 369, "7945": 435, "7965": 436,
 }
 
-// modelFamily groups models by how they find their image.
-func modelFamily(model string) string {
+// ModelFamily groups models by how they find their image: "7940"
+// (7940/7960/7910), "79x1", "7912", "7905", "ata", or "" for a model
+// phoneload does not model.
+func ModelFamily(model string) string {
 	switch model {
 	case "7940", "7960", "7910":
 		return "7940"
@@ -199,7 +201,7 @@ func (c *checker) resolveFleet() []fleetPhone {
 	c.fleetByMAC = make(map[string]int, len(c.opts.Fleet))
 	out := make([]fleetPhone, len(c.opts.Fleet))
 	for i, p := range c.opts.Fleet {
-		fp := fleetPhone{Phone: p, family: modelFamily(p.Model)}
+		fp := fleetPhone{Phone: p, family: ModelFamily(p.Model)}
 		fp.rel, fp.relOK = ParseRelease(p.Load)
 		fp.offer = c.offerFor(&fp)
 		out[i] = fp
