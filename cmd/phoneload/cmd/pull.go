@@ -9,14 +9,17 @@ import (
 	"github.com/phoneload/phoneload/internal/cli"
 )
 
+// pullFlags are the flags of pull.
+type pullFlags struct {
+	trust  trustFlags
+	reg    registryFlags
+	reuse  []string
+	asJSON bool
+}
+
 // NewCmdPull returns `phoneload pull`.
 func NewCmdPull() *cobra.Command {
-	var (
-		trust  trustFlags
-		reg    registryFlags
-		reuse  []string
-		asJSON bool
-	)
+	var f pullFlags
 	cmd := &cobra.Command{
 		Use:   "pull --pub FILE oci://HOST[:PORT]/REPO:TAG|oci-layout:DIR:TAG DIR|OUT.zip",
 		Short: "Fetch and verify a signed bundle from an OCI registry or image-layout directory",
@@ -41,37 +44,41 @@ missing), 5 refused by policy (expired, sequence below --min-sequence).`,
   phoneload pull --pub release.pub --json oci://registry.example.com/phones/lab@sha256:… out`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ref, err := parseRef(args[0], reg.plainHTTP)
-			if err != nil {
-				return err
-			}
-			vo, err := trust.verifyOptions()
-			if err != nil {
-				return err
-			}
-			bar := cli.NewProgress(cmd.ErrOrStderr(), "pull", 0)
-			res, err := oci.Pull(cmd.Context(), ref, args[1], oci.PullOptions{Options: reg.options(), Verify: *vo, Reuse: reuse, Progress: bar.Add})
-			bar.Done()
-			if err != nil {
-				if asJSON && res != nil {
-					if werr := cli.WriteJSON(cmd.OutOrStdout(), res); werr != nil {
-						return werr
-					}
-				}
-				return ociError(err, "nothing was written")
-			}
-			if asJSON {
-				return cli.WriteJSON(cmd.OutOrStdout(), res)
-			}
-			fmt.Fprintln(cmd.OutOrStdout(), res.Out)
-			fmt.Fprintf(cmd.ErrOrStderr(), "%s: pulled %s (sequence %d) from %s@%s: %s verified; %s fetched (%d bytes), %d reused (%d bytes); %d bytes received\n",
-				Prog, res.Name, res.Sequence, res.Ref, res.Digest, count(res.Files, "file"), count(res.Fetched, "blob"), res.FetchedBytes, res.Reused, res.ReusedBytes, res.RecvBytes)
-			return nil
+			return runPull(cmd, &f, args)
 		},
 	}
-	trust.register(cmd)
-	reg.register(cmd)
-	cmd.Flags().StringArrayVar(&reuse, "reuse", nil, "copy files already in `DIR` (same name and SHA-256) instead of fetching them (repeatable)")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON (schema in docs/distribution.md)")
+	f.trust.register(cmd)
+	f.reg.register(cmd)
+	cmd.Flags().StringArrayVar(&f.reuse, "reuse", nil, "copy files already in `DIR` (same name and SHA-256) instead of fetching them (repeatable)")
+	cmd.Flags().BoolVar(&f.asJSON, "json", false, "print the result as JSON (schema in docs/distribution.md)")
 	return cmd
+}
+
+func runPull(cmd *cobra.Command, f *pullFlags, args []string) error {
+	ref, err := parseRef(args[0], f.reg.plainHTTP)
+	if err != nil {
+		return err
+	}
+	vo, err := f.trust.verifyOptions()
+	if err != nil {
+		return err
+	}
+	bar := cli.NewProgress(cmd.ErrOrStderr(), "pull", 0)
+	res, err := oci.Pull(cmd.Context(), ref, args[1], oci.PullOptions{Options: f.reg.options(), Verify: *vo, Reuse: f.reuse, Progress: bar.Add})
+	bar.Done()
+	if err != nil {
+		if f.asJSON && res != nil {
+			if werr := cli.WriteJSON(cmd.OutOrStdout(), res); werr != nil {
+				return werr
+			}
+		}
+		return ociError(err, "nothing was written")
+	}
+	if f.asJSON {
+		return cli.WriteJSON(cmd.OutOrStdout(), res)
+	}
+	fmt.Fprintln(cmd.OutOrStdout(), res.Out)
+	fmt.Fprintf(cmd.ErrOrStderr(), "%s: pulled %s (sequence %d) from %s@%s: %s verified; %s fetched (%d bytes), %d reused (%d bytes); %d bytes received\n",
+		Prog, res.Name, res.Sequence, res.Ref, res.Digest, count(res.Files, "file"), count(res.Fetched, "blob"), res.FetchedBytes, res.Reused, res.ReusedBytes, res.RecvBytes)
+	return nil
 }

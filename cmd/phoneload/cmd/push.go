@@ -9,13 +9,16 @@ import (
 	"github.com/phoneload/phoneload/internal/cli"
 )
 
+// pushFlags are the flags of push.
+type pushFlags struct {
+	trust  trustFlags
+	reg    registryFlags
+	asJSON bool
+}
+
 // NewCmdPush returns `phoneload push`.
 func NewCmdPush() *cobra.Command {
-	var (
-		trust  trustFlags
-		reg    registryFlags
-		asJSON bool
-	)
+	var f pushFlags
 	cmd := &cobra.Command{
 		Use:   "push --pub FILE BUNDLE oci://HOST[:PORT]/REPO:TAG|oci-layout:DIR:TAG",
 		Short: "Store a signed bundle in an OCI registry or an OCI image-layout directory",
@@ -41,34 +44,38 @@ Exit codes: 0 pushed, 1 failed (registry, network, credentials), 2 usage,
   phoneload push --pub release.pub --json sip-8.12.zip oci://localhost:5000/phones/lab:8.12 --plain-http`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ref, err := parseRef(args[1], reg.plainHTTP)
-			if err != nil {
-				return err
-			}
-			if ref.Tag == "" {
-				return cli.Usage("push needs a tag to move: %s", args[1])
-			}
-			verify, err := trust.verifyOptions()
-			if err != nil {
-				return err
-			}
-			bar := cli.NewProgress(cmd.ErrOrStderr(), "push", 0)
-			res, err := oci.Push(cmd.Context(), args[0], ref, oci.PushOptions{Options: reg.options(), Verify: verify, Progress: bar.Add})
-			bar.Done()
-			if err != nil {
-				return ociError(err, "nothing was pushed; phoneload verify shows the whole report")
-			}
-			if asJSON {
-				return cli.WriteJSON(cmd.OutOrStdout(), res)
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s@%s\n", res.Ref, res.Digest)
-			fmt.Fprintf(cmd.ErrOrStderr(), "%s: pushed %s (sequence %d): %s, %s uploaded (%d bytes), %d already there; %d bytes sent\n",
-				Prog, res.Name, res.Sequence, count(res.Files, "file"), count(res.Uploaded, "blob"), res.UpBytes, res.Present, res.SentBytes)
-			return nil
+			return runPush(cmd, &f, args)
 		},
 	}
-	trust.register(cmd)
-	reg.register(cmd)
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON (schema in docs/distribution.md)")
+	f.trust.register(cmd)
+	f.reg.register(cmd)
+	cmd.Flags().BoolVar(&f.asJSON, "json", false, "print the result as JSON (schema in docs/distribution.md)")
 	return cmd
+}
+
+func runPush(cmd *cobra.Command, f *pushFlags, args []string) error {
+	ref, err := parseRef(args[1], f.reg.plainHTTP)
+	if err != nil {
+		return err
+	}
+	if ref.Tag == "" {
+		return cli.Usage("push needs a tag to move: %s", args[1])
+	}
+	verify, err := f.trust.verifyOptions()
+	if err != nil {
+		return err
+	}
+	bar := cli.NewProgress(cmd.ErrOrStderr(), "push", 0)
+	res, err := oci.Push(cmd.Context(), args[0], ref, oci.PushOptions{Options: f.reg.options(), Verify: verify, Progress: bar.Add})
+	bar.Done()
+	if err != nil {
+		return ociError(err, "nothing was pushed; phoneload verify shows the whole report")
+	}
+	if f.asJSON {
+		return cli.WriteJSON(cmd.OutOrStdout(), res)
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "%s@%s\n", res.Ref, res.Digest)
+	fmt.Fprintf(cmd.ErrOrStderr(), "%s: pushed %s (sequence %d): %s, %s uploaded (%d bytes), %d already there; %d bytes sent\n",
+		Prog, res.Name, res.Sequence, count(res.Files, "file"), count(res.Uploaded, "blob"), res.UpBytes, res.Present, res.SentBytes)
+	return nil
 }

@@ -16,19 +16,22 @@ import (
 	"github.com/phoneload/phoneload/internal/cli"
 )
 
+// syncFlags are the flags of sync.
+type syncFlags struct {
+	trust    trustFlags
+	reg      registryFlags
+	once     bool
+	interval time.Duration
+	timeout  time.Duration
+	state    string
+	force    bool
+	keep     int
+	asJSON   bool
+}
+
 // NewCmdSync returns `phoneload sync`.
 func NewCmdSync() *cobra.Command {
-	var (
-		trust    trustFlags
-		reg      registryFlags
-		once     bool
-		interval time.Duration
-		timeout  time.Duration
-		state    string
-		force    bool
-		keep     int
-		asJSON   bool
-	)
+	var f syncFlags
 	cmd := &cobra.Command{
 		Use:   "sync --pub FILE [--once | --interval D] [--state FILE] oci://HOST[:PORT]/REPO:TAG|oci-layout:DIR:TAG ROOT",
 		Short: "Site agent: publish each newer signed release a tag names into a TFTP root",
@@ -61,74 +64,78 @@ unchanged, 1 failed (registry, network, credentials, publish), 2 usage,
   phoneload sync --pub release.pub --once --json oci://registry.example.com/phones/lab:stable /srv/tftp`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ref, err := parseRef(args[0], reg.plainHTTP)
-			if err != nil {
-				return err
-			}
-			if interval < time.Second {
-				return cli.Usage("--interval %s: at least 1s", interval)
-			}
-			if timeout < time.Second {
-				return cli.Usage("--timeout %s: at least 1s", timeout)
-			}
-			if keep == 0 || keep < -1 {
-				return cli.Usage("--keep %d: keep at least 1 publish for rollback, or -1 for all", keep)
-			}
-			vo, err := trust.verifyOptions()
-			if err != nil {
-				return err
-			}
-			root := args[1]
-			if fi, err := os.Stat(root); err != nil || !fi.IsDir() {
-				return cli.Usage("%s: not a directory", root)
-			}
-			opts := oci.SyncOptions{PullOptions: oci.PullOptions{Options: reg.options(), Verify: *vo}, State: state}
-			opts.Publish = func(dir string) (string, error) {
-				res, err := publish.Run(dir, root, publish.Options{Verify: vo, Force: force, Keep: keep})
-				if err != nil {
-					return "", publishError(err)
-				}
-				return res.ID, nil
-			}
-			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
-			defer stop()
-			for {
-				rctx, cancel := context.WithTimeout(ctx, timeout)
-				d, err := oci.SyncOnce(rctx, ref, root, opts)
-				cancel()
-				if err != nil && ctx.Err() != nil {
-					// Stopped (SIGINT, SIGTERM) mid-round: not a decision.
-					fmt.Fprintf(cmd.ErrOrStderr(), "%s: sync: stopped during a round; %s keeps serving %s\n", Prog, root, serving(d.Serving))
-					if once {
-						return cli.Exit(cli.ExitFailure, nil)
-					}
-					return nil
-				}
-				if werr := logDecision(cmd, d, asJSON); werr != nil {
-					return werr
-				}
-				if once {
-					return ociError(err, "the root keeps its release")
-				}
-				select {
-				case <-ctx.Done():
-					return nil
-				case <-time.After(interval):
-				}
-			}
+			return runSync(cmd, &f, args)
 		},
 	}
-	trust.register(cmd)
-	reg.register(cmd)
-	f := cmd.Flags()
-	f.BoolVar(&once, "once", false, "run one round and exit with its verdict")
-	f.DurationVar(&interval, "interval", 5*time.Minute, "time between rounds, `D` (e.g. 30s, 5m, 1h)")
-	f.DurationVar(&timeout, "timeout", time.Hour, "give up a round (a stalled registry) after `D`; the next round tries again")
-	f.StringVar(&state, "state", "", "where the agent records what it published (`FILE`; default beside ROOT)")
-	f.BoolVar(&force, "force", false, "let publish overwrite files it did not own")
-	f.IntVar(&keep, "keep", publish.DefaultKeep, "publishes kept for rollback, at least 1 (-1: all)")
-	f.BoolVar(&asJSON, "json", false, "log each round as one JSON line on stdout (schema in docs/distribution.md)")
+	f.trust.register(cmd)
+	f.reg.register(cmd)
+	fl := cmd.Flags()
+	fl.BoolVar(&f.once, "once", false, "run one round and exit with its verdict")
+	fl.DurationVar(&f.interval, "interval", 5*time.Minute, "time between rounds, `D` (e.g. 30s, 5m, 1h)")
+	fl.DurationVar(&f.timeout, "timeout", time.Hour, "give up a round (a stalled registry) after `D`; the next round tries again")
+	fl.StringVar(&f.state, "state", "", "where the agent records what it published (`FILE`; default beside ROOT)")
+	fl.BoolVar(&f.force, "force", false, "let publish overwrite files it did not own")
+	fl.IntVar(&f.keep, "keep", publish.DefaultKeep, "publishes kept for rollback, at least 1 (-1: all)")
+	fl.BoolVar(&f.asJSON, "json", false, "log each round as one JSON line on stdout (schema in docs/distribution.md)")
 	return cmd
+}
+
+func runSync(cmd *cobra.Command, f *syncFlags, args []string) error {
+	ref, err := parseRef(args[0], f.reg.plainHTTP)
+	if err != nil {
+		return err
+	}
+	if f.interval < time.Second {
+		return cli.Usage("--interval %s: at least 1s", f.interval)
+	}
+	if f.timeout < time.Second {
+		return cli.Usage("--timeout %s: at least 1s", f.timeout)
+	}
+	if f.keep == 0 || f.keep < -1 {
+		return cli.Usage("--keep %d: keep at least 1 publish for rollback, or -1 for all", f.keep)
+	}
+	vo, err := f.trust.verifyOptions()
+	if err != nil {
+		return err
+	}
+	root := args[1]
+	if fi, err := os.Stat(root); err != nil || !fi.IsDir() {
+		return cli.Usage("%s: not a directory", root)
+	}
+	opts := oci.SyncOptions{PullOptions: oci.PullOptions{Options: f.reg.options(), Verify: *vo}, State: f.state}
+	opts.Publish = func(dir string) (string, error) {
+		res, err := publish.Run(dir, root, publish.Options{Verify: vo, Force: f.force, Keep: f.keep})
+		if err != nil {
+			return "", publishError(err)
+		}
+		return res.ID, nil
+	}
+	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	for {
+		rctx, cancel := context.WithTimeout(ctx, f.timeout)
+		d, err := oci.SyncOnce(rctx, ref, root, opts)
+		cancel()
+		if err != nil && ctx.Err() != nil {
+			// Stopped (SIGINT, SIGTERM) mid-round: not a decision.
+			fmt.Fprintf(cmd.ErrOrStderr(), "%s: sync: stopped during a round; %s keeps serving %s\n", Prog, root, serving(d.Serving))
+			if f.once {
+				return cli.Exit(cli.ExitFailure, nil)
+			}
+			return nil
+		}
+		if werr := logDecision(cmd, d, f.asJSON); werr != nil {
+			return werr
+		}
+		if f.once {
+			return ociError(err, "the root keeps its release")
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(f.interval):
+		}
+	}
 }
 
 // logDecision writes one round: a JSON line on stdout, or a line on stderr.

@@ -38,12 +38,15 @@ type unpackJSONFile struct {
 	SHA256  string    `json:"sha256"`
 }
 
+// unpackFlags are the flags of unpack.
+type unpackFlags struct {
+	force, asJSON bool
+	limits        *limitFlags
+}
+
 // NewCmdUnpack returns the unpack command.
 func NewCmdUnpack() *cobra.Command {
-	var (
-		force, asJSON bool
-		limits        *limitFlags
-	)
+	var f unpackFlags
 	cmd := &cobra.Command{
 		Use:   "unpack [--force] [--json] SOURCE DIR",
 		Short: "Extract a firmware drop safely and atomically",
@@ -72,68 +75,71 @@ Exit codes: 0 unpacked, 1 refused or failed (DIR untouched), 2 usage.`,
   # Straight from a download
   curl -fsS https://files.example.com/drop.tar.gz | phoneload unpack - drop/`,
 		Args: cobra.ExactArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) (err error) {
-			src, dst := args[0], args[1]
-			path := src
-			if src == "-" {
-				if path, err = spoolStdin(cmd.InOrStdin(), dst, limits.Limits()); err != nil {
-					return err
-				}
-				defer os.Remove(path)
-				// Messages name the container "-", not the spool file.
-				defer func() {
-					var ee *container.EntryError
-					if errors.As(err, &ee) && ee.Path == path {
-						ee.Path = "-"
-					}
-				}()
-			}
-			kind, err := container.DetectContainer(path)
-			if err != nil {
-				return err
-			}
-			out := unpackJSON{Source: src, Container: kind, Destination: dst, Files: []unpackJSONFile{}}
-			bar := cli.NewProgress(cmd.ErrOrStderr(), "unpack", 0)
-			// An interrupt removes the staging directory instead of leaving it.
-			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-			defer stop()
-			err = container.Unpack(path, dst, container.UnpackOptions{
-				Context: ctx,
-				Force:   force,
-				Limits:  limits.Limits(),
-				OnFile: func(e container.Entry, sum [32]byte) {
-					mode := "0644"
-					if e.Mode&0o111 != 0 {
-						mode = "0755"
-					}
-					out.Files = append(out.Files, unpackJSONFile{e.Name, e.Size, mode, e.ModTime.UTC(), hex.EncodeToString(sum[:])})
-					out.TotalSize += e.Size
-					bar.Add(e.Size)
-				},
-			})
-			bar.Done()
-			if errors.Is(err, container.ErrNotEmpty) {
-				return cli.Hint(err, "use --force to replace %s, or choose an empty directory", dst)
-			}
-			// The limits are named after bundle.Limits' fields; say which
-			// flag sets each (a size lie, "longer than its declared", is no
-			// limit and gets no hint).
-			if err != nil {
-				return limitHint(err)
-			}
-			sort.Slice(out.Files, func(i, j int) bool { return out.Files[i].Name < out.Files[j].Name })
-			out.FileCount = len(out.Files)
-			if asJSON {
-				return cli.WriteJSON(cmd.OutOrStdout(), out)
-			}
-			_, err = fmt.Fprintf(cmd.OutOrStdout(), "unpacked %d files (%s) from %s into %s\n", out.FileCount, cli.HumanBytes(out.TotalSize), src, dst)
-			return err
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runUnpack(cmd, &f, args[0], args[1])
 		},
 	}
-	cmd.Flags().BoolVar(&force, "force", false, "replace DIR if it is not empty")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "write what was unpacked as JSON to stdout")
-	limits = addLimitFlags(cmd.Flags())
+	cmd.Flags().BoolVar(&f.force, "force", false, "replace DIR if it is not empty")
+	cmd.Flags().BoolVar(&f.asJSON, "json", false, "write what was unpacked as JSON to stdout")
+	f.limits = addLimitFlags(cmd.Flags())
 	return cmd
+}
+
+func runUnpack(cmd *cobra.Command, f *unpackFlags, src, dst string) (err error) {
+	path := src
+	if src == "-" {
+		if path, err = spoolStdin(cmd.InOrStdin(), dst, f.limits.Limits()); err != nil {
+			return err
+		}
+		defer os.Remove(path)
+		// Messages name the container "-", not the spool file.
+		defer func() {
+			var ee *container.EntryError
+			if errors.As(err, &ee) && ee.Path == path {
+				ee.Path = "-"
+			}
+		}()
+	}
+	kind, err := container.DetectContainer(path)
+	if err != nil {
+		return err
+	}
+	out := unpackJSON{Source: src, Container: kind, Destination: dst, Files: []unpackJSONFile{}}
+	bar := cli.NewProgress(cmd.ErrOrStderr(), "unpack", 0)
+	// An interrupt removes the staging directory instead of leaving it.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err = container.Unpack(path, dst, container.UnpackOptions{
+		Context: ctx,
+		Force:   f.force,
+		Limits:  f.limits.Limits(),
+		OnFile: func(e container.Entry, sum [32]byte) {
+			mode := "0644"
+			if e.Mode&0o111 != 0 {
+				mode = "0755"
+			}
+			out.Files = append(out.Files, unpackJSONFile{e.Name, e.Size, mode, e.ModTime.UTC(), hex.EncodeToString(sum[:])})
+			out.TotalSize += e.Size
+			bar.Add(e.Size)
+		},
+	})
+	bar.Done()
+	if errors.Is(err, container.ErrNotEmpty) {
+		return cli.Hint(err, "use --force to replace %s, or choose an empty directory", dst)
+	}
+	// The limits are named after bundle.Limits' fields; say which
+	// flag sets each (a size lie, "longer than its declared", is no
+	// limit and gets no hint).
+	if err != nil {
+		return limitHint(err)
+	}
+	sort.Slice(out.Files, func(i, j int) bool { return out.Files[i].Name < out.Files[j].Name })
+	out.FileCount = len(out.Files)
+	if f.asJSON {
+		return cli.WriteJSON(cmd.OutOrStdout(), out)
+	}
+	_, err = fmt.Fprintf(cmd.OutOrStdout(), "unpacked %d files (%s) from %s into %s\n", out.FileCount, cli.HumanBytes(out.TotalSize), src, dst)
+	return err
 }
 
 // spoolStdin copies stdin to a hidden temporary file beside dst (a zip is
