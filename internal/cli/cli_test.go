@@ -46,3 +46,25 @@ func TestHumanBytes(t *testing.T) {
 		}
 	}
 }
+
+func TestNames(t *testing.T) {
+	many := []string{"a", "b", "c", "d", "e"}
+	for _, tc := range []struct {
+		names []string
+		limit int
+		want  string
+	}{
+		{nil, 3, "0 phones"},
+		{[]string{"a"}, 3, "1 phone: a"},
+		{many[:3], 3, "3 phones: a, b, c"},
+		{many, 3, "5 phones: a, b, c, … and 2 more"},
+		{many, 0, "5 phones: a, b, c, d, e"},
+	} {
+		if got := Names(tc.names, "phone", tc.limit); got != tc.want {
+			t.Errorf("Names(%q, %d) = %q, want %q", tc.names, tc.limit, got, tc.want)
+		}
+	}
+	if Normal.Folds(GroupAbove) || !Normal.Folds(GroupAbove+1) || Verbose.Folds(1000) {
+		t.Error("Folds: Normal folds past GroupAbove lines, Verbose never")
+	}
+}

@@ -6,10 +6,13 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/phoneload/phoneload/bundle/check"
+	"github.com/phoneload/phoneload/bundle/check/report"
 	"github.com/phoneload/phoneload/bundle/container"
 	"github.com/phoneload/phoneload/bundle/drop"
 
@@ -42,16 +45,14 @@ type checkSummary struct {
 	Failed   bool `json:"failed"`
 }
 
-// maxPhonesShown caps the MACs listed per finding in human output; --json
-// lists them all.
-const maxPhonesShown = 8
-
 // NewCmdCheck returns `phoneload check`.
 func NewCmdCheck() *cobra.Command {
 	var (
 		limits                    *limitFlags
+		outFlags                  *outputFlags
 		asJSON, strict, listRules bool
 		fleetFile, tableFile      string
+		format, output            string
 		ignore, trust             []string
 	)
 	c := &cobra.Command{
@@ -70,24 +71,48 @@ phones that boot from this root; upgrade rules are then judged per phone.
 Without it they judge the root alone and say what they assumed. PATH "-"
 reads a zip or tar from stdin; so does --fleet "-" for the fleet.
 
-Rules are listed by --list-rules and in docs/rules.md. Exit status: 0 no
-errors (warnings allowed), 1 errors (or warnings with --strict), or PATH or
-a --fleet, --trust or --table file could not be read or parsed, 2 usage (a
-wrong command line: unknown flag or rule id, no PATH).`,
+--format picks the report: text (for people; long lists are summarised,
+--verbose lists every phone and file), json (--json; schema in
+docs/check.md), sarif (SARIF 2.1.0, for code review annotations, e.g.
+GitHub code scanning) or junit (JUnit XML, for CI test reports, e.g.
+GitLab and Jenkins); docs/ci.md shows both in CI. --output FILE writes the
+report to FILE (atomically: a failed run leaves no partial file) instead of
+stdout; --quiet prints nothing on stdout.
+
+Rules are listed by --list-rules and in docs/rules.md. Exit status, the same
+for every --format: 0 no errors (warnings allowed), 1 errors (or warnings
+with --strict; the report is still written), or PATH or a --fleet, --trust
+or --table file could not be read or parsed, or --output could not be
+written, 2 usage (a wrong command line: unknown flag, --format or rule id,
+no PATH).`,
 		Example: `  phoneload check /srv/tftp
   phoneload check --fleet phones.csv cmterm-7940-7960-sip.8-12-00.zip
   phoneload check --json --ignore os79xx-crlf,unknown-file /srv/tftp
+  phoneload check --format sarif --output phoneload.sarif tftp/
+  phoneload check --format junit --output check-junit.xml tftp/
+  phoneload check --quiet /srv/tftp && echo clean
   phoneload check --trust lab.pem --table sip_ptag.dat /srv/tftp
   inventory-export | phoneload check --fleet - /srv/tftp
   phoneload check --list-rules`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			out := cmd.OutOrStdout()
+			verb, err := outFlags.verbosity()
+			if err != nil {
+				return err
+			}
+			out := outFlags.stdout(cmd)
+			format, err := checkFormat(format, asJSON, cmd.Flags().Changed("format"))
+			if err != nil {
+				return err
+			}
 			if listRules {
 				if len(args) > 0 {
 					return cli.Usage("--list-rules takes no PATH")
 				}
-				return writeRules(out, asJSON)
+				if format != "text" && format != "json" {
+					return cli.Usage("--list-rules writes text or json, not %s", format)
+				}
+				return writeOutput(out, output, func(w io.Writer) error { return writeRules(w, format == "json") })
 			}
 			if len(args) != 1 {
 				return cli.Usage("check needs a PATH (a TFTP root, a directory or a drop archive)")
@@ -126,16 +151,25 @@ wrong command line: unknown flag or rule id, no PATH).`,
 				}
 				opts.Compile = compileWith(table)
 			}
+			start := time.Now()
 			rep, err := checkPath(cmd, args[0], opts, limits.Limits())
 			if err != nil {
 				return err
 			}
-			if asJSON {
-				if err := cli.WriteJSON(out, toCheckJSON(rep, len(opts.Fleet))); err != nil {
-					return err
+			elapsed := time.Since(start)
+			err = writeOutput(out, output, func(w io.Writer) error {
+				switch format {
+				case "json":
+					return cli.WriteJSON(w, toCheckJSON(rep, len(opts.Fleet)))
+				case "sarif":
+					return report.SARIF(w, rep, report.DefaultTool(ToolVersion()), report.SARIFOptions{RootDir: rootDir(args[0])})
+				case "junit":
+					return report.JUnit(w, rep, report.DefaultTool(ToolVersion()), report.JUnitOptions{Elapsed: elapsed, Timestamp: start})
 				}
-			} else {
-				writeReport(out, rep)
+				return writeReport(w, rep, verb)
+			})
+			if err != nil {
+				return err
 			}
 			if rep.Failed() {
 				what := countOf(rep.Errors(), "error")
@@ -149,7 +183,10 @@ wrong command line: unknown flag or rule id, no PATH).`,
 	}
 	f := c.Flags()
 	limits = addLimitFlags(f)
-	f.BoolVar(&asJSON, "json", false, "write the report as JSON (schema in docs/check.md)")
+	f.BoolVar(&asJSON, "json", false, "write the report as JSON (schema in docs/check.md); short for --format json")
+	f.StringVar(&format, "format", "text", "report `FORMAT`: text, json, sarif (SARIF 2.1.0) or junit (JUnit XML)")
+	f.StringVarP(&output, "output", "o", "", "write the report to `FILE` (atomically) instead of stdout")
+	outFlags = addOutputFlags(f)
 	f.StringVar(&fleetFile, "fleet", "", "CSV `FILE` of mac,model,running-load for the phones that boot from the root")
 	f.BoolVar(&strict, "strict", false, "fail (exit 1) on warnings too")
 	f.StringSliceVar(&ignore, "ignore", nil, "skip `RULE` (repeatable, or comma-separated)")
@@ -157,6 +194,41 @@ wrong command line: unknown flag or rule id, no PATH).`,
 	f.StringVar(&tableFile, "table", "", "tag table (`PTAG`, e.g. sip_ptag.dat) to recompile text profiles and find stale compiled ones")
 	f.BoolVar(&listRules, "list-rules", false, "list every rule (with --json: as JSON) and exit")
 	return c
+}
+
+// checkFormats are the values of check --format.
+var checkFormats = []string{"text", "json", "sarif", "junit"}
+
+// checkFormat resolves --format and its alias --json.
+func checkFormat(format string, asJSON, set bool) (string, error) {
+	if !slices.Contains(checkFormats, format) {
+		return "", cli.Hint(cli.Usage("--format: unknown format %q", format), "--format is one of %s", strings.Join(checkFormats, ", "))
+	}
+	if asJSON {
+		if set && format != "json" {
+			return "", cli.Usage("--json and --format %s ask for two formats", format)
+		}
+		return "json", nil
+	}
+	return format, nil
+}
+
+// rootDir is the absolute directory a SARIF report's file URIs are
+// relative to: PATH when it is a directory, else "" (an archive's members
+// have no place on disk).
+func rootDir(p string) string {
+	if p == "-" {
+		return ""
+	}
+	fi, err := os.Stat(p)
+	if err != nil || !fi.IsDir() {
+		return ""
+	}
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return ""
+	}
+	return abs
 }
 
 // checkPath opens PATH ("-": a zip or tar on stdin) and checks it. Open
@@ -234,8 +306,11 @@ func toCheckJSON(rep *check.Report, fleet int) checkJSON {
 	return j
 }
 
-// writeReport prints the findings grouped by severity, worst first.
-func writeReport(w io.Writer, rep *check.Report) {
+// writeReport prints the findings grouped by severity, worst first. At
+// Normal verbosity a rule with more than cli.GroupAbove findings is folded
+// into one entry (count and first names), phones are summarised, and each
+// assumption is cut to its first clause; Verbose prints everything.
+func writeReport(w io.Writer, rep *check.Report, verb cli.Verbosity) error {
 	groups := []struct {
 		sev   check.Severity
 		title string
@@ -246,37 +321,36 @@ func writeReport(w io.Writer, rep *check.Report) {
 			continue
 		}
 		fmt.Fprintf(w, "%s (%d)\n", g.title, n)
+		byRule := map[string][]check.Finding{}
 		for _, f := range rep.Findings {
-			if f.Severity != g.sev {
+			if f.Severity == g.sev {
+				byRule[f.Rule] = append(byRule[f.Rule], f)
+			}
+		}
+		done := map[string]bool{}
+		for _, f := range rep.Findings {
+			if f.Severity != g.sev || done[f.Rule] {
 				continue
 			}
-			where := f.File
-			if where == "" {
-				where = "(root)"
+			if same := byRule[f.Rule]; verb.Folds(len(same)) {
+				done[f.Rule] = true
+				writeFolded(w, same, verb)
+				continue
 			}
-			if f.Line > 0 {
-				where = fmt.Sprintf("%s:%d", where, f.Line)
-			}
-			fmt.Fprintf(w, "  %s: [%s] %s\n", where, f.Rule, f.Message)
-			fmt.Fprintf(w, "      phone:  %s\n", f.Symptom)
-			fmt.Fprintf(w, "      fix:    %s\n", f.Fix)
-			if len(f.Steps) > 0 {
-				fmt.Fprintf(w, "      steps:  %s\n", strings.Join(f.Steps, " → "))
-			}
-			if len(f.Phones) > 0 {
-				shown := f.Phones
-				more := ""
-				if len(shown) > maxPhonesShown {
-					shown = shown[:maxPhonesShown]
-					more = fmt.Sprintf(" and %d more (--json lists all)", len(f.Phones)-maxPhonesShown)
-				}
-				fmt.Fprintf(w, "      phones: %s%s\n", strings.Join(shown, " "), more)
-			}
+			fmt.Fprintf(w, "  %s: [%s] %s\n", findingWhere(f), f.Rule, f.Message)
+			writeFindingDetail(w, f, verb)
 		}
 		fmt.Fprintln(w)
 	}
-	for _, a := range rep.Assumptions {
-		fmt.Fprintf(w, "assumed: %s\n", a)
+	for i, a := range rep.Assumptions {
+		if verb != cli.Verbose {
+			a = shortAssumption(a)
+		}
+		lead := "assumed: "
+		if i > 0 {
+			lead = "         "
+		}
+		fmt.Fprintf(w, "%s%s\n", lead, a)
 	}
 	if len(rep.Ignored) > 0 {
 		fmt.Fprintf(w, "ignored: %s\n", strings.Join(rep.Ignored, ", "))
@@ -285,8 +359,66 @@ func writeReport(w io.Writer, rep *check.Report) {
 	if rep.Unread {
 		files = "not read"
 	}
-	fmt.Fprintf(w, "%s: %s, %s, %s, %d info\n", rep.Path, files,
+	_, err := fmt.Fprintf(w, "%s: %s, %s, %s, %d info\n", rep.Path, files,
 		countOf(rep.Errors(), "error"), countOf(rep.Warnings(), "warning"), rep.Count(check.SeverityInfo))
+	return err
+}
+
+// findingWhere is "file:line", "file" or "(root)".
+func findingWhere(f check.Finding) string {
+	where := f.File
+	if where == "" {
+		where = "(root)"
+	}
+	if f.Line > 0 {
+		where = fmt.Sprintf("%s:%d", where, f.Line)
+	}
+	return where
+}
+
+// writeFindingDetail prints what the phone does, the fix, the steps and
+// the phones hit (summarised unless Verbose).
+func writeFindingDetail(w io.Writer, f check.Finding, verb cli.Verbosity) {
+	fmt.Fprintf(w, "      phone:  %s\n", f.Symptom)
+	fmt.Fprintf(w, "      fix:    %s\n", f.Fix)
+	if len(f.Steps) > 0 {
+		fmt.Fprintf(w, "      steps:  %s\n", strings.Join(f.Steps, " → "))
+	}
+	if len(f.Phones) > 0 {
+		fmt.Fprintf(w, "      phones: %s\n", cli.Names(f.Phones, "phone", verb.Limit()))
+	}
+}
+
+// writeFolded prints the many findings of one rule as one entry: how many
+// places, the first few, one example message, and the fix once.
+func writeFolded(w io.Writer, fs []check.Finding, verb cli.Verbosity) {
+	places := make([]string, len(fs))
+	for i, f := range fs {
+		places[i] = findingWhere(f)
+	}
+	noun := "file"
+	if fs[0].File == "" {
+		noun = "finding"
+	}
+	fmt.Fprintf(w, "  [%s] %s\n", fs[0].Rule, cli.Names(places, noun, verb.Limit()))
+	fmt.Fprintf(w, "      e.g.:   %s\n", fs[0].Message)
+	f := fs[0]
+	f.Phones = nil
+	for _, o := range fs {
+		f.Phones = append(f.Phones, o.Phones...)
+	}
+	f.Phones = slices.Compact(slices.Sorted(slices.Values(f.Phones)))
+	writeFindingDetail(w, f, verb)
+	fmt.Fprintf(w, "      (--verbose lists each of the %d)\n", len(fs))
+}
+
+// shortAssumption keeps an assumption's first clause: the rest (which
+// rules were not judged and why) is for --verbose and --json.
+func shortAssumption(a string) string {
+	if i := strings.Index(a, "; "); i > 0 {
+		return a[:i]
+	}
+	return a
 }
 
 // countOf writes "1 error", "2 errors".

@@ -39,6 +39,7 @@ func NewCmdInspect() *cobra.Command {
 	var (
 		limits       *limitFlags
 		asJSON, long bool
+		outFlags     *outputFlags
 		trust        []string
 		tableFile    string
 	)
@@ -100,13 +101,18 @@ or parsed, 2 usage (a wrong command line: unknown flag, no PATH), 3 with
 					return err
 				}
 			}
-			return runInspect(cmd, args, opts, asJSON, long)
+			verb, err := outFlags.verbosity()
+			if err != nil {
+				return err
+			}
+			return runInspect(cmd, args, opts, asJSON, long, verb)
 		},
 	}
 	limits = addLimitFlags(c.Flags())
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON (docs/inspect.md)")
 	c.Flags().BoolVar(&long, "long", false, "print whole SHA-256 hashes and every setting of configuration files")
 	c.Flags().StringArrayVar(&trust, "trust", nil, "verify signed headers with the keys in this PEM `file` (repeatable)")
+	outFlags = addOutputFlags(c.Flags())
 	c.Flags().StringVar(&tableFile, "table", "", "name the parameters of binary profiles with this tag table (ptag.dat) `file`")
 	return c
 }
@@ -140,8 +146,11 @@ func loadTrustFile(name string) ([]crypto.PublicKey, error) {
 	return keys, nil
 }
 
-func runInspect(cmd *cobra.Command, paths []string, opts drop.OpenOptions, asJSON, long bool) error {
+func runInspect(cmd *cobra.Command, paths []string, opts drop.OpenOptions, asJSON, long bool, verb cli.Verbosity) error {
 	out, errw := cmd.OutOrStdout(), cmd.ErrOrStderr()
+	if verb == cli.Quiet {
+		out = io.Discard
+	}
 	doc := inspectJSON{Schema: drop.InspectSchema, Drops: []*drop.Inspection{}, Errors: []inspectError{}}
 	var errs []error
 	code, unverified := cli.ExitOK, 0
@@ -172,7 +181,7 @@ func runInspect(cmd *cobra.Command, paths []string, opts drop.OpenOptions, asJSO
 		if i > 0 {
 			fmt.Fprintln(out)
 		}
-		if err := writeInspection(out, in, long); err != nil {
+		if err := writeInspection(out, in, long, verb); err != nil {
 			return err
 		}
 	}
@@ -231,16 +240,23 @@ func openInspectPath(stdin io.Reader, p string, opts drop.OpenOptions) (*drop.Dr
 }
 
 // writeInspection prints one drop for people: a header line, the file
-// table, the problems, and what each phone would load.
-func writeInspection(w io.Writer, in *drop.Inspection, long bool) error {
+// table, the problems, and what each phone would load. At Normal
+// verbosity, more than cli.GroupAbove per-device files of a kind (or
+// unknown files) fold into one line, and so do the phones whose own files
+// name the same load.
+func writeInspection(w io.Writer, in *drop.Inspection, long bool, verb cli.Verbosity) error {
 	container := in.Container
 	if container == "" {
 		container = "file"
 	}
 	fmt.Fprintf(w, "%s  (%s, %d files, %s)\n\n", quote.Name(in.Path), container, len(in.Files), cli.HumanBytes(in.Size))
+	folded := foldFiles(in, verb)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "KIND\tFILE\tSIZE\tLOAD\tSHA-256\tSIGNED\tNOTES")
 	for _, f := range in.Files {
+		if folded.has[f.Name] {
+			continue
+		}
 		sum := f.SHA256
 		if !long && len(sum) > 12 {
 			sum = sum[:12]
@@ -263,6 +279,9 @@ func writeInspection(w io.Writer, in *drop.Inspection, long bool) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	for _, g := range folded.groups {
+		fmt.Fprintf(w, "%s  %s, %s (--verbose lists each)\n", g.title, cli.Names(g.names, "file", verb.Limit()), cli.HumanBytes(g.size))
+	}
 	if long {
 		writeSettings(w, in)
 	}
@@ -284,19 +303,24 @@ func writeInspection(w io.Writer, in *drop.Inspection, long bool) error {
 		fmt.Fprintln(w, "  nothing: no SIPDefault.cnf, XMLDefault.cnf.xml, OS79XX.TXT or profile names an image")
 		return nil
 	}
+	phones, own := foldPhones(in.Phones, verb)
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "  MODELS\tFROM\tLOAD\tVERSION\tFETCHES")
-	for _, p := range in.Phones {
+	for i, p := range phones {
 		models := strings.Join(p.Models, ",")
 		if models == "" {
 			models = "?"
 		}
-		if p.MAC != "" {
-			models += " (" + p.MAC + ")"
-		}
 		from := quote.Name(p.Source)
 		if p.Line > 0 {
 			from = fmt.Sprintf("%s:%d", quote.Name(p.Source), p.Line)
+		}
+		switch {
+		case own[i] != nil:
+			models += fmt.Sprintf(" (%s)", cli.Count(len(own[i]), "phone"))
+			from = "own files"
+		case p.MAC != "":
+			models += " (" + p.MAC + ")"
 		}
 		if p.Setting != "" && p.Setting != p.Source {
 			from += " " + p.Setting
@@ -317,6 +341,11 @@ func writeInspection(w io.Writer, in *drop.Inspection, long bool) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	for i, macs := range own {
+		if macs != nil {
+			fmt.Fprintf(w, "  own files naming %s: %s (--verbose lists each)\n", quote.Name(phones[i].Load), cli.Names(macs, "phone", verb.Limit()))
+		}
+	}
 	// Phones ask for names at the top of the root: a configuration file in
 	// a folder (a drop zipped with its folder) is read by no phone at all.
 	var nested []string
@@ -329,6 +358,101 @@ func writeInspection(w io.Writer, in *drop.Inspection, long bool) error {
 		fmt.Fprintf(w, "  note: no phone reads the files in %s: phones ask for names at the top of the root (phoneload check: not-at-root)\n", quote.Name(dir))
 	}
 	return nil
+}
+
+// fileFolds are the files the table leaves out, in groups of one line each.
+type fileFolds struct {
+	has    map[string]bool
+	groups []fileFold
+}
+
+type fileFold struct {
+	title string   // "sip-config (per-device)"
+	names []string // quoted for printing
+	raw   []string
+	size  int64
+}
+
+// foldFiles groups, unless Verbose, the per-device configuration files of
+// each kind and the unknown files, when there are more than
+// cli.GroupAbove of them. A file with problems or a .loads is never folded.
+func foldFiles(in *drop.Inspection, verb cli.Verbosity) fileFolds {
+	ff := fileFolds{has: map[string]bool{}}
+	perDevice := map[string]bool{}
+	for _, p := range in.Phones {
+		if p.MAC != "" {
+			perDevice[p.Source] = true
+		}
+	}
+	var order []string
+	byTitle := map[string]*fileFold{}
+	for _, f := range in.Files {
+		var title string
+		switch {
+		case len(f.Problems) > 0 || f.Loads != nil:
+			continue
+		case perDevice[f.Name]:
+			title = string(f.Kind) + " (per-device)"
+		case f.Kind == cisco.KindUnknown:
+			title = string(f.Kind)
+		default:
+			continue
+		}
+		g := byTitle[title]
+		if g == nil {
+			g = &fileFold{title: title}
+			byTitle[title] = g
+			order = append(order, title)
+		}
+		g.names = append(g.names, quote.Name(f.Name))
+		g.raw = append(g.raw, f.Name)
+		g.size += f.Size
+	}
+	for _, t := range order {
+		g := byTitle[t]
+		if !verb.Folds(len(g.names)) {
+			continue
+		}
+		for _, name := range g.raw {
+			ff.has[name] = true
+		}
+		ff.groups = append(ff.groups, *g)
+	}
+	return ff
+}
+
+// foldPhones returns the rows of the phones table: unless Verbose, the
+// entries of phones' own files (SIP<MAC>.cnf …) that agree on models,
+// setting, load and what is fetched become one row when there are more
+// than cli.GroupAbove; own[i] lists the MACs folded into row i.
+func foldPhones(all []drop.PhoneLoad, verb cli.Verbosity) (rows []drop.PhoneLoad, own [][]string) {
+	key := func(p drop.PhoneLoad) string {
+		var fetch []string
+		for _, f := range p.Files {
+			fetch = append(fetch, f.Name)
+		}
+		return strings.Join([]string{strings.Join(p.Models, ","), p.Setting, p.Load, p.Version, string(p.Protocol), strings.Join(fetch, "/"), strings.Join(p.Missing, "/")}, "|")
+	}
+	macs := map[string][]string{}
+	for _, p := range all {
+		if p.MAC != "" {
+			macs[key(p)] = append(macs[key(p)], p.MAC)
+		}
+	}
+	done := map[string]bool{}
+	for _, p := range all {
+		k := key(p)
+		if p.MAC == "" || !verb.Folds(len(macs[k])) {
+			rows, own = append(rows, p), append(own, nil)
+			continue
+		}
+		if done[k] {
+			continue
+		}
+		done[k] = true
+		rows, own = append(rows, p), append(own, macs[k])
+	}
+	return rows, own
 }
 
 // writeSettings lists, for --long, every setting of each configuration file.

@@ -44,6 +44,7 @@ type simulateFlags struct {
 	fleetFile string
 	asJSON    bool
 	timeout   time.Duration
+	output    *outputFlags
 }
 
 // NewCmdSimulate returns `phoneload simulate`.
@@ -90,10 +91,15 @@ Exit codes: 0 every phone runs a load, 1 some phone stopped with a symptom
 	fl.StringVar(&f.fleetFile, "fleet", "", "CSV `FILE` of mac,model,running-load: play every phone")
 	fl.BoolVar(&f.asJSON, "json", false, "write the result as JSON (docs/simulate.md)")
 	fl.DurationVar(&f.timeout, "timeout", 2*time.Second, "per-packet timeout against a live TFTP server")
+	f.output = addOutputFlags(fl)
 	return c
 }
 
 func runSimulate(cmd *cobra.Command, f *simulateFlags, args []string) error {
+	verb, err := f.output.verbosity()
+	if err != nil {
+		return err
+	}
 	if f.flash != "" && cmd.Flags().Changed("running") {
 		return cli.Usage("--flash and --running say the same thing: give one")
 	}
@@ -151,13 +157,13 @@ func runSimulate(cmd *cobra.Command, f *simulateFlags, args []string) error {
 		}
 	}
 	out.Summary = groupOutcomes(out.Phones)
-	w := cmd.OutOrStdout()
+	w := f.output.stdout(cmd)
 	if f.asJSON {
 		if err := cli.WriteJSON(w, out); err != nil {
 			return err
 		}
 	} else if f.fleetFile != "" {
-		writeSimulateFleet(w, out)
+		writeSimulateFleet(w, out, verb)
 	} else {
 		writeSimulateTrace(w, out.Phones[0])
 	}
@@ -258,13 +264,18 @@ func writeSimulateTrace(w io.Writer, r *boot.Result) {
 	}
 }
 
-func writeSimulateFleet(w io.Writer, out simulateJSON) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	for _, r := range out.Phones {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Phone.MAC, r.Phone.Model, orEmpty(r.Phone.Running), outcomeLine(r.Outcome))
+// writeSimulateFleet prints one line per outcome with the phones that
+// reach it (counts and the first MACs); the table of every phone comes
+// first with --verbose, or when the fleet is small.
+func writeSimulateFleet(w io.Writer, out simulateJSON, verb cli.Verbosity) {
+	if !verb.Folds(len(out.Phones)) {
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		for _, r := range out.Phones {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Phone.MAC, r.Phone.Model, orEmpty(r.Phone.Running), outcomeLine(r.Outcome))
+		}
+		tw.Flush()
+		fmt.Fprintln(w)
 	}
-	tw.Flush()
-	fmt.Fprintln(w)
 	for _, g := range out.Summary {
 		what := "ends in " + string(g.Code)
 		if len(g.MACs) > 1 {
@@ -276,12 +287,10 @@ func writeSimulateFleet(w io.Writer, out simulateJSON) {
 				what = "run " + g.Load
 			}
 		}
-		macs := g.MACs
-		more := ""
-		if len(macs) > maxPhonesShown {
-			macs, more = macs[:maxPhonesShown], fmt.Sprintf(" and %d more", len(g.MACs)-maxPhonesShown)
-		}
-		fmt.Fprintf(w, "%d %s %s: %s%s\n", len(g.MACs), plural(len(g.MACs), "phone"), what, strings.Join(macs, " "), more)
+		// "312 phones run P0S3-8-12-00: 001122334455, …, … and 309 more"
+		names := cli.Names(g.MACs, "phone", verb.Limit())
+		head := cli.Count(len(g.MACs), "phone")
+		fmt.Fprintf(w, "%s %s%s\n", head, what, strings.TrimPrefix(names, head))
 	}
 }
 
