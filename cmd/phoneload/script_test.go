@@ -5,6 +5,7 @@ import (
 	"crypto/rsa"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -47,13 +48,20 @@ func cmdWaitaddr(ts *testscript.TestScript, neg bool, args []string) {
 
 // scriptParams sets up the environment every script sees:
 // $CONFORMANCE points at ../shared/conformance, or is empty when absent
-// (scripts that need it start with `[!conformance] skip`).
+// (scripts that need it start with `[!conformance] skip`); $DOCS is the
+// repository's docs directory.
 func scriptParams(t *testing.T, dir string) testscript.Params {
 	conf := conformance.Path()
+	docs, err := filepath.Abs("../../docs")
+	if err != nil {
+		t.Fatal(err)
+	}
 	return testscript.Params{
 		Dir: dir,
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("CONFORMANCE", conf)
+			env.Setenv("DOCS", docs) // docs/junit.xsd, docs/ci.md
+
 			env.Setenv("SOURCE_DATE_EPOCH", "1700000000")
 			return nil
 		},
@@ -68,14 +76,14 @@ func scriptParams(t *testing.T, dir string) testscript.Params {
 	}
 }
 
-// cmdMkdrop is `mkdrop [-tar] [-size N] [-key PEM] [-hash H] [-ptag FILE] FAMILY OUT`:
+// cmdMkdrop is `mkdrop [-tar] [-size N] [-key PEM] [-hash H] [-ptag FILE] [-phones N [-fleet CSV]] FAMILY OUT`:
 // writes a generated drop (internal/fixture) to OUT, a directory or a path
 // ending in .zip (flat, as Cisco ships; with -tar a tar inside the zip) or
 // .tar. Families: sip7940, sccp7940, sip79x1, sip7912.
 func cmdMkdrop(ts *testscript.TestScript, neg bool, args []string) {
 	// Paths are relative to the script's current directory.
 	for i, a := range args {
-		if i > 0 && (args[i-1] == "-key" || args[i-1] == "-ptag") || i == len(args)-1 {
+		if i > 0 && (args[i-1] == "-key" || args[i-1] == "-ptag" || args[i-1] == "-fleet") || i == len(args)-1 {
 			args[i] = ts.MkAbs(a)
 		}
 	}
