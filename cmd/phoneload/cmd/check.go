@@ -385,7 +385,7 @@ func writeFindingDetail(w io.Writer, f check.Finding, verb cli.Verbosity) {
 		fmt.Fprintf(w, "      steps:  %s\n", strings.Join(f.Steps, " → "))
 	}
 	if len(f.Phones) > 0 {
-		fmt.Fprintf(w, "      phones: %s\n", cli.Names(f.Phones, "phone", verb.Limit()))
+		fmt.Fprintf(w, "      hits:   %s\n", cli.Names(f.Phones, "phone", verb.Limit()))
 	}
 }
 
