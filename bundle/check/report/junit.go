@@ -4,6 +4,8 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"path"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -14,6 +16,9 @@ import (
 type JUnitOptions struct {
 	Elapsed   time.Duration // how long the check took: the time attributes
 	Timestamp time.Time     // when it ran; zero leaves the attribute out
+	// PathPrefix, when set, is where the root sits in the repository
+	// (e.g. "tftp/"): the testcases' file attributes start with it.
+	PathPrefix string
 }
 
 // The JUnit document, as Jenkins and GitLab read it (docs/junit.xsd).
@@ -108,7 +113,7 @@ func JUnit(w io.Writer, rep *check.Report, tool Tool, opts JUnitOptions) error {
 			cases = append(cases, junitTestCase{Name: r.ID, Classname: r.ID, Time: "0"})
 		default:
 			for _, f := range fs {
-				cases = append(cases, findingCase(f, rep.Strict))
+				cases = append(cases, findingCase(f, rep.Strict, opts.PathPrefix))
 			}
 		}
 		for _, c := range cases {
@@ -149,8 +154,11 @@ func JUnit(w io.Writer, rep *check.Report, tool Tool, opts JUnitOptions) error {
 }
 
 // findingCase is the testcase of one finding.
-func findingCase(f check.Finding, strict bool) junitTestCase {
-	c := junitTestCase{Name: where(f), Classname: f.Rule, File: f.File, Line: f.Line, Time: "0"}
+func findingCase(f check.Finding, strict bool, prefix string) junitTestCase {
+	c := junitTestCase{Name: where(f), Classname: f.Rule, Line: f.Line, Time: "0"}
+	if f.File != "" {
+		c.File = path.Join(filepath.ToSlash(prefix), filepath.ToSlash(f.File))
+	}
 	text := f.Message + "\n" + detail(f)
 	switch {
 	case f.Severity == check.SeverityError, f.Severity == check.SeverityWarning && strict:

@@ -214,6 +214,42 @@ func TestSARIF(t *testing.T) {
 	}
 }
 
+// TestSARIFPathPrefix: with the root's place in the repository, every
+// location is relative to the repository top (%SRCROOT%), as GitHub code
+// scanning reads them, and the document still validates.
+func TestSARIFPathPrefix(t *testing.T) {
+	schema := sarifSchema(t)
+	rep, dir := brokenRoot(t)
+	var buf bytes.Buffer
+	if err := report.SARIF(&buf, rep, report.DefaultTool("devel"), report.SARIFOptions{RootDir: dir, PathPrefix: "sites/tftp/"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := validate(t, schema, buf.Bytes()); err != nil {
+		t.Fatalf("does not validate: %v", err)
+	}
+	var doc sarifDoc
+	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	run := doc.Runs[0]
+	if run.OriginalURIBaseIDs != nil {
+		t.Errorf("originalUriBaseIds %v with a path prefix", run.OriginalURIBaseIDs)
+	}
+	for i, f := range rep.Findings {
+		loc := run.Results[i].Locations[0].PhysicalLocation.ArtifactLocation
+		want := "sites/tftp/" + f.File
+		switch f.File {
+		case "":
+			want = "sites/tftp"
+		case "notes & <stuff>.txt":
+			want = "sites/tftp/notes%20&%20%3Cstuff%3E.txt"
+		}
+		if loc.URI != want || loc.URIBaseID != report.SrcRootBaseID {
+			t.Errorf("result %d: %+v, want %s under %%SRCROOT%%", i, loc, want)
+		}
+	}
+}
+
 // TestSARIFSchemaCatches proves the validator is live: documents the
 // schema forbids are refused.
 func TestSARIFSchemaCatches(t *testing.T) {

@@ -26,7 +26,16 @@ type SARIFOptions struct {
 	// becomes originalUriBaseIds.ROOT, so viewers can resolve the
 	// relative file URIs. Empty for archives and stdin.
 	RootDir string
+	// PathPrefix, when set, is where the root sits in the repository
+	// (e.g. "tftp/"): every file URI starts with it and is relative to
+	// the repository top (uriBaseId %SRCROOT%), the only base GitHub code
+	// scanning understands (it ignores originalUriBaseIds).
+	PathPrefix string
 }
+
+// SrcRootBaseID is the uriBaseId of locations relative to the repository
+// top (SARIFOptions.PathPrefix).
+const SrcRootBaseID = "%SRCROOT%"
 
 type sarifLog struct {
 	Schema  string     `json:"$schema"`
@@ -166,7 +175,10 @@ func SARIF(w io.Writer, rep *check.Report, tool Tool, opts SARIFOptions) error {
 		inv.ToolExecutionNotes = append(inv.ToolExecutionNotes, sarifNotification{Level: "note", Message: sarifText{Text: "assumed: " + a}})
 	}
 	run.Invocations = []sarifInvocation{inv}
-	if opts.RootDir != "" {
+	base := RootBaseID
+	if opts.PathPrefix != "" {
+		base = SrcRootBaseID
+	} else if opts.RootDir != "" {
 		run.OriginalURIBaseIDs = map[string]sarifArtifactLoc{RootBaseID: {URI: dirURI(opts.RootDir)}}
 	}
 	for _, f := range rep.Findings {
@@ -174,7 +186,7 @@ func SARIF(w io.Writer, rep *check.Report, tool Tool, opts SARIFOptions) error {
 		if !ok {
 			i = -1 // cannot happen: every finding comes from the registry
 		}
-		loc := sarifPhysical{ArtifactLocation: sarifArtifactLoc{URI: fileURI(f.File), URIBaseID: RootBaseID}}
+		loc := sarifPhysical{ArtifactLocation: sarifArtifactLoc{URI: fileURI(opts.PathPrefix, f.File), URIBaseID: base}}
 		if f.Line > 0 {
 			loc.Region = &sarifRegion{StartLine: f.Line}
 		}
@@ -195,14 +207,15 @@ func SARIF(w io.Writer, rep *check.Report, tool Tool, opts SARIFOptions) error {
 	return enc.Encode(sarifLog{Schema: SARIFSchema, Version: "2.1.0", Runs: []sarifRun{run}})
 }
 
-// fileURI is a relative URI reference for a file of the root: each path
-// segment escaped (a name with spaces or "#" stays one file), "." for the
-// root itself.
-func fileURI(name string) string {
-	if name == "" {
+// fileURI is a relative URI reference for a file of the root, under
+// prefix: each path segment escaped (a name with spaces or "#" stays one
+// file); the root itself is "." (or the prefix).
+func fileURI(prefix, name string) string {
+	name = path.Join(filepath.ToSlash(prefix), filepath.ToSlash(name))
+	if name == "" || name == "." {
 		return "."
 	}
-	segs := strings.Split(path.Clean(filepath.ToSlash(name)), "/")
+	segs := strings.Split(path.Clean(name), "/")
 	for i, s := range segs {
 		segs[i] = url.PathEscape(s)
 	}

@@ -52,7 +52,7 @@ func NewCmdCheck() *cobra.Command {
 		outFlags                  *outputFlags
 		asJSON, strict, listRules bool
 		fleetFile, tableFile      string
-		format, output            string
+		format, output, prefix    string
 		ignore, trust             []string
 	)
 	c := &cobra.Command{
@@ -77,7 +77,10 @@ docs/check.md), sarif (SARIF 2.1.0, for code review annotations, e.g.
 GitHub code scanning) or junit (JUnit XML, for CI test reports, e.g.
 GitLab and Jenkins); docs/ci.md shows both in CI. --output FILE writes the
 report to FILE (atomically: a failed run leaves no partial file) instead of
-stdout; --quiet prints nothing on stdout.
+stdout; --quiet prints nothing on stdout. File paths in sarif and junit are
+relative to the checked root; --path-prefix tftp/ makes them relative to the
+repository top instead (the root being its tftp/ folder), which is what
+GitHub code scanning reads.
 
 Rules are listed by --list-rules and in docs/rules.md. Exit status, the same
 for every --format: 0 no errors (warnings allowed), 1 errors (or warnings
@@ -88,7 +91,7 @@ no PATH).`,
 		Example: `  phoneload check /srv/tftp
   phoneload check --fleet phones.csv cmterm-7940-7960-sip.8-12-00.zip
   phoneload check --json --ignore os79xx-crlf,unknown-file /srv/tftp
-  phoneload check --format sarif --output phoneload.sarif tftp/
+  phoneload check --format sarif --path-prefix tftp/ --output phoneload.sarif tftp/
   phoneload check --format junit --output check-junit.xml tftp/
   phoneload check --quiet /srv/tftp && echo clean
   phoneload check --trust lab.pem --table sip_ptag.dat /srv/tftp
@@ -104,6 +107,12 @@ no PATH).`,
 			format, err := checkFormat(format, asJSON, cmd.Flags().Changed("format"))
 			if err != nil {
 				return err
+			}
+			if prefix != "" && format != "sarif" && format != "junit" {
+				return cli.Usage("--path-prefix is for --format sarif and junit")
+			}
+			if p := path.Clean(filepath.ToSlash(prefix)); prefix != "" && (path.IsAbs(p) || filepath.IsAbs(prefix) || p == ".." || strings.HasPrefix(p, "../")) {
+				return cli.Usage("--path-prefix %s: want a relative path inside the repository, such as tftp/", prefix)
 			}
 			if listRules {
 				if len(args) > 0 {
@@ -162,9 +171,9 @@ no PATH).`,
 				case "json":
 					return cli.WriteJSON(w, toCheckJSON(rep, len(opts.Fleet)))
 				case "sarif":
-					return report.SARIF(w, rep, report.DefaultTool(ToolVersion()), report.SARIFOptions{RootDir: rootDir(args[0])})
+					return report.SARIF(w, rep, report.DefaultTool(ToolVersion()), report.SARIFOptions{RootDir: rootDir(args[0]), PathPrefix: prefix})
 				case "junit":
-					return report.JUnit(w, rep, report.DefaultTool(ToolVersion()), report.JUnitOptions{Elapsed: elapsed, Timestamp: start})
+					return report.JUnit(w, rep, report.DefaultTool(ToolVersion()), report.JUnitOptions{Elapsed: elapsed, Timestamp: start, PathPrefix: prefix})
 				}
 				return writeReport(w, rep, verb)
 			})
@@ -186,6 +195,7 @@ no PATH).`,
 	f.BoolVar(&asJSON, "json", false, "write the report as JSON (schema in docs/check.md); short for --format json")
 	f.StringVar(&format, "format", "text", "report `FORMAT`: text, json, sarif (SARIF 2.1.0) or junit (JUnit XML)")
 	f.StringVarP(&output, "output", "o", "", "write the report to `FILE` (atomically) instead of stdout")
+	f.StringVar(&prefix, "path-prefix", "", "sarif, junit: start file paths with `PREFIX`, where the root sits in the repository (e.g. tftp/), as GitHub code scanning needs")
 	outFlags = addOutputFlags(f)
 	f.StringVar(&fleetFile, "fleet", "", "CSV `FILE` of mac,model,running-load for the phones that boot from the root")
 	f.BoolVar(&strict, "strict", false, "fail (exit 1) on warnings too")
