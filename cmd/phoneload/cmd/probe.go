@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"fmt"
+	"io"
 	"net"
 	"net/url"
 	"slices"
@@ -27,6 +28,7 @@ func NewCmdProbe() *cobra.Command {
 		asJSON  bool
 		timeout time.Duration
 		blksize int
+		outFl   *outputFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "probe [--mac MAC] [--model MODEL] --bundle BUNDLE --pub FILE tftp://HOST[:PORT]",
@@ -52,6 +54,10 @@ Exit codes: 0 all ok, 1 a file could not be fetched (error), 2 usage,
   phoneload probe --pub release.pub --all --json --bundle sip-8.12.zip tftp://127.0.0.1:6969`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			verb, err := outFl.verbosity()
+			if err != nil {
+				return err
+			}
 			if src == "" {
 				return cli.Usage("--bundle is required")
 			}
@@ -82,19 +88,11 @@ Exit codes: 0 all ok, 1 a file could not be fetched (error), 2 usage,
 				return verifyFailure(err, "nothing was fetched; phoneload verify shows the whole report")
 			}
 			if asJSON {
-				if err := cli.WriteJSON(cmd.OutOrStdout(), res); err != nil {
+				if err := cli.WriteJSON(outFl.stdout(cmd), res); err != nil {
 					return err
 				}
 			} else {
-				tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
-				for _, f := range res.Files {
-					line := fmt.Sprintf("%s\t%s\t%s", f.Status, f.Name, f.Why)
-					if f.Error != "" {
-						line += "\t" + f.Error
-					}
-					fmt.Fprintln(tw, line)
-				}
-				tw.Flush()
+				writeProbe(outFl.stdout(cmd), res, verb)
 			}
 			bad := res.Count(probe.ProbeMissing) + res.Count(probe.ProbeDifferent) + res.Count(probe.ProbeUnexpected)
 			errs := res.Count(probe.ProbeError)
@@ -104,7 +102,7 @@ Exit codes: 0 all ok, 1 a file could not be fetched (error), 2 usage,
 			case bad > 0:
 				return cli.Exit(cli.ExitContent, fmt.Errorf("probe: %s serves %d file(s) that differ from the bundle", addr, bad))
 			}
-			if !asJSON {
+			if !asJSON && verb != cli.Quiet {
 				fmt.Fprintf(cmd.ErrOrStderr(), "%s: %s serves what the bundle holds (%d file(s) checked)\n", Prog, addr, len(res.Files))
 			}
 			return nil
@@ -118,6 +116,7 @@ Exit codes: 0 all ok, 1 a file could not be fetched (error), 2 usage,
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON (schema in docs/publish.md)")
 	cmd.Flags().DurationVar(&timeout, "timeout", 2*time.Second, "timeout per packet")
 	cmd.Flags().IntVar(&blksize, "blksize", 0, "ask for this block size, 512 to 65464 (default: none, 512 as a phone's loader)")
+	outFl = addOutputFlags(cmd.Flags())
 	return cmd
 }
 
@@ -135,4 +134,36 @@ func tftpAddr(s string) (string, error) {
 		return net.JoinHostPort(host, port), nil
 	}
 	return host + ":" + port, nil
+}
+
+// writeProbe prints one line per file fetched; at Normal verbosity more
+// than cli.GroupAbove files of one status (ok, at fleet scale thousands of
+// phones' own files) fold into one line with the count and first names.
+func writeProbe(w io.Writer, res *probe.Result, verb cli.Verbosity) {
+	byStatus := map[string][]string{}
+	var order []string
+	for _, f := range res.Files {
+		st := string(f.Status)
+		if byStatus[st] == nil {
+			order = append(order, st)
+		}
+		byStatus[st] = append(byStatus[st], f.Name)
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, f := range res.Files {
+		if verb.Folds(len(byStatus[string(f.Status)])) {
+			continue
+		}
+		line := fmt.Sprintf("%s\t%s\t%s", f.Status, f.Name, f.Why)
+		if f.Error != "" {
+			line += "\t" + f.Error
+		}
+		fmt.Fprintln(tw, line)
+	}
+	tw.Flush()
+	for _, st := range order {
+		if names := byStatus[st]; verb.Folds(len(names)) {
+			fmt.Fprintf(w, "%s: %s (--verbose lists each)\n", st, cli.Names(names, "file", verb.Limit()))
+		}
+	}
 }

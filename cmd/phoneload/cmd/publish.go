@@ -89,6 +89,7 @@ func NewCmdPublish() *cobra.Command {
 		opts   publish.Options
 		canary string
 		asJSON bool
+		outFl  *outputFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "publish [--dry-run] [--canary MAC,…] [--force] --pub FILE BUNDLE|oci://…:TAG|oci-layout:DIR:TAG ROOT",
@@ -142,6 +143,10 @@ file, or an unsafe state directory).`,
   phoneload publish --pub release.pub oci-layout:/media/usb/phones:8.12 /srv/tftp`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			verb, err := outFl.verbosity()
+			if err != nil {
+				return err
+			}
 			if opts.Keep == 0 || opts.Keep < -1 {
 				// The library reads 0 as "the default": here it would
 				// silently keep 5, not none.
@@ -182,18 +187,18 @@ file, or an unsafe state directory).`,
 			if err != nil {
 				if asJSON && res != nil {
 					// Refused: the plan with its conflicts, as in a dry run.
-					if werr := cli.WriteJSON(cmd.OutOrStdout(), res); werr != nil {
+					if werr := cli.WriteJSON(outFl.stdout(cmd), res); werr != nil {
 						return werr
 					}
 				}
 				return publishError(err)
 			}
 			if asJSON {
-				if err := cli.WriteJSON(cmd.OutOrStdout(), res); err != nil {
+				if err := cli.WriteJSON(outFl.stdout(cmd), res); err != nil {
 					return err
 				}
 			} else {
-				writePlan(cmd.OutOrStdout(), res.Steps)
+				writePlan(outFl.stdout(cmd), res.Steps, verb)
 			}
 			for _, w := range res.Warnings {
 				cli.Warn(cmd.ErrOrStderr(), Prog, "%s", w)
@@ -231,13 +236,32 @@ file, or an unsafe state directory).`,
 	cmd.Flags().StringVar(&opts.State, "state", "", "keep the journal and backups in `DIR` (default: .phoneload-NAME beside ROOT)")
 	cmd.Flags().BoolVar(&opts.AllowDowngrade, "allow-downgrade", false, "publish a bundle whose sequence is below the highest published into ROOT")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the plan as JSON (schema in docs/publish.md)")
+	outFl = addOutputFlags(cmd.Flags())
 	return cmd
 }
 
-func writePlan(w io.Writer, steps []publish.Step) {
+// writePlan prints one line per file, in boot order; at Normal verbosity
+// more than cli.GroupAbove files with the same action, group and reason
+// (3,000 phones' own configuration files) fold into one line where the
+// first of them stands.
+func writePlan(w io.Writer, steps []publish.Step, verb cli.Verbosity) {
+	key := func(s publish.Step) string { return s.Action + "\x00" + s.Group + "\x00" + s.Reason }
+	names := map[string][]string{}
+	for _, s := range steps {
+		names[key(s)] = append(names[key(s)], s.Name)
+	}
+	done := map[string]bool{}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, s := range steps {
-		line := fmt.Sprintf("%s\t%s\t%s", s.Action, s.Group, s.Name)
+		name := s.Name
+		if k := key(s); verb.Folds(len(names[k])) {
+			if done[k] {
+				continue
+			}
+			done[k] = true
+			name = cli.Names(names[k], "file", verb.Limit())
+		}
+		line := fmt.Sprintf("%s\t%s\t%s", s.Action, s.Group, name)
 		if s.Reason != "" {
 			line += "\t(" + s.Reason + ")"
 		}

@@ -15,6 +15,7 @@ import (
 type rollbackFlags struct {
 	to, state      string
 	dryRun, asJSON bool
+	output         *outputFlags
 }
 
 // NewCmdRollback returns `phoneload rollback`.
@@ -60,10 +61,15 @@ JSON (--json): without --to, one object {"root", "id", "interrupted",
 	cmd.Flags().BoolVar(&f.dryRun, "dry-run", false, "print what would be undone; change nothing")
 	cmd.Flags().BoolVar(&f.asJSON, "json", false, "print what was restored as JSON")
 	cmd.Flags().StringVar(&f.state, "state", "", "the journal is in `DIR` (default: .phoneload-NAME beside ROOT)")
+	f.output = addOutputFlags(cmd.Flags())
 	return cmd
 }
 
 func runRollback(cmd *cobra.Command, f *rollbackFlags, root string) error {
+	verb, verr := f.output.verbosity()
+	if verr != nil {
+		return verr
+	}
 	var (
 		done []*publish.RollbackResult
 		err  error
@@ -93,15 +99,15 @@ func runRollback(cmd *cobra.Command, f *rollbackFlags, root string) error {
 	}
 	if f.asJSON {
 		if f.to == "" {
-			return cli.WriteJSON(cmd.OutOrStdout(), done[0])
+			return cli.WriteJSON(f.output.stdout(cmd), done[0])
 		}
 		if done == nil {
 			done = []*publish.RollbackResult{}
 		}
-		return cli.WriteJSON(cmd.OutOrStdout(), done)
+		return cli.WriteJSON(f.output.stdout(cmd), done)
 	}
 	for _, r := range done {
-		writePlan(cmd.OutOrStdout(), r.Steps)
+		writePlan(f.output.stdout(cmd), r.Steps, verb)
 		writeRolledBack(cmd.ErrOrStderr(), r, root)
 	}
 	if f.to != "" && len(done) == 0 {

@@ -34,6 +34,7 @@ func NewCmdVerify() *cobra.Command {
 		minSeq        uint64
 		root          string
 		asJSON        bool
+		outFlags      *outputFlags
 	)
 	c := &cobra.Command{
 		Use:   "verify [flags] BUNDLE",
@@ -63,6 +64,10 @@ policy (expired, sequence below --min-sequence), 1 other failure.`,
   phoneload verify --pub release.pub --json sip-8-12.zip`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			verb, err := outFlags.verbosity()
+			if err != nil {
+				return err
+			}
 			if len(pubs) == 0 && len(allowed) == 0 {
 				return cli.Usage("verify needs the keys to trust: --pub FILE or --allowed-signers FILE")
 			}
@@ -98,11 +103,11 @@ policy (expired, sequence below --min-sequence), 1 other failure.`,
 				if err != nil {
 					doc.Error = err.Error()
 				}
-				if werr := cli.WriteJSON(cmd.OutOrStdout(), doc); werr != nil {
+				if werr := cli.WriteJSON(outFlags.stdout(cmd), doc); werr != nil {
 					return werr
 				}
 			} else {
-				writeVerify(cmd.OutOrStdout(), res)
+				writeVerify(outFlags.stdout(cmd), res, verb)
 			}
 			if err != nil {
 				return cli.Exit(code, err)
@@ -118,6 +123,7 @@ policy (expired, sequence below --min-sequence), 1 other failure.`,
 	f.Uint64Var(&minSeq, "min-sequence", 0, "refuse bundles whose sequence is below `N` (rollback protection)")
 	f.StringVar(&root, "root", "", "check the live TFTP root `DIR` the bundle was published into")
 	f.BoolVar(&asJSON, "json", false, "write the result as JSON (schema in docs/bundle-format.md)")
+	outFlags = addOutputFlags(f)
 	return c
 }
 
@@ -177,7 +183,11 @@ func readSmall(p string) ([]byte, error) {
 	return data, nil
 }
 
-func writeVerify(w io.Writer, r *bundle.VerifyResult) {
+// writeVerify prints the result for people. At Normal verbosity more than
+// cli.GroupAbove problems of a kind (modified, missing, …) fold into one
+// line, and so do the unlisted files of a live root (other phones' own
+// configuration files, at fleet scale thousands).
+func writeVerify(w io.Writer, r *bundle.VerifyResult, verb cli.Verbosity) {
 	for _, s := range r.Signatures {
 		who := s.KeyID
 		if s.Principal != "" {
@@ -207,11 +217,26 @@ func writeVerify(w io.Writer, r *bundle.VerifyResult) {
 	if r.Files > 0 {
 		fmt.Fprintf(w, "files: %d listed, %s hashed\n", r.Files, cli.HumanBytes(r.Bytes))
 	}
+	byKind := map[string][]string{}
 	for _, p := range r.Problems {
-		fmt.Fprintln(w, p.String())
+		byKind[p.Kind] = append(byKind[p.Kind], p.File)
 	}
-	for _, u := range r.Unlisted {
-		fmt.Fprintf(w, "unlisted: %s (not part of the bundle)\n", u)
+	folded := map[string]bool{}
+	for _, p := range r.Problems {
+		switch files := byKind[p.Kind]; {
+		case !verb.Folds(len(files)):
+			fmt.Fprintln(w, p.String())
+		case !folded[p.Kind]:
+			folded[p.Kind] = true
+			fmt.Fprintf(w, "%s: %s (--verbose lists each)\n", p.Kind, cli.Names(files, "file", verb.Limit()))
+		}
+	}
+	if verb.Folds(len(r.Unlisted)) {
+		fmt.Fprintf(w, "unlisted: %s (not part of the bundle)\n", cli.Names(r.Unlisted, "file", verb.Limit()))
+	} else {
+		for _, u := range r.Unlisted {
+			fmt.Fprintf(w, "unlisted: %s (not part of the bundle)\n", u)
+		}
 	}
 	for _, p := range r.Policy {
 		fmt.Fprintf(w, "policy: %s\n", p)
