@@ -68,3 +68,21 @@ func TestNames(t *testing.T) {
 		t.Error("Folds: Normal folds past GroupAbove lines, Verbose never")
 	}
 }
+
+func TestFoldsIn(t *testing.T) {
+	for _, tc := range []struct {
+		v        Verbosity
+		total, n int
+		want     bool
+	}{
+		{Normal, LongList, LongList, false},       // a short report stays whole
+		{Normal, LongList + 1, GroupAbove, false}, // few alike lines stay
+		{Normal, LongList + 1, GroupAbove + 1, true},
+		{Verbose, 3000, 3000, false},
+		{Quiet, 3000, 3000, true}, // nothing is printed anyway
+	} {
+		if got := tc.v.FoldsIn(tc.total, tc.n); got != tc.want {
+			t.Errorf("%d.FoldsIn(%d, %d) = %v", tc.v, tc.total, tc.n, got)
+		}
+	}
+}

@@ -25,6 +25,10 @@ const Shown = 3
 // folds them into one summary line (Normal verbosity).
 const GroupAbove = 5
 
+// LongList is how many lines a per-file report (probe's one phone hunt)
+// prints one by one, however alike: past it, like lines fold.
+const LongList = 50
+
 // Limit is how many names to list at this verbosity: Shown, or every one
 // (0) when Verbose.
 func (v Verbosity) Limit() int {
@@ -36,6 +40,11 @@ func (v Verbosity) Limit() int {
 
 // Folds reports whether n like lines are folded into one at this verbosity.
 func (v Verbosity) Folds(n int) bool { return v != Verbose && n > GroupAbove }
+
+// FoldsIn reports whether n like lines of a report of total lines fold
+// into one: only past cli.LongList lines in all (a release's plan or one
+// phone's hunt stays whole), and then as Folds.
+func (v Verbosity) FoldsIn(total, n int) bool { return total > LongList && v.Folds(n) }
 
 // Names summarises a list for fleet-scale output:
 //

@@ -136,10 +136,13 @@ func tftpAddr(s string) (string, error) {
 	return host + ":" + port, nil
 }
 
-// writeProbe prints one line per file fetched; at Normal verbosity more
-// than cli.GroupAbove files of one status (ok, at fleet scale thousands of
-// phones' own files) fold into one line with the count and first names.
+// writeProbe prints one line per file fetched; at Normal verbosity, when
+// there are more than cli.LongList (--all at fleet scale: thousands of
+// phones' own files), more than cli.GroupAbove files of one status fold
+// into one line with the count and first names. One phone's hunt is
+// always listed whole.
 func writeProbe(w io.Writer, res *probe.Result, verb cli.Verbosity) {
+	folds := func(n int) bool { return verb.FoldsIn(len(res.Files), n) }
 	byStatus := map[string][]string{}
 	var order []string
 	for _, f := range res.Files {
@@ -151,7 +154,7 @@ func writeProbe(w io.Writer, res *probe.Result, verb cli.Verbosity) {
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, f := range res.Files {
-		if verb.Folds(len(byStatus[string(f.Status)])) {
+		if folds(len(byStatus[string(f.Status)])) {
 			continue
 		}
 		line := fmt.Sprintf("%s\t%s\t%s", f.Status, f.Name, f.Why)
@@ -162,7 +165,7 @@ func writeProbe(w io.Writer, res *probe.Result, verb cli.Verbosity) {
 	}
 	tw.Flush()
 	for _, st := range order {
-		if names := byStatus[st]; verb.Folds(len(names)) {
+		if names := byStatus[st]; folds(len(names)) {
 			fmt.Fprintf(w, "%s: %s (--verbose lists each)\n", st, cli.Names(names, "file", verb.Limit()))
 		}
 	}

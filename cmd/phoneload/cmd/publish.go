@@ -240,8 +240,9 @@ file, or an unsafe state directory).`,
 	return cmd
 }
 
-// writePlan prints one line per file, in boot order; at Normal verbosity
-// more than cli.GroupAbove files with the same action, group and reason
+// writePlan prints one line per file, in boot order; at Normal verbosity,
+// in a plan longer than cli.LongList, more than cli.GroupAbove files with
+// the same action, group and reason
 // (3,000 phones' own configuration files) fold into one line where the
 // first of them stands.
 func writePlan(w io.Writer, steps []publish.Step, verb cli.Verbosity) {
@@ -254,7 +255,7 @@ func writePlan(w io.Writer, steps []publish.Step, verb cli.Verbosity) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, s := range steps {
 		name := s.Name
-		if k := key(s); verb.Folds(len(names[k])) {
+		if k := key(s); verb.FoldsIn(len(steps), len(names[k])) {
 			if done[k] {
 				continue
 			}

@@ -266,9 +266,9 @@ func writeSimulateTrace(w io.Writer, r *boot.Result) {
 
 // writeSimulateFleet prints one line per outcome with the phones that
 // reach it (counts and the first MACs); the table of every phone comes
-// first with --verbose, or when the fleet is small.
+// first with --verbose, or when the fleet has at most cli.LongList phones.
 func writeSimulateFleet(w io.Writer, out simulateJSON, verb cli.Verbosity) {
-	if !verb.Folds(len(out.Phones)) {
+	if !verb.FoldsIn(len(out.Phones), len(out.Phones)) {
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		for _, r := range out.Phones {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Phone.MAC, r.Phone.Model, orEmpty(r.Phone.Running), outcomeLine(r.Outcome))

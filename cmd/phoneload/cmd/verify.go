@@ -183,10 +183,11 @@ func readSmall(p string) ([]byte, error) {
 	return data, nil
 }
 
-// writeVerify prints the result for people. At Normal verbosity more than
-// cli.GroupAbove problems of a kind (modified, missing, …) fold into one
-// line, and so do the unlisted files of a live root (other phones' own
-// configuration files, at fleet scale thousands).
+// writeVerify prints the result for people. At Normal verbosity, past
+// cli.LongList lines, more than cli.GroupAbove problems of a kind
+// (modified, missing, …) fold into one line, and so do the unlisted files
+// of a live root (other phones' own configuration files, at fleet scale
+// thousands).
 func writeVerify(w io.Writer, r *bundle.VerifyResult, verb cli.Verbosity) {
 	for _, s := range r.Signatures {
 		who := s.KeyID
@@ -217,6 +218,7 @@ func writeVerify(w io.Writer, r *bundle.VerifyResult, verb cli.Verbosity) {
 	if r.Files > 0 {
 		fmt.Fprintf(w, "files: %d listed, %s hashed\n", r.Files, cli.HumanBytes(r.Bytes))
 	}
+	total := len(r.Problems) + len(r.Unlisted)
 	byKind := map[string][]string{}
 	for _, p := range r.Problems {
 		byKind[p.Kind] = append(byKind[p.Kind], p.File)
@@ -224,14 +226,14 @@ func writeVerify(w io.Writer, r *bundle.VerifyResult, verb cli.Verbosity) {
 	folded := map[string]bool{}
 	for _, p := range r.Problems {
 		switch files := byKind[p.Kind]; {
-		case !verb.Folds(len(files)):
+		case !verb.FoldsIn(total, len(files)):
 			fmt.Fprintln(w, p.String())
 		case !folded[p.Kind]:
 			folded[p.Kind] = true
 			fmt.Fprintf(w, "%s: %s (--verbose lists each)\n", p.Kind, cli.Names(files, "file", verb.Limit()))
 		}
 	}
-	if verb.Folds(len(r.Unlisted)) {
+	if verb.FoldsIn(total, len(r.Unlisted)) {
 		fmt.Fprintf(w, "unlisted: %s (not part of the bundle)\n", cli.Names(r.Unlisted, "file", verb.Limit()))
 	} else {
 		for _, u := range r.Unlisted {
