@@ -73,6 +73,9 @@ func where(f check.Finding) string {
 	return file
 }
 
+// MaxPhonesInText caps the MACs a finding's message text lists.
+const MaxPhonesInText = 20
+
 // detail is the finding's explanation beyond its message: what the phone
 // does, the fix, the upgrade steps and the phones hit.
 func detail(f check.Finding) string {
@@ -82,8 +85,15 @@ func detail(f check.Finding) string {
 	if len(f.Steps) > 0 {
 		b.WriteString("steps: " + strings.Join(f.Steps, " -> ") + "\n")
 	}
-	if len(f.Phones) > 0 {
-		b.WriteString("phones (" + strconv.Itoa(len(f.Phones)) + "): " + strings.Join(f.Phones, " ") + "\n")
+	if n := len(f.Phones); n > 0 {
+		// At fleet scale a finding hits thousands of phones: the text
+		// names the first few (SARIF's properties.phones has them all).
+		shown := f.Phones[:min(n, MaxPhonesInText)]
+		b.WriteString("phones (" + strconv.Itoa(n) + "): " + strings.Join(shown, " "))
+		if n > len(shown) {
+			b.WriteString(" … and " + strconv.Itoa(n-len(shown)) + " more")
+		}
+		b.WriteString("\n")
 	}
 	return b.String()
 }

@@ -430,3 +430,45 @@ func TestJUnitSchemaCatches(t *testing.T) {
 		}
 	}
 }
+
+// TestManyPhones: a finding that hits a fleet names the first phones in
+// its text; SARIF's properties and nothing else carry them all.
+func TestManyPhones(t *testing.T) {
+	var phones []string
+	for i := range 25 {
+		phones = append(phones, fixture.PhoneMAC(i))
+	}
+	rep := &check.Report{Path: "root", Findings: []check.Finding{{
+		Rule: "image-missing", Severity: check.SeverityError, File: "SIPDefault.cnf", Line: 5,
+		Phones: phones, Message: "m", Symptom: "s", Fix: "f",
+	}}}
+	var buf bytes.Buffer
+	if err := report.SARIF(&buf, rep, report.DefaultTool("devel"), report.SARIFOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Runs []struct {
+			Results []struct {
+				Message    struct{ Text string }
+				Properties struct{ Phones []string }
+			}
+		}
+	}
+	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	r := doc.Runs[0].Results[0]
+	if !strings.Contains(r.Message.Text, "phones (25): "+phones[0]) || !strings.HasSuffix(r.Message.Text, phones[report.MaxPhonesInText-1]+" … and 5 more\n") || strings.Contains(r.Message.Text, phones[report.MaxPhonesInText]) {
+		t.Errorf("message text:\n%s", r.Message.Text)
+	}
+	if len(r.Properties.Phones) != 25 {
+		t.Errorf("properties.phones has %d, want 25", len(r.Properties.Phones))
+	}
+	buf.Reset()
+	if err := report.JUnit(&buf, rep, report.DefaultTool("devel"), report.JUnitOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "… and 5 more") {
+		t.Errorf("JUnit failure text does not summarise the phones:\n%s", buf.String())
+	}
+}
