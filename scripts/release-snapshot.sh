@@ -93,12 +93,15 @@ if [[ -z $base ]]; then
 	refs=()
 	for platform in linux/amd64 linux/arm64; do
 		ref=$registry/base/static:${platform//\//-}
-		"$crane" append --platform "$platform" -f "$work/base.tar" -t "$ref" >/dev/null
+		"$crane" append --platform "$platform" -f "$work/base.tar" -t "$ref" >/dev/null 2>>"$work/crane.log" ||
+			{ cat "$work/crane.log" >&2; exit 1; }
 		# append on scratch leaves os/architecture empty: ko matches on them.
-		"$crane" mutate --set-platform "$platform" -t "$ref" "$ref" >/dev/null
+		"$crane" mutate --set-platform "$platform" -t "$ref" "$ref" >/dev/null 2>>"$work/crane.log" ||
+			{ cat "$work/crane.log" >&2; exit 1; }
 		refs+=(-m "$ref")
 	done
-	"$crane" index append "${refs[@]}" -t "$base" >/dev/null
+	"$crane" index append "${refs[@]}" -t "$base" >/dev/null 2>>"$work/crane.log" ||
+		{ cat "$work/crane.log" >&2; exit 1; }
 	echo "base: $base"
 fi
 sed "s|^    base_image: .*|    base_image: $base|" .goreleaser.yaml >build/release/goreleaser.yaml
@@ -121,6 +124,12 @@ inb && /^    goos: / { next }
 esac
 
 version=0.0.0-snapshot.$(git rev-parse --short=12 HEAD)
+# GoReleaser asks git for the remote's URL; a checkout without one (a
+# worktree, a CI clone of a local path) gets the project's, through the
+# environment only (nothing is written to the repository's config).
+if ! git ls-remote --get-url >/dev/null 2>&1 || [[ -z $(git remote) ]]; then
+	export GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=remote.origin.url GIT_CONFIG_VALUE_0=https://github.com/phoneload/phoneload.git
+fi
 step "goreleaser release $version (targets: ${RELEASE_TARGETS:-all})"
 "$goreleaser" check --config "$config"
 PHONELOAD_RELEASE_LOCAL=1 GORELEASER_CURRENT_TAG=v$version KO_DOCKER_REPO=$registry/phoneload \
