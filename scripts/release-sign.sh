@@ -44,7 +44,7 @@ if [[ -f $dist/artifacts.json ]]; then
 	[[ -s $stage/src/image-digests.txt ]] || rm "$stage/src/image-digests.txt"
 fi
 
-go build -o "$stage/phoneload" ./cmd/phoneload
+go build -trimpath -ldflags "-X github.com/phoneload/phoneload/cmd/phoneload/cmd.Version=$version" -o "$stage/phoneload" ./cmd/phoneload
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct)}
 args=(pack --allow no-load-specified --name "phoneload-$version" --key "$key")
 if [[ -n ${PHONELOAD_RELEASE_PASSPHRASE_FILE:-} ]]; then
