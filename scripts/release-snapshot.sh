@@ -48,7 +48,7 @@ trap cleanup EXIT
 
 step "loopback registry"
 command -v docker-registry >/dev/null || { echo "release-snapshot: docker-registry not installed (apt-get install docker-registry)" >&2; exit 1; }
-for attempt in 1 2 3 4 5; do
+for _ in 1 2 3 4 5; do
 	port=$((20000 + RANDOM % 20000))
 	cat >"$work/registry.yml" <<EOF
 version: 0.1
