@@ -72,6 +72,12 @@ ok "tampered, extra file and wrong key refused (exit 4, 4, 3)"
 
 # --- archives -----------------------------------------------------------
 host=$(go env GOOS)_$(go env GOARCH)
+# Man pages: whatever `make docs` wrote to docs/man/ must be in every
+# archive and package (gzipped).
+shopt -s nullglob
+man=()
+for page in docs/man/*.1; do man+=("$(basename "$page").gz"); done
+shopt -u nullglob
 for p in $platforms; do
 	os=${p%_*} arch=${p#*_}
 	exe=
@@ -86,7 +92,8 @@ for p in $platforms; do
 	bsdtar -xf "$a" -C "$d"
 	top=$d/phoneload_${version}_${p}
 	for f in "phoneload$exe" "cfgfmt$exe" README.md docs/service.md systemd/phoneload-serve.service \
-		systemd/phoneload-serve.socket completions/phoneload.bash completions/_phoneload completions/phoneload.fish; do
+		systemd/phoneload-serve.socket completions/phoneload.bash completions/_phoneload completions/phoneload.fish \
+		"${man[@]/#/man/}"; do
 		[[ -f $top/$f ]] || die "$(basename "$a") lacks $f"
 	done
 	for b in "phoneload$exe" "cfgfmt$exe"; do
@@ -103,7 +110,7 @@ for p in $platforms; do
 		"$top/cfgfmt" -h 2>&1 | grep -q "usage: cfgfmt" || die "$p cfgfmt -h"
 		ok "$(basename "$a"): host binaries run ($("$top/phoneload" --version))"
 	fi
-	ok "$(basename "$a"): phoneload$exe, cfgfmt$exe static, -trimpath, $os/$arch; docs, units, completions"
+	ok "$(basename "$a"): phoneload$exe, cfgfmt$exe static, -trimpath, $os/$arch; docs, units, completions, ${#man[@]} man page(s)"
 done
 n=$(ls "$rel"/*.tar.gz "$rel"/*.zip | wc -l)
 want=$(wc -w <<<"$platforms")
@@ -114,7 +121,8 @@ pkgfiles=(/usr/bin/phoneload /usr/bin/cfgfmt
 	/usr/lib/systemd/system/phoneload-serve.service /usr/lib/systemd/system/phoneload-serve.socket
 	/usr/lib/systemd/system/phoneload-sync.service /usr/lib/systemd/system/phoneload-sync.timer
 	/usr/share/bash-completion/completions/phoneload /usr/share/zsh/vendor-completions/_phoneload
-	/usr/share/fish/vendor_completions.d/phoneload.fish /usr/share/doc/phoneload/distribution.md)
+	/usr/share/fish/vendor_completions.d/phoneload.fish /usr/share/doc/phoneload/distribution.md
+	"${man[@]/#//usr/share/man/man1/}")
 for arch in amd64 arm64; do
 	deb=$(ls "$rel"/phoneload_*_"$arch".deb 2>/dev/null | head -1)
 	[[ -n $deb ]] || die "no .deb for $arch"
@@ -143,6 +151,10 @@ for platform in amd64 arm64; do
 		"$work/index.json" >/dev/null || die "$image: no single linux/$platform image in $(cat "$work/index.json")"
 done
 ok "$image: index with linux/amd64 and linux/arm64"
+digest=$("$crane" digest "$image")
+grep -qx "${image%:*}@$digest" "$rel/image-digests.txt" ||
+	die "image-digests.txt does not name $image's digest $digest: $(cat "$rel/image-digests.txt" 2>&1)"
+ok "signed image-digests.txt names ${image%:*}@$digest"
 "$crane" config --platform linux/amd64 "$image" >"$work/config.json"
 check_config() {
 	jq -e "$1" "$work/config.json" >/dev/null || die "image config: want $1, have $(jq -c .config "$work/config.json")"

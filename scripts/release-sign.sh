@@ -39,7 +39,8 @@ mkdir "$stage/src"
 ln "${files[@]}" "$stage/src/" 2>/dev/null || cp "${files[@]}" "$stage/src/"
 # The image is in a registry, not a file: sign its digests.
 if [[ -f $dist/artifacts.json ]]; then
-	jq -r '.[] | select(.type == "Docker Manifest") | "\(.name)@\(.extra.Digest)"' \
+	# ko names each pushed image by digest already (repo@sha256:…).
+	jq -r '.[] | select(.type == "Docker Manifest") | if (.name | contains("@")) then .name else "\(.name)@\(.extra.Digest)" end' \
 		"$dist/artifacts.json" | sort -u >"$stage/src/image-digests.txt"
 	[[ -s $stage/src/image-digests.txt ]] || rm "$stage/src/image-digests.txt"
 fi

@@ -123,7 +123,11 @@ inb && /^    goos: / { next }
 *) echo "release-snapshot: RELEASE_TARGETS must be all or ci" >&2; exit 2 ;;
 esac
 
-version=0.0.0-snapshot.$(git rev-parse --short=12 HEAD)
+commit=$(git rev-parse HEAD)
+version=0.0.0-snapshot.${commit:0:12}
+# Signing's bundle time: this commit's, as GoReleaser's file times.
+SOURCE_DATE_EPOCH=$(git log -1 --format=%ct "$commit")
+export SOURCE_DATE_EPOCH
 # GoReleaser asks git for the remote's URL; a checkout without one (a
 # worktree, a CI clone of a local path) gets the project's, through the
 # environment only (nothing is written to the repository's config).
