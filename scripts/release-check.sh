@@ -12,9 +12,10 @@
 #   packages    .deb and .rpm: binaries in /usr/bin, systemd units,
 #               completions, scripts; the packaged binary runs
 #   image       its index (linux/amd64, linux/arm64), config (entrypoint,
-#               no cmd, user 65532, labels); its layers extracted: the
-#               binary runs and, as user 65532, serves a file over TFTP
-#               to curl
+#               no cmd, user 65532, labels), its digest in the signed
+#               image-digests.txt; its layers extracted: the binary runs
+#               and, chrooted into them as user 65532, serves a file over
+#               TFTP to curl (and once as root with --user nonroot)
 set -euo pipefail
 dist=${1:?usage: release-check.sh DIST VERSION PUBKEY IMAGE [all|ci]}
 version=${2:?}
