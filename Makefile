@@ -5,7 +5,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo deve
 LDFLAGS := -X github.com/phoneload/phoneload/cmd/phoneload/cmd.Version=$(VERSION)
 FUZZTIME ?= 10s
 
-.PHONY: all build test race vulncheck demo fuzz bench lint docs clean
+.PHONY: all build test race vulncheck demo fuzz bench lint docs clean release-tools release-check release-snapshot
 
 all: build
 
@@ -48,5 +48,20 @@ docs:
 	$(GO) run ./cmd/phoneload/internal/gendocs docs/cli
 	$(GO) run ./cmd/phoneload/internal/genrules docs/rules.md
 
+# Release packaging (.goreleaser.yaml). GoReleaser and crane come from
+# tools/go.mod, so the main module's go.mod stays free of them.
+release-tools:
+	$(GO) build -modfile=tools/go.mod -o build/tools/ github.com/goreleaser/goreleaser/v2 github.com/google/go-containerregistry/cmd/crane
+
+# Validate .goreleaser.yaml.
+release-check: release-tools
+	build/tools/goreleaser check
+
+# Archives, .deb/.rpm, the container image (pushed to a loopback registry),
+# signed SHA256SUMS, then scripts/release-check.sh over all of it.
+# RELEASE_TARGETS=ci builds one target per OS (what CI runs).
+release-snapshot: release-tools
+	./scripts/release-snapshot.sh
+
 clean:
-	rm -rf $(BIN)
+	rm -rf $(BIN) build dist
