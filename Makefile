@@ -2,7 +2,7 @@
 GO      ?= go
 BIN     ?= bin
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
-LDFLAGS := -X github.com/phoneload/phoneload/cmd/phoneload/cmd.Version=$(VERSION)
+LDFLAGS := -X github.com/phoneload/phoneload/cmd/phoneload/cmd.Version=$(VERSION) -X main.Version=$(VERSION)
 FUZZTIME ?= 10s
 
 .PHONY: all build test race vulncheck demo fuzz bench lint docs clean

@@ -3,8 +3,9 @@
 package cmd
 
 import (
+	"bytes"
 	"io"
-	"runtime/debug"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -18,15 +19,10 @@ const Prog = "phoneload"
 // otherwise it comes from the module's build information.
 var Version = ""
 
-// ToolVersion reports the version string of this build.
+// ToolVersion reports the version string of this build: the -ldflags
+// Version, else the module version, else devel+COMMIT (-dirty).
 func ToolVersion() string {
-	if Version != "" {
-		return Version
-	}
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
-	}
-	return "devel"
+	return cli.ReadBuildInfo(Prog, Version).Version
 }
 
 // New returns the root command with every subcommand attached.
@@ -45,7 +41,10 @@ does not match what was signed, 5 refused by policy (expired, sequence).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.SetVersionTemplate("phoneload {{.Version}}\n")
+	var vt bytes.Buffer
+	cli.WriteVersion(&vt, cli.ReadBuildInfo(Prog, Version))
+	// The template is text/template: keep any brace in a version literal.
+	root.SetVersionTemplate(strings.ReplaceAll(vt.String(), "{{", `{{"{{"}}`))
 	root.AddCommand(
 		// Subcommands, one file each (NewCmdXxx).
 		NewCmdCheck(),
@@ -68,6 +67,7 @@ does not match what was signed, 5 refused by policy (expired, sequence).`,
 		NewCmdSimulate(),
 		NewCmdLog(),
 		NewCmdPlan(),
+		NewCmdVersion(),
 	)
 	return root
 }
