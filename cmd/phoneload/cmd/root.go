@@ -4,6 +4,8 @@ package cmd
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"io"
 	"strings"
 
@@ -79,5 +81,52 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	return cli.Report(stderr, Prog, root.Execute())
+	root.SetContext(context.WithValue(context.Background(), argsKey{}, args))
+	c, err := root.ExecuteC()
+	if c != nil && c != root && cli.IsUsage(err) {
+		// A usage error shows the command's own usage and examples, not
+		// the root's.
+		err = cli.WithUsage(err, usageText(c))
+		if !hasHint(err) {
+			err = cli.Hint(err, "run '%s --help' for every flag", c.CommandPath())
+		}
+	}
+	return cli.Report(stderr, Prog, err)
+}
+
+// usageText is the usage line and examples of c, for usage errors.
+func usageText(c *cobra.Command) string {
+	var b strings.Builder
+	b.WriteString("Usage:\n  " + c.UseLine() + "\n")
+	if c.HasAvailableSubCommands() {
+		var names []string
+		for _, s := range c.Commands() {
+			if s.IsAvailableCommand() {
+				names = append(names, s.Name())
+			}
+		}
+		b.WriteString("Commands: " + strings.Join(names, ", ") + "\n")
+	}
+	if ex := strings.TrimRight(c.Example, "\n"); ex != "" {
+		b.WriteString("Examples:\n" + ex + "\n")
+	}
+	return b.String()
+}
+
+func hasHint(err error) bool {
+	var e *cli.Error
+	return errors.As(err, &e) && e.Hint != ""
+}
+
+type argsKey struct{}
+
+// argsOf returns the command line Run was given (nil outside Run), for
+// decisions made before the flags are parsed, such as whether a flag error
+// should still be written as JSON.
+func argsOf(c *cobra.Command) []string {
+	if ctx := c.Context(); ctx != nil {
+		a, _ := ctx.Value(argsKey{}).([]string)
+		return a
+	}
+	return nil
 }
