@@ -45,7 +45,7 @@ lint:
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
 docs:
-	$(GO) run ./cmd/phoneload/internal/gendocs docs/cli
+	$(GO) run ./cmd/phoneload/internal/gendocs -man docs/man docs/cli
 	$(GO) run ./cmd/phoneload/internal/genrules docs/rules.md
 
 clean:
