@@ -71,6 +71,7 @@ does not match what was signed, 5 refused by policy (expired, sequence).`,
 		NewCmdPlan(),
 		NewCmdVersion(),
 	)
+	registerCompletions(root)
 	return root
 }
 
