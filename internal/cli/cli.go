@@ -236,12 +236,12 @@ func isCobraUsage(msg string) bool {
 
 // Warn prints "prog: warning: …" to w.
 func Warn(w io.Writer, prog, format string, args ...any) {
-	fmt.Fprintf(w, "%s: warning: %s\n", prog, fmt.Sprintf(format, args...))
+	fmt.Fprintf(w, "%s: warning: %s\n", prog, StripPrefixes(fmt.Sprintf(format, args...)))
 }
 
 // Note prints "prog: hint: …" to w.
 func Note(w io.Writer, prog, format string, args ...any) {
-	fmt.Fprintf(w, "%s: hint: %s\n", prog, fmt.Sprintf(format, args...))
+	fmt.Fprintf(w, "%s: hint: %s\n", prog, StripPrefixes(fmt.Sprintf(format, args...)))
 }
 
 // WriteJSON writes v as indented JSON followed by a newline. Every --json

@@ -97,3 +97,13 @@ func TestReportUsageAndSuggestion(t *testing.T) {
 		t.Errorf("WithUsage on a failure: %v", e)
 	}
 }
+
+func TestWarnNoteNoPrefixes(t *testing.T) {
+	var buf bytes.Buffer
+	Warn(&buf, "phoneload", "%v", errors.New("sign: allowed_signers:3: cert-authority ignored"))
+	Note(&buf, "phoneload", "bundle: %s", "try again")
+	want := "phoneload: warning: allowed_signers:3: cert-authority ignored\nphoneload: hint: try again\n"
+	if buf.String() != want {
+		t.Errorf("%q, want %q", buf.String(), want)
+	}
+}

@@ -39,9 +39,12 @@ func writeVerifyJSON(w io.Writer, path string, threshold int, res *bundle.Verify
 			*l = []string{}
 		}
 	}
-	if r.Signatures == nil {
-		r.Signatures = []bundle.SignatureResult{}
+	sigs := make([]bundle.SignatureResult, len(r.Signatures))
+	for i, sr := range r.Signatures {
+		sr.Error = cli.StripPrefixes(sr.Error)
+		sigs[i] = sr
 	}
+	r.Signatures = sigs
 	if r.Problems == nil {
 		r.Problems = []bundle.FileProblem{}
 	}
@@ -251,7 +254,7 @@ func writeVerify(w io.Writer, r *bundle.VerifyResult) {
 		}
 		line := fmt.Sprintf("signature %s: %s, %s key %s", s.File, s.Status, s.Kind, who)
 		if s.Error != "" {
-			line += ": " + s.Error
+			line += ": " + cli.StripPrefixes(s.Error)
 		}
 		fmt.Fprintln(w, line)
 	}
@@ -280,7 +283,7 @@ func writeVerify(w io.Writer, r *bundle.VerifyResult) {
 		fmt.Fprintf(w, "unlisted: %s (not part of the bundle)\n", u)
 	}
 	for _, p := range r.Policy {
-		fmt.Fprintf(w, "policy: %s\n", p)
+		fmt.Fprintf(w, "policy: %s\n", cli.StripPrefixes(p))
 	}
 	if r.Valid {
 		fmt.Fprintf(w, "OK: %d trusted signature(s), every file matches\n", r.Signers)
