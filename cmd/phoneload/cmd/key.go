@@ -85,7 +85,12 @@ them.
 			if err != nil {
 				return err
 			}
+			var sp *cli.Spinner
+			if pass != nil {
+				sp = cli.NewSpinner(cmd.ErrOrStderr(), "encrypting "+keyPath)
+			}
 			sk, err := sign.MarshalMinisignSecretKey(priv, pass, keyCost)
+			sp.Stop()
 			if err != nil {
 				return err
 			}
