@@ -88,6 +88,15 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		// A usage error shows the command's own usage and examples, not
 		// the root's.
 		err = cli.WithUsage(err, usageText(c))
+		// cobra suggests only for the root's commands; a subcommand's
+		// subcommands get the same one-line "did you mean".
+		if !hasHint(err) && c.HasAvailableSubCommands() && strings.HasPrefix(err.Error(), "unknown command ") {
+			if name, _, ok := strings.Cut(strings.TrimPrefix(err.Error(), "unknown command "), " "); ok {
+				if sug := c.SuggestionsFor(strings.Trim(name, `"`)); len(sug) > 0 {
+					err = cli.Hint(err, "did you mean %s?", strings.Join(sug, " or "))
+				}
+			}
+		}
 		if !hasHint(err) {
 			err = cli.Hint(err, "run '%s --help' for every flag", c.CommandPath())
 		}
