@@ -132,7 +132,9 @@ policy (expired, sequence below --min-sequence), 1 other failure.`,
 			} else if res != nil {
 				writeVerify(cmd.OutOrStdout(), res)
 			}
-			if err != nil && res != nil {
+			var ce *cli.Error
+			if err != nil && !errors.As(err, &ce) && !cli.IsUsage(err) {
+				// The exit code the JSON document gave.
 				return cli.Exit(verifyExitCode(err), err)
 			}
 			return err
