@@ -128,8 +128,10 @@ const PassphraseEnv = "PHONELOAD_PASSPHRASE"
 const passphraseHelp = `Passphrases, first found wins: --passphrase-file FILE (its first line; "-"
 reads the first line of stdin), then the environment variable
 PHONELOAD_PASSPHRASE, then a prompt on the terminal (no echo). Never from
-the command line, where ps and shell history would show it. Without any of
-them and no terminal, the command fails before reading anything else.`
+the command line, where ps and shell history would show it. A passphrase
+from a file, stdin or the environment is read once and unlocks every key
+given; the terminal asks for each. Without any of them and no terminal, the
+command fails and says which to give.`
 
 // passphrases is where a command's passphrases come from, in this order:
 // --passphrase-file (FILE, or "-" for stdin), $PHONELOAD_PASSPHRASE, the
