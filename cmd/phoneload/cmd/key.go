@@ -253,19 +253,10 @@ func unlocking(cmd *cobra.Command, path string, get func() ([]byte, error)) (fun
 		}
 }
 
-// loadMinisignKey reads a minisign secret key file, refusing one others can
-// read, and decrypts it (asking for the passphrase only if it is
-// encrypted). Every decryption failure is one message.
-func loadMinisignKey(cmd *cobra.Command, path string, pass *passphrases) (sign.Signer, error) {
-	data, err := readMinisignKey(path)
-	if err != nil {
-		return nil, err
-	}
-	return unlockMinisignKey(cmd, path, data, pass)
-}
-
-// readMinisignKey reads a minisign secret key file without decrypting it:
-// the cheap half of loadMinisignKey, which pack does before its check.
+// readMinisignKey reads a minisign secret key file, refusing one others can
+// read, without decrypting it: pack does this before its check, and
+// unlockMinisignKey (asking for the passphrase only if the key is
+// encrypted) after it.
 func readMinisignKey(path string) ([]byte, error) {
 	data, err := sign.ReadSecretKeyFile(path)
 	if err != nil {
