@@ -2,7 +2,7 @@
 GO      ?= go
 BIN     ?= bin
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
-LDFLAGS := -X github.com/phoneload/phoneload/cmd/phoneload/cmd.Version=$(VERSION)
+LDFLAGS := -X github.com/phoneload/phoneload/cmd/phoneload/cmd.Version=$(VERSION) -X main.Version=$(VERSION)
 FUZZTIME ?= 10s
 
 .PHONY: all build test race vulncheck demo fuzz bench lint docs clean release-tools release-check release-snapshot
@@ -45,7 +45,7 @@ lint:
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
 docs:
-	$(GO) run ./cmd/phoneload/internal/gendocs docs/cli
+	$(GO) run ./cmd/phoneload/internal/gendocs -man docs/man docs/cli
 	$(GO) run ./cmd/phoneload/internal/genrules docs/rules.md
 
 # Release packaging (.goreleaser.yaml). GoReleaser and crane come from

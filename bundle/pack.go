@@ -40,6 +40,10 @@ type PackOptions struct {
 	Sequence uint64    // rollback counter checked by verify --min-sequence
 	Expires  time.Time // zero: never
 	Signers  []sign.Signer
+	// Unlock, when set, returns more signers. Pack calls it only once the
+	// output is known to be free and the check has passed, so that a
+	// refused drop never costs a passphrase or a key derivation.
+	Unlock   func() ([]sign.Signer, error)
 	Allow    []string         // rules whose errors are accepted and recorded
 	Check    CheckFunc        // nil records checker "none"
 	Limits   container.Limits // zero value means DefaultLimits
@@ -77,7 +81,7 @@ type packFile struct {
 // keys always give the same bytes.
 func Pack(src, out string, opts PackOptions) (*Manifest, error) {
 	lim := opts.Limits
-	if len(opts.Signers) == 0 {
+	if len(opts.Signers) == 0 && opts.Unlock == nil {
 		return nil, errors.New("bundle: no signing key")
 	}
 	if opts.Time.IsZero() {
@@ -101,6 +105,16 @@ func Pack(src, out string, opts PackOptions) (*Manifest, error) {
 	}
 	if err := runCheck(src, opts, m); err != nil {
 		return nil, err
+	}
+	if opts.Unlock != nil {
+		more, err := opts.Unlock()
+		if err != nil {
+			return nil, err
+		}
+		opts.Signers = append(append([]sign.Signer(nil), opts.Signers...), more...)
+		if len(opts.Signers) == 0 {
+			return nil, errors.New("bundle: no signing key")
+		}
 	}
 
 	// Pass 1: hash every file.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 
 	"github.com/phoneload/phoneload/bundle/cisco"
@@ -173,4 +174,15 @@ func parseFleetRecord(rec []string) (Phone, string) {
 		return Phone{}, "empty running load"
 	}
 	return Phone{MAC: mac, Model: model, Load: load}, ""
+}
+
+// KnownModels lists the model names a fleet file may use (after
+// NormalizeModel), sorted: for shell completion and messages.
+func KnownModels() []string {
+	out := make([]string, 0, len(knownModels))
+	for m := range knownModels {
+		out = append(out, m)
+	}
+	sort.Strings(out)
+	return out
 }

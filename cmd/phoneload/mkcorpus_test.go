@@ -10,6 +10,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/phoneload/phoneload/internal/badcontainer"
+	"github.com/phoneload/phoneload/internal/cli"
 )
 
 // mkcorpus NAME… writes containers of internal/badcontainer into the
@@ -73,7 +74,8 @@ func TestRefusalScript(t *testing.T) {
 		if c.Limits.MaxTotalSize > 0 {
 			flags += fmt.Sprintf(" --max-total-size %d", c.Limits.MaxTotalSize)
 		}
-		msg := regexp.QuoteMeta(strings.ReplaceAll(c.Msg, "'", "''"))
+		// What the user reads: cli.Report drops the package prefix.
+		msg := regexp.QuoteMeta(strings.ReplaceAll(cli.StripPrefixes(c.Msg), "'", "''"))
 		fmt.Fprintf(&b, "! exec phoneload unpack%s %s out\nstderr '^phoneload: error: %s$'\n", flags, c.File, msg)
 		// A limit refusal names the flag that sets the limit; a size lie
 		// gets no hint, since no flag makes it acceptable.

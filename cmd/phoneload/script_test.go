@@ -26,6 +26,23 @@ var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 	"flipbyte": cmdFlipbyte,
 	"mkcorpus": cmdMkcorpus,
 	"waitaddr": cmdWaitaddr,
+	"cheapkey": cmdCheapkey,
+}
+
+// cmdCheapkey is `cheapkey PASSPHRASE NAME`: writes an encrypted minisign
+// key pair NAME.key (0600) and NAME.pub with a cheap scrypt cost, so that
+// scripts about where passphrases come from do not spend seconds of key
+// derivation on each unlock (key generate's own cost is tested in key.txt).
+func cmdCheapkey(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: cheapkey PASSPHRASE NAME")
+	}
+	pub, priv, err := sign.GenerateMinisignKey(nil)
+	ts.Check(err)
+	sk, err := sign.MarshalMinisignSecretKey(priv, []byte(args[0]), sign.KeyCost{Ops: 1 << 15, Mem: 1 << 24})
+	ts.Check(err)
+	ts.Check(os.WriteFile(ts.MkAbs(args[1]+".key"), sk, 0o600))
+	ts.Check(os.WriteFile(ts.MkAbs(args[1]+".pub"), sign.MarshalMinisignPublicKey(pub), 0o644))
 }
 
 // cmdWaitaddr is `waitaddr FILE VAR`: waits (up to 10s) for FILE, which

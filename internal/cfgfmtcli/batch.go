@@ -13,6 +13,7 @@ import (
 
 	"github.com/phoneload/phoneload/cfgfmt"
 	"github.com/phoneload/phoneload/internal/atomicfile"
+	"github.com/phoneload/phoneload/internal/cli"
 )
 
 // OutputName derives the name Cisco's tools give the binary of a text
@@ -94,7 +95,7 @@ func Batch(inputs []string, bo BatchOptions) ([]FileResult, error) {
 		r.Diagnostics = []cfgfmt.Diagnostic{} // [] rather than null in JSON
 		name, err := OutputName(in)
 		if err != nil {
-			r.Error = err.Error()
+			r.Error = cli.Message(err)
 			continue
 		}
 		r.Output = filepath.Join(bo.OutDir, name)

@@ -29,6 +29,10 @@ type Error struct {
 	Code int
 	Err  error
 	Hint string
+	// ShowUsage marks a mistake on the command line (Usage): Report prints
+	// UsageText, the command's own usage and examples, after it.
+	ShowUsage bool
+	UsageText string
 }
 
 func (e *Error) Error() string {
@@ -46,7 +50,106 @@ func Exit(code int, err error) error { return &Error{Code: code, Err: err} }
 
 // Usage returns a usage error (exit 2) with a formatted message.
 func Usage(format string, args ...any) error {
-	return &Error{Code: ExitUsage, Err: fmt.Errorf(format, args...)}
+	return &Error{Code: ExitUsage, Err: fmt.Errorf(format, args...), ShowUsage: true}
+}
+
+// IsUsage reports whether err is a mistake on the command line: a Usage
+// error, or a flag or argument error from cobra.
+func IsUsage(err error) bool {
+	if err == nil {
+		return false
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.ShowUsage
+	}
+	return isCobraUsage(err.Error())
+}
+
+// WithUsage attaches text, a command's usage and examples, to a usage
+// error (IsUsage); other errors are returned as they are.
+func WithUsage(err error, text string) error {
+	if !IsUsage(err) {
+		return err
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		c := *e
+		c.UsageText = text
+		return &c
+	}
+	return &Error{Code: ExitUsage, Err: err, ShowUsage: true, UsageText: text}
+}
+
+// internalPrefixes are the module's package names that library errors
+// start with ("bundle: …", "sign: …"): useful in a Go program, noise to
+// an operator. Message removes them.
+var internalPrefixes = []string{
+	"atomicfile", "boot", "bundle", "cfgfmt", "cfgfmtcli", "check", "cisco",
+	"container", "drop", "fixture", "oci", "plan", "probe", "publish",
+	"quote", "sign", "tftp", "tftpload", "tftplog",
+}
+
+// Message is err's text for people: without the internal package prefixes
+// a library error carries, at its start or after another message part
+// (": ", "; ", a new line).
+func Message(err error) string {
+	return StripPrefixes(err.Error())
+}
+
+// StripPrefixes removes internal package prefixes ("bundle: ") from msg
+// where a message part starts: at the start, after ": ", "; " or "\n".
+// One package prefix goes per part ("bundle: bundle: x" loses both, being
+// one prefix said twice), so that a user's own file named like a package
+// ("oci: drop: not empty", for a directory drop) keeps its name.
+func StripPrefixes(msg string) string {
+	var b strings.Builder
+	start := true
+	for i := 0; i < len(msg); {
+		if start {
+			if p := prefixAt(msg[i:]); p != "" {
+				for strings.HasPrefix(msg[i:], p) {
+					i += len(p)
+				}
+				start = false
+				continue
+			}
+		}
+		c := msg[i]
+		b.WriteByte(c)
+		i++
+		start = c == '\n' || (c == ' ' && i >= 2 && (msg[i-2] == ':' || msg[i-2] == ';'))
+	}
+	return b.String()
+}
+
+// prefixAt returns the package prefix ("bundle: ") s starts with, or "".
+func prefixAt(s string) string {
+	for _, p := range internalPrefixes {
+		if strings.HasPrefix(s, p) && strings.HasPrefix(s[len(p):], ": ") {
+			return p + ": "
+		}
+	}
+	return ""
+}
+
+// suggestion turns cobra's several-line "unknown command" error with its
+// "Did you mean this?" list into one line and a hint.
+func suggestion(msg string) (string, string, bool) {
+	head, list, ok := strings.Cut(msg, "\n\nDid you mean this?\n")
+	if !ok {
+		return msg, "", false
+	}
+	var names []string
+	for _, l := range strings.Split(list, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			names = append(names, l)
+		}
+	}
+	if len(names) == 0 {
+		return head, "", true
+	}
+	return head, "did you mean " + strings.Join(names, " or ") + "?", true
 }
 
 // Hint attaches a hint, printed after the error as "phoneload: hint: …".
@@ -80,10 +183,22 @@ func Report(w io.Writer, prog string, err error) int {
 			return code
 		}
 	}
-	msg := err.Error()
-	if !explicit && isCobraUsage(msg) {
-		code = ExitUsage
-		if hint == "" {
+	msg := Message(err)
+	usage := ""
+	if explicit {
+		usage = e.UsageText
+	}
+	if isCobraUsage(msg) && (!explicit || e.ShowUsage) {
+		if !explicit {
+			code = ExitUsage
+		}
+		if m, h, ok := suggestion(msg); ok {
+			msg = m
+			if h != "" && hint == "" {
+				hint = h
+			}
+		}
+		if hint == "" && usage == "" {
 			hint = fmt.Sprintf("run '%s --help' for usage", prog)
 		}
 	}
@@ -92,8 +207,11 @@ func Report(w io.Writer, prog string, err error) int {
 	for _, line := range strings.Split(strings.TrimRight(msg, "\n"), "\n") {
 		fmt.Fprintf(w, "%s: error: %s\n", prog, line)
 	}
+	if usage != "" {
+		fmt.Fprint(w, strings.TrimRight(usage, "\n")+"\n")
+	}
 	if hint != "" {
-		fmt.Fprintf(w, "%s: hint: %s\n", prog, hint)
+		fmt.Fprintf(w, "%s: hint: %s\n", prog, StripPrefixes(hint))
 	}
 	return code
 }
@@ -118,12 +236,12 @@ func isCobraUsage(msg string) bool {
 
 // Warn prints "prog: warning: …" to w.
 func Warn(w io.Writer, prog, format string, args ...any) {
-	fmt.Fprintf(w, "%s: warning: %s\n", prog, fmt.Sprintf(format, args...))
+	fmt.Fprintf(w, "%s: warning: %s\n", prog, StripPrefixes(fmt.Sprintf(format, args...)))
 }
 
 // Note prints "prog: hint: …" to w.
 func Note(w io.Writer, prog, format string, args ...any) {
-	fmt.Fprintf(w, "%s: hint: %s\n", prog, fmt.Sprintf(format, args...))
+	fmt.Fprintf(w, "%s: hint: %s\n", prog, StripPrefixes(fmt.Sprintf(format, args...)))
 }
 
 // WriteJSON writes v as indented JSON followed by a newline. Every --json

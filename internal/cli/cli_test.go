@@ -86,3 +86,64 @@ func TestFoldsIn(t *testing.T) {
 		}
 	}
 }
+
+// TestNoInternalPrefixes: no user message names an internal package, for
+// every prefix, wherever a message part starts; other text is untouched.
+func TestNoInternalPrefixes(t *testing.T) {
+	for _, p := range internalPrefixes {
+		user := "drop" // a user's directory with a package's name
+		if p == user {
+			user = "plan"
+		}
+		for _, tc := range []struct{ in, want string }{
+			{p + ": x.zip: bad", "x.zip: bad"},
+			{"enc.key: " + p + ": wrong passphrase", "enc.key: wrong passphrase"},
+			{"a; " + p + ": b", "a; b"},
+			{p + ": " + p + ": twice", "twice"},
+			{p + ": " + user + ": not empty", user + ": not empty"},
+			{"line1\n" + p + ": line2", "line1\nline2"},
+			{"open " + p + ": no such file", "open " + p + ": no such file"},
+			{"dir/" + p + ": kept", "dir/" + p + ": kept"},
+			{p + "s: kept", p + "s: kept"},
+		} {
+			if got := StripPrefixes(tc.in); got != tc.want {
+				t.Errorf("StripPrefixes(%q) = %q, want %q", tc.in, got, tc.want)
+			}
+		}
+		var buf bytes.Buffer
+		Report(&buf, "phoneload", Hint(errors.New(p+": boom"), "%s: try again", p))
+		if got, want := buf.String(), "phoneload: error: boom\nphoneload: hint: try again\n"; got != want {
+			t.Errorf("Report: %q, want %q", got, want)
+		}
+	}
+}
+
+func TestReportUsageAndSuggestion(t *testing.T) {
+	var buf bytes.Buffer
+	code := Report(&buf, "phoneload", errors.New("unknown command \"pakc\" for \"phoneload\"\n\nDid you mean this?\n\tpack\n\tpush\n"))
+	want := "phoneload: error: unknown command \"pakc\" for \"phoneload\"\nphoneload: hint: did you mean pack or push?\n"
+	if code != ExitUsage || buf.String() != want {
+		t.Errorf("exit %d, %q; want %q", code, buf.String(), want)
+	}
+	buf.Reset()
+	err := WithUsage(Usage("pack needs -o OUT"), "Usage:\n  phoneload pack -o OUT SRC\n")
+	code = Report(&buf, "phoneload", Hint(err, "run 'phoneload pack --help' for every flag"))
+	want = "phoneload: error: pack needs -o OUT\nUsage:\n  phoneload pack -o OUT SRC\nphoneload: hint: run 'phoneload pack --help' for every flag\n"
+	if code != ExitUsage || buf.String() != want {
+		t.Errorf("exit %d, %q; want %q", code, buf.String(), want)
+	}
+	// A failure is not a usage error: no usage text.
+	if e := WithUsage(errors.New("disk full"), "Usage: x"); IsUsage(e) || e.Error() != "disk full" {
+		t.Errorf("WithUsage on a failure: %v", e)
+	}
+}
+
+func TestWarnNoteNoPrefixes(t *testing.T) {
+	var buf bytes.Buffer
+	Warn(&buf, "phoneload", "%v", errors.New("sign: allowed_signers:3: cert-authority ignored"))
+	Note(&buf, "phoneload", "bundle: %s", "try again")
+	want := "phoneload: warning: allowed_signers:3: cert-authority ignored\nphoneload: hint: try again\n"
+	if buf.String() != want {
+		t.Errorf("%q, want %q", buf.String(), want)
+	}
+}

@@ -121,7 +121,7 @@ func runCompile(cmd *cobra.Command, f *compileFlags, args []string) error {
 				fmt.Fprintln(stderr, d)
 			}
 			if r.Error != "" {
-				fmt.Fprintf(stderr, "%s: error: %s\n", r.Input, r.Error)
+				fmt.Fprintf(stderr, "%s: error: %s\n", r.Input, cli.StripPrefixes(r.Error))
 			}
 		}
 		unchanged := ""

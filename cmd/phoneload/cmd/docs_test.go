@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -55,5 +56,46 @@ func TestEveryCommandHasExamples(t *testing.T) {
 	sort.Strings(missing)
 	if len(missing) > 0 {
 		t.Errorf("commands without Example: %v", missing)
+	}
+}
+
+// TestManCurrent fails when docs/man is out of date with the commands
+// (regenerate with `make docs`), and has groff render every page with
+// warnings on, when groff is installed.
+func TestManCurrent(t *testing.T) {
+	want, err := gen.ManFiles(New(), CfgfmtManCommand())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join("..", "..", "..", "docs", "man")
+	got := map[string]string{}
+	files, _ := filepath.Glob(filepath.Join(dir, "*.1"))
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got[filepath.Base(f)] = string(b)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("docs/man is stale; run `make docs` (-want +got):\n%s", diff)
+	}
+	for _, name := range []string{"phoneload.1", "phoneload-pack.1", "phoneload-version.1", "cfgfmt.1"} {
+		if _, ok := want[name]; !ok {
+			t.Errorf("no %s", name)
+		}
+	}
+	if !strings.Contains(want["phoneload-pack.1"], "PHONELOAD_PASSPHRASE") {
+		t.Error("phoneload-pack.1 lacks the passphrase paragraph")
+	}
+	groff, err := exec.LookPath("groff")
+	if err != nil {
+		return
+	}
+	for _, f := range files {
+		out, err := exec.Command(groff, "-man", "-Tutf8", "-ww", "-z", f).CombinedOutput()
+		if err != nil || len(out) > 0 {
+			t.Errorf("groff %s: %v\n%s", filepath.Base(f), err, out)
+		}
 	}
 }

@@ -165,7 +165,7 @@ func runInspect(cmd *cobra.Command, paths []string, opts drop.OpenOptions, asJSO
 		prog.Done()
 		if err != nil {
 			errs = append(errs, err)
-			doc.Errors = append(doc.Errors, inspectError{Path: p, Error: err.Error()})
+			doc.Errors = append(doc.Errors, inspectError{Path: p, Error: cli.Message(err)})
 			code = max(code, cli.ExitFailure)
 			continue
 		}

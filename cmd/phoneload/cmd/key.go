@@ -50,12 +50,14 @@ with. Both are in minisign's own format: minisign -S -s NAME.key signs with it
 and minisign -V -p NAME.pub verifies.
 
 The secret key is encrypted with a passphrase (scrypt, as minisign does: about
-1 GiB of memory and a few seconds each time it is used). The passphrase is read
-from the terminal without echo, or from the first line of --passphrase-file for
-automation; never from the command line. --unencrypted writes the key in the
-clear, for keys kept in a secrets store that already protects them.`,
+1 GiB of memory and a few seconds each time it is used). --unencrypted writes
+the key in the clear, for keys kept in a secrets store that already protects
+them.
+
+` + passphraseHelp,
 		Example: `  phoneload key generate -o release
   phoneload key generate -o ci --passphrase-file /run/secrets/bundle-pass
+  pass show release | phoneload key generate -o release --passphrase-file -
   phoneload key generate -o lab --unencrypted`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -75,7 +77,7 @@ clear, for keys kept in a secrets store that already protects them.`,
 			var pass []byte
 			if !unencrypted {
 				var err error
-				if pass, err = readPassphrase(cmd, passFile, "new passphrase for "+keyPath, true); err != nil {
+				if pass, err = newPassphrases(cmd, passFile).get("new passphrase for "+keyPath, true); err != nil {
 					return err
 				}
 			}
@@ -83,7 +85,12 @@ clear, for keys kept in a secrets store that already protects them.`,
 			if err != nil {
 				return err
 			}
+			var sp *cli.Spinner
+			if pass != nil {
+				sp = cli.NewSpinner(cmd.ErrOrStderr(), "encrypting "+keyPath)
+			}
 			sk, err := sign.MarshalMinisignSecretKey(priv, pass, keyCost)
+			sp.Stop()
 			if err != nil {
 				return err
 			}
@@ -104,7 +111,7 @@ clear, for keys kept in a secrets store that already protects them.`,
 	}
 	f := c.Flags()
 	f.StringVarP(&out, "output", "o", "", "write `NAME`.key and NAME.pub")
-	f.StringVar(&passFile, "passphrase-file", "", "read the passphrase from the first line of `FILE` instead of the terminal")
+	f.StringVar(&passFile, "passphrase-file", "", "read the passphrase from the first line of `FILE` (- for stdin) instead of $PHONELOAD_PASSPHRASE or the terminal")
 	f.BoolVar(&unencrypted, "unencrypted", false, "write the secret key without a passphrase")
 	return c
 }
@@ -112,36 +119,99 @@ clear, for keys kept in a secrets store that already protects them.`,
 // maxPassphraseFile bounds what is read from --passphrase-file.
 const maxPassphraseFile = 64 << 10
 
-// readPassphrase reads a passphrase from the first line of file, or else
-// from the terminal without echo (twice when confirm is set). It never
-// reads stdin that is not a terminal: a passphrase must not leak into a
-// pipe by accident.
-func readPassphrase(cmd *cobra.Command, file, prompt string, confirm bool) ([]byte, error) {
-	if file != "" {
+// PassphraseEnv is the environment variable passphrases are read from when
+// --passphrase-file is not given (as cosign reads COSIGN_PASSWORD).
+const PassphraseEnv = "PHONELOAD_PASSPHRASE"
+
+// passphraseHelp is the one paragraph every command that unlocks or
+// creates a key carries in its --help.
+const passphraseHelp = `Passphrases, first found wins: --passphrase-file FILE (its first line; "-"
+reads the first line of stdin), then the environment variable
+PHONELOAD_PASSPHRASE, then a prompt on the terminal (no echo). Never from
+the command line, where ps and shell history would show it. A passphrase
+from a file, stdin or the environment is read once and unlocks every key
+given; the terminal asks for each. Without any of them and no terminal, the
+command fails and says which to give.`
+
+// passphrases is where a command's passphrases come from, in this order:
+// --passphrase-file (FILE, or "-" for stdin), $PHONELOAD_PASSPHRASE, the
+// terminal. A file, stdin or the environment gives one passphrase, read
+// once and used for every key; the terminal asks for each key.
+type passphrases struct {
+	cmd    *cobra.Command
+	file   string
+	cached []byte
+}
+
+func newPassphrases(cmd *cobra.Command, file string) *passphrases {
+	return &passphrases{cmd: cmd, file: file}
+}
+
+// get returns a passphrase for the key prompt names. confirm asks twice on
+// a terminal (a new key).
+func (p *passphrases) get(prompt string, confirm bool) ([]byte, error) {
+	if p.cached != nil {
+		return p.cached, nil
+	}
+	var (
+		pass []byte
+		err  error
+	)
+	switch {
+	case p.file == "-":
+		pass, err = firstLine("stdin", p.cmd.InOrStdin())
+	case p.file != "":
 		// Bounded: the file may be a pipe (--passphrase-file <(pass x)),
 		// or by mistake a device that never ends.
-		f, err := os.Open(file)
-		if err != nil {
-			return nil, fmt.Errorf("passphrase: %w", err)
+		f, oerr := os.Open(p.file)
+		if oerr != nil {
+			return nil, fmt.Errorf("passphrase: %w", oerr)
 		}
-		data, err := io.ReadAll(io.LimitReader(f, maxPassphraseFile+1))
+		pass, err = firstLine(p.file, f)
 		f.Close()
-		if err != nil {
-			return nil, fmt.Errorf("passphrase: %s: %w", file, err)
+	default:
+		if v, ok := os.LookupEnv(PassphraseEnv); ok {
+			if v == "" {
+				return nil, cli.Hint(fmt.Errorf("passphrase: $%s is set but empty", PassphraseEnv), "unset it to be asked on the terminal, or give --passphrase-file FILE")
+			}
+			pass = []byte(v)
+			break
 		}
-		line, _, found := bytes.Cut(data, []byte("\n"))
-		if !found && len(data) > maxPassphraseFile {
-			return nil, fmt.Errorf("passphrase: %s: first line longer than %d bytes", file, maxPassphraseFile)
-		}
-		line = bytes.TrimSuffix(line, []byte("\r"))
-		if len(line) == 0 {
-			return nil, fmt.Errorf("passphrase: %s: first line is empty", file)
-		}
-		return line, nil
+		return readTerminal(p.cmd, prompt, confirm)
 	}
+	if err != nil {
+		return nil, err
+	}
+	p.cached = pass
+	return pass, nil
+}
+
+// firstLine reads the first line of r (at most maxPassphraseFile bytes),
+// without its line ending.
+func firstLine(name string, r io.Reader) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, maxPassphraseFile+1))
+	if err != nil {
+		return nil, fmt.Errorf("passphrase: %s: %w", name, err)
+	}
+	line, _, found := bytes.Cut(data, []byte("\n"))
+	if !found && len(data) > maxPassphraseFile {
+		return nil, fmt.Errorf("passphrase: %s: first line longer than %d bytes", name, maxPassphraseFile)
+	}
+	line = bytes.TrimSuffix(line, []byte("\r"))
+	if len(line) == 0 {
+		return nil, fmt.Errorf("passphrase: %s: first line is empty", name)
+	}
+	return line, nil
+}
+
+// readTerminal asks on the terminal without echo (twice when confirm is
+// set). It never reads stdin that is not a terminal: a passphrase must not
+// leak into a pipe by accident (--passphrase-file - says so on purpose).
+func readTerminal(cmd *cobra.Command, prompt string, confirm bool) ([]byte, error) {
 	in, ok := cmd.InOrStdin().(*os.File)
 	if !ok || !term.IsTerminal(int(in.Fd())) {
-		return nil, cli.Hint(errors.New("passphrase: no terminal to read it from"), "give --passphrase-file FILE (or, for key generate, --unencrypted)")
+		return nil, cli.Hint(errors.New("passphrase: none given and no terminal to ask on"),
+			"give --passphrase-file FILE, --passphrase-file - (first line of stdin) or set %s", PassphraseEnv)
 	}
 	ask := func(p string) ([]byte, error) {
 		fmt.Fprintf(cmd.ErrOrStderr(), "%s: ", p)
@@ -168,10 +238,26 @@ func readPassphrase(cmd *cobra.Command, file, prompt string, confirm bool) ([]by
 	return p, nil
 }
 
-// loadMinisignKey reads a minisign secret key file, refusing one others can
-// read, and decrypts it (asking for the passphrase only if it is
-// encrypted). Every decryption failure is one message.
-func loadMinisignKey(cmd *cobra.Command, path, passFile string) (sign.Signer, error) {
+// unlocking shows a spinner on stderr (a terminal only) while a key's
+// passphrase is turned into its key: scrypt takes seconds.
+func unlocking(cmd *cobra.Command, path string, get func() ([]byte, error)) (func() ([]byte, error), func()) {
+	var sp *cli.Spinner
+	return func() ([]byte, error) {
+			p, err := get()
+			if err == nil {
+				sp = cli.NewSpinner(cmd.ErrOrStderr(), "unlocking "+path)
+			}
+			return p, err
+		}, func() {
+			sp.Stop()
+		}
+}
+
+// readMinisignKey reads a minisign secret key file, refusing one others can
+// read, without decrypting it: pack does this before its check, and
+// unlockMinisignKey (asking for the passphrase only if the key is
+// encrypted) after it.
+func readMinisignKey(path string) ([]byte, error) {
 	data, err := sign.ReadSecretKeyFile(path)
 	if err != nil {
 		var pk *sign.PublicKeyError
@@ -186,9 +272,14 @@ func loadMinisignKey(cmd *cobra.Command, path, passFile string) (sign.Signer, er
 		}
 		return nil, err
 	}
-	key, err := sign.ParseMinisignSecretKey(data, func() ([]byte, error) {
-		return readPassphrase(cmd, passFile, "passphrase for "+path, false)
-	})
+	return data, nil
+}
+
+// unlockMinisignKey decrypts a key readMinisignKey read: the slow half.
+func unlockMinisignKey(cmd *cobra.Command, path string, data []byte, pass *passphrases) (sign.Signer, error) {
+	get, stop := unlocking(cmd, path, func() ([]byte, error) { return pass.get("passphrase for "+path, false) })
+	key, err := sign.ParseMinisignSecretKey(data, get)
+	stop()
 	if err != nil {
 		if errors.Is(err, sign.ErrDecrypt) {
 			return nil, fmt.Errorf("%s: %w", path, sign.ErrDecrypt)
@@ -201,10 +292,10 @@ func loadMinisignKey(cmd *cobra.Command, path, passFile string) (sign.Signer, er
 	return sign.MinisignSigner{Key: key}, nil
 }
 
-func loadSSHKey(cmd *cobra.Command, path, passFile string) (sign.Signer, error) {
-	s, err := sign.LoadSSHSigner(path, func() ([]byte, error) {
-		return readPassphrase(cmd, passFile, "passphrase for "+path, false)
-	})
+func loadSSHKey(cmd *cobra.Command, path string, pass *passphrases) (sign.Signer, error) {
+	get, stop := unlocking(cmd, path, func() ([]byte, error) { return pass.get("passphrase for "+path, false) })
+	s, err := sign.LoadSSHSigner(path, get)
+	stop()
 	if err != nil {
 		var pk *sign.PublicKeyError
 		switch {

@@ -35,7 +35,8 @@ func NewCmdPack() *cobra.Command {
 		Long: `pack checks SRC (a directory, or a drop archive: zip, tar, tar inside zip)
 with the rules of phoneload check, and refuses a tree with errors unless each
 failing rule is waived with --allow RULE (waivers are recorded in bundle.json).
-It then writes the bundle to OUT: a zip if OUT ends in .zip, otherwise a new
+The check runs before any key is unlocked: a refused drop asks for no
+passphrase. It then writes the bundle to OUT: a zip if OUT ends in .zip, otherwise a new
 directory (never an existing one). The bundle is the tree plus SHA256SUMS
 (sha256sum format), bundle.json and detached signatures over SHA256SUMS:
 SHA256SUMS.minisig for a minisign --key, SHA256SUMS.sig (ssh-keygen -Y sign
@@ -47,10 +48,15 @@ the matching key held by ssh-agent. RSA keys sign with rsa-sha2-512.
 
 The same SRC, options and keys always give the same bytes: files are sorted,
 times fixed to the bundle time ($SOURCE_DATE_EPOCH when set, else now), modes
-fixed, firmware stored and text deflated. docs/bundle-format.md describes it.`,
+fixed, firmware stored and text deflated. docs/bundle-format.md describes it.
+
+` + passphraseHelp + ` A spinner shows on a terminal while a key
+unlocks (scrypt takes seconds).`,
 		Example: `  phoneload pack --key release.key -o sip-8-12.zip cmterm-7940-7960-sip.8-12-00.zip
   phoneload pack --key release.key --ssh-key ~/.ssh/id_ed25519.pub --sequence 12 --expires 2027-06-30 -o /srv/bundles/sip-8-12 /srv/staging
   SOURCE_DATE_EPOCH=1700000000 phoneload pack --key ci.key --passphrase-file /run/secrets/pass -o out.zip drop/
+  PHONELOAD_PASSPHRASE="$KEY_PASS" phoneload pack --key ci.key -o out.zip drop/
+  vault kv get -field=pass ci/bundle | phoneload pack --key ci.key --passphrase-file - -o out.zip drop/
   phoneload pack --key release.key --allow loads-part-missing -o out.zip drop/`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -60,6 +66,9 @@ fixed, firmware stored and text deflated. docs/bundle-format.md describes it.`,
 			}
 			if len(keys) == 0 && len(sshKeys) == 0 {
 				return cli.Hint(cli.Usage("pack needs a signing key: --key NAME.key or --ssh-key FILE"), "phoneload key generate -o NAME creates one")
+			}
+			if passFile == "-" && src == "-" {
+				return cli.Usage("--passphrase-file - and SRC - both want stdin")
 			}
 			for _, r := range allow {
 				if _, ok := check.LookupRule(r); !ok {
@@ -82,19 +91,33 @@ fixed, firmware stored and text deflated. docs/bundle-format.md describes it.`,
 					return cli.Usage("--expires %s is not after the bundle time %s", opts.Expires.UTC().Format(time.RFC3339), when.UTC().Format(time.RFC3339))
 				}
 			}
-			for _, k := range keys {
-				s, err := loadMinisignKey(cmd, k, passFile)
-				if err != nil {
+			// Key files are read now (a missing or unsafe one fails at
+			// once) but unlocked only after the check passed: a refused
+			// drop costs neither a passphrase nor seconds of scrypt.
+			keyData := make([][]byte, len(keys))
+			for i, k := range keys {
+				if keyData[i], err = readMinisignKey(k); err != nil {
 					return err
 				}
-				opts.Signers = append(opts.Signers, s)
 			}
-			for _, k := range sshKeys {
-				s, err := loadSSHKey(cmd, k, passFile)
-				if err != nil {
-					return err
+			pass := newPassphrases(cmd, passFile)
+			var signers []sign.Signer
+			opts.Unlock = func() ([]sign.Signer, error) {
+				for i, k := range keys {
+					s, err := unlockMinisignKey(cmd, k, keyData[i], pass)
+					if err != nil {
+						return nil, err
+					}
+					signers = append(signers, s)
 				}
-				opts.Signers = append(opts.Signers, s)
+				for _, k := range sshKeys {
+					s, err := loadSSHKey(cmd, k, pass)
+					if err != nil {
+						return nil, err
+					}
+					signers = append(signers, s)
+				}
+				return signers, nil
 			}
 			bar := cli.NewProgress(cmd.ErrOrStderr(), "pack", 0)
 			opts.Progress = bar.Add
@@ -112,11 +135,11 @@ fixed, firmware stored and text deflated. docs/bundle-format.md describes it.`,
 				cli.Warn(cmd.ErrOrStderr(), Prog, "--allow %s: the check found no error for this rule", w)
 			}
 			if asJSON {
-				return cli.WriteJSON(cmd.OutOrStdout(), packJSON{Schema: PackSchema, Output: out, Bundle: m, Signers: signerIDs(opts.Signers)})
+				return cli.WriteJSON(cmd.OutOrStdout(), packJSON{Schema: PackSchema, Output: out, Bundle: m, Signers: signerIDs(signers)})
 			}
 			w := cmd.OutOrStdout()
 			fmt.Fprintf(w, "%s: %d files, %s, sequence %d\n", out, m.Files, cli.HumanBytes(m.Size), m.Sequence)
-			for _, s := range opts.Signers {
+			for _, s := range signers {
 				fmt.Fprintf(w, "signed: %s %s\n", s.Kind(), s.KeyID())
 			}
 			for _, wv := range m.Check.Waived {
@@ -130,7 +153,7 @@ fixed, firmware stored and text deflated. docs/bundle-format.md describes it.`,
 	f.StringVarP(&out, "output", "o", "", "write the bundle to `OUT` (.zip, or a new directory)")
 	f.StringArrayVar(&keys, "key", nil, "sign with the minisign secret key `FILE` (repeatable)")
 	f.StringArrayVar(&sshKeys, "ssh-key", nil, "sign with the SSH key `FILE` (private key, or KEY.pub for ssh-agent; repeatable)")
-	f.StringVar(&passFile, "passphrase-file", "", "read key passphrases from the first line of `FILE` instead of the terminal")
+	f.StringVar(&passFile, "passphrase-file", "", "read key passphrases from the first line of `FILE` (- for stdin) instead of $PHONELOAD_PASSPHRASE or the terminal")
 	f.StringVar(&name, "name", "", "bundle `NAME` recorded in bundle.json (default: SRC's base name)")
 	f.StringVar(&expires, "expires", "", "refuse the bundle after `DATE` (YYYY-MM-DD, RFC 3339, or Nd days after the bundle time)")
 	f.Uint64Var(&sequence, "sequence", 0, "rollback-protection sequence `N` (verify --min-sequence refuses lower ones)")

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
@@ -160,6 +161,9 @@ file, or an unsafe state directory).`,
 					}
 				}
 			}
+			if swappedPublishArgs(args[0], args[1]) {
+				return cli.Usage("arguments look swapped: %s is a bundle and %s a TFTP root; BUNDLE comes first: phoneload publish [flags] %s %s", args[1], args[0], args[1], args[0])
+			}
 			verify, err := trust.verifyOptions()
 			if err != nil {
 				return err
@@ -238,6 +242,29 @@ file, or an unsafe state directory).`,
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the plan as JSON (schema in docs/publish.md)")
 	outFl = addOutputFlags(cmd.Flags())
 	return cmd
+}
+
+// swappedPublishArgs recognises `publish ROOT BUNDLE`: the first argument
+// is a directory that is no bundle (no SHA256SUMS) and the second is one
+// (a registry or layout reference, a .zip file, a directory with
+// SHA256SUMS). Anything less certain is left to verify to judge.
+func swappedPublishArgs(first, second string) bool {
+	if oci.IsRef(first) || isBundleDir(first) {
+		return false
+	}
+	if fi, err := os.Stat(first); err != nil || !fi.IsDir() {
+		return false
+	}
+	if oci.IsRef(second) || isBundleDir(second) {
+		return true
+	}
+	fi, err := os.Stat(second)
+	return err == nil && fi.Mode().IsRegular() && strings.EqualFold(filepath.Ext(second), ".zip")
+}
+
+func isBundleDir(p string) bool {
+	fi, err := os.Stat(filepath.Join(p, bundle.SumsName))
+	return err == nil && fi.Mode().IsRegular()
 }
 
 // writePlan prints one line per file, in boot order; at Normal verbosity,

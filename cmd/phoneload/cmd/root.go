@@ -3,8 +3,11 @@
 package cmd
 
 import (
+	"bytes"
+	"context"
+	"errors"
 	"io"
-	"runtime/debug"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -18,15 +21,10 @@ const Prog = "phoneload"
 // otherwise it comes from the module's build information.
 var Version = ""
 
-// ToolVersion reports the version string of this build.
+// ToolVersion reports the version string of this build: the -ldflags
+// Version, else the module version, else devel+COMMIT (-dirty).
 func ToolVersion() string {
-	if Version != "" {
-		return Version
-	}
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
-	}
-	return "devel"
+	return cli.ReadBuildInfo(Prog, Version).Version
 }
 
 // New returns the root command with every subcommand attached.
@@ -45,7 +43,10 @@ does not match what was signed, 5 refused by policy (expired, sequence).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.SetVersionTemplate("phoneload {{.Version}}\n")
+	var vt bytes.Buffer
+	cli.WriteVersion(&vt, cli.ReadBuildInfo(Prog, Version))
+	// The template is text/template: keep any brace in a version literal.
+	root.SetVersionTemplate(strings.ReplaceAll(vt.String(), "{{", `{{"{{"}}`))
 	root.AddCommand(
 		// Subcommands, one file each (NewCmdXxx).
 		NewCmdCheck(),
@@ -68,7 +69,9 @@ does not match what was signed, 5 refused by policy (expired, sequence).`,
 		NewCmdSimulate(),
 		NewCmdLog(),
 		NewCmdPlan(),
+		NewCmdVersion(),
 	)
+	registerCompletions(root)
 	return root
 }
 
@@ -79,5 +82,61 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	return cli.Report(stderr, Prog, root.Execute())
+	root.SetContext(context.WithValue(context.Background(), argsKey{}, args))
+	c, err := root.ExecuteC()
+	if c != nil && c != root && cli.IsUsage(err) {
+		// A usage error shows the command's own usage and examples, not
+		// the root's.
+		err = cli.WithUsage(err, usageText(c))
+		// cobra suggests only for the root's commands; a subcommand's
+		// subcommands get the same one-line "did you mean".
+		if !hasHint(err) && c.HasAvailableSubCommands() && strings.HasPrefix(err.Error(), "unknown command ") {
+			if name, _, ok := strings.Cut(strings.TrimPrefix(err.Error(), "unknown command "), " "); ok {
+				if sug := c.SuggestionsFor(strings.Trim(name, `"`)); len(sug) > 0 {
+					err = cli.Hint(err, "did you mean %s?", strings.Join(sug, " or "))
+				}
+			}
+		}
+		if !hasHint(err) {
+			err = cli.Hint(err, "run '%s --help' for every flag", c.CommandPath())
+		}
+	}
+	return cli.Report(stderr, Prog, err)
+}
+
+// usageText is the usage line and examples of c, for usage errors.
+func usageText(c *cobra.Command) string {
+	var b strings.Builder
+	b.WriteString("Usage:\n  " + c.UseLine() + "\n")
+	if c.HasAvailableSubCommands() {
+		var names []string
+		for _, s := range c.Commands() {
+			if s.IsAvailableCommand() {
+				names = append(names, s.Name())
+			}
+		}
+		b.WriteString("Commands: " + strings.Join(names, ", ") + "\n")
+	}
+	if ex := strings.TrimRight(c.Example, "\n"); ex != "" {
+		b.WriteString("Examples:\n" + ex + "\n")
+	}
+	return b.String()
+}
+
+func hasHint(err error) bool {
+	var e *cli.Error
+	return errors.As(err, &e) && e.Hint != ""
+}
+
+type argsKey struct{}
+
+// argsOf returns the command line Run was given (nil outside Run), for
+// decisions made before the flags are parsed, such as whether a flag error
+// should still be written as JSON.
+func argsOf(c *cobra.Command) []string {
+	if ctx := c.Context(); ctx != nil {
+		a, _ := ctx.Value(argsKey{}).([]string)
+		return a
+	}
+	return nil
 }

@@ -165,17 +165,31 @@ Exit codes: 0 stopped by a signal, 1 failed, 2 usage.`,
 	return cmd
 }
 
-// bindError says what failed when the listening socket cannot be had.
+// bindError says what failed when the listening socket cannot be had: the
+// address, and the cause in words (permission, in use, not an address
+// here), with a hint that fits that cause and port.
 func bindError(listen string, ua *net.UDPAddr, err error) error {
-	switch {
-	case errors.Is(err, syscall.EACCES) && ua.Port < 1024:
-		return cli.Hint(err, "port %d needs root (then --user NAME), CAP_NET_BIND_SERVICE or the systemd socket unit (docs/service.md); for a lab, --listen 127.0.0.1:6969", ua.Port)
-	case errors.Is(err, syscall.EADDRINUSE):
-		return cli.Hint(err, "another server (tftpd-hpa, dnsmasq?) already listens on %s", listen)
-	case errors.Is(err, syscall.EADDRNOTAVAIL):
-		return cli.Hint(err, "%s is not an address of this machine", ua.IP)
+	cause := err.Error()
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		cause = errno.Error()
 	}
-	return err
+	e := fmt.Errorf("cannot listen on UDP %s: %s", listen, cause)
+	switch {
+	case errors.Is(err, syscall.EACCES) && ua.Port == 69:
+		return cli.Hint(e, "port 69 needs root (then --user NAME), CAP_NET_BIND_SERVICE or the systemd socket unit (docs/service.md); for a lab, --listen 127.0.0.1:6969")
+	case errors.Is(err, syscall.EACCES) && ua.Port > 0 && ua.Port < 1024:
+		return cli.Hint(e, "ports below 1024 need root (then --user NAME) or CAP_NET_BIND_SERVICE; or pick a port above 1023")
+	case errors.Is(err, syscall.EACCES):
+		return e
+	case errors.Is(err, syscall.EADDRINUSE) && ua.Port == 69:
+		return cli.Hint(e, "another TFTP server (tftpd-hpa, dnsmasq?) already listens on port 69: stop it, or give --listen another address")
+	case errors.Is(err, syscall.EADDRINUSE):
+		return cli.Hint(e, "another program already listens on %s: give --listen another address", listen)
+	case errors.Is(err, syscall.EADDRNOTAVAIL):
+		return cli.Hint(e, "%s is not an address of this machine", ua.IP)
+	}
+	return e
 }
 
 // eventLog writes the request log: text lines or JSON lines.

@@ -159,7 +159,7 @@ func runSignImage(c *cobra.Command, f *signImageFlags, args []string) error {
 		r := imageReport{File: in, Output: outs[i]}
 		if err := f.signOne(c, in, outs[i], key, opts, &r); err != nil {
 			failed++
-			r.Error = err.Error()
+			r.Error = cli.Message(err)
 			cli.Report(c.ErrOrStderr(), Prog, fmt.Errorf("sign-image: %w", err))
 		} else if !f.json && outs[i] != "-" {
 			fmt.Fprintf(c.OutOrStdout(), "%s: signed as %q (%s, %d-bit RSA, header 0x%x)\n",

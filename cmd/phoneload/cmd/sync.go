@@ -154,7 +154,7 @@ func logDecision(cmd *cobra.Command, d *oci.SyncDecision, asJSON bool) error {
 	case oci.SyncUnchanged:
 		fmt.Fprintf(w, "%s: sync: %s: unchanged: %s names %s, %s serves sequence %d\n", Prog, at, d.Ref, d.Digest, d.Root, d.Serving)
 	default:
-		fmt.Fprintf(w, "%s: sync: %s: %s: %s; %s keeps serving %s\n", Prog, at, d.Action, d.Error, d.Root, serving(d.Serving))
+		fmt.Fprintf(w, "%s: sync: %s: %s: %s; %s keeps serving %s\n", Prog, at, d.Action, cli.StripPrefixes(d.Error), d.Root, serving(d.Serving))
 	}
 	return nil
 }

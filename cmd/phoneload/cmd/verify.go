@@ -22,7 +22,62 @@ const VerifySchema = "phoneload.verify/v1"
 type verifyJSON struct {
 	Schema string `json:"schema"`
 	*bundle.VerifyResult
-	Error string `json:"error,omitempty"`
+	ExitCode int    `json:"exit_code"`
+	Error    string `json:"error,omitempty"`
+}
+
+// writeVerifyJSON writes verify's document for res (nil when verify stopped
+// before it could look at the bundle: a usage error, an unreadable key or
+// bundle) and the error err, if any.
+func writeVerifyJSON(w io.Writer, path string, threshold int, res *bundle.VerifyResult, err error) error {
+	if res == nil {
+		res = &bundle.VerifyResult{Path: path, Threshold: threshold}
+	}
+	r := *res
+	for _, l := range []*[]string{&r.Trusted, &r.Unlisted, &r.Policy} {
+		if *l == nil {
+			*l = []string{}
+		}
+	}
+	sigs := make([]bundle.SignatureResult, len(r.Signatures))
+	for i, sr := range r.Signatures {
+		sr.Error = cli.StripPrefixes(sr.Error)
+		sigs[i] = sr
+	}
+	r.Signatures = sigs
+	if r.Problems == nil {
+		r.Problems = []bundle.FileProblem{}
+	}
+	doc := verifyJSON{Schema: VerifySchema, VerifyResult: &r}
+	if err != nil {
+		r.Valid = false
+		doc.ExitCode = verifyExitCode(err)
+		var ce *cli.Error
+		if errors.As(err, &ce) {
+			doc.ExitCode = ce.Code
+		} else if cli.IsUsage(err) {
+			doc.ExitCode = cli.ExitUsage
+		}
+		doc.Error = cli.Message(err)
+	}
+	return cli.WriteJSON(w, doc)
+}
+
+// jsonWanted reports whether --json is among the command line's flags
+// (before any "--"), for errors found before the flags are all parsed.
+func jsonWanted(cmd *cobra.Command) bool {
+	if f := cmd.Flags().Lookup("json"); f != nil && f.Changed {
+		return f.Value.String() == "true"
+	}
+	for _, a := range argsOf(cmd) {
+		switch a {
+		case "--":
+			return false
+		case "--json", "--json=true", "--json=1":
+			return true
+		}
+	}
+	return false
 }
 
 // NewCmdVerify returns `phoneload verify`.
@@ -62,59 +117,43 @@ policy (expired, sequence below --min-sequence), 1 other failure.`,
   phoneload verify --allowed-signers allowed_signers --threshold 2 /srv/bundles/sip-8-12
   phoneload verify --pub release.pub --min-sequence 12 --root /srv/tftp sip-8-12.zip
   phoneload verify --pub release.pub --json sip-8-12.zip`,
-		Args: cobra.ExactArgs(1),
+		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			verb, err := outFlags.verbosity()
-			if err != nil {
-				return err
-			}
-			if len(pubs) == 0 && len(allowed) == 0 {
-				return cli.Usage("verify needs the keys to trust: --pub FILE or --allowed-signers FILE")
-			}
-			if threshold < 1 {
-				return cli.Usage("--threshold must be at least 1")
-			}
-			trust, err := loadTrust(pubs, allowed)
-			if err != nil {
-				return err
-			}
-			for _, msg := range trust.Ignored {
-				cli.Warn(cmd.ErrOrStderr(), Prog, "%s", msg)
-			}
-			if n := trust.Distinct(); threshold > n {
-				return cli.Usage("--threshold %d: only %d distinct trusted key(s) given", threshold, n)
-			}
-			if root != "" {
-				if fi, err := os.Stat(root); err != nil || !fi.IsDir() {
-					return cli.Usage("--root %s: not a directory", root)
+			verb, verr := outFlags.verbosity()
+			path := strings.Join(args, " ")
+			res, err := func() (*bundle.VerifyResult, error) {
+				if verr != nil {
+					return nil, verr
 				}
-			}
-			bar := cli.NewProgress(cmd.ErrOrStderr(), "verify", 0)
-			res, err := bundle.Verify(args[0], bundle.VerifyOptions{
-				Trust: trust, Threshold: threshold, MinSequence: minSeq, Root: root, Progress: bar.Add, Limits: limits.Limits(),
-			})
-			bar.Done()
-			code := verifyExitCode(err)
-			if res == nil {
-				return err
-			}
+				if len(args) != 1 {
+					return nil, cli.Usage("verify takes one BUNDLE; got %d argument(s)", len(args))
+				}
+				return runVerify(cmd, args[0], pubs, allowed, threshold, minSeq, root, limits)
+			}()
 			if asJSON {
-				doc := verifyJSON{Schema: VerifySchema, VerifyResult: res}
-				if err != nil {
-					doc.Error = err.Error()
-				}
-				if werr := cli.WriteJSON(outFlags.stdout(cmd), doc); werr != nil {
+				if werr := writeVerifyJSON(outFlags.stdout(cmd), path, threshold, res, err); werr != nil {
 					return werr
 				}
-			} else {
+			} else if res != nil {
 				writeVerify(outFlags.stdout(cmd), res, verb)
 			}
-			if err != nil {
-				return cli.Exit(code, err)
+			var ce *cli.Error
+			if err != nil && !errors.As(err, &ce) && !cli.IsUsage(err) {
+				// The exit code the JSON document gave.
+				return cli.Exit(verifyExitCode(err), err)
 			}
-			return nil
+			return err
 		},
 	}
+	c.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		err = cli.Usage("%v", err)
+		if jsonWanted(cmd) {
+			if werr := writeVerifyJSON(cmd.OutOrStdout(), "", threshold, nil, err); werr != nil {
+				return werr
+			}
+		}
+		return err
+	})
 	f := c.Flags()
 	limits = addLimitFlags(f)
 	f.StringArrayVar(&pubs, "pub", nil, "trust the minisign or SSH public key `FILE` (repeatable)")
@@ -122,9 +161,41 @@ policy (expired, sequence below --min-sequence), 1 other failure.`,
 	f.IntVar(&threshold, "threshold", 1, "require good signatures from `N` distinct trusted keys")
 	f.Uint64Var(&minSeq, "min-sequence", 0, "refuse bundles whose sequence is below `N` (rollback protection)")
 	f.StringVar(&root, "root", "", "check the live TFTP root `DIR` the bundle was published into")
-	f.BoolVar(&asJSON, "json", false, "write the result as JSON (schema in docs/bundle-format.md)")
+	f.BoolVar(&asJSON, "json", false, "write the result as JSON, also on every failure (schema in docs/bundle-format.md)")
 	outFlags = addOutputFlags(f)
 	return c
+}
+
+// runVerify is verify after its arguments are known; a nil result means it
+// stopped before the bundle was looked at.
+func runVerify(cmd *cobra.Command, bundlePath string, pubs, allowed []string, threshold int, minSeq uint64, root string, limits *limitFlags) (*bundle.VerifyResult, error) {
+	if len(pubs) == 0 && len(allowed) == 0 {
+		return nil, cli.Usage("verify needs the keys to trust: --pub FILE or --allowed-signers FILE")
+	}
+	if threshold < 1 {
+		return nil, cli.Usage("--threshold must be at least 1")
+	}
+	trust, err := loadTrust(pubs, allowed)
+	if err != nil {
+		return nil, err
+	}
+	for _, msg := range trust.Ignored {
+		cli.Warn(cmd.ErrOrStderr(), Prog, "%s", msg)
+	}
+	if n := trust.Distinct(); threshold > n {
+		return nil, cli.Usage("--threshold %d: only %d distinct trusted key(s) given", threshold, n)
+	}
+	if root != "" {
+		if fi, err := os.Stat(root); err != nil || !fi.IsDir() {
+			return nil, cli.Usage("--root %s: not a directory", root)
+		}
+	}
+	bar := cli.NewProgress(cmd.ErrOrStderr(), "verify", 0)
+	res, err := bundle.Verify(bundlePath, bundle.VerifyOptions{
+		Trust: trust, Threshold: threshold, MinSequence: minSeq, Root: root, Progress: bar.Add, Limits: limits.Limits(),
+	})
+	bar.Done()
+	return res, err
 }
 
 // loadTrust reads the keys given with --pub and --allowed-signers. Errors
@@ -196,7 +267,7 @@ func writeVerify(w io.Writer, r *bundle.VerifyResult, verb cli.Verbosity) {
 		}
 		line := fmt.Sprintf("signature %s: %s, %s key %s", s.File, s.Status, s.Kind, who)
 		if s.Error != "" {
-			line += ": " + s.Error
+			line += ": " + cli.StripPrefixes(s.Error)
 		}
 		fmt.Fprintln(w, line)
 	}
@@ -241,7 +312,7 @@ func writeVerify(w io.Writer, r *bundle.VerifyResult, verb cli.Verbosity) {
 		}
 	}
 	for _, p := range r.Policy {
-		fmt.Fprintf(w, "policy: %s\n", p)
+		fmt.Fprintf(w, "policy: %s\n", cli.StripPrefixes(p))
 	}
 	if r.Valid {
 		fmt.Fprintf(w, "OK: %d trusted signature(s), every file matches\n", r.Signers)

@@ -1,8 +1,11 @@
-// Command gendocs writes the Markdown reference of every phoneload command
-// into a directory (docs/cli). `make docs` runs it; a test keeps it current.
+// Command gendocs writes the reference of every phoneload command: Markdown
+// into a directory (docs/cli) and, with -man DIR, man pages (docs/man,
+// phoneload.1, phoneload-pack.1, …, and cfgfmt.1 for the standalone
+// drop-in). `make docs` runs it; tests keep both current.
 package main
 
 import (
+	"flag"
 	"fmt"
 	"os"
 
@@ -11,12 +14,20 @@ import (
 )
 
 func main() {
-	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: gendocs DIR")
+	man := flag.String("man", "", "also write man pages into `DIR`")
+	flag.Parse()
+	if flag.NArg() != 1 {
+		fmt.Fprintln(os.Stderr, "usage: gendocs [-man DIR] DIR")
 		os.Exit(2)
 	}
-	if err := gen.Write(cmd.New(), os.Args[1]); err != nil {
+	if err := gen.Write(cmd.New(), flag.Arg(0)); err != nil {
 		fmt.Fprintln(os.Stderr, "gendocs:", err)
 		os.Exit(1)
+	}
+	if *man != "" {
+		if err := gen.WriteMan(cmd.New(), *man, cmd.CfgfmtManCommand()); err != nil {
+			fmt.Fprintln(os.Stderr, "gendocs:", err)
+			os.Exit(1)
+		}
 	}
 }
