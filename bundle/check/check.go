@@ -368,6 +368,10 @@ func names(fs []*drop.File) string {
 // judged then, and the report's assumptions say so. Other refusals are
 // errors.
 func RunPath(path string, open drop.OpenOptions, opts Options) (*Report, error) {
+	// A directory root may keep case aliases on purpose (RINGLIST.XML
+	// beside ringlist.xml): they are judged by case-alias and
+	// case-collision, never a reason to stop reading.
+	open.Limits.CaseAliases = true
 	d, err := drop.Open(path, open)
 	if err == nil {
 		return Run(d, opts), nil

@@ -244,6 +244,10 @@ var ruleCases = []ruleCase{
 	{name: "case collision", mutate: func(d *drop.Drop) {
 		d.Files = append(d.Files, &drop.File{Name: "sipdefault.cnf", Kind: cisco.KindSIPConfig, Mode: 0o644, Size: 10, SIP: &cisco.SIPConfig{}})
 	}, want: []string{"case-collision sipdefault.cnf:0"}},
+	{name: "byte-identical case alias is information", mutate: func(d *drop.Drop) {
+		d.Files = append(d.Files, &drop.File{Name: "ringlist.dat", Kind: cisco.KindRinglist, SHA256: get(d, "RINGLIST.DAT").SHA256,
+			Ringlist: get(d, "RINGLIST.DAT").Ringlist})
+	}, want: []string{"case-alias ringlist.dat:0"}},
 	{name: "stray sccp root with sip config", mutate: func(d *drop.Drop) {
 		toSCCP(d)
 	}, want: []string{"protocol-stray-config SIP001122334455.cnf:0", "protocol-stray-config SIPDefault.cnf:0"}},

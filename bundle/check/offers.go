@@ -28,26 +28,32 @@ type fleetPhone struct {
 	offer  *offer // what the root offers it, nil when nothing
 }
 
-// modelIDs are the numbers XMLDefault.cnf.xml's loadInformationNNN uses.
-var modelIDs = map[string]int{
-	"7910": 6, "7960": 7, "7940": 8, "7935": 9, "7914": 124, "7905": 20000,
-	"7912": 30007, "7902": 30008, "7970": 30006, "7941": 115, "7961": 30018,
-	"7911": 307, "7906": 369, "7945": 435, "7965": 436,
-}
+// modelIDs are the numbers XMLDefault.cnf.xml's loadInformationNNN uses,
+// by model name (the first id of a name in cisco's model table).
+var modelIDs = func() map[string]int {
+	m := map[string]int{}
+	for _, r := range cisco.Models() {
+		if _, ok := m[r.Name]; !ok {
+			m[r.Name] = r.ID
+		}
+	}
+	return m
+}()
 
 // ModelFamily groups models by how they find their image: "7940"
 // (7940/7960/7910), "79x1", "7912", "7905", "ata", or "" for a model
-// phoneload does not model.
+// phoneload does not model. It reads cisco's model table (models.tsv).
 func ModelFamily(model string) string {
-	switch model {
-	case "7940", "7960", "7910":
-		return "7940"
-	case "7911", "7906", "7941", "7961", "7945", "7965", "7970", "7971", "7942", "7962", "7975":
-		return "79x1"
-	case "7912", "7905":
-		return model
-	case "ata186", "ata188":
-		return "ata"
+	if model == "ata188" {
+		return "ata" // no CUCM id of its own; boots like the ATA 186
+	}
+	m, ok := cisco.ModelByName(model)
+	if !ok {
+		return ""
+	}
+	switch m.Boot {
+	case "7940", "79x1", "7912", "7905", "ata":
+		return m.Boot
 	}
 	return ""
 }
@@ -55,8 +61,6 @@ func ModelFamily(model string) string {
 var (
 	reDeviceMAC = regexp.MustCompile(`^(?:SIP|SEP|MGC)([0-9A-F]{12})\.`)
 	reProfMAC   = regexp.MustCompile(`^(?:gk|ld|ata)([0-9a-f]{12})(?:\.txt)?$`)
-	reLoad79x1  = regexp.MustCompile(`^(?i:SIP|SCCP|term)(\d\d)\.`)
-	reLoadCP    = regexp.MustCompile(`^CP(79\d\d)`)
 )
 
 // deviceMAC returns the MAC of a per-device file name (upper case), or "".
@@ -72,34 +76,11 @@ func deviceMAC(name string) string {
 }
 
 // loadModelIDs returns the loadInformation model ids an image is built
-// for, or nil when the name does not say.
+// for (cisco.LoadFamily against the model table), or nil when the name
+// does not say.
 func loadModelIDs(name string) []int {
-	if r, ok := ParseRelease(name); ok {
-		switch r.Platform {
-		case '3':
-			return []int{7, 8}
-		case '4':
-			return []int{6}
-		}
-		return nil
-	}
-	if m := reLoad79x1.FindStringSubmatch(name); m != nil {
-		switch m[1] {
-		case "41":
-			return []int{115, 30018}
-		case "11":
-			return []int{307, 369}
-		case "45":
-			return []int{435, 436}
-		case "70":
-			return []int{30006}
-		}
-		return nil
-	}
-	if m := reLoadCP.FindStringSubmatch(name); m != nil {
-		if id, ok := modelIDs[m[1]]; ok {
-			return []int{id}
-		}
+	if f := cisco.LoadFamily(name); f != "" {
+		return cisco.IDsOfLoadFamily(f)
 	}
 	return nil
 }

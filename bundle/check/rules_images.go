@@ -154,10 +154,8 @@ func containsInt(s []int, v int) bool {
 
 // modelName names a loadInformation model id.
 func modelName(id int) string {
-	for m, i := range modelIDs {
-		if i == id {
-			return m
-		}
+	if m, ok := cisco.ModelByID(id); ok {
+		return m.Name
 	}
 	return fmt.Sprintf("model id %d", id)
 }

@@ -84,7 +84,11 @@ func (c *checker) checkNames() {
 	for _, k := range keys {
 		fs := groups[k]
 		for _, f := range fs[1:] {
-			c.add("case-collision", f.Name, 0, c.phonesReading(f.Name), "%s and %s differ only in letter case", fs[0].Name, f.Name)
+			if f.SHA256 != "" && f.SHA256 == fs[0].SHA256 {
+				c.add("case-alias", f.Name, 0, nil, "%s is a byte-identical copy of %s under another letter case", f.Name, fs[0].Name)
+				continue
+			}
+			c.add("case-collision", f.Name, 0, c.phonesReading(f.Name), "%s and %s differ only in letter case and in content", fs[0].Name, f.Name)
 		}
 	}
 }

@@ -94,6 +94,9 @@ or parsed, 2 usage (a wrong command line: unknown flag, no PATH), 3 with
 				keys = append(keys, k...)
 			}
 			opts := drop.OpenOptions{Trust: keys, Limits: limits.Limits()}
+			// Case aliases a case-sensitive root keeps on purpose are listed
+			// like any file (check judges them), never a reason to stop.
+			opts.Limits.CaseAliases = true
 			if tableFile != "" {
 				var err error
 				if opts.ProfileTable, err = loadTable(tableFile); err != nil {
