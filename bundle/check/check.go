@@ -102,6 +102,11 @@ type checker struct {
 	// neededFromTop marks folders that files outside them refer to.
 	neededFromTop map[string]bool
 	knownAtTop    int // known files at the top of the root (not in a folder)
+	// noImages is set when the root holds no firmware image at all: a
+	// configuration-only root (phones keep the image in flash), where a
+	// named image or .loads part that is absent is image-not-in-root.
+	noImages bool
+	md5Want  []md5Want // 792x parts whose MD5 the manifest gives
 }
 
 // Run runs every rule of the registry (except those ignored) over the
@@ -155,12 +160,14 @@ func Run(d *drop.Drop, opts Options) *Report {
 			c.knownAtTop++
 		}
 	}
+	c.noImages = !hasImages(c.d.Files)
 	c.offers = c.collectOffers()
 	c.fleet = c.resolveFleet()
 
 	c.checkOS79XX()
 	c.checkImageRefs()
 	c.checkLoads()
+	c.checkPartDigests()
 	c.checkSigned()
 	c.checkSignatures()
 	c.checkNames()
@@ -170,6 +177,7 @@ func Run(d *drop.Drop, opts Options) *Report {
 	c.checkProfiles()
 	c.checkTFTP()
 	c.checkRest()
+	c.checkReal()
 
 	sortFindings(c.rep.Findings)
 	return c.rep

@@ -119,6 +119,15 @@ func (c *checker) collectOffers() []offer {
 				n, ext := cisco.StripImageExt(v)
 				out = append(out, offer{File: f.Name, Line: l.Line, Source: "loadInformation", Name: n, Ext: ext, ModelID: l.ModelID, MAC: mac})
 			}
+		case f.Kind == cisco.KindLoads && f.Load != nil && f.Load.Family == cisco.Family79x1Term:
+			// term<NN>.default.loads is the load a 79<NN> takes when no
+			// configuration names one: an offer for that model, as
+			// inspect shows it (drop.PhoneLoad "default").
+			id := 0
+			if m, ok := cisco.ModelByName("79" + f.Load.Platform); ok {
+				id = m.ID
+			}
+			out = append(out, offer{File: f.Name, Source: "default", Name: strings.TrimSuffix(cisco.BaseName(f.Name), ".loads"), ModelID: id})
 		case f.Profile != nil && f.Kind == cisco.KindProfileBinary:
 			// Phones fetch only compiled profiles; a .txt offers nothing
 			// (profile-not-compiled says so when it has no compiled twin).
@@ -241,7 +250,10 @@ func (c *checker) offerFor(p *fleetPhone) *offer {
 		}
 		return os
 	case "79x1":
-		return xml()
+		if o := xml(); o != nil {
+			return o
+		}
+		return find(func(o *offer) bool { return o.Source == "default" && o.ModelID == id })
 	case "7912", "7905", "ata":
 		prefix := map[string]string{"7912": "gk", "7905": "ld", "ata": "ata"}[p.family]
 		if o := find(func(o *offer) bool { return o.Source == "upgradecode" && o.MAC == p.MAC }); o != nil {

@@ -66,6 +66,12 @@ type File struct {
 	Ringlist *cisco.Ringlist
 	Dialplan *cisco.Dialplan
 	Profile  *cisco.Profile // KindProfileText and KindProfileBinary
+	// LoadPointer is a parsed loadNNN.txt (KindLoadPointer).
+	LoadPointer *cisco.LoadPointer
+	// NewHeader is set when the file starts with the signed header of
+	// newer phones (78xx/88xx images and manifests, magic CD 34 12 AB),
+	// which phoneload does not parse: such files are listed, not judged.
+	NewHeader bool
 
 	// WAV is set when the file starts like a WAV (RIFF/WAVE) file: as a
 	// ring it is not the headerless µ-law phones play. Rings are not kept
@@ -116,6 +122,8 @@ var textKinds = map[cisco.Kind]bool{
 	cisco.KindLoads: true, cisco.KindOS79XX: true, cisco.KindSIPConfig: true, cisco.KindMGCPConfig: true,
 	cisco.KindXMLConfig: true, cisco.KindRinglist: true, cisco.KindDialplan: true,
 	cisco.KindProfileText: true, cisco.KindProfileBinary: true,
+	cisco.KindRinglistXML: true, cisco.KindTones: true, cisco.KindSyncInfo: true, cisco.KindImageList: true,
+	cisco.KindPhoneXML: true, cisco.KindManifestXML: true, cisco.KindLoadPointer: true,
 }
 
 // signedKinds must carry a Cisco signed header. (.sbin images of the
@@ -327,6 +335,8 @@ func (f *File) inspectHead(head []byte) int {
 			f.Header = h
 			payload = h.Length
 		}
+	} else if cisco.HasNewSignedMagic(head) {
+		f.NewHeader = true
 	} else if signedKinds[f.Kind] {
 		ps.AddAt(0, "no Cisco signed header")
 	}
@@ -356,7 +366,7 @@ func (f *File) parse(payload int, table *cfgfmt.Table) []cisco.Problem {
 	var ps []cisco.Problem
 	switch f.Kind {
 	case cisco.KindLoads:
-		if f.HeaderErr != "" {
+		if f.HeaderErr != "" || f.NewHeader {
 			return nil // the body's start is unknown; the header problem says why
 		}
 		f.Loads, ps = cisco.ParseLoads(f.Data[max(payload, 0):])
@@ -383,6 +393,12 @@ func (f *File) parse(payload int, table *cfgfmt.Table) []cisco.Problem {
 		f.Profile, ps = cisco.ParseProfileText(f.Data)
 	case cisco.KindProfileBinary:
 		f.Profile, ps = cisco.DecodeProfile(table, f.Data)
+	case cisco.KindRinglistXML:
+		f.Ringlist, ps = cisco.ParseRinglistXML(f.Data)
+	case cisco.KindTones, cisco.KindSyncInfo, cisco.KindImageList, cisco.KindPhoneXML, cisco.KindManifestXML:
+		_, ps = cisco.CheckXML(f.Data)
+	case cisco.KindLoadPointer:
+		f.LoadPointer, ps = cisco.ParseLoadPointer(f.Data)
 	}
 	return ps
 }
