@@ -36,13 +36,13 @@ func (c *checker) checkRings() {
 				}
 				continue
 			}
-			// A ring list names rings beside it: the folder of the list
-			// (the top of the root for the lists phones fetch).
+			// Ring files are named from the top of the root, as phones
+			// ask for them ("ringtones/Piano1.raw" is a path there).
 			target := r.File
-			if dir := strings.TrimSuffix(f.Name, base); dir != "" && !strings.Contains(r.File, "/") {
-				target = dir + r.File
-			}
-			if rf, fold := c.lookup(target); rf == nil && len(fold) == 0 && !c.foldMisplaced(f.Name, r.Line, target, target) {
+			if rf, fold := c.lookup(target); rf == nil && len(fold) == 0 {
+				if c.foldMisplaced(f.Name, r.Line, target, target) {
+					continue // not-at-root accounts for it
+				}
 				if first == 0 {
 					first = r.Line
 				}
