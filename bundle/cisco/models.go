@@ -147,6 +147,22 @@ var termFamily = map[string]string{"06": "11", "61": "41", "62": "42", "65": "45
 // "9971", "9951", "8961", "ata18x", "ata187", or "" when the name says
 // nothing phoneload knows.
 func LoadFamily(name string) string {
+	if f := loadFamily(name); knownFamilies[f] {
+		return f
+	}
+	return ""
+}
+
+// knownFamilies are the load families of the model table.
+var knownFamilies = func() map[string]bool {
+	m := map[string]bool{}
+	for _, r := range models {
+		m[r.Loads] = true
+	}
+	return m
+}()
+
+func loadFamily(name string) string {
 	name, _ = StripImageExt(BaseName(name))
 	if m := reFamP0.FindStringSubmatch(name); m != nil {
 		return "P0x" + m[1]
