@@ -85,8 +85,24 @@ func loadModelIDs(name string) []int {
 	return nil
 }
 
+// placeholder reports whether a configuration value is a template
+// placeholder ({$image_name}, ${LOAD}) rather than a name: the file is a
+// template of a provisioning tool, and the value names nothing yet.
+func placeholder(v string) bool { return strings.ContainsAny(v, "{}$") }
+
 // collectOffers lists every image named by a configuration file.
 func (c *checker) collectOffers() []offer {
+	var kept []offer
+	for _, o := range c.allOffers() {
+		if !placeholder(o.Name) {
+			kept = append(kept, o)
+		}
+	}
+	return kept
+}
+
+// allOffers lists every value a configuration file gives as an image.
+func (c *checker) allOffers() []offer {
 	var out []offer
 	for _, f := range c.d.Files {
 		// Phones read names at the top of the root. Files in a folder

@@ -150,3 +150,42 @@ func (c *checker) ofModelOrAll(macs []string, id int) []string {
 	}
 	return c.ofModel(macs, id)
 }
+
+// folderKinds live in folders by design: tones and dictionaries in locale
+// folders, backgrounds in Desktops/<size>/, IP Communicator's manifests
+// in its locale folders; sources are nobody's fetch.
+var folderKinds = map[cisco.Kind]bool{
+	cisco.KindTones: true, cisco.KindImageList: true, cisco.KindPhoneXML: true, cisco.KindManifestXML: true,
+	cisco.KindSource: true, cisco.KindTagTable: true, cisco.KindLoadPointer: true, cisco.KindUnknown: true,
+}
+
+// placed reports whether f is a file whose place in the root matters to
+// the folder rules (not-at-root, folder-not-read): a file phones fetch by
+// its name at the top, outside a locale folder.
+func (c *checker) placed(f *drop.File) bool {
+	if folderKinds[f.Kind] {
+		return false
+	}
+	if i := strings.LastIndexByte(f.Name, '/'); i >= 0 && c.locales[f.Name[:i+1]] {
+		return false
+	}
+	return true
+}
+
+// localeDirs finds the locale folders: the folders holding a tones
+// file, a locale dictionary or a CIPC locale manifest. Phones fetch
+// <userLocale>/… and <networkLocale>/… from them by design.
+func localeDirs(fs []*drop.File) map[string]bool {
+	m := map[string]bool{}
+	for _, f := range fs {
+		i := strings.LastIndexByte(f.Name, '/')
+		if i < 0 {
+			continue
+		}
+		lower := strings.ToLower(cisco.BaseName(f.Name))
+		if f.Kind == cisco.KindTones || f.Kind == cisco.KindManifestXML || strings.Contains(lower, "-dictionary") {
+			m[f.Name[:i+1]] = true
+		}
+	}
+	return m
+}

@@ -155,6 +155,10 @@ func Identify(name string, head []byte) Kind {
 		return KindProfileBinary
 	}
 	switch {
+	case bytes.HasPrefix(head, []byte("#txt")) && strings.HasSuffix(lower, ".txt"):
+		// A #txt profile under a name no phone asks for
+		// (gkdefault7912.txt, sipexample7912.txt): a source for cfgfmt.
+		return KindSource
 	case bytes.HasPrefix(head, []byte("#txt")):
 		return KindProfileText
 	case bytes.HasPrefix(head, []byte("#ata")):

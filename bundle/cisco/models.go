@@ -193,3 +193,13 @@ func loadFamily(name string) string {
 	}
 	return ""
 }
+
+// Is792x reports whether a load name is a 7921/7925/7926 load, whose
+// manifest Cisco ships (and the phone asks for) as <name>.LOADS.
+func Is792x(name string) bool {
+	switch LoadFamily(name) {
+	case "7921", "7925", "7926":
+		return true
+	}
+	return false
+}

@@ -119,10 +119,7 @@ func ParseRinglistXML(b []byte) (*Ringlist, []Problem) {
 			}
 		}
 	}
-	if len(r.Entries) == 0 {
-		pl.Add(0, "lists no rings")
-	}
-	return r, pl
+	return r, pl // an empty list is valid: the phone offers no custom rings
 }
 
 // LoadPointer is a parsed loadNNN.txt, the file Cisco ships in each
