@@ -230,6 +230,9 @@ var ruleCases = []ruleCase{
 	{name: "device name with Notepad's .txt", mutate: func(d *drop.Drop) {
 		d.Files = append(d.Files, &drop.File{Name: "SIP001122334466.cnf.txt", Kind: cisco.KindUnknown, Mode: 0o644, Size: 10})
 	}, want: []string{"device-name SIP001122334466.cnf.txt:0"}},
+	{name: "SEP<MAC>.cnf beside the phone's SIP<MAC>.cnf is a stray copy", mutate: func(d *drop.Drop) {
+		d.Files = append(d.Files, &drop.File{Name: "SEP001122334455.cnf", Kind: cisco.KindUnknown, Mode: 0o644, Size: 10})
+	}, want: []string{"source-file SEP001122334455.cnf:0"}},
 	{name: "SEP file without .cnf", mutate: func(d *drop.Drop) {
 		d.Files = append(d.Files, &drop.File{Name: "SEP001122334466.xml", Kind: cisco.KindUnknown, Mode: 0o644, Size: 10})
 	}, want: []string{"device-name SEP001122334466.xml:0"}},
