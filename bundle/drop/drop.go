@@ -94,6 +94,11 @@ type OpenOptions struct {
 	// ProfileTable, when set, names the parameters of binary (#ata)
 	// profiles: the tag table (ptag.dat) of the device they are for.
 	ProfileTable *cfgfmt.Table
+	// Served, when set, maps the root's file paths to the names phones
+	// use to reach them through the TFTP server (tftpmap.Map.Served for
+	// tftpd-hpa's --map-file): the drop is then the root as phones see
+	// it, files renamed, and files no request reaches left out.
+	Served func(paths []string) map[string]string
 }
 
 // MaxTextTotal caps the bytes of all File.Data of one drop together, so
@@ -161,6 +166,9 @@ func Open(path string, opts OpenOptions) (*Drop, error) {
 	o.wg.Wait()
 	if err != nil {
 		return nil, err
+	}
+	if opts.Served != nil {
+		d.serve(opts.Served)
 	}
 	sort.Slice(d.Files, func(i, j int) bool { return d.Files[i].Name < d.Files[j].Name })
 	d.markRings()
@@ -567,4 +575,24 @@ const StateDir = ".phoneload"
 // check pass it over and verify --root ignores it.
 func InStateDir(name string) bool {
 	return name == StateDir || strings.HasPrefix(name, StateDir+"/")
+}
+
+// serve renames the files to the names phones use through the server
+// (OpenOptions.Served) and leaves out the files no request reaches.
+func (d *Drop) serve(served func([]string) map[string]string) {
+	paths := make([]string, len(d.Files))
+	byPath := make(map[string]*File, len(d.Files))
+	for i, f := range d.Files {
+		paths[i] = f.Name
+		byPath[f.Name] = f
+	}
+	view := served(paths)
+	kept := make([]*File, 0, len(view))
+	for name, p := range view {
+		if f := byPath[p]; f != nil {
+			f.Name = name
+			kept = append(kept, f)
+		}
+	}
+	d.Files = kept
 }

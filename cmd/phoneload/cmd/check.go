@@ -12,6 +12,7 @@ import (
 	"github.com/phoneload/phoneload/bundle/check"
 	"github.com/phoneload/phoneload/bundle/container"
 	"github.com/phoneload/phoneload/bundle/drop"
+	"github.com/phoneload/phoneload/bundle/tftpmap"
 
 	"github.com/spf13/cobra"
 
@@ -50,6 +51,7 @@ const maxPhonesShown = 8
 func NewCmdCheck() *cobra.Command {
 	var (
 		limits                    *limitFlags
+		mapFile                   *string
 		asJSON, strict, listRules bool
 		fleetFile, tableFile      string
 		ignore, trust             []string
@@ -126,7 +128,11 @@ wrong command line: unknown flag or rule id, no PATH).`,
 				}
 				opts.Compile = compileWith(table)
 			}
-			rep, err := checkPath(cmd, args[0], opts, limits.Limits())
+			m, err := loadMapFile(*mapFile)
+			if err != nil {
+				return err
+			}
+			rep, err := checkPath(cmd, args[0], opts, limits.Limits(), m)
 			if err != nil {
 				return err
 			}
@@ -149,6 +155,7 @@ wrong command line: unknown flag or rule id, no PATH).`,
 	}
 	f := c.Flags()
 	limits = addLimitFlags(f)
+	mapFile = addMapFileFlag(f)
 	f.BoolVar(&asJSON, "json", false, "write the report as JSON (schema in docs/check.md)")
 	f.StringVar(&fleetFile, "fleet", "", "CSV `FILE` of mac,model,running-load for the phones that boot from the root")
 	f.BoolVar(&strict, "strict", false, "fail (exit 1) on warnings too")
@@ -162,7 +169,7 @@ wrong command line: unknown flag or rule id, no PATH).`,
 // checkPath opens PATH ("-": a zip or tar on stdin) and checks it. Open
 // verifies signatures in its single pass when given the keys; the progress
 // bar draws only on a terminal.
-func checkPath(cmd *cobra.Command, p string, opts check.Options, lim container.Limits) (*check.Report, error) {
+func checkPath(cmd *cobra.Command, p string, opts check.Options, lim container.Limits, m *tftpmap.Map) (*check.Report, error) {
 	prog := cli.NewProgress(cmd.ErrOrStderr(), "reading "+p, 0)
 	defer prog.Done()
 	var last int64
@@ -170,6 +177,9 @@ func checkPath(cmd *cobra.Command, p string, opts check.Options, lim container.L
 		prog.Add(n - last)
 		last = n
 	}}
+	if m != nil {
+		open.Served = m.Served
+	}
 	if p != "-" {
 		return check.RunPath(p, open, opts)
 	}
