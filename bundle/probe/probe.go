@@ -61,16 +61,16 @@ type File struct {
 
 // Probe statuses. Only ok and absent are good.
 const (
-	ProbeOK         = "ok"         // the server sends exactly the bundle's file
-	ProbeAbsent     = "absent"     // neither has it, and the server says "File not found": the phone moves on
-	ProbeMissing    = "missing"    // the bundle has it, the server says "File not found"
-	ProbeDifferent  = "different"  // the server sends other bytes
+	ProbeOK        = "ok"        // the server sends exactly the bundle's file
+	ProbeAbsent    = "absent"    // neither has it, and the server says "File not found": the phone moves on
+	ProbeMissing   = "missing"   // the bundle has it, the server says "File not found"
+	ProbeDifferent = "different" // the server sends other bytes
 	// ProbeSite: the server sends a file the bundle does not have, a site
 	// file (SEP<MAC>.cnf.xml, a CTL, the site's own configuration): listed
 	// as verify --root lists the files of a root beside its bundle, not a
 	// failure.
-	ProbeSite = "site"
-	ProbeError      = "error"      // any other answer (other error code, timeout): a phone's hunt stops here
+	ProbeSite  = "site"
+	ProbeError = "error" // any other answer (other error code, timeout): a phone's hunt stops here
 )
 
 // Result is the outcome of a Probe.
