@@ -69,8 +69,12 @@ const (
 	// file (SEP<MAC>.cnf.xml, a CTL, the site's own configuration): listed
 	// as verify --root lists the files of a root beside its bundle, not a
 	// failure.
-	ProbeSite  = "site"
-	ProbeError = "error" // any other answer (other error code, timeout): a phone's hunt stops here
+	ProbeSite = "site"
+	// ProbeUnexpected: the server sends firmware (an image, a .loads)
+	// the bundle does not have: the phone would take code the bundle
+	// does not vouch for.
+	ProbeUnexpected = "unexpected"
+	ProbeError      = "error" // any other answer (other error code, timeout): a phone's hunt stops here
 )
 
 // Result is the outcome of a Probe.
@@ -245,6 +249,8 @@ func (p *prober) get(name, phase, why string) []byte {
 	default:
 		pf.GotSize, pf.GotSHA256 = n, hex.EncodeToString(h.Sum(nil))
 		switch {
+		case bf == nil && isFirmware(name):
+			pf.Status = ProbeUnexpected
 		case bf == nil:
 			pf.Status = ProbeSite
 		case pf.GotSHA256 == bf.sum:
@@ -399,4 +405,14 @@ func (p *prober) boot7912(mac, model string) {
 	for _, name := range imgs {
 		p.get(name, "boot", "image for the "+model+" in the bundle")
 	}
+}
+
+// isFirmware reports whether a name is a firmware file (image, manifest,
+// signed part) rather than a site file.
+func isFirmware(name string) bool {
+	switch cisco.Identify(name, nil) {
+	case cisco.KindImageBin, cisco.KindImageSBN, cisco.KindImageSB2, cisco.KindImageSBIN, cisco.KindImageZUP, cisco.KindLoads, cisco.KindSigned:
+		return true
+	}
+	return false
 }

@@ -231,7 +231,7 @@ func TestProbeMapFileAndSiteFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := status(res); got["P0S3-8-12-00.sb2"] != ProbeSite {
+	if got := status(res); got["P0S3-8-12-00.sb2"] != ProbeUnexpected || got["SEP001122334455.cnf.xml"] != ProbeSite {
 		t.Errorf("without the rules the moved file cannot be matched: %v", got)
 	}
 }

@@ -44,12 +44,13 @@ signed bundle. --all then fetches every other file of the bundle.
 Each file is ok, absent (neither has it and the server says "File not
 found", so a phone moves on), site (the server has a file the bundle does
 not: a site file such as SEP<MAC>.cnf.xml, listed as verify --root lists
-them, not a failure), missing, different, or error (any other answer, which
-stops a phone's hunt). With --map-file (the server's tftpd-hpa rules) each
+them, not a failure), unexpected (the server has firmware the bundle does
+not), missing, different, or error (any other answer, which stops a
+phone's hunt). With --map-file (the server's tftpd-hpa rules) each
 name is compared with the bundle file the rules send it to.
 
 Exit codes: 0 all ok, absent or site, 1 a file could not be fetched
-(error), 2 usage, 3 bad signature, 4 missing or different files.`,
+(error), 2 usage, 3 bad signature, 4 missing, different or unexpected files.`,
 		Example: `  phoneload probe --pub release.pub --bundle sip-8.12.zip tftp://10.0.0.5
   phoneload probe --pub release.pub --mac 0011.2233.4455 --model 7940 --bundle sip-8.12.zip tftp://10.0.0.5:69
   phoneload probe --pub release.pub --all --json --bundle sip-8.12.zip tftp://127.0.0.1:6969`,
@@ -102,7 +103,7 @@ Exit codes: 0 all ok, absent or site, 1 a file could not be fetched
 				}
 				tw.Flush()
 			}
-			bad := res.Count(probe.ProbeMissing) + res.Count(probe.ProbeDifferent)
+			bad := res.Count(probe.ProbeMissing) + res.Count(probe.ProbeDifferent) + res.Count(probe.ProbeUnexpected)
 			errs := res.Count(probe.ProbeError)
 			switch {
 			case errs > 0:
