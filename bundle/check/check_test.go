@@ -311,6 +311,9 @@ var ruleCases = []ruleCase{
 	{name: "well-formed syncinfo.xml", mutate: func(d *drop.Drop) {
 		d.Files = append(d.Files, &drop.File{Name: "syncinfo.xml", Kind: cisco.KindSyncInfo})
 	}, want: nil},
+	{name: "#txt under a name no phone asks for names no empty profile", base: cleanSIP7912, mutate: func(d *drop.Drop) {
+		d.Files = append(d.Files, &drop.File{Name: "notes", Kind: cisco.KindProfileText, Profile: &cisco.Profile{}})
+	}, want: nil},
 	{name: "template beside the root's files", mutate: func(d *drop.Drop) {
 		d.Files = append(d.Files, &drop.File{Name: "7912_TEMPL.txt", Kind: cisco.KindSource})
 	}, want: []string{"source-file 7912_TEMPL.txt:0"}},

@@ -124,6 +124,11 @@ func (c *checker) checkCompiled() {
 		}
 		ph := c.phonesReading(f.Name)
 		_, fam := profileFamily(f.Name)
+		if fam == "" || cisco.ProfileDevice(f.Name) == "" {
+			// #txt under a name no phone asks for: a source, and no
+			// message may name an empty compiled or default profile.
+			continue
+		}
 		if _, ok := cisco.CutSuffixFold(f.Name, ".txt"); !ok {
 			// The name phones fetch, holding cfgfmt's input.
 			c.add("profile-not-compiled", f.Name, 1, ph, "%s holds a text profile (#txt): %s phones fetch this name and cannot read text; compile its source to it (phoneload compile --table <ptag.dat>)", f.Name, fam)
