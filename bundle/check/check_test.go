@@ -305,6 +305,9 @@ var ruleCases = []ruleCase{
 	{name: "newer signed header", mutate: func(d *drop.Drop) {
 		d.Files = append(d.Files, &drop.File{Name: "sip78xx.11-0-1-11.loads", Kind: cisco.KindLoads, NewHeader: true})
 	}, want: []string{"not-judged sip78xx.11-0-1-11.loads:0"}},
+	{name: "a 69xx image whose header version phoneload does not parse", mutate: func(d *drop.Drop) {
+		d.Files = append(d.Files, &drop.File{Name: "SIP69xx.9-4-1-3SR2.zz.sgn", Kind: cisco.KindSigned, HeaderErr: "header version 2.0 not supported"})
+	}, want: []string{"not-judged SIP69xx.9-4-1-3SR2.zz.sgn:0"}},
 	{name: "tones file that is not XML", mutate: func(d *drop.Drop) {
 		d.Files = append(d.Files, &drop.File{Name: "g3-tones.xml", Kind: cisco.KindTones, Problems: []cisco.Problem{{Line: 1, Msg: "XML: unquoted or missing attribute value in element"}}})
 	}, want: []string{"xml-invalid g3-tones.xml:1"}},

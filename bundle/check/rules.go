@@ -99,7 +99,7 @@ var registry = []Rule{
 		Symptom: "a phone with no trust list ignores the file and stays non-secure; a phone that holds one rejects it, keeps its old list and may refuse the configuration and images signed by another server (\"Trust List Update Failed\"), not \"Image Authentication Failed\"",
 		Fix:     "remove the placeholder (phones without security get \"File not found\" and carry on), or serve the trust list your call manager signs"},
 	{ID: "not-judged", Severity: SeverityInfo, Area: "Signed files",
-		Title:   "a file with the signed header of newer phones (78xx/88xx), which phoneload lists but does not parse",
+		Title:   "a file with a signed header phoneload lists but does not parse: the newer 78xx/88xx header, or a .sgn header version it does not know",
 		Symptom: "unknown to phoneload: the phone checks it against the key in its own flash",
 		Fix:     "nothing; check it with Cisco's tools if in doubt"},
 	{ID: "sbn-payload-mismatch", Severity: SeverityError, Area: "Signed files",
