@@ -42,6 +42,43 @@ else
 	echo "(exit $?: errors found, as expected)"
 fi
 
+step "3b. check on a real-shaped 79x1 root: what real deployments keep beside the drop is judged as phones see it"
+r="$out/root79x1"
+go run ./internal/fixture/mkdrop sip79x1 "$r"
+head -c 4000 /dev/zero | tr '\0' '\377' >"$r/Chirp1.raw"
+head -c 8000 /dev/zero | tr '\0' '\177' >"$r/Analog1.raw"
+cat >"$r/ringlist.xml" <<'XML'
+<CiscoIPPhoneRingList>
+	<Ring><DisplayName>Chirp</DisplayName><FileName>Chirp1.raw</FileName></Ring>
+	<Ring><DisplayName>Analog Synth 1</DisplayName><FileName>Analog1.raw</FileName></Ring>
+</CiscoIPPhoneRingList>
+XML
+cp "$r/ringlist.xml" "$r/RINGLIST.XML" # a byte-identical case alias, kept for phones asking either way
+cp "$r/ringlist.xml" "$r/distinctiveringlist.xml"
+mkdir -p "$r/United_States"
+printf '<tones>\n<tone name="dial" freq="350,440"/>\n</tones>\n' >"$r/United_States/g3-tones.xml"
+printf '115       SIP41.9-4-2SR1S     11             // IP Phone 7941 SIP\r\n' >"$r/load115.txt"
+printf '<DIALTEMPLATE>\n<TEMPLATE MATCH="*" Timeout="5"/>\n</DIALTEMPLATE>\n' >"$r/dialplan.xml"
+cat >"$r/SEP000D28A1B2C3.cnf.xml" <<'XML'
+<device>
+  <sipProfile><dialTemplate>dialplan.xml</dialTemplate></sipProfile>
+  <loadInformation>SIP41.9-4-2SR1S</loadInformation>
+  <userLocale><name>United_States</name></userLocale>
+</device>
+XML
+sed 's/000D28A1B2C3/$MAC/' "$r/SEP000D28A1B2C3.cnf.xml" >"$r/7941_TEMPL.cnf.xml" # the author's template
+run $pl check "$r"
+echo
+echo "-- the same root with a ring the ring list names removed:"
+rm "$r/Analog1.raw"
+printf '$ %s\n' "$pl check $r"
+if $pl check "$r"; then
+	echo "demo: check should have failed (ring-missing)" >&2
+	exit 1
+else
+	echo "(exit $?: a listed ring is missing, as expected)"
+fi
+
 step "4. compile: 7905/7912/ATA profiles, byte-exact with Cisco's cfgfmt"
 echo "-- a 7912 root whose compiled profiles are missing: check catches it, compile mends it (self-made tag table):"
 rm -f "$out/cp7912-sip/gkdefault.cfg" "$out/cp7912-sip"/gk000d28a1b2c[0-9]

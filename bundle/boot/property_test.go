@@ -116,6 +116,11 @@ var brokenRoots = []broken{
 			recompile(t, dir, "gkdefault.txt", "gkdefault.cfg")
 		}},
 	{"upgradecode image missing", fixture.SIP7912, "upgradecode-image-missing", Phone{MAC: mac, Model: "7912", Running: "CP7912080000SIP050608A"},
+		func(t *testing.T, dir string) {
+			// Another image stays: the root is not a configuration-only one.
+			must(t, os.Rename(filepath.Join(dir, "CP7912080001SIP060412A.sbin"), filepath.Join(dir, "CP7912080000SIP060111A.sbin")))
+		}},
+	{"configuration-only root", fixture.SIP7912, "image-not-in-root", Phone{MAC: mac, Model: "7912", Running: "CP7912080000SIP050608A"},
 		rm("CP7912080001SIP060412A.sbin")},
 	{"7912 given a zup", fixture.SIP7912, "upgradecode-zup-7912", Phone{MAC: mac, Model: "7912", Running: "CP7912080000SIP050608A"},
 		func(t *testing.T, dir string) {

@@ -33,6 +33,7 @@ var RuleOutcomes = map[string][]Code{
 	"loader-bin-missing":        {ImageNotFound, ProtocolApplicationInvalid},
 	"upgradecode-hardware":      {UpgradeIgnored},
 	"upgradecode-image-missing": {ImageNotFound},
+	"image-not-in-root":         {ImageNotFound, ProtocolApplicationInvalid},
 	"upgradecode-zup-7912":      {UpgradeIgnored},
 	"upgradecode-image-id":      {ReloadLoop},
 	"profile-not-compiled":      {NoConfig},

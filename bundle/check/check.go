@@ -102,6 +102,12 @@ type checker struct {
 	// neededFromTop marks folders that files outside them refer to.
 	neededFromTop map[string]bool
 	knownAtTop    int // known files at the top of the root (not in a folder)
+	// noImages is set when the root holds no firmware image at all: a
+	// configuration-only root (phones keep the image in flash), where a
+	// named image or .loads part that is absent is image-not-in-root.
+	noImages bool
+	locales  map[string]bool // locale folders (United_States/), by full path with the slash
+	md5Want  []md5Want       // 792x parts whose MD5 the manifest gives
 }
 
 // Run runs every rule of the registry (except those ignored) over the
@@ -150,17 +156,20 @@ func Run(d *drop.Drop, opts Options) *Report {
 		c.add("desktop-metadata", f.Name, 0, nil, "%s is desktop metadata, not part of the firmware", f.Name)
 	}
 	c.dirRoot = d.Container == "dir" || d.Container == "" && isDir(d.Path)
+	c.locales = localeDirs(c.d.Files)
 	for _, f := range c.d.Files {
-		if f.Kind != cisco.KindUnknown && strings.IndexByte(f.Name, '/') < 0 {
+		if c.placed(f) && strings.IndexByte(f.Name, '/') < 0 {
 			c.knownAtTop++
 		}
 	}
+	c.noImages = !hasImages(c.d.Files)
 	c.offers = c.collectOffers()
 	c.fleet = c.resolveFleet()
 
 	c.checkOS79XX()
 	c.checkImageRefs()
 	c.checkLoads()
+	c.checkPartDigests()
 	c.checkSigned()
 	c.checkSignatures()
 	c.checkNames()
@@ -170,6 +179,7 @@ func Run(d *drop.Drop, opts Options) *Report {
 	c.checkProfiles()
 	c.checkTFTP()
 	c.checkRest()
+	c.checkReal()
 
 	sortFindings(c.rep.Findings)
 	return c.rep
@@ -261,7 +271,11 @@ var refImageExts = []string{".loads", ".sbn", ".bin", ".sbin", ".zup"}
 // resolveImage finds the files an image name stands for. It returns the
 // exact files present and, when there are none, case-insensitive matches.
 func (c *checker) resolveImage(name string) (exact, folded []*drop.File) {
-	for _, ext := range refImageExts {
+	exts := refImageExts
+	if cisco.Is792x(name) {
+		exts = append([]string{".LOADS"}, exts...) // 792x phones ask for CP7921G-….LOADS
+	}
+	for _, ext := range exts {
 		f, fold := c.lookup(name + ext)
 		if f != nil {
 			exact = append(exact, f)
@@ -312,7 +326,7 @@ func (c *checker) foldMisplaced(file string, line int, target string, candidates
 	if c.inSubdir == nil {
 		c.inSubdir = map[string]*drop.File{}
 		for _, f := range c.d.Files {
-			if f.Kind != cisco.KindUnknown && strings.IndexByte(f.Name, '/') >= 0 {
+			if c.placed(f) && strings.IndexByte(f.Name, '/') >= 0 {
 				if b := cisco.BaseName(f.Name); c.inSubdir[b] == nil {
 					c.inSubdir[b] = f
 				}
@@ -368,6 +382,10 @@ func names(fs []*drop.File) string {
 // judged then, and the report's assumptions say so. Other refusals are
 // errors.
 func RunPath(path string, open drop.OpenOptions, opts Options) (*Report, error) {
+	// A directory root may keep case aliases on purpose (RINGLIST.XML
+	// beside ringlist.xml): they are judged by case-alias and
+	// case-collision, never a reason to stop reading.
+	open.Limits.CaseAliases = true
 	d, err := drop.Open(path, open)
 	if err == nil {
 		return Run(d, opts), nil

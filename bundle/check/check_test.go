@@ -230,6 +230,9 @@ var ruleCases = []ruleCase{
 	{name: "device name with Notepad's .txt", mutate: func(d *drop.Drop) {
 		d.Files = append(d.Files, &drop.File{Name: "SIP001122334466.cnf.txt", Kind: cisco.KindUnknown, Mode: 0o644, Size: 10})
 	}, want: []string{"device-name SIP001122334466.cnf.txt:0"}},
+	{name: "SEP<MAC>.cnf beside the phone's SIP<MAC>.cnf is a stray copy", mutate: func(d *drop.Drop) {
+		d.Files = append(d.Files, &drop.File{Name: "SEP001122334455.cnf", Kind: cisco.KindUnknown, Mode: 0o644, Size: 10})
+	}, want: []string{"source-file SEP001122334455.cnf:0"}},
 	{name: "SEP file without .cnf", mutate: func(d *drop.Drop) {
 		d.Files = append(d.Files, &drop.File{Name: "SEP001122334466.xml", Kind: cisco.KindUnknown, Mode: 0o644, Size: 10})
 	}, want: []string{"device-name SEP001122334466.xml:0"}},
@@ -244,6 +247,10 @@ var ruleCases = []ruleCase{
 	{name: "case collision", mutate: func(d *drop.Drop) {
 		d.Files = append(d.Files, &drop.File{Name: "sipdefault.cnf", Kind: cisco.KindSIPConfig, Mode: 0o644, Size: 10, SIP: &cisco.SIPConfig{}})
 	}, want: []string{"case-collision sipdefault.cnf:0"}},
+	{name: "byte-identical case alias is information", mutate: func(d *drop.Drop) {
+		d.Files = append(d.Files, &drop.File{Name: "ringlist.dat", Kind: cisco.KindRinglist, SHA256: get(d, "RINGLIST.DAT").SHA256,
+			Ringlist: get(d, "RINGLIST.DAT").Ringlist})
+	}, want: []string{"case-alias ringlist.dat:0"}},
 	{name: "stray sccp root with sip config", mutate: func(d *drop.Drop) {
 		toSCCP(d)
 	}, want: []string{"protocol-stray-config SIP001122334455.cnf:0", "protocol-stray-config SIPDefault.cnf:0"}},
@@ -252,8 +259,96 @@ var ruleCases = []ruleCase{
 		d.Files = append(d.Files, &drop.File{Name: "P0S3-04-4-00.bin", Kind: cisco.KindImageBin, Mode: 0o644, Size: 10})
 	}, want: []string{"upgrade-downgrade SIPDefault.cnf:1", "upgrade-w210 SIPDefault.cnf:2",
 		"protocol-load-conflict XMLDefault.cnf.xml:4", "protocol-load-conflict XMLDefault.cnf.xml:5"}},
-	{name: "ringlist missing ring", mutate: func(d *drop.Drop) { d.Files = removeFile(d.Files, "Chirp1.raw") },
-		want: []string{"ringlist-entry RINGLIST.DAT:1"}},
+	{name: "ringlist missing ring in a root without rings", mutate: func(d *drop.Drop) { d.Files = removeFile(d.Files, "Chirp1.raw") },
+		want: []string{"image-not-in-root RINGLIST.DAT:1"}},
+	{name: "listed ring missing beside other rings", mutate: func(d *drop.Drop) {
+		rl := get(d, "RINGLIST.DAT").Ringlist
+		rl.Entries = append(rl.Entries, cisco.Ring{Display: "Gone", File: "Gone.raw", Line: 2})
+	}, want: []string{"ring-missing RINGLIST.DAT:2"}},
+	{name: "ringlist.xml naming a missing ring", mutate: func(d *drop.Drop) {
+		d.Files = append(d.Files, &drop.File{Name: "ringlist.xml", Kind: cisco.KindRinglistXML, Ringlist: &cisco.Ringlist{Entries: []cisco.Ring{
+			{Display: "Chirp", File: "Chirp1.raw", Line: 2}, {Display: "Analog", File: "Analog1.raw", Line: 6}}}})
+	}, want: []string{"ring-missing ringlist.xml:6"}},
+	{name: "an unlisted long ring is nobody's business", mutate: func(d *drop.Drop) {
+		d.Files = append(d.Files, &drop.File{Name: "Long.raw", Kind: cisco.KindRing, Size: 100000})
+	}, want: nil},
+	{name: "configuration-only root", mutate: func(d *drop.Drop) {
+		for _, n := range []string{"P003-8-12-00.bin", "P003-8-12-00.sbn", "P0S3-8-12-00.sb2"} {
+			d.Files = removeFile(d.Files, n)
+		}
+	}, want: []string{"image-not-in-root OS79XX.TXT:1", "image-not-in-root P0S3-8-12-00.loads:0"}},
+	{name: "configuration-only root without manifests", mutate: func(d *drop.Drop) {
+		for _, n := range []string{"P003-8-12-00.bin", "P003-8-12-00.sbn", "P0S3-8-12-00.sb2", "P0S3-8-12-00.loads"} {
+			d.Files = removeFile(d.Files, n)
+		}
+	}, want: []string{"image-not-in-root OS79XX.TXT:1", "image-not-in-root SIPDefault.cnf:1", "image-not-in-root XMLDefault.cnf.xml:4", "image-not-in-root XMLDefault.cnf.xml:5"}},
+	{name: "7912 upgradecode naming a .loads", base: cleanSIP7912, mutate: func(d *drop.Drop) {
+		get(d, "gkdefault.txt").Profile.Upgrades[0].File = "SIP11.9-4-2SR1-1S.loads"
+		get(d, "gkdefault.cfg").Profile.Upgrades[0].File = "SIP11.9-4-2SR1-1S.loads"
+		d.Files = append(d.Files, &drop.File{Name: "SIP11.9-4-2SR1-1S.loads", Kind: cisco.KindLoads, Header: signedHdr("SIP11.9-4-2SR1-1S.loads"), Loads: &cisco.Loads{}})
+	}, want: []string{"image-type-7905-7912 gkdefault.cfg:0", "image-type-7905-7912 gkdefault.txt:2"}},
+	{name: "792x part whose size differs from its .LOADS", mutate: func(d *drop.Drop) {
+		d.Files = append(d.Files,
+			&drop.File{Name: "CP7921G-1.4.6.3.LOADS", Kind: cisco.KindLoads, Header: signedHdr("CP7921G-1.4.6.3.LOADS"),
+				Loads: &cisco.Loads{Parts: []cisco.LoadsPart{{Name: "APPS-1.4.6.3.SBN", Line: 4, Size: 2633404, MD5: "5f64dd6b81764b05d0f136e0ed1d74f9"}}}},
+			&drop.File{Name: "APPS-1.4.6.3.SBN", Kind: cisco.KindImageSBN, Size: 2633400, Header: signedHdr("APPS-1.4.6.3.SBN")})
+	}, want: []string{"loads-part-digest CP7921G-1.4.6.3.LOADS:4"}},
+	{name: "792x part of the size its .LOADS says", mutate: func(d *drop.Drop) {
+		d.Files = append(d.Files,
+			&drop.File{Name: "CP7921G-1.4.6.3.LOADS", Kind: cisco.KindLoads, Header: signedHdr("CP7921G-1.4.6.3.LOADS"),
+				Loads: &cisco.Loads{Parts: []cisco.LoadsPart{{Name: "APPS-1.4.6.3.SBN", Line: 4, Size: 2633404}}}},
+			&drop.File{Name: "APPS-1.4.6.3.SBN", Kind: cisco.KindImageSBN, Size: 2633404, Header: signedHdr("APPS-1.4.6.3.SBN")})
+	}, want: nil},
+	{name: "CTL placeholder", mutate: func(d *drop.Drop) {
+		d.Files = append(d.Files, &drop.File{Name: "CTLSEP001122334455.tlv", Kind: cisco.KindTrustList, Size: 1})
+	}, want: []string{"trust-list-bad CTLSEP001122334455.tlv:0"}},
+	{name: "newer signed header", mutate: func(d *drop.Drop) {
+		d.Files = append(d.Files, &drop.File{Name: "sip78xx.11-0-1-11.loads", Kind: cisco.KindLoads, NewHeader: true})
+	}, want: []string{"not-judged sip78xx.11-0-1-11.loads:0"}},
+	{name: "a 69xx image whose header version phoneload does not parse", mutate: func(d *drop.Drop) {
+		d.Files = append(d.Files, &drop.File{Name: "SIP69xx.9-4-1-3SR2.zz.sgn", Kind: cisco.KindSigned, HeaderErr: "header version 2.0 not supported"})
+	}, want: []string{"not-judged SIP69xx.9-4-1-3SR2.zz.sgn:0"}},
+	{name: "tones file that is not XML", mutate: func(d *drop.Drop) {
+		d.Files = append(d.Files, &drop.File{Name: "g3-tones.xml", Kind: cisco.KindTones, Problems: []cisco.Problem{{Line: 1, Msg: "XML: unquoted or missing attribute value in element"}}})
+	}, want: []string{"xml-invalid g3-tones.xml:1"}},
+	{name: "well-formed syncinfo.xml", mutate: func(d *drop.Drop) {
+		d.Files = append(d.Files, &drop.File{Name: "syncinfo.xml", Kind: cisco.KindSyncInfo})
+	}, want: nil},
+	{name: "#txt under a name no phone asks for names no empty profile", base: cleanSIP7912, mutate: func(d *drop.Drop) {
+		d.Files = append(d.Files, &drop.File{Name: "notes", Kind: cisco.KindProfileText, Profile: &cisco.Profile{}})
+	}, want: nil},
+	{name: "template beside the root's files", mutate: func(d *drop.Drop) {
+		d.Files = append(d.Files, &drop.File{Name: "7912_TEMPL.txt", Kind: cisco.KindSource})
+	}, want: []string{"source-file 7912_TEMPL.txt:0"}},
+	{name: "loadNNN.txt of the model's family", mutate: func(d *drop.Drop) {
+		d.Files = append(d.Files, &drop.File{Name: "load30018.txt", Kind: cisco.KindLoadPointer, LoadPointer: &cisco.LoadPointer{ModelID: 30018, Load: "SIP41.8-5-4S", Line: 1}})
+	}, want: []string{"source-file load30018.txt:0"}},
+	{name: "loadNNN.txt naming another family's load", mutate: func(d *drop.Drop) {
+		d.Files = append(d.Files, &drop.File{Name: "load30018.txt", Kind: cisco.KindLoadPointer, LoadPointer: &cisco.LoadPointer{ModelID: 30018, Load: "SIP42.8-5-4S", Line: 1}})
+	}, want: []string{"load-pointer-mismatch load30018.txt:1", "source-file load30018.txt:0"}},
+	{name: "7961 given a 42-family load", mutate: func(d *drop.Drop) {
+		get(d, "XMLDefault.cnf.xml").XML.Loads = append(get(d, "XMLDefault.cnf.xml").XML.Loads,
+			cisco.XMLLoad{Element: "loadInformation30018", ModelID: 30018, Model: "7961", Value: "SIP42.9-4-2SR1-1S", Line: 6})
+		d.Files = append(d.Files, &drop.File{Name: "SIP42.9-4-2SR1-1S.loads", Kind: cisco.KindLoads, Header: signedHdr("SIP42.9-4-2SR1-1S.loads"), Loads: &cisco.Loads{}})
+	}, want: []string{"image-model-mismatch XMLDefault.cnf.xml:6"}},
+	{name: "7961G-GE given the 41 load it runs", mutate: func(d *drop.Drop) {
+		get(d, "XMLDefault.cnf.xml").XML.Loads = append(get(d, "XMLDefault.cnf.xml").XML.Loads,
+			cisco.XMLLoad{Element: "loadInformation308", ModelID: 308, Model: "7961G-GE", Value: "SIP41.9-4-2SR1-1S", Line: 6})
+		d.Files = append(d.Files, &drop.File{Name: "SIP41.9-4-2SR1-1S.loads", Kind: cisco.KindLoads, Header: signedHdr("SIP41.9-4-2SR1-1S.loads"), Loads: &cisco.Loads{}})
+	}, want: nil},
+	{name: "loadInformation set three times", mutate: func(d *drop.Drop) {
+		x := get(d, "XMLDefault.cnf.xml").XML
+		x.Loads = append(x.Loads, cisco.XMLLoad{Element: "loadInformation8", ModelID: 8, Value: "P0S3-8-12-00", Line: 6},
+			cisco.XMLLoad{Element: "loadInformation8", ModelID: 8, Value: "P0S3-8-12-00", Line: 7})
+	}, want: []string{"config-duplicate-key XMLDefault.cnf.xml:6", "config-duplicate-key XMLDefault.cnf.xml:7"}},
+	{name: "dialTemplate naming a missing file", mutate: func(d *drop.Drop) {
+		d.Files = append(d.Files, &drop.File{Name: "SEP001122334455.cnf.xml", Kind: cisco.KindXMLConfig, XML: &cisco.XMLConfig{Entries: []cisco.ConfigEntry{
+			{Name: "sipProfile/dialTemplate", Value: "dialplan-uk.xml", Line: 9}}}})
+	}, want: []string{"dial-template-missing SEP001122334455.cnf.xml:9"}},
+	{name: "dialTemplate naming the dial plan", mutate: func(d *drop.Drop) {
+		d.Files = append(d.Files, &drop.File{Name: "SEP001122334455.cnf.xml", Kind: cisco.KindXMLConfig, XML: &cisco.XMLConfig{Entries: []cisco.ConfigEntry{
+			{Name: "sipProfile/dialTemplate", Value: "dialplan.xml", Line: 9}}}})
+	}, want: nil},
 	{name: "ringlist malformed", mutate: func(d *drop.Drop) { get(d, "RINGLIST.DAT").Ringlist.Entries[0].Display = "" },
 		want: []string{"ringlist-entry RINGLIST.DAT:1"}},
 	{name: "ring too long", mutate: func(d *drop.Drop) { get(d, "Chirp1.raw").Size = 16081 },
@@ -268,7 +363,10 @@ var ruleCases = []ruleCase{
 		want: []string{"upgradecode-fields gkdefault.txt:2"}},
 	{name: "upgradecode hardware", base: cleanSIP7912, mutate: func(d *drop.Drop) { get(d, "gkdefault.txt").Profile.Upgrades[0].Hardware = 0x501 },
 		want: []string{"upgradecode-hardware gkdefault.txt:2"}},
-	{name: "upgradecode missing", base: cleanSIP7912, mutate: func(d *drop.Drop) { d.Files = removeFile(d.Files, "CP7912080001SIP060412A.sbin") },
+	{name: "upgradecode missing", base: cleanSIP7912, mutate: func(d *drop.Drop) {
+		d.Files = removeFile(d.Files, "CP7912080001SIP060412A.sbin")
+		d.Files = append(d.Files, &drop.File{Name: "CP7912080000SIP060111A.sbin", Kind: cisco.KindImageSBIN})
+	},
 		want: []string{"upgradecode-image-missing gkdefault.txt:2"}},
 	{name: "upgradecode zup", base: cleanSIP7912, mutate: func(d *drop.Drop) {
 		get(d, "gkdefault.txt").Profile.Upgrades[0].File = "CP7912080001SIP060412A.zup"

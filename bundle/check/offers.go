@@ -28,26 +28,32 @@ type fleetPhone struct {
 	offer  *offer // what the root offers it, nil when nothing
 }
 
-// modelIDs are the numbers XMLDefault.cnf.xml's loadInformationNNN uses.
-var modelIDs = map[string]int{
-	"7910": 6, "7960": 7, "7940": 8, "7935": 9, "7914": 124, "7905": 20000,
-	"7912": 30007, "7902": 30008, "7970": 30006, "7941": 115, "7961": 30018,
-	"7911": 307, "7906": 369, "7945": 435, "7965": 436,
-}
+// modelIDs are the numbers XMLDefault.cnf.xml's loadInformationNNN uses,
+// by model name (the first id of a name in cisco's model table).
+var modelIDs = func() map[string]int {
+	m := map[string]int{}
+	for _, r := range cisco.Models() {
+		if _, ok := m[r.Name]; !ok {
+			m[r.Name] = r.ID
+		}
+	}
+	return m
+}()
 
 // ModelFamily groups models by how they find their image: "7940"
 // (7940/7960/7910), "79x1", "7912", "7905", "ata", or "" for a model
-// phoneload does not model.
+// phoneload does not model. It reads cisco's model table (models.tsv).
 func ModelFamily(model string) string {
-	switch model {
-	case "7940", "7960", "7910":
-		return "7940"
-	case "7911", "7906", "7941", "7961", "7945", "7965", "7970", "7971", "7942", "7962", "7975":
-		return "79x1"
-	case "7912", "7905":
-		return model
-	case "ata186", "ata188":
-		return "ata"
+	if model == "ata188" {
+		return "ata" // no CUCM id of its own; boots like the ATA 186
+	}
+	m, ok := cisco.ModelByName(model)
+	if !ok {
+		return ""
+	}
+	switch m.Boot {
+	case "7940", "79x1", "7912", "7905", "ata":
+		return m.Boot
 	}
 	return ""
 }
@@ -55,8 +61,6 @@ func ModelFamily(model string) string {
 var (
 	reDeviceMAC = regexp.MustCompile(`^(?:SIP|SEP|MGC)([0-9A-F]{12})\.`)
 	reProfMAC   = regexp.MustCompile(`^(?:gk|ld|ata)([0-9a-f]{12})(?:\.txt)?$`)
-	reLoad79x1  = regexp.MustCompile(`^(?i:SIP|SCCP|term)(\d\d)\.`)
-	reLoadCP    = regexp.MustCompile(`^CP(79\d\d)`)
 )
 
 // deviceMAC returns the MAC of a per-device file name (upper case), or "".
@@ -72,40 +76,33 @@ func deviceMAC(name string) string {
 }
 
 // loadModelIDs returns the loadInformation model ids an image is built
-// for, or nil when the name does not say.
+// for (cisco.LoadFamily against the model table), or nil when the name
+// does not say.
 func loadModelIDs(name string) []int {
-	if r, ok := ParseRelease(name); ok {
-		switch r.Platform {
-		case '3':
-			return []int{7, 8}
-		case '4':
-			return []int{6}
-		}
-		return nil
-	}
-	if m := reLoad79x1.FindStringSubmatch(name); m != nil {
-		switch m[1] {
-		case "41":
-			return []int{115, 30018}
-		case "11":
-			return []int{307, 369}
-		case "45":
-			return []int{435, 436}
-		case "70":
-			return []int{30006}
-		}
-		return nil
-	}
-	if m := reLoadCP.FindStringSubmatch(name); m != nil {
-		if id, ok := modelIDs[m[1]]; ok {
-			return []int{id}
-		}
+	if f := cisco.LoadFamily(name); f != "" {
+		return cisco.IDsOfLoadFamily(f)
 	}
 	return nil
 }
 
+// placeholder reports whether a configuration value is a template
+// placeholder ({$image_name}, ${LOAD}) rather than a name: the file is a
+// template of a provisioning tool, and the value names nothing yet.
+func placeholder(v string) bool { return strings.ContainsAny(v, "{}$") }
+
 // collectOffers lists every image named by a configuration file.
 func (c *checker) collectOffers() []offer {
+	var kept []offer
+	for _, o := range c.allOffers() {
+		if !placeholder(o.Name) {
+			kept = append(kept, o)
+		}
+	}
+	return kept
+}
+
+// allOffers lists every value a configuration file gives as an image.
+func (c *checker) allOffers() []offer {
 	var out []offer
 	for _, f := range c.d.Files {
 		// Phones read names at the top of the root. Files in a folder
@@ -138,6 +135,15 @@ func (c *checker) collectOffers() []offer {
 				n, ext := cisco.StripImageExt(v)
 				out = append(out, offer{File: f.Name, Line: l.Line, Source: "loadInformation", Name: n, Ext: ext, ModelID: l.ModelID, MAC: mac})
 			}
+		case f.Kind == cisco.KindLoads && f.Load != nil && f.Load.Family == cisco.Family79x1Term:
+			// term<NN>.default.loads is the load a 79<NN> takes when no
+			// configuration names one: an offer for that model, as
+			// inspect shows it (drop.PhoneLoad "default").
+			id := 0
+			if m, ok := cisco.ModelByName("79" + f.Load.Platform); ok {
+				id = m.ID
+			}
+			out = append(out, offer{File: f.Name, Source: "default", Name: strings.TrimSuffix(cisco.BaseName(f.Name), ".loads"), ModelID: id})
 		case f.Profile != nil && f.Kind == cisco.KindProfileBinary:
 			// Phones fetch only compiled profiles; a .txt offers nothing
 			// (profile-not-compiled says so when it has no compiled twin).
@@ -260,7 +266,10 @@ func (c *checker) offerFor(p *fleetPhone) *offer {
 		}
 		return os
 	case "79x1":
-		return xml()
+		if o := xml(); o != nil {
+			return o
+		}
+		return find(func(o *offer) bool { return o.Source == "default" && o.ModelID == id })
 	case "7912", "7905", "ata":
 		prefix := map[string]string{"7912": "gk", "7905": "ld", "ata": "ata"}[p.family]
 		if o := find(func(o *offer) bool { return o.Source == "upgradecode" && o.MAC == p.MAC }); o != nil {

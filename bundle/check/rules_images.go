@@ -14,8 +14,8 @@ func (c *checker) checkImageRefs() {
 	any := false
 	for _, o := range c.offers {
 		any = true
-		if o.Source == "OS79XX.TXT" || o.Source == "upgradecode" {
-			continue // their own rules
+		if o.Source == "OS79XX.TXT" || o.Source == "upgradecode" || o.Source == "default" {
+			continue // their own rules; a default offer is the .loads itself
 		}
 		ph := c.phonesReading(o.File)
 		what := o.Source
@@ -32,6 +32,8 @@ func (c *checker) checkImageRefs() {
 		case len(fold) > 0:
 			c.add("reference-case", o.File, o.Line, ph, "%s names %q but the root has %s: TFTP names are case-exact", what, o.Name, names(fold))
 		case c.foldMisplaced(o.File, o.Line, o.Name, imageFiles(o.Name)...):
+		case c.noImages:
+			c.add("image-not-in-root", o.File, o.Line, ph, "%s names %q; this root holds no firmware image at all (no %s.loads, .sbn or .bin): phones running %s keep it, others cannot upgrade from here", what, o.Name, o.Name, o.Name)
 		default:
 			c.add("image-missing", o.File, o.Line, ph, "%s names %q but no %s.loads (or .sbn/.bin) is in the root%s", what, o.Name, o.Name, c.otherSpelling(o.Name))
 		}
@@ -154,10 +156,8 @@ func containsInt(s []int, v int) bool {
 
 // modelName names a loadInformation model id.
 func modelName(id int) string {
-	for m, i := range modelIDs {
-		if i == id {
-			return m
-		}
+	if m, ok := cisco.ModelByID(id); ok {
+		return m.Name
 	}
 	return fmt.Sprintf("model id %d", id)
 }
@@ -180,11 +180,25 @@ func (c *checker) checkLoads() {
 		}
 		ph := c.phonesReading(f.Name)
 		var loader *drop.File
+		var absent []string
 		for _, p := range f.Loads.Parts {
+			if pf, fold := c.lookup(p.Name); c.noImages && pf == nil && len(fold) == 0 {
+				absent = append(absent, p.Name)
+				continue
+			}
 			part := c.refer("loads-part-missing", f.Name, p.Line, p.Name, fmt.Sprintf("%s lists the part", cisco.BaseName(f.Name)))
+			if part != nil && p.Size > 0 && part.Size != p.Size {
+				c.add("loads-part-digest", f.Name, p.Line, ph, "%s lists %s with %d bytes; the file has %d", cisco.BaseName(f.Name), p.Name, p.Size, part.Size)
+			} else if part != nil && p.MD5 != "" {
+				c.md5Want = append(c.md5Want, md5Want{loads: f.Name, line: p.Line, part: part.Name, md5: p.MD5, phones: ph})
+			}
 			if part != nil && part.LoaderID != "" {
 				loader = part
 			}
+		}
+		if len(absent) > 0 {
+			c.add("image-not-in-root", f.Name, 0, ph, "%s lists %d parts (%s) and this root holds no firmware image at all: phones already running %s keep it, others cannot upgrade from here",
+				cisco.BaseName(f.Name), len(absent), strings.Join(absent, ", "), strings.TrimSuffix(cisco.BaseName(f.Name), ".loads"))
 		}
 		if la := f.Loads.LAVersion; la != "" && loader != nil && loader.LoaderID != la {
 			line := 0

@@ -61,6 +61,12 @@ func (c *checker) checkNames() {
 				c.named[f.Name] = true
 			case base != want && strings.EqualFold(ext, devExt[prefix]):
 				c.add("device-name", f.Name, 0, c.macPhones(mac), "%s must be spelt %s: upper-case prefix and MAC, lower-case extension", base, want)
+			case devExtSlip(prefix, ext) && c.hasDeviceFile(mac):
+				// The phone's own file is there under its right name: this
+				// one is a stray copy (julianhead/CiscoPhones keeps
+				// SEP<MAC>.cnf beside SIP<MAC>.cnf), not a misnamed file.
+				c.add("source-file", f.Name, 0, nil, "%s is a copy beside %s, the file the phone reads; no phone asks for %s", base, c.deviceFile(mac), base)
+				c.named[f.Name] = true
 			case devExtSlip(prefix, ext):
 				c.add("device-name", f.Name, 0, c.macPhones(mac), "phones ask for %s, not %s: the extension is %s", want, base, devExt[prefix])
 				c.named[f.Name] = true
@@ -84,7 +90,11 @@ func (c *checker) checkNames() {
 	for _, k := range keys {
 		fs := groups[k]
 		for _, f := range fs[1:] {
-			c.add("case-collision", f.Name, 0, c.phonesReading(f.Name), "%s and %s differ only in letter case", fs[0].Name, f.Name)
+			if f.SHA256 != "" && f.SHA256 == fs[0].SHA256 {
+				c.add("case-alias", f.Name, 0, nil, "%s is a byte-identical copy of %s under another letter case", f.Name, fs[0].Name)
+				continue
+			}
+			c.add("case-collision", f.Name, 0, c.phonesReading(f.Name), "%s and %s differ only in letter case and in content", fs[0].Name, f.Name)
 		}
 	}
 }
@@ -97,3 +107,18 @@ func (c *checker) macPhones(mac string) []string {
 	}
 	return []string{}
 }
+
+// deviceFile returns the name of a correctly named per-device
+// configuration file of mac at the top of the root (SEP<MAC>.cnf.xml,
+// SIP<MAC>.cnf, MGC<MAC>.cnf), or "".
+func (c *checker) deviceFile(mac string) string {
+	mac = strings.ToUpper(mac)
+	for _, n := range []string{"SEP" + mac + ".cnf.xml", "SIP" + mac + ".cnf", "MGC" + mac + ".cnf"} {
+		if c.byName[n] != nil {
+			return n
+		}
+	}
+	return ""
+}
+
+func (c *checker) hasDeviceFile(mac string) bool { return c.deviceFile(mac) != "" }

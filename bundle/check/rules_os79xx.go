@@ -44,6 +44,8 @@ func (c *checker) checkOS79XX() {
 		case len(fold) > 0:
 			c.add("reference-case", f.Name, 1, ph, "OS79XX.TXT names %q but the root has %s: TFTP names are case-exact", name, names(fold))
 		case c.foldMisplaced(f.Name, 1, name, imageFiles(name)...):
+		case c.noImages:
+			c.add("image-not-in-root", f.Name, 1, ph, "OS79XX.TXT names %q; this root holds no firmware image at all: phones on pre-7.x images that read OS79XX.TXT cannot fetch it", name)
 		default:
 			c.add("os79xx-image-missing", f.Name, 1, ph, "OS79XX.TXT names %q but none of %s.bin, .sbn, .loads is in the root%s", name, name, c.otherSpelling(name))
 		}

@@ -78,7 +78,11 @@ func (c *checker) checkProfiles() {
 			if hw != 0 && u.Hardware != hw {
 				c.add("upgradecode-hardware", f.Name, u.Line, ph, "hardware code 0x%x in a %s profile; %s is 0x%x", u.Hardware, fam, fam, hw)
 			}
-			c.refer("upgradecode-image-missing", f.Name, u.Line, u.File, "upgradecode names")
+			if img, fold := c.lookup(u.File); c.noImages && img == nil && len(fold) == 0 {
+				c.add("image-not-in-root", f.Name, u.Line, ph, "upgradecode names %q; this root holds no firmware image at all: phones running it keep it, others cannot upgrade from here", u.File)
+			} else {
+				c.refer("upgradecode-image-missing", f.Name, u.Line, u.File, "upgradecode names")
+			}
 			if fam == "7912" && strings.HasSuffix(strings.ToLower(u.File), ".zup") {
 				c.add("upgradecode-zup-7912", f.Name, u.Line, ph, "%s is a .zup; a 7912 only fetches .sbin", u.File)
 			}
@@ -120,6 +124,11 @@ func (c *checker) checkCompiled() {
 		}
 		ph := c.phonesReading(f.Name)
 		_, fam := profileFamily(f.Name)
+		if fam == "" || cisco.ProfileDevice(f.Name) == "" {
+			// #txt under a name no phone asks for: a source, and no
+			// message may name an empty compiled or default profile.
+			continue
+		}
 		if _, ok := cisco.CutSuffixFold(f.Name, ".txt"); !ok {
 			// The name phones fetch, holding cfgfmt's input.
 			c.add("profile-not-compiled", f.Name, 1, ph, "%s holds a text profile (#txt): %s phones fetch this name and cannot read text; compile its source to it (phoneload compile --table <ptag.dat>)", f.Name, fam)

@@ -31,6 +31,11 @@ func (c *checker) checkRest() {
 			rule = ""
 		case cisco.KindRinglist:
 			rule = "ringlist-entry"
+		case cisco.KindSource, cisco.KindTagTable:
+			rule = "" // sources: never judged as what phones fetch
+		}
+		if xmlKinds[f.Kind] {
+			rule = "xml-invalid"
 		}
 		// An upgradecode line with the wrong number of fields is
 		// upgradecode-fields' finding, not a second one here.

@@ -25,6 +25,9 @@ func (c *checker) checkTFTP() {
 			c.add("tftp-permission", f.Name, 0, c.phonesReading(f.Name), "%s has mode %v: the TFTP server cannot read it", f.Name, f.Mode.Perm())
 		}
 		base := cisco.BaseName(f.Name)
+		if !f.Kind.Fetched() && f.Kind != cisco.KindUnknown {
+			continue // a source: no phone asks for its name
+		}
 		for i := 0; i < len(base); i++ {
 			if ch := base[i]; !tftpSafe(ch) {
 				what := fmt.Sprintf("the character %q", ch)
@@ -49,7 +52,7 @@ func (c *checker) checkNotAtRoot() {
 	atTop := c.knownAtTop
 	for _, f := range c.d.Files {
 		i := strings.IndexByte(f.Name, '/')
-		if i < 0 || f.Kind == cisco.KindUnknown {
+		if i < 0 || !c.placed(f) {
 			continue
 		}
 		dir := f.Name[:i+1]

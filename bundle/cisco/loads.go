@@ -3,6 +3,7 @@ package cisco
 import (
 	"bytes"
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -151,6 +152,10 @@ type LoadsPart struct {
 	Name          string `json:"name"` // trimmed
 	Line          int    `json:"line"`
 	TrailingSpace bool   `json:"trailing_space,omitempty"` // the line had spaces after the name (seen in real 79x1 files)
+	// Size and MD5 are given by 792x manifests (CP7921G-….LOADS), whose
+	// lines are "PART SIZE MD5"; 0 and "" elsewhere.
+	Size int64  `json:"size,omitempty"`
+	MD5  string `json:"md5,omitempty"`
 }
 
 // ParseLoads parses the body of a .loads file: the bytes after its signed
@@ -192,6 +197,15 @@ func ParseLoads(body []byte) (*Loads, []Problem) {
 					ps.Add(t.n, "LA_VERSION %q is not 8 characters like the id in the loader image", v)
 				}
 			}
+			return true
+		}
+		if f := strings.Fields(s); len(f) == 3 && allDigits(f[1]) && len(f[2]) == 32 && IsHexString(f[2]) {
+			// 792x: PART SIZE MD5.
+			size, err := strconv.ParseInt(f[1], 10, 64)
+			if err != nil {
+				ps.Add(t.n, "part %q: size %q out of range", f[0], f[1])
+			}
+			l.Parts = append(l.Parts, LoadsPart{Name: f[0], Line: t.n, Size: size, MD5: strings.ToLower(f[2])})
 			return true
 		}
 		if strings.ContainsAny(s, " \t") {

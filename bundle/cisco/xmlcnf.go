@@ -28,14 +28,7 @@ type XMLLoad struct {
 	Line      int    `json:"line"`
 }
 
-// ModelIDs maps the ids of loadInformationNNN elements to phone models.
-var ModelIDs = map[int]string{
-	6: "7910", 7: "7960", 8: "7940", 9: "7935", 124: "7914", 20000: "7905",
-	30007: "7912", 30008: "7902", 30006: "7970", 115: "7941", 30018: "7961",
-	307: "7911", 369: "7906", 435: "7945", 436: "7965",
-}
-
-var reAttrModel = regexp.MustCompile(`(?:^|[^0-9])(79[0-9][0-9])G?(?:[^0-9]|$)`)
+var reAttrModel = regexp.MustCompile(`(?:^|[^0-9])([3-9][0-9]{3})(G-GE|G)?(?:[^0-9]|$)`)
 
 // AttrModel returns the phone model a loadInformationNNN model attribute
 // names ("IP Phone 7940", "Cisco 7960G" → "7940", "7960"), or "" when it
@@ -46,10 +39,13 @@ func AttrModel(attr string) string {
 	if m == nil {
 		return ""
 	}
-	for _, known := range ModelIDs {
-		if known == m[1] {
-			return m[1]
+	if m[2] == "G-GE" {
+		if _, ok := ModelByName(m[1] + "G-GE"); ok {
+			return m[1] + "G-GE"
 		}
+	}
+	if _, ok := ModelByName(m[1]); ok {
+		return m[1]
 	}
 	return ""
 }

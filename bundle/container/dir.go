@@ -1,6 +1,7 @@
 package container
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -47,7 +48,7 @@ func walkDir(dir string, lim Limits, fn WalkFunc, workers int) error {
 		case !t.IsRegular() && !t.IsDir():
 			return refuse(ErrSpecial, typeName(t))
 		}
-		if detail, err := names.add(name, d.IsDir()); err != nil {
+		if detail, err := names.add(name, d.IsDir()); err != nil && !(lim.CaseAliases && errors.Is(err, ErrCaseCollision)) {
 			return refuse(err, detail)
 		}
 		if d.IsDir() {

@@ -104,3 +104,28 @@ func TestWalkFnError(t *testing.T) {
 		}
 	}
 }
+
+// TestWalkDirCaseAliases: with Limits.CaseAliases a directory's names that
+// differ only in case are all walked (a case-sensitive TFTP root keeps
+// RINGLIST.XML beside ringlist.xml on purpose); without it they are refused.
+func TestWalkDirCaseAliases(t *testing.T) {
+	dir := t.TempDir()
+	for _, n := range []string{"ringlist.xml", "RINGLIST.XML", "RingList.xml"} {
+		if err := os.WriteFile(filepath.Join(dir, n), []byte("<CiscoIPPhoneRingList/>"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "Ringlist.XML")); err == nil {
+		t.Skip("case-insensitive file system")
+	}
+	var got []string
+	if err := Walk(dir, Limits{CaseAliases: true}, func(e Entry, _ io.Reader) error { got = append(got, e.Name); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 3 {
+		t.Errorf("walked %v, want all three aliases", got)
+	}
+	if err := Walk(dir, Limits{}, func(Entry, io.Reader) error { return nil }); !errors.Is(err, ErrCaseCollision) {
+		t.Errorf("without CaseAliases: %v, want ErrCaseCollision", err)
+	}
+}

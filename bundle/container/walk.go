@@ -30,6 +30,12 @@ type Limits struct {
 	// archive entry (or a gzip stream) may expand, once it is over
 	// RatioFloor bytes; it does not apply to directories.
 	MaxRatio int
+	// CaseAliases lets a directory hold names that differ only in case
+	// (RINGLIST.XML beside ringlist.xml, kept on purpose for phones that
+	// ask for either on a case-sensitive server): readers that judge a
+	// root (check, inspect) see them all. Archives always refuse them:
+	// unpacked on a case-insensitive disk one would overwrite the other.
+	CaseAliases bool
 }
 
 // DefaultLimits fit real firmware drops, not an attacker: Cisco's largest

@@ -66,6 +66,12 @@ type File struct {
 	Ringlist *cisco.Ringlist
 	Dialplan *cisco.Dialplan
 	Profile  *cisco.Profile // KindProfileText and KindProfileBinary
+	// LoadPointer is a parsed loadNNN.txt (KindLoadPointer).
+	LoadPointer *cisco.LoadPointer
+	// NewHeader is set when the file starts with the signed header of
+	// newer phones (78xx/88xx images and manifests, magic CD 34 12 AB),
+	// which phoneload does not parse: such files are listed, not judged.
+	NewHeader bool
 
 	// WAV is set when the file starts like a WAV (RIFF/WAVE) file: as a
 	// ring it is not the headerless µ-law phones play. Rings are not kept
@@ -88,6 +94,11 @@ type OpenOptions struct {
 	// ProfileTable, when set, names the parameters of binary (#ata)
 	// profiles: the tag table (ptag.dat) of the device they are for.
 	ProfileTable *cfgfmt.Table
+	// Served, when set, maps the root's file paths to the names phones
+	// use to reach them through the TFTP server (tftpmap.Map.Served for
+	// tftpd-hpa's --map-file): the drop is then the root as phones see
+	// it, files renamed, and files no request reaches left out.
+	Served func(paths []string) map[string]string
 }
 
 // MaxTextTotal caps the bytes of all File.Data of one drop together, so
@@ -116,6 +127,8 @@ var textKinds = map[cisco.Kind]bool{
 	cisco.KindLoads: true, cisco.KindOS79XX: true, cisco.KindSIPConfig: true, cisco.KindMGCPConfig: true,
 	cisco.KindXMLConfig: true, cisco.KindRinglist: true, cisco.KindDialplan: true,
 	cisco.KindProfileText: true, cisco.KindProfileBinary: true,
+	cisco.KindRinglistXML: true, cisco.KindTones: true, cisco.KindSyncInfo: true, cisco.KindImageList: true,
+	cisco.KindPhoneXML: true, cisco.KindManifestXML: true, cisco.KindLoadPointer: true,
 }
 
 // signedKinds must carry a Cisco signed header. (.sbin images of the
@@ -153,6 +166,9 @@ func Open(path string, opts OpenOptions) (*Drop, error) {
 	o.wg.Wait()
 	if err != nil {
 		return nil, err
+	}
+	if opts.Served != nil {
+		d.serve(opts.Served)
 	}
 	sort.Slice(d.Files, func(i, j int) bool { return d.Files[i].Name < d.Files[j].Name })
 	d.markRings()
@@ -327,6 +343,8 @@ func (f *File) inspectHead(head []byte) int {
 			f.Header = h
 			payload = h.Length
 		}
+	} else if cisco.HasNewSignedMagic(head) {
+		f.NewHeader = true
 	} else if signedKinds[f.Kind] {
 		ps.AddAt(0, "no Cisco signed header")
 	}
@@ -356,7 +374,7 @@ func (f *File) parse(payload int, table *cfgfmt.Table) []cisco.Problem {
 	var ps []cisco.Problem
 	switch f.Kind {
 	case cisco.KindLoads:
-		if f.HeaderErr != "" {
+		if f.HeaderErr != "" || f.NewHeader {
 			return nil // the body's start is unknown; the header problem says why
 		}
 		f.Loads, ps = cisco.ParseLoads(f.Data[max(payload, 0):])
@@ -383,6 +401,12 @@ func (f *File) parse(payload int, table *cfgfmt.Table) []cisco.Problem {
 		f.Profile, ps = cisco.ParseProfileText(f.Data)
 	case cisco.KindProfileBinary:
 		f.Profile, ps = cisco.DecodeProfile(table, f.Data)
+	case cisco.KindRinglistXML:
+		f.Ringlist, ps = cisco.ParseRinglistXML(f.Data)
+	case cisco.KindTones, cisco.KindSyncInfo, cisco.KindImageList, cisco.KindPhoneXML, cisco.KindManifestXML:
+		_, ps = cisco.CheckXML(f.Data)
+	case cisco.KindLoadPointer:
+		f.LoadPointer, ps = cisco.ParseLoadPointer(f.Data)
 	}
 	return ps
 }
@@ -551,4 +575,24 @@ const StateDir = ".phoneload"
 // check pass it over and verify --root ignores it.
 func InStateDir(name string) bool {
 	return name == StateDir || strings.HasPrefix(name, StateDir+"/")
+}
+
+// serve renames the files to the names phones use through the server
+// (OpenOptions.Served) and leaves out the files no request reaches.
+func (d *Drop) serve(served func([]string) map[string]string) {
+	paths := make([]string, len(d.Files))
+	byPath := make(map[string]*File, len(d.Files))
+	for i, f := range d.Files {
+		paths[i] = f.Name
+		byPath[f.Name] = f
+	}
+	view := served(paths)
+	kept := make([]*File, 0, len(view))
+	for name, p := range view {
+		if f := byPath[p]; f != nil {
+			f.Name = name
+			kept = append(kept, f)
+		}
+	}
+	d.Files = kept
 }

@@ -153,6 +153,9 @@ func (d *Drop) resolve(row *PhoneLoad, mode fetchMode) {
 		fetch(row.Load+".bin", "")
 	default:
 		name := row.Load + ".loads"
+		if cisco.Is792x(row.Load) {
+			name = row.Load + ".LOADS" // the name 792x phones ask for
+		}
 		lf := d.File(name)
 		if lf == nil {
 			// Without a .loads, older images take the image directly.

@@ -14,6 +14,7 @@ import (
 	"github.com/phoneload/phoneload/bundle/check"
 	"github.com/phoneload/phoneload/bundle/cisco"
 	"github.com/phoneload/phoneload/bundle/container"
+	"github.com/phoneload/phoneload/bundle/tftpmap"
 )
 
 // MaxProbeFileSize caps what Probe downloads for a file the bundle lacks.
@@ -40,6 +41,9 @@ type Options struct {
 	// server is asked anything; a failure is a *bundle.VerifyError.
 	Verify *bundle.VerifyOptions
 	Limits container.Limits
+	// Map, when set, is the server's tftpd-hpa --map-file: a requested
+	// name is compared with the bundle file the rules send it to.
+	Map *tftpmap.Map
 }
 
 // File is the result for one file asked for.
@@ -57,12 +61,20 @@ type File struct {
 
 // Probe statuses. Only ok and absent are good.
 const (
-	ProbeOK         = "ok"         // the server sends exactly the bundle's file
-	ProbeAbsent     = "absent"     // neither has it, and the server says "File not found": the phone moves on
-	ProbeMissing    = "missing"    // the bundle has it, the server says "File not found"
-	ProbeDifferent  = "different"  // the server sends other bytes
-	ProbeUnexpected = "unexpected" // the server sends a file the bundle does not have
-	ProbeError      = "error"      // any other answer (other error code, timeout): a phone's hunt stops here
+	ProbeOK        = "ok"        // the server sends exactly the bundle's file
+	ProbeAbsent    = "absent"    // neither has it, and the server says "File not found": the phone moves on
+	ProbeMissing   = "missing"   // the bundle has it, the server says "File not found"
+	ProbeDifferent = "different" // the server sends other bytes
+	// ProbeSite: the server sends a file the bundle does not have, a site
+	// file (SEP<MAC>.cnf.xml, a CTL, the site's own configuration): listed
+	// as verify --root lists the files of a root beside its bundle, not a
+	// failure.
+	ProbeSite = "site"
+	// ProbeUnexpected: the server sends firmware (an image, a .loads)
+	// the bundle does not have: the phone would take code the bundle
+	// does not vouch for.
+	ProbeUnexpected = "unexpected"
+	ProbeError      = "error" // any other answer (other error code, timeout): a phone's hunt stops here
 )
 
 // Result is the outcome of a Probe.
@@ -151,7 +163,7 @@ func Run(src string, f Fetcher, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &prober{f: f, files: files, res: &Result{Bundle: src, MAC: mac, Model: model}, seen: map[string]bool{}}
+	p := &prober{f: f, files: files, m: opts.Map, res: &Result{Bundle: src, MAC: mac, Model: model}, seen: map[string]bool{}}
 	switch model {
 	case "7905", "7912":
 		p.boot7912(mac, model)
@@ -177,6 +189,7 @@ func Run(src string, f Fetcher, opts Options) (*Result, error) {
 
 type prober struct {
 	f        Fetcher
+	m        *tftpmap.Map
 	files    map[string]*probeBundleFile
 	res      *Result
 	seen     map[string]bool
@@ -193,6 +206,11 @@ func (p *prober) get(name, phase, why string) []byte {
 	p.seen[name] = true
 	pf := File{Name: name, Phase: phase, Why: why, Size: -1, GotSize: -1}
 	bf := p.files[name]
+	if bf == nil && p.m != nil {
+		if n, err := p.m.Rewrite(name, tftpmap.Request{}); err == nil {
+			bf = p.files[strings.TrimLeft(n, "/")]
+		}
+	}
 	max := int64(MaxProbeFileSize)
 	if bf != nil {
 		pf.Size, pf.SHA256 = bf.size, bf.sum
@@ -231,8 +249,10 @@ func (p *prober) get(name, phase, why string) []byte {
 	default:
 		pf.GotSize, pf.GotSHA256 = n, hex.EncodeToString(h.Sum(nil))
 		switch {
-		case bf == nil:
+		case bf == nil && isFirmware(name):
 			pf.Status = ProbeUnexpected
+		case bf == nil:
+			pf.Status = ProbeSite
 		case pf.GotSHA256 == bf.sum:
 			pf.Status = ProbeOK
 		default:
@@ -385,4 +405,14 @@ func (p *prober) boot7912(mac, model string) {
 	for _, name := range imgs {
 		p.get(name, "boot", "image for the "+model+" in the bundle")
 	}
+}
+
+// isFirmware reports whether a name is a firmware file (image, manifest,
+// signed part) rather than a site file.
+func isFirmware(name string) bool {
+	switch cisco.Identify(name, nil) {
+	case cisco.KindImageBin, cisco.KindImageSBN, cisco.KindImageSB2, cisco.KindImageSBIN, cisco.KindImageZUP, cisco.KindLoads, cisco.KindSigned:
+		return true
+	}
+	return false
 }

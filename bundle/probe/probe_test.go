@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/phoneload/phoneload/bundle"
+	"github.com/phoneload/phoneload/bundle/tftpmap"
 	"github.com/phoneload/phoneload/internal/fixture"
 )
 
@@ -74,7 +76,7 @@ func TestProbe(t *testing.T) {
 		order = append(order, f.Name)
 	}
 	want := map[string]string{
-		"OS79XX.TXT": "ok", "CTLSEP001122334455.tlv": "unexpected", "SEP001122334455.cnf.xml": "absent",
+		"OS79XX.TXT": "ok", "CTLSEP001122334455.tlv": "site", "SEP001122334455.cnf.xml": "absent",
 		"SIP001122334455.cnf": "ok", "MGC001122334455.cnf": "error", "XMLDefault.cnf.xml": "ok",
 		"P0S3-8-12-00.loads": "ok", "P003-8-12-00.sbn": "ok", "P0S3-8-12-00.sb2": "different",
 		"SIPDefault.cnf": "ok", "dialplan.xml": "ok", "RINGLIST.DAT": "ok", "Chirp1.raw": "missing",
@@ -184,5 +186,52 @@ func TestProbeSilentServer(t *testing.T) {
 	}
 	if srv.asked < 5 || res.Count(ProbeError) != srv.asked-1 {
 		t.Fatalf("server silent after one answer: %d requests, %d errors", srv.asked, res.Count(ProbeError))
+	}
+}
+
+// TestProbeMapFileAndSiteFiles: with the server's --map-file rules a
+// requested name is compared with the bundle file the rules send it to;
+// a file the server has and the bundle lacks is a site file, not a
+// failure.
+func TestProbeMapFileAndSiteFiles(t *testing.T) {
+	r := testRelease("8-12-00", 2000)
+	moved := release{}
+	for k, v := range r {
+		if k == "P0S3-8-12-00.sb2" {
+			k = "firmware/7960/" + k
+		}
+		moved[k] = v
+	}
+	b := writeBundle(t, filepath.Join(t.TempDir(), "b"), moved)
+	srv := &mapServer{files: release{}}
+	for k, v := range r {
+		srv.files[k] = v // the server rewrites; it answers the plain name
+	}
+	srv.files["SEP001122334455.cnf.xml"] = []byte("<device/>") // the site's own file
+	m, err := tftpmap.Parse(strings.NewReader("re ^(P0S3-8-12-00\\.sb2)$ firmware/7960/\\1\n"), "rules")
+	if err != nil {
+		t.Fatal(err)
+	}
+	status := func(res *Result) map[string]string {
+		got := map[string]string{}
+		for _, f := range res.Files {
+			got[f.Name] = f.Status
+		}
+		return got
+	}
+	res, err := Run(b, srv, Options{MAC: "001122334455", Model: "7940", Map: m})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := status(res)
+	if got["P0S3-8-12-00.sb2"] != ProbeOK || got["SEP001122334455.cnf.xml"] != ProbeSite {
+		t.Errorf("with the rules: %v", got)
+	}
+	res, err = Run(b, srv, Options{MAC: "001122334455", Model: "7940"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := status(res); got["P0S3-8-12-00.sb2"] != ProbeUnexpected || got["SEP001122334455.cnf.xml"] != ProbeSite {
+		t.Errorf("without the rules the moved file cannot be matched: %v", got)
 	}
 }

@@ -47,3 +47,42 @@ func Path() string {
 		dir = parent
 	}
 }
+
+// RealWorldPath returns ../shared/realworld (or $PHONELOAD_REALWORLD), or
+// "" when it is absent.
+func RealWorldPath() string {
+	if d := os.Getenv("PHONELOAD_REALWORLD"); d != "" {
+		if fi, err := os.Stat(d); err == nil && fi.IsDir() {
+			return d
+		}
+		return ""
+	}
+	if c := Path(); c != "" {
+		d := filepath.Join(filepath.Dir(c), "realworld")
+		if fi, err := os.Stat(d); err == nil && fi.IsDir() {
+			return d
+		}
+	}
+	return ""
+}
+
+// RealWorld returns ../shared/realworld (real TFTP roots and provisioning
+// repositories, SOURCES.tsv), or skips t when it is absent.
+// $PHONELOAD_REALWORLD overrides the default.
+func RealWorld(t testing.TB) string {
+	t.Helper()
+	if d := os.Getenv("PHONELOAD_REALWORLD"); d != "" {
+		if fi, err := os.Stat(d); err == nil && fi.IsDir() {
+			return d
+		}
+		t.Skip("$PHONELOAD_REALWORLD is not a directory; skipping")
+	}
+	if c := Path(); c != "" {
+		d := filepath.Join(filepath.Dir(c), "realworld")
+		if fi, err := os.Stat(d); err == nil && fi.IsDir() {
+			return d
+		}
+	}
+	t.Skip("real roots not found (../shared/realworld beside the checkout, or $PHONELOAD_REALWORLD); skipping")
+	return ""
+}

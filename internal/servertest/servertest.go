@@ -95,6 +95,12 @@ func dropProbe(lines []string) []string {
 // -vvv: NAKs too). Its syslog lines are captured.
 func StartHPA(t testing.TB, root string, v int) *Server {
 	t.Helper()
+	return StartHPAWith(t, root, v)
+}
+
+// StartHPAWith is StartHPA with more in.tftpd options (--map-file FILE …).
+func StartHPAWith(t testing.TB, root string, v int, extra ...string) *Server {
+	t.Helper()
 	bin := testtool.Need(t, "in.tftpd")
 	unshare := testtool.Need(t, "unshare")
 	if os.Geteuid() != 0 {
@@ -130,7 +136,11 @@ func StartHPA(t testing.TB, root string, v int) *Server {
 		addr := fmt.Sprintf("127.0.0.1:%d", freeUDPPort(t))
 		// /dev of the private namespace is a fresh tmpfs whose log is the
 		// test's socket.
-		script := fmt.Sprintf("mount -t tmpfs tmpfs /dev && ln -s %s /dev/log && exec %s -L %s -s %s -a %s", sock, bin, flags, root, addr)
+		quoted := ""
+		for _, e := range extra {
+			quoted += " '" + strings.ReplaceAll(e, "'", `'\''`) + "'"
+		}
+		script := fmt.Sprintf("mount -t tmpfs tmpfs /dev && ln -s %s /dev/log && exec %s -L %s%s -s %s -a %s", sock, bin, flags, quoted, root, addr)
 		c := exec.Command(unshare, "-m", "sh", "-c", script)
 		var stderr bytes.Buffer
 		c.Stderr = &stderr

@@ -58,6 +58,10 @@ type Options struct {
 	// Log is called once per request, after it ends, from the
 	// transfer's goroutine (so concurrently).
 	Log func(Event)
+	// Rewrite, when set, rewrites each requested name before anything
+	// else looks at it, as tftpd-hpa's --map-file rules do
+	// (tftpmap.Map.Rewrite); an error refuses the request.
+	Rewrite func(name string, client netip.Addr) (string, error)
 }
 
 // Event is the log record of one request.
@@ -697,7 +701,20 @@ func (s *Server) run(t *transfer, req request, ev Event) {
 			last = errorPacket(e.code, e.msg)
 		}
 	}
-	name, err := CleanName(req.name)
+	requested := req.name
+	if s.opts.Rewrite != nil {
+		client := netip.Addr{}
+		if ap, err := netip.ParseAddrPort(ev.Remote); err == nil {
+			client = ap.Addr()
+		}
+		n, err := s.opts.Rewrite(requested, client)
+		if err != nil {
+			stop(&errStop{"denied", err.Error(), errCodeNF, msgNotFound})
+			return
+		}
+		requested = n
+	}
+	name, err := CleanName(requested)
 	if err != nil {
 		stop(&errStop{"denied", "name refused", errCodeNF, msgNotFound})
 		return

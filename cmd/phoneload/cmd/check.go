@@ -15,6 +15,7 @@ import (
 	"github.com/phoneload/phoneload/bundle/check/report"
 	"github.com/phoneload/phoneload/bundle/container"
 	"github.com/phoneload/phoneload/bundle/drop"
+	"github.com/phoneload/phoneload/bundle/tftpmap"
 
 	"github.com/spf13/cobra"
 
@@ -50,6 +51,7 @@ func NewCmdCheck() *cobra.Command {
 	var (
 		limits                    *limitFlags
 		outFlags                  *outputFlags
+		mapFile                   *string
 		asJSON, strict, listRules bool
 		fleetFile, tableFile      string
 		format, output, prefix    string
@@ -160,8 +162,12 @@ no PATH).`,
 				}
 				opts.Compile = compileWith(table)
 			}
+			m, err := loadMapFile(*mapFile)
+			if err != nil {
+				return err
+			}
 			start := time.Now()
-			rep, err := checkPath(cmd, args[0], opts, limits.Limits())
+			rep, err := checkPath(cmd, args[0], opts, limits.Limits(), m)
 			if err != nil {
 				return err
 			}
@@ -197,6 +203,7 @@ no PATH).`,
 	f.StringVarP(&output, "output", "o", "", "write the report to `FILE` (atomically) instead of stdout")
 	f.StringVar(&prefix, "path-prefix", "", "sarif, junit: start file paths with `PREFIX`, where the root sits in the repository (e.g. tftp/), as GitHub code scanning needs")
 	outFlags = addOutputFlags(f)
+	mapFile = addMapFileFlag(f)
 	f.StringVar(&fleetFile, "fleet", "", "CSV `FILE` of mac,model,running-load for the phones that boot from the root")
 	f.BoolVar(&strict, "strict", false, "fail (exit 1) on warnings too")
 	f.StringSliceVar(&ignore, "ignore", nil, "skip `RULE` (repeatable, or comma-separated)")
@@ -244,7 +251,7 @@ func rootDir(p string) string {
 // checkPath opens PATH ("-": a zip or tar on stdin) and checks it. Open
 // verifies signatures in its single pass when given the keys; the progress
 // bar draws only on a terminal.
-func checkPath(cmd *cobra.Command, p string, opts check.Options, lim container.Limits) (*check.Report, error) {
+func checkPath(cmd *cobra.Command, p string, opts check.Options, lim container.Limits, m *tftpmap.Map) (*check.Report, error) {
 	prog := cli.NewProgress(cmd.ErrOrStderr(), "reading "+p, 0)
 	defer prog.Done()
 	var last int64
@@ -252,6 +259,9 @@ func checkPath(cmd *cobra.Command, p string, opts check.Options, lim container.L
 		prog.Add(n - last)
 		last = n
 	}}
+	if m != nil {
+		open.Served = m.Served
+	}
 	if p != "-" {
 		return check.RunPath(p, open, opts)
 	}

@@ -38,6 +38,7 @@ type inspectError struct {
 func NewCmdInspect() *cobra.Command {
 	var (
 		limits       *limitFlags
+		mapFile      *string
 		asJSON, long bool
 		outFlags     *outputFlags
 		trust        []string
@@ -95,6 +96,16 @@ or parsed, 2 usage (a wrong command line: unknown flag, no PATH), 3 with
 				keys = append(keys, k...)
 			}
 			opts := drop.OpenOptions{Trust: keys, Limits: limits.Limits()}
+			// Case aliases a case-sensitive root keeps on purpose are listed
+			// like any file (check judges them), never a reason to stop.
+			opts.Limits.CaseAliases = true
+			m, err := loadMapFile(*mapFile)
+			if err != nil {
+				return err
+			}
+			if m != nil {
+				opts.Served = m.Served
+			}
 			if tableFile != "" {
 				var err error
 				if opts.ProfileTable, err = loadTable(tableFile); err != nil {
@@ -109,6 +120,7 @@ or parsed, 2 usage (a wrong command line: unknown flag, no PATH), 3 with
 		},
 	}
 	limits = addLimitFlags(c.Flags())
+	mapFile = addMapFileFlag(c.Flags())
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON (docs/inspect.md)")
 	c.Flags().BoolVar(&long, "long", false, "print whole SHA-256 hashes and every setting of configuration files")
 	c.Flags().StringArrayVar(&trust, "trust", nil, "verify signed headers with the keys in this PEM `file` (repeatable)")

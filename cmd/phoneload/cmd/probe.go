@@ -27,6 +27,7 @@ func NewCmdProbe() *cobra.Command {
 		src     string
 		asJSON  bool
 		timeout time.Duration
+		mapFile *string
 		blksize int
 		outFl   *outputFlags
 	)
@@ -43,12 +44,15 @@ following what the server actually returns, and compares every byte with the
 signed bundle. --all then fetches every other file of the bundle.
 
 Each file is ok, absent (neither has it and the server says "File not
-found", so a phone moves on), missing, different, unexpected (the server has
-a file the bundle does not), or error (any other answer, which stops a
-phone's hunt).
+found", so a phone moves on), site (the server has a file the bundle does
+not: a site file such as SEP<MAC>.cnf.xml, listed as verify --root lists
+them, not a failure), unexpected (the server has firmware the bundle does
+not), missing, different, or error (any other answer, which stops a
+phone's hunt). With --map-file (the server's tftpd-hpa rules) each
+name is compared with the bundle file the rules send it to.
 
-Exit codes: 0 all ok, 1 a file could not be fetched (error), 2 usage,
-3 bad signature, 4 missing, different or unexpected files.`,
+Exit codes: 0 all ok, absent or site, 1 a file could not be fetched
+(error), 2 usage, 3 bad signature, 4 missing, different or unexpected files.`,
 		Example: `  phoneload probe --pub release.pub --bundle sip-8.12.zip tftp://10.0.0.5
   phoneload probe --pub release.pub --mac 0011.2233.4455 --model 7940 --bundle sip-8.12.zip tftp://10.0.0.5:69
   phoneload probe --pub release.pub --all --json --bundle sip-8.12.zip tftp://127.0.0.1:6969`,
@@ -83,6 +87,9 @@ Exit codes: 0 all ok, 1 a file could not be fetched (error), 2 usage,
 			if err != nil {
 				return err
 			}
+			if opts.Map, err = loadMapFile(*mapFile); err != nil {
+				return err
+			}
 			res, err := probe.Run(src, c, opts)
 			if err != nil {
 				return verifyFailure(err, "nothing was fetched; phoneload verify shows the whole report")
@@ -112,6 +119,7 @@ Exit codes: 0 all ok, 1 a file could not be fetched (error), 2 usage,
 	cmd.Flags().StringVar(&src, "bundle", "", "the signed `BUNDLE` to compare with (directory or zip)")
 	cmd.Flags().StringVar(&opts.MAC, "mac", "", "imitate the phone with this `MAC` (per-phone files)")
 	cmd.Flags().StringVar(&opts.Model, "model", "7960", "imitate this phone `MODEL` (7940, 7960, 7905, 7912, 7911, 7941, …)")
+	mapFile = addMapFileFlag(cmd.Flags())
 	cmd.Flags().BoolVar(&opts.All, "all", false, "also fetch every other file of the bundle")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON (schema in docs/publish.md)")
 	cmd.Flags().DurationVar(&timeout, "timeout", 2*time.Second, "timeout per packet")

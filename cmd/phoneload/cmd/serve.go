@@ -1,9 +1,12 @@
 package cmd
 
 import (
+	"net/netip"
+
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/phoneload/phoneload/bundle/tftpmap"
 	"io"
 	"net"
 	"os"
@@ -26,6 +29,7 @@ import (
 // NewCmdServe returns `phoneload serve`.
 func NewCmdServe() *cobra.Command {
 	var (
+		mapFile   *string
 		listen    string
 		addrFile  string
 		asJSON    bool
@@ -85,6 +89,15 @@ Exit codes: 0 stopped by a signal, 1 failed, 2 usage.`,
 			}
 			if runAs != "" && !canDropPrivileges {
 				return cli.Usage("--user works on Linux only: start serve as the user it should run as")
+			}
+			m, err := loadMapFile(*mapFile)
+			if err != nil {
+				return err
+			}
+			if m != nil {
+				opts.Rewrite = func(name string, client netip.Addr) (string, error) {
+					return m.Rewrite(name, tftpmap.Request{Addr: client})
+				}
 			}
 			src, err := tftp.OpenSource(args[0])
 			if err != nil {
@@ -157,6 +170,7 @@ Exit codes: 0 stopped by a signal, 1 failed, 2 usage.`,
 	cmd.Flags().BoolVar(&asJSON, "json", false, "same as --log-format json")
 	cmd.Flags().StringVar(&runAs, "user", "", "after binding, drop root privileges to user `NAME` (and its groups); Linux")
 	cmd.Flags().IntVar(&opts.MaxTransfers, "max-transfers", tftp.DefaultMaxTransfers, "transfers held at once; when full, the most stalled one makes room")
+	mapFile = addMapFileFlag(cmd.Flags())
 	cmd.Flags().IntVar(&opts.MaxPerSource, "max-per-source", tftp.DefaultMaxPerSource, "transfers held at once for one source address")
 	cmd.Flags().DurationVar(&opts.FirstACK, "first-ack", tftp.DefaultFirstACK, "drop a transfer whose client sends no first ACK within this")
 	cmd.Flags().DurationVar(&opts.Timeout, "timeout", tftp.DefaultTimeout, "retransmission timeout per packet, unless the client asks for its own (timeout option)")
