@@ -46,17 +46,20 @@ type checkSummary struct {
 	Failed   bool `json:"failed"`
 }
 
+// checkFlags are the flags of check.
+type checkFlags struct {
+	limits                    *limitFlags
+	outFlags                  *outputFlags
+	mapFile                   *string
+	asJSON, strict, listRules bool
+	fleetFile, tableFile      string
+	format, output, prefix    string
+	ignore, trust             []string
+}
+
 // NewCmdCheck returns `phoneload check`.
 func NewCmdCheck() *cobra.Command {
-	var (
-		limits                    *limitFlags
-		outFlags                  *outputFlags
-		mapFile                   *string
-		asJSON, strict, listRules bool
-		fleetFile, tableFile      string
-		format, output, prefix    string
-		ignore, trust             []string
-	)
+	var f checkFlags
 	c := &cobra.Command{
 		Use:   "check [flags] PATH",
 		Short: "Find the mistakes that leave phones unable to boot a TFTP root",
@@ -101,116 +104,120 @@ no PATH).`,
   phoneload check --list-rules`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			verb, err := outFlags.verbosity()
-			if err != nil {
-				return err
-			}
-			out := outFlags.stdout(cmd)
-			format, err := checkFormat(format, asJSON, cmd.Flags().Changed("format"))
-			if err != nil {
-				return err
-			}
-			if prefix != "" && format != "sarif" && format != "junit" {
-				return cli.Usage("--path-prefix is for --format sarif and junit")
-			}
-			if p := path.Clean(filepath.ToSlash(prefix)); prefix != "" && (path.IsAbs(p) || filepath.IsAbs(prefix) || p == ".." || strings.HasPrefix(p, "../")) {
-				return cli.Usage("--path-prefix %s: want a relative path inside the repository, such as tftp/", prefix)
-			}
-			if listRules {
-				if len(args) > 0 {
-					return cli.Usage("--list-rules takes no PATH")
-				}
-				if format != "text" && format != "json" {
-					return cli.Usage("--list-rules writes text or json, not %s", format)
-				}
-				return writeOutput(out, output, func(w io.Writer) error { return writeRules(w, format == "json") })
-			}
-			if len(args) != 1 {
-				return cli.Usage("check needs a PATH (a TFTP root, a directory or a drop archive)")
-			}
-			opts := check.Options{Strict: strict}
-			for _, s := range ignore {
-				for _, id := range strings.Split(s, ",") {
-					id = strings.TrimSpace(id)
-					if _, ok := check.LookupRule(id); !ok {
-						return cli.Hint(cli.Usage("--ignore: no rule %q", id), "phoneload check --list-rules lists them")
-					}
-					opts.Ignore = append(opts.Ignore, id)
-				}
-			}
-			if fleetFile == "-" && args[0] == "-" {
-				return cli.Usage("--fleet - and PATH - cannot both read stdin")
-			}
-			if fleetFile != "" {
-				phones, err := readFleet(cmd.InOrStdin(), fleetFile)
-				if err != nil {
-					return err
-				}
-				opts.Fleet = phones
-			}
-			for _, k := range trust {
-				keys, err := loadTrustFile(k)
-				if err != nil {
-					return err
-				}
-				opts.Trust = append(opts.Trust, keys...)
-			}
-			if tableFile != "" {
-				table, err := loadTable(tableFile)
-				if err != nil {
-					return err
-				}
-				opts.Compile = compileWith(table)
-			}
-			m, err := loadMapFile(*mapFile)
-			if err != nil {
-				return err
-			}
-			start := time.Now()
-			rep, err := checkPath(cmd, args[0], opts, limits.Limits(), m)
-			if err != nil {
-				return err
-			}
-			elapsed := time.Since(start)
-			err = writeOutput(out, output, func(w io.Writer) error {
-				switch format {
-				case "json":
-					return cli.WriteJSON(w, toCheckJSON(rep, len(opts.Fleet)))
-				case "sarif":
-					return report.SARIF(w, rep, report.DefaultTool(ToolVersion()), report.SARIFOptions{RootDir: rootDir(args[0]), PathPrefix: prefix})
-				case "junit":
-					return report.JUnit(w, rep, report.DefaultTool(ToolVersion()), report.JUnitOptions{Elapsed: elapsed, Timestamp: start, PathPrefix: prefix})
-				}
-				return writeReport(w, rep, verb)
-			})
-			if err != nil {
-				return err
-			}
-			if rep.Failed() {
-				what := countOf(rep.Errors(), "error")
-				if rep.Errors() == 0 {
-					what = countOf(rep.Warnings(), "warning") + " (--strict)"
-				}
-				return cli.Exit(cli.ExitFailure, fmt.Errorf("check: %s in %s", what, args[0]))
-			}
-			return nil
+			return runCheck(cmd, &f, args)
 		},
 	}
-	f := c.Flags()
-	limits = addLimitFlags(f)
-	f.BoolVar(&asJSON, "json", false, "write the report as JSON (schema in docs/check.md); short for --format json")
-	f.StringVar(&format, "format", "text", "report `FORMAT`: text, json, sarif (SARIF 2.1.0) or junit (JUnit XML)")
-	f.StringVarP(&output, "output", "o", "", "write the report to `FILE` (atomically) instead of stdout")
-	f.StringVar(&prefix, "path-prefix", "", "sarif, junit: start file paths with `PREFIX`, where the root sits in the repository (e.g. tftp/), as GitHub code scanning needs")
-	outFlags = addOutputFlags(f)
-	mapFile = addMapFileFlag(f)
-	f.StringVar(&fleetFile, "fleet", "", "CSV `FILE` of mac,model,running-load for the phones that boot from the root")
-	f.BoolVar(&strict, "strict", false, "fail (exit 1) on warnings too")
-	f.StringSliceVar(&ignore, "ignore", nil, "skip `RULE` (repeatable, or comma-separated)")
-	f.StringSliceVar(&trust, "trust", nil, "PEM `KEY` or certificate signed files must verify with (repeatable)")
-	f.StringVar(&tableFile, "table", "", "tag table (`PTAG`, e.g. sip_ptag.dat) to recompile text profiles and find stale compiled ones")
-	f.BoolVar(&listRules, "list-rules", false, "list every rule (with --json: as JSON) and exit")
+	fl := c.Flags()
+	f.limits = addLimitFlags(fl)
+	fl.BoolVar(&f.asJSON, "json", false, "write the report as JSON (schema in docs/check.md); short for --format json")
+	fl.StringVar(&f.format, "format", "text", "report `FORMAT`: text, json, sarif (SARIF 2.1.0) or junit (JUnit XML)")
+	fl.StringVarP(&f.output, "output", "o", "", "write the report to `FILE` (atomically) instead of stdout")
+	fl.StringVar(&f.prefix, "path-prefix", "", "sarif, junit: start file paths with `PREFIX`, where the root sits in the repository (e.g. tftp/), as GitHub code scanning needs")
+	f.outFlags = addOutputFlags(fl)
+	f.mapFile = addMapFileFlag(fl)
+	fl.StringVar(&f.fleetFile, "fleet", "", "CSV `FILE` of mac,model,running-load for the phones that boot from the root")
+	fl.BoolVar(&f.strict, "strict", false, "fail (exit 1) on warnings too")
+	fl.StringSliceVar(&f.ignore, "ignore", nil, "skip `RULE` (repeatable, or comma-separated)")
+	fl.StringSliceVar(&f.trust, "trust", nil, "PEM `KEY` or certificate signed files must verify with (repeatable)")
+	fl.StringVar(&f.tableFile, "table", "", "tag table (`PTAG`, e.g. sip_ptag.dat) to recompile text profiles and find stale compiled ones")
+	fl.BoolVar(&f.listRules, "list-rules", false, "list every rule (with --json: as JSON) and exit")
 	return c
+}
+
+func runCheck(cmd *cobra.Command, f *checkFlags, args []string) error {
+	verb, err := f.outFlags.verbosity()
+	if err != nil {
+		return err
+	}
+	out := f.outFlags.stdout(cmd)
+	f.format, err = checkFormat(f.format, f.asJSON, cmd.Flags().Changed("format"))
+	if err != nil {
+		return err
+	}
+	if f.prefix != "" && f.format != "sarif" && f.format != "junit" {
+		return cli.Usage("--path-prefix is for --format sarif and junit")
+	}
+	if p := path.Clean(filepath.ToSlash(f.prefix)); f.prefix != "" && (path.IsAbs(p) || filepath.IsAbs(f.prefix) || p == ".." || strings.HasPrefix(p, "../")) {
+		return cli.Usage("--path-prefix %s: want a relative path inside the repository, such as tftp/", f.prefix)
+	}
+	if f.listRules {
+		if len(args) > 0 {
+			return cli.Usage("--list-rules takes no PATH")
+		}
+		if f.format != "text" && f.format != "json" {
+			return cli.Usage("--list-rules writes text or json, not %s", f.format)
+		}
+		return writeOutput(out, f.output, func(w io.Writer) error { return writeRules(w, f.format == "json") })
+	}
+	if len(args) != 1 {
+		return cli.Usage("check needs a PATH (a TFTP root, a directory or a drop archive)")
+	}
+	opts := check.Options{Strict: f.strict}
+	for _, s := range f.ignore {
+		for _, id := range strings.Split(s, ",") {
+			id = strings.TrimSpace(id)
+			if _, ok := check.LookupRule(id); !ok {
+				return cli.Hint(cli.Usage("--ignore: no rule %q", id), "phoneload check --list-rules lists them")
+			}
+			opts.Ignore = append(opts.Ignore, id)
+		}
+	}
+	if f.fleetFile == "-" && args[0] == "-" {
+		return cli.Usage("--fleet - and PATH - cannot both read stdin")
+	}
+	if f.fleetFile != "" {
+		phones, err := readFleet(cmd.InOrStdin(), f.fleetFile)
+		if err != nil {
+			return err
+		}
+		opts.Fleet = phones
+	}
+	for _, k := range f.trust {
+		keys, err := loadTrustFile(k)
+		if err != nil {
+			return err
+		}
+		opts.Trust = append(opts.Trust, keys...)
+	}
+	if f.tableFile != "" {
+		table, err := loadTable(f.tableFile)
+		if err != nil {
+			return err
+		}
+		opts.Compile = compileWith(table)
+	}
+	m, err := loadMapFile(*f.mapFile)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	rep, err := checkPath(cmd, args[0], opts, f.limits.Limits(), m)
+	if err != nil {
+		return err
+	}
+	elapsed := time.Since(start)
+	err = writeOutput(out, f.output, func(w io.Writer) error {
+		switch f.format {
+		case "json":
+			return cli.WriteJSON(w, toCheckJSON(rep, len(opts.Fleet)))
+		case "sarif":
+			return report.SARIF(w, rep, report.DefaultTool(ToolVersion()), report.SARIFOptions{RootDir: rootDir(args[0]), PathPrefix: f.prefix})
+		case "junit":
+			return report.JUnit(w, rep, report.DefaultTool(ToolVersion()), report.JUnitOptions{Elapsed: elapsed, Timestamp: start, PathPrefix: f.prefix})
+		}
+		return writeReport(w, rep, verb)
+	})
+	if err != nil {
+		return err
+	}
+	if rep.Failed() {
+		what := countOf(rep.Errors(), "error")
+		if rep.Errors() == 0 {
+			what = countOf(rep.Warnings(), "warning") + " (--strict)"
+		}
+		return cli.Exit(cli.ExitFailure, fmt.Errorf("check: %s in %s", what, args[0]))
+	}
+	return nil
 }
 
 // checkFormats are the values of check --format.

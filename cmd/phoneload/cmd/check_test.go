@@ -283,8 +283,8 @@ func compileProfile(t *testing.T, dir, src, dst string) {
 	must(t, os.WriteFile(filepath.Join(dir, dst), res.Profile, 0o644))
 }
 
-// runCheck runs `phoneload check --json` with args and decodes the report.
-func runCheck(t *testing.T, args ...string) (checkJSON, int, string) {
+// checkJSONRun runs `phoneload check --json` with args and decodes the report.
+func checkJSONRun(t *testing.T, args ...string) (checkJSON, int, string) {
 	t.Helper()
 	var out, errb bytes.Buffer
 	code := Run(append([]string{"check", "--json"}, args...), strings.NewReader(""), &out, &errb)
@@ -311,7 +311,7 @@ func TestCleanRoots(t *testing.T) {
 		t.Run(string(fam), func(t *testing.T) {
 			dir := t.TempDir()
 			must(t, fixture.WriteDir(dir, fam, fixture.Options{ImageSize: 4096}))
-			rep, code, stderr := runCheck(t, dir)
+			rep, code, stderr := checkJSONRun(t, dir)
 			if code != 0 || len(rep.Findings) != 0 {
 				t.Errorf("exit %d, findings on a clean %s root:\n%s\n%s", code, fam, summary(rep), stderr)
 			}
@@ -320,14 +320,14 @@ func TestCleanRoots(t *testing.T) {
 				// with the table they were made with.
 				table := filepath.Join(t.TempDir(), "ptag.dat")
 				must(t, os.WriteFile(table, fixture.ProfileTable(), 0o644))
-				rep, code, stderr := runCheck(t, "--table", table, dir)
+				rep, code, stderr := checkJSONRun(t, "--table", table, dir)
 				if code != 0 || len(rep.Findings) != 0 {
 					t.Errorf("--table: exit %d, findings on a clean %s root:\n%s\n%s", code, fam, summary(rep), stderr)
 				}
 			}
 			zip := filepath.Join(t.TempDir(), "drop.zip")
 			must(t, fixture.WriteZip(zip, fam, fixture.Options{ImageSize: 4096}))
-			rep, code, stderr = runCheck(t, zip)
+			rep, code, stderr = checkJSONRun(t, zip)
 			if code != 0 || len(rep.Findings) != 0 {
 				t.Errorf("zip: exit %d, findings on a clean %s drop:\n%s\n%s", code, fam, summary(rep), stderr)
 			}
@@ -364,7 +364,7 @@ func TestBrokenRoots(t *testing.T) {
 				must(t, os.WriteFile(f, []byte(tc.fleet), 0o644))
 				args = append(args, "--fleet", f)
 			}
-			rep, code, stderr := runCheck(t, append(args, dir)...)
+			rep, code, stderr := checkJSONRun(t, append(args, dir)...)
 			found := false
 			for _, f := range rep.Findings {
 				found = found || f.Rule == tc.rule && f.File == tc.file
@@ -387,7 +387,7 @@ func TestBrokenRoots(t *testing.T) {
 			}
 			// The same root, with that rule ignored, no longer reports it.
 			ignoring := append(append(args, "--ignore", tc.rule), dir)
-			rep, _, _ = runCheck(t, ignoring...)
+			rep, _, _ = checkJSONRun(t, ignoring...)
 			for _, f := range rep.Findings {
 				if f.Rule == tc.rule {
 					t.Errorf("--ignore %s still reports %s", tc.rule, f.Message)
@@ -456,17 +456,17 @@ func TestProfileStaleRealTable(t *testing.T) {
 		}
 		must(t, os.WriteFile(filepath.Join(root, out), res.Profile, 0o644))
 	}
-	rep, code, stderr := runCheck(t, "--table", table, root)
+	rep, code, stderr := checkJSONRun(t, "--table", table, root)
 	if code != 0 || len(rep.Findings) != 0 {
 		t.Fatalf("exit %d, findings on freshly compiled profiles:\n%s\n%s", code, summary(rep), stderr)
 	}
 	must(t, fixture.Replace(root, "gk000d28a1b2c3.txt", "DisplayName:Front Desk", "DisplayName:Reception"))
-	rep, code, _ = runCheck(t, "--table", table, root)
+	rep, code, _ = checkJSONRun(t, "--table", table, root)
 	if code != 0 || len(rep.Findings) != 1 || rep.Findings[0].Rule != "profile-stale" || rep.Findings[0].File != "gk000d28a1b2c3" {
 		t.Errorf("exit %d, want one profile-stale on gk000d28a1b2c3:\n%s", code, summary(rep))
 	}
 	// Without --table the rule is not judged, and the report says so.
-	rep, _, _ = runCheck(t, root)
+	rep, _, _ = checkJSONRun(t, root)
 	if len(rep.Findings) != 0 || !strings.Contains(strings.Join(rep.Assumptions, "\n"), "no --table") {
 		t.Errorf("without --table: findings %s, assumptions %q", summary(rep), rep.Assumptions)
 	}
@@ -496,7 +496,7 @@ func TestDropZippedWithItsFolder(t *testing.T) {
 	}
 	must(t, zw.Close())
 	must(t, zf.Close())
-	rep, code, _ := runCheck(t, zpath)
+	rep, code, _ := checkJSONRun(t, zpath)
 	if code != 1 || len(rep.Findings) != 1 || rep.Findings[0].Rule != "not-at-root" || rep.Findings[0].File != "cmterm-7940-7960-sip.8-12-00" {
 		t.Fatalf("exit %d, want exit 1 and one not-at-root finding:\n%s", code, summary(rep))
 	}
@@ -511,7 +511,7 @@ func TestDropZippedWithItsFolder(t *testing.T) {
 	}
 	// Ignoring not-at-root shows the failures again: nothing may go
 	// unreported (the two rings of RINGLIST.DAT are one ring-missing).
-	rep, code, _ = runCheck(t, "--ignore", "not-at-root", zpath)
+	rep, code, _ = checkJSONRun(t, "--ignore", "not-at-root", zpath)
 	if code != 1 || len(rep.Findings) < 8 {
 		t.Errorf("--ignore not-at-root: exit %d, %d findings:\n%s", code, len(rep.Findings), summary(rep))
 	}
