@@ -4,13 +4,14 @@ import (
 	"crypto"
 	"errors"
 	"fmt"
-	"github.com/phoneload/phoneload/internal/quote"
 	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/phoneload/phoneload/internal/quote"
 
 	"github.com/phoneload/phoneload/bundle/cisco"
 	"github.com/phoneload/phoneload/bundle/drop"
@@ -19,7 +20,6 @@ import (
 
 	"github.com/phoneload/phoneload/cfgfmt"
 	"github.com/phoneload/phoneload/internal/cli"
-	"github.com/phoneload/phoneload/sign"
 )
 
 // inspectJSON is the --json document of `phoneload inspect` (docs/inspect.md).
@@ -140,22 +140,6 @@ func loadTable(name string) (*cfgfmt.Table, error) {
 		return nil, fmt.Errorf("--table: %w", err)
 	}
 	return t, nil
-}
-
-// loadTrustFile reads the trusted keys of a --trust file (inspect, check).
-func loadTrustFile(name string) ([]crypto.PublicKey, error) {
-	b, err := os.ReadFile(name)
-	if err != nil {
-		return nil, fmt.Errorf("--trust: %w", err)
-	}
-	keys, err := sign.ParseTrustPEM(b)
-	if err != nil {
-		return nil, fmt.Errorf("--trust %s: %w", name, err)
-	}
-	if len(keys) == 0 {
-		return nil, fmt.Errorf("--trust %s: no key in the file", name)
-	}
-	return keys, nil
 }
 
 func runInspect(cmd *cobra.Command, paths []string, opts drop.OpenOptions, asJSON, long bool, verb cli.Verbosity) error {

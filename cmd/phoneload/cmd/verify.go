@@ -12,7 +12,6 @@ import (
 
 	"github.com/phoneload/phoneload/bundle"
 	"github.com/phoneload/phoneload/internal/cli"
-	"github.com/phoneload/phoneload/sign"
 )
 
 // VerifySchema names the version of verify's --json output
@@ -198,31 +197,6 @@ func runVerify(cmd *cobra.Command, bundlePath string, pubs, allowed []string, th
 	return res, err
 }
 
-// loadTrust reads the keys given with --pub and --allowed-signers. Errors
-// are usage errors (exit 2). publish uses it too.
-func loadTrust(pubs, allowed []string) (*sign.Trust, error) {
-	trust := &sign.Trust{}
-	for _, p := range pubs {
-		data, err := readSmall(p)
-		if err != nil {
-			return nil, cli.Exit(cli.ExitUsage, err)
-		}
-		if err := trust.AddPublicKey(p, data); err != nil {
-			return nil, cli.Exit(cli.ExitUsage, err)
-		}
-	}
-	for _, p := range allowed {
-		data, err := readSmall(p)
-		if err != nil {
-			return nil, cli.Exit(cli.ExitUsage, err)
-		}
-		if err := trust.AddAllowedSigners(p, data); err != nil {
-			return nil, cli.Exit(cli.ExitUsage, err)
-		}
-	}
-	return trust, nil
-}
-
 // verifyExitCode maps Verify's error classes to exit codes 3, 4, 5.
 func verifyExitCode(err error) int {
 	switch {
@@ -236,22 +210,6 @@ func verifyExitCode(err error) int {
 		return cli.ExitPolicy
 	}
 	return cli.ExitFailure
-}
-
-func readSmall(p string) ([]byte, error) {
-	f, err := os.Open(p)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, sign.MaxAllowedSignersSize+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(data) > sign.MaxAllowedSignersSize {
-		return nil, fmt.Errorf("%s: too large for a key file", p)
-	}
-	return data, nil
 }
 
 // writeVerify prints the result for people. At Normal verbosity, past
