@@ -3,6 +3,7 @@ package bundle
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash/crc32"
@@ -66,13 +67,58 @@ func (e *RefusedError) Error() string {
 	return fmt.Sprintf("bundle: check found %d error(s) (%s); refusing to pack", len(e.Findings), strings.Join(r, ", "))
 }
 
-type packFile struct {
-	name   string
-	size   int64
-	sum    [32]byte
-	crc    uint32
-	text   bool
-	reader io.Reader // only during the write pass
+// packRec is what the zip form keeps of each source file between its two
+// passes: no name (the names are in the SHA256SUMS being built, in the same
+// order) and no pointers, so a million files cost 48 MB and no GC work.
+type packRec struct {
+	sum  [32]byte
+	size int64
+	crc  uint32
+	text bool
+}
+
+// sumsBuilder accumulates the lines of SHA256SUMS in walk order (byte order
+// of names, as Walk yields them), the most compact form of what pack must
+// remember of every file: one line, no per-file object.
+type sumsBuilder struct {
+	buf  bytes.Buffer
+	last string
+	n    int
+}
+
+func (b *sumsBuilder) add(name string, sum [32]byte) error {
+	if b.n > 0 && name <= b.last {
+		return fmt.Errorf("bundle: %s: listed twice or out of order", name)
+	}
+	var h [64]byte
+	hex.Encode(h[:], sum[:])
+	b.buf.Write(h[:])
+	b.buf.WriteString("  ")
+	b.buf.WriteString(name)
+	b.buf.WriteByte('\n')
+	b.last = name
+	b.n++
+	return nil
+}
+
+// withManifest returns SHA256SUMS with the line of bundle.json inserted
+// where it sorts, byte-identical to MarshalSums over all names.
+func (b *sumsBuilder) withManifest(mj []byte) []byte {
+	line := fmt.Sprintf("%x  %s\n", sha256.Sum256(mj), ManifestName)
+	body := b.buf.Bytes()
+	at := len(body)
+	for i := 0; i < len(body); {
+		j := bytes.IndexByte(body[i:], '\n') + i
+		if string(body[i+66:j]) > ManifestName {
+			at = i
+			break
+		}
+		i = j + 1
+	}
+	out := make([]byte, 0, len(body)+len(line))
+	out = append(out, body[:at]...)
+	out = append(out, line...)
+	return append(out, body[at:]...)
 }
 
 // Pack checks the tree at src (a directory or anything Walk reads), then
@@ -117,62 +163,62 @@ func Pack(src, out string, opts PackOptions) (*Manifest, error) {
 		}
 	}
 
-	// Pass 1: hash every file.
-	var files []*packFile
-	err := container.Walk(src, lim, func(e container.Entry, r io.Reader) error {
-		if drop.InStateDir(e.Name) {
-			return nil
-		}
-		if err := CheckName(e.Name); err != nil {
-			return err
-		}
-		if reservedName(e.Name) {
-			return fmt.Errorf("bundle: %s: source already has a bundle file at its root; pack the original drop", e.Name)
-		}
-		f := &packFile{name: e.Name, size: e.Size}
-		h, c := sha256.New(), crc32.NewIEEE()
-		head := make([]byte, 8<<10)
-		n, err := io.ReadFull(r, head)
-		if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
-			return err
-		}
-		f.text = isText(head[:n])
-		h.Write(head[:n])
-		c.Write(head[:n])
-		k, err := io.Copy(io.MultiWriter(h, c, progressWriter(opts.Progress)), r)
-		if err != nil {
-			return err
-		}
-		if int64(n)+k != e.Size {
-			return fmt.Errorf("bundle: %s: changed size while packing", e.Name)
-		}
-		h.Sum(f.sum[:0])
-		f.crc = c.Sum32()
-		files = append(files, f)
-		m.Files++
-		m.Size += e.Size
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	if len(files) == 0 {
-		return nil, fmt.Errorf("bundle: %s: no files to pack", src)
-	}
-
-	gen, err := generated(m, files, opts)
-	if err != nil {
-		return nil, err
-	}
+	var err error
 	if strings.HasSuffix(strings.ToLower(out), ".zip") {
-		err = writeZip(src, out, lim, files, gen, opts)
+		err = writeZipBundle(src, out, lim, m, opts)
 	} else {
-		err = writeDir(src, out, lim, files, gen, opts)
+		err = writeDirBundle(src, out, lim, m, opts)
 	}
 	if err != nil {
 		return nil, err
 	}
 	return m, nil
+}
+
+// packable reports whether a source entry goes into the bundle, and refuses
+// names a bundle cannot hold.
+func packable(e container.Entry) (bool, error) {
+	if drop.InStateDir(e.Name) {
+		return false, nil
+	}
+	if err := CheckName(e.Name); err != nil {
+		return false, err
+	}
+	if reservedName(e.Name) {
+		return false, fmt.Errorf("bundle: %s: source already has a bundle file at its root; pack the original drop", e.Name)
+	}
+	return true, nil
+}
+
+// copyHash copies size bytes from r to w (nil: nowhere) through buf, feeding
+// every byte to the hashes too; it refuses a file whose size changed since
+// Walk listed it.
+func copyHash(name string, w io.Writer, r io.Reader, size int64, buf []byte, hs ...io.Writer) error {
+	var n int64
+	for {
+		k, err := r.Read(buf)
+		if k > 0 {
+			n += int64(k)
+			for _, h := range hs {
+				h.Write(buf[:k])
+			}
+			if w != nil {
+				if _, werr := w.Write(buf[:k]); werr != nil {
+					return werr
+				}
+			}
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if n != size {
+		return fmt.Errorf("bundle: %s: changed size while packing", name)
+	}
+	return nil
 }
 
 func progressWriter(fn func(int64)) io.Writer {
@@ -259,19 +305,13 @@ func sortedKeys[V any](m map[string]V) []string {
 }
 
 // generated returns bundle.json, SHA256SUMS and the signatures, by name.
-func generated(m *Manifest, files []*packFile, opts PackOptions) (map[string][]byte, error) {
+// m.Files and m.Size must be final.
+func generated(m *Manifest, sums *sumsBuilder, opts PackOptions) (map[string][]byte, error) {
 	mj, err := m.Marshal()
 	if err != nil {
 		return nil, err
 	}
-	sums := []Sum{{Name: ManifestName, SHA256: sha256.Sum256(mj)}}
-	for _, f := range files {
-		sums = append(sums, Sum{Name: f.name, SHA256: f.sum})
-	}
-	sb, err := MarshalSums(sums)
-	if err != nil {
-		return nil, err
-	}
+	sb := sums.withManifest(mj)
 	gen := map[string][]byte{ManifestName: mj, SumsName: sb}
 	count := map[string]int{}
 	seen := map[string]bool{}
@@ -353,75 +393,114 @@ func reservedName(name string) bool {
 	return looksLikeSignature(name) || name == SumsName || name == ManifestName
 }
 
-// eachOutput walks src a second time and calls fn for every file of the
-// bundle in name order, generated files included, checking that no source
-// file changed since it was hashed.
-func eachOutput(src string, lim container.Limits, files []*packFile, gen map[string][]byte, opts PackOptions, fn func(f *packFile) error) error {
-	byName := map[string]*packFile{}
-	for _, f := range files {
-		byName[f.name] = f
-	}
-	names := sortedKeys(gen)
-	emitGenerated := func(before string) error {
-		for len(names) > 0 && (before == "" || names[0] < before) {
-			data := gen[names[0]]
-			f := &packFile{name: names[0], size: int64(len(data)), crc: crc32.ChecksumIEEE(data), text: isText(data), reader: bytes.NewReader(data)}
-			if err := fn(f); err != nil {
-				return err
-			}
-			names = names[1:]
-		}
-		return nil
-	}
-	seen := 0
+// writeZipBundle writes the zip form in two passes over src: the first hashes
+// every file (SHA-256 for SHA256SUMS, CRC-32 for the local headers, which
+// come before the data and hold no data descriptor), the second writes the
+// entries in name order with the generated files among them, checking that
+// no source file changed in between. The zip is synced once, then renamed.
+func writeZipBundle(src, out string, lim container.Limits, m *Manifest, opts PackOptions) error {
+	var sums sumsBuilder
+	var recs []packRec
+	buf := make([]byte, 256<<10)
+	pw := progressWriter(opts.Progress)
+	h, c := sha256.New(), crc32.NewIEEE()
 	err := container.Walk(src, lim, func(e container.Entry, r io.Reader) error {
-		if drop.InStateDir(e.Name) {
-			return nil
-		}
-		f := byName[e.Name]
-		if f == nil || f.size != e.Size {
-			return fmt.Errorf("bundle: %s: changed while packing", e.Name)
-		}
-		seen++
-		if err := emitGenerated(e.Name); err != nil {
+		if ok, err := packable(e); !ok {
 			return err
 		}
-		h := sha256.New()
-		f.reader = io.TeeReader(r, io.MultiWriter(h, progressWriter(opts.Progress)))
-		err := fn(f)
-		f.reader = nil
-		if err != nil {
+		h.Reset()
+		c.Reset()
+		head := buf[:min(len(buf), 8<<10)]
+		n, err := io.ReadFull(r, head)
+		if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
 			return err
 		}
-		var got [32]byte
-		if h.Sum(got[:0]); got != f.sum {
-			return fmt.Errorf("bundle: %s: changed while packing", e.Name)
+		rec := packRec{size: e.Size, text: isText(head[:n])}
+		h.Write(head[:n])
+		c.Write(head[:n])
+		pw.Write(head[:n])
+		if err := copyHash(e.Name, nil, r, e.Size-int64(n), buf, h, c, pw); err != nil {
+			return err
 		}
-		return nil
+		h.Sum(rec.sum[:0])
+		rec.crc = c.Sum32()
+		recs = append(recs, rec)
+		m.Files++
+		m.Size += e.Size
+		return sums.add(e.Name, rec.sum)
 	})
 	if err != nil {
 		return err
 	}
-	if seen != len(files) {
-		return fmt.Errorf("bundle: %s: files disappeared while packing", src)
+	if m.Files == 0 {
+		return fmt.Errorf("bundle: %s: no files to pack", src)
 	}
-	return emitGenerated("")
-}
-
-func writeZip(src, out string, lim container.Limits, files []*packFile, gen map[string][]byte, opts PackOptions) error {
+	gen, err := generated(m, &sums, opts)
+	if err != nil {
+		return err
+	}
+	names := sortedKeys(gen)
 	return atomicfile.Write(out, 0o644, func(w io.Writer) error {
 		z := newZipWriter(w, opts.Time)
-		err := eachOutput(src, lim, files, gen, opts, func(f *packFile) error {
-			return z.add(f.name, f.size, f.crc, f.text, f.reader)
+		emitGenerated := func(before string) error {
+			for len(names) > 0 && (before == "" || names[0] < before) {
+				data := gen[names[0]]
+				if err := z.add(names[0], int64(len(data)), crc32.ChecksumIEEE(data), isText(data), bytes.NewReader(data)); err != nil {
+					return err
+				}
+				names = names[1:]
+			}
+			return nil
+		}
+		body := sums.buf.Bytes()
+		i := 0
+		err := container.Walk(src, lim, func(e container.Entry, r io.Reader) error {
+			if ok, err := packable(e); !ok {
+				return err
+			}
+			// The i-th line of SHA256SUMS names the i-th file of pass 1.
+			nl := bytes.IndexByte(body, '\n')
+			if i >= len(recs) || nl < 0 || string(body[66:nl]) != e.Name || recs[i].size != e.Size {
+				return fmt.Errorf("bundle: %s: changed while packing", e.Name)
+			}
+			body = body[nl+1:]
+			rec := recs[i]
+			i++
+			if err := emitGenerated(e.Name); err != nil {
+				return err
+			}
+			h.Reset()
+			if err := z.add(e.Name, rec.size, rec.crc, rec.text, io.TeeReader(r, io.MultiWriter(h, pw))); err != nil {
+				return err
+			}
+			var got [32]byte
+			if h.Sum(got[:0]); got != rec.sum {
+				return fmt.Errorf("bundle: %s: changed while packing", e.Name)
+			}
+			return nil
 		})
 		if err != nil {
+			return err
+		}
+		if i != len(recs) {
+			return fmt.Errorf("bundle: %s: files disappeared while packing", src)
+		}
+		if err := emitGenerated(""); err != nil {
 			return err
 		}
 		return z.close()
 	})
 }
 
-func writeDir(src, out string, lim container.Limits, files []*packFile, gen map[string][]byte, opts PackOptions) (err error) {
+// writeDirBundle writes the directory form in one pass over src: each file is read
+// once, hashed and written to a temporary directory beside out. Nothing is
+// fsynced per file. When every file, bundle.json and SHA256SUMS are written,
+// one atomicfile.Batch sync (syncfs on Linux) makes them durable; only then
+// are the signatures written (and fsynced), and the whole tree renamed to
+// out. A crash at any point leaves either no out at all (a .out.tmp-*
+// directory, never read as a bundle) or a complete, durable bundle: see
+// "Durability" in docs/bundle-format.md.
+func writeDirBundle(src, out string, lim container.Limits, m *Manifest, opts PackOptions) (err error) {
 	out = filepath.Clean(out)
 	tmp, err := os.MkdirTemp(filepath.Dir(out), "."+filepath.Base(out)+".tmp-*")
 	if err != nil {
@@ -432,58 +511,105 @@ func writeDir(src, out string, lim container.Limits, files []*packFile, gen map[
 			os.RemoveAll(tmp)
 		}
 	}()
+	batch := atomicfile.NewBatch(tmp)
 	dirs := map[string]bool{}
-	err = eachOutput(src, lim, files, gen, opts, func(f *packFile) error {
-		p := filepath.Join(tmp, filepath.FromSlash(f.name))
-		if d := filepath.Dir(p); !dirs[d] {
+	buf := make([]byte, 256<<10)
+	h := sha256.New()
+	pw := progressWriter(opts.Progress)
+	var sum [32]byte
+	create := func(name string, r io.Reader, size int64, sync bool) error {
+		p := filepath.Join(tmp, filepath.FromSlash(name))
+		if d := filepath.Dir(p); d != tmp && !dirs[d] {
 			if err := os.MkdirAll(d, 0o755); err != nil {
 				return err
 			}
 			for x := d; x != tmp && !dirs[x]; x = filepath.Dir(x) {
 				dirs[x] = true
+				batch.AddDir(filepath.Dir(x))
 			}
 		}
-		// The whole tree is renamed into place at the end, so each file
-		// is written once in the temporary directory and fsynced; the
-		// directories are synced once each below.
 		w, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 		if err != nil {
 			return err
 		}
-		if _, err := io.Copy(w, f.reader); err != nil {
-			w.Close()
+		h.Reset()
+		err = copyHash(name, w, r, size, buf, h, pw)
+		if err == nil {
+			err = w.Chmod(modeFor(false)) // whatever the umask
+		}
+		if err == nil && sync {
+			err = w.Sync()
+		}
+		if cerr := w.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
 			return err
 		}
-		if err := w.Sync(); err != nil {
-			w.Close()
+		h.Sum(sum[:0])
+		batch.AddFile(p)
+		// Fixed times everywhere, so that a copy (rsync -t, tar) of the
+		// directory is reproducible too.
+		return os.Chtimes(p, opts.Time, opts.Time)
+	}
+	var sums sumsBuilder
+	err = container.Walk(src, lim, func(e container.Entry, r io.Reader) error {
+		if ok, err := packable(e); !ok {
 			return err
 		}
-		return w.Close()
+		if err := create(e.Name, r, e.Size, false); err != nil {
+			return err
+		}
+		m.Files++
+		m.Size += e.Size
+		return sums.add(e.Name, sum)
 	})
 	if err != nil {
 		return err
 	}
-	// Fixed times everywhere, deepest first, so that a copy (rsync -t, tar)
-	// of the directory is reproducible too.
-	var paths []string
-	filepath.WalkDir(tmp, func(p string, d os.DirEntry, err error) error {
-		if err == nil {
-			paths = append(paths, p)
-		}
-		return nil
-	})
-	for i := len(paths) - 1; i >= 0; i-- {
-		if err := os.Chmod(paths[i], modeFor(dirs[paths[i]] || paths[i] == tmp)); err != nil {
-			return err
-		}
-		if err := os.Chtimes(paths[i], opts.Time, opts.Time); err != nil {
+	if m.Files == 0 {
+		return fmt.Errorf("bundle: %s: no files to pack", src)
+	}
+	gen, err := generated(m, &sums, opts)
+	if err != nil {
+		return err
+	}
+	sums = sumsBuilder{} // the copy in gen is all that is needed now
+	for _, name := range []string{ManifestName, SumsName} {
+		if err := create(name, bytes.NewReader(gen[name]), int64(len(gen[name])), false); err != nil {
 			return err
 		}
 	}
-	for d := range dirs {
-		if err := atomicfile.SyncDir(d); err != nil {
+	// Directories get their modes and times once nothing more is added to
+	// them, deepest first (the root, which receives the signatures, last).
+	sub := sortedKeys(dirs)
+	for i := len(sub) - 1; i >= 0; i-- {
+		if err := os.Chmod(sub[i], modeFor(true)); err != nil {
 			return err
 		}
+		if err := os.Chtimes(sub[i], opts.Time, opts.Time); err != nil {
+			return err
+		}
+	}
+	batch.AddDir(tmp)
+	if err := batch.Sync(); err != nil {
+		return fmt.Errorf("bundle: sync %s: %w", tmp, err)
+	}
+	// The signatures last, each fsynced: a tree with a signature has all
+	// its signed content on disk.
+	for _, name := range sortedKeys(gen) {
+		if name == ManifestName || name == SumsName {
+			continue
+		}
+		if err := create(name, bytes.NewReader(gen[name]), int64(len(gen[name])), true); err != nil {
+			return err
+		}
+	}
+	if err := os.Chmod(tmp, modeFor(true)); err != nil {
+		return err
+	}
+	if err := os.Chtimes(tmp, opts.Time, opts.Time); err != nil {
+		return err
 	}
 	if err := atomicfile.SyncDir(tmp); err != nil {
 		return err

@@ -25,6 +25,11 @@ type zipWriter struct {
 	modTime time.Time
 	date    uint16
 	clock   uint16
+	// One compressor and one buffer for every deflated entry: a level-9
+	// flate.Writer is about 1 MB to set up, more than most configurations.
+	fw   *flate.Writer
+	cbuf bytes.Buffer
+	copy []byte
 }
 
 func newZipWriter(w io.Writer, modTime time.Time) *zipWriter {
@@ -87,12 +92,19 @@ func (z *zipWriter) header(name string, method uint16, crc uint32, size, csize i
 // first so that sizes are known and no data descriptor is needed.
 func (z *zipWriter) add(name string, size int64, crc uint32, deflate bool, r io.Reader) error {
 	if deflate && size <= MaxDeflateSize && size > 0 {
-		var buf bytes.Buffer
-		fw, err := flate.NewWriter(&buf, flate.BestCompression)
-		if err != nil {
-			return err
+		buf := &z.cbuf
+		buf.Reset()
+		if z.fw == nil {
+			fw, err := flate.NewWriter(buf, flate.BestCompression)
+			if err != nil {
+				return err
+			}
+			z.fw, z.copy = fw, make([]byte, 64<<10)
+		} else {
+			z.fw.Reset(buf)
 		}
-		n, err := io.Copy(fw, r)
+		fw := z.fw
+		n, err := io.CopyBuffer(fw, r, z.copy)
 		if err != nil {
 			return err
 		}

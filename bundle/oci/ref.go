@@ -6,6 +6,7 @@ import (
 	"net"
 	"regexp"
 	"strings"
+	"sync"
 
 	"oras.land/oras-go/v2/registry"
 )
@@ -56,9 +57,14 @@ func (r Ref) String() string {
 }
 
 var (
-	tagRE    = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
-	digestRE = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
-	hostRE   = regexp.MustCompile(`^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?)(:[0-9]{1,5})?$`)
+	// Compiled on first use, not at start-up: every phoneload command
+	// links this package, few parse references (issue 16: inspect's
+	// fixed cost; hostRE alone took most of this package's 12 ms init).
+	tagRE    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`) })
+	digestRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^sha256:[0-9a-f]{64}$`) })
+	hostRE   = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?)(:[0-9]{1,5})?$`)
+	})
 )
 
 // ErrRef is wrapped by every ParseRef error.
@@ -90,7 +96,7 @@ func ParseRef(s string) (Ref, error) {
 	if i := strings.LastIndexByte(rest, '@'); i >= 0 {
 		r.Digest = rest[i+1:]
 		rest = rest[:i]
-		if !digestRE.MatchString(r.Digest) {
+		if !digestRE().MatchString(r.Digest) {
 			return bad("digest must be sha256: and 64 lowercase hex digits")
 		}
 	} else {
@@ -100,7 +106,7 @@ func ParseRef(s string) (Ref, error) {
 		}
 		r.Tag = rest[i+1:]
 		rest = rest[:i]
-		if !tagRE.MatchString(r.Tag) {
+		if !tagRE().MatchString(r.Tag) {
 			return bad("tag %q: letters, digits, '_', '.' and '-', at most 128, not starting with '.' or '-'", r.Tag)
 		}
 	}
@@ -117,7 +123,7 @@ func ParseRef(s string) (Ref, error) {
 	}
 	r.Registry, r.Repository = host, repo
 	ref := registry.Reference{Registry: host, Repository: repo, Reference: r.Reference()}
-	if err := ref.ValidateRegistry(); err != nil || !hostRE.MatchString(host) {
+	if err := ref.ValidateRegistry(); err != nil || !hostRE().MatchString(host) {
 		return bad("registry %q is not HOST[:PORT]", host)
 	}
 	if err := ref.ValidateRepository(); err != nil {

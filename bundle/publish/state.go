@@ -232,7 +232,7 @@ func tighten(sd string) error {
 		if strings.HasPrefix(rel, "history/") && linkCount(fi) > 1 {
 			tmp := p + ".private"
 			os.Remove(tmp)
-			if err := copyFile(p, tmp, 0o600, ""); err != nil {
+			if err := copyFile(p, tmp, 0o600, "", true); err != nil {
 				return err
 			}
 			return os.Rename(tmp, p)

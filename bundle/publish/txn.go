@@ -185,7 +185,7 @@ func restore(src, dst, sum string, mode fs.FileMode) error {
 	}
 	tmp := filepath.Join(filepath.Dir(dst), "."+filepath.Base(dst)+".phoneload-restore")
 	os.Remove(tmp)
-	if err := copyFile(src, tmp, mode, sum); err != nil {
+	if err := copyFile(src, tmp, mode, sum, true); err != nil {
 		return err
 	}
 	return os.Rename(tmp, dst)
@@ -202,16 +202,17 @@ func backup(src, dst, sum string) (fs.FileMode, error) {
 	if !fi.Mode().IsRegular() {
 		return 0, fmt.Errorf("%s: not a regular file", src)
 	}
-	if err := copyFile(src, dst, 0o600, sum); err != nil {
+	if err := copyFile(src, dst, 0o600, sum, false); err != nil {
 		return 0, err
 	}
 	return fi.Mode().Perm(), nil
 }
 
-// copyFile copies src to a new file dst with mode perm, fsynced, neither
-// following a link at src or dst; with sum, the bytes must hash to it
-// (ErrBackupMismatch) or dst is removed.
-func copyFile(src, dst string, perm fs.FileMode, sum string) error {
+// copyFile copies src to a new file dst with mode perm, fsynced if sync
+// (else the caller syncs it with others), neither following a link at src or
+// dst; with sum, the bytes must hash to it (ErrBackupMismatch) or dst is
+// removed.
+func copyFile(src, dst string, perm fs.FileMode, sum string, sync bool) error {
 	in, err := os.OpenFile(src, os.O_RDONLY|oNoFollow, 0)
 	if err != nil {
 		return err
@@ -236,8 +237,10 @@ func copyFile(src, dst string, perm fs.FileMode, sum string) error {
 	if err := out.Chmod(perm); err != nil { // whatever the umask
 		return fail(err)
 	}
-	if err := out.Sync(); err != nil {
-		return fail(err)
+	if sync {
+		if err := out.Sync(); err != nil {
+			return fail(err)
+		}
 	}
 	return out.Close()
 }
@@ -391,6 +394,26 @@ func (t *txn) prepare(src string, lim container.Limits, cur *RootState, opts Opt
 			}
 		}
 	}
+	// One sync for every staged file and backup (syncfs on Linux: the
+	// state directory is on the root's file system), before the journal
+	// that names them says "prepared"; a crash before leaves a "preparing"
+	// transaction, which the next run discards.
+	b := atomicfile.NewBatch(t.dir)
+	ents, err = os.ReadDir(filepath.Join(t.dir, "new"))
+	if err != nil {
+		return err
+	}
+	for _, e := range ents {
+		b.AddFile(filepath.Join(t.dir, "new", e.Name()))
+	}
+	for _, op := range ops {
+		if op.Op == opReplace || op.Op == opRemove {
+			b.AddFile(t.oldPath(op))
+		}
+	}
+	if err := b.Sync(); err != nil {
+		return fmt.Errorf("bundle: sync %s: %w", t.dir, err)
+	}
 	for _, d := range []string{"new", "old"} {
 		if err := atomicfile.SyncDir(filepath.Join(t.dir, d)); err != nil {
 			return err
@@ -414,9 +437,8 @@ func (t *txn) writeStaged(stage string, r io.Reader) error {
 		f.Close()
 		return err
 	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
+	// Not fsynced here: prepare syncs every staged file and backup at
+	// once (atomicfile.Batch) before the journal says "prepared", and
+	// nothing reads them before that state is durable.
 	return f.Close()
 }

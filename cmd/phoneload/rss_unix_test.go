@@ -1,0 +1,93 @@
+//go:build linux
+
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/phoneload/phoneload/internal/fixture"
+)
+
+// rssBound is the peak RSS that pack (which runs check first) and verify may
+// reach on a root of 100,000 per-phone files plus a small SIP firmware drop.
+// Memory, unlike time, does not depend on the machine's load, so this is a
+// CI guard for issue 16: a change that makes per-file state grow fails here.
+// Measured 2026-12-05: see docs/benchmarks.md ("Memory guard").
+const (
+	rssFiles       = 100_000
+	rssBoundPack   = 330 << 20
+	rssBoundVerify = 120 << 20
+)
+
+// TestRSSGuard runs the phoneload binary (this test binary, dispatched by
+// testscript.Main under the name phoneload) as a child and reads its peak
+// RSS from the kernel's rusage of that child.
+func TestRSSGuard(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes 100,000 files")
+	}
+	// On tmpfs when there is one: the guard measures memory, and the
+	// disk of a shared CI machine would only make it slow.
+	base := ""
+	if fi, err := os.Stat("/dev/shm"); err == nil && fi.IsDir() {
+		base = "/dev/shm"
+	}
+	dir, err := os.MkdirTemp(base, "phoneload-rss-*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	root := filepath.Join(dir, "root")
+	gen := time.Now()
+	if err := fixture.Main([]string{"-size", "256K", "sip7940", root}); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < rssFiles; i++ {
+		mac := fmt.Sprintf("000D28%06X", i)
+		var name, body string
+		if i%2 == 0 {
+			name = "SIP" + mac + ".cnf"
+			body = fmt.Sprintf("# phone %d\nline1_name: %d\nline1_authname: \"%d\"\nline1_password: \"lab-%d\"\nline1_displayname: \"Phone %d\"\n", i, 1000+i, 1000+i, i, i)
+		} else {
+			name = "SEP" + mac + ".cnf.xml"
+			body = fmt.Sprintf("<device>\n<deviceProtocol>SIP</deviceProtocol>\n<loadInformation>P0S3-8-12-00</loadInformation>\n<description>Phone %d</description>\n</device>\n", i)
+		}
+		if err := os.WriteFile(filepath.Join(root, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Logf("generated %d files in %.1f s", rssFiles, time.Since(gen).Seconds())
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(dir, "bin", "phoneload")
+	os.Mkdir(filepath.Dir(bin), 0o755)
+	if err := os.Symlink(exe, bin); err != nil {
+		t.Fatal(err)
+	}
+	run := func(bound int64, args ...string) {
+		t.Helper()
+		c := exec.Command(bin, args...)
+		c.Dir = dir
+		c.Env = append(os.Environ(), "SOURCE_DATE_EPOCH=1700000000")
+		start := time.Now()
+		if out, err := c.CombinedOutput(); err != nil {
+			t.Fatalf("phoneload %v: %v\n%s", args, err, out)
+		}
+		rss := c.ProcessState.SysUsage().(*syscall.Rusage).Maxrss << 10 // KiB on Linux
+		t.Logf("phoneload %s: peak RSS %.1f MiB (bound %d MiB), %.1f s", args[0], float64(rss)/(1<<20), bound>>20, time.Since(start).Seconds())
+		if rss > bound {
+			t.Errorf("phoneload %v: peak RSS %d MiB, over the bound of %d MiB", args, rss>>20, bound>>20)
+		}
+	}
+	run(rssBoundPack, "key", "generate", "-o", "k", "--unencrypted")
+	run(rssBoundPack, "pack", "--key", "k.key", "-o", "b", "root")
+	run(rssBoundVerify, "verify", "--pub", "k.pub", "b")
+}

@@ -1,0 +1,9 @@
+//go:build !linux
+
+package atomicfile
+
+const haveSyncFS = false
+
+func syncFS(string) error { return nil }
+
+func syncAll() {}

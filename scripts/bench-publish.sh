@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Times `phoneload publish` of an N-file bundle into an empty root next to
+# `cp -r` + `sync` of the same bundle in the same run, with peak RSS, then
+# the phases of one publish (TestPublishPhases: staging, prepare with its
+# one sync, the mixed-state window from the first to the last rename into
+# the root, finish).
+# Usage: scripts/bench-publish.sh [N]   (default 50000)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+n=${1:-50000}
+work=$(mktemp -d "${BENCH_TMP:-/tmp}/bench-publish.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+go build -o "$work/phoneload" ./cmd/phoneload
+pl=$work/phoneload
+"$pl" key generate -o "$work/k" --unencrypted >/dev/null
+export SOURCE_DATE_EPOCH=1700000000
+scripts/bench-tree.sh "$n" "$work/t"
+"$pl" pack --key "$work/k.key" -o "$work/b" "$work/t" >/dev/null
+find "$work/b" -type f -print0 | xargs -0 cat >/dev/null
+row() { # label, command… : prints label, wall time, peak RSS
+	local o
+	/usr/bin/time -o "$work/time" -f '%e %M' "${@:2}" >/dev/null 2>&1 || echo "($1 failed)"
+	o=$(tail -1 "$work/time")
+	printf '%-46s %8.2f s %8.1f MiB\n' "$1" "${o% *}" "$(echo "${o#* } / 1024" | bc -l)"
+}
+for run in 1 2 3; do
+	rm -rf "$work/r" "$work/.phoneload-r" "$work/c"
+	mkdir "$work/r"
+	sync
+	row "cp -r + sync" sh -c "cp -r '$work/b' '$work/c' && sync"
+	sync
+	row "phoneload publish" "$pl" publish --pub "$work/k.pub" "$work/b" "$work/r"
+done
+PHONELOAD_BENCH_BUNDLE=$work/b TMPDIR=$work go test -count=1 -run TestPublishPhases -v ./bundle/publish | grep 'bench_test'
