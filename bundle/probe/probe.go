@@ -39,7 +39,7 @@ type Options struct {
 	// Verify, when set, verifies the bundle (bundle.Verify) before the
 	// server is asked anything; a failure is a *bundle.VerifyError.
 	Verify *bundle.VerifyOptions
-	Limits container.Limits
+	Limits container.Limits // zero fields mean container.DefaultBundleLimits
 }
 
 // File is the result for one file asked for.
@@ -133,7 +133,7 @@ func Run(src string, f Fetcher, opts Options) (*Result, error) {
 			return nil, &bundle.VerifyError{Result: res, Err: err}
 		}
 	}
-	lim := opts.Limits
+	lim := opts.Limits.Bundle()
 	// Only sizes and hashes: the phone's path through the files is decided
 	// by what the server sends, never by the bundle's copy.
 	files := map[string]*probeBundleFile{}

@@ -96,7 +96,7 @@ policy (expired, sequence below --min-sequence), 1 other failure.`,
 			bar.Done()
 			code := verifyExitCode(err)
 			if res == nil {
-				return err
+				return limitHint(err)
 			}
 			if asJSON {
 				doc := verifyJSON{Schema: VerifySchema, VerifyResult: res}
@@ -110,13 +110,13 @@ policy (expired, sequence below --min-sequence), 1 other failure.`,
 				writeVerify(outFlags.stdout(cmd), res, verb)
 			}
 			if err != nil {
-				return cli.Exit(code, err)
+				return limitHint(cli.Exit(code, err))
 			}
 			return nil
 		},
 	}
 	f := c.Flags()
-	limits = addLimitFlags(f)
+	limits = addBundleLimitFlags(f)
 	f.StringArrayVar(&pubs, "pub", nil, "trust the minisign or SSH public key `FILE` (repeatable)")
 	f.StringArrayVar(&allowed, "allowed-signers", nil, "trust the keys of ssh allowed signers `FILE` (repeatable)")
 	f.IntVar(&threshold, "threshold", 1, "require good signatures from `N` distinct trusted keys")
