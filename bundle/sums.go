@@ -16,9 +16,10 @@ import (
 // SHA-256 in the format of coreutils sha256sum.
 const SumsName = "SHA256SUMS"
 
-// MaxSumsSize bounds a SHA256SUMS file read from an untrusted bundle
-// (about 200,000 entries).
-const MaxSumsSize = 32 << 20
+// MaxSumsSize bounds a SHA256SUMS file read from an untrusted bundle:
+// room for the container.DefaultBundleLimits MaxFiles (1,048,576) lines
+// of a 64-digit hash and a name of up to 60 bytes.
+const MaxSumsSize = 128 << 20
 
 // Sum is one line of SHA256SUMS.
 type Sum struct {

@@ -56,7 +56,7 @@ type VerifyOptions struct {
 	// reported as Unlisted (information, not an error), and the publish
 	// journal (.phoneload/) and copies of the bundle's own files are ignored.
 	Root     string
-	Limits   container.Limits // zero value means DefaultLimits
+	Limits   container.Limits // zero fields mean container.DefaultBundleLimits
 	Workers  int              // parallel hashing of directory files; 0 means 2 per CPU
 	Progress func(n int64)
 }
@@ -153,6 +153,7 @@ func Verify(path string, opts VerifyOptions) (*VerifyResult, error) {
 	if opts.Now.IsZero() {
 		opts.Now = time.Now()
 	}
+	opts.Limits = opts.Limits.Bundle()
 	res := &VerifyResult{Path: path, Threshold: opts.Threshold, Trusted: opts.Trust.IDs(), Signatures: []SignatureResult{}, Problems: []FileProblem{}, Unlisted: []string{}, Policy: []string{}}
 	if n := opts.Trust.Distinct(); opts.Threshold > n {
 		return nil, fmt.Errorf("bundle: threshold %d is more than the %d distinct trusted key(s)", opts.Threshold, n)

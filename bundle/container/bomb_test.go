@@ -6,11 +6,13 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/klauspost/compress/flate"
@@ -206,5 +208,60 @@ func TestRatioBomb(t *testing.T) {
 				t.Errorf("%s with MaxRatio 10000: %v", filepath.Base(p), err)
 			}
 		}
+	}
+}
+
+// TestSmallEntryBomb: entries each just under RatioFloor (whose own ratio
+// is not checked: a small text file may compress 1,000 times) that add up
+// to 200 MiB of zeros in a zip of a few hundred KB are refused by the
+// archive-wide ratio, with a drop's limits and with a bundle's (whose
+// totals are far larger), before fn reads a byte.
+func TestSmallEntryBomb(t *testing.T) {
+	var zb bytes.Buffer
+	zw := zip.NewWriter(&zb)
+	zw.RegisterCompressor(zip.Deflate, func(w io.Writer) (io.WriteCloser, error) { return flate.NewWriter(w, flate.BestSpeed) })
+	for i := range 200 {
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: fmt.Sprintf("SEP%012X.cnf.xml", i), Method: zip.Deflate})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.CopyN(w, zeroReader{}, RatioFloor-1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	zw.Close()
+	p := filepath.Join(t.TempDir(), "bomb.zip")
+	os.WriteFile(p, zb.Bytes(), 0o644)
+	for _, lim := range []Limits{{}, Limits{}.Bundle()} {
+		read := 0
+		err := Walk(p, lim, func(e Entry, r io.Reader) error { read++; return nil })
+		if !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "Limits.MaxRatio") || read != 0 {
+			t.Errorf("limits %+v: %d files read, err %v; want ErrTooLarge (MaxRatio) before any", lim, read, err)
+		}
+	}
+	// Raising the ratio lets a trusted archive through.
+	if err := Walk(p, Limits{MaxRatio: 10000}.Bundle(), func(Entry, io.Reader) error { return nil }); err != nil {
+		t.Errorf("with MaxRatio 10000: %v", err)
+	}
+}
+
+// TestBundleLimitsManyEntries: a zip of 3,011 entries (a 3,000-phone
+// site's bundle) is over a drop's MaxFiles and within a bundle's; a
+// zip over the bundle cap is refused before archive/zip reads its
+// directory.
+func TestBundleLimitsManyEntries(t *testing.T) {
+	var b bytes.Buffer
+	writeManyEntryZip(t, &b, 3011)
+	p := filepath.Join(t.TempDir(), "site.zip")
+	os.WriteFile(p, b.Bytes(), 0o644)
+	if err := Walk(p, Limits{}, func(Entry, io.Reader) error { return nil }); !errors.Is(err, ErrTooMany) {
+		t.Errorf("drop limits: err %v, want ErrTooMany", err)
+	}
+	files := 0
+	if err := Walk(p, Limits{}.Bundle(), func(Entry, io.Reader) error { files++; return nil }); err != nil || files != 3011 {
+		t.Errorf("bundle limits: %d files, err %v; want 3011", files, err)
+	}
+	if err := Walk(p, Limits{MaxFiles: 3010}.Bundle(), func(Entry, io.Reader) error { return nil }); !errors.Is(err, ErrTooMany) {
+		t.Errorf("bundle limits, MaxFiles 3010: err %v, want ErrTooMany", err)
 	}
 }

@@ -59,12 +59,38 @@ var DefaultDirLimits = Limits{
 	MaxFiles:     1_000_000,
 }
 
+// DefaultBundleLimits fit a signed bundle of a real site, which holds a
+// per-phone file for each of up to a million phones besides the firmware:
+// as many files (and as large) as DefaultDirLimits allow a directory, with
+// the zip-bomb defences of an archive kept. Every entry over RatioFloor
+// still may not expand more than MaxRatio times, and a whole zip whose
+// files total over ArchiveRatioFloor may not expand more than MaxRatio
+// times its own size, so an archive of S bytes can make at most
+// max(ArchiveRatioFloor, MaxRatio*S) bytes: the totals are room for a
+// large honest bundle, not a multiplier for a small hostile file.
+// Callers reading a bundle (verify, publish, probe, push, pull) apply them
+// with Limits.Bundle; drops keep DefaultLimits.
+var DefaultBundleLimits = Limits{
+	MaxFileSize:  4 << 30,
+	MaxTotalSize: 64 << 30,
+	MaxFiles:     1 << 20,
+	MaxRatio:     100,
+}
+
+// ArchiveRatioFloor is the total size of a zip's files under which the
+// archive-wide ratio (Limits.MaxRatio times the zip's size) is not checked.
+const ArchiveRatioFloor = 64 << 20
+
 // RatioFloor is the size under which an entry's compression ratio is not
 // checked: a small text file of repeated lines may compress 1,000 times.
 const RatioFloor = 1 << 20
 
 // Archive returns l with its zero fields set from DefaultLimits.
 func (l Limits) Archive() Limits { return l.or(DefaultLimits) }
+
+// Bundle returns l with its zero fields set from DefaultBundleLimits, for
+// a bundle (archive or directory) rather than a firmware drop.
+func (l Limits) Bundle() Limits { return l.or(DefaultBundleLimits) }
 
 // Dir returns l with its zero fields set from DefaultDirLimits.
 func (l Limits) Dir() Limits { return l.or(DefaultDirLimits) }

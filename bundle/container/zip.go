@@ -191,6 +191,11 @@ func walkZip(path string, f io.ReaderAt, size int64, lim Limits, fn WalkFunc, wo
 			return openZipEntry(path, zf)
 		}})
 	}
+	// Archive-wide: many entries each under RatioFloor (a small entry may
+	// compress 1,000 times) must not add up to a bomb either.
+	if b.total > ArchiveRatioFloor && lim.MaxRatio > 0 && b.total/int64(lim.MaxRatio) > size {
+		return &EntryError{Path: path, Err: ErrTooLarge, Detail: fmt.Sprintf("files total %d bytes, over Limits.MaxRatio %d times the archive's %d bytes", b.total, lim.MaxRatio, size)}
+	}
 	spans, cd, err := zipLocals(path, f, size, endOff, zr.File)
 	if err != nil {
 		return err

@@ -2,6 +2,7 @@ package oci
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"log"
 	"net/http/httptest"
@@ -171,4 +172,32 @@ func TestDedupInProcess(t *testing.T) {
 		t.Errorf("pull into a root holding r1: fetched %d blobs, %d bytes, %d received; want SIPDefault.cnf only", res.Fetched, res.FetchedBytes, res.RecvBytes)
 	}
 	t.Logf("pull r2 over r1: %d fetched (%d bytes), %d reused (%d bytes), %d bytes received", res.Fetched, res.FetchedBytes, res.Reused, res.ReusedBytes, res.RecvBytes)
+}
+
+// TestPushPullSiteZip: a zip bundle of a 3,000-phone site (over a drop's
+// 1,000 archive entries) is pushed and pulled with the default limits
+// (container.DefaultBundleLimits), to a directory and to a zip.
+func TestPushPullSiteZip(t *testing.T) {
+	k := newKey(t, 1)
+	files := release("r1", 20_000)
+	for i := range 3000 {
+		files[fmt.Sprintf("SIP0011220%05X.cnf", i)] = []byte(fmt.Sprintf("line1_name: %d\n", 1000+i))
+	}
+	src := packBundle(t, k, files, 3, filepath.Join(t.TempDir(), "site.zip"))
+	ref := mustRef(t, "oci-layout:"+filepath.Join(t.TempDir(), "usb")+":site")
+	res, err := Push(bg, src, ref, pushOpts(k, Options{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Files != len(files)+3 {
+		t.Errorf("push: %d files, want %d", res.Files, len(files)+3)
+	}
+	out := filepath.Join(t.TempDir(), "pulled")
+	if _, err := Pull(bg, ref, out, pullOpts(k, Options{})); err != nil {
+		t.Fatal(err)
+	}
+	assertTree(t, out, files)
+	if _, err := Pull(bg, ref, filepath.Join(t.TempDir(), "site.zip"), pullOpts(k, Options{})); err != nil {
+		t.Fatalf("pull to a zip: %v", err)
+	}
 }

@@ -297,9 +297,7 @@ func parseManifest(body []byte) (*ocispec.Manifest, error) {
 
 // artifactFiles checks the layers: each a file with a safe, unique name.
 func artifactFiles(m *ocispec.Manifest, lim container.Limits) ([]blobFile, error) {
-	if lim.MaxFiles <= 0 {
-		lim = container.DefaultLimits
-	}
+	lim = lim.Bundle()
 	if len(m.Layers) > lim.MaxFiles+2*bundle.MaxSignatures+2 {
 		return nil, fmt.Errorf("oci: artifact has %d layers, more than %d files", len(m.Layers), lim.MaxFiles)
 	}

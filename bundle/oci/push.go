@@ -64,6 +64,7 @@ var ErrNoVerify = errors.New("oci: no signature verification configured")
 // with the name, sequence, expiry and models of bundle.json as
 // annotations. The tag is moved last.
 func Push(ctx context.Context, src string, ref Ref, opts PushOptions) (*PushResult, error) {
+	opts.Limits = opts.Limits.Bundle() // zero fields: container.DefaultBundleLimits
 	if opts.Verify == nil && !opts.SkipVerify {
 		return nil, ErrNoVerify
 	}

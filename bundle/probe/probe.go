@@ -40,7 +40,7 @@ type Options struct {
 	// Verify, when set, verifies the bundle (bundle.Verify) before the
 	// server is asked anything; a failure is a *bundle.VerifyError.
 	Verify *bundle.VerifyOptions
-	Limits container.Limits
+	Limits container.Limits // zero fields mean container.DefaultBundleLimits
 	// Map, when set, is the server's tftpd-hpa --map-file: a requested
 	// name is compared with the bundle file the rules send it to.
 	Map *tftpmap.Map
@@ -145,7 +145,7 @@ func Run(src string, f Fetcher, opts Options) (*Result, error) {
 			return nil, &bundle.VerifyError{Result: res, Err: err}
 		}
 	}
-	lim := opts.Limits
+	lim := opts.Limits.Bundle()
 	// Only sizes and hashes: the phone's path through the files is decided
 	// by what the server sends, never by the bundle's copy.
 	files := map[string]*probeBundleFile{}

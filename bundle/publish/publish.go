@@ -37,7 +37,8 @@ type Options struct {
 	// backups of replaced files); "" means StateDir(root), beside the root.
 	// It must not be inside the root, and must be on the root's file system.
 	State string
-	// Limits bound what the bundle may hold; zero means DefaultLimits.
+	// Limits bound what the bundle may hold; zero fields mean
+	// container.DefaultBundleLimits.
 	Limits container.Limits
 	// Keep is how many finished publishes stay in the history for
 	// rollback (their backups hold the replaced files); 0 means
@@ -136,6 +137,7 @@ var ErrBundleContent = errors.New("bundle: content does not match SHA256SUMS")
 // was published). A bundle whose sequence is below the highest published
 // into root before is refused with ErrDowngrade unless AllowDowngrade.
 func Run(src, root string, opts Options) (*Result, error) {
+	opts.Limits = opts.Limits.Bundle()
 	canary, err := normalizeMACs(opts.Canary)
 	if err != nil {
 		return nil, err

@@ -48,9 +48,13 @@ type Options struct {
 	// stalled transfer is dropped to make room; a request is refused as
 	// busy only when every transfer is making progress.
 	MaxTransfers int
-	// MaxPerSource caps the transfers of one source IP address; 0 means
-	// DefaultMaxPerSource. A source at its cap loses its own most stalled
-	// transfer to its new request.
+	// MaxPerSource caps the transfers of one source IP address that are
+	// still sending; 0 means DefaultMaxPerSource. A transfer stops
+	// counting once its last block is sent (and no longer exists once its
+	// final ACK, an error or its timeout ends it), so a client fetching
+	// files one after another is never refused; up to MaxPerSource more
+	// that await only their final ACK are held. A source at its cap loses
+	// its own most stalled transfer to its new request.
 	MaxPerSource int
 	// MaxBlockSize is the largest blksize granted, 8 to MaxBlockSize; 0
 	// means what the interface MTU carries in one datagram.
@@ -509,6 +513,7 @@ type transfer struct {
 	remote  netip.AddrPort
 	start   int64        // unix nanoseconds
 	lastAck atomic.Int64 // unix nanoseconds of the last ACK that moved it on; 0 before the first
+	final   atomic.Bool  // its last DATA block is sent; only the final ACK is awaited
 	elem    *list.Element
 
 	mu         sync.Mutex
@@ -553,9 +558,24 @@ func (s *Server) admit(from netip.AddrPort, now time.Time) (*transfer, bool) {
 		s.evictLocked(old)
 	}
 	ip := from.Addr()
-	if len(s.bySource[ip]) >= s.opts.MaxPerSource {
+	// The cap counts transfers still sending. One that has sent its last
+	// block has given the client the whole file and waits only for the
+	// final ACK, usually already queued on its socket: a client that
+	// fetches file after file sends its next request right after that
+	// ACK, and must not find its previous transfer still counted. Such
+	// transfers are bounded too, by a second MaxPerSource.
+	sending := 0
+	for _, t := range s.bySource[ip] {
+		if !t.final.Load() {
+			sending++
+		}
+	}
+	if all := len(s.bySource[ip]); sending >= s.opts.MaxPerSource || all >= 2*s.opts.MaxPerSource {
 		var victim *transfer
 		for _, t := range s.bySource[ip] {
+			if sending >= s.opts.MaxPerSource && t.final.Load() {
+				continue // dropping it would not make room
+			}
 			if victim == nil || t.progress() < victim.progress() {
 				victim = t
 			}
@@ -681,19 +701,23 @@ func (e *errStop) Error() string { return e.status + ": " + e.detail }
 // run serves one admitted read request.
 func (s *Server) run(t *transfer, req request, ev Event) {
 	defer s.wg.Done()
-	defer s.unregister(t)
 	t.mu.Lock()
 	conn := t.conn
 	t.mu.Unlock()
-	defer conn.Close()
 	start := time.Now()
 	var last []byte // the ERROR packet that ends the transfer, sent after the log
 	defer func() {
+		// The slot is the source's again as soon as the transfer is
+		// over (final ACK, error or timeout), before the log line is
+		// written: a log behind a lock on a slow terminal or pipe must
+		// not make a phone fetching file after file look busy.
+		s.unregister(t)
 		ev.DurationMS = time.Since(start).Milliseconds()
 		s.log(ev)
 		if last != nil {
 			conn.Write(last)
 		}
+		conn.Close()
 	}()
 	stop := func(e *errStop) {
 		ev.Status, ev.Error = e.status, e.detail
@@ -816,6 +840,9 @@ func (x *sender) send() (int64, error) {
 			return sent, &errStop{"error", "read: " + err.Error(), errUndefined, msgReadError}
 		}
 		binary.BigEndian.PutUint16(pkt[2:], blk)
+		if n < x.blksize {
+			x.t.final.Store(true)
+		}
 		if err := x.exchange(pkt[:4+n], blk, firstDeadline); err != nil {
 			return sent, err
 		}

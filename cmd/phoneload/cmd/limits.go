@@ -10,10 +10,12 @@ import (
 	"github.com/phoneload/phoneload/internal/cli"
 )
 
-// limitFlags are the --max-* flags of every command that reads archives
-// (inspect, unpack, check, pack, verify, publish). Their defaults are
-// container.DefaultLimits, sized for real drops; a directory is held to
-// container.DefaultDirLimits unless a flag is given.
+// limitFlags are the --max-* flags of every command that reads archives.
+// For drops and sources (inspect, unpack, check, pack) their defaults are
+// container.DefaultLimits, sized for real drops, and a directory is held to
+// container.DefaultDirLimits unless a flag is given; for bundles (verify,
+// publish, probe) they are container.DefaultBundleLimits (addBundleLimitFlags),
+// sized for a signed bundle of a whole site.
 type limitFlags struct {
 	lim container.Limits
 	fs  *pflag.FlagSet
@@ -26,6 +28,17 @@ func addLimitFlags(fs *pflag.FlagSet) *limitFlags {
 	fs.Int64Var(&l.lim.MaxFileSize, "max-file-size", d.MaxFileSize, "refuse a file larger than this many bytes (a directory: 4 GiB)")
 	fs.Int64Var(&l.lim.MaxTotalSize, "max-total-size", d.MaxTotalSize, "refuse a container whose files total more bytes (a directory: 64 GiB)")
 	fs.IntVar(&l.lim.MaxRatio, "max-ratio", d.MaxRatio, "refuse an archive entry over 1 MiB that expands more than `N` times")
+	return l
+}
+
+// addBundleLimitFlags is addLimitFlags for the commands that read bundles.
+func addBundleLimitFlags(fs *pflag.FlagSet) *limitFlags {
+	l := &limitFlags{fs: fs}
+	d := container.DefaultBundleLimits
+	fs.IntVar(&l.lim.MaxFiles, "max-files", d.MaxFiles, "refuse a bundle with more files")
+	fs.Int64Var(&l.lim.MaxFileSize, "max-file-size", d.MaxFileSize, "refuse a file larger than this many bytes")
+	fs.Int64Var(&l.lim.MaxTotalSize, "max-total-size", d.MaxTotalSize, "refuse a bundle whose files total more bytes")
+	fs.IntVar(&l.lim.MaxRatio, "max-ratio", d.MaxRatio, "refuse a zip entry over 1 MiB, or a zip whose files total over 64 MiB, that expands more than `N` times")
 	return l
 }
 

@@ -24,6 +24,7 @@ func NewCmdProbe() *cobra.Command {
 	var (
 		trust   trustFlags
 		opts    probe.Options
+		limits  *limitFlags
 		src     string
 		asJSON  bool
 		timeout time.Duration
@@ -83,6 +84,10 @@ Exit codes: 0 all ok, absent or site, 1 a file could not be fetched
 			if opts.Verify, err = trust.verifyOptions(); err != nil {
 				return err
 			}
+			opts.Limits = limits.Limits()
+			if opts.Verify != nil {
+				opts.Verify.Limits = opts.Limits
+			}
 			c, err := tftp.NewClient(addr, tftp.ClientOptions{Timeout: timeout, BlockSize: blksize})
 			if err != nil {
 				return err
@@ -125,6 +130,7 @@ Exit codes: 0 all ok, absent or site, 1 a file could not be fetched
 	cmd.Flags().DurationVar(&timeout, "timeout", 2*time.Second, "timeout per packet")
 	cmd.Flags().IntVar(&blksize, "blksize", 0, "ask for this block size, 512 to 65464 (default: none, 512 as a phone's loader)")
 	outFl = addOutputFlags(cmd.Flags())
+	limits = addBundleLimitFlags(cmd.Flags())
 	return cmd
 }
 

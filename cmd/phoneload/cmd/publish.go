@@ -232,7 +232,7 @@ file, or an unsafe state directory).`,
 	}
 	trust.register(cmd)
 	reg.register(cmd)
-	limits = addLimitFlags(cmd.Flags())
+	limits = addBundleLimitFlags(cmd.Flags())
 	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "print the plan, change nothing")
 	cmd.Flags().StringVar(&canary, "canary", "", "publish the new image only for these phones (`MAC,…`)")
 	cmd.Flags().BoolVar(&opts.Force, "force", false, "overwrite files the previous publish did not own")

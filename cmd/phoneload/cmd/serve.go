@@ -52,7 +52,9 @@ every write request, and answers malformed requests (unknown modes, blksize
 below 8) as tftpd-hpa does.
 
 A hostile network cannot shut it: a source address holds at most
---max-per-source transfers, a transfer that gets no first ACK within
+--max-per-source transfers still sending (a slot is free again as soon
+as the last block is out, so a phone fetching its files one after
+another is never refused), a transfer that gets no first ACK within
 --first-ack is dropped, and when --max-transfers are held the most stalled
 one makes room for a new request; only when every transfer is moving is a
 request answered "Server busy".
@@ -171,7 +173,7 @@ Exit codes: 0 stopped by a signal, 1 failed, 2 usage.`,
 	cmd.Flags().StringVar(&runAs, "user", "", "after binding, drop root privileges to user `NAME` (and its groups); Linux")
 	cmd.Flags().IntVar(&opts.MaxTransfers, "max-transfers", tftp.DefaultMaxTransfers, "transfers held at once; when full, the most stalled one makes room")
 	mapFile = addMapFileFlag(cmd.Flags())
-	cmd.Flags().IntVar(&opts.MaxPerSource, "max-per-source", tftp.DefaultMaxPerSource, "transfers held at once for one source address")
+	cmd.Flags().IntVar(&opts.MaxPerSource, "max-per-source", tftp.DefaultMaxPerSource, "transfers sending at once for one source address (one awaiting only its final ACK does not count)")
 	cmd.Flags().DurationVar(&opts.FirstACK, "first-ack", tftp.DefaultFirstACK, "drop a transfer whose client sends no first ACK within this")
 	cmd.Flags().DurationVar(&opts.Timeout, "timeout", tftp.DefaultTimeout, "retransmission timeout per packet, unless the client asks for its own (timeout option)")
 	cmd.Flags().IntVar(&opts.Retries, "retries", tftp.DefaultRetries, "sends of a packet before a transfer is given up")

@@ -139,9 +139,9 @@ policy (expired, sequence below --min-sequence), 1 other failure.`,
 			var ce *cli.Error
 			if err != nil && !errors.As(err, &ce) && !cli.IsUsage(err) {
 				// The exit code the JSON document gave.
-				return cli.Exit(verifyExitCode(err), err)
+				return limitHint(cli.Exit(verifyExitCode(err), err))
 			}
-			return err
+			return limitHint(err)
 		},
 	}
 	c.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
@@ -154,7 +154,7 @@ policy (expired, sequence below --min-sequence), 1 other failure.`,
 		return err
 	})
 	f := c.Flags()
-	limits = addLimitFlags(f)
+	limits = addBundleLimitFlags(f)
 	f.StringArrayVar(&pubs, "pub", nil, "trust the minisign or SSH public key `FILE` (repeatable)")
 	f.StringArrayVar(&allowed, "allowed-signers", nil, "trust the keys of ssh allowed signers `FILE` (repeatable)")
 	f.IntVar(&threshold, "threshold", 1, "require good signatures from `N` distinct trusted keys")
