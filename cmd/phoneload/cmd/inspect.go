@@ -34,16 +34,19 @@ type inspectError struct {
 	Error string `json:"error"`
 }
 
+// inspectFlags are the flags of inspect.
+type inspectFlags struct {
+	limits       *limitFlags
+	mapFile      *string
+	asJSON, long bool
+	outFlags     *outputFlags
+	trust        []string
+	tableFile    string
+}
+
 // NewCmdInspect returns `phoneload inspect`.
 func NewCmdInspect() *cobra.Command {
-	var (
-		limits       *limitFlags
-		mapFile      *string
-		asJSON, long bool
-		outFlags     *outputFlags
-		trust        []string
-		tableFile    string
-	)
+	var f inspectFlags
 	c := &cobra.Command{
 		Use:   "inspect [flags] PATH...",
 		Short: "List every file of a firmware drop or TFTP root, and what each phone would load",
@@ -83,50 +86,54 @@ or parsed, 2 usage (a wrong command line: unknown flag, no PATH), 3 with
   curl -s https://lab.example/drop.zip | phoneload inspect -`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			// A --trust or --table file that cannot be read or parsed is a
-			// failed operation (exit 1), as an unreadable PATH is, and as
-			// in check and sign-image: exit 2 is for command lines that are
-			// wrong whatever the files hold.
-			var keys []crypto.PublicKey
-			for _, name := range trust {
-				k, err := loadTrustFile(name)
-				if err != nil {
-					return err
-				}
-				keys = append(keys, k...)
-			}
-			opts := drop.OpenOptions{Trust: keys, Limits: limits.Limits()}
-			// Case aliases a case-sensitive root keeps on purpose are listed
-			// like any file (check judges them), never a reason to stop.
-			opts.Limits.CaseAliases = true
-			m, err := loadMapFile(*mapFile)
-			if err != nil {
-				return err
-			}
-			if m != nil {
-				opts.Served = m.Served
-			}
-			if tableFile != "" {
-				var err error
-				if opts.ProfileTable, err = loadTable(tableFile); err != nil {
-					return err
-				}
-			}
-			verb, err := outFlags.verbosity()
-			if err != nil {
-				return err
-			}
-			return runInspect(cmd, args, opts, asJSON, long, verb)
+			return runInspect(cmd, &f, args)
 		},
 	}
-	limits = addLimitFlags(c.Flags())
-	mapFile = addMapFileFlag(c.Flags())
-	c.Flags().BoolVar(&asJSON, "json", false, "print JSON (docs/inspect.md)")
-	c.Flags().BoolVar(&long, "long", false, "print whole SHA-256 hashes and every setting of configuration files")
-	c.Flags().StringArrayVar(&trust, "trust", nil, "verify signed headers with the keys in this PEM `file` (repeatable)")
-	outFlags = addOutputFlags(c.Flags())
-	c.Flags().StringVar(&tableFile, "table", "", "name the parameters of binary profiles with this tag table (ptag.dat) `file`")
+	f.limits = addLimitFlags(c.Flags())
+	f.mapFile = addMapFileFlag(c.Flags())
+	c.Flags().BoolVar(&f.asJSON, "json", false, "print JSON (docs/inspect.md)")
+	c.Flags().BoolVar(&f.long, "long", false, "print whole SHA-256 hashes and every setting of configuration files")
+	c.Flags().StringArrayVar(&f.trust, "trust", nil, "verify signed headers with the keys in this PEM `file` (repeatable)")
+	f.outFlags = addOutputFlags(c.Flags())
+	c.Flags().StringVar(&f.tableFile, "table", "", "name the parameters of binary profiles with this tag table (ptag.dat) `file`")
 	return c
+}
+
+func runInspect(cmd *cobra.Command, f *inspectFlags, args []string) error {
+	// A --trust or --table file that cannot be read or parsed is a
+	// failed operation (exit 1), as an unreadable PATH is, and as
+	// in check and sign-image: exit 2 is for command lines that are
+	// wrong whatever the files hold.
+	var keys []crypto.PublicKey
+	for _, name := range f.trust {
+		k, err := loadTrustFile(name)
+		if err != nil {
+			return err
+		}
+		keys = append(keys, k...)
+	}
+	opts := drop.OpenOptions{Trust: keys, Limits: f.limits.Limits()}
+	// Case aliases a case-sensitive root keeps on purpose are listed
+	// like any file (check judges them), never a reason to stop.
+	opts.Limits.CaseAliases = true
+	m, err := loadMapFile(*f.mapFile)
+	if err != nil {
+		return err
+	}
+	if m != nil {
+		opts.Served = m.Served
+	}
+	if f.tableFile != "" {
+		var err error
+		if opts.ProfileTable, err = loadTable(f.tableFile); err != nil {
+			return err
+		}
+	}
+	verb, err := f.outFlags.verbosity()
+	if err != nil {
+		return err
+	}
+	return inspectPaths(cmd, args, opts, f.asJSON, f.long, verb)
 }
 
 // loadTable reads the cfgfmt tag table of a --table file (inspect, check).
@@ -142,7 +149,7 @@ func loadTable(name string) (*cfgfmt.Table, error) {
 	return t, nil
 }
 
-func runInspect(cmd *cobra.Command, paths []string, opts drop.OpenOptions, asJSON, long bool, verb cli.Verbosity) error {
+func inspectPaths(cmd *cobra.Command, paths []string, opts drop.OpenOptions, asJSON, long bool, verb cli.Verbosity) error {
 	out, errw := cmd.OutOrStdout(), cmd.ErrOrStderr()
 	if verb == cli.Quiet {
 		out = io.Discard

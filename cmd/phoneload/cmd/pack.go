@@ -19,16 +19,19 @@ import (
 	"github.com/phoneload/phoneload/sign"
 )
 
+// packFlags are the flags of pack.
+type packFlags struct {
+	limits               *limitFlags
+	keys, sshKeys, allow []string
+	passFile, name, out  string
+	expires              string
+	sequence             uint64
+	asJSON               bool
+}
+
 // NewCmdPack returns `phoneload pack`.
 func NewCmdPack() *cobra.Command {
-	var (
-		limits               *limitFlags
-		keys, sshKeys, allow []string
-		passFile, name, out  string
-		expires              string
-		sequence             uint64
-		asJSON               bool
-	)
+	var f packFlags
 	c := &cobra.Command{
 		Use:   "pack [flags] -o OUT SRC",
 		Short: "Check a drop and pack it into a signed, reproducible bundle",
@@ -60,106 +63,110 @@ unlocks (scrypt takes seconds).`,
   phoneload pack --key release.key --allow loads-part-missing -o out.zip drop/`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			src := args[0]
-			if out == "" {
-				return cli.Usage("pack needs -o OUT (a .zip or a new directory)")
-			}
-			if len(keys) == 0 && len(sshKeys) == 0 {
-				return cli.Hint(cli.Usage("pack needs a signing key: --key NAME.key or --ssh-key FILE"), "phoneload key generate -o NAME creates one")
-			}
-			if passFile == "-" && src == "-" {
-				return cli.Usage("--passphrase-file - and SRC - both want stdin")
-			}
-			for _, r := range allow {
-				if _, ok := check.LookupRule(r); !ok {
-					return cli.Hint(cli.Usage("--allow: no rule %q", r), "phoneload check --list-rules lists them")
-				}
-			}
-			when, ok, err := bundle.SourceDateEpoch()
-			if err != nil {
-				return cli.Usage("%v", err)
-			}
-			if !ok {
-				when = time.Now().UTC().Truncate(time.Second)
-			}
-			opts := bundle.PackOptions{Name: name, Time: when, Tool: Prog + " " + ToolVersion(), Sequence: sequence, Allow: allow, Check: packCheckWith(limits.Limits()), Limits: limits.Limits()}
-			if expires != "" {
-				if opts.Expires, err = parseExpiry(expires, when); err != nil {
-					return cli.Usage("--expires: %v", err)
-				}
-				if !opts.Expires.After(when) {
-					return cli.Usage("--expires %s is not after the bundle time %s", opts.Expires.UTC().Format(time.RFC3339), when.UTC().Format(time.RFC3339))
-				}
-			}
-			// Key files are read now (a missing or unsafe one fails at
-			// once) but unlocked only after the check passed: a refused
-			// drop costs neither a passphrase nor seconds of scrypt.
-			keyData := make([][]byte, len(keys))
-			for i, k := range keys {
-				if keyData[i], err = readMinisignKey(k); err != nil {
-					return err
-				}
-			}
-			pass := newPassphrases(cmd, passFile)
-			var signers []sign.Signer
-			opts.Unlock = func() ([]sign.Signer, error) {
-				for i, k := range keys {
-					s, err := unlockMinisignKey(cmd, k, keyData[i], pass)
-					if err != nil {
-						return nil, err
-					}
-					signers = append(signers, s)
-				}
-				for _, k := range sshKeys {
-					s, err := loadSSHKey(cmd, k, pass)
-					if err != nil {
-						return nil, err
-					}
-					signers = append(signers, s)
-				}
-				return signers, nil
-			}
-			bar := cli.NewProgress(cmd.ErrOrStderr(), "pack", 0)
-			opts.Progress = bar.Add
-			m, err := bundle.Pack(src, out, opts)
-			bar.Done()
-			var refused *bundle.RefusedError
-			if errors.As(err, &refused) {
-				writeRefused(cmd, refused)
-				return cli.Hint(cli.Exit(cli.ExitFailure, err), "fix the drop, or waive a rule with --allow RULE (recorded in bundle.json)")
-			}
-			if err != nil {
-				return err
-			}
-			for _, w := range unusedAllows(allow, m) {
-				cli.Warn(cmd.ErrOrStderr(), Prog, "--allow %s: the check found no error for this rule", w)
-			}
-			if asJSON {
-				return cli.WriteJSON(cmd.OutOrStdout(), packJSON{Schema: PackSchema, Output: out, Bundle: m, Signers: signerIDs(signers)})
-			}
-			w := cmd.OutOrStdout()
-			fmt.Fprintf(w, "%s: %d files, %s, sequence %d\n", out, m.Files, cli.HumanBytes(m.Size), m.Sequence)
-			for _, s := range signers {
-				fmt.Fprintf(w, "signed: %s %s\n", s.Kind(), s.KeyID())
-			}
-			for _, wv := range m.Check.Waived {
-				fmt.Fprintf(w, "waived: %s (%d finding(s))\n", wv.Rule, wv.Count)
-			}
-			return nil
+			return runPack(cmd, &f, args)
 		},
 	}
-	f := c.Flags()
-	limits = addLimitFlags(f)
-	f.StringVarP(&out, "output", "o", "", "write the bundle to `OUT` (.zip, or a new directory)")
-	f.StringArrayVar(&keys, "key", nil, "sign with the minisign secret key `FILE` (repeatable)")
-	f.StringArrayVar(&sshKeys, "ssh-key", nil, "sign with the SSH key `FILE` (private key, or KEY.pub for ssh-agent; repeatable)")
-	f.StringVar(&passFile, "passphrase-file", "", "read key passphrases from the first line of `FILE` (- for stdin) instead of $PHONELOAD_PASSPHRASE or the terminal")
-	f.StringVar(&name, "name", "", "bundle `NAME` recorded in bundle.json (default: SRC's base name)")
-	f.StringVar(&expires, "expires", "", "refuse the bundle after `DATE` (YYYY-MM-DD, RFC 3339, or Nd days after the bundle time)")
-	f.Uint64Var(&sequence, "sequence", 0, "rollback-protection sequence `N` (verify --min-sequence refuses lower ones)")
-	f.StringArrayVar(&allow, "allow", nil, "accept errors of check `RULE` (repeatable; recorded in bundle.json)")
-	f.BoolVar(&asJSON, "json", false, "print bundle.json and the signers as JSON")
+	fl := c.Flags()
+	f.limits = addLimitFlags(fl)
+	fl.StringVarP(&f.out, "output", "o", "", "write the bundle to `OUT` (.zip, or a new directory)")
+	fl.StringArrayVar(&f.keys, "key", nil, "sign with the minisign secret key `FILE` (repeatable)")
+	fl.StringArrayVar(&f.sshKeys, "ssh-key", nil, "sign with the SSH key `FILE` (private key, or KEY.pub for ssh-agent; repeatable)")
+	fl.StringVar(&f.passFile, "passphrase-file", "", "read key passphrases from the first line of `FILE` (- for stdin) instead of $PHONELOAD_PASSPHRASE or the terminal")
+	fl.StringVar(&f.name, "name", "", "bundle `NAME` recorded in bundle.json (default: SRC's base name)")
+	fl.StringVar(&f.expires, "expires", "", "refuse the bundle after `DATE` (YYYY-MM-DD, RFC 3339, or Nd days after the bundle time)")
+	fl.Uint64Var(&f.sequence, "sequence", 0, "rollback-protection sequence `N` (verify --min-sequence refuses lower ones)")
+	fl.StringArrayVar(&f.allow, "allow", nil, "accept errors of check `RULE` (repeatable; recorded in bundle.json)")
+	fl.BoolVar(&f.asJSON, "json", false, "print bundle.json and the signers as JSON")
 	return c
+}
+
+func runPack(cmd *cobra.Command, f *packFlags, args []string) error {
+	src := args[0]
+	if f.out == "" {
+		return cli.Usage("pack needs -o OUT (a .zip or a new directory)")
+	}
+	if len(f.keys) == 0 && len(f.sshKeys) == 0 {
+		return cli.Hint(cli.Usage("pack needs a signing key: --key NAME.key or --ssh-key FILE"), "phoneload key generate -o NAME creates one")
+	}
+	if f.passFile == "-" && src == "-" {
+		return cli.Usage("--passphrase-file - and SRC - both want stdin")
+	}
+	for _, r := range f.allow {
+		if _, ok := check.LookupRule(r); !ok {
+			return cli.Hint(cli.Usage("--allow: no rule %q", r), "phoneload check --list-rules lists them")
+		}
+	}
+	when, ok, err := bundle.SourceDateEpoch()
+	if err != nil {
+		return cli.Usage("%v", err)
+	}
+	if !ok {
+		when = time.Now().UTC().Truncate(time.Second)
+	}
+	opts := bundle.PackOptions{Name: f.name, Time: when, Tool: Prog + " " + ToolVersion(), Sequence: f.sequence, Allow: f.allow, Check: packCheckWith(f.limits.Limits()), Limits: f.limits.Limits()}
+	if f.expires != "" {
+		if opts.Expires, err = parseExpiry(f.expires, when); err != nil {
+			return cli.Usage("--expires: %v", err)
+		}
+		if !opts.Expires.After(when) {
+			return cli.Usage("--expires %s is not after the bundle time %s", opts.Expires.UTC().Format(time.RFC3339), when.UTC().Format(time.RFC3339))
+		}
+	}
+	// Key files are read now (a missing or unsafe one fails at
+	// once) but unlocked only after the check passed: a refused
+	// drop costs neither a passphrase nor seconds of scrypt.
+	keyData := make([][]byte, len(f.keys))
+	for i, k := range f.keys {
+		if keyData[i], err = readMinisignKey(k); err != nil {
+			return err
+		}
+	}
+	pass := newPassphrases(cmd, f.passFile)
+	var signers []sign.Signer
+	opts.Unlock = func() ([]sign.Signer, error) {
+		for i, k := range f.keys {
+			s, err := unlockMinisignKey(cmd, k, keyData[i], pass)
+			if err != nil {
+				return nil, err
+			}
+			signers = append(signers, s)
+		}
+		for _, k := range f.sshKeys {
+			s, err := loadSSHKey(cmd, k, pass)
+			if err != nil {
+				return nil, err
+			}
+			signers = append(signers, s)
+		}
+		return signers, nil
+	}
+	bar := cli.NewProgress(cmd.ErrOrStderr(), "pack", 0)
+	opts.Progress = bar.Add
+	m, err := bundle.Pack(src, f.out, opts)
+	bar.Done()
+	var refused *bundle.RefusedError
+	if errors.As(err, &refused) {
+		writeRefused(cmd, refused)
+		return cli.Hint(cli.Exit(cli.ExitFailure, err), "fix the drop, or waive a rule with --allow RULE (recorded in bundle.json)")
+	}
+	if err != nil {
+		return err
+	}
+	for _, w := range unusedAllows(f.allow, m) {
+		cli.Warn(cmd.ErrOrStderr(), Prog, "--allow %s: the check found no error for this rule", w)
+	}
+	if f.asJSON {
+		return cli.WriteJSON(cmd.OutOrStdout(), packJSON{Schema: PackSchema, Output: f.out, Bundle: m, Signers: signerIDs(signers)})
+	}
+	w := cmd.OutOrStdout()
+	fmt.Fprintf(w, "%s: %d files, %s, sequence %d\n", f.out, m.Files, cli.HumanBytes(m.Size), m.Sequence)
+	for _, s := range signers {
+		fmt.Fprintf(w, "signed: %s %s\n", s.Kind(), s.KeyID())
+	}
+	for _, wv := range m.Check.Waived {
+		fmt.Fprintf(w, "waived: %s (%d finding(s))\n", wv.Rule, wv.Count)
+	}
+	return nil
 }
 
 // PackSchema names the version of pack's --json output.

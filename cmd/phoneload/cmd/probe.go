@@ -19,19 +19,22 @@ import (
 	"github.com/phoneload/phoneload/internal/tftp"
 )
 
+// probeFlags are the flags of probe.
+type probeFlags struct {
+	trust   trustFlags
+	opts    probe.Options
+	limits  *limitFlags
+	src     string
+	asJSON  bool
+	timeout time.Duration
+	mapFile *string
+	blksize int
+	outFl   *outputFlags
+}
+
 // NewCmdProbe returns `phoneload probe`.
 func NewCmdProbe() *cobra.Command {
-	var (
-		trust   trustFlags
-		opts    probe.Options
-		limits  *limitFlags
-		src     string
-		asJSON  bool
-		timeout time.Duration
-		mapFile *string
-		blksize int
-		outFl   *outputFlags
-	)
+	var f probeFlags
 	cmd := &cobra.Command{
 		Use:   "probe [--mac MAC] [--model MODEL] --bundle BUNDLE --pub FILE tftp://HOST[:PORT]",
 		Short: "Fetch from a live TFTP server what a phone would, and compare with the bundle",
@@ -59,79 +62,83 @@ Exit codes: 0 all ok, absent or site, 1 a file could not be fetched
   phoneload probe --pub release.pub --all --json --bundle sip-8.12.zip tftp://127.0.0.1:6969`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			verb, err := outFl.verbosity()
-			if err != nil {
-				return err
-			}
-			if src == "" {
-				return cli.Usage("--bundle is required")
-			}
-			addr, err := tftpAddr(args[0])
-			if err != nil {
-				return err
-			}
-			if opts.MAC != "" {
-				if _, ok := check.NormalizeMAC(opts.MAC); !ok {
-					return cli.Usage("--mac %q: not a MAC address (12 hex digits, separators allowed)", opts.MAC)
-				}
-			}
-			if blksize != 0 && (blksize < tftp.MinClientBlockSize || blksize > tftp.MaxBlockSize) {
-				return cli.Usage("--blksize %d: want %d to %d (or 0: no option, as a phone's loader)", blksize, tftp.MinClientBlockSize, tftp.MaxBlockSize)
-			}
-			if !slices.Contains(probe.Models(), opts.Model) {
-				return cli.Usage("--model %q: unknown model (known: %s)", opts.Model, strings.Join(probe.Models(), ", "))
-			}
-			if opts.Verify, err = trust.verifyOptions(); err != nil {
-				return err
-			}
-			opts.Limits = limits.Limits()
-			if opts.Verify != nil {
-				opts.Verify.Limits = opts.Limits
-			}
-			c, err := tftp.NewClient(addr, tftp.ClientOptions{Timeout: timeout, BlockSize: blksize})
-			if err != nil {
-				return err
-			}
-			if opts.Map, err = loadMapFile(*mapFile); err != nil {
-				return err
-			}
-			res, err := probe.Run(src, c, opts)
-			if err != nil {
-				return verifyFailure(err, "nothing was fetched; phoneload verify shows the whole report")
-			}
-			if asJSON {
-				if err := cli.WriteJSON(outFl.stdout(cmd), res); err != nil {
-					return err
-				}
-			} else {
-				writeProbe(outFl.stdout(cmd), res, verb)
-			}
-			bad := res.Count(probe.ProbeMissing) + res.Count(probe.ProbeDifferent) + res.Count(probe.ProbeUnexpected)
-			errs := res.Count(probe.ProbeError)
-			switch {
-			case errs > 0:
-				return cli.Exit(cli.ExitFailure, fmt.Errorf("probe: %d file(s) could not be fetched from %s, %d differ from the bundle", errs, addr, bad))
-			case bad > 0:
-				return cli.Exit(cli.ExitContent, fmt.Errorf("probe: %s serves %d file(s) that differ from the bundle", addr, bad))
-			}
-			if !asJSON && verb != cli.Quiet {
-				fmt.Fprintf(cmd.ErrOrStderr(), "%s: %s serves what the bundle holds (%d file(s) checked)\n", Prog, addr, len(res.Files))
-			}
-			return nil
+			return runProbe(cmd, &f, args)
 		},
 	}
-	trust.register(cmd)
-	cmd.Flags().StringVar(&src, "bundle", "", "the signed `BUNDLE` to compare with (directory or zip)")
-	cmd.Flags().StringVar(&opts.MAC, "mac", "", "imitate the phone with this `MAC` (per-phone files)")
-	cmd.Flags().StringVar(&opts.Model, "model", "7960", "imitate this phone `MODEL` (7940, 7960, 7905, 7912, 7911, 7941, …)")
-	mapFile = addMapFileFlag(cmd.Flags())
-	cmd.Flags().BoolVar(&opts.All, "all", false, "also fetch every other file of the bundle")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON (schema in docs/publish.md)")
-	cmd.Flags().DurationVar(&timeout, "timeout", 2*time.Second, "timeout per packet")
-	cmd.Flags().IntVar(&blksize, "blksize", 0, "ask for this block size, 512 to 65464 (default: none, 512 as a phone's loader)")
-	outFl = addOutputFlags(cmd.Flags())
-	limits = addBundleLimitFlags(cmd.Flags())
+	f.trust.register(cmd)
+	cmd.Flags().StringVar(&f.src, "bundle", "", "the signed `BUNDLE` to compare with (directory or zip)")
+	cmd.Flags().StringVar(&f.opts.MAC, "mac", "", "imitate the phone with this `MAC` (per-phone files)")
+	cmd.Flags().StringVar(&f.opts.Model, "model", "7960", "imitate this phone `MODEL` (7940, 7960, 7905, 7912, 7911, 7941, …)")
+	f.mapFile = addMapFileFlag(cmd.Flags())
+	cmd.Flags().BoolVar(&f.opts.All, "all", false, "also fetch every other file of the bundle")
+	cmd.Flags().BoolVar(&f.asJSON, "json", false, "print the result as JSON (schema in docs/publish.md)")
+	cmd.Flags().DurationVar(&f.timeout, "timeout", 2*time.Second, "timeout per packet")
+	cmd.Flags().IntVar(&f.blksize, "blksize", 0, "ask for this block size, 512 to 65464 (default: none, 512 as a phone's loader)")
+	f.outFl = addOutputFlags(cmd.Flags())
+	f.limits = addBundleLimitFlags(cmd.Flags())
 	return cmd
+}
+
+func runProbe(cmd *cobra.Command, f *probeFlags, args []string) error {
+	verb, err := f.outFl.verbosity()
+	if err != nil {
+		return err
+	}
+	if f.src == "" {
+		return cli.Usage("--bundle is required")
+	}
+	addr, err := tftpAddr(args[0])
+	if err != nil {
+		return err
+	}
+	if f.opts.MAC != "" {
+		if _, ok := check.NormalizeMAC(f.opts.MAC); !ok {
+			return cli.Usage("--mac %q: not a MAC address (12 hex digits, separators allowed)", f.opts.MAC)
+		}
+	}
+	if f.blksize != 0 && (f.blksize < tftp.MinClientBlockSize || f.blksize > tftp.MaxBlockSize) {
+		return cli.Usage("--blksize %d: want %d to %d (or 0: no option, as a phone's loader)", f.blksize, tftp.MinClientBlockSize, tftp.MaxBlockSize)
+	}
+	if !slices.Contains(probe.Models(), f.opts.Model) {
+		return cli.Usage("--model %q: unknown model (known: %s)", f.opts.Model, strings.Join(probe.Models(), ", "))
+	}
+	if f.opts.Verify, err = f.trust.verifyOptions(); err != nil {
+		return err
+	}
+	f.opts.Limits = f.limits.Limits()
+	if f.opts.Verify != nil {
+		f.opts.Verify.Limits = f.opts.Limits
+	}
+	c, err := tftp.NewClient(addr, tftp.ClientOptions{Timeout: f.timeout, BlockSize: f.blksize})
+	if err != nil {
+		return err
+	}
+	if f.opts.Map, err = loadMapFile(*f.mapFile); err != nil {
+		return err
+	}
+	res, err := probe.Run(f.src, c, f.opts)
+	if err != nil {
+		return verifyFailure(err, "nothing was fetched; phoneload verify shows the whole report")
+	}
+	if f.asJSON {
+		if err := cli.WriteJSON(f.outFl.stdout(cmd), res); err != nil {
+			return err
+		}
+	} else {
+		writeProbe(f.outFl.stdout(cmd), res, verb)
+	}
+	bad := res.Count(probe.ProbeMissing) + res.Count(probe.ProbeDifferent) + res.Count(probe.ProbeUnexpected)
+	errs := res.Count(probe.ProbeError)
+	switch {
+	case errs > 0:
+		return cli.Exit(cli.ExitFailure, fmt.Errorf("probe: %d file(s) could not be fetched from %s, %d differ from the bundle", errs, addr, bad))
+	case bad > 0:
+		return cli.Exit(cli.ExitContent, fmt.Errorf("probe: %s serves %d file(s) that differ from the bundle", addr, bad))
+	}
+	if !f.asJSON && verb != cli.Quiet {
+		fmt.Fprintf(cmd.ErrOrStderr(), "%s: %s serves what the bundle holds (%d file(s) checked)\n", Prog, addr, len(res.Files))
+	}
+	return nil
 }
 
 // tftpAddr turns tftp://HOST[:PORT] into host:port.

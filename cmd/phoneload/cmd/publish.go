@@ -81,17 +81,20 @@ func verifyFailure(err error, hint string) error {
 	return cli.Hint(cli.Exit(code, err), "%s", hint)
 }
 
+// publishFlags are the flags of publish.
+type publishFlags struct {
+	limits *limitFlags
+	trust  trustFlags
+	reg    registryFlags
+	opts   publish.Options
+	canary string
+	asJSON bool
+	outFl  *outputFlags
+}
+
 // NewCmdPublish returns `phoneload publish`.
 func NewCmdPublish() *cobra.Command {
-	var (
-		limits *limitFlags
-		trust  trustFlags
-		reg    registryFlags
-		opts   publish.Options
-		canary string
-		asJSON bool
-		outFl  *outputFlags
-	)
+	var f publishFlags
 	cmd := &cobra.Command{
 		Use:   "publish [--dry-run] [--canary MAC,…] [--force] --pub FILE BUNDLE|oci://…:TAG|oci-layout:DIR:TAG ROOT",
 		Short: "Publish a signed bundle into a live TFTP root, atomically and in boot order",
@@ -144,104 +147,108 @@ file, or an unsafe state directory).`,
   phoneload publish --pub release.pub oci-layout:/media/usb/phones:8.12 /srv/tftp`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			verb, err := outFl.verbosity()
-			if err != nil {
-				return err
-			}
-			if opts.Keep == 0 || opts.Keep < -1 {
-				// The library reads 0 as "the default": here it would
-				// silently keep 5, not none.
-				return cli.Usage("--keep %d: keep at least 1 publish for rollback, or -1 for all", opts.Keep)
-			}
-			if canary != "" {
-				opts.Canary = strings.Split(canary, ",")
-				for _, m := range opts.Canary {
-					if _, ok := check.NormalizeMAC(m); !ok {
-						return cli.Usage("--canary: %q is not a MAC address (12 hex digits, separators allowed)", m)
-					}
-				}
-			}
-			if swappedPublishArgs(args[0], args[1]) {
-				return cli.Usage("arguments look swapped: %s is a bundle and %s a TFTP root; BUNDLE comes first: phoneload publish [flags] %s %s", args[1], args[0], args[1], args[0])
-			}
-			verify, err := trust.verifyOptions()
-			if err != nil {
-				return err
-			}
-			opts.Verify = verify
-			opts.Limits = limits.Limits()
-			opts.Verify.Limits = opts.Limits
-			src := args[0]
-			if oci.IsRef(src) {
-				// Pulled and verified beside the root, then published from there.
-				dir, done, err := pullForPublish(cmd, src, args[1], &trust, &reg)
-				if err != nil {
-					return err
-				}
-				defer done()
-				src = dir
-			}
-			bar := cli.NewProgress(cmd.ErrOrStderr(), "publish", 0)
-			opts.Progress = bar.Add
-			res, err := publish.Run(src, args[1], opts)
-			bar.Done()
-			if res != nil {
-				res.Bundle = args[0]
-			}
-			if err != nil {
-				if asJSON && res != nil {
-					// Refused: the plan with its conflicts, as in a dry run.
-					if werr := cli.WriteJSON(outFl.stdout(cmd), res); werr != nil {
-						return werr
-					}
-				}
-				return publishError(err)
-			}
-			if asJSON {
-				if err := cli.WriteJSON(outFl.stdout(cmd), res); err != nil {
-					return err
-				}
-			} else {
-				writePlan(outFl.stdout(cmd), res.Steps, verb)
-			}
-			for _, w := range res.Warnings {
-				cli.Warn(cmd.ErrOrStderr(), Prog, "%s", w)
-			}
-			if len(res.Conflicts) > 0 {
-				return cli.Hint(cli.Exit(cli.ExitPolicy, &publish.ConflictError{Root: args[1], Conflicts: res.Conflicts}), "dry run: a real publish would be refused; --force overwrites these files")
-			}
-			if asJSON {
-				return nil
-			}
-			w := cmd.ErrOrStderr()
-			switch res.Recovered {
-			case "":
-			case "pending":
-				cli.Note(w, Prog, "an interrupted publish is pending; the real run undoes it first (the plan assumes the root as it is now)")
-			default:
-				cli.Note(w, Prog, "an interrupted publish was found and %s first", res.Recovered)
-			}
-			switch {
-			case opts.DryRun:
-				fmt.Fprintf(w, "%s: dry run: %d change(s) planned, nothing written\n", Prog, res.Changed())
-			default:
-				fmt.Fprintf(w, "%s: published %s into %s: %d change(s) (id %s)\n", Prog, filepath.Base(args[0]), args[1], res.Changed(), res.ID)
-			}
-			return nil
+			return runPublish(cmd, &f, args)
 		},
 	}
-	trust.register(cmd)
-	reg.register(cmd)
-	limits = addBundleLimitFlags(cmd.Flags())
-	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "print the plan, change nothing")
-	cmd.Flags().StringVar(&canary, "canary", "", "publish the new image only for these phones (`MAC,…`)")
-	cmd.Flags().BoolVar(&opts.Force, "force", false, "overwrite files the previous publish did not own")
-	cmd.Flags().IntVar(&opts.Keep, "keep", publish.DefaultKeep, "publishes kept for rollback, at least 1 (-1: all)")
-	cmd.Flags().StringVar(&opts.State, "state", "", "keep the journal and backups in `DIR` (default: .phoneload-NAME beside ROOT)")
-	cmd.Flags().BoolVar(&opts.AllowDowngrade, "allow-downgrade", false, "publish a bundle whose sequence is below the highest published into ROOT")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print the plan as JSON (schema in docs/publish.md)")
-	outFl = addOutputFlags(cmd.Flags())
+	f.trust.register(cmd)
+	f.reg.register(cmd)
+	f.limits = addBundleLimitFlags(cmd.Flags())
+	cmd.Flags().BoolVar(&f.opts.DryRun, "dry-run", false, "print the plan, change nothing")
+	cmd.Flags().StringVar(&f.canary, "canary", "", "publish the new image only for these phones (`MAC,…`)")
+	cmd.Flags().BoolVar(&f.opts.Force, "force", false, "overwrite files the previous publish did not own")
+	cmd.Flags().IntVar(&f.opts.Keep, "keep", publish.DefaultKeep, "publishes kept for rollback, at least 1 (-1: all)")
+	cmd.Flags().StringVar(&f.opts.State, "state", "", "keep the journal and backups in `DIR` (default: .phoneload-NAME beside ROOT)")
+	cmd.Flags().BoolVar(&f.opts.AllowDowngrade, "allow-downgrade", false, "publish a bundle whose sequence is below the highest published into ROOT")
+	cmd.Flags().BoolVar(&f.asJSON, "json", false, "print the plan as JSON (schema in docs/publish.md)")
+	f.outFl = addOutputFlags(cmd.Flags())
 	return cmd
+}
+
+func runPublish(cmd *cobra.Command, f *publishFlags, args []string) error {
+	verb, err := f.outFl.verbosity()
+	if err != nil {
+		return err
+	}
+	if f.opts.Keep == 0 || f.opts.Keep < -1 {
+		// The library reads 0 as "the default": here it would
+		// silently keep 5, not none.
+		return cli.Usage("--keep %d: keep at least 1 publish for rollback, or -1 for all", f.opts.Keep)
+	}
+	if f.canary != "" {
+		f.opts.Canary = strings.Split(f.canary, ",")
+		for _, m := range f.opts.Canary {
+			if _, ok := check.NormalizeMAC(m); !ok {
+				return cli.Usage("--canary: %q is not a MAC address (12 hex digits, separators allowed)", m)
+			}
+		}
+	}
+	if swappedPublishArgs(args[0], args[1]) {
+		return cli.Usage("arguments look swapped: %s is a bundle and %s a TFTP root; BUNDLE comes first: phoneload publish [flags] %s %s", args[1], args[0], args[1], args[0])
+	}
+	verify, err := f.trust.verifyOptions()
+	if err != nil {
+		return err
+	}
+	f.opts.Verify = verify
+	f.opts.Limits = f.limits.Limits()
+	f.opts.Verify.Limits = f.opts.Limits
+	src := args[0]
+	if oci.IsRef(src) {
+		// Pulled and verified beside the root, then published from there.
+		dir, done, err := pullForPublish(cmd, src, args[1], &f.trust, &f.reg)
+		if err != nil {
+			return err
+		}
+		defer done()
+		src = dir
+	}
+	bar := cli.NewProgress(cmd.ErrOrStderr(), "publish", 0)
+	f.opts.Progress = bar.Add
+	res, err := publish.Run(src, args[1], f.opts)
+	bar.Done()
+	if res != nil {
+		res.Bundle = args[0]
+	}
+	if err != nil {
+		if f.asJSON && res != nil {
+			// Refused: the plan with its conflicts, as in a dry run.
+			if werr := cli.WriteJSON(f.outFl.stdout(cmd), res); werr != nil {
+				return werr
+			}
+		}
+		return publishError(err)
+	}
+	if f.asJSON {
+		if err := cli.WriteJSON(f.outFl.stdout(cmd), res); err != nil {
+			return err
+		}
+	} else {
+		writePlan(f.outFl.stdout(cmd), res.Steps, verb)
+	}
+	for _, w := range res.Warnings {
+		cli.Warn(cmd.ErrOrStderr(), Prog, "%s", w)
+	}
+	if len(res.Conflicts) > 0 {
+		return cli.Hint(cli.Exit(cli.ExitPolicy, &publish.ConflictError{Root: args[1], Conflicts: res.Conflicts}), "dry run: a real publish would be refused; --force overwrites these files")
+	}
+	if f.asJSON {
+		return nil
+	}
+	w := cmd.ErrOrStderr()
+	switch res.Recovered {
+	case "":
+	case "pending":
+		cli.Note(w, Prog, "an interrupted publish is pending; the real run undoes it first (the plan assumes the root as it is now)")
+	default:
+		cli.Note(w, Prog, "an interrupted publish was found and %s first", res.Recovered)
+	}
+	switch {
+	case f.opts.DryRun:
+		fmt.Fprintf(w, "%s: dry run: %d change(s) planned, nothing written\n", Prog, res.Changed())
+	default:
+		fmt.Fprintf(w, "%s: published %s into %s: %d change(s) (id %s)\n", Prog, filepath.Base(args[0]), args[1], res.Changed(), res.ID)
+	}
+	return nil
 }
 
 // swappedPublishArgs recognises `publish ROOT BUNDLE`: the first argument

@@ -26,17 +26,20 @@ import (
 	"github.com/phoneload/phoneload/internal/tftp"
 )
 
+// serveFlags are the flags of serve.
+type serveFlags struct {
+	mapFile   *string
+	listen    string
+	addrFile  string
+	asJSON    bool
+	logFormat string
+	runAs     string
+	opts      tftp.Options
+}
+
 // NewCmdServe returns `phoneload serve`.
 func NewCmdServe() *cobra.Command {
-	var (
-		mapFile   *string
-		listen    string
-		addrFile  string
-		asJSON    bool
-		logFormat string
-		runAs     string
-		opts      tftp.Options
-	)
+	var f serveFlags
 	cmd := &cobra.Command{
 		Use:   "serve [--listen ADDR] [--user NAME] ROOT|BUNDLE",
 		Short: "Serve a TFTP root or a bundle read-only over TFTP",
@@ -80,105 +83,109 @@ Exit codes: 0 stopped by a signal, 1 failed, 2 usage.`,
   phoneload serve --listen 127.0.0.1:0 --addr-file addr --log-format json lab-root`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if m := opts.MaxBlockSize; m != 0 && (m < 8 || m > tftp.MaxBlockSize) {
-				return cli.Usage("--max-blksize %d: want 8 to %d (0: what the interface MTU allows)", m, tftp.MaxBlockSize)
-			}
-			if asJSON {
-				logFormat = "json"
-			}
-			if logFormat != "text" && logFormat != "json" {
-				return cli.Usage("--log-format %q: want text or json", logFormat)
-			}
-			if runAs != "" && !canDropPrivileges {
-				return cli.Usage("--user works on Linux only: start serve as the user it should run as")
-			}
-			m, err := loadMapFile(*mapFile)
-			if err != nil {
-				return err
-			}
-			if m != nil {
-				opts.Rewrite = func(name string, client netip.Addr) (string, error) {
-					return m.Rewrite(name, tftpmap.Request{Addr: client})
-				}
-			}
-			src, err := tftp.OpenSource(args[0])
-			if err != nil {
-				return err
-			}
-			defer src.Close()
-			if isBundle(src) {
-				src = bundleTree{src}
-			}
-			conn, activated, err := activatedConn()
-			if err != nil {
-				return err
-			}
-			if activated && cmd.Flags().Changed("listen") {
-				conn.Close()
-				return cli.Usage("--listen %s: the socket comes from systemd (socket activation); set the address in the .socket unit", listen)
-			}
-			if !activated {
-				ua, err := net.ResolveUDPAddr("udp", listen)
-				if err != nil {
-					return cli.Usage("--listen %s: %v", listen, err)
-				}
-				conn, err = net.ListenUDP("udp", ua)
-				if err != nil {
-					return bindError(listen, ua, err)
-				}
-			}
-			addr := conn.LocalAddr().String()
-			if addrFile != "" {
-				if err := atomicfile.WriteFile(addrFile, []byte(addr+"\n"), 0o644); err != nil {
-					conn.Close()
-					return err
-				}
-			}
-			if runAs != "" {
-				if err := dropPrivileges(runAs); err != nil {
-					conn.Close()
-					return err
-				}
-			}
-			lg := &eventLog{w: cmd.ErrOrStderr(), json: logFormat == "json", journald: os.Getenv("JOURNAL_STREAM") != ""}
-			opts.Log = lg.event
-			srv := tftp.NewServer(src, opts)
-			how := ""
-			if activated {
-				how = " (socket activation)"
-			}
-			if runAs != "" {
-				how += " as user " + runAs
-			}
-			lg.note("%s: serving %s on %s%s, read-only", Prog, args[0], addr, how)
-			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
-			defer stop()
-			done := make(chan error, 1)
-			go func() { done <- srv.Serve(conn) }()
-			select {
-			case err := <-done:
-				return err
-			case <-ctx.Done():
-			}
-			srv.Shutdown()
-			<-done
-			lg.note("%s: stopped", Prog)
-			return nil
+			return runServe(cmd, &f, args)
 		},
 	}
-	cmd.Flags().StringVar(&listen, "listen", ":69", "UDP `ADDR`ess to listen on (host:port; port 0 picks one); not with socket activation")
-	cmd.Flags().StringVar(&addrFile, "addr-file", "", "write the address listened on to `FILE` once ready")
-	cmd.Flags().StringVar(&logFormat, "log-format", "text", "log `FORMAT`: text (one line a request) or json (one object a line)")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "same as --log-format json")
-	cmd.Flags().StringVar(&runAs, "user", "", "after binding, drop root privileges to user `NAME` (and its groups); Linux")
-	cmd.Flags().IntVar(&opts.MaxTransfers, "max-transfers", tftp.DefaultMaxTransfers, "transfers held at once; when full, the most stalled one makes room")
-	mapFile = addMapFileFlag(cmd.Flags())
-	cmd.Flags().IntVar(&opts.MaxPerSource, "max-per-source", tftp.DefaultMaxPerSource, "transfers sending at once for one source address (one awaiting only its final ACK does not count)")
-	cmd.Flags().DurationVar(&opts.FirstACK, "first-ack", tftp.DefaultFirstACK, "drop a transfer whose client sends no first ACK within this")
-	cmd.Flags().DurationVar(&opts.Timeout, "timeout", tftp.DefaultTimeout, "retransmission timeout per packet, unless the client asks for its own (timeout option)")
-	cmd.Flags().IntVar(&opts.Retries, "retries", tftp.DefaultRetries, "sends of a packet before a transfer is given up")
-	cmd.Flags().IntVar(&opts.MaxBlockSize, "max-blksize", 0, "largest blksize granted, 8 to 65464 (default: what the interface MTU allows)")
+	cmd.Flags().StringVar(&f.listen, "listen", ":69", "UDP `ADDR`ess to listen on (host:port; port 0 picks one); not with socket activation")
+	cmd.Flags().StringVar(&f.addrFile, "addr-file", "", "write the address listened on to `FILE` once ready")
+	cmd.Flags().StringVar(&f.logFormat, "log-format", "text", "log `FORMAT`: text (one line a request) or json (one object a line)")
+	cmd.Flags().BoolVar(&f.asJSON, "json", false, "same as --log-format json")
+	cmd.Flags().StringVar(&f.runAs, "user", "", "after binding, drop root privileges to user `NAME` (and its groups); Linux")
+	cmd.Flags().IntVar(&f.opts.MaxTransfers, "max-transfers", tftp.DefaultMaxTransfers, "transfers held at once; when full, the most stalled one makes room")
+	f.mapFile = addMapFileFlag(cmd.Flags())
+	cmd.Flags().IntVar(&f.opts.MaxPerSource, "max-per-source", tftp.DefaultMaxPerSource, "transfers sending at once for one source address (one awaiting only its final ACK does not count)")
+	cmd.Flags().DurationVar(&f.opts.FirstACK, "first-ack", tftp.DefaultFirstACK, "drop a transfer whose client sends no first ACK within this")
+	cmd.Flags().DurationVar(&f.opts.Timeout, "timeout", tftp.DefaultTimeout, "retransmission timeout per packet, unless the client asks for its own (timeout option)")
+	cmd.Flags().IntVar(&f.opts.Retries, "retries", tftp.DefaultRetries, "sends of a packet before a transfer is given up")
+	cmd.Flags().IntVar(&f.opts.MaxBlockSize, "max-blksize", 0, "largest blksize granted, 8 to 65464 (default: what the interface MTU allows)")
 	return cmd
+}
+
+func runServe(cmd *cobra.Command, f *serveFlags, args []string) error {
+	if m := f.opts.MaxBlockSize; m != 0 && (m < 8 || m > tftp.MaxBlockSize) {
+		return cli.Usage("--max-blksize %d: want 8 to %d (0: what the interface MTU allows)", m, tftp.MaxBlockSize)
+	}
+	if f.asJSON {
+		f.logFormat = "json"
+	}
+	if f.logFormat != "text" && f.logFormat != "json" {
+		return cli.Usage("--log-format %q: want text or json", f.logFormat)
+	}
+	if f.runAs != "" && !canDropPrivileges {
+		return cli.Usage("--user works on Linux only: start serve as the user it should run as")
+	}
+	m, err := loadMapFile(*f.mapFile)
+	if err != nil {
+		return err
+	}
+	if m != nil {
+		f.opts.Rewrite = func(name string, client netip.Addr) (string, error) {
+			return m.Rewrite(name, tftpmap.Request{Addr: client})
+		}
+	}
+	src, err := tftp.OpenSource(args[0])
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	if isBundle(src) {
+		src = bundleTree{src}
+	}
+	conn, activated, err := activatedConn()
+	if err != nil {
+		return err
+	}
+	if activated && cmd.Flags().Changed("listen") {
+		conn.Close()
+		return cli.Usage("--listen %s: the socket comes from systemd (socket activation); set the address in the .socket unit", f.listen)
+	}
+	if !activated {
+		ua, err := net.ResolveUDPAddr("udp", f.listen)
+		if err != nil {
+			return cli.Usage("--listen %s: %v", f.listen, err)
+		}
+		conn, err = net.ListenUDP("udp", ua)
+		if err != nil {
+			return bindError(f.listen, ua, err)
+		}
+	}
+	addr := conn.LocalAddr().String()
+	if f.addrFile != "" {
+		if err := atomicfile.WriteFile(f.addrFile, []byte(addr+"\n"), 0o644); err != nil {
+			conn.Close()
+			return err
+		}
+	}
+	if f.runAs != "" {
+		if err := dropPrivileges(f.runAs); err != nil {
+			conn.Close()
+			return err
+		}
+	}
+	lg := &eventLog{w: cmd.ErrOrStderr(), json: f.logFormat == "json", journald: os.Getenv("JOURNAL_STREAM") != ""}
+	f.opts.Log = lg.event
+	srv := tftp.NewServer(src, f.opts)
+	how := ""
+	if activated {
+		how = " (socket activation)"
+	}
+	if f.runAs != "" {
+		how += " as user " + f.runAs
+	}
+	lg.note("%s: serving %s on %s%s, read-only", Prog, args[0], addr, how)
+	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(conn) }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+	}
+	srv.Shutdown()
+	<-done
+	lg.note("%s: stopped", Prog)
+	return nil
 }
 
 // bindError says what failed when the listening socket cannot be had: the

@@ -79,17 +79,20 @@ func jsonWanted(cmd *cobra.Command) bool {
 	return false
 }
 
+// verifyFlags are the flags of verify.
+type verifyFlags struct {
+	limits        *limitFlags
+	pubs, allowed []string
+	threshold     int
+	minSeq        uint64
+	root          string
+	asJSON        bool
+	outFlags      *outputFlags
+}
+
 // NewCmdVerify returns `phoneload verify`.
 func NewCmdVerify() *cobra.Command {
-	var (
-		limits        *limitFlags
-		pubs, allowed []string
-		threshold     int
-		minSeq        uint64
-		root          string
-		asJSON        bool
-		outFlags      *outputFlags
-	)
+	var f verifyFlags
 	c := &cobra.Command{
 		Use:   "verify [flags] BUNDLE",
 		Short: "Prove a bundle (zip or directory), or a TFTP root published from it, is what was signed",
@@ -118,56 +121,60 @@ policy (expired, sequence below --min-sequence), 1 other failure.`,
   phoneload verify --pub release.pub --json sip-8-12.zip`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			verb, verr := outFlags.verbosity()
-			path := strings.Join(args, " ")
-			res, err := func() (*bundle.VerifyResult, error) {
-				if verr != nil {
-					return nil, verr
-				}
-				if len(args) != 1 {
-					return nil, cli.Usage("verify takes one BUNDLE; got %d argument(s)", len(args))
-				}
-				return runVerify(cmd, args[0], pubs, allowed, threshold, minSeq, root, limits)
-			}()
-			if asJSON {
-				if werr := writeVerifyJSON(outFlags.stdout(cmd), path, threshold, res, err); werr != nil {
-					return werr
-				}
-			} else if res != nil {
-				writeVerify(outFlags.stdout(cmd), res, verb)
-			}
-			var ce *cli.Error
-			if err != nil && !errors.As(err, &ce) && !cli.IsUsage(err) {
-				// The exit code the JSON document gave.
-				return limitHint(cli.Exit(verifyExitCode(err), err))
-			}
-			return limitHint(err)
+			return runVerify(cmd, &f, args)
 		},
 	}
 	c.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		err = cli.Usage("%v", err)
 		if jsonWanted(cmd) {
-			if werr := writeVerifyJSON(cmd.OutOrStdout(), "", threshold, nil, err); werr != nil {
+			if werr := writeVerifyJSON(cmd.OutOrStdout(), "", f.threshold, nil, err); werr != nil {
 				return werr
 			}
 		}
 		return err
 	})
-	f := c.Flags()
-	limits = addBundleLimitFlags(f)
-	f.StringArrayVar(&pubs, "pub", nil, "trust the minisign or SSH public key `FILE` (repeatable)")
-	f.StringArrayVar(&allowed, "allowed-signers", nil, "trust the keys of ssh allowed signers `FILE` (repeatable)")
-	f.IntVar(&threshold, "threshold", 1, "require good signatures from `N` distinct trusted keys")
-	f.Uint64Var(&minSeq, "min-sequence", 0, "refuse bundles whose sequence is below `N` (rollback protection)")
-	f.StringVar(&root, "root", "", "check the live TFTP root `DIR` the bundle was published into")
-	f.BoolVar(&asJSON, "json", false, "write the result as JSON, also on every failure (schema in docs/bundle-format.md)")
-	outFlags = addOutputFlags(f)
+	fl := c.Flags()
+	f.limits = addBundleLimitFlags(fl)
+	fl.StringArrayVar(&f.pubs, "pub", nil, "trust the minisign or SSH public key `FILE` (repeatable)")
+	fl.StringArrayVar(&f.allowed, "allowed-signers", nil, "trust the keys of ssh allowed signers `FILE` (repeatable)")
+	fl.IntVar(&f.threshold, "threshold", 1, "require good signatures from `N` distinct trusted keys")
+	fl.Uint64Var(&f.minSeq, "min-sequence", 0, "refuse bundles whose sequence is below `N` (rollback protection)")
+	fl.StringVar(&f.root, "root", "", "check the live TFTP root `DIR` the bundle was published into")
+	fl.BoolVar(&f.asJSON, "json", false, "write the result as JSON, also on every failure (schema in docs/bundle-format.md)")
+	f.outFlags = addOutputFlags(fl)
 	return c
 }
 
-// runVerify is verify after its arguments are known; a nil result means it
+func runVerify(cmd *cobra.Command, f *verifyFlags, args []string) error {
+	verb, verr := f.outFlags.verbosity()
+	path := strings.Join(args, " ")
+	res, err := func() (*bundle.VerifyResult, error) {
+		if verr != nil {
+			return nil, verr
+		}
+		if len(args) != 1 {
+			return nil, cli.Usage("verify takes one BUNDLE; got %d argument(s)", len(args))
+		}
+		return verifyBundle(cmd, args[0], f.pubs, f.allowed, f.threshold, f.minSeq, f.root, f.limits)
+	}()
+	if f.asJSON {
+		if werr := writeVerifyJSON(f.outFlags.stdout(cmd), path, f.threshold, res, err); werr != nil {
+			return werr
+		}
+	} else if res != nil {
+		writeVerify(f.outFlags.stdout(cmd), res, verb)
+	}
+	var ce *cli.Error
+	if err != nil && !errors.As(err, &ce) && !cli.IsUsage(err) {
+		// The exit code the JSON document gave.
+		return limitHint(cli.Exit(verifyExitCode(err), err))
+	}
+	return limitHint(err)
+}
+
+// verifyBundle is verify after its arguments are known; a nil result means it
 // stopped before the bundle was looked at.
-func runVerify(cmd *cobra.Command, bundlePath string, pubs, allowed []string, threshold int, minSeq uint64, root string, limits *limitFlags) (*bundle.VerifyResult, error) {
+func verifyBundle(cmd *cobra.Command, bundlePath string, pubs, allowed []string, threshold int, minSeq uint64, root string, limits *limitFlags) (*bundle.VerifyResult, error) {
 	if len(pubs) == 0 && len(allowed) == 0 {
 		return nil, cli.Usage("verify needs the keys to trust: --pub FILE or --allowed-signers FILE")
 	}
