@@ -6,9 +6,14 @@ import (
 	"github.com/phoneload/phoneload/internal/cli"
 )
 
+// versionFlags are the flags of version.
+type versionFlags struct {
+	asJSON, short bool
+}
+
 // NewCmdVersion returns `phoneload version`.
 func NewCmdVersion() *cobra.Command {
-	var asJSON, short bool
+	var f versionFlags
 	c := &cobra.Command{
 		Use:   "version [--json | --short]",
 		Short: "Print the version, commit, build date and Go version of this binary",
@@ -28,22 +33,26 @@ version.`,
   phoneload version --json | jq -r .commit`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if asJSON && short {
-				return cli.Usage("--json and --short exclude each other")
-			}
-			b := cli.ReadBuildInfo(Prog, Version)
-			switch {
-			case asJSON:
-				return cli.WriteJSON(cmd.OutOrStdout(), b)
-			case short:
-				_, err := cmd.OutOrStdout().Write([]byte(b.Version + "\n"))
-				return err
-			}
-			cli.WriteVersion(cmd.OutOrStdout(), b)
-			return nil
+			return runVersion(cmd, &f, args)
 		},
 	}
-	c.Flags().BoolVar(&asJSON, "json", false, "print the build information as JSON (docs/version.schema.json)")
-	c.Flags().BoolVar(&short, "short", false, "print only the version")
+	c.Flags().BoolVar(&f.asJSON, "json", false, "print the build information as JSON (docs/version.schema.json)")
+	c.Flags().BoolVar(&f.short, "short", false, "print only the version")
 	return c
+}
+
+func runVersion(cmd *cobra.Command, f *versionFlags, args []string) error {
+	if f.asJSON && f.short {
+		return cli.Usage("--json and --short exclude each other")
+	}
+	b := cli.ReadBuildInfo(Prog, Version)
+	switch {
+	case f.asJSON:
+		return cli.WriteJSON(cmd.OutOrStdout(), b)
+	case f.short:
+		_, err := cmd.OutOrStdout().Write([]byte(b.Version + "\n"))
+		return err
+	}
+	cli.WriteVersion(cmd.OutOrStdout(), b)
+	return nil
 }
