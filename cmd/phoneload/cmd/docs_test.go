@@ -21,15 +21,7 @@ func TestDocsCurrent(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := filepath.Join("..", "..", "..", "docs", "cli")
-	got := map[string]string{}
-	files, _ := filepath.Glob(filepath.Join(dir, "*.md"))
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got[filepath.Base(f)] = string(b)
-	}
+	got := committed(t, dir, "*.md")
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("docs/cli is stale; run `make docs` (-want +got):\n%s", diff)
 	}
@@ -68,15 +60,7 @@ func TestManCurrent(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := filepath.Join("..", "..", "..", "docs", "man")
-	got := map[string]string{}
-	files, _ := filepath.Glob(filepath.Join(dir, "*.1"))
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got[filepath.Base(f)] = string(b)
-	}
+	got := committed(t, dir, "*.1")
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("docs/man is stale; run `make docs` (-want +got):\n%s", diff)
 	}
@@ -92,10 +76,25 @@ func TestManCurrent(t *testing.T) {
 	if err != nil {
 		return
 	}
-	for _, f := range files {
-		out, err := exec.Command(groff, "-man", "-Tutf8", "-ww", "-z", f).CombinedOutput()
+	for name := range got {
+		out, err := exec.Command(groff, "-man", "-Tutf8", "-ww", "-z", filepath.Join(dir, name)).CombinedOutput()
 		if err != nil || len(out) > 0 {
-			t.Errorf("groff %s: %v\n%s", filepath.Base(f), err, out)
+			t.Errorf("groff %s: %v\n%s", name, err, out)
 		}
 	}
+}
+
+// committed reads the generated files matching pattern in dir, by base name.
+func committed(t *testing.T, dir, pattern string) map[string]string {
+	t.Helper()
+	got := map[string]string{}
+	files, _ := filepath.Glob(filepath.Join(dir, pattern))
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got[filepath.Base(f)] = string(b)
+	}
+	return got
 }
