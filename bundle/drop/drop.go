@@ -106,7 +106,8 @@ type OpenOptions struct {
 	Served func(paths []string) map[string]string
 }
 
-// MaxTextTotal caps the bytes of all File.Data of one drop together, so
+// MaxTextTotal caps the bytes of the text files one drop reads to parse
+// (kept in File.Data or, for per-phone configurations, dropped once parsed), so
 // that a root of many large "configuration" files cannot exhaust memory;
 // text files past it are hashed and listed but not parsed.
 const MaxTextTotal = 64 << 20
