@@ -36,9 +36,24 @@ type Drop struct {
 
 // File is one file of a drop.
 type File struct {
-	Name      string
-	Size      int64
-	Mode      fs.FileMode
+	Name string
+	Size int64
+	Mode fs.FileMode
+	// Verified is true when OpenOptions.Trust was given and the signed
+	// header's signature verifies with one of the keys; VerifyErr says
+	// otherwise (without saying more than that it failed).
+	Verified bool
+	// NewHeader is set when the file starts with the signed header of
+	// newer phones (78xx/88xx images and manifests, magic CD 34 12 AB),
+	// which phoneload does not parse: such files are listed, not judged.
+	NewHeader bool
+	// WAV is set when the file starts like a WAV (RIFF/WAVE) file: as a
+	// ring it is not the headerless µ-law phones play. Rings are not kept
+	// in Data, so Open notes it from the first bytes.
+	WAV bool
+	// (The bools sit beside Mode so that File stays in a smaller size
+	// class: a root of a million per-phone files keeps a million of them.)
+
 	SHA256    string // hex
 	Kind      cisco.Kind
 	Load      *cisco.LoadName // the name parsed as a load name, or nil
@@ -49,14 +64,13 @@ type File struct {
 	PayloadSHA256 string
 	// LoaderID is the 8-character id at payload offset 0x120 of loader
 	// images (.bin, .sbn), which .loads files name as LA_VERSION.
-	LoaderID string
-	// Verified is true when OpenOptions.Trust was given and the signed
-	// header's signature verifies with one of the keys; VerifyErr says
-	// otherwise (without saying more than that it failed).
-	Verified  bool
-	VerifyErr string
+	LoaderID  string
+	VerifyErr string // why the signed header did not verify (see Verified)
 	// Data is the whole content of text kinds (and binary profiles) up to
-	// MaxTextSize; nil for images.
+	// MaxTextSize; nil for images, and nil for per-phone configuration
+	// files (SIP, MGCP and XML .cnf), whose parsed form (SIP, XML) is kept
+	// instead: a root holds thousands of them, and no rule reads their
+	// bytes again.
 	Data []byte
 
 	Loads    *cisco.Loads     // KindLoads: the body after the header
@@ -68,15 +82,6 @@ type File struct {
 	Profile  *cisco.Profile // KindProfileText and KindProfileBinary
 	// LoadPointer is a parsed loadNNN.txt (KindLoadPointer).
 	LoadPointer *cisco.LoadPointer
-	// NewHeader is set when the file starts with the signed header of
-	// newer phones (78xx/88xx images and manifests, magic CD 34 12 AB),
-	// which phoneload does not parse: such files are listed, not judged.
-	NewHeader bool
-
-	// WAV is set when the file starts like a WAV (RIFF/WAVE) file: as a
-	// ring it is not the headerless µ-law phones play. Rings are not kept
-	// in Data, so Open notes it from the first bytes.
-	WAV bool
 
 	Problems []cisco.Problem // what is wrong inside the file; it is still listed
 }
@@ -101,7 +106,8 @@ type OpenOptions struct {
 	Served func(paths []string) map[string]string
 }
 
-// MaxTextTotal caps the bytes of all File.Data of one drop together, so
+// MaxTextTotal caps the bytes of the text files one drop reads to parse
+// (kept in File.Data or, for per-phone configurations, dropped once parsed), so
 // that a root of many large "configuration" files cannot exhaust memory;
 // text files past it are hashed and listed but not parsed.
 const MaxTextTotal = 64 << 20
@@ -185,6 +191,7 @@ type opener struct {
 	trust    []crypto.PublicKey
 	text     int64 // bytes kept in File.Data so far
 	table    *cfgfmt.Table
+	strs     interner
 }
 
 func newOpener(opts OpenOptions) *opener {
@@ -269,6 +276,7 @@ func (o *opener) read(e container.Entry, r io.Reader) (*File, error) {
 			o.verifyBytes(f, f.Data, f.Data[payload:])
 		}
 		f.Problems = append(ps, f.parse(payload, o.table)...)
+		o.compact(f)
 		return f, nil
 	}
 	f.Problems = ps

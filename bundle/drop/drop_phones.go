@@ -9,7 +9,9 @@ import (
 
 // PhoneLoad is one row of the drop summary: a configuration entry naming
 // an image, the phones it applies to, and the files such a phone would
-// fetch, each present or missing.
+// fetch, each present or missing. Rows naming the same load share their
+// Models, Files and Missing (clipped, so an append copies): read them, do
+// not write into them.
 type PhoneLoad struct {
 	Models   []string       `json:"models"`        // phone models the entry applies to
 	MAC      string         `json:"mac,omitempty"` // per-phone file (SIP<MAC>.cnf …); "" for defaults
@@ -35,6 +37,35 @@ type Fetch struct {
 // phoneLoads builds the summary from the files that tell phones what to load.
 func (d *Drop) phoneLoads() []PhoneLoad {
 	var rows []PhoneLoad
+	// Thousands of per-phone files name the same few loads: rows that
+	// resolve alike share their Files and Missing (capacity clipped, so an
+	// append by a caller copies) instead of each holding its own.
+	cache := map[resolveKey]PhoneLoad{}
+	resolve := func(row *PhoneLoad, mode fetchMode) {
+		if mode == fetchCompiled {
+			d.resolve(row, mode) // depends on the source, not just the load
+			return
+		}
+		k := resolveKey{row.Load, mode, row.Protocol, len(row.Models) == 0}
+		r, ok := cache[k]
+		if !ok {
+			r = PhoneLoad{Load: row.Load, Protocol: row.Protocol}
+			if k.noModels {
+				r.Models = nil
+			} else {
+				r.Models = row.Models
+			}
+			d.resolve(&r, mode)
+			r.Files = r.Files[:len(r.Files):len(r.Files)]
+			r.Missing = r.Missing[:len(r.Missing):len(r.Missing)]
+			cache[k] = r
+		}
+		row.Protocol = r.Protocol
+		if k.noModels {
+			row.Models = r.Models
+		}
+		row.Version, row.Files, row.Missing = r.Version, r.Files, r.Missing
+	}
 	for _, f := range d.Files {
 		base := path.Base(f.Name)
 		switch {
@@ -43,9 +74,9 @@ func (d *Drop) phoneLoads() []PhoneLoad {
 			if !ok {
 				continue
 			}
-			row := PhoneLoad{Models: []string{"7940", "7960"}, Protocol: cisco.ProtocolSIP, Source: f.Name, Line: e.Line, Setting: "image_version", Load: e.Value}
+			row := PhoneLoad{Models: models794x[:2:2], Protocol: cisco.ProtocolSIP, Source: f.Name, Line: e.Line, Setting: "image_version", Load: e.Value}
 			row.MAC = macOf(base, "SIP")
-			d.resolve(&row, fetchLoads)
+			resolve(&row, fetchLoads)
 			rows = append(rows, row)
 		case f.Kind == cisco.KindXMLConfig && f.XML != nil:
 			for _, l := range f.XML.Loads {
@@ -56,13 +87,13 @@ func (d *Drop) phoneLoads() []PhoneLoad {
 				if l.Model != "" {
 					row.Models = []string{l.Model}
 				}
-				d.resolve(&row, fetchLoads)
+				resolve(&row, fetchLoads)
 				rows = append(rows, row)
 			}
 		case f.Kind == cisco.KindOS79XX && f.OS79XX != nil && f.OS79XX.Name != "":
 			// Pre-7.x images read OS79XX.TXT and fetch <name>.bin.
-			row := PhoneLoad{Models: []string{"7940", "7960"}, Source: f.Name, Line: 1, Setting: "OS79XX.TXT", Load: f.OS79XX.Name}
-			d.resolve(&row, fetchImage)
+			row := PhoneLoad{Models: models794x[:2:2], Source: f.Name, Line: 1, Setting: "OS79XX.TXT", Load: f.OS79XX.Name}
+			resolve(&row, fetchImage)
 			rows = append(rows, row)
 		case f.Profile != nil:
 			// Phones fetch only compiled profiles. A text profile counts
@@ -85,18 +116,30 @@ func (d *Drop) phoneLoads() []PhoneLoad {
 				} else if m := cisco.ProfileDevice(base); m != "" {
 					row.Models = []string{m}
 				}
-				d.resolve(&row, mode)
+				resolve(&row, mode)
 				rows = append(rows, row)
 			}
 		case f.Kind == cisco.KindLoads && f.Load != nil && f.Load.Family == cisco.Family79x1Term:
 			// term<NN>.default.loads is what a 79x1 boots when no
 			// configuration names an image.
 			row := PhoneLoad{Models: f.Load.Models, Source: f.Name, Setting: "default", Load: f.Load.Name}
-			d.resolve(&row, fetchLoads)
+			resolve(&row, fetchLoads)
 			rows = append(rows, row)
 		}
 	}
 	return rows
+}
+
+// models794x is shared by the rows of every SIP .cnf (clipped: an append
+// copies).
+var models794x = []string{"7940", "7960"}
+
+// resolveKey is what resolve's outcome depends on, but for fetchCompiled.
+type resolveKey struct {
+	load     string
+	mode     fetchMode
+	proto    cisco.Protocol
+	noModels bool
 }
 
 // How a setting names what the phone fetches.

@@ -14,14 +14,15 @@ import (
 	"github.com/phoneload/phoneload/internal/fixture"
 )
 
-// rssBound is the peak RSS that pack (which runs check first) and verify may
-// reach on a root of 100,000 per-phone files plus a small SIP firmware drop.
+// rssBound is the peak RSS that check, pack (which runs check first) and
+// verify may reach on a root of 100,000 per-phone files plus a small SIP firmware drop.
 // Memory, unlike time, does not depend on the machine's load, so this is a
 // CI guard for issue 16: a change that makes per-file state grow fails here.
 // Measured 2026-12-05: see docs/benchmarks.md ("Memory guard").
 const (
 	rssFiles       = 100_000
-	rssBoundPack   = 330 << 20
+	rssBoundCheck  = 280 << 20
+	rssBoundPack   = 260 << 20
 	rssBoundVerify = 120 << 20
 )
 
@@ -88,6 +89,7 @@ func TestRSSGuard(t *testing.T) {
 		}
 	}
 	run(rssBoundPack, "key", "generate", "-o", "k", "--unencrypted")
+	run(rssBoundCheck, "check", "root")
 	run(rssBoundPack, "pack", "--key", "k.key", "-o", "b", "root")
 	run(rssBoundVerify, "verify", "--pub", "k.pub", "b")
 }
