@@ -31,11 +31,16 @@ type bundleFile struct {
 
 // readBundle reads every file of the bundle once, hashing it and handing it
 // to stage (nil in a dry run), and checks the hashes against SHA256SUMS.
-func readBundle(src string, lim container.Limits, stage func(string, io.Reader) (string, error), progress func(int64)) (map[string]*bundleFile, []byte, error) {
+func readBundle(src string, lim container.Limits, signed *signedSums, stage func(string, io.Reader) (string, error), progress func(int64)) (map[string]*bundleFile, []byte, error) {
 	files := map[string]*bundleFile{}
 	var sums []byte
 	err := container.Walk(src, lim, func(e container.Entry, r io.Reader) error {
-		if bundle.IsBundleMeta(e.Name) {
+		// With signed sums, a name that only looks like a signature file
+		// is content, and refused unless listed, as bundle.Verify does.
+		if bundle.IsBundleMeta(e.Name) && (signed == nil || bundle.IsOwnFile(e.Name) || e.Name == bundle.ManifestName) {
+			if signed != nil {
+				return nil // read and verified by bundle.VerifyDirMeta
+			}
 			if e.Name == bundle.SumsName {
 				if e.Size > bundle.MaxSumsSize {
 					return fmt.Errorf("bundle: %s: SHA256SUMS: larger than %d bytes", src, bundle.MaxSumsSize)
@@ -79,6 +84,21 @@ func readBundle(src string, lim container.Limits, stage func(string, io.Reader) 
 	if err != nil {
 		return nil, nil, err
 	}
+	if signed != nil {
+		// Judged against the SHA256SUMS whose signatures were verified,
+		// not the file as it is now, as bundle.Verify judges it.
+		got := make(map[string]bundle.ContentFile, len(files))
+		for name, f := range files {
+			cf := bundle.ContentFile{Size: f.Size}
+			hex.Decode(cf.SHA256[:], []byte(f.SHA256))
+			got[name] = cf
+		}
+		if err := bundle.CheckContent(signed.res, signed.sums, got); err != nil {
+			return nil, nil, &bundle.VerifyError{Result: signed.res, Err: err}
+		}
+		signed.res.Valid = true
+		return files, signed.data, nil
+	}
 	if sums == nil {
 		return nil, nil, fmt.Errorf("bundle: %s: not a bundle: no SHA256SUMS", src)
 	}
@@ -110,6 +130,15 @@ func readBundle(src string, lim container.Limits, stage func(string, io.Reader) 
 		}
 	}
 	return files, sums, nil
+}
+
+// signedSums is the SHA256SUMS of a bundle directory whose signatures
+// bundle.VerifyDirMeta verified: the exact bytes, their lines, and the
+// report that the content check completes.
+type signedSums struct {
+	res  *bundle.VerifyResult
+	data []byte
+	sums []bundle.Sum
 }
 
 type progressReader struct {

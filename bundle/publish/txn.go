@@ -326,7 +326,7 @@ func (t *txn) abort(err error) error {
 	return fmt.Errorf("%w (the publish was undone; the root is as it was)", err)
 }
 
-func (t *txn) prepare(src string, lim container.Limits, cur *RootState, opts Options, canary []string, res *Result) error {
+func (t *txn) prepare(src string, lim container.Limits, cur *RootState, opts Options, canary []string, signed *signedSums, res *Result) error {
 	if err := t.save(statePreparing); err != nil {
 		return err
 	}
@@ -339,7 +339,7 @@ func (t *txn) prepare(src string, lim container.Limits, cur *RootState, opts Opt
 		}
 		return st, t.step("stage-" + name)
 	}
-	files, sums, err := readBundle(src, lim, stage, opts.Progress)
+	files, sums, err := readBundle(src, lim, signed, stage, opts.Progress)
 	if err != nil {
 		return err
 	}
