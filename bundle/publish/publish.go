@@ -25,10 +25,12 @@ type Options struct {
 	// Force overwrites files the previous publish did not own (or that
 	// changed since).
 	Force bool
-	// Verify is how the bundle is verified (bundle.Verify: signatures,
-	// every file, policy) before anything else is read; a failure is a
-	// *bundle.VerifyError. Run refuses to start without it unless
-	// SkipVerify is set.
+	// Verify is how the bundle is verified (signatures, every file,
+	// policy); a failure is a *bundle.VerifyError. A zip is verified whole
+	// (bundle.Verify) before anything else is read; a bundle directory's
+	// signatures and bundle.json are (bundle.VerifyDirMeta), its other
+	// files are checked while staged, against the verified SHA256SUMS.
+	// Run refuses to start without it unless SkipVerify is set.
 	Verify *bundle.VerifyOptions
 	// SkipVerify allows a nil Verify (tests, and bundles checked by the
 	// caller some other way).
