@@ -105,12 +105,18 @@ func TestPublishVerifiesDirectoryWhileStaging(t *testing.T) {
 			if !errors.Is(werr, tc.class) {
 				t.Fatalf("bundle.Verify: %v, want %v", werr, tc.class)
 			}
-			var ve *bundle.VerifyError
-			if !errors.As(err, &ve) || !errors.Is(err, tc.class) || ve.Result == nil {
-				t.Fatalf("Publish: %v, want a *bundle.VerifyError wrapping %v, with its result", err, tc.class)
-			}
-			if diff := cmp.Diff(want.Problems, ve.Result.Problems); diff != "" {
-				t.Errorf("problems, bundle.Verify (-) and publish (+):\n%s", diff)
+			_, derr := Run(b, root, Options{Verify: &vopts, DryRun: true})
+			for _, e := range []struct {
+				what string
+				err  error
+			}{{"Publish", err}, {"Publish --dry-run", derr}} {
+				var ve *bundle.VerifyError
+				if !errors.As(e.err, &ve) || !errors.Is(e.err, tc.class) || ve.Result == nil {
+					t.Fatalf("%s: %v, want a *bundle.VerifyError wrapping %v, with its result", e.what, e.err, tc.class)
+				}
+				if diff := cmp.Diff(want.Problems, ve.Result.Problems); diff != "" {
+					t.Errorf("%s: problems, bundle.Verify (-) and publish (+):\n%s", e.what, diff)
+				}
 			}
 			if got := readRootFiles(t, root); len(got) != 0 {
 				t.Errorf("root holds %d files after a refused publish", len(got))
