@@ -34,19 +34,24 @@ type bundleFile struct {
 func readBundle(src string, lim container.Limits, signed *signedSums, stage func(string, io.Reader) (string, error), progress func(int64)) (map[string]*bundleFile, []byte, error) {
 	files := map[string]*bundleFile{}
 	var sums []byte
+	dirSigned := signed != nil && signed.data != nil
+	meta := map[string][]byte{} // an archive's, to verify again
 	err := container.Walk(src, lim, func(e container.Entry, r io.Reader) error {
 		// With signed sums, a name that only looks like a signature file
 		// is content, and refused unless listed, as bundle.Verify does.
-		if bundle.IsBundleMeta(e.Name) && (signed == nil || bundle.IsOwnFile(e.Name) || e.Name == bundle.ManifestName) {
-			if signed != nil {
+		if bundle.IsBundleMeta(e.Name) && (!dirSigned || bundle.IsOwnFile(e.Name) || e.Name == bundle.ManifestName) {
+			if dirSigned {
 				return nil // read and verified by bundle.VerifyDirMeta
 			}
-			if e.Name == bundle.SumsName {
+			if e.Name == bundle.SumsName || (signed != nil && (bundle.IsOwnFile(e.Name) || e.Name == bundle.ManifestName)) {
 				if e.Size > bundle.MaxSumsSize {
-					return fmt.Errorf("bundle: %s: SHA256SUMS: larger than %d bytes", src, bundle.MaxSumsSize)
+					return fmt.Errorf("bundle: %s: %s: larger than %d bytes", src, e.Name, bundle.MaxSumsSize)
 				}
-				b, err := io.ReadAll(r)
-				sums = b
+				b, err := io.ReadAll(io.LimitReader(r, bundle.MaxSumsSize+1))
+				if e.Name == bundle.SumsName {
+					sums = b
+				}
+				meta[e.Name] = b
 				return err
 			}
 			return nil
@@ -84,7 +89,15 @@ func readBundle(src string, lim container.Limits, signed *signedSums, stage func
 	if err != nil {
 		return nil, nil, err
 	}
-	if signed != nil {
+	if signed != nil && !dirSigned && sums != nil {
+		// An archive verified whole before: the signatures are checked
+		// again over the SHA256SUMS read now, so that an archive replaced
+		// since is not judged by a list nobody signed.
+		if res, _, err := bundle.VerifyMeta(meta, *signed.opts); err != nil {
+			return nil, nil, &bundle.VerifyError{Result: res, Err: err}
+		}
+	}
+	if dirSigned {
 		// Judged against the SHA256SUMS whose signatures were verified,
 		// not the file as it is now, as bundle.Verify judges it.
 		got := make(map[string]bundle.ContentFile, len(files))
@@ -134,11 +147,15 @@ func readBundle(src string, lim container.Limits, signed *signedSums, stage func
 
 // signedSums is the SHA256SUMS of a bundle directory whose signatures
 // bundle.VerifyDirMeta verified: the exact bytes, their lines, and the
-// report that the content check completes.
+// report that the content check completes; or, for an archive, how to
+// verify its SHA256SUMS again.
 type signedSums struct {
 	res  *bundle.VerifyResult
 	data []byte
 	sums []bundle.Sum
+	// opts, for an archive (data nil) that bundle.Verify verified whole:
+	// its SHA256SUMS is verified again as staging reads it.
+	opts *bundle.VerifyOptions
 }
 
 type progressReader struct {

@@ -164,6 +164,8 @@ func Run(src, root string, opts Options) (*Result, error) {
 			// An archive is verified whole first: it is one file, read
 			// sequentially.
 			return nil, &bundle.VerifyError{Result: verified, Err: err}
+		} else {
+			signed = &signedSums{opts: opts.Verify}
 		}
 		if verified.Bundle != nil {
 			seq = verified.Bundle.Sequence

@@ -175,3 +175,33 @@ func TestPublishDirectoryChangedAfterVerify(t *testing.T) {
 		t.Errorf("root holds %d files after a refused publish", len(got))
 	}
 }
+
+// A zip bundle replaced after bundle.Verify verified it, by one signed with
+// a key nobody trusts, is refused: the SHA256SUMS staging reads is verified
+// again.
+func TestPublishZipReplacedAfterVerify(t *testing.T) {
+	dir := t.TempDir()
+	r := testRelease("8-12-00", 1000)
+	good, trust := signedBundle(t, filepath.Join(dir, "good.zip"), r, 1)
+	evilR := maps.Clone(r)
+	evilR["SIPDefault.cnf"] = []byte("image_version: evil\n")
+	evil, _ := signedBundle(t, filepath.Join(dir, "evil.zip"), evilR, 1)
+	root := filepath.Join(dir, "root")
+	os.Mkdir(root, 0o755)
+	replaced := false
+	hook := func(step string) error {
+		if step == "journal-preparing" && !replaced {
+			replaced = true
+			return os.Rename(evil, good)
+		}
+		return nil
+	}
+	_, err := Run(good, root, Options{Verify: &bundle.VerifyOptions{Trust: trust}, hook: hook})
+	var ve *bundle.VerifyError
+	if !replaced || !errors.As(err, &ve) || !errors.Is(err, bundle.ErrSignature) {
+		t.Fatalf("publish of a zip replaced after verification: %v, want a *bundle.VerifyError wrapping ErrSignature", err)
+	}
+	if got := readRootFiles(t, root); len(got) != 0 {
+		t.Errorf("root holds %d files after a refused publish", len(got))
+	}
+}
