@@ -504,21 +504,9 @@ func walkTree(path string, opts VerifyOptions) (*verifyTree, error) {
 func dirTree(root string, live bool, opts VerifyOptions) (*verifyTree, error) {
 	t := &verifyTree{special: map[string][]byte{}}
 	if !live {
-		names := []string{SumsName, ManifestName}
-		// Signature files are found by their names, every one that
-		// signatureKind accepts, gaps or not.
-		for n := 1; n <= MaxSignatures; n++ {
-			names = append(names, SignatureName(sign.KindMinisign, n), SignatureName(sign.KindSSH, n))
-		}
-		for _, name := range names {
-			data, err := readFileLimited(filepath.Join(root, name), name)
-			if errors.Is(err, fs.ErrNotExist) {
-				continue
-			}
-			if err != nil {
-				return nil, err
-			}
-			t.special[name] = data
+		var err error
+		if t.special, err = readDirMeta(root); err != nil {
+			return nil, err
 		}
 	}
 	type listing struct {
@@ -538,6 +526,29 @@ func dirTree(root string, live bool, opts VerifyOptions) (*verifyTree, error) {
 	}
 	t.hash = func(names []string) (map[string]*treeFile, int64) { return hashDir(root, names, opts) }
 	return t, nil
+}
+
+// readDirMeta reads the small files of a bundle directory: SHA256SUMS,
+// bundle.json and every signature file, by name; missing ones are left out.
+func readDirMeta(root string) (map[string][]byte, error) {
+	special := map[string][]byte{}
+	names := []string{SumsName, ManifestName}
+	// Signature files are found by their names, every one that
+	// signatureKind accepts, gaps or not.
+	for n := 1; n <= MaxSignatures; n++ {
+		names = append(names, SignatureName(sign.KindMinisign, n), SignatureName(sign.KindSSH, n))
+	}
+	for _, name := range names {
+		data, err := readFileLimited(filepath.Join(root, name), name)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		special[name] = data
+	}
+	return special, nil
 }
 
 // listDir lists every file under root except the bundle's own files (and in
@@ -687,3 +698,8 @@ func hashFile(dir treeDir, name string, h hash.Hash, buf []byte, opts VerifyOpti
 // bundle rather than belong in a TFTP root (SHA256SUMS, its signatures,
 // bundle.json); publish never copies them.
 func IsBundleMeta(name string) bool { return IsSpecial(name) || name == ManifestName }
+
+// IsOwnFile reports the files of a bundle that SHA256SUMS does not list:
+// SHA256SUMS and its signatures, under the exact names pack writes. Any
+// other file, bundle.json included, is content SHA256SUMS must list.
+func IsOwnFile(name string) bool { return isBundleFile(name) }

@@ -1,8 +1,11 @@
 package bundle
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 )
@@ -56,4 +59,112 @@ func VerifyMeta(meta map[string][]byte, opts VerifyOptions) (*VerifyResult, []Su
 		return res, sums, fmt.Errorf("%w: %s", ErrPolicy, strings.Join(res.Policy, "; "))
 	}
 	return res, sums, nil
+}
+
+// VerifyDirMeta checks a bundle directory from its own small files alone
+// (SHA256SUMS, its signatures, bundle.json), as VerifyMeta does, for a
+// caller that reads every other file once itself and must then check each
+// against the returned SHA256SUMS (publish hashes while staging, and reports
+// a mismatch with CheckContent). It returns the exact bytes of SHA256SUMS
+// the signatures were verified over, and their parsed lines. Errors wrap
+// ErrSignature, ErrContent or ErrPolicy as Verify's do.
+func VerifyDirMeta(dir string, opts VerifyOptions) (*VerifyResult, []byte, []Sum, error) {
+	meta, err := readDirMeta(dir)
+	if err != nil {
+		return &VerifyResult{Path: dir, Signatures: []SignatureResult{}, Problems: []FileProblem{}, Unlisted: []string{}, Policy: []string{}}, nil, nil, err
+	}
+	if _, ok := meta[SumsName]; !ok && opts.Trust != nil && !opts.Trust.Empty() {
+		res := &VerifyResult{Path: dir, Signatures: []SignatureResult{}, Problems: []FileProblem{}, Unlisted: []string{}, Policy: []string{}}
+		return res, nil, nil, fmt.Errorf("%w: %s has no %s", ErrSignature, dir, SumsName)
+	}
+	res, sums, err := VerifyMeta(meta, opts)
+	if res != nil {
+		res.Path = dir
+		// bundle.json is content of a bundle directory: reported as
+		// Verify reports a file.
+		for i, p := range res.Problems {
+			if p.File != ManifestName {
+				continue
+			}
+			res.Problems[i].Detail = ""
+			for _, s := range sums {
+				if data, ok := meta[ManifestName]; ok && s.Name == ManifestName {
+					got := sha256.Sum256(data)
+					res.Problems[i].Detail = fmt.Sprintf("%d bytes, sha256 %s, want %s", len(data), hex.EncodeToString(got[:]), hex.EncodeToString(s.SHA256[:]))
+				}
+			}
+		}
+	}
+	if err != nil {
+		return res, nil, nil, err
+	}
+	return res, meta[SumsName], sums, nil
+}
+
+// ContentFile is one file a caller read and hashed itself, for
+// CheckContent.
+type ContentFile struct {
+	Size   int64
+	SHA256 [32]byte
+}
+
+// CheckContent judges files, read and hashed by the caller, against the
+// SHA256SUMS lines VerifyDirMeta verified (bundle.json, checked there, is
+// not expected in files), as Verify judges a bundle directory: it fills
+// res.Problems (modified, missing, extra, renamed) and res.Bytes, and
+// returns an error wrapping ErrContent when anything does not match, after
+// which res is no longer Valid.
+func CheckContent(res *VerifyResult, sums []Sum, files map[string]ContentFile) error {
+	res.Problems = res.Problems[:0]
+	listed := make(map[string]bool, len(sums))
+	var missing []Sum
+	res.Bytes = 0
+	for _, f := range files {
+		res.Bytes += f.Size
+	}
+	for _, s := range sums {
+		listed[s.Name] = true
+		if s.Name == ManifestName {
+			continue
+		}
+		f, ok := files[s.Name]
+		switch {
+		case !ok:
+			missing = append(missing, s)
+		case f.SHA256 != s.SHA256:
+			res.Problems = append(res.Problems, FileProblem{Kind: Modified, File: s.Name, Detail: fmt.Sprintf("%d bytes, sha256 %s, want %s", f.Size, hex.EncodeToString(f.SHA256[:]), hex.EncodeToString(s.SHA256[:]))})
+		}
+	}
+	bySum := map[[32]byte][]string{}
+	for _, m := range missing {
+		bySum[m.SHA256] = append(bySum[m.SHA256], m.Name)
+	}
+	var extras []string
+	for name := range files {
+		if !listed[name] {
+			extras = append(extras, name)
+		}
+	}
+	sort.Strings(extras)
+	renamedFrom := map[string]bool{}
+	for _, name := range extras {
+		if cands := bySum[files[name].SHA256]; len(cands) > 0 {
+			res.Problems = append(res.Problems, FileProblem{Kind: Renamed, File: name, From: cands[0]})
+			renamedFrom[cands[0]] = true
+			bySum[files[name].SHA256] = cands[1:]
+			continue
+		}
+		res.Problems = append(res.Problems, FileProblem{Kind: Extra, File: name})
+	}
+	for _, m := range missing {
+		if !renamedFrom[m.Name] {
+			res.Problems = append(res.Problems, FileProblem{Kind: Missing, File: m.Name})
+		}
+	}
+	if len(res.Problems) == 0 {
+		return nil
+	}
+	sort.Slice(res.Problems, func(i, j int) bool { return res.Problems[i].File < res.Problems[j].File })
+	res.Valid = false
+	return fmt.Errorf("%w: %d problem(s)", ErrContent, len(res.Problems))
 }

@@ -5,6 +5,8 @@
 # one sync, the mixed-state window from the first to the last rename into
 # the root, finish).
 # Usage: scripts/bench-publish.sh [N]   (default 50000)
+# With OLD=path/to/an/older/phoneload binary, that binary publishes the same
+# bundle too, in the same runs (before/after comparisons).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-50000}
@@ -30,5 +32,11 @@ for run in 1 2 3; do
 	row "cp -r + sync" sh -c "cp -r '$work/b' '$work/c' && sync"
 	sync
 	row "phoneload publish" "$pl" publish --pub "$work/k.pub" "$work/b" "$work/r"
+	if [ -n "${OLD:-}" ]; then
+		rm -rf "$work/r" "$work/.phoneload-r"
+		mkdir "$work/r"
+		sync
+		row "phoneload publish ($OLD)" "$OLD" publish --pub "$work/k.pub" "$work/b" "$work/r"
+	fi
 done
 PHONELOAD_BENCH_BUNDLE=$work/b TMPDIR=$work go test -count=1 -run TestPublishPhases -v ./bundle/publish | grep 'bench_test'

@@ -31,17 +31,27 @@ type bundleFile struct {
 
 // readBundle reads every file of the bundle once, hashing it and handing it
 // to stage (nil in a dry run), and checks the hashes against SHA256SUMS.
-func readBundle(src string, lim container.Limits, stage func(string, io.Reader) (string, error), progress func(int64)) (map[string]*bundleFile, []byte, error) {
+func readBundle(src string, lim container.Limits, signed *signedSums, stage func(string, io.Reader) (string, error), progress func(int64)) (map[string]*bundleFile, []byte, error) {
 	files := map[string]*bundleFile{}
 	var sums []byte
+	dirSigned := signed != nil && signed.data != nil
+	meta := map[string][]byte{} // an archive's, to verify again
 	err := container.Walk(src, lim, func(e container.Entry, r io.Reader) error {
-		if bundle.IsBundleMeta(e.Name) {
-			if e.Name == bundle.SumsName {
+		// With signed sums, a name that only looks like a signature file
+		// is content, and refused unless listed, as bundle.Verify does.
+		if bundle.IsBundleMeta(e.Name) && (!dirSigned || bundle.IsOwnFile(e.Name) || e.Name == bundle.ManifestName) {
+			if dirSigned {
+				return nil // read and verified by bundle.VerifyDirMeta
+			}
+			if e.Name == bundle.SumsName || (signed != nil && (bundle.IsOwnFile(e.Name) || e.Name == bundle.ManifestName)) {
 				if e.Size > bundle.MaxSumsSize {
-					return fmt.Errorf("bundle: %s: SHA256SUMS: larger than %d bytes", src, bundle.MaxSumsSize)
+					return fmt.Errorf("bundle: %s: %s: larger than %d bytes", src, e.Name, bundle.MaxSumsSize)
 				}
-				b, err := io.ReadAll(r)
-				sums = b
+				b, err := io.ReadAll(io.LimitReader(r, bundle.MaxSumsSize+1))
+				if e.Name == bundle.SumsName {
+					sums = b
+				}
+				meta[e.Name] = b
 				return err
 			}
 			return nil
@@ -79,6 +89,29 @@ func readBundle(src string, lim container.Limits, stage func(string, io.Reader) 
 	if err != nil {
 		return nil, nil, err
 	}
+	if signed != nil && !dirSigned && sums != nil {
+		// An archive verified whole before: the signatures are checked
+		// again over the SHA256SUMS read now, so that an archive replaced
+		// since is not judged by a list nobody signed.
+		if res, _, err := bundle.VerifyMeta(meta, *signed.opts); err != nil {
+			return nil, nil, &bundle.VerifyError{Result: res, Err: err}
+		}
+	}
+	if dirSigned {
+		// Judged against the SHA256SUMS whose signatures were verified,
+		// not the file as it is now, as bundle.Verify judges it.
+		got := make(map[string]bundle.ContentFile, len(files))
+		for name, f := range files {
+			cf := bundle.ContentFile{Size: f.Size}
+			hex.Decode(cf.SHA256[:], []byte(f.SHA256))
+			got[name] = cf
+		}
+		if err := bundle.CheckContent(signed.res, signed.sums, got); err != nil {
+			return nil, nil, &bundle.VerifyError{Result: signed.res, Err: err}
+		}
+		signed.res.Valid = true
+		return files, signed.data, nil
+	}
 	if sums == nil {
 		return nil, nil, fmt.Errorf("bundle: %s: not a bundle: no SHA256SUMS", src)
 	}
@@ -110,6 +143,19 @@ func readBundle(src string, lim container.Limits, stage func(string, io.Reader) 
 		}
 	}
 	return files, sums, nil
+}
+
+// signedSums is the SHA256SUMS of a bundle directory whose signatures
+// bundle.VerifyDirMeta verified: the exact bytes, their lines, and the
+// report that the content check completes; or, for an archive, how to
+// verify its SHA256SUMS again.
+type signedSums struct {
+	res  *bundle.VerifyResult
+	data []byte
+	sums []bundle.Sum
+	// opts, for an archive (data nil) that bundle.Verify verified whole:
+	// its SHA256SUMS is verified again as staging reads it.
+	opts *bundle.VerifyOptions
 }
 
 type progressReader struct {

@@ -25,10 +25,12 @@ type Options struct {
 	// Force overwrites files the previous publish did not own (or that
 	// changed since).
 	Force bool
-	// Verify is how the bundle is verified (bundle.Verify: signatures,
-	// every file, policy) before anything else is read; a failure is a
-	// *bundle.VerifyError. Run refuses to start without it unless
-	// SkipVerify is set.
+	// Verify is how the bundle is verified (signatures, every file,
+	// policy); a failure is a *bundle.VerifyError. A zip is verified whole
+	// (bundle.Verify) before anything else is read; a bundle directory's
+	// signatures and bundle.json are (bundle.VerifyDirMeta), its other
+	// files are checked while staged, against the verified SHA256SUMS.
+	// Run refuses to start without it unless SkipVerify is set.
 	Verify *bundle.VerifyOptions
 	// SkipVerify allows a nil Verify (tests, and bundles checked by the
 	// caller some other way).
@@ -146,10 +148,26 @@ func Run(src, root string, opts Options) (*Result, error) {
 		return nil, ErrNoVerify
 	}
 	var verified *bundle.VerifyResult
+	var signed *signedSums
 	var seq uint64
 	if opts.Verify != nil {
-		if verified, err = bundle.Verify(src, *opts.Verify); err != nil {
+		if fi, err := os.Stat(src); err == nil && fi.IsDir() {
+			// A directory: the signatures over SHA256SUMS and bundle.json
+			// are checked now, every other file while it is read once,
+			// hashed and staged (readBundle), against the SHA256SUMS
+			// verified here, before the journal says "prepared".
+			var data []byte
+			var sums []bundle.Sum
+			if verified, data, sums, err = bundle.VerifyDirMeta(src, *opts.Verify); err != nil {
+				return nil, &bundle.VerifyError{Result: verified, Err: err}
+			}
+			signed = &signedSums{res: verified, data: data, sums: sums}
+		} else if verified, err = bundle.Verify(src, *opts.Verify); err != nil {
+			// An archive is verified whole first: it is one file, read
+			// sequentially.
 			return nil, &bundle.VerifyError{Result: verified, Err: err}
+		} else {
+			signed = &signedSums{opts: opts.Verify}
 		}
 		if verified.Bundle != nil {
 			seq = verified.Bundle.Sequence
@@ -204,7 +222,7 @@ func Run(src, root string, opts Options) (*Result, error) {
 		if err := checkSequence(rd, seq, opts.AllowDowngrade); err != nil {
 			return nil, err
 		}
-		files, sums, err := readBundle(src, lim, nil, opts.Progress)
+		files, sums, err := readBundle(src, lim, signed, nil, opts.Progress)
 		if err != nil {
 			return nil, err
 		}
@@ -228,7 +246,7 @@ func Run(src, root string, opts Options) (*Result, error) {
 		return nil, err
 	}
 	defer unlock()
-	res, err = publishLocked(src, root, sd, seq, opts, lim, canary, res)
+	res, err = publishLocked(src, root, sd, seq, opts, lim, canary, signed, res)
 	if err != nil && fresh {
 		// A first publish that failed leaves the root as it found it:
 		// no journal directory holding nothing but the lock.
@@ -238,7 +256,7 @@ func Run(src, root string, opts Options) (*Result, error) {
 }
 
 // publishLocked is the part of Publish that runs under the root's lock.
-func publishLocked(src, root, sd string, seq uint64, opts Options, lim container.Limits, canary []string, res *Result) (*Result, error) {
+func publishLocked(src, root, sd string, seq uint64, opts Options, lim container.Limits, canary []string, signed *signedSums, res *Result) (*Result, error) {
 	var err error
 	if res.Recovered, err = recoverTxn(root, sd, opts.hook); err != nil {
 		return nil, fmt.Errorf("%w; run phoneload rollback to finish undoing the interrupted publish", err)
@@ -258,7 +276,7 @@ func publishLocked(src, root, sd string, seq uint64, opts Options, lim container
 			return nil, fmt.Errorf("bundle: publish: %w", err)
 		}
 	}
-	if err := t.prepare(src, lim, cur, opts, canary, res); err != nil {
+	if err := t.prepare(src, lim, cur, opts, canary, signed, res); err != nil {
 		// Nothing in the root has changed yet. If even the clean-up fails,
 		// the journal says "preparing" and the next run discards it.
 		if derr := discard(sd, t.dir); derr != nil {
@@ -271,7 +289,7 @@ func publishLocked(src, root, sd string, seq uint64, opts Options, lim container
 			res.ID = ""
 			return res, err
 		}
-		if errors.Is(err, ErrBundleContent) {
+		if errors.Is(err, ErrBundleContent) || errors.As(err, new(*bundle.VerifyError)) {
 			return nil, err
 		}
 		return nil, fmt.Errorf("%w (nothing was published; the root is unchanged)", err)

@@ -25,6 +25,7 @@ type txn struct {
 	dir   string // STATE/txn
 	j     *journal
 	hook  func(step string) error
+	buf   []byte // staging's copy buffer, one for every file
 }
 
 func (t *txn) step(name string) error {
@@ -44,7 +45,9 @@ func (t *txn) target(op journalOp) string {
 
 func (t *txn) save(state string) error {
 	t.j.State = state
-	b, err := json.MarshalIndent(t.j, "", "  ")
+	// Compact: at 50,000 operations the indentation alone is megabytes,
+	// written at every state.
+	b, err := json.Marshal(t.j)
 	if err != nil {
 		return err
 	}
@@ -326,7 +329,7 @@ func (t *txn) abort(err error) error {
 	return fmt.Errorf("%w (the publish was undone; the root is as it was)", err)
 }
 
-func (t *txn) prepare(src string, lim container.Limits, cur *RootState, opts Options, canary []string, res *Result) error {
+func (t *txn) prepare(src string, lim container.Limits, cur *RootState, opts Options, canary []string, signed *signedSums, res *Result) error {
 	if err := t.save(statePreparing); err != nil {
 		return err
 	}
@@ -339,7 +342,7 @@ func (t *txn) prepare(src string, lim container.Limits, cur *RootState, opts Opt
 		}
 		return st, t.step("stage-" + name)
 	}
-	files, sums, err := readBundle(src, lim, stage, opts.Progress)
+	files, sums, err := readBundle(src, lim, signed, stage, opts.Progress)
 	if err != nil {
 		return err
 	}
@@ -366,6 +369,7 @@ func (t *txn) prepare(src string, lim container.Limits, cur *RootState, opts Opt
 			os.Remove(filepath.Join(t.dir, "new", e.Name()))
 		}
 	}
+	made := map[string]bool{} // directories known to exist in the root
 	for i, op := range ops {
 		if op.Stage == "" {
 			n++
@@ -389,8 +393,11 @@ func (t *txn) prepare(src string, lim container.Limits, cur *RootState, opts Opt
 				}
 				ops[i].Dirs = append(ops[i].Dirs, d)
 			}
-			if err := os.MkdirAll(filepath.Dir(t.target(op)), 0o755); err != nil {
-				return fmt.Errorf("bundle: %w", err)
+			if d := filepath.Dir(t.target(op)); !made[d] {
+				if err := os.MkdirAll(d, 0o755); err != nil {
+					return fmt.Errorf("bundle: %w", err)
+				}
+				made[d] = true
 			}
 		}
 	}
@@ -433,7 +440,12 @@ func (t *txn) writeStaged(stage string, r io.Reader) error {
 	if err != nil {
 		return err
 	}
-	if _, err := io.Copy(f, r); err != nil {
+	if t.buf == nil {
+		t.buf = make([]byte, 256<<10)
+	}
+	// Through a plain Writer: (*os.File).ReadFrom would fall back to
+	// io.Copy with a new buffer for every file.
+	if _, err := io.CopyBuffer(struct{ io.Writer }{f}, r, t.buf); err != nil {
 		f.Close()
 		return err
 	}

@@ -36,10 +36,11 @@ func (t *trustFlags) register(cmd *cobra.Command) {
 }
 
 // verifyOptions returns how publish and probe verify the bundle before
-// anything else reads it: bundle.Verify, exactly as `phoneload verify` runs
-// it (signatures over SHA256SUMS, every file, expiry and sequence). Publish
-// then checks every file against SHA256SUMS again while staging it, so what
-// is published is what was verified even if the bundle changes in between.
+// anything else reads it: as `phoneload verify` runs it (signatures over
+// SHA256SUMS, every file, expiry and sequence). Publish checks the files of
+// a bundle directory while staging them, against the SHA256SUMS whose
+// signatures it verified first, so what is published is what was signed
+// even if the bundle changes in between.
 func (t *trustFlags) verifyOptions() (*bundle.VerifyOptions, error) {
 	if len(t.pubs) == 0 && len(t.allowed) == 0 {
 		return nil, cli.Hint(cli.Usage("no trusted key: the bundle's signature must be checked first"), "pass --pub FILE or --allowed-signers FILE, as for phoneload verify")
