@@ -17,6 +17,7 @@ import (
 type historyFlags struct {
 	asJSON bool
 	state  string
+	output *outputFlags
 }
 
 // NewCmdHistory returns `phoneload history`.
@@ -48,6 +49,7 @@ JSON (--json): {"root", "publishes": [{"id", "time", "bundle", "name",
 	}
 	cmd.Flags().BoolVar(&f.asJSON, "json", false, "print the history as JSON")
 	cmd.Flags().StringVar(&f.state, "state", "", "the journal is in `DIR` (default: .phoneload-NAME beside ROOT)")
+	f.output = addOutputFlags(cmd.Flags())
 	return cmd
 }
 
@@ -58,6 +60,10 @@ type historyJSON struct {
 }
 
 func runHistory(cmd *cobra.Command, f *historyFlags, root string) error {
+	verb, err := f.output.verbosity()
+	if err != nil {
+		return err
+	}
 	log, err := publish.Log(root, f.state)
 	if err != nil {
 		return err
@@ -69,14 +75,33 @@ func runHistory(cmd *cobra.Command, f *historyFlags, root string) error {
 		fmt.Fprintf(cmd.ErrOrStderr(), "%s: %s has no publish in its history\n", Prog, root)
 		return nil
 	}
-	writeHistory(cmd.OutOrStdout(), log)
+	writeHistory(f.output.stdout(cmd), log, verb)
 	return nil
 }
 
-func writeHistory(w io.Writer, log []publish.Entry) {
+// writeHistory prints one row per publish, oldest first. At Normal
+// verbosity a history longer than cli.LongList shows its newest
+// cli.LongList publishes (and the current one, however old) after a line
+// that counts the older ones; a canary lists its first MACs.
+func writeHistory(w io.Writer, log []publish.Entry, verb cli.Verbosity) {
+	shown := log
+	if verb != cli.Verbose && len(log) > cli.LongList {
+		cut := len(log) - cli.LongList
+		shown = nil
+		for i, e := range log {
+			if i >= cut || e.Current {
+				shown = append(shown, e)
+			}
+		}
+		older := "publishes"
+		if len(log)-len(shown) == 1 {
+			older = "publish"
+		}
+		fmt.Fprintf(w, "%d older %s not shown (--verbose lists every one)\n", len(log)-len(shown), older)
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "\tID\tTIME\tBUNDLE\tSEQUENCE\tSIGNED BY\tCHANGES")
-	for _, e := range log {
+	for _, e := range shown {
 		mark := ""
 		if e.Current {
 			mark = "*"
@@ -86,7 +111,7 @@ func writeHistory(w io.Writer, log []publish.Entry) {
 			name = e.Name + " (" + e.Bundle + ")"
 		}
 		if len(e.Canary) > 0 {
-			name += " canary " + strings.Join(e.Canary, ",")
+			name += " canary " + canaryNames(e.Canary, verb)
 		}
 		seq, signers := "-", "-"
 		if e.Sequence > 0 {
@@ -98,4 +123,13 @@ func writeHistory(w io.Writer, log []publish.Entry) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\n", mark, e.ID, e.Time.Format(time.DateTime), name, seq, signers, e.Changes)
 	}
 	tw.Flush()
+}
+
+// canaryNames lists a canary's MACs, comma-separated; at Normal verbosity
+// a long canary shows its first cli.Shown and a count.
+func canaryNames(macs []string, verb cli.Verbosity) string {
+	if lim := verb.Limit(); lim > 0 && len(macs) > lim {
+		return fmt.Sprintf("%s,… (%d phones)", strings.Join(macs[:lim], ","), len(macs))
+	}
+	return strings.Join(macs, ",")
 }

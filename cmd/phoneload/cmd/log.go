@@ -41,6 +41,7 @@ type logFlags struct {
 	root      string
 	fleetFile string
 	asJSON    bool
+	output    *outputFlags
 }
 
 // NewCmdLog returns `phoneload log`.
@@ -81,10 +82,15 @@ incomplete, loop, ctl-hunt, diverges) or a file could not be read, 2 usage.`,
 	fl.StringVar(&f.root, "root", "", "the TFTP `ROOT` (directory or zip) the log's server served")
 	fl.StringVar(&f.fleetFile, "fleet", "", "CSV `FILE` of mac,model,running-load: compare each phone with the simulator (needs --root)")
 	fl.BoolVar(&f.asJSON, "json", false, "write the result as JSON (docs/simulate.md)")
+	f.output = addOutputFlags(fl)
 	return c
 }
 
 func runLog(cmd *cobra.Command, f *logFlags, args []string) error {
+	verb, err := f.output.verbosity()
+	if err != nil {
+		return err
+	}
 	if f.fleetFile != "" && f.root == "" {
 		return cli.Usage("--fleet needs --root: the simulator plays the phones against it")
 	}
@@ -164,13 +170,12 @@ func runLog(cmd *cobra.Command, f *logFlags, args []string) error {
 			out.Failed = true
 		}
 	}
-	w := cmd.OutOrStdout()
 	if f.asJSON {
-		if err := cli.WriteJSON(w, out); err != nil {
+		if err := cli.WriteJSON(cmd.OutOrStdout(), out); err != nil {
 			return err
 		}
 	} else {
-		writeLog(w, out)
+		writeLog(f.output.stdout(cmd), out, verb)
 	}
 	if len(events) == 0 {
 		return cli.Hint(cli.Exit(cli.ExitFailure, fmt.Errorf("log: no TFTP request found in %s", strings.Join(args, ", "))),
@@ -200,17 +205,23 @@ func clientFails(c tftplog.Client) bool {
 	return false
 }
 
-func writeLog(w io.Writer, out logJSON) {
+// writeLog prints each client's requests and where it stopped. At Normal
+// verbosity a log of more than cli.LongList clients is folded instead:
+// one line per way of stopping (failures first), with the clients' count,
+// their first names and one example message, then the other problems the
+// same way; --verbose prints every client's requests.
+func writeLog(w io.Writer, out logJSON, verb cli.Verbosity) {
 	var fs []string
 	for _, f := range out.Formats {
 		fs = append(fs, fmt.Sprintf("%s %d", f.Format, f.Events))
 	}
 	fmt.Fprintf(w, "%d requests from %d clients (%s)\n", out.Events, len(out.Clients), strings.Join(fs, ", "))
+	if verb.FoldsIn(len(out.Clients), len(out.Clients)) {
+		writeLogFolded(w, out.Clients, verb)
+		return
+	}
 	for _, c := range out.Clients {
-		who := c.Client
-		if c.MAC != "" {
-			who += " (" + c.MAC + ")"
-		}
+		who := clientName(c)
 		fmt.Fprintf(w, "\n%s: %d %s\n", who, len(c.Requests), plural(len(c.Requests), "request"))
 		for _, r := range c.Requests {
 			extra := ""
@@ -230,4 +241,65 @@ func writeLog(w io.Writer, out logJSON) {
 			fmt.Fprintf(w, "  simulator: %s\n", outcomeLine(c.Expected.Outcome))
 		}
 	}
+}
+
+func clientName(c tftplog.Client) string {
+	if c.MAC != "" {
+		return c.Client + " (" + c.MAC + ")"
+	}
+	return c.Client
+}
+
+// logGroup is the clients that stopped (or had a problem) of one kind.
+type logGroup struct {
+	kind    string
+	clients []string
+	example string // the first client's message
+}
+
+// writeLogFolded prints the fleet-scale form of writeLog.
+func writeLogFolded(w io.Writer, clients []tftplog.Client, verb cli.Verbosity) {
+	var stops, others []*logGroup
+	add := func(gs *[]*logGroup, p tftplog.Problem, who string) {
+		for _, g := range *gs {
+			if g.kind == p.Kind {
+				g.clients = append(g.clients, who)
+				return
+			}
+		}
+		*gs = append(*gs, &logGroup{kind: p.Kind, clients: []string{who}, example: who + ": " + p.Message})
+	}
+	for _, c := range clients {
+		who := clientName(c)
+		add(&stops, c.Stopped, who)
+		for _, p := range c.Problems {
+			// The stop is usually one of the problems too, in other words.
+			if p.Kind != c.Stopped.Kind || p.File != c.Stopped.File {
+				add(&others, p, who)
+			}
+		}
+	}
+	order := func(gs []*logGroup) {
+		sort.SliceStable(gs, func(i, j int) bool {
+			fi, fj := failingKinds[gs[i].kind], failingKinds[gs[j].kind]
+			if fi != fj {
+				return fi
+			}
+			if len(gs[i].clients) != len(gs[j].clients) {
+				return len(gs[i].clients) > len(gs[j].clients)
+			}
+			return gs[i].kind < gs[j].kind
+		})
+	}
+	order(stops)
+	order(others)
+	write := func(head string, gs []*logGroup) {
+		for _, g := range gs {
+			// "missing: 212 clients: 10.0.0.5 (000D28A1B2C3), … and 209 more"
+			fmt.Fprintf(w, "\n%s%s: %s\n", head, g.kind, cli.Names(g.clients, "client", verb.Limit()))
+			fmt.Fprintf(w, "  e.g. %s\n", g.example)
+		}
+	}
+	write("", stops)
+	write("also ", others)
 }

@@ -17,7 +17,8 @@ import (
 
 // outputFlags are --verbose and --quiet, shared by the commands whose human
 // output lists phones or files (check, inspect, verify, probe, publish,
-// simulate): Normal output summarises long lists (cli.Names).
+// rollback, simulate, log, plan, history): Normal output summarises long
+// lists (cli.Names).
 type outputFlags struct{ verbose, quiet bool }
 
 func addOutputFlags(f *pflag.FlagSet) *outputFlags {

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -41,6 +42,7 @@ type planFlags struct {
 	templates string
 	tableFile string
 	asJSON    bool
+	output    *outputFlags
 }
 
 // NewCmdPlan returns `phoneload plan`.
@@ -95,12 +97,17 @@ read or written (-o then writes nothing), 2 usage.`,
 	fl.StringVar(&f.templates, "templates", "", "`DIR` of the site's SIPDefault.cnf, XMLDefault.cnf.xml, gkdefault.txt, lddefault.txt to make stage roots from")
 	fl.StringVar(&f.tableFile, "table", "", "cfgfmt tag table (`PTAG`) to compile gkdefault.txt/lddefault.txt with")
 	fl.BoolVar(&f.asJSON, "json", false, "write the plan as JSON (docs/simulate.md)")
+	f.output = addOutputFlags(fl)
 	return c
 }
 
 func runPlan(cmd *cobra.Command, f *planFlags, args []string) error {
 	if f.fleetFile == "" || f.to == "" {
 		return cli.Usage("plan needs --fleet and --to")
+	}
+	verb, err := f.output.verbosity()
+	if err != nil {
+		return err
 	}
 	t, err := plan.ParseTarget(f.to)
 	if err != nil {
@@ -143,13 +150,12 @@ func runPlan(cmd *cobra.Command, f *planFlags, args []string) error {
 			doc.Output = ""
 		}
 	}
-	w := cmd.OutOrStdout()
 	if f.asJSON {
-		if err := cli.WriteJSON(w, doc); err != nil {
+		if err := cli.WriteJSON(cmd.OutOrStdout(), doc); err != nil {
 			return err
 		}
 	} else {
-		writeStagePlan(w, doc)
+		writeStagePlan(f.output.stdout(cmd), doc, verb)
 	}
 	switch {
 	case werr != nil && errors.Is(werr, plan.ErrMissingDrops):
@@ -222,9 +228,15 @@ func readSite(dir, table string) (plan.Site, error) {
 	return site, nil
 }
 
-func writeStagePlan(w io.Writer, d planJSON) {
+// writeStagePlan prints the plan: each phone's path, then each stage. At
+// Normal verbosity a fleet of more than cli.LongList phones is folded: the
+// phones that share a path (model, from, the loads they step through) are
+// one line, and so are the phones that make the same move in a stage, each
+// with its count and first MACs; --verbose prints a line per phone.
+func writeStagePlan(w io.Writer, d planJSON, verb cli.Verbosity) {
 	fmt.Fprintf(w, "plan: %d %s to %s in %d %s\n", len(d.Phones), plural(len(d.Phones), "phone"), d.To, len(d.Stages), plural(len(d.Stages), "stage"))
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fold := verb.FoldsIn(len(d.Phones), len(d.Phones))
+	var paths rowGroups
 	for _, pp := range d.Phones {
 		path := strings.Join(pp.Path, " → ")
 		if path == "" {
@@ -233,24 +245,24 @@ func writeStagePlan(w io.Writer, d planJSON) {
 		if pp.Blocked != "" {
 			path += "  BLOCKED: " + pp.Blocked
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t→ %s\n", pp.MAC, pp.Model, pp.From, path)
+		paths.add(pp.MAC, []string{pp.Model, pp.From, "→ " + path}, fold)
 	}
-	tw.Flush()
+	paths.write(w, verb)
 	for _, st := range d.Stages {
-		verb := "move"
+		verbWord := "move"
 		if len(st.Moves) == 1 {
-			verb = "moves"
+			verbWord = "moves"
 		}
-		fmt.Fprintf(w, "\nstage %d: %d %s %s", st.N, len(st.Moves), plural(len(st.Moves), "phone"), verb)
+		fmt.Fprintf(w, "\nstage %d: %d %s %s", st.N, len(st.Moves), plural(len(st.Moves), "phone"), verbWord)
 		if len(st.Stay) > 0 {
 			fmt.Fprintf(w, ", %d stay", len(st.Stay))
 		}
 		fmt.Fprintln(w)
-		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		var moves rowGroups
 		for _, m := range st.Moves {
-			fmt.Fprintf(tw, "  %s\t%s\t%s → %s\t(%s)\n", m.MAC, m.Model, m.From, m.To, m.Step)
+			moves.add(m.MAC, []string{m.Model, m.From + " → " + m.To, "(" + m.Step + ")"}, fold)
 		}
-		tw.Flush()
+		moves.write(w, verb)
 		for _, n := range st.Loads {
 			if n.Drop != "" {
 				fmt.Fprintf(w, "  load %s from %s\n", n.Load, n.Drop)
@@ -258,7 +270,7 @@ func writeStagePlan(w io.Writer, d planJSON) {
 				fmt.Fprintf(w, "  load %s: MISSING, need %s\n", n.Load, n.Want)
 			}
 		}
-		fmt.Fprintf(w, "  configuration: %s\n", strings.Join(st.Configs, " "))
+		fmt.Fprintf(w, "  configuration: %s\n", configNames(st.Configs, fold, verb))
 		for _, n := range st.Notes {
 			fmt.Fprintf(w, "  note: %s\n", n)
 		}
@@ -272,4 +284,96 @@ func writeStagePlan(w io.Writer, d planJSON) {
 	if d.Output != "" {
 		fmt.Fprintf(w, "\nwrote %d %s under %s\n", len(d.Stages), plural(len(d.Stages), "root"), d.Output)
 	}
+}
+
+// rowGroups is a table of phones, one row each, or folded: the phones
+// whose other columns are equal share one row, in the order first seen.
+type rowGroups struct {
+	rows []*phoneRow
+}
+
+type phoneRow struct {
+	macs []string
+	cols []string
+}
+
+func (g *rowGroups) add(mac string, cols []string, fold bool) {
+	if fold {
+		for _, r := range g.rows {
+			if slices.Equal(r.cols, cols) {
+				r.macs = append(r.macs, mac)
+				return
+			}
+		}
+	}
+	g.rows = append(g.rows, &phoneRow{macs: []string{mac}, cols: cols})
+}
+
+// write prints the rows aligned; a folded row starts with its count
+// ("312 phones") and ends with its first MACs.
+func (g *rowGroups) write(w io.Writer, verb cli.Verbosity) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	folded := g.folded()
+	for _, r := range g.rows {
+		if !folded {
+			fmt.Fprintf(tw, "  %s\t%s\n", r.macs[0], strings.Join(r.cols, "\t"))
+			continue
+		}
+		n := cli.Count(len(r.macs), "phone")
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", n, strings.Join(r.cols, "\t"), strings.TrimPrefix(strings.TrimPrefix(cli.Names(r.macs, "phone", verb.Limit()), n), ": "))
+	}
+	tw.Flush()
+}
+
+// folded reports whether some row holds more than one phone.
+func (g *rowGroups) folded() bool {
+	for _, r := range g.rows {
+		if len(r.macs) > 1 {
+			return true
+		}
+	}
+	return false
+}
+
+// configNames lists a stage's configuration files; folded, the per-phone
+// ones (SEP<MAC>…, SIP<MAC>…) are counted, the shared ones named.
+func configNames(names []string, fold bool, verb cli.Verbosity) string {
+	if !fold {
+		return strings.Join(names, " ")
+	}
+	var shared, perPhone []string
+	for _, n := range names {
+		if isPerPhoneName(n) {
+			perPhone = append(perPhone, n)
+		} else {
+			shared = append(shared, n)
+		}
+	}
+	out := shared
+	if len(perPhone) > 0 {
+		out = append(out, "and "+cli.Names(perPhone, "per-phone file", verb.Limit()))
+	}
+	return strings.Join(out, " ")
+}
+
+// isPerPhoneName reports whether a configuration file is one phone's own
+// (SEP<MAC>.cnf.xml, SIP<MAC>.cnf, gk<mac>, ld<mac>…).
+func isPerPhoneName(name string) bool {
+	for _, p := range []string{"SEP", "SIP", "MGC", "gk", "ld", "ata"} {
+		rest, ok := strings.CutPrefix(name, p)
+		if ok && len(rest) >= 12 && isHex12(rest[:12]) {
+			return true
+		}
+	}
+	return false
+}
+
+func isHex12(s string) bool {
+	for i := range 12 {
+		c := s[i] | 0x20
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
 }
