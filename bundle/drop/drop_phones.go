@@ -147,7 +147,7 @@ type fetchMode int
 
 const (
 	fetchLoads    fetchMode = iota // image_version, loadInformation: <name>.loads and its parts
-	fetchImage                     // OS79XX.TXT: <name>.bin (or .sbn)
+	fetchImage                     // OS79XX.TXT: <name>.sbn (signed phones) and <name>.bin (earlier ones)
 	fetchLiteral                   // upgradecode: the file exactly as named
 	fetchCompiled                  // a text profile's compiled twin (gkdefault.cfg), which is absent
 )
@@ -186,11 +186,15 @@ func (d *Drop) resolve(row *PhoneLoad, mode fetchMode) {
 		// would name it is not there.
 		fetch(cisco.CompiledName(row.Source), "")
 	case mode == fetchImage:
-		// The image itself; signed images also ship as .sbn.
-		if d.File(row.Load+".bin") == nil && d.File(row.Load+".sbn") != nil {
-			fetch(row.Load+".sbn", "")
-		} else {
-			fetch(row.Load+".bin", "")
+		// The image itself. Which file depends on the image the phone
+		// runs, not on what the root holds (cisco.DirectImageFile): a
+		// phone on a signed (5.0+) image asks for <name>.sbn, one before
+		// 5.0 for <name>.bin, so both are listed; an 8.3 name only ever
+		// exists as .bin.
+		sbn := cisco.DirectImageFile(row.Load, true)
+		fetch(sbn, "")
+		if bin := cisco.DirectImageFile(row.Load, false); bin != sbn {
+			fetch(bin, "")
 		}
 	case ok && ln.Family == cisco.FamilyEarly && ln.Ext == "":
 		fetch(row.Load+".bin", "")
