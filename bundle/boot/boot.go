@@ -174,10 +174,11 @@ type sim struct {
 	loader  string   // universal application loader flashed in this run
 	flashed []string // images flashed in this run, in order
 	reboots int
-	// sip is true when this boot cycle read the SIP configuration
-	// (SIPDefault.cnf, SIP<MAC>.cnf), sipCfgs what it found there.
+	// sip is true when this boot cycle read the SIP configuration;
+	// sipCfgs holds what it found: SIPDefault.cnf, then SIP<MAC>.cnf,
+	// whose settings win whatever the order they were read in.
 	sip     bool
-	sipCfgs [][]byte
+	sipCfgs [2][]byte
 }
 
 // MaxListed caps the names followed out of one list the server sends
@@ -224,6 +225,9 @@ func keepsRunning(c Code) bool {
 func (s *sim) site7940() {
 	dial := ""
 	for _, c := range s.sipCfgs {
+		if c == nil {
+			continue
+		}
 		if v, ok, _ := sipSetting(c, "dial_template"); ok && strings.TrimSpace(v) != "" {
 			dial = strings.TrimSpace(v)
 		}

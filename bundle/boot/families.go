@@ -46,7 +46,7 @@ func (s *sim) boot7940() *Outcome {
 	}
 
 	// 2. Configuration files, in the phone's order.
-	s.sipCfgs = nil
+	s.sipCfgs = [2][]byte{}
 	var target, from string
 	modern := relOK && rel.Major >= 7
 	if modern {
@@ -81,7 +81,11 @@ func (s *sim) boot7940() *Outcome {
 			if !strings.HasPrefix(f, "SIP") {
 				continue
 			}
-			s.sipCfgs = append(s.sipCfgs, r.Data)
+			if f == "SIPDefault.cnf" {
+				s.sipCfgs[0] = r.Data
+			} else {
+				s.sipCfgs[1] = r.Data
+			}
 			v, ok, others := sipSetting(r.Data, "image_version")
 			if f == "SIPDefault.cnf" {
 				if relOK && rel.Major == 2 && others > 0 {

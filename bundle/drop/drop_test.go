@@ -130,6 +130,11 @@ func TestOpenSIP7940(t *testing.T) {
 			{Name: "P0S3-8-12-00.loads", Present: true},
 			{Name: "P003-8-12-00.sbn", Present: true, Via: "P0S3-8-12-00.loads"},
 			{Name: "P0S3-8-12-00.sb2", Present: true, Via: "P0S3-8-12-00.loads"},
+		}, Site: []drop.Fetch{
+			{Name: "dialplan.xml", Present: true},
+			{Name: "RINGLIST.DAT", Present: true},
+			{Name: "Analog1.raw", Present: true, Via: "RINGLIST.DAT"},
+			{Name: "Chirp1.raw", Present: true, Via: "RINGLIST.DAT"},
 		}}
 	if diff := cmp.Diff(wantSIP, sip); diff != "" {
 		t.Errorf("SIP phone row (-want +got):\n%s", diff)
