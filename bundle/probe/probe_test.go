@@ -317,3 +317,12 @@ func TestProbeMapFileAndSiteFiles(t *testing.T) {
 		t.Errorf("without the rules the moved file cannot be matched: %v", got)
 	}
 }
+
+// TestModelsArePlayed: every model probe accepts is one bundle/boot plays.
+func TestModelsArePlayed(t *testing.T) {
+	for _, m := range Models() {
+		if boot.Family(m) == "" {
+			t.Errorf("probe accepts %s, which boot does not model", m)
+		}
+	}
+}
