@@ -101,7 +101,7 @@ type Step struct {
 	Size    int64  `json:"size"`              // bytes received, 0 unless found
 	Why     string `json:"why"`               // why the phone asks for it
 	Rule    string `json:"rule"`              // the step of docs/simulate.md
-	Message string `json:"message,omitempty"` // the server's error message
+	Message string `json:"message,omitempty"` // the server's error message, or why a list was not followed whole
 }
 
 // Outcome is where the phone settled.
@@ -154,6 +154,9 @@ func Simulate(src Source, p Phone) (*Result, error) {
 	}
 	for s.boot = 1; s.boot <= MaxBoots; s.boot++ {
 		if o := boot(); o != nil {
+			if fam == "7940" && s.sip && keepsRunning(o.Code) {
+				s.site7940()
+			}
 			s.finish(*o)
 			return s.res, nil
 		}
@@ -171,6 +174,74 @@ type sim struct {
 	loader  string   // universal application loader flashed in this run
 	flashed []string // images flashed in this run, in order
 	reboots int
+	// sip is true when this boot cycle read the SIP configuration;
+	// sipCfgs holds what it found: SIPDefault.cnf, then SIP<MAC>.cnf,
+	// whose settings win whatever the order they were read in.
+	sip     bool
+	sipCfgs [2][]byte
+}
+
+// MaxListed caps the names followed out of one list the server sends
+// (the parts of a .loads, the rings of RINGLIST.DAT): real ones hold a
+// handful, and each name costs a request, so a hostile or broken list
+// cannot keep a simulation (or probe) busy for hours.
+const MaxListed = 256
+
+// listed returns at most MaxListed names of list; past that, the step
+// that fetched list says the rest was not followed.
+func (s *sim) listed(list string, names []string) []string {
+	if len(names) <= MaxListed {
+		return names
+	}
+	for i := len(s.res.Steps) - 1; i >= 0; i-- {
+		if st := &s.res.Steps[i]; st.File == list {
+			st.Message = ListCutMessage(len(names))
+			break
+		}
+	}
+	return names[:MaxListed]
+}
+
+// ListCutMessage is Step.Message of a list longer than MaxListed.
+func ListCutMessage(n int) string {
+	return fmt.Sprintf("lists %d files, more than %d: only the first %d followed", n, MaxListed, MaxListed)
+}
+
+// keepsRunning reports the outcomes after which the phone runs a load
+// (the new one, or its own) and goes on reading the files its
+// configuration names.
+func keepsRunning(c Code) bool {
+	switch c {
+	case Runs, ImageNotFound, RefusedDowngrade, UpgradeRefused:
+		return true
+	}
+	return false
+}
+
+// site7940 fetches what a running SIP 7940/7960 reads besides its image
+// (docs/simulate.md, step 7940-site): the dial plan dial_template names
+// (the phone appends .xml), RINGLIST.DAT and the rings it lists. None of
+// them changes the outcome: a phone without them still runs.
+func (s *sim) site7940() {
+	dial := ""
+	for _, c := range s.sipCfgs {
+		if c == nil {
+			continue
+		}
+		if v, ok, _ := sipSetting(c, "dial_template"); ok && strings.TrimSpace(v) != "" {
+			dial = strings.TrimSpace(v)
+		}
+	}
+	if dial != "" {
+		s.get(dial+".xml", "dial plan named by dial_template (the phone appends .xml)", "7940-site")
+	}
+	r := s.get("RINGLIST.DAT", "ring list", "7940-site")
+	if r.Status != Found {
+		return
+	}
+	for _, ring := range s.listed("RINGLIST.DAT", ringFiles(r.Data)) {
+		s.get(ring, "ring named by RINGLIST.DAT", "7940-site")
+	}
 }
 
 func (s *sim) finish(o Outcome) {

@@ -68,6 +68,10 @@ func TestSimulateClean(t *testing.T) {
 2 MGC000D28A1B2C3.cnf not-found
 2 XMLDefault.cnf.xml found
 2 SIPDefault.cnf found
+2 dialplan.xml found
+2 RINGLIST.DAT found
+2 Analog1.raw found
+2 Chirp1.raw found
 `},
 		{fixture.SIP7940, Phone{MAC: "000D28A1B2C3", Model: "7940", Running: "P0S3-8-12-00"}, "P0S3-8-12-00", 0, ""},
 		{fixture.SCCP7940, Phone{MAC: "000D28A1B2C3", Model: "7940", Running: "P00308000400"}, "P00308010200", 2, ""},
@@ -117,5 +121,49 @@ func TestSimulateATA(t *testing.T) {
 	must(t, os.WriteFile(filepath.Join(dir, "atadefault.cfg"), res.Profile, 0o644))
 	if r := simulate(t, dir, Phone{MAC: mac, Model: "ata186", Running: "ATA030100SIP040101A"}); r.Outcome.Code != UpgradeIgnored {
 		t.Fatalf("%+v", r.Outcome)
+	}
+}
+
+// TestOS79XXImageExtension: the image of an OS79XX.TXT protocol switch is
+// <name>.sbn for a phone on a signed (5.0+) image and <name>.bin for one
+// before 5.0 or with an empty flash (cisco.DirectImageFile, docs/simulate.md
+// "OS79XX.TXT: .bin or .sbn"). Each phone fails when its own file is gone
+// and does not care about the other one.
+func TestOS79XXImageExtension(t *testing.T) {
+	signed := Phone{MAC: mac, Model: "7960", Running: "P0S3-06-3-00"} // SIP 6.3: signed, reads OS79XX.TXT
+	empty := Phone{MAC: mac, Model: "7960", Protocol: "sip"}
+	for _, tc := range []struct {
+		name   string
+		phone  Phone
+		remove string
+		want   Code
+		asks   string
+	}{
+		{"signed asks sbn", signed, "", Runs, "P00308010200.sbn"},
+		{"signed fails without sbn", signed, "P00308010200.sbn", ProtocolApplicationInvalid, "P00308010200.sbn"},
+		{"signed does not need bin", signed, "P00308010200.bin", Runs, "P00308010200.sbn"},
+		{"empty flash asks bin", empty, "", Runs, "P00308010200.bin"},
+		{"empty flash fails without bin", empty, "P00308010200.bin", ProtocolApplicationInvalid, "P00308010200.bin"},
+		{"empty flash does not need sbn", empty, "P00308010200.sbn", Runs, "P00308010200.bin"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := root(t, fixture.SCCP7940)
+			if tc.remove != "" {
+				must(t, fixture.Remove(dir, tc.remove))
+			}
+			r := simulate(t, dir, tc.phone)
+			if r.Outcome.Code != tc.want {
+				t.Fatalf("outcome %+v, want %s\n%s", r.Outcome, tc.want, trace(r))
+			}
+			var asked []string
+			for _, s := range r.Steps {
+				if s.Rule == "7940-image" {
+					asked = append(asked, s.File)
+				}
+			}
+			if len(asked) == 0 || asked[0] != tc.asks {
+				t.Errorf("the switch asked for %v, want %s first\n%s", asked, tc.asks, trace(r))
+			}
+		})
 	}
 }

@@ -33,8 +33,11 @@ const (
 )
 
 func parseLoadName(s string) (loadName, bool) { return cisco.ParseLoadName(s) }
-func parseRelease(s string) (release, bool)   { return check.ParseRelease(s) }
-func upgradePath(from, to release) upPath     { return check.UpgradePath(from, to) }
+
+// directImage is the file a 7940/7960 asks for to take load by name.
+func directImage(load string, signed bool) string { return cisco.DirectImageFile(load, signed) }
+func parseRelease(s string) (release, bool)       { return check.ParseRelease(s) }
+func upgradePath(from, to release) upPath         { return check.UpgradePath(from, to) }
 
 // os79xxName parses OS79XX.TXT: the name, and whether the file is exactly
 // one name without extension, space or byte-order mark.
@@ -101,6 +104,18 @@ func profileUpgrade(b []byte) (upgrade, bool) {
 		}
 	}
 	return upgrade{}, false
+}
+
+// ringFiles returns the ring files RINGLIST.DAT lists, in its order.
+func ringFiles(b []byte) []string {
+	rl, _ := cisco.ParseRinglist(b)
+	var out []string
+	for _, e := range rl.Entries {
+		if f := strings.TrimSpace(e.File); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // loadsParts returns the parts a .loads body lists and its LA_VERSION.

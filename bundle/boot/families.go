@@ -46,6 +46,7 @@ func (s *sim) boot7940() *Outcome {
 	}
 
 	// 2. Configuration files, in the phone's order.
+	s.sipCfgs = [2][]byte{}
 	var target, from string
 	modern := relOK && rel.Major >= 7
 	if modern {
@@ -54,6 +55,7 @@ func (s *sim) boot7940() *Outcome {
 			return s.stop("CTLSEP"+s.p.MAC+".tlv", r)
 		}
 	}
+	s.sip = proto == "sip"
 	switch proto {
 	case "sip":
 		files := []string{"SIPDefault.cnf", "SIP" + s.p.MAC + ".cnf"}
@@ -78,6 +80,11 @@ func (s *sim) boot7940() *Outcome {
 			}
 			if !strings.HasPrefix(f, "SIP") {
 				continue
+			}
+			if f == "SIPDefault.cnf" {
+				s.sipCfgs[0] = r.Data
+			} else {
+				s.sipCfgs[1] = r.Data
 			}
 			v, ok, others := sipSetting(r.Data, "image_version")
 			if f == "SIPDefault.cnf" {
@@ -176,11 +183,9 @@ func (s *sim) take7940(target string, to release, from string, signed, image boo
 	}
 	ln, _ := parseLoadName(target)
 	if image || ln.Family == familyEarly {
-		// An image named directly: the .bin, or the .sbn on a signed phone.
-		name := target + ".bin"
-		if signed && ln.Family != familyEarly {
-			name = target + ".sbn"
-		}
+		// An image named directly: the .bin, or the .sbn on a signed phone
+		// (docs/simulate.md, "OS79XX.TXT: .bin or .sbn").
+		name := directImage(target, signed)
 		r := s.get(name, fmt.Sprintf("the image %s names", from), "7940-image")
 		switch r.Status {
 		case Found:
@@ -205,10 +210,7 @@ func (s *sim) take7940(target string, to release, from string, signed, image boo
 	case Found:
 	case NotFound:
 		// Without a manifest the image itself [inferred from older drops].
-		name := target + ".bin"
-		if signed {
-			name = target + ".sbn"
-		}
+		name := directImage(target, signed)
 		r2 := s.get(name, "no manifest: the image itself", "7940-image")
 		switch r2.Status {
 		case Found:
@@ -233,6 +235,7 @@ func (s *sim) take7940(target string, to release, from string, signed, image boo
 		return fail(ImageAuthenticationFailed, manifest, "%s", why)
 	}
 	parts, la := loadsParts(payload(r.Data))
+	parts = s.listed(manifest, parts)
 	var loader string
 	var apps []string
 	for _, p := range parts {
@@ -381,6 +384,7 @@ func (s *sim) boot79x1() *Outcome {
 		return fail(ImageAuthenticationFailed, manifest, "%s", why)
 	}
 	parts, _ := loadsParts(payload(r.Data))
+	parts = s.listed(manifest, parts)
 	for _, p := range parts {
 		r := s.get(p, "a part "+manifest+" lists", "79x1-parts")
 		switch r.Status {

@@ -43,7 +43,7 @@ var RuleOutcomes = map[string][]Code{
 
 // StepRules lists the step ids of docs/simulate.md (Step.Rule).
 var StepRules = []string{
-	"7940-os79xx", "7940-ctl", "7940-sip-config", "7940-xml-config", "7940-image", "7940-loads", "7940-loader", "7940-parts",
+	"7940-os79xx", "7940-ctl", "7940-sip-config", "7940-xml-config", "7940-image", "7940-loads", "7940-loader", "7940-parts", "7940-site",
 	"79x1-ctl", "79x1-config", "79x1-term", "79x1-loads", "79x1-parts",
 	"profile-config", "profile-image",
 }

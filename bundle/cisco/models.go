@@ -132,7 +132,7 @@ var (
 	reFamPart  = regexp.MustCompile(`^(?:jar|cnu|cvm|dsp|apps)([0-9]{2})(?:sip|sccp)?\.`)
 	reFamCPG   = regexp.MustCompile(`^CP(79[0-9]{2})G-`)
 	reFamCP    = regexp.MustCompile(`^CP(79[0-9]{2})[0-9]`)
-	reFamNamed = regexp.MustCompile(`^(?i:sip|sccp)(69xx|6901|6911|6945|894x|78xx|88xx|8831|8821|9971|9951|8961)[._]`)
+	reFamNamed = regexp.MustCompile(`^(?i:sip|sccp)(69xx|6901|6911|6945|894x|78xx|88xx|8845_65|8831|8821|9971|9951|8961)[._]`)
 )
 
 // termFamily maps the NN of term<NN>.default.loads to the load family
@@ -143,7 +143,7 @@ var termFamily = map[string]string{"06": "11", "61": "41", "62": "42", "65": "45
 // key models.tsv's loads column uses: "P0x3" (7940/7960), "P0x4" (7910),
 // "11", "41", "42", "45", "70", "75", "31" (79x1 by the two digits; term06
 // is 11, term61 is 41 …), "CP7912", "CP7905", "CP7902", "7921", "7925",
-// "7926", "69xx", "6901", "6911", "6945", "894x", "78xx", "88xx", "8831",
+// "7926", "69xx", "6901", "6911", "6945", "894x", "78xx", "88xx", "8845_65", "8831",
 // "9971", "9951", "8961", "ata18x", "ata187", or "" when the name says
 // nothing phoneload knows.
 func LoadFamily(name string) string {

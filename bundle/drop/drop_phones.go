@@ -25,13 +25,19 @@ type PhoneLoad struct {
 	// Missing lists the fetched files absent from the drop; empty means a
 	// phone would find everything it asks for.
 	Missing []string `json:"missing,omitempty"`
+	// Site lists what a SIP 7940/7960 reads besides its image once it
+	// runs (docs/simulate.md, step 7940-site): the dial plan
+	// dial_template names (the phone appends .xml; the per-phone file's
+	// wins over SIPDefault.cnf's), RINGLIST.DAT and the rings it lists,
+	// each present or not. Shared between rows alike: read only.
+	Site []Fetch `json:"site,omitempty"`
 }
 
 // Fetch is one file a phone would ask the TFTP server for.
 type Fetch struct {
 	Name    string `json:"name"`
 	Present bool   `json:"present"`
-	Via     string `json:"via,omitempty"` // the .loads that lists it
+	Via     string `json:"via,omitempty"` // the list that names it (a .loads, RINGLIST.DAT)
 }
 
 // phoneLoads builds the summary from the files that tell phones what to load.
@@ -66,6 +72,26 @@ func (d *Drop) phoneLoads() []PhoneLoad {
 		}
 		row.Version, row.Files, row.Missing = r.Version, r.Files, r.Missing
 	}
+	// The site files of a SIP phone depend only on its dial template:
+	// thousands of SIP<MAC>.cnf rows share a handful of lists.
+	defaultDial := ""
+	if f := d.File("SIPDefault.cnf"); f != nil && f.SIP != nil {
+		defaultDial = dialTemplate(f.SIP)
+	}
+	sites := map[string][]Fetch{}
+	site := func(sip *cisco.SIPConfig) []Fetch {
+		dial := dialTemplate(sip)
+		if dial == "" {
+			dial = defaultDial
+		}
+		if l, ok := sites[dial]; ok {
+			return l
+		}
+		l := d.siteFetches(dial)
+		l = l[:len(l):len(l)]
+		sites[dial] = l
+		return l
+	}
 	for _, f := range d.Files {
 		base := path.Base(f.Name)
 		switch {
@@ -77,6 +103,9 @@ func (d *Drop) phoneLoads() []PhoneLoad {
 			row := PhoneLoad{Models: models794x[:2:2], Protocol: cisco.ProtocolSIP, Source: f.Name, Line: e.Line, Setting: "image_version", Load: e.Value}
 			row.MAC = macOf(base, "SIP")
 			resolve(&row, fetchLoads)
+			if path.Dir(f.Name) == "." {
+				row.Site = site(f.SIP)
+			}
 			rows = append(rows, row)
 		case f.Kind == cisco.KindXMLConfig && f.XML != nil:
 			for _, l := range f.XML.Loads {
@@ -147,7 +176,7 @@ type fetchMode int
 
 const (
 	fetchLoads    fetchMode = iota // image_version, loadInformation: <name>.loads and its parts
-	fetchImage                     // OS79XX.TXT: <name>.bin (or .sbn)
+	fetchImage                     // OS79XX.TXT: <name>.sbn (signed phones) and <name>.bin (earlier ones)
 	fetchLiteral                   // upgradecode: the file exactly as named
 	fetchCompiled                  // a text profile's compiled twin (gkdefault.cfg), which is absent
 )
@@ -186,11 +215,15 @@ func (d *Drop) resolve(row *PhoneLoad, mode fetchMode) {
 		// would name it is not there.
 		fetch(cisco.CompiledName(row.Source), "")
 	case mode == fetchImage:
-		// The image itself; signed images also ship as .sbn.
-		if d.File(row.Load+".bin") == nil && d.File(row.Load+".sbn") != nil {
-			fetch(row.Load+".sbn", "")
-		} else {
-			fetch(row.Load+".bin", "")
+		// The image itself. Which file depends on the image the phone
+		// runs, not on what the root holds (cisco.DirectImageFile): a
+		// phone on a signed (5.0+) image asks for <name>.sbn, one before
+		// 5.0 for <name>.bin, so both are listed; an 8.3 name only ever
+		// exists as .bin.
+		sbn := cisco.DirectImageFile(row.Load, true)
+		fetch(sbn, "")
+		if bin := cisco.DirectImageFile(row.Load, false); bin != sbn {
+			fetch(bin, "")
 		}
 	case ok && ln.Family == cisco.FamilyEarly && ln.Ext == "":
 		fetch(row.Load+".bin", "")
@@ -236,3 +269,41 @@ func profileMAC(base string) string {
 	}
 	return ""
 }
+
+// dialTemplate is the dial_template value of a SIP configuration, or "".
+func dialTemplate(c *cisco.SIPConfig) string {
+	if e, ok := c.Get("dial_template"); ok {
+		return strings.TrimSpace(e.Value)
+	}
+	return ""
+}
+
+// siteFetches lists what a running SIP phone with the dial template dial
+// reads (PhoneLoad.Site), the rule bundle/boot plays (site7940): the dial
+// plan as <dial>.xml, RINGLIST.DAT, and at most maxListed rings it lists.
+func (d *Drop) siteFetches(dial string) []Fetch {
+	var out []Fetch
+	fetch := func(name string) *File {
+		f := d.File(name)
+		out = append(out, Fetch{Name: name, Present: f != nil})
+		return f
+	}
+	if dial != "" {
+		fetch(dial + ".xml")
+	}
+	rl := fetch("RINGLIST.DAT")
+	if rl == nil || rl.Ringlist == nil {
+		return out
+	}
+	rings := 0
+	for _, r := range rl.Ringlist.Entries {
+		if n := strings.TrimSpace(r.File); n != "" && rings < maxListed {
+			rings++
+			out = append(out, Fetch{Name: n, Present: d.File(n) != nil, Via: "RINGLIST.DAT"})
+		}
+	}
+	return out
+}
+
+// maxListed is boot.MaxListed: the names a phone follows out of one list.
+const maxListed = 256

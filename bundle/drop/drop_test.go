@@ -130,6 +130,11 @@ func TestOpenSIP7940(t *testing.T) {
 			{Name: "P0S3-8-12-00.loads", Present: true},
 			{Name: "P003-8-12-00.sbn", Present: true, Via: "P0S3-8-12-00.loads"},
 			{Name: "P0S3-8-12-00.sb2", Present: true, Via: "P0S3-8-12-00.loads"},
+		}, Site: []drop.Fetch{
+			{Name: "dialplan.xml", Present: true},
+			{Name: "RINGLIST.DAT", Present: true},
+			{Name: "Analog1.raw", Present: true, Via: "RINGLIST.DAT"},
+			{Name: "Chirp1.raw", Present: true, Via: "RINGLIST.DAT"},
 		}}
 	if diff := cmp.Diff(wantSIP, sip); diff != "" {
 		t.Errorf("SIP phone row (-want +got):\n%s", diff)
@@ -324,7 +329,7 @@ func ExampleOpen() {
 	}
 	// Output:
 	// image-sbn P003-8-12-00.sbn true
-	// [7940 7960] OS79XX.TXT P003-8-12-00 1 0
+	// [7940 7960] OS79XX.TXT P003-8-12-00 2 0
 	// [7940 7960] SIPDefault.cnf P0S3-8-12-00 3 0
 	// [7940] XMLDefault.cnf.xml P0S3-8-12-00 3 0
 	// [7960] XMLDefault.cnf.xml P0S3-8-12-00 3 0
@@ -372,8 +377,9 @@ func TestPhonesUseValuesAsPhonesDo(t *testing.T) {
 	if err := fixture.Replace(dir, "SIPDefault.cnf", "image_version: P0S3-8-12-00", "image_version: P0S3-8-12-00.loads"); err != nil {
 		t.Fatal(err)
 	}
-	// No .loads for the loader named by OS79XX.TXT's fallback: the .sbn
-	// stands in when the .bin is gone.
+	// OS79XX.TXT's image is <name>.sbn for phones on a signed image and
+	// <name>.bin for earlier ones (cisco.DirectImageFile), whatever the
+	// root holds: with the .bin gone, the .sbn does not stand in for it.
 	if err := os.Remove(filepath.Join(dir, "P003-8-12-00.bin")); err != nil {
 		t.Fatal(err)
 	}
@@ -386,7 +392,7 @@ func TestPhonesUseValuesAsPhonesDo(t *testing.T) {
 		got[p.Setting] = p.Files
 	}
 	want := map[string][]drop.Fetch{
-		"OS79XX.TXT":       {{Name: "P003-8-12-00.sbn", Present: true}},
+		"OS79XX.TXT":       {{Name: "P003-8-12-00.sbn", Present: true}, {Name: "P003-8-12-00.bin"}},
 		"image_version":    {{Name: "P0S3-8-12-00.loads.loads"}},
 		"loadInformation8": {{Name: "P0S3-8-12-00.loads", Present: true}, {Name: "P003-8-12-00.sbn", Present: true, Via: "P0S3-8-12-00.loads"}, {Name: "P0S3-8-12-00.sb2", Present: true, Via: "P0S3-8-12-00.loads"}},
 		"loadInformation7": {{Name: "P0S3-8-12-00.loads", Present: true}, {Name: "P003-8-12-00.sbn", Present: true, Via: "P0S3-8-12-00.loads"}, {Name: "P0S3-8-12-00.sb2", Present: true, Via: "P0S3-8-12-00.loads"}},

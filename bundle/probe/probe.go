@@ -7,10 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/phoneload/phoneload/bundle"
+	"github.com/phoneload/phoneload/bundle/boot"
 	"github.com/phoneload/phoneload/bundle/check"
 	"github.com/phoneload/phoneload/bundle/cisco"
 	"github.com/phoneload/phoneload/bundle/container"
@@ -21,10 +23,9 @@ import (
 const MaxProbeFileSize = 64 << 20
 
 // MaxListed caps the names Probe follows out of one list the server
-// sends (the parts of a .loads, the rings of RINGLIST.DAT): real ones hold
-// a handful, and each name costs a request, so a hostile or broken list
-// cannot keep a probe busy for hours.
-const MaxListed = 256
+// sends (the parts of a .loads, the rings of RINGLIST.DAT): the phone's
+// own cap, boot.MaxListed.
+const MaxListed = boot.MaxListed
 
 // Fetcher downloads one file from a TFTP server. An error that has a
 // NotFound() bool method returning true is the server's "File not found".
@@ -36,7 +37,16 @@ type Fetcher interface {
 type Options struct {
 	MAC   string // the phone to imitate; without one, per-phone files are skipped
 	Model string // 7940, 7960, 7905, 7912, 7911, 7941, …; default 7960
-	All   bool   // after the boot sequence, fetch every other file of the bundle too
+	// Running is the load in the phone's flash, as boot.Phone.Running;
+	// EmptyFlash for none. Empty: a 7940/7960 on a signed pre-7.x image
+	// of the bundle's protocol (DefaultRunningSIP when the bundle holds a
+	// SIP .cnf, else DefaultRunningSCCP), any other model with an empty
+	// flash.
+	Running string
+	// Protocol is what a phone with an empty flash asks for first (sip or
+	// sccp), as boot.Phone.Protocol.
+	Protocol string
+	All      bool // after the boot sequence, fetch every other file of the bundle too
 	// Verify, when set, verifies the bundle (bundle.Verify) before the
 	// server is asked anything; a failure is a *bundle.VerifyError.
 	Verify *bundle.VerifyOptions
@@ -79,10 +89,15 @@ const (
 
 // Result is the outcome of a Probe.
 type Result struct {
-	Bundle string `json:"bundle"`
-	MAC    string `json:"mac,omitempty"`
-	Model  string `json:"model"`
-	Files  []File `json:"files"`
+	Bundle  string `json:"bundle"`
+	MAC     string `json:"mac,omitempty"`
+	Model   string `json:"model"`
+	Running string `json:"running"` // the load the phone was played with ("" empty flash)
+	Files   []File `json:"files"`
+	// Outcome is where the phone settled on what the server sent
+	// (boot.Outcome: runs, or the symptom it stops with); absent when
+	// the server never answered.
+	Outcome *boot.Outcome `json:"outcome,omitempty"`
 }
 
 // Count returns how many files have the given status.
@@ -96,23 +111,28 @@ func (r *Result) Count(status string) int {
 	return n
 }
 
-// probeModelIDs maps phone models to the number in XMLDefault.cnf.xml's
-// loadInformationNNN elements.
-var probeModelIDs = map[string]string{
-	"7910": "6", "7960": "7", "7940": "8", "7935": "9", "7914": "124", "7905": "20000",
-	"7912": "30007", "7902": "30008", "7970": "30006", "7941": "115", "7961": "30018",
-	"7911": "307", "7906": "369", "7945": "435", "7965": "436",
+// Models lists the phone models Probe plays: every model bundle/boot
+// models (7940/7960/7910, the 79x1, 7905, 7912; the ATA has no per-model
+// name here).
+func Models() []string {
+	return []string{"7905", "7906", "7910", "7911", "7912", "7940", "7941", "7942", "7945", "7960", "7961", "7962", "7965", "7970", "7971", "7975"}
 }
 
-// Models lists the phone models Probe knows the boot sequence of.
-func Models() []string {
-	models := make([]string, 0, len(probeModelIDs))
-	for m := range probeModelIDs {
-		models = append(models, m)
-	}
-	sort.Strings(models)
-	return models
-}
+// Default running images of the phone Probe plays when Options.Running is
+// empty (docs/publish.md, "Probe"): a 7940/7960 on a signed image from
+// before 7.x, so that it reads OS79XX.TXT, fetches signed (.sbn) files
+// and may take any load of either protocol (Cisco's matrix blocks none of
+// these steps).
+const (
+	DefaultRunningSIP  = "P0S3-05-3-00" // SIP 5.3, the milestone of Cisco's SIP path
+	DefaultRunningSCCP = "P00305000300" // SCCP 5.0(3)
+	// EmptyFlash as Options.Running plays a phone with nothing in flash.
+	EmptyFlash = "empty"
+)
+
+// noMAC stands for the MAC of a probe without one: its per-phone files are
+// answered "File not found" without asking the server.
+const noMAC = "000000000000"
 
 type probeBundleFile struct {
 	size int64
@@ -120,16 +140,17 @@ type probeBundleFile struct {
 }
 
 // Run asks a live TFTP server for the files a phone of the given model
-// would ask for, in the order it would (docs/publish.md lists the
-// sequences), and compares every byte with the bundle.
+// would ask for, in the order it would, and compares every byte with the
+// bundle. The phone is played by bundle/boot's state machine (the model
+// simulate, log and plan use): what it asks for next is decided by what
+// the server sent, through the reboots of an upgrade, until it settles.
 func Run(src string, f Fetcher, opts Options) (*Result, error) {
 	// Arguments first: a typo should not cost a whole verification.
 	model := opts.Model
 	if model == "" {
 		model = "7960"
 	}
-	modelID, ok := probeModelIDs[model]
-	if !ok {
+	if !slices.Contains(Models(), model) || boot.Family(model) == "" {
 		return nil, fmt.Errorf("bundle: probe: unknown model %q (known: %s)", model, strings.Join(Models(), ", "))
 	}
 	mac := ""
@@ -149,6 +170,7 @@ func Run(src string, f Fetcher, opts Options) (*Result, error) {
 	// Only sizes and hashes: the phone's path through the files is decided
 	// by what the server sends, never by the bundle's copy.
 	files := map[string]*probeBundleFile{}
+	sipBundle := false
 	err := container.Walk(src, lim, func(e container.Entry, r io.Reader) error {
 		if bundle.IsBundleMeta(e.Name) {
 			return nil
@@ -158,52 +180,115 @@ func Run(src string, f Fetcher, opts Options) (*Result, error) {
 			return err
 		}
 		files[e.Name] = &probeBundleFile{size: e.Size, sum: hex.EncodeToString(h.Sum(nil))}
+		if cisco.Identify(e.Name, nil) == cisco.KindSIPConfig {
+			sipBundle = true
+		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	p := &prober{f: f, files: files, m: opts.Map, res: &Result{Bundle: src, MAC: mac, Model: model}, seen: map[string]bool{}}
-	switch model {
-	case "7905", "7912":
-		p.boot7912(mac, model)
-	case "7910", "7940", "7960":
-		p.boot79xx(mac, modelID, true)
-	default:
-		p.boot79xx(mac, modelID, false)
+	running := opts.Running
+	switch {
+	case running == EmptyFlash:
+		running = ""
+	case running == "" && boot.Family(model) == "7940" && model != "7910":
+		running = DefaultRunningSCCP
+		if sipBundle {
+			running = DefaultRunningSIP
+		}
+	}
+	p := &prober{f: f, files: files, m: opts.Map, res: &Result{Bundle: src, MAC: mac, Model: model, Running: running},
+		seen: map[string]*boot.Reply{}, mac: mac}
+	phone := boot.Phone{MAC: mac, Model: model, Running: running, Protocol: opts.Protocol}
+	if mac == "" {
+		phone.MAC = noMAC
+	}
+	sim, err := boot.Simulate(p, phone)
+	if err != nil {
+		return nil, fmt.Errorf("bundle: probe: %w", err)
+	}
+	if !p.silent {
+		p.res.Outcome = &sim.Outcome
+	}
+	// Why the phone asked, from its first request of each file.
+	why := map[string]string{}
+	for _, st := range sim.Steps {
+		if _, ok := why[st.File]; !ok {
+			why[st.File] = st.Why
+		}
+	}
+	for i := range p.res.Files {
+		if f := &p.res.Files[i]; f.Why == "" {
+			f.Why = why[f.Name]
+		}
+	}
+	// A list the phone did not follow whole is that file's error.
+	for _, st := range sim.Steps {
+		if st.Result == boot.Found && st.Message != "" {
+			for i := range p.res.Files {
+				if f := &p.res.Files[i]; f.Name == st.File {
+					if f.Status == ProbeOK {
+						f.Status = ProbeError
+					}
+					f.Error = st.Message
+				}
+			}
+		}
 	}
 	if opts.All {
 		var rest []string
 		for name := range files {
-			if !p.seen[name] {
+			if p.seen[name] == nil {
 				rest = append(rest, name)
 			}
 		}
 		sort.Strings(rest)
 		for _, name := range rest {
+			if p.silent {
+				break
+			}
 			p.get(name, "bundle", "in the bundle")
 		}
 	}
 	return p.res, nil
 }
 
+// prober is the boot.Source probe plays the phone against: each name is
+// asked of the server once, compared with the bundle and recorded; the
+// phone's later requests for it (a manifest read again after the loader,
+// the configurations of the next boot) get the same answer.
 type prober struct {
 	f        Fetcher
 	m        *tftpmap.Map
 	files    map[string]*probeBundleFile
 	res      *Result
-	seen     map[string]bool
+	mac      string
+	seen     map[string]*boot.Reply
 	answered bool // the server has answered something
 	silent   bool // the server never answered: ask nothing more
 }
 
-// get fetches name once and records the result. It returns the server's
-// content when it is small enough to follow (configurations, .loads).
-func (p *prober) get(name, phase, why string) []byte {
-	if p.seen[name] || p.silent {
-		return nil
+// Fetch implements boot.Source.
+func (p *prober) Fetch(name string) boot.Reply {
+	if p.mac == "" && strings.Contains(strings.ToUpper(name), noMAC) {
+		return boot.Reply{Status: boot.NotFound, Message: "File not found"}
 	}
-	p.seen[name] = true
+	if r := p.seen[name]; r != nil {
+		return *r
+	}
+	if p.silent {
+		return boot.Reply{Status: boot.NoAnswer, Message: "the server has not answered anything"}
+	}
+	return p.get(name, "boot", "")
+}
+
+// Close implements boot.Source.
+func (p *prober) Close() error { return nil }
+
+// get fetches name once, records the result and returns the phone's view
+// of the answer.
+func (p *prober) get(name, phase, why string) boot.Reply {
 	pf := File{Name: name, Phase: phase, Why: why, Size: -1, GotSize: -1}
 	bf := p.files[name]
 	if bf == nil && p.m != nil {
@@ -220,33 +305,42 @@ func (p *prober) get(name, phase, why string) []byte {
 	}
 	h := sha256.New()
 	var buf bytes.Buffer
-	n, err := p.f.Fetch(name, io.MultiWriter(h, &limitedBuffer{b: &buf, max: cisco.MaxConfigSize}), max)
+	n, err := p.f.Fetch(name, io.MultiWriter(h, &limitedBuffer{b: &buf, max: boot.MaxKeep}), max)
 	var nf interface{ NotFound() bool }
 	var to interface{ Timeout() bool }
+	reply := boot.Reply{}
 	if err != nil && errors.As(err, &to) && to.Timeout() && !p.answered {
 		// Nothing listening there, most likely: every other request
 		// would time out too, at the cost of all its retries.
 		p.silent = true
 		pf.Status, pf.Error = ProbeError, err.Error()+" (nothing more asked: the server has not answered anything)"
-		p.res.Files = append(p.res.Files, pf)
-		return nil
+		p.record(pf)
+		reply = boot.Reply{Status: boot.NoAnswer, Message: err.Error()}
+		p.seen[name] = &reply
+		return reply
 	}
 	if err == nil || errors.As(err, &nf) {
 		p.answered = true
 	}
 	switch {
 	case err != nil && errors.As(err, &nf) && nf.NotFound():
+		reply = boot.Reply{Status: boot.NotFound, Message: err.Error()}
 		if bf != nil {
 			pf.Status = ProbeMissing
 		} else {
 			pf.Status = ProbeAbsent
 		}
 	case err != nil:
+		reply = boot.Reply{Status: boot.Denied, Message: err.Error()}
+		if errors.As(err, &to) && to.Timeout() {
+			reply.Status = boot.NoAnswer
+		}
 		pf.Status, pf.Error = ProbeError, err.Error()
 		if bf == nil {
 			pf.Error += " (not \"File not found\": a phone stops hunting here)"
 		}
 	default:
+		reply = boot.Reply{Status: boot.Found, Size: n, Data: buf.Bytes()}
 		pf.GotSize, pf.GotSHA256 = n, hex.EncodeToString(h.Sum(nil))
 		switch {
 		case bf == nil && isFirmware(name):
@@ -259,12 +353,14 @@ func (p *prober) get(name, phase, why string) []byte {
 			pf.Status = ProbeDifferent
 		}
 	}
-	p.res.Files = append(p.res.Files, pf)
-	if pf.GotSize >= 0 && pf.GotSize <= cisco.MaxConfigSize {
-		return buf.Bytes()
-	}
-	return nil
+	p.record(pf)
+	p.seen[name] = &reply
+	return reply
 }
+
+// record appends a result; a boot request's why is filled in from the
+// phone's step once the simulation has recorded it (see Run).
+func (p *prober) record(pf File) { p.res.Files = append(p.res.Files, pf) }
 
 type limitedBuffer struct {
 	b   *bytes.Buffer
@@ -279,132 +375,6 @@ func (l *limitedBuffer) Write(p []byte) (int, error) {
 		l.b.Write(p[:room])
 	}
 	return len(p), nil
-}
-
-// load fetches <name>.loads and the parts the server's copy lists, as the
-// phone would.
-func (p *prober) load(name, why string) {
-	if name == "" {
-		return
-	}
-	data := p.get(name+".loads", "boot", why)
-	if data == nil {
-		// Old images are named directly (.bin / .sbn), no manifest.
-		return
-	}
-	for _, part := range p.listed(name+".loads", cisco.LoadsParts(data)) {
-		p.get(part, "boot", "part listed by "+name+".loads")
-	}
-}
-
-// listed returns at most MaxProbeListed names of a list the server sent;
-// past that, the list's own result becomes an error.
-func (p *prober) listed(list string, names []string) []string {
-	if len(names) <= MaxListed {
-		return names
-	}
-	for i := range p.res.Files {
-		if f := &p.res.Files[i]; f.Name == list {
-			if f.Status == ProbeOK {
-				f.Status = ProbeError
-			}
-			f.Error = fmt.Sprintf("lists %d files, more than %d: only the first %d followed", len(names), MaxListed, MaxListed)
-		}
-	}
-	return names[:MaxListed]
-}
-
-// boot79xx follows a 7940/7960 boot, as observed on a 7960 with SIP 8.12:
-// CTLSEP, SEP<MAC>.cnf.xml, SIP<MAC>.cnf, MGC<MAC>.cnf, XMLDefault.cnf.xml,
-// the load and its parts, SIPDefault.cnf, then the files the configurations
-// name (SIP image, dial plan, rings). A 79x1 (classic is false) reads only
-// the XML configurations and the load they name: OS79XX.TXT and the .cnf
-// files are 7940/7960 things.
-func (p *prober) boot79xx(mac, modelID string, classic bool) {
-	if classic {
-		p.get("OS79XX.TXT", "boot", "pre-7.x images read it first")
-	}
-	var sep, sip []byte
-	if mac != "" {
-		p.get("CTLSEP"+mac+".tlv", "boot", "trust list, asked for first")
-		sep = p.get("SEP"+mac+".cnf.xml", "boot", "per-phone XML configuration")
-		if classic {
-			sip = p.get("SIP"+mac+".cnf", "boot", "per-phone SIP configuration")
-			p.get("MGC"+mac+".cnf", "boot", "per-phone MGCP configuration")
-		}
-	}
-	xml := p.get("XMLDefault.cnf.xml", "boot", "shared XML configuration")
-	xmlLoad := ""
-	for _, l := range cisco.LoadElements(xml) {
-		if l.ModelID == modelID {
-			xmlLoad = l.Value
-		}
-	}
-	for _, l := range cisco.LoadElements(sep) {
-		if l.ModelID == "" {
-			xmlLoad = l.Value
-		}
-	}
-	p.load(xmlLoad, "load named by the XML configuration")
-	if !classic {
-		return
-	}
-	def := p.get("SIPDefault.cnf", "boot", "shared SIP configuration")
-	sipLoad, _ := cisco.SIPImageVersion(def)
-	if v, ok := cisco.SIPImageVersion(sip); ok {
-		sipLoad = v
-	}
-	p.load(sipLoad, "image_version of the SIP configuration")
-	dial := ""
-	for _, cfg := range [][]byte{def, sip} {
-		for _, line := range strings.Split(string(cfg), "\n") {
-			if n, v, ok := cisco.SIPLine(line); ok && strings.EqualFold(n, "dial_template") && v != "" {
-				dial = v
-			}
-		}
-	}
-	if dial != "" {
-		if !strings.Contains(dial, ".") {
-			dial += ".xml"
-		}
-		p.get(dial, "boot", "dial_template of the SIP configuration")
-	}
-	if rl := p.get("RINGLIST.DAT", "boot", "ring list"); rl != nil {
-		var rings []string
-		for _, line := range strings.Split(string(rl), "\n") {
-			if _, file, ok := strings.Cut(strings.TrimRight(line, "\r"), "\t"); ok && strings.TrimSpace(file) != "" {
-				rings = append(rings, strings.TrimSpace(file))
-			}
-		}
-		for _, ring := range p.listed("RINGLIST.DAT", rings) {
-			p.get(ring, "boot", "ring named by RINGLIST.DAT")
-		}
-	}
-}
-
-// boot7912 follows a 7905/7912: its own profile (gk<mac> / ld<mac>, MAC in
-// lower case), the default profile, then the image. The profiles are
-// compiled binaries; the image asked for is every .sbin (and, for a 7905
-// that cannot authenticate, .zup) of the bundle made for the model.
-func (p *prober) boot7912(mac, model string) {
-	prefix := "gk"
-	if model == "7905" {
-		prefix = "ld"
-	}
-	if mac != "" {
-		p.get(prefix+strings.ToLower(mac), "boot", "per-phone profile")
-	}
-	p.get(prefix+"default.cfg", "boot", "shared profile")
-	var imgs []string
-	for name := range p.files {
-		if strings.HasPrefix(name, "CP"+model) && (strings.HasSuffix(name, ".sbin") || strings.HasSuffix(name, ".zup")) {
-			imgs = append(imgs, name)
-		}
-	}
-	sort.Strings(imgs)
-	for _, name := range imgs {
-		p.get(name, "boot", "image for the "+model+" in the bundle")
-	}
 }
 
 // isFirmware reports whether a name is a firmware file (image, manifest,

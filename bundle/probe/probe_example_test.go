@@ -48,11 +48,17 @@ func ExampleRun() {
 	for _, f := range res.Files {
 		fmt.Println(f.Status, f.Name)
 	}
+	// A 7960 on SIP 5.3 (probe's default phone for a SIP bundle) reads
+	// OS79XX.TXT and SIPDefault.cnf, finds neither the manifest nor the
+	// image it names, keeps its own image and reads its ring list; --all
+	// then finds the image the server lacks.
+	fmt.Println(res.Outcome.Code)
 	// Output:
 	// absent OS79XX.TXT
-	// absent XMLDefault.cnf.xml
 	// ok SIPDefault.cnf
 	// absent P0S3-8-12-00.loads
+	// absent P0S3-8-12-00.sbn
 	// absent RINGLIST.DAT
 	// missing P0S3-8-12-00.sb2
+	// image-not-found
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/phoneload/phoneload/bundle"
+	"github.com/phoneload/phoneload/bundle/boot"
 	"github.com/phoneload/phoneload/bundle/tftpmap"
 	"github.com/phoneload/phoneload/internal/fixture"
 )
@@ -51,17 +53,59 @@ func (m *mapServer) Fetch(name string, w io.Writer, max int64) (int64, error) {
 	return int64(n), err
 }
 
-func TestProbe(t *testing.T) {
-	r := testRelease("8-12-00", 2000)
-	r["SIPDefault.cnf"] = append(r["SIPDefault.cnf"], "dial_template: dialplan\n"...)
-	r["dialplan.xml"] = []byte("<DIALTEMPLATE/>\n")
-	b := writeBundle(t, filepath.Join(t.TempDir(), "b"), r)
+// fixtureRelease is a realistic 7940/7960 SIP 8.12 root (internal/fixture:
+// signed headers naming their files, the loader id LA_VERSION expects) as
+// a release, with a per-phone SIP configuration for 001122334455.
+func fixtureRelease(t *testing.T) release {
+	t.Helper()
+	dir := t.TempDir()
+	if err := fixture.WriteDir(dir, fixture.SIP7940, fixture.Options{ImageSize: 2000}); err != nil {
+		t.Fatal(err)
+	}
+	r := release{}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r[e.Name()] = b
+	}
+	r["SIP001122334455.cnf"] = []byte("line1_name: 100\nimage_version: \"P0S3-8-12-00\" ; pinned\n")
+	return r
+}
 
-	srv := &mapServer{files: release{}, broken: map[string]bool{"MGC001122334455.cnf": true}}
+func serverOf(r release) *mapServer {
+	srv := &mapServer{files: release{}, broken: map[string]bool{}}
 	for k, v := range r {
 		srv.files[k] = v
 	}
-	srv.files["P0S3-8-12-00.sb2"] = []byte("torn")
+	return srv
+}
+
+func statuses(res *Result) (map[string]string, []string) {
+	got := map[string]string{}
+	var order []string
+	for _, f := range res.Files {
+		got[f.Name] = f.Status
+		order = append(order, f.Name)
+	}
+	return got, order
+}
+
+// TestProbe: probe plays the phone through bundle/boot's state machine on
+// what the server sends: a 7940 on SIP 5.3 (the default phone for a SIP
+// bundle) reads OS79XX.TXT and its SIP configuration, upgrades through the
+// loader and the application, reboots into 8.12 and reads its 7.x+
+// configuration files, then its dial plan, ring list and rings.
+func TestProbe(t *testing.T) {
+	r := fixtureRelease(t)
+	b := writeBundle(t, filepath.Join(t.TempDir(), "b"), r)
+
+	srv := serverOf(r)
 	delete(srv.files, "Chirp1.raw")
 	srv.files["CTLSEP001122334455.tlv"] = []byte("stale trust list")
 
@@ -69,38 +113,76 @@ func TestProbe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := map[string]string{}
-	var order []string
-	for _, f := range res.Files {
-		got[f.Name] = f.Status
-		order = append(order, f.Name)
-	}
+	got, order := statuses(res)
 	want := map[string]string{
-		"OS79XX.TXT": "ok", "CTLSEP001122334455.tlv": "site", "SEP001122334455.cnf.xml": "absent",
-		"SIP001122334455.cnf": "ok", "MGC001122334455.cnf": "error", "XMLDefault.cnf.xml": "ok",
-		"P0S3-8-12-00.loads": "ok", "P003-8-12-00.sbn": "ok", "P0S3-8-12-00.sb2": "different",
-		"SIPDefault.cnf": "ok", "dialplan.xml": "ok", "RINGLIST.DAT": "ok", "Chirp1.raw": "missing",
+		"OS79XX.TXT": "ok", "SIPDefault.cnf": "ok", "SIP001122334455.cnf": "ok",
+		"P0S3-8-12-00.loads": "ok", "P003-8-12-00.sbn": "ok", "P0S3-8-12-00.sb2": "ok",
+		"CTLSEP001122334455.tlv": "site", "SEP001122334455.cnf.xml": "absent", "MGC001122334455.cnf": "absent",
+		"XMLDefault.cnf.xml": "ok", "dialplan.xml": "ok", "RINGLIST.DAT": "ok", "Analog1.raw": "ok", "Chirp1.raw": "missing",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("probe statuses (-want +got):\n%s", diff)
 	}
-	wantOrder := []string{"OS79XX.TXT", "CTLSEP001122334455.tlv", "SEP001122334455.cnf.xml", "SIP001122334455.cnf",
-		"MGC001122334455.cnf", "XMLDefault.cnf.xml", "P0S3-8-12-00.loads", "P003-8-12-00.sbn", "P0S3-8-12-00.sb2",
-		"SIPDefault.cnf", "dialplan.xml", "RINGLIST.DAT", "Chirp1.raw"}
+	wantOrder := []string{"OS79XX.TXT", "SIPDefault.cnf", "SIP001122334455.cnf", "P0S3-8-12-00.loads", "P003-8-12-00.sbn",
+		"P0S3-8-12-00.sb2", "CTLSEP001122334455.tlv", "SEP001122334455.cnf.xml", "MGC001122334455.cnf", "XMLDefault.cnf.xml",
+		"dialplan.xml", "RINGLIST.DAT", "Analog1.raw", "Chirp1.raw"}
 	if diff := cmp.Diff(wantOrder, order); diff != "" {
 		t.Errorf("probe order (-want +got):\n%s", diff)
 	}
-	// A 7941 reads the XML configurations and the load they name, no more.
-	srv.asked = nil
+	if res.Running != DefaultRunningSIP || res.Outcome == nil || res.Outcome.Code != boot.Runs || res.Outcome.Load != "P0S3-8-12-00" {
+		t.Errorf("running %q, outcome %+v: want the phone to run P0S3-8-12-00", res.Running, res.Outcome)
+	}
+	for _, f := range res.Files {
+		if f.Why == "" || f.Phase != "boot" {
+			t.Errorf("%s: phase %q, why %q", f.Name, f.Phase, f.Why)
+		}
+	}
+
+	// A torn application: the server's bytes differ, and the phone stops
+	// there as it would (its signed header does not parse).
+	srv = serverOf(r)
+	srv.files["P0S3-8-12-00.sb2"] = []byte("torn")
+	res, err = Run(b, srv, Options{MAC: "001122334455", Model: "7940"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := statuses(res); got["P0S3-8-12-00.sb2"] != ProbeDifferent || res.Outcome.Code != boot.ImageAuthenticationFailed {
+		t.Errorf("torn .sb2: %v, outcome %+v", got, res.Outcome)
+	}
+
+	// An error other than "File not found" stops the phone's hunt.
+	srv = serverOf(r)
+	srv.broken["MGC001122334455.cnf"] = true
+	res, err = Run(b, srv, Options{MAC: "001122334455", Model: "7940"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, order := statuses(res); got["MGC001122334455.cnf"] != ProbeError || res.Outcome.Code != boot.TFTPStop || order[len(order)-1] != "MGC001122334455.cnf" {
+		t.Errorf("denied MGC: %v %v, outcome %+v", got, order, res.Outcome)
+	}
+
+	// A 7941 with an empty flash reads the XML configurations; none names
+	// a load for it, so it asks for its model's default load.
+	srv = serverOf(r)
 	if _, err := Run(b, srv, Options{MAC: "001122334455", Model: "7941"}); err != nil {
 		t.Fatal(err)
 	}
-	want79x1 := []string{"CTLSEP001122334455.tlv", "SEP001122334455.cnf.xml", "XMLDefault.cnf.xml"}
+	want79x1 := []string{"CTLSEP001122334455.tlv", "SEP001122334455.cnf.xml", "XMLDefault.cnf.xml", "term41.default.loads"}
 	if diff := cmp.Diff(want79x1, srv.asked); diff != "" {
 		t.Errorf("7941 sequence (-want +got):\n%s", diff)
 	}
+	// Without a MAC no per-phone file is asked for.
+	srv = serverOf(r)
+	if _, err := Run(b, srv, Options{Model: "7960"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range srv.asked {
+		if strings.Contains(n, noMAC) {
+			t.Errorf("asked for %s without a MAC", n)
+		}
+	}
 	// --all adds every other file of the bundle.
-	res, err = Run(b, srv, Options{All: true})
+	res, err = Run(b, serverOf(r), Options{All: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +202,7 @@ func TestProbe(t *testing.T) {
 // TestProbeLongList: a RINGLIST.DAT naming thousands of rings (hostile or
 // broken) costs at most MaxProbeListed requests, and says so.
 func TestProbeLongList(t *testing.T) {
-	r := testRelease("8-12-00", 500)
+	r := fixtureRelease(t)
 	var rl []byte
 	for i := range 3000 {
 		rl = fmt.Appendf(rl, "Ring %d\tring%d.raw\n", i, i)
@@ -194,7 +276,7 @@ func TestProbeSilentServer(t *testing.T) {
 // a file the server has and the bundle lacks is a site file, not a
 // failure.
 func TestProbeMapFileAndSiteFiles(t *testing.T) {
-	r := testRelease("8-12-00", 2000)
+	r := fixtureRelease(t)
 	moved := release{}
 	for k, v := range r {
 		if k == "P0S3-8-12-00.sb2" {
@@ -233,5 +315,14 @@ func TestProbeMapFileAndSiteFiles(t *testing.T) {
 	}
 	if got := status(res); got["P0S3-8-12-00.sb2"] != ProbeUnexpected || got["SEP001122334455.cnf.xml"] != ProbeSite {
 		t.Errorf("without the rules the moved file cannot be matched: %v", got)
+	}
+}
+
+// TestModelsArePlayed: every model probe accepts is one bundle/boot plays.
+func TestModelsArePlayed(t *testing.T) {
+	for _, m := range Models() {
+		if boot.Family(m) == "" {
+			t.Errorf("probe accepts %s, which boot does not model", m)
+		}
 	}
 }

@@ -69,7 +69,7 @@ func TestPublishProbeBadArguments(t *testing.T) {
 		{"mac", []string{"probe", "--pub", e.pub, "--mac", "0011.2233", "--bundle", good, "tftp://127.0.0.1:9"}, `--mac "0011.2233": not a MAC address`},
 		{"blksize", []string{"probe", "--pub", e.pub, "--blksize", "100", "--bundle", good, "tftp://127.0.0.1:9"}, `--blksize 100: want 512 to 65464`},
 		{"max-blksize", []string{"serve", "--listen", "127.0.0.1:0", "--max-blksize", "4", root}, `--max-blksize 4: want 8 to 65464`},
-		{"model", []string{"probe", "--pub", e.pub, "--model", "9999", "--bundle", good, "tftp://127.0.0.1:9"}, `--model "9999": unknown model (known: 7902, 7905,`},
+		{"model", []string{"probe", "--pub", e.pub, "--model", "9999", "--bundle", good, "tftp://127.0.0.1:9"}, `--model "9999": unknown model (known: 7905, 7906,`},
 	} {
 		stdout, stderr, code := run(t, tc.args...)
 		if code != 2 || !strings.Contains(stderr, tc.want) || stdout != "" {

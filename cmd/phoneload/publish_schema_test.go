@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/phoneload/phoneload/bundle/boot"
 	"github.com/phoneload/phoneload/bundle/probe"
 	"github.com/phoneload/phoneload/bundle/publish"
 
@@ -75,7 +76,7 @@ func TestPublishJSONDocumented(t *testing.T) {
 		{"publish --json", "`publish --json` prints:", "\n```\n", []any{publish.Result{}, publish.Step{}}},
 		// The rollback line names "steps" without listing their keys again.
 		{"rollback --json", "`rollback --json`:", "\n\n", []any{publish.RollbackResult{}, publish.Step{}}},
-		{"probe --json", "`probe --json`:", "sizes are -1", []any{probe.Result{}, probe.File{}}},
+		{"probe --json", "`probe --json`:", "sizes are -1", []any{probe.Result{}, probe.File{}, boot.Outcome{}}},
 		{"history --json", "`history --json`:", "`name`,", []any{struct {
 			Root      string          `json:"root"`
 			Publishes []publish.Entry `json:"publishes"`

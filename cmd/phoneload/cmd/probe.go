@@ -39,13 +39,23 @@ func NewCmdProbe() *cobra.Command {
 		Use:   "probe [--mac MAC] [--model MODEL] --bundle BUNDLE --pub FILE tftp://HOST[:PORT]",
 		Short: "Fetch from a live TFTP server what a phone would, and compare with the bundle",
 		Long: `probe asks a live TFTP server for the files a phone would ask for, in the
-order it would (7940/7960: OS79XX.TXT, CTLSEP<MAC>.tlv, SEP<MAC>.cnf.xml,
-SIP<MAC>.cnf, MGC<MAC>.cnf, XMLDefault.cnf.xml, the load it names and its
-parts, SIPDefault.cnf, the image it names, the dial plan, RINGLIST.DAT and
-its rings; 79x1: CTLSEP, SEP<MAC>.cnf.xml, XMLDefault.cnf.xml, the load and
-its parts; 7905/7912: ld/gk<mac>, the default profile, the model's images),
-following what the server actually returns, and compares every byte with the
-signed bundle. --all then fetches every other file of the bundle.
+order it would, and compares every byte with the signed bundle. The phone is
+played by the boot model simulate uses (docs/simulate.md): what it asks for
+next follows what the server actually returns, through the reboots of an
+upgrade, until it settles. A 7940/7960 reads OS79XX.TXT (before 7.x), its
+SIP or XML configuration (CTLSEP<MAC>.tlv, SEP<MAC>.cnf.xml, SIP<MAC>.cnf,
+MGC<MAC>.cnf, XMLDefault.cnf.xml, SIPDefault.cnf on 7.x and later), the load
+named for it and the parts its .loads lists (the loader, a reboot, the
+application), then the dial plan, RINGLIST.DAT and its rings; a 79x1 its XML
+configuration and the load; a 7905/7912 its compiled profiles and the image
+their upgradecode names. --all then fetches every other file of the bundle.
+
+The phone runs --running LOAD (empty: nothing in flash). By default a
+7940/7960 runs a signed image from before 7.x of the bundle's protocol
+(SIP 5.3 P0S3-05-3-00 for a bundle with a SIP .cnf, else SCCP 5.0(3)
+P00305000300), so that it reads OS79XX.TXT and takes the bundle's load;
+other models start with an empty flash. The last line says where the phone
+settled (runs, or the symptom it stops with).
 
 Each file is ok, absent (neither has it and the server says "File not
 found", so a phone moves on), site (the server has a file the bundle does
@@ -59,6 +69,7 @@ Exit codes: 0 all ok, absent or site, 1 a file could not be fetched
 (error), 2 usage, 3 bad signature, 4 missing, different or unexpected files.`,
 		Example: `  phoneload probe --pub release.pub --bundle sip-8.12.zip tftp://10.0.0.5
   phoneload probe --pub release.pub --mac 0011.2233.4455 --model 7940 --bundle sip-8.12.zip tftp://10.0.0.5:69
+  phoneload probe --pub release.pub --model 7960 --running P0S3-07-4-00 --bundle sip-8.12.zip tftp://10.0.0.5
   phoneload probe --pub release.pub --all --json --bundle sip-8.12.zip tftp://127.0.0.1:6969`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -69,6 +80,8 @@ Exit codes: 0 all ok, absent or site, 1 a file could not be fetched
 	cmd.Flags().StringVar(&f.src, "bundle", "", "the signed `BUNDLE` to compare with (directory or zip)")
 	cmd.Flags().StringVar(&f.opts.MAC, "mac", "", "imitate the phone with this `MAC` (per-phone files)")
 	cmd.Flags().StringVar(&f.opts.Model, "model", "7960", "imitate this phone `MODEL` (7940, 7960, 7905, 7912, 7911, 7941, …)")
+	cmd.Flags().StringVar(&f.opts.Running, "running", "", "the `LOAD` the phone runs (no extension), or empty (nothing in flash); default: see above")
+	cmd.Flags().StringVar(&f.opts.Protocol, "protocol", "", "`P`rotocol a phone with an empty flash asks for first: sip or sccp (default sccp)")
 	f.mapFile = addMapFileFlag(cmd.Flags())
 	cmd.Flags().BoolVar(&f.opts.All, "all", false, "also fetch every other file of the bundle")
 	cmd.Flags().BoolVar(&f.asJSON, "json", false, "print the result as JSON (schema in docs/publish.md)")
@@ -101,6 +114,11 @@ func runProbe(cmd *cobra.Command, f *probeFlags, args []string) error {
 	}
 	if !slices.Contains(probe.Models(), f.opts.Model) {
 		return cli.Usage("--model %q: unknown model (known: %s)", f.opts.Model, strings.Join(probe.Models(), ", "))
+	}
+	switch f.opts.Protocol {
+	case "", "sip", "sccp":
+	default:
+		return cli.Usage("--protocol %q: want sip or sccp", f.opts.Protocol)
 	}
 	if f.opts.Verify, err = f.trust.verifyOptions(); err != nil {
 		return err
@@ -189,5 +207,16 @@ func writeProbe(w io.Writer, res *probe.Result, verb cli.Verbosity) {
 		if names := byStatus[st]; folds(len(names)) {
 			fmt.Fprintf(w, "%s: %s (--verbose lists each)\n", st, cli.Names(names, "file", verb.Limit()))
 		}
+	}
+	if o := res.Outcome; o != nil {
+		running := res.Running
+		if running == "" {
+			running = "empty flash"
+		}
+		line := fmt.Sprintf("phone: %s (%s) %s", res.Model, running, o.Code)
+		if o.Load != "" {
+			line += " " + o.Load
+		}
+		fmt.Fprintf(w, "%s: %s\n", line, o.Reason)
 	}
 }
