@@ -52,13 +52,18 @@ const filesMark = "\"files\": []"
 // drop writes one drop: head (an Inspection with no files) around the
 // rows that files calls row with.
 func (s *inspectStream) drop(head *drop.Inspection, files func(row func(drop.InspectFile) error) error) error {
-	enc, err := encode(head, 2)
+	// The phones too are written row by row (a row per phone's own file).
+	h := *head
+	phones := h.Phones
+	h.Phones = []drop.PhoneLoad{}
+	enc, err := encode(&h, 2)
 	if err != nil {
 		return err
 	}
 	at := strings.Index(enc, filesMark)
-	if at < 0 {
-		return fmt.Errorf("inspect: %s not in the encoded drop", filesMark)
+	ph := strings.Index(enc, phonesMark)
+	if at < 0 || ph < at {
+		return fmt.Errorf("inspect: %s or %s not in the encoded drop", filesMark, phonesMark)
 	}
 	if s.drops > 0 {
 		s.write(",")
@@ -84,9 +89,26 @@ func (s *inspectStream) drop(head *drop.Inspection, files func(row func(drop.Ins
 	if n > 0 {
 		s.write("\n      ")
 	}
-	s.write(enc[at+len(filesMark)-1:])
+	s.write(enc[at+len(filesMark)-1 : ph+len(phonesMark)-1])
+	for i := range phones {
+		row, err := encode(&phones[i], 4)
+		if err != nil {
+			return err
+		}
+		if i > 0 {
+			s.write(",")
+		}
+		s.write("\n        ", row)
+	}
+	if len(phones) > 0 {
+		s.write("\n      ")
+	}
+	s.write(enc[ph+len(phonesMark)-1:])
 	return s.err
 }
+
+// phonesMark is how the head shows its phones, written apart.
+const phonesMark = "\"phones\": []"
 
 // end closes the drops and writes the errors.
 func (s *inspectStream) end(errs []inspectError) error {
