@@ -1,6 +1,7 @@
 package bundle
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -522,14 +523,21 @@ func checkPolicy(res *VerifyResult, t *verifyTree, sums []Sum, opts VerifyOption
 
 // readSpecial reads a small file (SHA256SUMS, a signature, bundle.json)
 // with a size limit.
-func readSpecial(r io.Reader, name string) ([]byte, error) {
+func readSpecial(r io.Reader, name string, size int64) ([]byte, error) {
 	max := int64(MaxSumsSize)
 	if name == ManifestName {
 		max = MaxManifestSize
 	} else if name != SumsName {
 		max = sign.MaxKeyFileSize
 	}
-	data, err := io.ReadAll(io.LimitReader(r, max+1))
+	// Sized from the start when the size is known: SHA256SUMS of a
+	// million files is 90 MB, and growing a buffer to it peaks at twice that.
+	var b bytes.Buffer
+	if size > 0 {
+		b.Grow(int(min(size, max)) + 1)
+	}
+	_, err := b.ReadFrom(io.LimitReader(r, max+1))
+	data := b.Bytes()
 	if err != nil {
 		return nil, err
 	}
@@ -560,7 +568,7 @@ func walkTree(path string, opts VerifyOptions) (*verifyTree, error) {
 	buf := make([]byte, 256<<10)
 	err := container.Walk(path, opts.Limits, func(e container.Entry, r io.Reader) error {
 		if isBundleFile(e.Name) || e.Name == ManifestName {
-			data, err := readSpecial(r, e.Name)
+			data, err := readSpecial(r, e.Name, e.Size)
 			if err != nil {
 				return err
 			}
@@ -657,43 +665,58 @@ func listDir(root string, live bool, lim container.Limits) ([]string, error) {
 // listDir lists, as the directory is read.
 func walkDirNames(root string, live bool, lim container.Limits, fn func(name string)) error {
 	count := 0
-	return filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+	max := lim.Dir().MaxFiles
+	// Each directory is read in batches, not whole and sorted as
+	// filepath.WalkDir reads it: a flat root of a million files would
+	// otherwise hold a DirEntry for each (issue 16). The order does not
+	// matter: extra names are sorted once found.
+	var walk func(dir, prefix string) error
+	walk = func(dir, prefix string) error {
+		f, err := os.Open(dir)
 		if err != nil {
 			return err
 		}
-		if p == root {
-			return nil
-		}
-		rel, err := filepath.Rel(root, p)
-		if err != nil {
-			return err
-		}
-		name := filepath.ToSlash(rel)
-		if d.IsDir() {
-			if live && name == drop.StateDir {
-				return filepath.SkipDir
+		defer f.Close()
+		for {
+			ents, err := f.ReadDir(1024)
+			for _, d := range ents {
+				name := prefix + d.Name()
+				if d.IsDir() {
+					if live && name == drop.StateDir {
+						continue
+					}
+					if err := walk(filepath.Join(dir, d.Name()), name+"/"); err != nil {
+						return err
+					}
+					continue
+				}
+				if live && (IsSpecial(name) || name == ManifestName) {
+					continue // copies of a bundle's files in a live root
+				}
+				if !live && isBundleFile(name) {
+					continue
+				}
+				if count >= max {
+					return fmt.Errorf("bundle: %s: more than %d files", root, max)
+				}
+				count++
+				fn(name)
 			}
-			return nil
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
 		}
-		if live && (IsSpecial(name) || name == ManifestName) {
-			return nil // copies of a bundle's files in a live root
-		}
-		if !live && isBundleFile(name) {
-			return nil
-		}
-		if max := lim.Dir().MaxFiles; count >= max {
-			return fmt.Errorf("bundle: %s: more than %d files", root, max)
-		}
-		count++
-		fn(name)
-		return nil
-	})
+	}
+	return walk(root, "")
 }
 
 // readFileLimited reads one of a bundle directory's own files. It must be
 // a regular file: a symlink is not followed, and a FIFO does not block.
 func readFileLimited(p, name string) ([]byte, error) {
-	f, _, regular, err := openRaw(p)
+	f, size, regular, err := openRaw(p)
 	if isNotRegularErr(err) {
 		return nil, fmt.Errorf("bundle: %s: not a regular file", p)
 	}
@@ -704,7 +727,7 @@ func readFileLimited(p, name string) ([]byte, error) {
 	if !regular {
 		return nil, fmt.Errorf("bundle: %s: not a regular file", p)
 	}
-	return readSpecial(f, name)
+	return readSpecial(f, name, size)
 }
 
 // hashDir opens and hashes the named files with a pool of workers. Files
