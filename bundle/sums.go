@@ -53,55 +53,143 @@ func MarshalSums(sums []Sum) ([]byte, error) {
 // escape (backslash, newline) and any name that is not a clean relative path,
 // and reports problems as "SHA256SUMS:line: msg".
 func ParseSums(data []byte) ([]Sum, error) {
-	if len(data) > MaxSumsSize {
+	text := string(data) // one copy; names are slices of it
+	x, err := indexSums(text)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Sum, len(x.lines))
+	for i, off := range x.lines {
+		out[i] = x.at(off)
+	}
+	return out, nil
+}
+
+// sumsIndex is a SHA256SUMS file validated in place: no Sum per line,
+// only the offset of each line, in file order and sorted by name, so that
+// a list of a million files costs its own bytes and 8 bytes a line
+// (issue 16: verify holds no map of the listed names).
+type sumsIndex struct {
+	text   string
+	lines  []uint32 // offset of each line, in file order
+	sorted []uint32 // the same, by name (byte order)
+}
+
+// at returns the line starting at off.
+func (x *sumsIndex) at(off uint32) Sum {
+	var s Sum
+	decodeHexLower(s.SHA256[:], x.text[off:off+64])
+	s.Name = x.name(off)
+	return s
+}
+
+// name returns the name of the line starting at off.
+func (x *sumsIndex) name(off uint32) string {
+	l := x.text[off+66:]
+	return l[:strings.IndexByte(l, '\n')]
+}
+
+// find returns the line listing name, if any.
+func (x *sumsIndex) find(name string) (uint32, bool) {
+	i := sort.Search(len(x.sorted), func(i int) bool { return x.name(x.sorted[i]) >= name })
+	if i < len(x.sorted) && x.name(x.sorted[i]) == name {
+		return x.sorted[i], true
+	}
+	return 0, false
+}
+
+// lineOf returns the 1-based line number of the line starting at off.
+func (x *sumsIndex) lineOf(off uint32) int {
+	return strings.Count(x.text[:off], "\n") + 1
+}
+
+// indexSums validates text as ParseSums does, with the same errors: the
+// first problem in line order, a name listed twice included.
+func indexSums(text string) (*sumsIndex, error) {
+	if len(text) > MaxSumsSize {
 		return nil, fmt.Errorf("bundle: %s: larger than %d bytes", SumsName, MaxSumsSize)
 	}
-	if len(data) > 0 && data[len(data)-1] != '\n' {
+	if len(text) > 0 && text[len(text)-1] != '\n' {
 		return nil, fmt.Errorf("bundle: %s: last line not terminated", SumsName)
 	}
 	// A line is at least 64+2+1+1 bytes: no more entries than that allows,
 	// whatever the count of newlines.
-	n := min(bytes.Count(data, []byte("\n")), len(data)/68)
-	out := make([]Sum, 0, n)
-	seen := make(map[string]int, n)
-	text := string(data) // one copy; names are slices of it
+	n := min(strings.Count(text, "\n"), len(text)/68)
+	x := &sumsIndex{text: text, lines: make([]uint32, 0, n)}
+	var lineErr error // the first malformed line; lines before it are indexed
+	errLine := 0
 	line := 0
-	for len(text) > 0 {
+	for off := 0; off < len(text); {
 		line++
-		i := strings.IndexByte(text, '\n')
-		l := text[:i]
-		text = text[i+1:]
+		i := strings.IndexByte(text[off:], '\n')
+		l := text[off : off+i]
 		bad := func(format string, args ...any) error {
 			return fmt.Errorf("bundle: %s:%d: %s", SumsName, line, fmt.Sprintf(format, args...))
 		}
+		var sum [32]byte
 		switch {
 		case line == 1 && strings.HasPrefix(l, "\ufeff"):
-			return nil, bad("starts with a byte-order mark; SHA256SUMS is plain text as sha256sum writes it")
+			lineErr = bad("starts with a byte-order mark; SHA256SUMS is plain text as sha256sum writes it")
 		case strings.HasSuffix(l, "\r"):
-			return nil, bad("ends with a carriage return; SHA256SUMS lines end with LF only, as sha256sum writes them")
+			lineErr = bad("ends with a carriage return; SHA256SUMS lines end with LF only, as sha256sum writes them")
 		case strings.HasPrefix(l, "\\"):
 			// sha256sum marks a line whose name it escaped (a backslash,
 			// newline or carriage return in the name) with a leading
 			// backslash; bundle names never contain them.
-			return nil, bad("a name escaped by sha256sum (backslash, newline or carriage return in it); bundle file names cannot contain these")
+			lineErr = bad("a name escaped by sha256sum (backslash, newline or carriage return in it); bundle file names cannot contain these")
 		case len(l) < 64+2+1 || (l[64:66] != "  " && l[64:66] != " *"):
-			return nil, bad("not a sha256sum line")
+			lineErr = bad("not a sha256sum line")
+		case !decodeHexLower(sum[:], l[:64]):
+			lineErr = bad("bad hex digest")
+		default:
+			if err := CheckName(l[66:]); err != nil {
+				lineErr = bad("%v", strings.TrimPrefix(err.Error(), "bundle: "))
+			}
 		}
-		var s Sum
-		if !decodeHexLower(s.SHA256[:], l[:64]) {
-			return nil, bad("bad hex digest")
+		if lineErr != nil {
+			errLine = line
+			break
 		}
-		s.Name = l[66:]
-		if err := CheckName(s.Name); err != nil {
-			return nil, bad("%v", strings.TrimPrefix(err.Error(), "bundle: "))
-		}
-		if prev, ok := seen[s.Name]; ok {
-			return nil, bad("%s already listed on line %d", s.Name, prev)
-		}
-		seen[s.Name] = line
-		out = append(out, s)
+		x.lines = append(x.lines, uint32(off))
+		off += i + 1
 	}
-	return out, nil
+	// Sorted by name, the first occurrence of a name first; pack writes
+	// SHA256SUMS sorted, so this is usually one pass.
+	x.sorted = x.lines
+	less := func(a, b uint32) bool {
+		na, nb := x.name(a), x.name(b)
+		return na < nb || na == nb && a < b
+	}
+	for i := 1; i < len(x.lines); i++ {
+		if !less(x.lines[i-1], x.lines[i]) {
+			x.sorted = append([]uint32(nil), x.lines...)
+			sort.Slice(x.sorted, func(i, j int) bool { return less(x.sorted[i], x.sorted[j]) })
+			break
+		}
+	}
+	// A name listed twice: the error is at the second occurrence, the
+	// earliest such line, as a reading in line order would find it.
+	var dup, first uint32
+	found := false
+	for i := 1; i < len(x.sorted); i++ {
+		a, b := x.sorted[i-1], x.sorted[i]
+		if x.name(a) != x.name(b) {
+			continue
+		}
+		if i >= 2 && x.name(x.sorted[i-2]) == x.name(b) {
+			continue // a third occurrence: the second comes first
+		}
+		if !found || b < dup {
+			dup, first, found = b, a, true
+		}
+	}
+	if found && (lineErr == nil || x.lineOf(dup) < errLine) {
+		return nil, fmt.Errorf("bundle: %s:%d: %s already listed on line %d", SumsName, x.lineOf(dup), x.name(dup), x.lineOf(first))
+	}
+	if lineErr != nil {
+		return nil, lineErr
+	}
+	return x, nil
 }
 
 // CheckName refuses a bundle path that is not a clean, relative,

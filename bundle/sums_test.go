@@ -40,6 +40,12 @@ func TestParseSumsErrors(t *testing.T) {
 	h := strings.Repeat("ab", 32)
 	tests := []struct{ in, want string }{
 		{h + "  a\n" + h + "  a\n", "SHA256SUMS:2: a already listed on line 1"},
+		// Out of name order, and the first problem in line order wins,
+		// whichever kind it is (the index sorts the lines to find twins).
+		{h + "  c\n" + h + "  b\n" + h + "  a\n" + h + "  b\n" + h + "  c\n", "SHA256SUMS:4: b already listed on line 2"},
+		{h + "  b\n" + h + "  a\n" + h + "  b\n" + h + "  b\n", "SHA256SUMS:3: b already listed on line 1"},
+		{h + "  b\n" + h + "  a\n" + h + " x\n" + h + "  b\n", "SHA256SUMS:3: not a sha256sum line"},
+		{h + "  b\n" + h + "  b\n" + h + " x\n", "SHA256SUMS:2: b already listed on line 1"},
 		{h + "  a", "last line not terminated"},
 		{h + " a\n", "SHA256SUMS:1: not a sha256sum line"},
 		{strings.ToUpper(h) + "  a\n", "SHA256SUMS:1: bad hex digest"},

@@ -1,6 +1,7 @@
 package bundle
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -16,6 +17,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/phoneload/phoneload/bundle/container"
 	"github.com/phoneload/phoneload/bundle/drop"
@@ -135,6 +137,12 @@ type verifyTree struct {
 	// list returns the name of every file of the tree (bundle files,
 	// and in a live root the journal, excluded).
 	list func() ([]string, error)
+	// dir is set for a directory (a bundle directory or, live, a TFTP
+	// root): its files are hashed by name and compared as they are read,
+	// and its listing is streamed (checkContentDir), so that verify holds
+	// no per-file state beyond SHA256SUMS itself.
+	dir  string
+	live bool
 }
 
 // Verify checks the bundle at path (a bundle directory or zip, and
@@ -188,7 +196,26 @@ func Verify(path string, opts VerifyOptions) (*VerifyResult, error) {
 		return res, err
 	}
 
-	// 2. Content, from the verified list only.
+	// 2. Content, from the verified list only. A directory is judged
+	// against SHA256SUMS in place (the text and an offset per line);
+	// an archive was hashed while walked, into a map by name.
+	if content.dir != "" {
+		// The signatures were checked over these bytes; nothing writes
+		// them again, so the names can point into them.
+		x, err := indexSums(unsafe.String(unsafe.SliceData(sumsData), len(sumsData)))
+		if err != nil {
+			return res, fmt.Errorf("%w: %s", ErrContent, strings.TrimPrefix(err.Error(), "bundle: "))
+		}
+		res.Files = len(x.lines)
+		if err := checkContentDir(res, content, x, opts); err != nil {
+			return res, err
+		}
+		var manifest []Sum
+		if off, ok := x.find(ManifestName); ok {
+			manifest = []Sum{x.at(off)}
+		}
+		return finish(res, t, manifest, opts)
+	}
 	sums, err := ParseSums(sumsData)
 	if err != nil {
 		return res, fmt.Errorf("%w: %s", ErrContent, strings.TrimPrefix(err.Error(), "bundle: "))
@@ -209,7 +236,11 @@ func Verify(path string, opts VerifyOptions) (*VerifyResult, error) {
 	if err != nil {
 		return res, err
 	}
+	return finish(res, t, sums, opts)
+}
 
+// finish checks the policy and says whether the bundle is valid.
+func finish(res *VerifyResult, t *verifyTree, sums []Sum, opts VerifyOptions) (*VerifyResult, error) {
 	// 3. Policy, from a verified bundle.json.
 	checkPolicy(res, t, sums, opts)
 
@@ -339,9 +370,87 @@ func checkContent(res *VerifyResult, t *verifyTree, sums []Sum, opts VerifyOptio
 			extras = append(extras, name)
 		}
 	}
+	judgeMissing(res, t, missing, extras, opts)
+	return nil
+}
+
+// checkContentDir is checkContent for a directory: every listed file is
+// opened by name, hashed and compared by a pool of workers, while the
+// directory is listed beside them and each name looked up in x; only
+// problems, missing files and extra names are kept.
+func checkContentDir(res *VerifyResult, t *verifyTree, x *sumsIndex, opts VerifyOptions) error {
+	lines := x.lines
+	if t.live {
+		// bundle.json is checked in the bundle; publish does not copy it.
+		if off, ok := x.find(ManifestName); ok {
+			lines = make([]uint32, 0, len(x.lines)-1)
+			for _, l := range x.lines {
+				if l != off {
+					lines = append(lines, l)
+				}
+			}
+		}
+	}
+	var (
+		extras  []string
+		listErr error
+		listed  = make(chan struct{})
+	)
+	go func() {
+		defer close(listed)
+		listErr = walkDirNames(t.dir, t.live, opts.Limits, func(name string) {
+			if _, ok := x.find(name); !ok || t.live && name == ManifestName {
+				extras = append(extras, name)
+			}
+		})
+	}()
+	var (
+		mu      sync.Mutex
+		missing []uint32
+	)
+	n := hashDirEach(t.dir, len(lines), func(i int) string { return x.name(lines[i]) }, opts, func(i int, f *treeFile) {
+		s := x.at(lines[i])
+		var p *FileProblem
+		switch {
+		case f == nil:
+		case f.err != nil:
+			p = &FileProblem{Kind: Modified, File: s.Name, Detail: f.err.Error()}
+		case f.sum != s.SHA256:
+			p = &FileProblem{Kind: Modified, File: s.Name, Detail: fmt.Sprintf("%d bytes, sha256 %s, want %s", f.size, hex.EncodeToString(f.sum[:]), hex.EncodeToString(s.SHA256[:]))}
+		default:
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if p != nil {
+			res.Problems = append(res.Problems, *p)
+		} else {
+			missing = append(missing, lines[i])
+		}
+	})
+	res.Bytes = n
+	<-listed
+	if listErr != nil {
+		return listErr
+	}
+	// In SHA256SUMS order, as checkContent finds them.
+	sort.Slice(missing, func(i, j int) bool { return missing[i] < missing[j] })
+	ms := make([]Sum, len(missing))
+	for i, off := range missing {
+		ms[i] = x.at(off)
+	}
+	judgeMissing(res, t, ms, extras, opts)
+	return nil
+}
+
+// judgeMissing reports files listed and absent, and files present and not
+// listed (extras, in any order): an extra whose content is that of a
+// missing file is that file renamed.
+func judgeMissing(res *VerifyResult, t *verifyTree, missing []Sum, extras []string, opts VerifyOptions) {
 	sort.Strings(extras)
 	// Extras are hashed only when something is missing, to recognise a
 	// rename without reading every foreign file of a TFTP root.
+	var n int64
 	var hashedExtras map[string]*treeFile
 	if len(missing) > 0 && len(extras) > 0 {
 		hashedExtras, n = t.hash(extras)
@@ -372,7 +481,6 @@ func checkContent(res *VerifyResult, t *verifyTree, sums []Sum, opts VerifyOptio
 			res.Problems = append(res.Problems, FileProblem{Kind: Missing, File: m.Name})
 		}
 	}
-	return nil
 }
 
 func checkPolicy(res *VerifyResult, t *verifyTree, sums []Sum, opts VerifyOptions) {
@@ -415,14 +523,21 @@ func checkPolicy(res *VerifyResult, t *verifyTree, sums []Sum, opts VerifyOption
 
 // readSpecial reads a small file (SHA256SUMS, a signature, bundle.json)
 // with a size limit.
-func readSpecial(r io.Reader, name string) ([]byte, error) {
+func readSpecial(r io.Reader, name string, size int64) ([]byte, error) {
 	max := int64(MaxSumsSize)
 	if name == ManifestName {
 		max = MaxManifestSize
 	} else if name != SumsName {
 		max = sign.MaxKeyFileSize
 	}
-	data, err := io.ReadAll(io.LimitReader(r, max+1))
+	// Sized from the start when the size is known: SHA256SUMS of a
+	// million files is 90 MB, and growing a buffer to it peaks at twice that.
+	var b bytes.Buffer
+	if size > 0 {
+		b.Grow(int(min(size, max)) + 1)
+	}
+	_, err := b.ReadFrom(io.LimitReader(r, max+1))
+	data := b.Bytes()
 	if err != nil {
 		return nil, err
 	}
@@ -453,7 +568,7 @@ func walkTree(path string, opts VerifyOptions) (*verifyTree, error) {
 	buf := make([]byte, 256<<10)
 	err := container.Walk(path, opts.Limits, func(e container.Entry, r io.Reader) error {
 		if isBundleFile(e.Name) || e.Name == ManifestName {
-			data, err := readSpecial(r, e.Name)
+			data, err := readSpecial(r, e.Name, e.Size)
 			if err != nil {
 				return err
 			}
@@ -509,21 +624,8 @@ func dirTree(root string, live bool, opts VerifyOptions) (*verifyTree, error) {
 			return nil, err
 		}
 	}
-	type listing struct {
-		names []string
-		err   error
-	}
-	done := make(chan listing, 1)
-	go func() {
-		names, err := listDir(root, live, opts.Limits)
-		done <- listing{names, err}
-	}()
-	var once sync.Once
-	var l listing
-	t.list = func() ([]string, error) {
-		once.Do(func() { l = <-done })
-		return l.names, l.err
-	}
+	t.dir, t.live = root, live
+	t.list = func() ([]string, error) { return listDir(root, live, opts.Limits) }
 	t.hash = func(names []string) (map[string]*treeFile, int64) { return hashDir(root, names, opts) }
 	return t, nil
 }
@@ -555,43 +657,66 @@ func readDirMeta(root string) (map[string][]byte, error) {
 // a live root, the publish journal and any copies of the bundle files).
 func listDir(root string, live bool, lim container.Limits) ([]string, error) {
 	var names []string
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if p == root {
-			return nil
-		}
-		rel, err := filepath.Rel(root, p)
-		if err != nil {
-			return err
-		}
-		name := filepath.ToSlash(rel)
-		if d.IsDir() {
-			if live && name == drop.StateDir {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if live && (IsSpecial(name) || name == ManifestName) {
-			return nil // copies of a bundle's files in a live root
-		}
-		if !live && isBundleFile(name) {
-			return nil
-		}
-		if max := lim.Dir().MaxFiles; len(names) >= max {
-			return fmt.Errorf("bundle: %s: more than %d files", root, max)
-		}
-		names = append(names, name)
-		return nil
-	})
+	err := walkDirNames(root, live, lim, func(name string) { names = append(names, name) })
 	return names, err
+}
+
+// walkDirNames calls fn with the name of every file under root that
+// listDir lists, as the directory is read.
+func walkDirNames(root string, live bool, lim container.Limits, fn func(name string)) error {
+	count := 0
+	max := lim.Dir().MaxFiles
+	// Each directory is read in batches, not whole and sorted as
+	// filepath.WalkDir reads it: a flat root of a million files would
+	// otherwise hold a DirEntry for each (issue 16). The order does not
+	// matter: extra names are sorted once found.
+	var walk func(dir, prefix string) error
+	walk = func(dir, prefix string) error {
+		f, err := os.Open(dir)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		for {
+			ents, err := f.ReadDir(1024)
+			for _, d := range ents {
+				name := prefix + d.Name()
+				if d.IsDir() {
+					if live && name == drop.StateDir {
+						continue
+					}
+					if err := walk(filepath.Join(dir, d.Name()), name+"/"); err != nil {
+						return err
+					}
+					continue
+				}
+				if live && (IsSpecial(name) || name == ManifestName) {
+					continue // copies of a bundle's files in a live root
+				}
+				if !live && isBundleFile(name) {
+					continue
+				}
+				if count >= max {
+					return fmt.Errorf("bundle: %s: more than %d files", root, max)
+				}
+				count++
+				fn(name)
+			}
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+		}
+	}
+	return walk(root, "")
 }
 
 // readFileLimited reads one of a bundle directory's own files. It must be
 // a regular file: a symlink is not followed, and a FIFO does not block.
 func readFileLimited(p, name string) ([]byte, error) {
-	f, _, regular, err := openRaw(p)
+	f, size, regular, err := openRaw(p)
 	if isNotRegularErr(err) {
 		return nil, fmt.Errorf("bundle: %s: not a regular file", p)
 	}
@@ -602,20 +727,34 @@ func readFileLimited(p, name string) ([]byte, error) {
 	if !regular {
 		return nil, fmt.Errorf("bundle: %s: not a regular file", p)
 	}
-	return readSpecial(f, name)
+	return readSpecial(f, name, size)
 }
 
 // hashDir opens and hashes the named files with a pool of workers. Files
 // that do not exist are left out of the result.
 func hashDir(root string, names []string, opts VerifyOptions) (map[string]*treeFile, int64) {
-	files := make([]*treeFile, len(names))
+	out := make(map[string]*treeFile, len(names))
+	var mu sync.Mutex
+	n := hashDirEach(root, len(names), func(i int) string { return names[i] }, opts, func(_ int, f *treeFile) {
+		if f != nil {
+			mu.Lock()
+			out[f.name] = f
+			mu.Unlock()
+		}
+	})
+	return out, n
+}
+
+// hashDirEach opens and hashes the files name(0) … name(n-1) with a pool
+// of workers and calls got, from the workers, with each one's index and
+// result (nil: it does not exist). It returns the bytes read.
+func hashDirEach(root string, n int, name func(i int) string, opts VerifyOptions, got func(i int, f *treeFile)) int64 {
 	dir, err := openTreeDir(root)
 	if err != nil {
-		out := make(map[string]*treeFile, len(names))
-		for _, name := range names {
-			out[name] = &treeFile{name: name, err: errors.New("unreadable")}
+		for i := 0; i < n; i++ {
+			got(i, &treeFile{name: name(i), err: errors.New("unreadable")})
 		}
-		return out, 0
+		return 0
 	}
 	defer dir.Close()
 	workers := opts.Workers
@@ -637,23 +776,17 @@ func hashDir(root string, names []string, opts VerifyOptions) (map[string]*treeF
 			h := sha256.New()
 			for {
 				i := int(next.Add(1) - 1)
-				if i >= len(names) {
+				if i >= n {
 					return
 				}
-				f, n := hashFile(dir, names[i], h, buf, opts)
-				files[i] = f
-				total.Add(n)
+				f, read := hashFile(dir, name(i), h, buf, opts)
+				got(i, f)
+				total.Add(read)
 			}
 		}()
 	}
 	wg.Wait()
-	out := make(map[string]*treeFile, len(names))
-	for _, f := range files {
-		if f != nil {
-			out[f.name] = f
-		}
-	}
-	return out, total.Load()
+	return total.Load()
 }
 
 // hashFile hashes one file; nil means it does not exist.

@@ -39,9 +39,9 @@ func TestOffersAgreeWithInspect(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", root, err)
 		}
-		c := &checker{d: d, byName: map[string]*drop.File{}, byFold: map[string][]*drop.File{}, ignored: map[string]bool{}, rep: &Report{}}
+		c := &checker{d: d, ignored: map[string]bool{}, rep: &Report{}}
+		c.index()
 		for _, f := range d.Files {
-			c.byName[f.Name] = f
 			if f.Kind.Fetched() && !strings.Contains(f.Name, "/") {
 				c.knownAtTop++
 			}

@@ -329,7 +329,7 @@ func (c *checker) phonesReading(file string) []string {
 
 // loadsLists reports whether image's .loads lists part.
 func (c *checker) loadsLists(image, part string) bool {
-	f := c.byName[image+".loads"]
+	f := c.file(image + ".loads")
 	if f == nil || f.Loads == nil {
 		return false
 	}

@@ -2,7 +2,6 @@ package check
 
 import (
 	"regexp"
-	"sort"
 	"strings"
 
 	"github.com/phoneload/phoneload/bundle/cisco"
@@ -49,7 +48,7 @@ var fixedNames = func() map[string]string {
 func (c *checker) checkNames() {
 	for _, f := range c.d.Files {
 		base := cisco.BaseName(f.Name)
-		if want, ok := fixedNames[strings.ToLower(base)]; ok && want != base && c.byName[want] == nil {
+		if want, ok := fixedNames[strings.ToLower(base)]; ok && want != base && c.file(want) == nil {
 			c.add("reference-case", f.Name, 0, c.phonesReading(want), "phones ask for %s; this file is named %s: TFTP names are case-exact", want, base)
 		}
 		if m := reDevUpper.FindStringSubmatch(base); m != nil && len(m[2]) >= 10 && len(m[2]) <= 14 {
@@ -78,17 +77,7 @@ func (c *checker) checkNames() {
 			}
 		}
 	}
-	groups := map[string][]*drop.File{}
-	var keys []string
-	for k, fs := range c.byFold {
-		if len(fs) > 1 {
-			groups[k] = fs
-			keys = append(keys, k)
-		}
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		fs := groups[k]
+	c.foldGroups(func(fs []*drop.File) {
 		for _, f := range fs[1:] {
 			if f.SHA256 != "" && f.SHA256 == fs[0].SHA256 {
 				c.add("case-alias", f.Name, 0, nil, "%s is a byte-identical copy of %s under another letter case", f.Name, fs[0].Name)
@@ -96,7 +85,7 @@ func (c *checker) checkNames() {
 			}
 			c.add("case-collision", f.Name, 0, c.phonesReading(f.Name), "%s and %s differ only in letter case and in content", fs[0].Name, f.Name)
 		}
-	}
+	})
 }
 
 // macPhones returns the fleet phone with this MAC, if any.
@@ -114,7 +103,7 @@ func (c *checker) macPhones(mac string) []string {
 func (c *checker) deviceFile(mac string) string {
 	mac = strings.ToUpper(mac)
 	for _, n := range []string{"SEP" + mac + ".cnf.xml", "SIP" + mac + ".cnf", "MGC" + mac + ".cnf"} {
-		if c.byName[n] != nil {
+		if c.file(n) != nil {
 			return n
 		}
 	}

@@ -48,7 +48,7 @@ func (c *checker) checkProfiles() {
 		hw, fam := profileFamily(f.Name)
 		upgrades := p.Upgrades
 		if f.Kind == cisco.KindProfileBinary {
-			if src := c.byName[cisco.SourceName(f.Name)]; src != nil && src.Profile != nil && !src.Profile.Binary {
+			if src := c.file(cisco.SourceName(f.Name)); src != nil && src.Profile != nil && !src.Profile.Binary {
 				switch {
 				case cisco.SameUpgrades(src.Profile.Upgrades, p.Upgrades):
 					// The source's findings say it, on the line to edit.
@@ -146,7 +146,7 @@ func (c *checker) checkCompiled() {
 		switch {
 		case cisco.IsDefaultProfile(f.Name):
 			c.add("profile-not-compiled", f.Name, 0, ph, "%s is not compiled: phones fetch %s, which is not in the root, so %s phones without a compiled per-device profile get %s", f.Name, bin, fam, what)
-		case c.byName[def] != nil:
+		case c.file(def) != nil:
 			c.add("profile-device-fallback", f.Name, 0, ph, "%s is not compiled: the phone fetches %s, gets \"File not found\" and falls back to %s, so it gets none of its own settings%s", f.Name, bin, def, c.fallbackImage(f, def))
 		default:
 			c.add("profile-not-compiled", f.Name, 0, ph, "%s is not compiled and there is no %s either: the phone fetches %s, then %s, finds neither and gets %s", f.Name, cisco.BaseName(def), bin, cisco.BaseName(def), what)
@@ -160,11 +160,11 @@ func (c *checker) checkCompiled() {
 // default to fall back to.
 func (c *checker) uncompiledFor(p fleetPhone) bool {
 	prefix := map[string]string{"7912": "gk", "7905": "ld", "ata": "ata"}[p.family]
-	if prefix == "" || c.byName[prefix+"default.cfg"] != nil {
+	if prefix == "" || c.file(prefix+"default.cfg") != nil {
 		return false
 	}
 	for _, txt := range []string{prefix + "default.txt", prefix + strings.ToLower(p.MAC) + ".txt"} {
-		if f := c.byName[txt]; f != nil && f.Kind == cisco.KindProfileText && c.byName[cisco.CompiledName(txt)] == nil {
+		if f := c.file(txt); f != nil && f.Kind == cisco.KindProfileText && c.file(cisco.CompiledName(txt)) == nil {
 			return true
 		}
 	}
@@ -192,7 +192,7 @@ func (c *checker) fallbackImage(f *drop.File, def string) string {
 		return ""
 	}
 	var got string
-	if d := c.byName[def]; d != nil {
+	if d := c.file(def); d != nil {
 		got = firstUpgrade(d.Profile)
 	}
 	switch got {
@@ -208,12 +208,12 @@ func (c *checker) checkStale(f *drop.File, ph []string) {
 	if !strings.HasSuffix(f.Name, ".txt") {
 		return
 	}
-	bin := c.byName[cisco.CompiledName(f.Name)]
+	bin := c.file(cisco.CompiledName(f.Name))
 	if bin == nil {
 		return
 	}
 	out, err := c.opts.Compile(f.Name, f.Data, func(name string) []byte {
-		if g := c.byName[name]; g != nil {
+		if g := c.file(name); g != nil {
 			return g.Data
 		}
 		return nil

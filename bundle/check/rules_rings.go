@@ -83,7 +83,7 @@ func (c *checker) checkRings() {
 			// file dialplan.xml): a value with the extension makes it ask
 			// for dialplan.xml.xml.
 			v := strings.TrimSpace(e.Value)
-			if stem, ok := strings.CutSuffix(v, ".xml"); ok && c.byName[v+".xml"] == nil {
+			if stem, ok := strings.CutSuffix(v, ".xml"); ok && c.file(v+".xml") == nil {
 				c.add("dial-template-missing", f.Name, e.Line, c.phonesReading(f.Name), "dial_template names %q with its extension: the phone appends .xml and asks for %q; write %q", v, v+".xml", stem)
 				continue
 			}

@@ -34,7 +34,7 @@ func (c *checker) checkSigned() {
 			c.add("signed-name-mismatch", f.Name, 0, c.phonesReading(f.Name), "%s was signed as %q: renamed images fail authentication", f.Name, hn)
 		}
 		if strings.HasSuffix(f.Name, ".sbn") && f.PayloadSHA256 != "" {
-			bin := c.byName[strings.TrimSuffix(f.Name, ".sbn")+".bin"]
+			bin := c.file(strings.TrimSuffix(f.Name, ".sbn") + ".bin")
 			if bin != nil && bin.SHA256 != f.PayloadSHA256 {
 				c.add("sbn-payload-mismatch", f.Name, 0, c.phonesReading(f.Name), "the payload of %s (sha256 %.12s…) is not %s (sha256 %.12s…)", f.Name, f.PayloadSHA256, bin.Name, bin.SHA256)
 			}

@@ -102,7 +102,7 @@ func uniqueSorted(s []string) []string {
 func (c *checker) askedFor(fs []*drop.File) bool {
 	for _, f := range fs {
 		base := cisco.BaseName(f.Name)
-		if _, fixed := fixedNames[strings.ToLower(base)]; (fixed || deviceMAC(base) != "") && c.byName[base] == nil {
+		if _, fixed := fixedNames[strings.ToLower(base)]; (fixed || deviceMAC(base) != "") && c.file(base) == nil {
 			return true
 		}
 	}

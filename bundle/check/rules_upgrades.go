@@ -115,7 +115,7 @@ func (c *checker) judgeUpgrade(p fleetPhone, g *phoneGroups) {
 	}
 	// Phones below 5.0 take the unsigned loader (.bin), not the .sbn.
 	if !p.rel.Signed() {
-		if loader := c.loaderOf(o.Name); loader != "" && c.byName[loader+".sbn"] != nil && c.byName[loader+".bin"] == nil {
+		if loader := c.loaderOf(o.Name); loader != "" && c.file(loader+".sbn") != nil && c.file(loader+".bin") == nil {
 			g.add(upgradeKey{rule: "loader-bin-missing", file: loader + ".sbn", msg: fmt.Sprintf("phones on %s are offered %s, whose loader %s.sbn has no %s.bin beside it", p.rel, o.Name, loader, loader)}, p.MAC)
 		}
 	}
@@ -146,7 +146,7 @@ func (c *checker) judgeW210(p fleetPhone, to Release, g *phoneGroups) {
 	if !sip2 && (to.Protocol != "sip" || to.Major != 2) {
 		return
 	}
-	sd := c.byName["SIPDefault.cnf"]
+	sd := c.file("SIPDefault.cnf")
 	if sd == nil || sd.SIP == nil {
 		return
 	}
@@ -195,7 +195,7 @@ func (c *checker) loaderOf(image string) string {
 	if r, ok := ParseRelease(image); ok && r.Protocol == "loader" {
 		return image
 	}
-	f := c.byName[image+".loads"]
+	f := c.file(image + ".loads")
 	if f == nil || f.Loads == nil {
 		return ""
 	}
@@ -210,7 +210,7 @@ func (c *checker) loaderOf(image string) string {
 
 // onlyUnsigned reports whether the root has only an unsigned .bin for image.
 func (c *checker) onlyUnsigned(image string) bool {
-	return c.byName[image+".bin"] != nil && c.byName[image+".sbn"] == nil && c.byName[image+".loads"] == nil
+	return c.file(image+".bin") != nil && c.file(image+".sbn") == nil && c.file(image+".loads") == nil
 }
 
 // extraEntries are the SIPDefault.cnf entries other than image_version.
@@ -256,7 +256,7 @@ func (c *checker) upgradesAlone() {
 			c.add("upgrade-downgrade", o.File, o.Line, nil, "%s offers %s (%s): phones already on a signed 5.0-or-later image refuse it", o.Source, o.Name, unsignedWhy(to))
 		}
 	}
-	if sd := c.byName["SIPDefault.cnf"]; sd != nil && sd.SIP != nil && sipOld {
+	if sd := c.file("SIPDefault.cnf"); sd != nil && sd.SIP != nil && sipOld {
 		if extra := extraEntries(sd.SIP); len(extra) > 0 {
 			c.assume("no --fleet: the root offers a SIP image before 5.0, so phones on SIP 2.x were assumed to read it (upgrade-w210)")
 			c.add("upgrade-w210", sd.Name, extra[0].Line, nil, "SIPDefault.cnf holds %d entries besides image_version (first: %s); phones still on SIP 2.x fail to read it", len(extra), extra[0].Name)

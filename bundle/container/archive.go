@@ -6,6 +6,7 @@ import (
 	"hash"
 	"hash/crc32"
 	"io"
+	"os"
 	"sync"
 )
 
@@ -127,6 +128,16 @@ func (b *budget) take(path, name string, size int64) error {
 type item struct {
 	e    Entry
 	open func() (io.Reader, func() error, error) // reader and its close
+	// dir, when set, opens e from a directory instead of open: one
+	// pointer shared by every item, not a closure per file (a root of a
+	// million files listed before it is read; issue 16).
+	dir *dirSource
+}
+
+// dirSource is the directory items are opened from.
+type dirSource struct {
+	root *os.Root
+	path string
 }
 
 // runItems calls fn for every item, in order with one worker; with more, the
@@ -175,7 +186,16 @@ func runItems(items []item, workers int, fn WalkFunc) error {
 }
 
 func runItem(it item, fn WalkFunc) error {
-	r, closeFn, err := it.open()
+	var (
+		r       io.Reader
+		closeFn func() error
+		err     error
+	)
+	if it.dir != nil {
+		r, closeFn, err = openListed(it.dir.root, it.dir.path, it.e)
+	} else {
+		r, closeFn, err = it.open()
+	}
 	if err != nil {
 		return err
 	}

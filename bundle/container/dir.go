@@ -23,6 +23,7 @@ func walkDir(dir string, lim Limits, fn WalkFunc, workers int) error {
 		items []item
 		names nameSet
 		b     = budget{lim: lim}
+		src   = &dirSource{root: root, path: dir}
 	)
 	err = fs.WalkDir(root.FS(), ".", func(name string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -62,9 +63,7 @@ func walkDir(dir string, lim Limits, fn WalkFunc, workers int) error {
 			return err
 		}
 		e := Entry{Name: name, Size: info.Size(), Mode: info.Mode().Perm(), ModTime: info.ModTime()}
-		items = append(items, item{e: e, open: func() (io.Reader, func() error, error) {
-			return openListed(root, dir, e)
-		}})
+		items = append(items, item{e: e, dir: src})
 		return nil
 	})
 	if err != nil {

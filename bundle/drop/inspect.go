@@ -90,11 +90,42 @@ var hashNames = map[crypto.Hash]string{crypto.SHA1: "sha1", crypto.SHA256: "sha2
 // Inspect returns the documented view of d. verified says whether the drop
 // was opened with trusted keys (so that Verified is meaningful).
 func Inspect(d *Drop, verified bool) *Inspection {
-	in := &Inspection{Path: d.Path, Container: d.Container, Size: d.Size, Files: make([]InspectFile, 0, len(d.Files)), Phones: d.Phones}
+	in := InspectHead(d, verified)
+	in.Files = make([]InspectFile, 0, len(d.Files))
+	InspectFiles(d, verified, func(v InspectFile) error {
+		in.Files = append(in.Files, v)
+		return nil
+	})
+	return in
+}
+
+// InspectHead returns the Inspection of d without its files (Files is
+// empty): with InspectFiles, a drop of a million files is printed one row
+// at a time instead of held whole twice (issue 16).
+func InspectHead(d *Drop, verified bool) *Inspection {
+	in := &Inspection{Path: d.Path, Container: d.Container, Size: d.Size, Files: []InspectFile{}, Phones: d.Phones}
 	if in.Phones == nil {
 		in.Phones = []PhoneLoad{}
 	}
-	secrets := secretValues(d)
+	for _, f := range d.Files {
+		in.Problems += len(f.Problems)
+		if verified && f.Header != nil && !f.Verified {
+			in.Unverified++
+		}
+	}
+	return in
+}
+
+// InspectFiles calls fn with the row of each file of d, in order, and
+// stops at the first error fn returns.
+func InspectFiles(d *Drop, verified bool, fn func(InspectFile) error) error {
+	var secrets map[string]bool // only compiled profiles need them
+	for _, f := range d.Files {
+		if f.Profile != nil && f.Profile.Binary {
+			secrets = secretValues(d)
+			break
+		}
+	}
 	for _, f := range d.Files {
 		v := InspectFile{
 			Name: f.Name, Size: f.Size, Kind: f.Kind, SHA256: f.SHA256, Load: f.Load,
@@ -127,9 +158,6 @@ func Inspect(d *Drop, verified bool) *Inspection {
 			if verified {
 				ok := f.Verified
 				v.Verified, v.VerifyError = &ok, f.VerifyErr
-				if !ok {
-					in.Unverified++
-				}
 			}
 		}
 		if f.Kind == cisco.KindImageSBN && f.Load != nil && f.PayloadSHA256 != "" {
@@ -150,10 +178,11 @@ func Inspect(d *Drop, verified bool) *Inspection {
 			}
 			v.Loads = l
 		}
-		in.Problems += len(f.Problems)
-		in.Files = append(in.Files, v)
+		if err := fn(v); err != nil {
+			return err
+		}
 	}
-	return in
+	return nil
 }
 
 // secretWords mark settings whose values Inspect does not print:

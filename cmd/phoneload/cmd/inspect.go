@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"bufio"
 	"crypto"
 	"errors"
 	"fmt"
@@ -155,6 +156,13 @@ func inspectPaths(cmd *cobra.Command, paths []string, opts drop.OpenOptions, asJ
 		out = io.Discard
 	}
 	doc := inspectJSON{Schema: drop.InspectSchema, Drops: []*drop.Inspection{}, Errors: []inspectError{}}
+	var stream *inspectStream
+	if asJSON {
+		// Drops are written as they are read, each file's row as it is
+		// made: the document is never held whole (issue 16).
+		stream = &inspectStream{w: bufio.NewWriterSize(out, 64<<10)}
+		stream.begin()
+	}
 	var errs []error
 	code, unverified := cli.ExitOK, 0
 	for i, p := range paths {
@@ -172,14 +180,22 @@ func inspectPaths(cmd *cobra.Command, paths []string, opts drop.OpenOptions, asJ
 			code = max(code, cli.ExitFailure)
 			continue
 		}
-		in := drop.Inspect(d, len(opts.Trust) > 0)
+		verified := len(opts.Trust) > 0
+		if asJSON {
+			head := drop.InspectHead(d, verified)
+			if head.Unverified > 0 {
+				code = max(code, cli.ExitSignature)
+				unverified += head.Unverified
+			}
+			if err := stream.drop(head, func(row func(drop.InspectFile) error) error { return drop.InspectFiles(d, verified, row) }); err != nil {
+				return err
+			}
+			continue
+		}
+		in := drop.Inspect(d, verified)
 		if in.Unverified > 0 {
 			code = max(code, cli.ExitSignature)
 			unverified += in.Unverified
-		}
-		if asJSON {
-			doc.Drops = append(doc.Drops, in)
-			continue
 		}
 		if i > 0 {
 			fmt.Fprintln(out)
@@ -189,7 +205,7 @@ func inspectPaths(cmd *cobra.Command, paths []string, opts drop.OpenOptions, asJ
 		}
 	}
 	if asJSON {
-		if err := cli.WriteJSON(out, doc); err != nil {
+		if err := stream.end(doc.Errors); err != nil {
 			return err
 		}
 	}
