@@ -20,10 +20,10 @@ import (
 const MaxDeflateSize = 16 << 20
 
 // DeflateLevel is the compression level of deflated entries (klauspost/
-// compress/flate, whose output for a level and input never changes within
-// one version of that module): level 6, zip's default. Level 9 made
-// configurations of a few hundred bytes about 1% smaller and cost a 1 MB
-// compressor reset per file, more than the compression itself.
+// compress/flate, deterministic for one level, input and module version):
+// level 6, zip's default. Level 9 made the 50,000-file benchmark zip about
+// 5% smaller and cost a 1 MB compressor reset per file, more CPU than the
+// compression itself.
 const DeflateLevel = 6
 
 // zipWriter writes a reproducible zip: entries in the order given (pack
