@@ -114,3 +114,29 @@ func findZipFile(zr *zip.Reader, name string) *zip.File {
 	}
 	return nil
 }
+
+// BenchmarkPackZip packs 2,000 per-phone configurations and a 2 MiB
+// image to a zip (no check): the walk, hashing, compression on every CPU,
+// the spool and the zip.
+func BenchmarkPackZip(b *testing.B) {
+	src := filepath.Join(b.TempDir(), "src")
+	os.MkdirAll(src, 0o755)
+	var total int64
+	for i := range 2000 {
+		c := fmt.Sprintf("# phone %d\nline1_name: %d\nline1_authname: \"%d\"\nline1_password: \"lab-%d\"\nline1_displayname: \"Phone %d\"\n", i, 1000+i, 1000+i, i, i)
+		os.WriteFile(filepath.Join(src, fmt.Sprintf("SIP000D28%06X.cnf", i)), []byte(c), 0o644)
+		total += int64(len(c))
+	}
+	fw := make([]byte, 2<<20)
+	rand.New(rand.NewSource(1)).Read(fw)
+	os.WriteFile(filepath.Join(src, "P0S3-08-12-00.sb2"), fw, 0o644)
+	b.SetBytes(total + int64(len(fw)))
+	k := newTestKeys(b, 6)
+	out := filepath.Join(b.TempDir(), "b.zip")
+	b.ResetTimer()
+	for range b.N {
+		if _, err := Pack(src, out, packOpts(k)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
