@@ -6,6 +6,7 @@ import "io/fs"
 
 const (
 	oNoFollow  = 0
+	oNonblock  = 0
 	oDirectory = 0
 )
 

@@ -11,6 +11,7 @@ import (
 
 const (
 	oNoFollow  = syscall.O_NOFOLLOW
+	oNonblock  = syscall.O_NONBLOCK
 	oDirectory = syscall.O_DIRECTORY
 )
 

@@ -25,7 +25,8 @@ type txn struct {
 	dir   string // STATE/txn
 	j     *journal
 	hook  func(step string) error
-	buf   []byte // staging's copy buffer, one for every file
+	buf   []byte   // staging's copy buffer, one for every file
+	news  *os.Root // txn/new while staging: files are created relative to it
 }
 
 func (t *txn) step(name string) error {
@@ -62,6 +63,14 @@ func (t *txn) save(state string) error {
 // becomes durable before an earlier one. Each operation is idempotent: a
 // staged file that is gone was renamed already.
 func (t *txn) apply() error {
+	// Renames relative to open directories: the loop below is the
+	// mixed-state window, and each rename no longer resolves two full
+	// paths.
+	ren, err := newRenamer(filepath.Join(t.dir, "new"), t.root)
+	if err != nil {
+		return fmt.Errorf("bundle: publish: %w", err)
+	}
+	defer ren.close()
 	dirs := map[string]bool{}
 	flush := func() error {
 		for d := range dirs {
@@ -84,7 +93,7 @@ func (t *txn) apply() error {
 		dst := t.target(op)
 		switch op.Op {
 		case opCreate, opReplace:
-			err := os.Rename(t.newPath(op), dst)
+			err := ren.rename(op.Stage, op.Name)
 			if errors.Is(err, fs.ErrNotExist) {
 				if _, serr := os.Stat(t.newPath(op)); errors.Is(serr, fs.ErrNotExist) {
 					continue // renamed before a crash
@@ -334,12 +343,20 @@ func (t *txn) prepare(src string, lim container.Limits, cur *RootState, opts Opt
 		return err
 	}
 	n := 0
+	var staged []string // every file in txn/new, in the order written
+	defer func() {
+		if t.news != nil {
+			t.news.Close()
+			t.news = nil
+		}
+	}()
 	stage := func(name string, r io.Reader) (string, error) {
 		n++
 		st := fmt.Sprintf("%05d", n)
 		if err := t.writeStaged(st, r); err != nil {
 			return "", fmt.Errorf("bundle: stage %s: %w", name, err)
 		}
+		staged = append(staged, st)
 		return st, t.step("stage-" + name)
 	}
 	files, sums, err := readBundle(src, lim, signed, stage, opts.Progress)
@@ -360,13 +377,12 @@ func (t *txn) prepare(src string, lim container.Limits, cur *RootState, opts Opt
 	for _, op := range ops {
 		used[op.Stage] = true
 	}
-	ents, err := os.ReadDir(filepath.Join(t.dir, "new"))
-	if err != nil {
-		return err
-	}
-	for _, e := range ents {
-		if !used[e.Name()] {
-			os.Remove(filepath.Join(t.dir, "new", e.Name()))
+	kept := staged[:0]
+	for _, st := range staged {
+		if used[st] {
+			kept = append(kept, st)
+		} else {
+			os.Remove(filepath.Join(t.dir, "new", st))
 		}
 	}
 	made := map[string]bool{} // directories known to exist in the root
@@ -406,12 +422,8 @@ func (t *txn) prepare(src string, lim container.Limits, cur *RootState, opts Opt
 	// that names them says "prepared"; a crash before leaves a "preparing"
 	// transaction, which the next run discards.
 	b := atomicfile.NewBatch(t.dir)
-	ents, err = os.ReadDir(filepath.Join(t.dir, "new"))
-	if err != nil {
-		return err
-	}
-	for _, e := range ents {
-		b.AddFile(filepath.Join(t.dir, "new", e.Name()))
+	for _, st := range kept {
+		b.AddFile(filepath.Join(t.dir, "new", st))
 	}
 	for _, op := range ops {
 		if op.Op == opReplace || op.Op == opRemove {
@@ -435,8 +447,18 @@ func (t *txn) prepare(src string, lim container.Limits, cur *RootState, opts Opt
 }
 
 func (t *txn) writeStaged(stage string, r io.Reader) error {
-	p := filepath.Join(t.dir, "new", stage)
-	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if t.news == nil {
+		r, err := os.OpenRoot(filepath.Join(t.dir, "new"))
+		if err != nil {
+			return err
+		}
+		t.news = r
+	}
+	// Relative to txn/new, and O_NONBLOCK (Unix) so that os.File takes
+	// the descriptor as it is: no fcntl calls around a poller
+	// registration that regular files refuse. Writes to a regular file
+	// ignore the flag.
+	f, err := t.news.OpenFile(stage, os.O_WRONLY|os.O_CREATE|os.O_EXCL|oNonblock, 0o644)
 	if err != nil {
 		return err
 	}
