@@ -25,9 +25,12 @@ import (
 // too), pack 187–206 MiB, verify 38 MiB (53 MiB before the batched
 // listing; main before it: check 201–230, pack 206, verify 74–86,
 // inspect --json far more: the verify and inspect bounds fail the old code).
+// On main after the merge with the zip and publish speed work, check read
+// 217 MiB once: its bound is 250 MiB like pack's, so GC timing cannot make
+// CI flaky; a per-file state that grows by a quarter still fails it.
 const (
 	rssFiles        = 100_000
-	rssBoundCheck   = 230 << 20
+	rssBoundCheck   = 250 << 20
 	rssBoundInspect = 250 << 20
 	rssBoundPack    = 250 << 20
 	rssBoundVerify  = 60 << 20
