@@ -1,9 +1,7 @@
 package check
 
 import (
-	"fmt"
 	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 
@@ -39,19 +37,11 @@ func benchRoot(b *testing.B) (string, []Phone) {
 		if benchErr = fixture.WriteDir(dir, fixture.SIP7940, fixture.Options{ImageSize: 2 << 20}); benchErr != nil {
 			return
 		}
+		if benchErr = fixture.WriteLineConfigs(dir, benchPhones, "English_United_States"); benchErr != nil {
+			return
+		}
 		for i := range benchPhones {
-			mac := fmt.Sprintf("000D28%06X", i)
-			var name, body string
-			if i%2 == 0 {
-				name = "SIP" + mac + ".cnf"
-				body = fmt.Sprintf("# phone %d\nline1_name: %d\nline1_authname: \"%d\"\nline1_password: \"lab-%d\"\nline1_displayname: \"Phone %d\"\n", i, 1000+i, 1000+i, i, i)
-			} else {
-				name = "SEP" + mac + ".cnf.xml"
-				body = fmt.Sprintf("<device>\n<deviceProtocol>SIP</deviceProtocol>\n<loadInformation>P0S3-8-12-00</loadInformation>\n<userLocale>English_United_States</userLocale>\n<description>Phone %d</description>\n</device>\n", i)
-			}
-			if benchErr = os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); benchErr != nil {
-				return
-			}
+			mac := fixture.LinePhoneMAC(i)
 			model := "7940"
 			if i%3 == 0 {
 				model = "7960"

@@ -3,7 +3,6 @@
 package main
 
 import (
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -59,19 +58,8 @@ func TestRSSGuard(t *testing.T) {
 	if err := fixture.Main([]string{"-size", "256K", "sip7940", root}); err != nil {
 		t.Fatal(err)
 	}
-	for i := 0; i < rssFiles; i++ {
-		mac := fmt.Sprintf("000D28%06X", i)
-		var name, body string
-		if i%2 == 0 {
-			name = "SIP" + mac + ".cnf"
-			body = fmt.Sprintf("# phone %d\nline1_name: %d\nline1_authname: \"%d\"\nline1_password: \"lab-%d\"\nline1_displayname: \"Phone %d\"\n", i, 1000+i, 1000+i, i, i)
-		} else {
-			name = "SEP" + mac + ".cnf.xml"
-			body = fmt.Sprintf("<device>\n<deviceProtocol>SIP</deviceProtocol>\n<loadInformation>P0S3-8-12-00</loadInformation>\n<description>Phone %d</description>\n</device>\n", i)
-		}
-		if err := os.WriteFile(filepath.Join(root, name), []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
+	if err := fixture.WriteLineConfigs(root, rssFiles, ""); err != nil {
+		t.Fatal(err)
 	}
 	t.Logf("generated %d files in %.1f s", rssFiles, time.Since(gen).Seconds())
 	exe, err := os.Executable()
