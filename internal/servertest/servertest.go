@@ -37,7 +37,7 @@ type Server struct {
 const probeName = "servertest-ready-probe"
 
 // waitReady asks for a missing file until the server answers.
-func waitReady(addr string, exited <-chan error) error {
+func waitReady(addr string, exited *proc) error {
 	cl, err := tftp.NewClient(addr, tftp.ClientOptions{Timeout: 200 * time.Millisecond, Retries: 1})
 	if err != nil {
 		return err
@@ -49,8 +49,8 @@ func waitReady(addr string, exited <-chan error) error {
 			return nil
 		}
 		select {
-		case err := <-exited:
-			return fmt.Errorf("exited: %v", err)
+		case <-exited.done:
+			return fmt.Errorf("exited: %v", exited.err)
 		default:
 		}
 	}
@@ -59,14 +59,29 @@ func waitReady(addr string, exited <-chan error) error {
 
 // terminate stops a server: SIGTERM, then SIGKILL if it has not exited
 // within 3 seconds (a loaded machine, a transfer still running).
-func terminate(c *exec.Cmd, exited <-chan error) {
+func terminate(c *exec.Cmd, exited *proc) {
 	c.Process.Signal(syscall.SIGTERM)
 	select {
-	case <-exited:
+	case <-exited.done:
 	case <-time.After(3 * time.Second):
 		c.Process.Kill()
-		<-exited
+		<-exited.done
 	}
+}
+
+// proc is a started server process: done is closed once Wait returned
+// err. A closed channel can be waited on any number of times (a receive
+// from a one-value channel in waitReady once left the retry path
+// waiting forever for a server that had already exited).
+type proc struct {
+	done chan struct{}
+	err  error
+}
+
+func waitFor(c *exec.Cmd) *proc {
+	p := &proc{done: make(chan struct{})}
+	go func() { p.err = c.Wait(); close(p.done) }()
+	return p
 }
 
 func freeUDPPort(t testing.TB) int {
@@ -150,11 +165,10 @@ func StartHPAWith(t testing.TB, root string, v int, extra ...string) *Server {
 		if err := c.Start(); err != nil {
 			t.Fatal(err)
 		}
-		exited := make(chan error, 1)
-		go func() { exited <- c.Wait() }()
+		exited := waitFor(c)
 		if err := waitReady(addr, exited); err != nil {
 			c.Process.Kill()
-			<-exited
+			<-exited.done
 			if attempt == 4 {
 				t.Fatalf("in.tftpd: %v: %s", err, stderr.String())
 			}
@@ -209,12 +223,11 @@ func StartDnsmasq(t testing.TB, root string) *Server {
 		if err := c.Start(); err != nil {
 			t.Fatal(err)
 		}
-		exited := make(chan error, 1)
-		go func() { exited <- c.Wait() }()
+		exited := waitFor(c)
 		addr := ip + ":69"
 		if err := waitReady(addr, exited); err != nil {
 			c.Process.Kill()
-			<-exited
+			<-exited.done
 			if attempt == 4 {
 				t.Fatalf("dnsmasq: %v: %s", err, stderr.String())
 			}

@@ -37,7 +37,7 @@ func TestServeFIFO(t *testing.T) {
 	case <-time.After(3 * time.Second):
 		t.Fatal("fetching a FIFO hangs")
 	}
-	if ev := events(); len(ev) != 1 || ev[0].Status != "not-found" {
+	if ev := waitEvents(events, 1); len(ev) != 1 || ev[0].Status != "not-found" {
 		t.Errorf("log: %+v, want one not-found", ev)
 	}
 }

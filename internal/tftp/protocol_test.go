@@ -165,8 +165,7 @@ func TestServeNoInternalErrorText(t *testing.T) {
 		if !errors.As(err, &re) || re.Code != 0 || re.Message != "Read error" {
 			t.Errorf("client got %v, want server error 0: Read error", err)
 		}
-		time.Sleep(20 * time.Millisecond)
-		ev := events()
+		ev := waitEvents(events, 1)
 		if len(ev) != 1 || ev[0].Status != "error" || !strings.Contains(ev[0].Error, "secret-path") {
 			t.Errorf("log %+v, want the detail", ev)
 		}

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -25,9 +26,12 @@ func TestServeRewrite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var mu sync.Mutex
 	var clients []netip.Addr
 	addr, events := startServer(t, src, Options{Rewrite: func(name string, client netip.Addr) (string, error) {
+		mu.Lock()
 		clients = append(clients, client)
+		mu.Unlock()
 		if strings.Contains(name, "..") {
 			return "", errors.New("denied by an 'a' rule")
 		}
@@ -47,13 +51,15 @@ func TestServeRewrite(t *testing.T) {
 		t.Error("a name the rules leave alone was served from nowhere")
 	}
 	var statuses []string
-	for _, e := range events() {
+	for _, e := range waitEvents(events, 3) {
 		statuses = append(statuses, e.Status)
 	}
 	sort.Strings(statuses) // each transfer logs when it ends
 	if strings.Join(statuses, " ") != "denied not-found ok" {
 		t.Errorf("log statuses %v", statuses)
 	}
+	mu.Lock()
+	defer mu.Unlock()
 	for _, c := range clients {
 		if c != netip.MustParseAddr("127.0.0.1") {
 			t.Errorf("rewrite saw client %v", c)

@@ -48,6 +48,43 @@ func startServer(t testing.TB, src Source, opts Options) (string, func() []Event
 	}
 }
 
+// waitEvents returns the log once it holds n events, or what it holds after
+// two seconds. A transfer logs when it ends, which for a read is after the
+// server sees the last ACK: the client may be done before the log is.
+func waitEvents(events func() []Event, n int) []Event {
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		ev := events()
+		if len(ev) >= n || time.Now().After(deadline) {
+			return ev
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// waitFiles returns the log once every named file has an event in it, or
+// what it holds after two seconds. Events are logged as transfers end, not
+// in the order they began: a read that finished first for the client may
+// log after the refusals that followed it.
+func waitFiles(events func() []Event, names ...string) []Event {
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		ev := events()
+		seen := map[string]bool{}
+		for _, e := range ev {
+			seen[e.File] = true
+		}
+		all := true
+		for _, n := range names {
+			all = all && seen[n]
+		}
+		if all || time.Now().After(deadline) {
+			return ev
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 func fetch(t testing.TB, addr, name string, blksize int) ([]byte, error) {
 	t.Helper()
 	c, err := NewClient(addr, ClientOptions{BlockSize: blksize, Timeout: time.Second})
@@ -127,12 +164,16 @@ func TestServeDirectory(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(root, "new.cnf")); err == nil {
 		t.Errorf("write request created a file")
 	}
-	time.Sleep(50 * time.Millisecond)
+	wants := map[string]string{"SIPDefault.cnf": "ok", "missing.cnf": "not-found", "../secret": "denied", "escape": "denied", ".phoneload/state.json": "denied", "new.cnf": "refused"}
+	var names []string
+	for name := range wants {
+		names = append(names, name)
+	}
 	statuses := map[string]string{}
-	for _, e := range events() {
+	for _, e := range waitFiles(events, names...) {
 		statuses[e.File] = e.Status
 	}
-	for name, want := range map[string]string{"SIPDefault.cnf": "ok", "missing.cnf": "not-found", "../secret": "denied", "escape": "denied", ".phoneload/state.json": "denied", "new.cnf": "refused"} {
+	for name, want := range wants {
 		if statuses[name] != want {
 			t.Errorf("log status of %s = %q, want %q", name, statuses[name], want)
 		}
