@@ -15,9 +15,20 @@ import (
 // minisign prints it after a successful -V. Ed25519 is deterministic, so the
 // same key, message and comment always give the same bytes.
 func SignMinisign(key minisign.PrivateKey, msg []byte, trustedComment string) []byte {
-	rd := minisign.NewReader(bytes.NewReader(msg))
-	_, _ = io.Copy(io.Discard, rd) // a bytes.Reader cannot fail
-	return rd.SignWithComments(key, trustedComment, "signature from phoneload secret key "+KeyID(key.ID()))
+	sig, _ := SignMinisignReader(key, bytes.NewReader(msg), trustedComment) // a bytes.Reader cannot fail
+	return sig
+}
+
+// SignMinisignReader is SignMinisign over the bytes read from r until EOF:
+// the pre-hashed mode hashes the message with BLAKE2b-512 as it is read,
+// so the message is never held in memory. The signature is the same bytes
+// SignMinisign gives for the same message.
+func SignMinisignReader(key minisign.PrivateKey, r io.Reader, trustedComment string) ([]byte, error) {
+	rd := minisign.NewReader(r)
+	if _, err := io.Copy(io.Discard, rd); err != nil {
+		return nil, fmt.Errorf("sign: minisign: %w", err)
+	}
+	return rd.SignWithComments(key, trustedComment, "signature from phoneload secret key "+KeyID(key.ID())), nil
 }
 
 // MinisignSignature is a parsed minisign signature file.

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"io"
 	"net"
 	"os"
 	"strings"
@@ -63,6 +64,13 @@ type sshsigSigned struct {
 // signedData is what the key actually signs: the magic, then the namespace,
 // the hash algorithm and the message digest.
 func signedData(namespace, hashAlg string, msg []byte) ([]byte, error) {
+	return signedDataReader(namespace, hashAlg, bytes.NewReader(msg))
+}
+
+// signedDataReader is signedData of the message read from r until EOF:
+// SSHSIG signs the message's digest, so the message is hashed as it is
+// read and never held in memory.
+func signedDataReader(namespace, hashAlg string, r io.Reader) ([]byte, error) {
 	var h hash.Hash
 	switch hashAlg {
 	case "sha256":
@@ -72,7 +80,9 @@ func signedData(namespace, hashAlg string, msg []byte) ([]byte, error) {
 	default:
 		return nil, fmt.Errorf("sign: ssh signature: unsupported hash %q", hashAlg)
 	}
-	h.Write(msg)
+	if _, err := io.Copy(h, r); err != nil {
+		return nil, fmt.Errorf("sign: ssh: %w", err)
+	}
 	return append([]byte(sshsigMagic), ssh.Marshal(sshsigSigned{Namespace: namespace, HashAlg: hashAlg, Hash: h.Sum(nil)})...), nil
 }
 
@@ -80,7 +90,13 @@ func signedData(namespace, hashAlg string, msg []byte) ([]byte, error) {
 // SHA-512 and, for RSA keys, rsa-sha2-512 (never SHA-1). It returns the
 // armored signature.
 func SignSSH(s ssh.Signer, namespace string, msg []byte) ([]byte, error) {
-	data, err := signedData(namespace, "sha512", msg)
+	return SignSSHReader(s, namespace, bytes.NewReader(msg))
+}
+
+// SignSSHReader is SignSSH over the bytes read from r until EOF, hashed
+// (SHA-512) as they are read: the same signature for the same message.
+func SignSSHReader(s ssh.Signer, namespace string, r io.Reader) ([]byte, error) {
+	data, err := signedDataReader(namespace, "sha512", r)
 	if err != nil {
 		return nil, err
 	}
