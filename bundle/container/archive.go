@@ -6,7 +6,6 @@ import (
 	"hash"
 	"hash/crc32"
 	"io"
-	"os"
 	"sync"
 )
 
@@ -24,6 +23,13 @@ type exactReader struct {
 	name   string
 	err    error // sticky
 	closed bool
+	one    [1]byte // the byte past the end, here not escaping on its own
+	// shortEOF: r is a regular file, whose read returns less than asked
+	// only at its end. Each read then asks for one byte past the declared
+	// size, and a read that ends the file short of it saves the extra read
+	// that would otherwise check the end: a system call per file of a
+	// directory.
+	shortEOF bool
 }
 
 func newExactReader(path, name string, r io.Reader, size int64) *exactReader {
@@ -47,8 +53,7 @@ func (x *exactReader) Read(p []byte) (int, error) {
 	}
 	if x.left == 0 {
 		if !x.closed {
-			var one [1]byte
-			k, err := io.ReadFull(x.r, one[:])
+			k, err := io.ReadFull(x.r, x.one[:])
 			if k > 0 {
 				return 0, x.fail(ErrTooLarge, "longer than its declared %d bytes", x.size)
 			}
@@ -66,12 +71,25 @@ func (x *exactReader) Read(p []byte) (int, error) {
 		return 0, nil
 	}
 	if int64(len(p)) > x.left {
-		p = p[:x.left]
+		n := x.left
+		if x.shortEOF {
+			n++
+		}
+		p = p[:n]
 	}
 	k, err := x.r.Read(p)
+	end := x.shortEOF && err == nil && int64(k) == x.left && k < len(p)
+	if int64(k) > x.left {
+		// The byte past the end came too: hand out the declared bytes;
+		// the next Read finds the file longer.
+		k, err = int(x.left), nil
+	}
 	x.left -= int64(k)
 	if x.crc != nil {
 		x.crc.Write(p[:k])
+	}
+	if end {
+		x.closed = true // asked for one byte more than was left, and got none of it
 	}
 	switch {
 	case err == nil || (errors.Is(err, io.EOF) && x.left == 0):
@@ -128,24 +146,21 @@ func (b *budget) take(path, name string, size int64) error {
 type item struct {
 	e    Entry
 	open func() (io.Reader, func() error, error) // reader and its close
-	// dir, when set, opens e from a directory instead of open: one
-	// pointer shared by every item, not a closure per file (a root of a
-	// million files listed before it is read; issue 16).
-	dir *dirSource
-}
-
-// dirSource is the directory items are opened from.
-type dirSource struct {
-	root *os.Root
-	path string
 }
 
 // runItems calls fn for every item, in order with one worker; with more, the
 // calls overlap but the outcome is the sequential one (see WalkParallel).
 func runItems(items []item, workers int, fn WalkFunc) error {
-	if workers <= 1 || len(items) < 2 {
-		for _, it := range items {
-			if err := runItem(it, fn); err != nil {
+	return runEach(len(items), workers, func(i int) error { return runItem(items[i], fn) })
+}
+
+// runEach calls run(0) … run(n-1), in order with one worker; with more,
+// the calls overlap, none starts after one that failed before it, and the
+// error returned is the one of the first index that failed.
+func runEach(n, workers int, run func(i int) error) error {
+	if workers <= 1 || n < 2 {
+		for i := range n {
+			if err := run(i); err != nil {
 				return err
 			}
 		}
@@ -154,11 +169,11 @@ func runItems(items []item, workers int, fn WalkFunc) error {
 	var (
 		mu      sync.Mutex
 		next    int
-		failAt  = len(items)
+		failAt  = n
 		failErr error
 		wg      sync.WaitGroup
 	)
-	for range min(workers, len(items)) {
+	for range min(workers, n) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -166,12 +181,12 @@ func runItems(items []item, workers int, fn WalkFunc) error {
 				mu.Lock()
 				i := next
 				next++
-				stop := i >= len(items) || i > failAt
+				stop := i >= n || i > failAt
 				mu.Unlock()
 				if stop {
 					return
 				}
-				if err := runItem(items[i], fn); err != nil {
+				if err := run(i); err != nil {
 					mu.Lock()
 					if i < failAt {
 						failAt, failErr = i, err
@@ -186,16 +201,7 @@ func runItems(items []item, workers int, fn WalkFunc) error {
 }
 
 func runItem(it item, fn WalkFunc) error {
-	var (
-		r       io.Reader
-		closeFn func() error
-		err     error
-	)
-	if it.dir != nil {
-		r, closeFn, err = openListed(it.dir.root, it.dir.path, it.e)
-	} else {
-		r, closeFn, err = it.open()
-	}
+	r, closeFn, err := it.open()
 	if err != nil {
 		return err
 	}

@@ -87,12 +87,12 @@ func FuzzWalkZip(f *testing.F) {
 }
 
 func detectTarInZip(data []byte) (string, bool) {
-	zr, _, err := openZip("f.zip", bytes.NewReader(data), int64(len(data)), fuzzLimits.MaxFiles)
+	d, err := OpenZipDir("f.zip", bytes.NewReader(data), int64(len(data)), fuzzLimits.MaxFiles)
 	if err != nil {
 		return "", false
 	}
-	zf, ok := innerTar(zr)
-	if !ok {
+	zf, ok, err := innerTar(d)
+	if err != nil || !ok {
 		return "", false
 	}
 	return zf.Name, true

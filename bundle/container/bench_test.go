@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 
 	"github.com/klauspost/compress/zip"
@@ -98,4 +99,95 @@ func BenchmarkWalk(b *testing.B) {
 			})
 		}
 	}
+}
+
+// BenchmarkListDir walks a flat directory of n small files (a TFTP root's
+// per-phone configs) with an fn that reads nothing: "list" is the listing
+// and its checks alone, "walk" adds opening and checking every file.
+// Allocations per file of "list" should stay near zero.
+//
+//	go test -run '^$' -bench ListDir -benchmem ./bundle/container
+func BenchmarkListDir(b *testing.B) {
+	for _, n := range []int{1_000, 20_000} {
+		dir := b.TempDir()
+		for i := range n {
+			os.WriteFile(filepath.Join(dir, fmt.Sprintf("SEP%012X.cnf.xml", i*7919)), []byte("<device/>\n"), 0o644)
+		}
+		b.Run(fmt.Sprintf("list/%d", n), func(b *testing.B) {
+			root, err := os.OpenRoot(dir)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer root.Close()
+			b.ReportAllocs()
+			for b.Loop() {
+				l := &listing{path: dir, root: root, lim: DefaultDirLimits}
+				if err := l.list(root); err != nil {
+					b.Fatal(err)
+				}
+				if _, err := l.check(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/file")
+		})
+		b.Run(fmt.Sprintf("walk/%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := WalkParallel(dir, Limits{}, 2, func(Entry, io.Reader) error { return nil }); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/file")
+		})
+	}
+}
+
+// BenchmarkWalkZipEntries walks a zip of 100,000 small stored configs (a
+// large site's bundle) with an fn that reads each: what the central
+// directory costs per entry. live-B/entry is the heap live when fn is
+// first called (after a forced collection), all entries read and checked:
+// the per-entry state Walk holds for the whole walk.
+//
+//	go test -run '^$' -bench WalkZipEntries -benchmem -count 5 ./bundle/container
+func BenchmarkWalkZipEntries(b *testing.B) {
+	const n = 100_000
+	p := filepath.Join(b.TempDir(), "site.zip")
+	f, err := os.Create(p)
+	if err != nil {
+		b.Fatal(err)
+	}
+	zw := zip.NewWriter(f)
+	for i := range n {
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: fmt.Sprintf("SEP%012X.cnf.xml", i*7919), Method: zip.Store})
+		if err != nil {
+			b.Fatal(err)
+		}
+		fmt.Fprintf(w, "<device>%d</device>\n", i)
+	}
+	if err := zw.Close(); err != nil {
+		b.Fatal(err)
+	}
+	f.Close()
+	var before, at runtime.MemStats
+	b.ReportAllocs()
+	for b.Loop() {
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		first := true
+		err := Walk(p, Limits{MaxFiles: n}, func(e Entry, r io.Reader) error {
+			if first {
+				first = false
+				runtime.GC()
+				runtime.ReadMemStats(&at)
+			}
+			_, err := io.Copy(io.Discard, r)
+			return err
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(int64(at.HeapAlloc)-int64(before.HeapAlloc))/n, "live-B/entry")
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/entry")
 }

@@ -129,3 +129,12 @@ func TestWalkDirCaseAliases(t *testing.T) {
 		t.Errorf("without CaseAliases: %v, want ErrCaseCollision", err)
 	}
 }
+
+// A directory packs into a bundle: the default limits must let a directory
+// hold every file a bundle may, or a root pack accepts would be refused by
+// check and inspect (and the other way round).
+func TestDirLimitsHoldABundle(t *testing.T) {
+	if d, b := DefaultDirLimits.MaxFiles, DefaultBundleLimits.MaxFiles; d < b || d < 1_000_011 {
+		t.Errorf("DefaultDirLimits.MaxFiles %d: want at least DefaultBundleLimits.MaxFiles %d and a million-phone root", d, b)
+	}
+}

@@ -201,6 +201,7 @@ func walkTarFile(path string, f io.ReaderAt, size int64, lim Limits, fn WalkFunc
 		if e.Size > size-off {
 			return &EntryError{Path: path, Entry: name, Err: ErrTruncated, Detail: fmt.Sprintf("%d bytes declared, %d left in the file", e.Size, size-off)}
 		}
+		e.At = off
 		items = append(items, item{e: e, open: func() (io.Reader, func() error, error) {
 			return newExactReader(path, name, io.NewSectionReader(f, off, e.Size), e.Size), func() error { return nil }, nil
 		}})

@@ -11,11 +11,22 @@ import (
 )
 
 // Entry is one regular file of a container.
+//
+// The names of a directory's files share memory (one arena per walk, in
+// chunks of 1 MiB): keeping all of them costs their bytes only, but a
+// caller that keeps a few names of a large tree should copy them
+// (strings.Clone) rather than keep a chunk alive for each.
 type Entry struct {
 	Name    string      // slash-separated path relative to the container root
 	Size    int64       // size in bytes, as declared by the container
 	Mode    fs.FileMode // permission bits only (never setuid, setgid or sticky)
 	ModTime time.Time
+	// At is where the file lies in a zip or plain tar file, for
+	// Reopener.Open to read it again without walking the container: the
+	// offset of its central directory record (zip) or of its data (tar).
+	// 0 for the files of a directory (read them again by name) and of a
+	// tar stream (tar.gz, tar inside a zip), which only a new walk reads.
+	At int64
 }
 
 // Limits bounds what a container may hold, against zip bombs and runaway
@@ -56,7 +67,7 @@ var DefaultLimits = Limits{
 var DefaultDirLimits = Limits{
 	MaxFileSize:  4 << 30,
 	MaxTotalSize: 64 << 30,
-	MaxFiles:     1_000_000,
+	MaxFiles:     1 << 20, // as many as a bundle may hold (DefaultBundleLimits)
 }
 
 // DefaultBundleLimits fit a signed bundle of a real site, which holds a
@@ -201,8 +212,17 @@ func walk(path string, lim Limits, fn WalkFunc, workers int) error {
 }
 
 // DetectContainer reports the kind of container at path (one of the
-// Container* constants) without checking its entries.
+// Container* constants) without checking its entries. A zip declaring
+// more than DefaultLimits.MaxFiles entries is refused (ErrTooMany), before
+// any record is read: DetectContainerLimits admits the entries lim does.
 func DetectContainer(path string) (string, error) {
+	return DetectContainerLimits(path, DefaultLimits)
+}
+
+// DetectContainerLimits is DetectContainer for a zip of as many entries as
+// lim.Archive() admits (telling a zip from a tar-in-zip reads the central
+// directory, in constant memory).
+func DetectContainerLimits(path string, lim Limits) (string, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
 		return "", fmt.Errorf("bundle: %w", err)
@@ -220,11 +240,13 @@ func DetectContainer(path string) (string, error) {
 		return "", &EntryError{Path: path, Err: ErrFormat, Detail: err.Error()}
 	}
 	if kind == ContainerZip {
-		zr, _, err := openZip(path, f, fi.Size(), DefaultLimits.MaxFiles)
+		d, err := OpenZipDir(path, f, fi.Size(), lim.Archive().MaxFiles)
 		if err != nil {
 			return "", err
 		}
-		if _, ok := innerTar(zr); ok {
+		if _, ok, err := innerTar(d); err != nil {
+			return "", err
+		} else if ok {
 			return ContainerTarInZip, nil
 		}
 	}
