@@ -2,44 +2,123 @@ package cisco
 
 import (
 	"bytes"
+	"fmt"
 	"path"
+	"strconv"
 	"strings"
 )
 
 // Kind says what a file of a drop is. The string values are stable: they
-// appear in `phoneload inspect --json` and in check findings.
-type Kind string
+// appear in `phoneload inspect --json` and in check findings. A Kind is one
+// byte (issue 16: a root of a million files keeps one in each drop.File); it
+// prints, and is written in JSON, as its string (String, MarshalText). The
+// zero Kind is unset and prints as "".
+type Kind uint8
 
 // File kinds.
 const (
-	KindImageBin      Kind = "image-bin"      // .bin: unsigned image (or the payload of the .sbn)
-	KindImageSBN      Kind = "image-sbn"      // .sbn: signed header + the .bin
-	KindImageSB2      Kind = "image-sb2"      // .sb2: signed application image
-	KindLoads         Kind = "loads"          // .loads: signed manifest naming the parts
-	KindOS79XX        Kind = "os79xx"         // OS79XX.TXT
-	KindSIPConfig     Kind = "sip-config"     // SIPDefault.cnf, SIP<MAC>.cnf
-	KindMGCPConfig    Kind = "mgcp-config"    // MGCDefault.cnf, MGC<MAC>.cnf
-	KindXMLConfig     Kind = "xml-config"     // XMLDefault.cnf.xml, SEP<MAC>.cnf.xml
-	KindRinglist      Kind = "ringlist"       // RINGLIST.DAT
-	KindRing          Kind = "ring"           // headerless 8 kHz µ-law ring tone
-	KindDialplan      Kind = "dialplan"       // dialplan.xml (dial template)
-	KindProfileText   Kind = "profile-text"   // #txt profile for 7905/7912/ATA
-	KindProfileBinary Kind = "profile-binary" // #ata profile compiled by cfgfmt
-	KindImageSBIN     Kind = "image-sbin"     // 7905/7912 signed image
-	KindImageZUP      Kind = "image-zup"      // 7905/7912/ATA unsigned image
-	KindTrustList     Kind = "trust-list"     // CTL*.tlv, ITL*.tlv
-	KindSigned        Kind = "signed"         // any other file with a Cisco signed header (.sgn …)
-	KindLoadPointer   Kind = "load-pointer"   // loadNNN.txt: Cisco's model id -> default load line (CUCM installs it)
-	KindRinglistXML   Kind = "ringlist-xml"   // ringlist.xml, distinctiveringlist.xml, -wb: CiscoIPPhoneRingList
-	KindTones         Kind = "tones"          // <locale>/g3-tones.xml, 7960-tones.xml: network-locale tones
-	KindSyncInfo      Kind = "syncinfo"       // syncinfo.xml: 7940/7960 SIP resync rules
-	KindImageList     Kind = "image-list"     // Desktops/<size>/List.xml: background images (CiscoIPPhoneImageList)
-	KindPhoneXML      Kind = "phone-xml"      // DefaultFP.xml, FeaturePolicy.xml, SoftKeys.xml, AppDialRules.xml, locale dictionaries
-	KindManifestXML   Kind = "manifest-xml"   // CIPC_Locale.loads: IP Communicator's XML manifest, not firmware
-	KindTagTable      Kind = "tag-table"      // sip_ptag.dat and renamed copies: cfgfmt's input, never fetched
-	KindSource        Kind = "source"         // templates, samples, backups: sources of what phones fetch, never fetched
-	KindUnknown       Kind = "unknown"
+	_                 Kind = iota // unset: ""
+	KindImageBin                  // .bin: unsigned image (or the payload of the .sbn)
+	KindImageSBN                  // .sbn: signed header + the .bin
+	KindImageSB2                  // .sb2: signed application image
+	KindLoads                     // .loads: signed manifest naming the parts
+	KindOS79XX                    // OS79XX.TXT
+	KindSIPConfig                 // SIPDefault.cnf, SIP<MAC>.cnf
+	KindMGCPConfig                // MGCDefault.cnf, MGC<MAC>.cnf
+	KindXMLConfig                 // XMLDefault.cnf.xml, SEP<MAC>.cnf.xml
+	KindRinglist                  // RINGLIST.DAT
+	KindRing                      // headerless 8 kHz µ-law ring tone
+	KindDialplan                  // dialplan.xml (dial template)
+	KindProfileText               // #txt profile for 7905/7912/ATA
+	KindProfileBinary             // #ata profile compiled by cfgfmt
+	KindImageSBIN                 // 7905/7912 signed image
+	KindImageZUP                  // 7905/7912/ATA unsigned image
+	KindTrustList                 // CTL*.tlv, ITL*.tlv
+	KindSigned                    // any other file with a Cisco signed header (.sgn …)
+	KindLoadPointer               // loadNNN.txt: Cisco's model id -> default load line (CUCM installs it)
+	KindRinglistXML               // ringlist.xml, distinctiveringlist.xml, -wb: CiscoIPPhoneRingList
+	KindTones                     // <locale>/g3-tones.xml, 7960-tones.xml: network-locale tones
+	KindSyncInfo                  // syncinfo.xml: 7940/7960 SIP resync rules
+	KindImageList                 // Desktops/<size>/List.xml: background images (CiscoIPPhoneImageList)
+	KindPhoneXML                  // DefaultFP.xml, FeaturePolicy.xml, SoftKeys.xml, AppDialRules.xml, locale dictionaries
+	KindManifestXML               // CIPC_Locale.loads: IP Communicator's XML manifest, not firmware
+	KindTagTable                  // sip_ptag.dat and renamed copies: cfgfmt's input, never fetched
+	KindSource                    // templates, samples, backups: sources of what phones fetch, never fetched
+	KindUnknown                   // none of the above
 )
+
+// kindNames are the strings of the kinds, by value.
+var kindNames = [...]string{
+	"",
+	KindImageBin:      "image-bin",
+	KindImageSBN:      "image-sbn",
+	KindImageSB2:      "image-sb2",
+	KindLoads:         "loads",
+	KindOS79XX:        "os79xx",
+	KindSIPConfig:     "sip-config",
+	KindMGCPConfig:    "mgcp-config",
+	KindXMLConfig:     "xml-config",
+	KindRinglist:      "ringlist",
+	KindRing:          "ring",
+	KindDialplan:      "dialplan",
+	KindProfileText:   "profile-text",
+	KindProfileBinary: "profile-binary",
+	KindImageSBIN:     "image-sbin",
+	KindImageZUP:      "image-zup",
+	KindTrustList:     "trust-list",
+	KindSigned:        "signed",
+	KindLoadPointer:   "load-pointer",
+	KindRinglistXML:   "ringlist-xml",
+	KindTones:         "tones",
+	KindSyncInfo:      "syncinfo",
+	KindImageList:     "image-list",
+	KindPhoneXML:      "phone-xml",
+	KindManifestXML:   "manifest-xml",
+	KindTagTable:      "tag-table",
+	KindSource:        "source",
+	KindUnknown:       "unknown",
+}
+
+// String returns the kind's stable name ("image-bin" …), "" when unset.
+func (k Kind) String() string {
+	if int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return "kind(" + strconv.Itoa(int(k)) + ")"
+}
+
+// MarshalText writes the kind's name.
+func (k Kind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
+
+// UnmarshalText reads a kind's name ("" is the unset kind).
+func (k *Kind) UnmarshalText(b []byte) error {
+	p, ok := ParseKind(string(b))
+	if !ok {
+		return fmt.Errorf("cisco: unknown file kind %q", b)
+	}
+	*k = p
+	return nil
+}
+
+// ParseKind returns the kind called name ("image-bin" …); "" is the unset
+// kind.
+func ParseKind(name string) (Kind, bool) {
+	for i, n := range kindNames {
+		if n == name {
+			return Kind(i), true
+		}
+	}
+	return 0, false
+}
+
+// Kinds lists every kind (the unset one left out), in declaration order.
+func Kinds() []Kind {
+	out := make([]Kind, 0, len(kindNames)-1)
+	for i := 1; i < len(kindNames); i++ {
+		out = append(out, Kind(i))
+	}
+	return out
+}
 
 // Fetched reports whether phones ask for files of kind k by name (images,
 // manifests, configuration, rings and ring lists, tones, dial plans …);
@@ -92,7 +171,20 @@ const IdentifyHeadSize = 512
 // cased file is still recognised (and can be reported); the case itself is
 // check's business.
 func Identify(name string, head []byte) Kind {
+	// Per-phone files, nearly all of a large root, are told by name alone
+	// and without lower-casing it (FuzzIdentifyFast checks the shortcut).
 	base := path.Base(name)
+	switch {
+	case isMACName(base, "SEP", ".cnf.xml"):
+		return KindXMLConfig
+	case isMACName(base, "SIP", ".cnf"):
+		return KindSIPConfig
+	}
+	return identify(name, base, head)
+}
+
+// identify is Identify past the per-phone names.
+func identify(name, base string, head []byte) Kind {
 	lower := strings.ToLower(base)
 	if IsSourceName(base) {
 		return KindSource

@@ -55,13 +55,26 @@ const MaxXMLDepth = 64
 
 // ParseXMLConfig parses the SCCP/UAL XML configuration files. It reads the
 // whole tree with encoding/xml (no entity expansion, no external fetches),
-// keeping line numbers.
+// keeping line numbers; plain per-phone files (no attributes, entities or
+// markup other than elements) take a hand scanner that gives the same
+// result (parsePlainXML).
 func ParseXMLConfig(b []byte) (*XMLConfig, []Problem) {
 	var ps ProblemList
 	c := &XMLConfig{}
 	if !checkText(b, &ps) {
 		return c, ps
 	}
+	if fc, fps, ok := parsePlainXML(b); ok {
+		return fc, fps
+	}
+	return parseXMLDecoder(b)
+}
+
+// parseXMLDecoder is ParseXMLConfig's general path, by encoding/xml, for b
+// that checkText accepted.
+func parseXMLDecoder(b []byte) (*XMLConfig, []Problem) {
+	var ps ProblemList
+	c := &XMLConfig{}
 	type open struct {
 		name  string
 		text  strings.Builder
@@ -98,28 +111,14 @@ func ParseXMLConfig(b []byte) (*XMLConfig, []Problem) {
 				c.Root = t.Name.Local
 			}
 			o := &open{name: t.Name.Local, line: line()}
-			if id, ok := strings.CutPrefix(t.Name.Local, "loadInformation"); ok && len(c.Loads) < MaxEntries {
-				l := XMLLoad{Element: t.Name.Local, Line: o.line}
+			if strings.HasPrefix(t.Name.Local, "loadInformation") && len(c.Loads) < MaxEntries {
+				model := ""
 				for _, a := range t.Attr {
 					if a.Name.Local == "model" {
-						l.ModelAttr = a.Value
+						model = a.Value
 					}
 				}
-				if id != "" {
-					n, err := strconv.Atoi(id)
-					if err != nil || n <= 0 || !allDigits(id) {
-						ps.Add(o.line, "<%s>: the suffix is not a model id", t.Name.Local)
-					} else {
-						l.ModelID = n
-						l.Model = ModelIDs[n]
-						if l.Model == "" {
-							ps.Add(o.line, "<%s>: unknown model id %d", t.Name.Local, n)
-						} else if m := AttrModel(l.ModelAttr); m != "" && m != l.Model {
-							ps.Add(o.line, "<%s>: model id %d is the %s but the model attribute says %q", t.Name.Local, n, l.Model, l.ModelAttr)
-						}
-					}
-				}
-				o.load = &l
+				o.load = newXMLLoad(t.Name.Local, model, o.line, &ps)
 			}
 			stack = append(stack, o)
 		case xml.CharData:
@@ -162,6 +161,29 @@ func ParseXMLConfig(b []byte) (*XMLConfig, []Problem) {
 		ps.Add(0, "no root element")
 	}
 	return c, ps
+}
+
+// newXMLLoad starts the XMLLoad of a loadInformation element named name
+// (with its model attribute as written, "" when none) opened on line,
+// reporting a model id suffix that is wrong.
+func newXMLLoad(name, modelAttr string, line int, ps *ProblemList) *XMLLoad {
+	id := strings.TrimPrefix(name, "loadInformation")
+	l := XMLLoad{Element: name, Line: line, ModelAttr: modelAttr}
+	if id != "" {
+		n, err := strconv.Atoi(id)
+		if err != nil || n <= 0 || !allDigits(id) {
+			ps.Add(line, "<%s>: the suffix is not a model id", name)
+		} else {
+			l.ModelID = n
+			l.Model = ModelIDs[n]
+			if l.Model == "" {
+				ps.Add(line, "<%s>: unknown model id %d", name, n)
+			} else if m := AttrModel(l.ModelAttr); m != "" && m != l.Model {
+				ps.Add(line, "<%s>: model id %d is the %s but the model attribute says %q", name, n, l.Model, l.ModelAttr)
+			}
+		}
+	}
+	return &l
 }
 
 // xmlErrLine takes the line from an encoding/xml syntax error.
