@@ -44,12 +44,16 @@ func (in *interner) get(s string) string {
 func (o *opener) compact(f *File) {
 	switch f.Kind {
 	case cisco.KindSIPConfig, cisco.KindMGCPConfig, cisco.KindXMLConfig:
-		f.Data = nil
+		f.Edit().Data = nil
+		if o.summary && isPerPhone(f) {
+			o.summarize(f)
+			return
+		}
 	}
-	if f.SIP != nil {
-		f.SIP.Entries = o.entries(f.SIP.Entries)
+	if f.SIP() != nil {
+		f.SIP().Entries = o.entries(f.SIP().Entries)
 	}
-	if x := f.XML; x != nil {
+	if x := f.XML(); x != nil {
 		x.Root = o.strs.get(x.Root)
 		x.Entries = o.entries(x.Entries)
 		if cap(x.Loads) > len(x.Loads) {

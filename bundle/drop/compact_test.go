@@ -3,6 +3,7 @@ package drop_test
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"unsafe"
 
@@ -34,45 +35,68 @@ func TestOpenCompactsPerPhoneFiles(t *testing.T) {
 	a, b := d.File("SIP000D28000001.cnf"), d.File("SIP000D28000002.cnf")
 	x, y := d.File("SEP000D28000003.cnf.xml"), d.File("SEP000D28000004.cnf.xml")
 	for _, f := range []*drop.File{a, b, x, y} {
-		if f.Data != nil {
-			t.Errorf("%s: Data kept (%d bytes)", f.Name, len(f.Data))
+		if f.Data() != nil {
+			t.Errorf("%s: Data kept (%d bytes)", f.Name, len(f.Data()))
 		}
-		if len(f.SHA256) != 64 || len(f.Problems) != 0 {
-			t.Errorf("%s: sha %q, problems %v", f.Name, f.SHA256, f.Problems)
+		if f.SHA256.IsZero() || len(f.Problems()) != 0 {
+			t.Errorf("%s: sha %q, problems %v", f.Name, f.SHA256, f.Problems())
 		}
 	}
-	if a.SIP == nil || len(a.SIP.Entries) != 2 || x.XML == nil || len(x.XML.Entries) != 2 || len(x.XML.Loads) != 1 {
-		t.Fatalf("parsed: %+v %+v", a.SIP, x.XML)
+	// Per-phone files keep a summary, not their settings; files alike
+	// share it.
+	if a.SIP() != nil || x.XML() != nil || a.Phone == nil || x.Phone == nil || !a.IsSIP() || !x.IsXML() {
+		t.Fatalf("parsed: %+v %+v %+v %+v", a.SIP(), x.XML(), a.Phone, x.Phone)
 	}
-	if e, ok := a.SIP.Get("line1_name"); !ok || e.Value != "1001" || e.Line != 2 {
-		t.Errorf("line1_name = %+v, %v", e, ok)
+	if a.Phone != b.Phone || x.Phone != y.Phone || a.Phone == x.Phone {
+		t.Errorf("summaries not shared: %p %p %p %p", a.Phone, b.Phone, x.Phone, y.Phone)
+	}
+	if e, ok := a.ImageVersion(); !ok || e.Value != "P0S3-8-12-00" || e.Line != 1 || a.Phone.Settings != 2 {
+		t.Errorf("image_version = %+v, %v (%+v)", e, ok, a.Phone)
+	}
+	if l := x.XMLLoads(); len(l) != 1 || l[0].Value != "P0S3-8-12-00" || l[0].Line != 2 || x.Phone.Settings != 2 {
+		t.Errorf("loads = %+v (%+v)", l, x.Phone)
 	}
 	same := func(what, s, t2 string) {
 		if s != t2 || unsafe.StringData(s) != unsafe.StringData(t2) {
 			t.Errorf("%s: %q and %q not one string", what, s, t2)
 		}
 	}
-	same("SIP name", a.SIP.Entries[0].Name, b.SIP.Entries[0].Name)
-	same("SIP load", a.SIP.Entries[0].Value, b.SIP.Entries[0].Value)
-	same("XML path", x.XML.Entries[1].Name, y.XML.Entries[1].Name)
-	same("XML value", x.XML.Entries[1].Value, y.XML.Entries[1].Value)
-	same("XML load", x.XML.Loads[0].Value, a.SIP.Entries[0].Value)
+	iv, _ := a.ImageVersion()
+	same("XML load", x.XMLLoads()[0].Value, iv.Value)
+	// Every setting is still there when asked for: parsed again.
+	sip, _, err := d.Config(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e, ok := sip.Get("line1_name"); !ok || e.Value != "1001" || e.Line != 2 || len(sip.Entries) != 2 {
+		t.Errorf("line1_name = %+v, %v", e, ok)
+	}
+	_, xml, err := d.Config(y)
+	if err != nil || xml == nil || len(xml.Entries) != 2 || xml.Entries[1].Value != "English_United_States" {
+		t.Errorf("Config(%s) = %+v, %v", y.Name, xml, err)
+	}
+	// A file changed since Open is refused, not parsed as if it were the one read.
+	write("SIP000D28000002.cnf", "image_version: P0S3-8-12-00\nline1_name: 1003\n")
+	if _, _, err := d.Config(b); err == nil || !strings.Contains(err.Error(), "changed since it was read") {
+		t.Errorf("Config of a changed file: %v", err)
+	}
 
 	// Text that is not per-phone keeps its bytes (profile-stale compiles them).
-	if f := d.File("OS79XX.TXT"); f == nil || f.Kind != cisco.KindOS79XX || len(f.Data) == 0 {
+	if f := d.File("OS79XX.TXT"); f == nil || f.Kind != cisco.KindOS79XX || len(f.Data()) == 0 {
 		t.Errorf("OS79XX.TXT lost its Data: %+v", f)
 	}
 
 	// Rows of phones naming the same load resolve alike; appending to one
 	// must not show in another.
 	var rows []*drop.PhoneLoad
-	for i := range d.Phones {
-		if p := &d.Phones[i]; p.MAC != "" {
+	phones := d.Phones()
+	for i := range phones {
+		if p := &phones[i]; p.MAC != "" {
 			rows = append(rows, p)
 		}
 	}
 	if len(rows) != 4 {
-		t.Fatalf("%d per-phone rows, want 4: %+v", len(rows), d.Phones)
+		t.Fatalf("%d per-phone rows, want 4: %+v", len(rows), phones)
 	}
 	n := len(rows[1].Files)
 	if n == 0 || len(rows[0].Files) != n {
@@ -88,5 +112,27 @@ func TestOpenCompactsPerPhoneFiles(t *testing.T) {
 	rows[2].Models = append(rows[2].Models, "7905")
 	if len(rows[3].Models) != 2 || rows[3].Models[:cap(rows[3].Models)][len(rows[3].Models)-1] != "7960" || cap(rows[3].Models) > 2 && rows[3].Models[:3][2] == "7905" {
 		t.Errorf("an append to one row's Models shows in another: %v", rows[3].Models)
+	}
+}
+
+// TestFileSmall pins the size of File (issue 16): a root of a million
+// per-phone files keeps a million of them, so what few files have lives
+// behind File.More, and a per-phone file read from a directory has none.
+func TestFileSmall(t *testing.T) {
+	if s := unsafe.Sizeof(drop.File{}); s > 80 {
+		t.Errorf("File is %d bytes, want at most 80 (an 80-byte size class; Kind is one byte)", s)
+	}
+	dir := t.TempDir()
+	if err := fixture.WriteLineConfigs(dir, 4, "English_United_States"); err != nil {
+		t.Fatal(err)
+	}
+	d, err := drop.Open(dir, drop.OpenOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range d.Files {
+		if f.More != nil || f.Phone == nil || f.SHA256.IsZero() {
+			t.Errorf("%s: More %+v, Phone %v, sha %s", f.Name, f.More, f.Phone, f.SHA256)
+		}
 	}
 }

@@ -29,16 +29,28 @@ type Drop struct {
 	Container string  // ContainerDir, ContainerZip, ContainerTar, ContainerTarGz, ContainerTarInZip
 	Files     []*File // sorted by Name
 	Size      int64   // all files together
-	// Phones says what a phone of each model would load from this drop,
-	// one row per configuration entry that names an image.
-	Phones []PhoneLoad
+	// at is, for a zip or plain tar whose per-phone files Open
+	// summarised, each file's container.Entry.At (parallel to Files), and
+	// reopen what reads them again (Config); nil otherwise.
+	at     []int64
+	reopen *reopener
+	// (What a phone of each model would load from the drop, one row per
+	// configuration entry naming an image, is made when asked for:
+	// Phones, EachPhone. A root of a million per-phone files has a row
+	// each, which check and pack never read.)
 }
 
-// File is one file of a drop.
+// File is one file of a drop. A root of a million per-phone files keeps a
+// million of them (issue 16): File holds what every file has, in 80 bytes
+// (a size class of its own: mind the field order, no padding); what few
+// files have (a signed header, parsed content, problems) is in More, nil
+// for the rest, read through the accessors of the same names.
 type File struct {
 	Name string
 	Size int64
-	Mode fs.FileMode
+	// SHA256 is the file's hash (hex with String, and in JSON).
+	SHA256 Sum
+	Mode   fs.FileMode
 	// Verified is true when OpenOptions.Trust was given and the signed
 	// header's signature verifies with one of the keys; VerifyErr says
 	// otherwise (without saying more than that it failed).
@@ -50,27 +62,36 @@ type File struct {
 	// WAV is set when the file starts like a WAV (RIFF/WAVE) file: as a
 	// ring it is not the headerless µ-law phones play. Rings are not kept
 	// in Data, so Open notes it from the first bytes.
-	WAV bool
-	// (The bools sit beside Mode so that File stays in a smaller size
-	// class: a root of a million per-phone files keeps a million of them.)
+	WAV  bool
+	Kind cisco.Kind
+	// Phone replaces SIP and XML for the per-phone configuration files of
+	// a directory, zip or plain tar (SIP<MAC>.cnf, SEP<MAC>.cnf.xml …):
+	// what the rules ask of them, not every setting (Drop.Config reads the
+	// file again and parses those).
+	Phone *PhoneConfig
+	// More holds the fields few files have; nil when none is set. Read
+	// them with the accessors (f.Header() …), set them with Edit.
+	More *FileMore
+}
 
-	SHA256    string // hex
-	Kind      cisco.Kind
+// FileMore is the part of a File that few files have.
+type FileMore struct {
 	Load      *cisco.LoadName // the name parsed as a load name, or nil
 	Header    *sign.Header    // Cisco signed header, or nil
 	HeaderErr string          // why a file that starts like a header did not parse
 	// PayloadSHA256 is the hash of the bytes after the signed header: for an
-	// .sbn it equals the SHA256 of the .bin beside it.
-	PayloadSHA256 string
+	// .sbn it equals the SHA256 of the .bin beside it. Zero for files
+	// without a signed header.
+	PayloadSHA256 Sum
 	// LoaderID is the 8-character id at payload offset 0x120 of loader
 	// images (.bin, .sbn), which .loads files name as LA_VERSION.
 	LoaderID  string
 	VerifyErr string // why the signed header did not verify (see Verified)
 	// Data is the whole content of text kinds (and binary profiles) up to
 	// MaxTextSize; nil for images, and nil for per-phone configuration
-	// files (SIP, MGCP and XML .cnf), whose parsed form (SIP, XML) is kept
-	// instead: a root holds thousands of them, and no rule reads their
-	// bytes again.
+	// files (SIP, MGCP and XML .cnf), whose parsed form (SIP, XML, Phone)
+	// is kept instead: a root holds thousands of them, and no rule reads
+	// their bytes again.
 	Data []byte
 
 	Loads    *cisco.Loads     // KindLoads: the body after the header
@@ -84,6 +105,178 @@ type File struct {
 	LoadPointer *cisco.LoadPointer
 
 	Problems []cisco.Problem // what is wrong inside the file; it is still listed
+}
+
+// Edit returns f.More, made when nil, to set a field of it.
+func (f *File) Edit() *FileMore {
+	if f.More == nil {
+		f.More = &FileMore{}
+	}
+	return f.More
+}
+
+// Load is the file's name parsed as a load name, or nil.
+func (f *File) Load() *cisco.LoadName {
+	if f.More == nil {
+		return nil
+	}
+	return f.More.Load
+}
+
+// Header is the file's Cisco signed header, or nil.
+func (f *File) Header() *sign.Header {
+	if f.More == nil {
+		return nil
+	}
+	return f.More.Header
+}
+
+// HeaderErr says why a file that starts like a signed header did not parse.
+func (f *File) HeaderErr() string {
+	if f.More == nil {
+		return ""
+	}
+	return f.More.HeaderErr
+}
+
+// PayloadSHA256 is the hash of the bytes after the signed header (zero
+// without one).
+func (f *File) PayloadSHA256() Sum {
+	if f.More == nil {
+		return Sum{}
+	}
+	return f.More.PayloadSHA256
+}
+
+// LoaderID is the 8-character id of a loader image, or "".
+func (f *File) LoaderID() string {
+	if f.More == nil {
+		return ""
+	}
+	return f.More.LoaderID
+}
+
+// VerifyErr says why the signed header did not verify.
+func (f *File) VerifyErr() string {
+	if f.More == nil {
+		return ""
+	}
+	return f.More.VerifyErr
+}
+
+// Data is the content of a text file Open kept (FileMore.Data).
+func (f *File) Data() []byte {
+	if f.More == nil {
+		return nil
+	}
+	return f.More.Data
+}
+
+// Loads is the parsed body of a .loads file.
+func (f *File) Loads() *cisco.Loads {
+	if f.More == nil {
+		return nil
+	}
+	return f.More.Loads
+}
+
+// SIP is the parsed SIP or MGCP configuration, unless summarised (Phone).
+func (f *File) SIP() *cisco.SIPConfig {
+	if f.More == nil {
+		return nil
+	}
+	return f.More.SIP
+}
+
+// XML is the parsed XML configuration, unless summarised (Phone).
+func (f *File) XML() *cisco.XMLConfig {
+	if f.More == nil {
+		return nil
+	}
+	return f.More.XML
+}
+
+// OS79XX is the parsed OS79XX.TXT.
+func (f *File) OS79XX() *cisco.OS79XX {
+	if f.More == nil {
+		return nil
+	}
+	return f.More.OS79XX
+}
+
+// Ringlist is the parsed RINGLIST.DAT (or ringlist XML).
+func (f *File) Ringlist() *cisco.Ringlist {
+	if f.More == nil {
+		return nil
+	}
+	return f.More.Ringlist
+}
+
+// Dialplan is the parsed dial plan.
+func (f *File) Dialplan() *cisco.Dialplan {
+	if f.More == nil {
+		return nil
+	}
+	return f.More.Dialplan
+}
+
+// Profile is the parsed ATA/7905/7912 profile, text or compiled.
+func (f *File) Profile() *cisco.Profile {
+	if f.More == nil {
+		return nil
+	}
+	return f.More.Profile
+}
+
+// LoadPointer is a parsed loadNNN.txt.
+func (f *File) LoadPointer() *cisco.LoadPointer {
+	if f.More == nil {
+		return nil
+	}
+	return f.More.LoadPointer
+}
+
+// Problems are what is wrong inside the file; it is still listed.
+func (f *File) Problems() []cisco.Problem {
+	if f.More == nil {
+		return nil
+	}
+	return f.More.Problems
+}
+
+// Sum is a SHA-256 hash. It prints, and is written in JSON, as lower-case
+// hex.
+type Sum [sha256.Size]byte
+
+// String returns s in lower-case hex.
+func (s Sum) String() string { return hex.EncodeToString(s[:]) }
+
+// IsZero reports whether s is unset.
+func (s Sum) IsZero() bool { return s == Sum{} }
+
+// MarshalText writes s as hex.
+func (s Sum) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// UnmarshalText reads 64 hex digits.
+func (s *Sum) UnmarshalText(b []byte) error {
+	p, err := ParseSum(string(b))
+	if err != nil {
+		return err
+	}
+	*s = p
+	return nil
+}
+
+// ParseSum reads a SHA-256 hash written as 64 hex digits.
+func ParseSum(h string) (Sum, error) {
+	var s Sum
+	if len(h) != 2*len(s) {
+		return s, fmt.Errorf("sha256 %q: want %d hex digits", h, 2*len(s))
+	}
+	if _, err := hex.Decode(s[:], []byte(h)); err != nil {
+		return s, fmt.Errorf("sha256 %q: %w", h, err)
+	}
+	return s, nil
 }
 
 // OpenOptions tune Open. The zero value is ready to use.
@@ -104,12 +297,22 @@ type OpenOptions struct {
 	// tftpd-hpa's --map-file): the drop is then the root as phones see
 	// it, files renamed, and files no request reaches left out.
 	Served func(paths []string) map[string]string
+	// KeepSettings keeps the settings of every per-phone configuration
+	// file (File.SIP, File.XML) instead of the summary Open otherwise
+	// keeps of them (File.Phone) when it can read them again: for a path
+	// that will be gone by then, such as stdin spooled to a temporary
+	// file. Open keeps them anyway for a Served view and for the files of
+	// a tar stream (tar.gz, a tar inside a zip), which cannot be read
+	// again one by one.
+	KeepSettings bool
 }
 
-// MaxTextTotal caps the bytes of the text files one drop reads to parse
-// (kept in File.Data or, for per-phone configurations, dropped once parsed), so
-// that a root of many large "configuration" files cannot exhaust memory;
-// text files past it are hashed and listed but not parsed.
+// MaxTextTotal caps the bytes a drop keeps of its text files (File.Data
+// and parsed forms), so that a root of many large "configuration" files
+// cannot exhaust memory; text files past it are hashed and listed but not
+// parsed. A per-phone configuration file summarised by Open (File.Phone)
+// counts the bytes its summary holds, not its size: a root of a million
+// phones is judged whole (issue 16).
 const MaxTextTotal = 64 << 20
 
 // LoaderIDOffset is where loader images keep their 8-character id, counted
@@ -124,7 +327,7 @@ const LoaderIDOffset = 0x120
 // and payload hashes run side by side).
 const (
 	chunkSize     = 256 << 10
-	poolChunks    = 24
+	poolChunks    = 8
 	inlineHashMax = 64 << 10 // files up to this size are hashed on the reading goroutine
 )
 
@@ -153,13 +356,24 @@ func Open(path string, opts OpenOptions) (*Drop, error) {
 	}
 	lim := opts.Limits
 	// A container that cannot be told apart is refused by Walk below, with
-	// the same error; its kind stays empty until then.
-	kind, _ := container.DetectContainer(path)
+	// the same error; its kind stays empty until then. (A zip of more
+	// entries than DetectContainer admits is told apart with lim: Walk
+	// reads it.)
+	kind, _ := container.DetectContainerLimits(path, lim)
 	d := &Drop{Path: path, Container: kind}
 	o := newOpener(opts)
+	// Per-phone files are summarised when Config can read them again:
+	// from the directory by name, from a zip or plain tar file at their
+	// Entry.At (Reopener).
+	summary := opts.Served == nil && !opts.KeepSettings
+	archive := summary && kind != container.ContainerDir
+	o.summary = summary && kind == container.ContainerDir
 	err := container.Walk(path, lim, func(e container.Entry, r io.Reader) error {
 		if InStateDir(e.Name) {
 			return nil
+		}
+		if archive {
+			o.summary = e.At != 0
 		}
 		f, err := o.read(e, r)
 		if err != nil {
@@ -167,6 +381,9 @@ func Open(path string, opts OpenOptions) (*Drop, error) {
 		}
 		d.Files = append(d.Files, f)
 		d.Size += e.Size
+		if archive {
+			d.at = append(d.at, e.At)
+		}
 		return nil
 	})
 	o.wg.Wait()
@@ -176,9 +393,13 @@ func Open(path string, opts OpenOptions) (*Drop, error) {
 	if opts.Served != nil {
 		d.serve(opts.Served)
 	}
-	sort.Slice(d.Files, func(i, j int) bool { return d.Files[i].Name < d.Files[j].Name })
+	if archive {
+		d.reopen = &reopener{path: path}
+		sort.Sort(filesAt{d.Files, d.at})
+	} else {
+		sort.Slice(d.Files, func(i, j int) bool { return d.Files[i].Name < d.Files[j].Name })
+	}
 	d.markRings()
-	d.Phones = d.phoneLoads()
 	return d, nil
 }
 
@@ -192,6 +413,12 @@ type opener struct {
 	text     int64 // bytes kept in File.Data so far
 	table    *cfgfmt.Table
 	strs     interner
+	// summary: per-phone configuration files keep a PhoneConfig, not
+	// their settings (a directory, zip or plain tar, whose files
+	// Drop.Config can read again); set for each file of an archive.
+	summary bool
+	scratch FileMore                // the More of the file being read (read runs on one goroutine)
+	phones  map[string]*PhoneConfig // PhoneConfigs alike, shared
 }
 
 func newOpener(opts OpenOptions) *opener {
@@ -217,7 +444,17 @@ func (o *opener) readChunk(r io.Reader, left int64) ([]byte, error) {
 	if left < n {
 		n = left
 	}
-	if _, err := io.ReadFull(r, b[:n]); err != nil {
+	// When the rest of the file fits with a byte to spare, ask for one
+	// byte more: a directory's reader then learns the file's end from the
+	// short read, and drain after it costs no read of its own (a system
+	// call per file of the root).
+	var err error
+	if n < int64(len(b)) {
+		_, err = io.ReadAtLeast(r, b[:n+1], int(n))
+	} else {
+		_, err = io.ReadFull(r, b[:n])
+	}
+	if err != nil {
 		o.pool <- b
 		return nil, err
 	}
@@ -231,8 +468,12 @@ func (o *opener) readChunk(r io.Reader, left int64) ([]byte, error) {
 // read consumes one file of the drop.
 func (o *opener) read(e container.Entry, r io.Reader) (*File, error) {
 	f := &File{Name: e.Name, Size: e.Size, Mode: e.Mode}
+	// Fields few files have are gathered in a scratch FileMore, copied
+	// out by keep only when one is set.
+	o.scratch = FileMore{}
+	f.More = &o.scratch
 	if ln, ok := cisco.ParseLoadName(e.Name); ok {
-		f.Load = &ln
+		f.Edit().Load = &ln
 	}
 	head, err := o.readChunk(r, e.Size)
 	if err != nil {
@@ -242,49 +483,53 @@ func (o *opener) read(e container.Entry, r io.Reader) (*File, error) {
 	f.WAV = len(head) >= 12 && string(head[:4]) == "RIFF" && string(head[8:12]) == "WAVE"
 	payload := f.inspectHead(head)
 	var ps cisco.ProblemList
-	ps = append(ps, f.Problems...)
+	ps = append(ps, f.Problems()...)
 
 	keep := textKinds[f.Kind]
+	summarised := keep && o.summary && isPerPhone(f)
 	switch {
 	case keep && e.Size > cisco.MaxTextSize:
 		ps.Add(0, "%d bytes, over the %d bytes kept for parsing; content not read", e.Size, cisco.MaxTextSize)
 		keep = false
-	case keep && o.text+e.Size > MaxTextTotal:
+	case keep && !summarised && o.text+e.Size > MaxTextTotal, summarised && o.text > MaxTextTotal:
 		ps.Add(0, "not parsed: the drop's text files exceed %d bytes together", MaxTextTotal)
 		keep = false
 	}
 	if keep {
-		o.text += e.Size
+		if !summarised {
+			o.text += e.Size // else summarize counts what it keeps
+		}
 		// Small text: keep it whole, hash it here, parse it.
-		f.Data = make([]byte, 0, e.Size)
-		f.Data = append(f.Data, head...)
+		f.Edit().Data = make([]byte, 0, e.Size)
+		f.Edit().Data = append(f.Data(), head...)
 		o.pool <- head[:cap(head)]
-		for int64(len(f.Data)) < e.Size {
-			c, err := o.readChunk(r, e.Size-int64(len(f.Data)))
+		for int64(len(f.Data())) < e.Size {
+			c, err := o.readChunk(r, e.Size-int64(len(f.Data())))
 			if err != nil {
 				return nil, readErr(e, err)
 			}
-			f.Data = append(f.Data, c...)
+			f.Edit().Data = append(f.Data(), c...)
 			o.pool <- c[:cap(c)]
 		}
 		if err := drain(r); err != nil {
 			return nil, readErr(e, err)
 		}
-		f.SHA256 = hexSum(sha256.Sum256(f.Data))
+		f.SHA256 = sha256.Sum256(f.Data())
 		if payload >= 0 {
-			f.PayloadSHA256 = hexSum(sha256.Sum256(f.Data[payload:]))
-			o.verifyBytes(f, f.Data, f.Data[payload:])
+			f.Edit().PayloadSHA256 = sha256.Sum256(f.Data()[payload:])
+			o.verifyBytes(f, f.Data(), f.Data()[payload:])
 		}
-		f.Problems = append(ps, f.parse(payload, o.table)...)
+		f.Edit().Problems = append(ps, f.parse(payload, o.table)...)
 		o.compact(f)
+		f.More = keepMore(f.More)
 		return f, nil
 	}
-	f.Problems = ps
+	f.Edit().Problems = ps
 	if e.Size <= inlineHashMax {
 		// A small file: hashing it here costs less than a hand-off.
-		f.SHA256 = hexSum(sha256.Sum256(head))
+		f.SHA256 = sha256.Sum256(head)
 		if payload >= 0 {
-			f.PayloadSHA256 = hexSum(sha256.Sum256(head[payload:]))
+			f.Edit().PayloadSHA256 = sha256.Sum256(head[payload:])
 			o.verifyBytes(f, head, head[payload:])
 		}
 		o.pool <- head[:cap(head)]
@@ -292,12 +537,19 @@ func (o *opener) read(e container.Entry, r io.Reader) (*File, error) {
 			return nil, readErr(e, err)
 		}
 		f.checkRingSize()
+		f.More = keepMore(f.More)
 		return f, nil
 	}
-	// Large file: stream the chunks to hashing goroutines.
-	jobs := []*hashJob{o.hasher(sha256.New(), func(sum []byte) { f.SHA256 = hex.EncodeToString(sum) })}
+	// Large file: stream the chunks to hashing goroutines, which set the
+	// hashes (and VerifyErr) after read returns: More is final before.
+	f.checkRingSize()
+	f.More = keepMore(f.More)
 	if payload >= 0 {
-		jobs = append(jobs, o.hasher(sha256.New(), func(sum []byte) { f.PayloadSHA256 = hex.EncodeToString(sum) }))
+		f.Edit() // the hashers write PayloadSHA256 into it
+	}
+	jobs := []*hashJob{o.hasher(sha256.New(), func(sum []byte) { copy(f.SHA256[:], sum) })}
+	if payload >= 0 {
+		jobs = append(jobs, o.hasher(sha256.New(), func(sum []byte) { copy(f.More.PayloadSHA256[:], sum) }))
 		if dg := o.newDigest(f, head); dg != nil {
 			jobs = append(jobs, o.hasher(dg, func(sum []byte) { o.verifySum(f, sum) }))
 		}
@@ -333,8 +585,18 @@ func (o *opener) read(e container.Entry, r io.Reader) (*File, error) {
 	if err := drain(r); err != nil {
 		return nil, readErr(e, err)
 	}
-	f.checkRingSize()
 	return f, nil
+}
+
+// keepMore returns a copy of m on the heap, or nil when no field is set.
+func keepMore(m *FileMore) *FileMore {
+	if m == nil || m.Header == nil && m.Load == nil && m.HeaderErr == "" && m.PayloadSHA256.IsZero() && m.LoaderID == "" &&
+		m.VerifyErr == "" && m.Data == nil && m.Loads == nil && m.SIP == nil && m.XML == nil && m.OS79XX == nil &&
+		m.Ringlist == nil && m.Dialplan == nil && m.Profile == nil && m.LoadPointer == nil && len(m.Problems) == 0 {
+		return nil
+	}
+	c := *m
+	return &c
 }
 
 // inspectHead parses the signed header and loader id from the first chunk
@@ -345,10 +607,10 @@ func (f *File) inspectHead(head []byte) int {
 	if cisco.HasSignedMagic(head) {
 		h, err := sign.ParseHeader(head)
 		if err != nil {
-			f.HeaderErr = strings.TrimPrefix(strings.TrimPrefix(err.Error(), "sign: "), "header: ")
-			ps.AddAt(0, "signed header: %s", f.HeaderErr)
+			f.Edit().HeaderErr = strings.TrimPrefix(strings.TrimPrefix(err.Error(), "sign: "), "header: ")
+			ps.AddAt(0, "signed header: %s", f.HeaderErr())
 		} else {
-			f.Header = h
+			f.Edit().Header = h
 			payload = h.Length
 		}
 	} else if cisco.HasNewSignedMagic(head) {
@@ -359,10 +621,10 @@ func (f *File) inspectHead(head []byte) int {
 	if f.Kind == cisco.KindImageBin || f.Kind == cisco.KindImageSBN {
 		at := max(payload, 0) + LoaderIDOffset
 		if at+8 <= len(head) && isLoaderID(head[at:at+8]) {
-			f.LoaderID = string(head[at : at+8])
+			f.Edit().LoaderID = string(head[at : at+8])
 		}
 	}
-	f.Problems = ps
+	f.Edit().Problems = ps
 	return payload
 }
 
@@ -382,10 +644,10 @@ func (f *File) parse(payload int, table *cfgfmt.Table) []cisco.Problem {
 	var ps []cisco.Problem
 	switch f.Kind {
 	case cisco.KindLoads:
-		if f.HeaderErr != "" || f.NewHeader {
+		if f.HeaderErr() != "" || f.NewHeader {
 			return nil // the body's start is unknown; the header problem says why
 		}
-		f.Loads, ps = cisco.ParseLoads(f.Data[max(payload, 0):])
+		f.Edit().Loads, ps = cisco.ParseLoads(f.Data()[max(payload, 0):])
 		if payload > 0 {
 			// Line numbers count from the body; say so once.
 			for i := range ps {
@@ -396,25 +658,25 @@ func (f *File) parse(payload int, table *cfgfmt.Table) []cisco.Problem {
 			}
 		}
 	case cisco.KindSIPConfig, cisco.KindMGCPConfig:
-		f.SIP, ps = cisco.ParseSIPConfig(f.Data)
+		f.Edit().SIP, ps = cisco.ParseSIPConfig(f.Data())
 	case cisco.KindXMLConfig:
-		f.XML, ps = cisco.ParseXMLConfig(f.Data)
+		f.Edit().XML, ps = cisco.ParseXMLConfig(f.Data())
 	case cisco.KindOS79XX:
-		f.OS79XX, ps = cisco.ParseOS79XX(f.Data)
+		f.Edit().OS79XX, ps = cisco.ParseOS79XX(f.Data())
 	case cisco.KindRinglist:
-		f.Ringlist, ps = cisco.ParseRinglist(f.Data)
+		f.Edit().Ringlist, ps = cisco.ParseRinglist(f.Data())
 	case cisco.KindDialplan:
-		f.Dialplan, ps = cisco.ParseDialplan(f.Data)
+		f.Edit().Dialplan, ps = cisco.ParseDialplan(f.Data())
 	case cisco.KindProfileText:
-		f.Profile, ps = cisco.ParseProfileText(f.Data)
+		f.Edit().Profile, ps = cisco.ParseProfileText(f.Data())
 	case cisco.KindProfileBinary:
-		f.Profile, ps = cisco.DecodeProfile(table, f.Data)
+		f.Edit().Profile, ps = cisco.DecodeProfile(table, f.Data())
 	case cisco.KindRinglistXML:
-		f.Ringlist, ps = cisco.ParseRinglistXML(f.Data)
+		f.Edit().Ringlist, ps = cisco.ParseRinglistXML(f.Data())
 	case cisco.KindTones, cisco.KindSyncInfo, cisco.KindImageList, cisco.KindPhoneXML, cisco.KindManifestXML:
-		_, ps = cisco.CheckXML(f.Data)
+		_, ps = cisco.CheckXML(f.Data())
 	case cisco.KindLoadPointer:
-		f.LoadPointer, ps = cisco.ParseLoadPointer(f.Data)
+		f.Edit().LoadPointer, ps = cisco.ParseLoadPointer(f.Data())
 	}
 	return ps
 }
@@ -423,9 +685,11 @@ func (f *File) checkRingSize() {
 	switch {
 	case f.Kind != cisco.KindRing:
 	case f.WAV:
-		f.Problems = append(f.Problems, cisco.Problem{Msg: "a WAV file (RIFF header): phones want headerless 8 kHz µ-law"})
+		f.Edit().Problems = append(f.Problems(), cisco.Problem{Msg: "a WAV file (RIFF header): phones want headerless 8 kHz µ-law"})
 	default:
-		f.Problems = append(f.Problems, cisco.CheckRing(f.Size)...)
+		if ps := cisco.CheckRing(f.Size); len(ps) > 0 {
+			f.Edit().Problems = append(f.Problems(), ps...)
+		}
 	}
 }
 
@@ -433,10 +697,10 @@ func (f *File) checkRingSize() {
 // extension, and checks their length.
 func (d *Drop) markRings() {
 	for _, rl := range d.Files {
-		if rl.Ringlist == nil {
+		if rl.Ringlist() == nil {
 			continue
 		}
-		for _, r := range rl.Ringlist.Entries {
+		for _, r := range rl.Ringlist().Entries {
 			if f := d.File(r.File); f != nil && f.Kind == cisco.KindUnknown {
 				f.Kind = cisco.KindRing
 				f.checkRingSize()
@@ -506,12 +770,12 @@ func (o *opener) hasher(h hash.Hash, done func(sum []byte)) *hashJob {
 // newDigest returns the hash the signature of f covers, fed with the
 // header minus its signature record, or nil when nothing is to be verified.
 func (o *opener) newDigest(f *File, head []byte) hash.Hash {
-	if len(o.trust) == 0 || f.Header == nil {
+	if len(o.trust) == 0 || f.Header() == nil {
 		return nil
 	}
-	dg, err := f.Header.NewDigest(head[:f.Header.Length])
+	dg, err := f.Header().NewDigest(head[:f.Header().Length])
 	if err != nil {
-		f.VerifyErr = strings.TrimPrefix(err.Error(), "sign: ")
+		f.Edit().VerifyErr = strings.TrimPrefix(err.Error(), "sign: ")
 		return nil
 	}
 	return dg
@@ -527,14 +791,12 @@ func (o *opener) verifyBytes(f *File, head, payload []byte) {
 }
 
 func (o *opener) verifySum(f *File, sum []byte) {
-	if err := f.Header.VerifyDigest(sum, o.trust...); err != nil {
-		f.VerifyErr = strings.TrimPrefix(err.Error(), "sign: ")
+	if err := f.Header().VerifyDigest(sum, o.trust...); err != nil {
+		f.Edit().VerifyErr = strings.TrimPrefix(err.Error(), "sign: ")
 		return
 	}
 	f.Verified = true
 }
-
-func hexSum(s [sha256.Size]byte) string { return hex.EncodeToString(s[:]) }
 
 // drain checks that r holds nothing past the declared size (Walk's readers
 // report a file that grew or is corrupt only when read to the end).

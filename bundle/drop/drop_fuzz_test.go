@@ -44,10 +44,10 @@ func FuzzReadFile(f *testing.F) {
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		if len(file.SHA256) != 64 || file.Size != int64(len(b)) {
+		if file.SHA256.IsZero() || file.Size != int64(len(b)) {
 			t.Fatalf("%s: size %d, sha %q", name, file.Size, file.SHA256)
 		}
-		if file.Header != nil && file.PayloadSHA256 == "" {
+		if file.Header() != nil && file.PayloadSHA256().IsZero() {
 			t.Fatalf("%s: signed without payload hash", name)
 		}
 		if len(o.pool) != poolChunks {
@@ -109,13 +109,34 @@ func TestTextBudget(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []cisco.Problem{{Msg: "not parsed: the drop's text files exceed 67108864 bytes together"}}
-	if f.Data != nil || f.SIP != nil || len(f.Problems) != 1 || f.Problems[0] != want[0] || len(f.SHA256) != 64 {
-		t.Errorf("over budget: data %q, sip %v, problems %v, sha %q", f.Data, f.SIP, f.Problems, f.SHA256)
+	if f.Data() != nil || f.SIP() != nil || len(f.Problems()) != 1 || f.Problems()[0] != want[0] || f.SHA256.IsZero() {
+		t.Errorf("over budget: data %q, sip %v, problems %v, sha %q", f.Data(), f.SIP(), f.Problems(), f.SHA256)
 	}
 	o.text = 0
 	f, err = o.read(container.Entry{Name: "SIPDefault.cnf", Size: int64(len(b))}, bytes.NewReader(b))
-	if err != nil || f.SIP == nil || o.text != int64(len(b)) {
-		t.Errorf("within budget: %v %v %d", err, f.SIP, o.text)
+	if err != nil || f.SIP() == nil || o.text != int64(len(b)) {
+		t.Errorf("within budget: %v %v %d", err, f.SIP(), o.text)
+	}
+
+	// Per-phone files of a directory are summarised: they count what the
+	// summary keeps, not their size, so a million phones are all judged;
+	// once the budget is spent, they too are listed unparsed.
+	o = newOpener(OpenOptions{})
+	o.summary = true
+	o.text = MaxTextTotal - 1000
+	f, err = o.read(container.Entry{Name: "SIP000D28000001.cnf", Size: int64(len(b))}, bytes.NewReader(b))
+	if e, ok := f.ImageVersion(); err != nil || f.Phone == nil || !ok || e.Value != "P0S3-8-12-00" || f.More != nil || o.text <= MaxTextTotal-1000 {
+		t.Errorf("summarised at the budget's edge: %v %+v %+v %d", err, f.Phone, f.More, o.text)
+	}
+	spent := o.text
+	g, err := o.read(container.Entry{Name: "SIP000D28000002.cnf", Size: int64(len(b))}, bytes.NewReader(b))
+	if err != nil || g.Phone != f.Phone || o.text != spent {
+		t.Errorf("a summary alike is shared and costs nothing: %v %p %p, budget %d, was %d", err, g.Phone, f.Phone, o.text, spent)
+	}
+	o.text = MaxTextTotal + 1
+	f, err = o.read(container.Entry{Name: "SIP000D28000003.cnf", Size: int64(len(b))}, bytes.NewReader(b))
+	if err != nil || f.Phone != nil || len(f.Problems()) != 1 || f.Problems()[0] != want[0] {
+		t.Errorf("past the budget: %v %+v %v", err, f.Phone, f.Problems())
 	}
 }
 
@@ -142,7 +163,7 @@ func TestTamperNeverVerifies(t *testing.T) {
 		return f
 	}
 	if f := read(orig); !f.Verified {
-		t.Fatalf("original does not verify: %q", f.VerifyErr)
+		t.Fatalf("original does not verify: %q", f.VerifyErr())
 	}
 	for i := range orig {
 		b := bytes.Clone(orig)

@@ -40,9 +40,21 @@ type Fetch struct {
 	Via     string `json:"via,omitempty"` // the list that names it (a .loads, RINGLIST.DAT)
 }
 
-// phoneLoads builds the summary from the files that tell phones what to load.
-func (d *Drop) phoneLoads() []PhoneLoad {
+// Phones says what a phone of each model would load from this drop, one
+// row per configuration entry that names an image, in file order. Each
+// call makes the rows anew (EachPhone makes them one at a time).
+func (d *Drop) Phones() []PhoneLoad {
 	var rows []PhoneLoad
+	d.EachPhone(func(p *PhoneLoad) error {
+		rows = append(rows, *p)
+		return nil
+	})
+	return rows
+}
+
+// EachPhone calls fn with each row Phones returns, one at a time (the row
+// is fn's to keep), and stops at the first error fn returns.
+func (d *Drop) EachPhone(fn func(*PhoneLoad) error) error {
 	// Thousands of per-phone files name the same few loads: rows that
 	// resolve alike share their Files and Missing (capacity clipped, so an
 	// append by a caller copies) instead of each holding its own.
@@ -75,12 +87,17 @@ func (d *Drop) phoneLoads() []PhoneLoad {
 	// The site files of a SIP phone depend only on its dial template:
 	// thousands of SIP<MAC>.cnf rows share a handful of lists.
 	defaultDial := ""
-	if f := d.File("SIPDefault.cnf"); f != nil && f.SIP != nil {
-		defaultDial = dialTemplate(f.SIP)
+	if f := d.File("SIPDefault.cnf"); f != nil {
+		if e, ok := f.DialTemplate(); ok {
+			defaultDial = strings.TrimSpace(e.Value)
+		}
 	}
 	sites := map[string][]Fetch{}
-	site := func(sip *cisco.SIPConfig) []Fetch {
-		dial := dialTemplate(sip)
+	site := func(f *File) []Fetch {
+		dial := ""
+		if e, ok := f.DialTemplate(); ok {
+			dial = strings.TrimSpace(e.Value)
+		}
 		if dial == "" {
 			dial = defaultDial
 		}
@@ -95,8 +112,8 @@ func (d *Drop) phoneLoads() []PhoneLoad {
 	for _, f := range d.Files {
 		base := path.Base(f.Name)
 		switch {
-		case f.Kind == cisco.KindSIPConfig && f.SIP != nil:
-			e, ok := f.SIP.Get("image_version")
+		case f.Kind == cisco.KindSIPConfig && f.IsSIP():
+			e, ok := f.ImageVersion()
 			if !ok {
 				continue
 			}
@@ -104,11 +121,13 @@ func (d *Drop) phoneLoads() []PhoneLoad {
 			row.MAC = macOf(base, "SIP")
 			resolve(&row, fetchLoads)
 			if path.Dir(f.Name) == "." {
-				row.Site = site(f.SIP)
+				row.Site = site(f)
 			}
-			rows = append(rows, row)
-		case f.Kind == cisco.KindXMLConfig && f.XML != nil:
-			for _, l := range f.XML.Loads {
+			if err := fn(&row); err != nil {
+				return err
+			}
+		case f.Kind == cisco.KindXMLConfig && f.IsXML():
+			for _, l := range f.XMLLoads() {
 				if l.Value == "" {
 					continue
 				}
@@ -117,14 +136,18 @@ func (d *Drop) phoneLoads() []PhoneLoad {
 					row.Models = []string{l.Model}
 				}
 				resolve(&row, fetchLoads)
-				rows = append(rows, row)
+				if err := fn(&row); err != nil {
+					return err
+				}
 			}
-		case f.Kind == cisco.KindOS79XX && f.OS79XX != nil && f.OS79XX.Name != "":
+		case f.Kind == cisco.KindOS79XX && f.OS79XX() != nil && f.OS79XX().Name != "":
 			// Pre-7.x images read OS79XX.TXT and fetch <name>.bin.
-			row := PhoneLoad{Models: models794x[:2:2], Source: f.Name, Line: 1, Setting: "OS79XX.TXT", Load: f.OS79XX.Name}
+			row := PhoneLoad{Models: models794x[:2:2], Source: f.Name, Line: 1, Setting: "OS79XX.TXT", Load: f.OS79XX().Name}
 			resolve(&row, fetchImage)
-			rows = append(rows, row)
-		case f.Profile != nil:
+			if err := fn(&row); err != nil {
+				return err
+			}
+		case f.Profile() != nil:
 			// Phones fetch only compiled profiles. A text profile counts
 			// only when its compiled twin is absent, and then the row
 			// says the phone asks for that twin and does not find it.
@@ -135,7 +158,7 @@ func (d *Drop) phoneLoads() []PhoneLoad {
 				}
 				mode = fetchCompiled
 			}
-			for _, u := range f.Profile.Upgrades {
+			for _, u := range f.Profile().Upgrades {
 				if u.Name != "upgradecode" || u.File == "" {
 					continue
 				}
@@ -146,17 +169,21 @@ func (d *Drop) phoneLoads() []PhoneLoad {
 					row.Models = []string{m}
 				}
 				resolve(&row, mode)
-				rows = append(rows, row)
+				if err := fn(&row); err != nil {
+					return err
+				}
 			}
-		case f.Kind == cisco.KindLoads && f.Load != nil && f.Load.Family == cisco.Family79x1Term:
+		case f.Kind == cisco.KindLoads && f.Load() != nil && f.Load().Family == cisco.Family79x1Term:
 			// term<NN>.default.loads is what a 79x1 boots when no
 			// configuration names an image.
-			row := PhoneLoad{Models: f.Load.Models, Source: f.Name, Setting: "default", Load: f.Load.Name}
+			row := PhoneLoad{Models: f.Load().Models, Source: f.Name, Setting: "default", Load: f.Load().Name}
 			resolve(&row, fetchLoads)
-			rows = append(rows, row)
+			if err := fn(&row); err != nil {
+				return err
+			}
 		}
 	}
-	return rows
+	return nil
 }
 
 // models794x is shared by the rows of every SIP .cnf (clipped: an append
@@ -243,8 +270,8 @@ func (d *Drop) resolve(row *PhoneLoad, mode fetchMode) {
 			}
 		}
 		fetch(name, "")
-		if lf != nil && lf.Loads != nil {
-			for _, p := range lf.Loads.Parts {
+		if lf != nil && lf.Loads() != nil {
+			for _, p := range lf.Loads().Parts {
 				fetch(p.Name, name)
 			}
 		}
@@ -270,14 +297,6 @@ func profileMAC(base string) string {
 	return ""
 }
 
-// dialTemplate is the dial_template value of a SIP configuration, or "".
-func dialTemplate(c *cisco.SIPConfig) string {
-	if e, ok := c.Get("dial_template"); ok {
-		return strings.TrimSpace(e.Value)
-	}
-	return ""
-}
-
 // siteFetches lists what a running SIP phone with the dial template dial
 // reads (PhoneLoad.Site), the rule bundle/boot plays (site7940): the dial
 // plan as <dial>.xml, RINGLIST.DAT, and at most maxListed rings it lists.
@@ -292,11 +311,11 @@ func (d *Drop) siteFetches(dial string) []Fetch {
 		fetch(dial + ".xml")
 	}
 	rl := fetch("RINGLIST.DAT")
-	if rl == nil || rl.Ringlist == nil {
+	if rl == nil || rl.Ringlist() == nil {
 		return out
 	}
 	rings := 0
-	for _, r := range rl.Ringlist.Entries {
+	for _, r := range rl.Ringlist().Entries {
 		if n := strings.TrimSpace(r.File); n != "" && rings < maxListed {
 			rings++
 			out = append(out, Fetch{Name: n, Present: d.File(n) != nil, Via: "RINGLIST.DAT"})

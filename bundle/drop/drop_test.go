@@ -17,6 +17,7 @@ import (
 	"github.com/phoneload/phoneload/bundle/drop"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/phoneload/phoneload/internal/fixture"
 )
@@ -55,12 +56,12 @@ type fileRow struct {
 func rows(d *drop.Drop) map[string]fileRow {
 	m := map[string]fileRow{}
 	for _, f := range d.Files {
-		r := fileRow{Kind: f.Kind, LoaderID: f.LoaderID, Problems: f.Problems}
-		if f.Load != nil {
-			r.Load = f.Load.Family + " " + string(f.Load.Protocol) + " " + f.Load.Version.String()
+		r := fileRow{Kind: f.Kind, LoaderID: f.LoaderID(), Problems: f.Problems()}
+		if f.Load() != nil {
+			r.Load = f.Load().Family + " " + string(f.Load().Protocol) + " " + f.Load().Version.String()
 		}
-		if f.Header != nil {
-			r.Signed, r.HeaderLen, r.HeaderFor = true, f.Header.Length, f.Header.FileName
+		if f.Header() != nil {
+			r.Signed, r.HeaderLen, r.HeaderFor = true, f.Header().Length, f.Header().FileName
 		}
 		m[f.Name] = r
 	}
@@ -94,7 +95,7 @@ func TestOpenSIP7940(t *testing.T) {
 	}
 	var total int64
 	for _, f := range d.Files {
-		if got, want := f.SHA256, sha(t, filepath.Join(dir, f.Name)); got != want {
+		if got, want := f.SHA256.String(), sha(t, filepath.Join(dir, f.Name)); got != want {
 			t.Errorf("%s: SHA256 %s, want %s", f.Name, got, want)
 		}
 		total += f.Size
@@ -103,10 +104,10 @@ func TestOpenSIP7940(t *testing.T) {
 		t.Errorf("Size %d, want %d", d.Size, total)
 	}
 	// The .sbn's payload is the .bin, byte for byte.
-	if sbn, bin := d.File("P003-8-12-00.sbn"), d.File("P003-8-12-00.bin"); sbn.PayloadSHA256 != bin.SHA256 {
-		t.Errorf(".sbn payload %s != .bin %s", sbn.PayloadSHA256, bin.SHA256)
+	if sbn, bin := d.File("P003-8-12-00.sbn"), d.File("P003-8-12-00.bin"); sbn.PayloadSHA256() != bin.SHA256 {
+		t.Errorf(".sbn payload %s != .bin %s", sbn.PayloadSHA256(), bin.SHA256)
 	}
-	l := d.File("P0S3-8-12-00.loads").Loads
+	l := d.File("P0S3-8-12-00.loads").Loads()
 	want2 := &cisco.Loads{
 		Parts:     []cisco.LoadsPart{{Name: "P003-8-12-00.sbn", Line: 1}, {Name: "P0S3-8-12-00.sb2", Line: 2}},
 		LAVersion: "PAS30830",
@@ -115,16 +116,16 @@ func TestOpenSIP7940(t *testing.T) {
 	if diff := cmp.Diff(want2, l); diff != "" {
 		t.Errorf(".loads (-want +got):\n%s", diff)
 	}
-	if e, ok := d.File("SIPDefault.cnf").SIP.Get("image_version"); !ok || e.Value != "P0S3-8-12-00" {
+	if e, ok := d.File("SIPDefault.cnf").SIP().Get("image_version"); !ok || e.Value != "P0S3-8-12-00" {
 		t.Errorf("image_version = %+v, %v", e, ok)
 	}
-	if o := d.File("OS79XX.TXT").OS79XX; o.Name != "P003-8-12-00" || o.Lines != 1 {
+	if o := d.File("OS79XX.TXT").OS79XX(); o.Name != "P003-8-12-00" || o.Lines != 1 {
 		t.Errorf("OS79XX = %+v", o)
 	}
 	if d.File("os79xx.txt") != nil || len(d.FileFold("os79xx.txt")) != 1 {
 		t.Error("File must be exact and FileFold case-insensitive")
 	}
-	sip := d.Phones[1]
+	sip := d.Phones()[1]
 	wantSIP := drop.PhoneLoad{Models: []string{"7940", "7960"}, Protocol: cisco.ProtocolSIP, Source: "SIPDefault.cnf", Line: sip.Line,
 		Setting: "image_version", Load: "P0S3-8-12-00", Version: "8.12(0)", Files: []drop.Fetch{
 			{Name: "P0S3-8-12-00.loads", Present: true},
@@ -150,7 +151,7 @@ func TestOpenMissingPart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range d.Phones {
+	for _, p := range d.Phones() {
 		if p.Setting == "image_version" {
 			if diff := cmp.Diff([]string{"P0S3-8-12-00.sb2"}, p.Missing); diff != "" {
 				t.Errorf("Missing (-want +got):\n%s", diff)
@@ -193,10 +194,10 @@ func TestOpenBroken(t *testing.T) {
 			t.Errorf("%s (-want +got):\n%s", n, diff)
 		}
 	}
-	if f := d.File("CTLSEP0011223344AA.tlv"); f.HeaderErr == "" {
+	if f := d.File("CTLSEP0011223344AA.tlv"); f.HeaderErr() == "" {
 		t.Error("HeaderErr empty for a broken header")
 	}
-	if l := d.File("bad.loads").Loads; l == nil || len(l.Parts) != 1 {
+	if l := d.File("bad.loads").Loads(); l == nil || len(l.Parts) != 1 {
 		t.Errorf("unsigned .loads body not parsed: %+v", l)
 	}
 }
@@ -222,7 +223,8 @@ func TestOpenZipSameAsDir(t *testing.T) {
 	for _, f := range append(a.Files, b.Files...) {
 		f.Mode = 0
 	}
-	if diff := cmp.Diff(a, b); diff != "" {
+	// (Unexported: where the zip's files lie in it, to read them again.)
+	if diff := cmp.Diff(a, b, cmpopts.IgnoreUnexported(drop.Drop{})); diff != "" {
 		t.Errorf("zip differs from dir (-dir +zip):\n%s", diff)
 	}
 }
@@ -242,12 +244,12 @@ func TestOpenLargeImages(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, f := range d.Files {
-		if got, want := f.SHA256, sha(t, filepath.Join(dir, f.Name)); got != want {
+		if got, want := f.SHA256.String(), sha(t, filepath.Join(dir, f.Name)); got != want {
 			t.Errorf("%s: SHA256 %s, want %s", f.Name, got, want)
 		}
 	}
-	if sbn, bin := d.File("P003-8-12-00.sbn"), d.File("P003-8-12-00.bin"); sbn.PayloadSHA256 != bin.SHA256 || sbn.LoaderID != "PAS30830" {
-		t.Errorf(".sbn payload %s, loader %q; .bin %s", sbn.PayloadSHA256, sbn.LoaderID, bin.SHA256)
+	if sbn, bin := d.File("P003-8-12-00.sbn"), d.File("P003-8-12-00.bin"); sbn.PayloadSHA256() != bin.SHA256 || sbn.LoaderID() != "PAS30830" {
+		t.Errorf(".sbn payload %s, loader %q; .bin %s", sbn.PayloadSHA256(), sbn.LoaderID(), bin.SHA256)
 	}
 	if last != d.Size {
 		t.Errorf("progress ended at %d, drop is %d bytes", last, d.Size)
@@ -283,8 +285,8 @@ func TestOpenTrust(t *testing.T) {
 		}
 		got := map[string]string{}
 		for _, f := range d.Files {
-			if f.Header != nil {
-				got[f.Name] = fmt.Sprint(f.Verified, " ", f.VerifyErr)
+			if f.Header() != nil {
+				got[f.Name] = fmt.Sprint(f.Verified, " ", f.VerifyErr())
 			}
 		}
 		want := map[string]string{
@@ -299,15 +301,15 @@ func TestOpenTrust(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if f := d.File("P003-8-12-00.sbn"); f.Verified || f.VerifyErr != "signature does not verify" {
-			t.Errorf("size %d: other key: %v %q", size, f.Verified, f.VerifyErr)
+		if f := d.File("P003-8-12-00.sbn"); f.Verified || f.VerifyErr() != "signature does not verify" {
+			t.Errorf("size %d: other key: %v %q", size, f.Verified, f.VerifyErr())
 		}
 		d, err = drop.Open(dir, drop.OpenOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if f := d.File("P003-8-12-00.sbn"); f.Verified || f.VerifyErr != "" {
-			t.Errorf("size %d: no trust: %v %q", size, f.Verified, f.VerifyErr)
+		if f := d.File("P003-8-12-00.sbn"); f.Verified || f.VerifyErr() != "" {
+			t.Errorf("size %d: no trust: %v %q", size, f.Verified, f.VerifyErr())
 		}
 	}
 }
@@ -323,8 +325,8 @@ func ExampleOpen() {
 		panic(err)
 	}
 	sbn := d.File("P003-8-12-00.sbn")
-	fmt.Println(sbn.Kind, sbn.Header.FileName, sbn.PayloadSHA256 == d.File("P003-8-12-00.bin").SHA256)
-	for _, p := range d.Phones {
+	fmt.Println(sbn.Kind, sbn.Header().FileName, sbn.PayloadSHA256() == d.File("P003-8-12-00.bin").SHA256)
+	for _, p := range d.Phones() {
 		fmt.Println(p.Models, p.Source, p.Load, len(p.Files), len(p.Missing))
 	}
 	// Output:
@@ -388,7 +390,7 @@ func TestPhonesUseValuesAsPhonesDo(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := map[string][]drop.Fetch{}
-	for _, p := range d.Phones {
+	for _, p := range d.Phones() {
 		got[p.Setting] = p.Files
 	}
 	want := map[string][]drop.Fetch{

@@ -54,6 +54,10 @@ type InspectFile struct {
 	Dialplan *cisco.Dialplan  `json:"dialplan,omitempty"`
 	Profile  *cisco.Profile   `json:"profile,omitempty"`
 	Problems []cisco.Problem  `json:"problems,omitempty"`
+	// Phone is set by InspectBrief instead of SIP and XML for a per-phone
+	// file Open summarised: what the text view prints of it, without
+	// parsing it again. Not part of the JSON.
+	Phone *PhoneConfig `json:"-"`
 }
 
 // InspectHeader is the Cisco signed header of a file.
@@ -89,27 +93,44 @@ var hashNames = map[crypto.Hash]string{crypto.SHA1: "sha1", crypto.SHA256: "sha2
 
 // Inspect returns the documented view of d. verified says whether the drop
 // was opened with trusted keys (so that Verified is meaningful).
-func Inspect(d *Drop, verified bool) *Inspection {
+// It fails only when a per-phone file summarised by Open cannot be read
+// again (Drop.Config).
+func Inspect(d *Drop, verified bool) (*Inspection, error) {
+	return inspect(d, verified, false)
+}
+
+// InspectBrief is Inspect without the settings of the per-phone files
+// Open summarised (InspectFile.Phone instead of SIP and XML): inspect's
+// text view, which prints only their count and image_version.
+func InspectBrief(d *Drop, verified bool) (*Inspection, error) {
+	return inspect(d, verified, true)
+}
+
+func inspect(d *Drop, verified, brief bool) (*Inspection, error) {
 	in := InspectHead(d, verified)
+	if ph := d.Phones(); ph != nil {
+		in.Phones = ph
+	}
 	in.Files = make([]InspectFile, 0, len(d.Files))
-	InspectFiles(d, verified, func(v InspectFile) error {
+	err := inspectFiles(d, verified, brief, func(v InspectFile) error {
 		in.Files = append(in.Files, v)
 		return nil
 	})
-	return in
+	if err != nil {
+		return nil, err
+	}
+	return in, nil
 }
 
-// InspectHead returns the Inspection of d without its files (Files is
-// empty): with InspectFiles, a drop of a million files is printed one row
-// at a time instead of held whole twice (issue 16).
+// InspectHead returns the Inspection of d without its files and phones
+// (Files and Phones are empty): with InspectFiles and Drop.EachPhone, a
+// drop of a million files is printed one row at a time instead of held
+// whole twice (issue 16).
 func InspectHead(d *Drop, verified bool) *Inspection {
-	in := &Inspection{Path: d.Path, Container: d.Container, Size: d.Size, Files: []InspectFile{}, Phones: d.Phones}
-	if in.Phones == nil {
-		in.Phones = []PhoneLoad{}
-	}
+	in := &Inspection{Path: d.Path, Container: d.Container, Size: d.Size, Files: []InspectFile{}, Phones: []PhoneLoad{}}
 	for _, f := range d.Files {
-		in.Problems += len(f.Problems)
-		if verified && f.Header != nil && !f.Verified {
+		in.Problems += len(f.Problems())
+		if verified && f.Header() != nil && !f.Verified {
 			in.Unverified++
 		}
 	}
@@ -119,37 +140,61 @@ func InspectHead(d *Drop, verified bool) *Inspection {
 // InspectFiles calls fn with the row of each file of d, in order, and
 // stops at the first error fn returns.
 func InspectFiles(d *Drop, verified bool, fn func(InspectFile) error) error {
+	return inspectFiles(d, verified, false, fn)
+}
+
+// InspectFilesBrief is InspectFiles with the rows of InspectBrief: the
+// per-phone files Open summarised are not parsed again (inspect's text
+// view, which reads the rows more than once).
+func InspectFilesBrief(d *Drop, verified bool, fn func(InspectFile) error) error {
+	return inspectFiles(d, verified, true, fn)
+}
+
+func inspectFiles(d *Drop, verified, brief bool, fn func(InspectFile) error) error {
 	var secrets map[string]bool // only compiled profiles need them
 	for _, f := range d.Files {
-		if f.Profile != nil && f.Profile.Binary {
-			secrets = secretValues(d)
+		if f.Profile() != nil && f.Profile().Binary {
+			var err error
+			if secrets, err = secretValues(d); err != nil {
+				return err
+			}
 			break
 		}
 	}
 	for _, f := range d.Files {
 		v := InspectFile{
-			Name: f.Name, Size: f.Size, Kind: f.Kind, SHA256: f.SHA256, Load: f.Load,
-			HeaderError: f.HeaderErr, PayloadSHA256: f.PayloadSHA256, LoaderID: f.LoaderID,
-			OS79XX: f.OS79XX, SIP: f.SIP, XML: f.XML, Ringlist: f.Ringlist, Dialplan: f.Dialplan, Profile: f.Profile,
-			Problems: f.Problems,
+			Name: f.Name, Size: f.Size, Kind: f.Kind, SHA256: f.SHA256.String(), Load: f.Load(),
+			HeaderError: f.HeaderErr(), PayloadSHA256: sumOrEmpty(f.PayloadSHA256()), LoaderID: f.LoaderID(),
+			OS79XX: f.OS79XX(), SIP: f.SIP(), XML: f.XML(), Ringlist: f.Ringlist(), Dialplan: f.Dialplan(), Profile: f.Profile(),
+			Problems: f.Problems(),
 		}
-		if f.SIP != nil {
-			v.SIP = &cisco.SIPConfig{Entries: redact(f.SIP.Entries)}
+		var sip *cisco.SIPConfig
+		var xml *cisco.XMLConfig
+		if brief && f.Phone != nil {
+			v.Phone = f.Phone
+		} else {
+			var err error
+			if sip, xml, err = d.Config(f); err != nil {
+				return err
+			}
 		}
-		if f.XML != nil {
-			x := *f.XML
+		if sip != nil {
+			v.SIP = &cisco.SIPConfig{Entries: redact(sip.Entries)}
+		}
+		if xml != nil {
+			x := *xml
 			x.Entries = redact(x.Entries)
 			v.XML = &x
 		}
-		if f.Profile != nil {
-			p := *f.Profile
+		if f.Profile() != nil {
+			p := *f.Profile()
 			p.Params = redact(p.Params)
 			if p.Binary {
 				p.Params = redactUnnamed(p.Params, secrets)
 			}
 			v.Profile = &p
 		}
-		if h := f.Header; h != nil {
+		if h := f.Header(); h != nil {
 			v.Header = &InspectHeader{
 				Version: fmtHeaderVersion(h.Version), Length: h.Length, Signer: h.Signer, Serial: hex.EncodeToString(h.Serial),
 				Issuer: h.Issuer, Hash: hashNames[h.Hash], Algorithm: h.Algorithm, KeyBits: h.KeySize * 8,
@@ -157,18 +202,18 @@ func InspectFiles(d *Drop, verified bool, fn func(InspectFile) error) error {
 			}
 			if verified {
 				ok := f.Verified
-				v.Verified, v.VerifyError = &ok, f.VerifyErr
+				v.Verified, v.VerifyError = &ok, f.VerifyErr()
 			}
 		}
-		if f.Kind == cisco.KindImageSBN && f.Load != nil && f.PayloadSHA256 != "" {
-			if bin := d.File(path.Join(path.Dir(f.Name), f.Load.Name+".bin")); bin != nil {
-				same := bin.SHA256 == f.PayloadSHA256
+		if f.Kind == cisco.KindImageSBN && f.Load() != nil && !f.PayloadSHA256().IsZero() {
+			if bin := d.File(path.Join(path.Dir(f.Name), f.Load().Name+".bin")); bin != nil {
+				same := bin.SHA256 == f.PayloadSHA256()
 				v.PayloadMatchesBin = &same
 			}
 		}
-		if f.Loads != nil {
-			l := &InspectLoads{Parts: []InspectPart{}, LAVersion: f.Loads.LAVersion, CRLF: f.Loads.CRLF}
-			for _, p := range f.Loads.Parts {
+		if f.Loads() != nil {
+			l := &InspectLoads{Parts: []InspectPart{}, LAVersion: f.Loads().LAVersion, CRLF: f.Loads().CRLF}
+			for _, p := range f.Loads().Parts {
 				// Phones ask for parts by name at the TFTP root.
 				present := d.File(p.Name) != nil
 				if !present {
@@ -206,7 +251,7 @@ func redact(entries []cisco.ConfigEntry) []cisco.ConfigEntry {
 
 // secretValues are the values of the drop's secret settings, read from
 // the files that name them (text profiles, SIP and XML configuration).
-func secretValues(d *Drop) map[string]bool {
+func secretValues(d *Drop) (map[string]bool, error) {
 	m := map[string]bool{}
 	add := func(es []cisco.ConfigEntry) {
 		for _, e := range es {
@@ -216,16 +261,20 @@ func secretValues(d *Drop) map[string]bool {
 		}
 	}
 	for _, f := range d.Files {
+		sip, xml, err := d.Config(f)
+		if err != nil {
+			return nil, err
+		}
 		switch {
-		case f.SIP != nil:
-			add(f.SIP.Entries)
-		case f.XML != nil:
-			add(f.XML.Entries)
-		case f.Profile != nil:
-			add(f.Profile.Params)
+		case sip != nil:
+			add(sip.Entries)
+		case xml != nil:
+			add(xml.Entries)
+		case f.Profile() != nil:
+			add(f.Profile().Params)
 		}
 	}
-	return m
+	return m, nil
 }
 
 // redactUnnamed hides, in a compiled profile read without a tag table
@@ -256,4 +305,12 @@ func IsSecretName(name string) bool {
 // fmtHeaderVersion prints 0x0101 as "1.1".
 func fmtHeaderVersion(v uint16) string {
 	return strconv.Itoa(int(v>>8)) + "." + strconv.Itoa(int(v&0xff))
+}
+
+// sumOrEmpty is s in hex, or "" when s is unset.
+func sumOrEmpty(s Sum) string {
+	if s.IsZero() {
+		return ""
+	}
+	return s.String()
 }

@@ -39,7 +39,10 @@ func TestInspectGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			in := drop.Inspect(d, false)
+			in, err := drop.Inspect(d, false)
+			if err != nil {
+				t.Fatal(err)
+			}
 			in.Path = string(fam) // the temporary directory differs per run
 			var got bytes.Buffer
 			enc := json.NewEncoder(&got)
@@ -74,7 +77,10 @@ func TestInspectRedacts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := drop.Inspect(d, false)
+	in, err := drop.Inspect(d, false)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var got []cisco.ConfigEntry
 	for _, f := range in.Files {
 		if f.Name == "gk000d28a1b2c3.txt" {
@@ -104,7 +110,7 @@ func TestInspectRedacts(t *testing.T) {
 		}
 	}
 	// The Drop itself keeps the values: check needs them.
-	if p := d.File("gk000d28a1b2c3.txt").Profile.Params[1]; p.Value != "lab-2001" {
+	if p := d.File("gk000d28a1b2c3.txt").Profile().Params[1]; p.Value != "lab-2001" {
 		t.Errorf("Drop lost the value: %+v", p)
 	}
 }
@@ -166,7 +172,7 @@ func TestInspectPhonesFetchCompiledProfiles(t *testing.T) {
 			t.Fatal(err)
 		}
 		var out []string
-		for _, p := range drop.Inspect(d, false).Phones {
+		for _, p := range d.Phones() {
 			var fetch []string
 			for _, f := range p.Files {
 				fetch = append(fetch, fmt.Sprintf("%s present=%v", f.Name, f.Present))
