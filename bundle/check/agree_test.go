@@ -47,11 +47,12 @@ func TestOffersAgreeWithInspect(t *testing.T) {
 			}
 		}
 		offers := map[string]bool{}
-		for _, o := range c.collectOffers() {
+		c.offers = c.collectOffers()
+		for _, o := range c.allOffers() {
 			offers[o.File+"|"+o.Name] = true
 		}
 		rows := map[string]bool{}
-		for _, p := range d.Phones {
+		for _, p := range d.Phones() {
 			if strings.Contains(p.Source, "/") || placeholder(p.Load) {
 				continue // folders phones do not read; template placeholders
 			}

@@ -81,17 +81,19 @@ type checker struct {
 	opts    Options
 	ignored map[string]bool
 	// byName and byFold are the files sorted by name and by name with
-	// case ignored (then in drop order): searched, not hashed, so that a
-	// root of a million files costs 16 bytes a file here (issue 16).
+	// case ignored (then in drop order; byFold as indexes into d.Files):
+	// searched, not hashed, so that a root of a million files costs at
+	// most 12 bytes a file here (issue 16), 4 when drop.Open sorted them.
 	byName []*drop.File
-	byFold []*drop.File
+	byFold []int32
 	rep    *Report
-	offers []offer
+	offers []offerRef // allOffers and offerAt read them
 	fleet  []fleetPhone
 	apps   map[string]appRel // appRelease cache
 
 	offersByMAC  map[string][]int // per-device offers by MAC
 	sharedOffers []int            // offers of shared files
+	offerCopies  map[int]*offer   // offerPtr's, by index into offers
 	fleetByMAC   map[string]int   // index into fleet
 	dirRoot      bool             // the root is a directory, so permissions mean something
 	named        map[string]bool  // files device-name judged: not also unknown-file
@@ -111,12 +113,28 @@ type checker struct {
 	noImages bool
 	locales  map[string]bool // locale folders (United_States/), by full path with the slash
 	md5Want  []md5Want       // 792x parts whose MD5 the manifest gives
+	// images caches resolveImage by name: thousands of per-phone files
+	// name the same few loads.
+	images map[string]resolvedImage
 }
+
+// maxResolvedImages bounds resolveImage's cache, so that a root whose
+// phones each name another load does not grow it a record a phone.
+const maxResolvedImages = 1024
+
+// resolvedImage is one answer of resolveImage.
+type resolvedImage struct{ exact, folded []*drop.File }
 
 // Run runs every rule of the registry (except those ignored) over the
 // drop and returns the findings. It reads nothing but the drop model, except
 // for signature verification with opts.Trust, which re-reads signed files.
 func Run(d *drop.Drop, opts Options) *Report {
+	return run(d, opts).rep
+}
+
+// run is Run returning the whole checker, whose state TestLiveHeap
+// measures.
+func run(d *drop.Drop, opts Options) *checker {
 	c := &checker{
 		d:       d,
 		opts:    opts,
@@ -179,7 +197,7 @@ func Run(d *drop.Drop, opts Options) *Report {
 	c.checkReal()
 
 	sortFindings(c.rep.Findings)
-	return c.rep
+	return c
 }
 
 // isDesktopMetadata recognises what macOS Finder and Windows Explorer leave
@@ -267,7 +285,22 @@ var refImageExts = []string{".loads", ".sbn", ".bin", ".sbin", ".zup"}
 
 // resolveImage finds the files an image name stands for. It returns the
 // exact files present and, when there are none, case-insensitive matches.
+// The answer is cached: callers must not change the slices.
 func (c *checker) resolveImage(name string) (exact, folded []*drop.File) {
+	if r, ok := c.images[name]; ok {
+		return r.exact, r.folded
+	}
+	exact, folded = c.resolveImageUncached(name)
+	if c.images == nil {
+		c.images = make(map[string]resolvedImage)
+	}
+	if len(c.images) < maxResolvedImages {
+		c.images[name] = resolvedImage{exact, folded}
+	}
+	return exact, folded
+}
+
+func (c *checker) resolveImageUncached(name string) (exact, folded []*drop.File) {
 	exts := refImageExts
 	if cisco.Is792x(name) {
 		exts = append([]string{".LOADS"}, exts...) // 792x phones ask for CP7921G-….LOADS

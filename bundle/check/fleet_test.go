@@ -124,8 +124,8 @@ var fleetCases = []struct {
 		{MAC: "000000000001", Model: "7940", Load: "P00304020300"},
 	}, ignore: quiet, want: []string{"upgrade-sccp-to-sip OS79XX.TXT:1 000000000001 SCCP 5.x"}},
 	{name: "SIP 2.1 offered a long SCCP name", mutate: func(d *drop.Drop) {
-		get(d, "OS79XX.TXT").OS79XX.Name = "P00308010200"
-		d.Files = append(d.Files, &drop.File{Name: "P00308010200.loads", Kind: cisco.KindLoads, Mode: 0o644, Size: 10, Header: signedHdr("P00308010200.loads"), Loads: &cisco.Loads{}})
+		get(d, "OS79XX.TXT").OS79XX().Name = "P00308010200"
+		d.Files = append(d.Files, &drop.File{Name: "P00308010200.loads", Kind: cisco.KindLoads, Mode: 0o644, Size: 10, More: &drop.FileMore{Header: signedHdr("P00308010200.loads"), Loads: &cisco.Loads{}}})
 	}, fleet: []Phone{
 		{MAC: "000000000001", Model: "7940", Load: "P0S30201"},
 		{MAC: "000000000002", Model: "7940", Load: "P0S30203"},
@@ -142,7 +142,7 @@ var fleetCases = []struct {
 		"upgrade-w210 SIPDefault.cnf:2 000000000001 ",
 	}},
 	{name: "SCCP 4 phones converted to SIP 2.3 meet W210", mutate: func(d *drop.Drop) {
-		get(d, "OS79XX.TXT").OS79XX.Name = "P0S30203"
+		get(d, "OS79XX.TXT").OS79XX().Name = "P0S30203"
 		d.Files = append(d.Files, &drop.File{Name: "P0S30203.bin", Kind: cisco.KindImageBin, Mode: 0o644, Size: 10})
 	}, fleet: []Phone{
 		{MAC: "000000000001", Model: "7940", Load: "P00304010100"},
@@ -165,7 +165,7 @@ var fleetCases = []struct {
 		{MAC: "000000000003", Model: "7905", Load: "CP7905080001SIP060412A"},
 	}, ignore: quiet, want: []string{"fleet-no-image :0 000000000002,000000000003 "}},
 	{name: "signed phones offered an unsigned bin", mutate: func(d *drop.Drop) {
-		get(d, "SIP001122334455.cnf").SIP.Entries = append(get(d, "SIP001122334455.cnf").SIP.Entries, cisco.ConfigEntry{Name: "image_version", Value: "P0S3-04-4-00", Line: 2})
+		get(d, "SIP001122334455.cnf").SIP().Entries = append(get(d, "SIP001122334455.cnf").SIP().Entries, cisco.ConfigEntry{Name: "image_version", Value: "P0S3-04-4-00", Line: 2})
 		d.Files = append(d.Files, &drop.File{Name: "P0S3-04-4-00.bin", Kind: cisco.KindImageBin, Mode: 0o644, Size: 10})
 	}, fleet: []Phone{
 		{MAC: "001122334455", Model: "7940", Load: "P0S3-07-4-00"},
@@ -173,8 +173,8 @@ var fleetCases = []struct {
 	}, ignore: quiet, want: []string{"upgrade-downgrade SIP001122334455.cnf:2 001122334455 "}},
 	{name: "upgrade scope of per-device files is one finding", mutate: func(d *drop.Drop) {
 		d.Files = append(d.Files,
-			&drop.File{Name: "SEP000000000001.cnf.xml", Kind: cisco.KindXMLConfig, Mode: 0o644, Size: 10, XML: &cisco.XMLConfig{Loads: []cisco.XMLLoad{{Element: "loadInformation", Value: "P0S3-8-12-00", Line: 1}}}},
-			&drop.File{Name: "SEP000000000002.cnf.xml", Kind: cisco.KindXMLConfig, Mode: 0o644, Size: 10, XML: &cisco.XMLConfig{Loads: []cisco.XMLLoad{{Element: "loadInformation", Value: "P0S3-8-12-00", Line: 1}}}})
+			&drop.File{Name: "SEP000000000001.cnf.xml", Kind: cisco.KindXMLConfig, Mode: 0o644, Size: 10, More: &drop.FileMore{XML: &cisco.XMLConfig{Loads: []cisco.XMLLoad{{Element: "loadInformation", Value: "P0S3-8-12-00", Line: 1}}}}},
+			&drop.File{Name: "SEP000000000002.cnf.xml", Kind: cisco.KindXMLConfig, Mode: 0o644, Size: 10, More: &drop.FileMore{XML: &cisco.XMLConfig{Loads: []cisco.XMLLoad{{Element: "loadInformation", Value: "P0S3-8-12-00", Line: 1}}}}})
 	}, fleet: []Phone{
 		{MAC: "000000000001", Model: "7940", Load: "P00308010200"},
 		{MAC: "000000000002", Model: "7960", Load: "P00308010200"},
@@ -182,7 +182,7 @@ var fleetCases = []struct {
 		"fleet-upgrade-scope :0 000000000001,000000000002 ",
 	}},
 	{name: "phones that refuse an image are not in the upgrade scope", mutate: func(d *drop.Drop) {
-		get(d, "SIP001122334455.cnf").SIP.Entries = append(get(d, "SIP001122334455.cnf").SIP.Entries, cisco.ConfigEntry{Name: "image_version", Value: "P0S3-04-4-00", Line: 2})
+		get(d, "SIP001122334455.cnf").SIP().Entries = append(get(d, "SIP001122334455.cnf").SIP().Entries, cisco.ConfigEntry{Name: "image_version", Value: "P0S3-04-4-00", Line: 2})
 		d.Files = append(d.Files, &drop.File{Name: "P0S3-04-4-00.bin", Kind: cisco.KindImageBin, Mode: 0o644, Size: 10})
 	}, fleet: []Phone{
 		{MAC: "001122334455", Model: "7940", Load: "P0S3-07-4-00"},
@@ -215,7 +215,7 @@ func TestFleetCases(t *testing.T) {
 
 func TestPhonesOnSharedFiles(t *testing.T) {
 	d := cleanSIP7940()
-	get(d, "P0S3-8-12-00.sb2").Header.FileName = "x.sb2"
+	get(d, "P0S3-8-12-00.sb2").Header().FileName = "x.sb2"
 	fleet := []Phone{
 		{MAC: "000000000001", Model: "7940", Load: "P0S3-07-4-00"},
 		{MAC: "000000000002", Model: "7912", Load: "CP7912080001SIP060412A"},

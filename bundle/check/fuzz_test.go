@@ -27,18 +27,18 @@ func FuzzCheck(f *testing.F) {
 		d := cleanSIP7940()
 		switch which % 6 {
 		case 0:
-			get(d, "OS79XX.TXT").OS79XX, _ = cisco.ParseOS79XX(data)
+			get(d, "OS79XX.TXT").Edit().OS79XX, _ = cisco.ParseOS79XX(data)
 		case 1:
-			get(d, "SIP001122334455.cnf").SIP, _ = cisco.ParseSIPConfig(data)
+			get(d, "SIP001122334455.cnf").Edit().SIP, _ = cisco.ParseSIPConfig(data)
 		case 2:
-			get(d, "XMLDefault.cnf.xml").XML, _ = cisco.ParseXMLConfig(data)
+			get(d, "XMLDefault.cnf.xml").Edit().XML, _ = cisco.ParseXMLConfig(data)
 		case 3:
-			get(d, "P0S3-8-12-00.loads").Loads, _ = cisco.ParseLoads(data)
+			get(d, "P0S3-8-12-00.loads").Edit().Loads, _ = cisco.ParseLoads(data)
 		case 4:
 			p, _ := cisco.ParseProfileText(data)
-			d.Files = append(d.Files, &drop.File{Name: "gk001122334455.txt", Kind: cisco.KindProfileText, Profile: p, Data: data})
+			d.Files = append(d.Files, &drop.File{Name: "gk001122334455.txt", Kind: cisco.KindProfileText, More: &drop.FileMore{Profile: p, Data: data}})
 		case 5:
-			get(d, "RINGLIST.DAT").Ringlist, _ = cisco.ParseRinglist(data)
+			get(d, "RINGLIST.DAT").Edit().Ringlist, _ = cisco.ParseRinglist(data)
 		}
 		d = memDrop(d.Files...)
 		compile := func(string, []byte, func(string) []byte) ([]byte, error) { return data, nil }

@@ -1,11 +1,13 @@
 package check
 
 import (
+	"iter"
 	"os"
 	"regexp"
 	"strings"
 
 	"github.com/phoneload/phoneload/bundle/cisco"
+	"github.com/phoneload/phoneload/bundle/drop"
 )
 
 // offer is one place a configuration file names an image for phones.
@@ -16,8 +18,12 @@ type offer struct {
 	Name    string // image name, extension stripped (upgradecode: the file it names)
 	Ext     string // extension the value carried ("" when written right)
 	ModelID int    // loadInformationNNN's NNN; 0 when not per model
-	MAC     string // per-device file: the phone it is for; "" for shared files
+	// (No MAC field: an offer per per-phone file of a million-phone root,
+	// MAC works it out from File.)
 }
+
+// MAC is the phone a per-device file is for, or "" for shared files.
+func (o *offer) MAC() string { return deviceMAC(o.File) }
 
 // fleetPhone is a fleet line with what check derived from it.
 type fleetPhone struct {
@@ -58,16 +64,15 @@ func ModelFamily(model string) string {
 	return ""
 }
 
-var (
-	reDeviceMAC = regexp.MustCompile(`^(?:SIP|SEP|MGC)([0-9A-F]{12})\.`)
-	reProfMAC   = regexp.MustCompile(`^(?:gk|ld|ata)([0-9a-f]{12})(?:\.txt)?$`)
-)
+var reProfMAC = regexp.MustCompile(`^(?:gk|ld|ata)([0-9a-f]{12})(?:\.txt)?$`)
 
 // deviceMAC returns the MAC of a per-device file name (upper case), or "".
 func deviceMAC(name string) string {
 	name = cisco.BaseName(name)
-	if m := reDeviceMAC.FindStringSubmatch(name); m != nil {
-		return m[1]
+	// ^(?:SIP|SEP|MGC)([0-9A-F]{12})\. checked by hand: it runs once per
+	// file of a million-file root.
+	if len(name) > 15 && name[15] == '.' && (name[:3] == "SIP" || name[:3] == "SEP" || name[:3] == "MGC") && upperHex(name[3:15]) {
+		return name[3:15]
 	}
 	if m := reProfMAC.FindStringSubmatch(name); m != nil {
 		return strings.ToUpper(m[1])
@@ -85,77 +90,152 @@ func loadModelIDs(name string) []int {
 	return nil
 }
 
+func upperHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !('0' <= c && c <= '9' || 'A' <= c && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
+
 // placeholder reports whether a configuration value is a template
 // placeholder ({$image_name}, ${LOAD}) rather than a name: the file is a
 // template of a provisioning tool, and the value names nothing yet.
 func placeholder(v string) bool { return strings.ContainsAny(v, "{}$") }
 
-// collectOffers lists every image named by a configuration file.
-func (c *checker) collectOffers() []offer {
-	var kept []offer
-	for _, o := range c.allOffers() {
+// offerRef is an offer as check keeps it: a root of a million per-phone
+// files has an offer each, so it holds 8 bytes a file (issue 16), not the
+// offer, which offerAt works out again from the file when a rule asks.
+type offerRef struct {
+	file int32 // index into c.d.Files
+	sub  int32 // which of the file's offers (fileOffers' order)
+}
+
+// collectOffers lists every image named by a configuration file. A root
+// of a million per-phone files has an offer each: they are counted first
+// and stored in a slice of that size, never grown by doubling.
+func (c *checker) collectOffers() []offerRef {
+	n := 0
+	c.eachOffer(func(_ offerRef, o offer) {
 		if !placeholder(o.Name) {
-			kept = append(kept, o)
+			n++
 		}
+	})
+	if n == 0 {
+		return nil
 	}
+	kept := make([]offerRef, 0, n)
+	c.eachOffer(func(r offerRef, o offer) {
+		if !placeholder(o.Name) {
+			kept = append(kept, r)
+		}
+	})
 	return kept
 }
 
-// allOffers lists every value a configuration file gives as an image.
-func (c *checker) allOffers() []offer {
-	var out []offer
-	for _, f := range c.d.Files {
+// allOffers yields each offer collectOffers kept, with its index in
+// c.offers, as eachOffer made it.
+func (c *checker) allOffers() iter.Seq2[int, offer] {
+	return func(yield func(int, offer) bool) {
+		for i, r := range c.offers {
+			if !yield(i, c.offerAt(r)) {
+				return
+			}
+		}
+	}
+}
+
+// offerAt works out the offer r refers to.
+func (c *checker) offerAt(r offerRef) offer {
+	var out offer
+	sub := int32(0)
+	c.fileOffers(c.d.Files[r.file], func(o offer) {
+		if sub == r.sub {
+			out = o
+		}
+		sub++
+	})
+	return out
+}
+
+// offerPtr is offerAt for the offers fleet phones keep (fleetPhone.offer):
+// one copy for each offer, however many phones it serves.
+func (c *checker) offerPtr(i int) *offer {
+	if o, ok := c.offerCopies[i]; ok {
+		return o
+	}
+	if c.offerCopies == nil {
+		c.offerCopies = map[int]*offer{}
+	}
+	o := c.offerAt(c.offers[i])
+	c.offerCopies[i] = &o
+	return &o
+}
+
+// eachOffer calls add with every value a configuration file gives as an
+// image, and where it is.
+func (c *checker) eachOffer(add func(offerRef, offer)) {
+	for i, f := range c.d.Files {
 		// Phones read names at the top of the root. Files in a folder
 		// offer nothing, unless the whole drop is in one (not-at-root
 		// then judges it as the root it was meant to be).
 		if c.knownAtTop > 0 && strings.IndexByte(f.Name, '/') >= 0 {
 			continue
 		}
-		mac := deviceMAC(f.Name)
-		switch {
-		case f.OS79XX != nil:
-			if f.OS79XX.Name != "" {
-				n, ext := cisco.StripImageExt(f.OS79XX.Name)
-				if ext == "" {
-					ext = f.OS79XX.Extension
-				}
-				out = append(out, offer{File: f.Name, Line: 1, Source: "OS79XX.TXT", Name: n, Ext: ext})
+		sub := int32(0)
+		c.fileOffers(f, func(o offer) {
+			add(offerRef{int32(i), sub}, o)
+			sub++
+		})
+	}
+}
+
+// fileOffers calls add with every value the configuration file f gives as
+// an image, in the order of the file.
+func (c *checker) fileOffers(f *drop.File, add func(offer)) {
+	switch {
+	case f.OS79XX() != nil:
+		if f.OS79XX().Name != "" {
+			n, ext := cisco.StripImageExt(f.OS79XX().Name)
+			if ext == "" {
+				ext = f.OS79XX().Extension
 			}
-		case f.SIP != nil:
-			if e, ok := f.SIP.Get("image_version"); ok && strings.TrimSpace(e.Value) != "" {
-				n, ext := cisco.StripImageExt(strings.TrimSpace(e.Value))
-				out = append(out, offer{File: f.Name, Line: e.Line, Source: "image_version", Name: n, Ext: ext, MAC: mac})
+			add(offer{File: f.Name, Line: 1, Source: "OS79XX.TXT", Name: n, Ext: ext})
+		}
+	case f.IsSIP():
+		if e, ok := f.ImageVersion(); ok && strings.TrimSpace(e.Value) != "" {
+			n, ext := cisco.StripImageExt(strings.TrimSpace(e.Value))
+			add(offer{File: f.Name, Line: e.Line, Source: "image_version", Name: n, Ext: ext})
+		}
+	case f.IsXML():
+		for _, l := range f.XMLLoads() {
+			v := strings.TrimSpace(l.Value)
+			if v == "" {
+				continue
 			}
-		case f.XML != nil:
-			for _, l := range f.XML.Loads {
-				v := strings.TrimSpace(l.Value)
-				if v == "" {
-					continue
-				}
-				n, ext := cisco.StripImageExt(v)
-				out = append(out, offer{File: f.Name, Line: l.Line, Source: "loadInformation", Name: n, Ext: ext, ModelID: l.ModelID, MAC: mac})
+			n, ext := cisco.StripImageExt(v)
+			add(offer{File: f.Name, Line: l.Line, Source: "loadInformation", Name: n, Ext: ext, ModelID: l.ModelID})
+		}
+	case f.Kind == cisco.KindLoads && f.Load() != nil && f.Load().Family == cisco.Family79x1Term:
+		// term<NN>.default.loads is the load a 79<NN> takes when no
+		// configuration names one: an offer for that model, as
+		// inspect shows it (drop.PhoneLoad "default").
+		id := 0
+		if m, ok := cisco.ModelByName("79" + f.Load().Platform); ok {
+			id = m.ID
+		}
+		add(offer{File: f.Name, Source: "default", Name: strings.TrimSuffix(cisco.BaseName(f.Name), ".loads"), ModelID: id})
+	case f.Profile() != nil && f.Kind == cisco.KindProfileBinary:
+		// Phones fetch only compiled profiles; a .txt offers nothing
+		// (profile-not-compiled says so when it has no compiled twin).
+		for _, u := range f.Profile().Upgrades {
+			if u.Name != "upgradecode" || u.File == "" {
+				continue
 			}
-		case f.Kind == cisco.KindLoads && f.Load != nil && f.Load.Family == cisco.Family79x1Term:
-			// term<NN>.default.loads is the load a 79<NN> takes when no
-			// configuration names one: an offer for that model, as
-			// inspect shows it (drop.PhoneLoad "default").
-			id := 0
-			if m, ok := cisco.ModelByName("79" + f.Load.Platform); ok {
-				id = m.ID
-			}
-			out = append(out, offer{File: f.Name, Source: "default", Name: strings.TrimSuffix(cisco.BaseName(f.Name), ".loads"), ModelID: id})
-		case f.Profile != nil && f.Kind == cisco.KindProfileBinary:
-			// Phones fetch only compiled profiles; a .txt offers nothing
-			// (profile-not-compiled says so when it has no compiled twin).
-			for _, u := range f.Profile.Upgrades {
-				if u.Name != "upgradecode" || u.File == "" {
-					continue
-				}
-				out = append(out, offer{File: f.Name, Line: u.Line, Source: "upgradecode", Name: u.File, MAC: mac})
-			}
+			add(offer{File: f.Name, Line: u.Line, Source: "upgradecode", Name: u.File})
 		}
 	}
-	return out
 }
 
 // appRelease is the release an image name brings to a 7940/7960: for the
@@ -169,10 +249,10 @@ func (c *checker) appRelease(name string) (Release, bool) {
 	if ok && r.Protocol == "loader" {
 	search:
 		for _, f := range c.d.Files {
-			if f.Loads == nil {
+			if f.Loads() == nil {
 				continue
 			}
-			for _, p := range f.Loads.Parts {
+			for _, p := range f.Loads().Parts {
 				if stem, _ := cisco.StripImageExt(p.Name); stem == name {
 					if app, ok := ParseRelease(strings.TrimSuffix(cisco.BaseName(f.Name), ".loads")); ok && app.Protocol != "loader" {
 						r = app
@@ -197,9 +277,9 @@ func (c *checker) resolveFleet() []fleetPhone {
 		return nil
 	}
 	c.offersByMAC = map[string][]int{}
-	for i, o := range c.offers {
-		if o.MAC != "" {
-			c.offersByMAC[o.MAC] = append(c.offersByMAC[o.MAC], i)
+	for i, o := range c.allOffers() {
+		if o.MAC() != "" {
+			c.offersByMAC[o.MAC()] = append(c.offersByMAC[o.MAC()], i)
 		} else {
 			c.sharedOffers = append(c.sharedOffers, i)
 		}
@@ -223,24 +303,24 @@ func (c *checker) offerFor(p *fleetPhone) *offer {
 	// has tens of thousands of the former and a handful of the latter.
 	find := func(match func(o *offer) bool) *offer {
 		for _, i := range c.offersByMAC[p.MAC] {
-			if match(&c.offers[i]) {
-				return &c.offers[i]
+			if o := c.offerAt(c.offers[i]); match(&o) {
+				return c.offerPtr(i)
 			}
 		}
 		for _, i := range c.sharedOffers {
-			if match(&c.offers[i]) {
-				return &c.offers[i]
+			if o := c.offerAt(c.offers[i]); match(&o) {
+				return c.offerPtr(i)
 			}
 		}
 		return nil
 	}
 	id := modelIDs[p.Model]
 	xml := func() *offer {
-		if o := find(func(o *offer) bool { return o.Source == "loadInformation" && o.MAC == p.MAC }); o != nil {
+		if o := find(func(o *offer) bool { return o.Source == "loadInformation" && o.MAC() == p.MAC }); o != nil {
 			return o
 		}
 		return find(func(o *offer) bool {
-			return o.Source == "loadInformation" && o.MAC == "" && o.ModelID == id
+			return o.Source == "loadInformation" && o.MAC() == "" && o.ModelID == id
 		})
 	}
 	switch p.family {
@@ -254,10 +334,10 @@ func (c *checker) offerFor(p *fleetPhone) *offer {
 			}
 		}
 		if p.relOK && p.rel.Protocol == "sip" {
-			if o := find(func(o *offer) bool { return o.Source == "image_version" && o.MAC == p.MAC }); o != nil {
+			if o := find(func(o *offer) bool { return o.Source == "image_version" && o.MAC() == p.MAC }); o != nil {
 				return o
 			}
-			if o := find(func(o *offer) bool { return o.Source == "image_version" && o.MAC == "" }); o != nil {
+			if o := find(func(o *offer) bool { return o.Source == "image_version" && o.MAC() == "" }); o != nil {
 				return o
 			}
 		}
@@ -272,11 +352,11 @@ func (c *checker) offerFor(p *fleetPhone) *offer {
 		return find(func(o *offer) bool { return o.Source == "default" && o.ModelID == id })
 	case "7912", "7905", "ata":
 		prefix := map[string]string{"7912": "gk", "7905": "ld", "ata": "ata"}[p.family]
-		if o := find(func(o *offer) bool { return o.Source == "upgradecode" && o.MAC == p.MAC }); o != nil {
+		if o := find(func(o *offer) bool { return o.Source == "upgradecode" && o.MAC() == p.MAC }); o != nil {
 			return o
 		}
 		return find(func(o *offer) bool {
-			return o.Source == "upgradecode" && o.MAC == "" && strings.HasPrefix(cisco.BaseName(o.File), prefix+"default")
+			return o.Source == "upgradecode" && o.MAC() == "" && strings.HasPrefix(cisco.BaseName(o.File), prefix+"default")
 		})
 	}
 	return nil
@@ -330,10 +410,10 @@ func (c *checker) phonesReading(file string) []string {
 // loadsLists reports whether image's .loads lists part.
 func (c *checker) loadsLists(image, part string) bool {
 	f := c.file(image + ".loads")
-	if f == nil || f.Loads == nil {
+	if f == nil || f.Loads() == nil {
 		return false
 	}
-	for _, p := range f.Loads.Parts {
+	for _, p := range f.Loads().Parts {
 		if p.Name == part {
 			return true
 		}

@@ -12,7 +12,7 @@ import (
 // checkImageRefs: rules 2 and 8.
 func (c *checker) checkImageRefs() {
 	any := false
-	for _, o := range c.offers {
+	for _, o := range c.allOffers() {
 		any = true
 		if o.Source == "OS79XX.TXT" || o.Source == "upgradecode" || o.Source == "default" {
 			continue // their own rules; a default offer is the .loads itself
@@ -46,9 +46,9 @@ func (c *checker) checkImageRefs() {
 			c.add("image-model-mismatch", o.File, o.Line, ph, "image_version names %q, which is not a 7940/7960 load; only 7940/7960/7910 phones read image_version", o.Name)
 		case o.ModelID != 0 && !containsInt(ids, o.ModelID):
 			c.add("image-model-mismatch", o.File, o.Line, ph, "%s is for %s but names %q, a load for %s", what, modelName(o.ModelID), o.Name, modelNames(ids))
-		case o.ModelID == 0 && o.MAC != "" && o.Source == "loadInformation":
+		case o.ModelID == 0 && o.MAC() != "" && o.Source == "loadInformation":
 			// SEP<MAC>.cnf.xml has no model id: the fleet says the model.
-			if i, ok := c.fleetByMAC[o.MAC]; ok {
+			if i, ok := c.fleetByMAC[o.MAC()]; ok {
 				if p := c.fleet[i]; modelIDs[p.Model] != 0 && !containsInt(ids, modelIDs[p.Model]) {
 					c.add("image-model-mismatch", o.File, o.Line, []string{p.MAC}, "%s is for %s (a %s) but names %q, a load for %s", o.File, p.MAC, p.Model, o.Name, modelNames(ids))
 				}
@@ -59,8 +59,8 @@ func (c *checker) checkImageRefs() {
 	// A malformed upgradecode (upgradecode-fields) still names an image:
 	// one mistake, one finding.
 	for _, f := range c.d.Files {
-		if f.Profile != nil {
-			for _, u := range f.Profile.Upgrades {
+		if f.Profile() != nil {
+			for _, u := range f.Profile().Upgrades {
 				any = any || u.Name == "upgradecode"
 			}
 		}
@@ -76,10 +76,7 @@ func (c *checker) checkImageRefs() {
 // does not get the image intended for it.
 func (c *checker) checkModelAttrs() {
 	for _, f := range c.d.Files {
-		if f.XML == nil {
-			continue
-		}
-		for _, l := range f.XML.Loads {
+		for _, l := range f.XMLLoads() {
 			attr := cisco.AttrModel(l.ModelAttr)
 			if l.ModelID == 0 || l.Model == "" || attr == "" || attr == l.Model {
 				continue
@@ -175,13 +172,13 @@ func modelNames(ids []int) string {
 // the LA_VERSION half of rule 5.
 func (c *checker) checkLoads() {
 	for _, f := range c.d.Files {
-		if f.Loads == nil {
+		if f.Loads() == nil {
 			continue
 		}
 		ph := c.phonesReading(f.Name)
 		var loader *drop.File
 		var absent []string
-		for _, p := range f.Loads.Parts {
+		for _, p := range f.Loads().Parts {
 			if pf, fold := c.lookup(p.Name); c.noImages && pf == nil && len(fold) == 0 {
 				absent = append(absent, p.Name)
 				continue
@@ -192,7 +189,7 @@ func (c *checker) checkLoads() {
 			} else if part != nil && p.MD5 != "" {
 				c.md5Want = append(c.md5Want, md5Want{loads: f.Name, line: p.Line, part: part.Name, md5: p.MD5, phones: ph})
 			}
-			if part != nil && part.LoaderID != "" {
+			if part != nil && part.LoaderID() != "" {
 				loader = part
 			}
 		}
@@ -200,14 +197,14 @@ func (c *checker) checkLoads() {
 			c.add("image-not-in-root", f.Name, 0, ph, "%s lists %d parts (%s) and this root holds no firmware image at all: phones already running %s keep it, others cannot upgrade from here",
 				cisco.BaseName(f.Name), len(absent), strings.Join(absent, ", "), strings.TrimSuffix(cisco.BaseName(f.Name), ".loads"))
 		}
-		if la := f.Loads.LAVersion; la != "" && loader != nil && loader.LoaderID != la {
+		if la := f.Loads().LAVersion; la != "" && loader != nil && loader.LoaderID() != la {
 			line := 0
-			for _, e := range f.Loads.Settings {
+			for _, e := range f.Loads().Settings {
 				if e.Name == "LA_VERSION" {
 					line = e.Line // the last one is the one in force
 				}
 			}
-			c.add("loads-la-version", f.Name, line, ph, "LA_VERSION=%s but the loader %s carries the id %s", la, loader.Name, loader.LoaderID)
+			c.add("loads-la-version", f.Name, line, ph, "LA_VERSION=%s but the loader %s carries the id %s", la, loader.Name, loader.LoaderID())
 		}
 	}
 }

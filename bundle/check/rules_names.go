@@ -51,8 +51,8 @@ func (c *checker) checkNames() {
 		if want, ok := fixedNames[strings.ToLower(base)]; ok && want != base && c.file(want) == nil {
 			c.add("reference-case", f.Name, 0, c.phonesReading(want), "phones ask for %s; this file is named %s: TFTP names are case-exact", want, base)
 		}
-		if m := reDevUpper.FindStringSubmatch(base); m != nil && len(m[2]) >= 10 && len(m[2]) <= 14 {
-			prefix, mac, ext := strings.ToUpper(m[1]), m[2], m[3]
+		if prefix, mac, ext, ok := matchDevUpper(base); ok && len(mac) >= 10 && len(mac) <= 14 {
+			prefix = strings.ToUpper(prefix)
 			want := prefix + strings.ToUpper(mac) + devExt[prefix]
 			switch {
 			case len(mac) != 12:
@@ -71,15 +71,15 @@ func (c *checker) checkNames() {
 				c.named[f.Name] = true
 			}
 		}
-		if m := reDevLower.FindStringSubmatch(base); m != nil {
-			if want := strings.ToLower(base); base != strings.ToLower(m[1]+m[2])+m[3] && (m[3] == "" || strings.EqualFold(m[3], ".txt")) {
-				c.add("device-name", f.Name, 0, c.macPhones(m[2]), "%s must be spelt %s: ld/gk/ata names are lower case", base, want)
+		if prefix, mac, ext, ok := matchDevLower(base); ok {
+			if want := strings.ToLower(base); base != strings.ToLower(prefix+mac)+ext && (ext == "" || strings.EqualFold(ext, ".txt")) {
+				c.add("device-name", f.Name, 0, c.macPhones(mac), "%s must be spelt %s: ld/gk/ata names are lower case", base, want)
 			}
 		}
 	}
 	c.foldGroups(func(fs []*drop.File) {
 		for _, f := range fs[1:] {
-			if f.SHA256 != "" && f.SHA256 == fs[0].SHA256 {
+			if !f.SHA256.IsZero() && f.SHA256 == fs[0].SHA256 {
 				c.add("case-alias", f.Name, 0, nil, "%s is a byte-identical copy of %s under another letter case", f.Name, fs[0].Name)
 				continue
 			}

@@ -10,7 +10,7 @@ import (
 // checkOS79XX: rule 1 of the issue.
 func (c *checker) checkOS79XX() {
 	for _, f := range c.d.Files {
-		o := f.OS79XX
+		o := f.OS79XX()
 		if o == nil {
 			continue
 		}

@@ -2,7 +2,6 @@ package check
 
 import (
 	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -40,7 +39,7 @@ func (c *checker) checkProfiles() {
 	}
 	c.checkCompiled()
 	for _, f := range c.d.Files {
-		p := f.Profile
+		p := f.Profile()
 		if p == nil {
 			continue
 		}
@@ -48,16 +47,16 @@ func (c *checker) checkProfiles() {
 		hw, fam := profileFamily(f.Name)
 		upgrades := p.Upgrades
 		if f.Kind == cisco.KindProfileBinary {
-			if src := c.file(cisco.SourceName(f.Name)); src != nil && src.Profile != nil && !src.Profile.Binary {
+			if src := c.file(cisco.SourceName(f.Name)); src != nil && src.Profile() != nil && !src.Profile().Binary {
 				switch {
-				case cisco.SameUpgrades(src.Profile.Upgrades, p.Upgrades):
+				case cisco.SameUpgrades(src.Profile().Upgrades, p.Upgrades):
 					// The source's findings say it, on the line to edit.
 					upgrades = nil
 				case c.opts.Compile == nil && len(p.Upgrades) > 0:
 					// Stale on the one line that matters, seen without
 					// a tag table: the upgrade records decode without one.
 					c.add("profile-stale", f.Name, 0, ph, "%s says %s but %s now says %s: phones read %s",
-						f.Name, upgradeList(p.Upgrades), src.Name, upgradeList(src.Profile.Upgrades), f.Name)
+						f.Name, upgradeList(p.Upgrades), src.Name, upgradeList(src.Profile().Upgrades), f.Name)
 				}
 			}
 		}
@@ -93,7 +92,7 @@ func (c *checker) checkProfiles() {
 				}
 			}
 		}
-		if c.opts.Compile != nil && f.Kind == cisco.KindProfileText && f.Data != nil {
+		if c.opts.Compile != nil && f.Kind == cisco.KindProfileText && f.Data() != nil {
 			c.checkStale(f, ph)
 		}
 	}
@@ -139,7 +138,7 @@ func (c *checker) checkCompiled() {
 			continue // compiled; a GKDEFAULT.CFG is reference-case's
 		}
 		what := "no configuration"
-		if u := firstUpgrade(f.Profile); u != "" {
+		if u := firstUpgrade(f.Profile()); u != "" {
 			what = "no configuration, and not the image its upgradecode names (" + u + ")"
 		}
 		def := cisco.DefaultProfile(f.Name)
@@ -187,13 +186,13 @@ func firstUpgrade(p *cisco.Profile) string {
 // fallbackImage says, for a per-device text profile a phone cannot fetch,
 // which image its upgradecode would have given and which the default gives.
 func (c *checker) fallbackImage(f *drop.File, def string) string {
-	own := firstUpgrade(f.Profile)
+	own := firstUpgrade(f.Profile())
 	if own == "" {
 		return ""
 	}
 	var got string
 	if d := c.file(def); d != nil {
-		got = firstUpgrade(d.Profile)
+		got = firstUpgrade(d.Profile())
 	}
 	switch got {
 	case own:
@@ -212,9 +211,9 @@ func (c *checker) checkStale(f *drop.File, ph []string) {
 	if bin == nil {
 		return
 	}
-	out, err := c.opts.Compile(f.Name, f.Data, func(name string) []byte {
+	out, err := c.opts.Compile(f.Name, f.Data(), func(name string) []byte {
 		if g := c.file(name); g != nil {
-			return g.Data
+			return g.Data()
 		}
 		return nil
 	})
@@ -223,7 +222,7 @@ func (c *checker) checkStale(f *drop.File, ph []string) {
 		return
 	}
 	sum := sha256.Sum256(out)
-	if hex.EncodeToString(sum[:]) != bin.SHA256 {
+	if sum != bin.SHA256 {
 		c.add("profile-stale", bin.Name, 0, ph, "%s is not what %s compiles to", bin.Name, f.Name)
 	}
 }

@@ -55,16 +55,16 @@ func (c *checker) checkProtocols() {
 	}
 	// SIP and XML configuration naming different images for 7940/7960.
 	var sipDef *offer
-	for i, o := range c.offers {
-		if o.Source == "image_version" && o.MAC == "" {
-			sipDef = &c.offers[i]
+	for i, o := range c.allOffers() {
+		if o.Source == "image_version" && o.MAC() == "" {
+			sipDef = c.offerPtr(i)
 		}
 	}
 	if sipDef == nil {
 		return
 	}
-	for _, o := range c.offers {
-		if o.Source != "loadInformation" || o.MAC != "" || (o.ModelID != 7 && o.ModelID != 8) || o.Name == sipDef.Name {
+	for _, o := range c.allOffers() {
+		if o.Source != "loadInformation" || o.MAC() != "" || (o.ModelID != 7 && o.ModelID != 8) || o.Name == sipDef.Name {
 			continue
 		}
 		var sipPh, otherPh []string

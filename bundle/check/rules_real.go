@@ -25,7 +25,7 @@ func hasImages(fs []*drop.File) bool {
 		if f.Kind == cisco.KindSigned && strings.HasSuffix(strings.ToLower(f.Name), ".sgn") && !strings.Contains(strings.ToLower(f.Name), ".cnf.") {
 			return true
 		}
-		if f.Load != nil && f.Load.Family == cisco.Family79x1Part {
+		if f.Load() != nil && f.Load().Family == cisco.Family79x1Part {
 			return true
 		}
 	}
@@ -50,7 +50,7 @@ func (c *checker) checkReal() {
 			c.add("source-file", f.Name, 0, nil, "%s is a %s, not a file phones fetch", f.Name, sourceWhat(f))
 		case f.Kind == cisco.KindLoadPointer:
 			c.checkLoadPointer(f)
-		case f.Kind == cisco.KindTrustList && f.Header == nil && !f.NewHeader:
+		case f.Kind == cisco.KindTrustList && f.Header() == nil && !f.NewHeader:
 			what := "has no signed header"
 			if f.Size < 64 {
 				what = fmt.Sprintf("is a %d-byte placeholder, not a signed trust list", f.Size)
@@ -59,21 +59,19 @@ func (c *checker) checkReal() {
 		case f.NewHeader:
 			c.add("not-judged", f.Name, 0, nil, "%s carries the signed header of newer phones (CD 34 12 AB): listed, not judged", f.Name)
 		}
-		if f.XML != nil {
+		if f.IsXML() {
 			c.checkXMLDuplicates(f)
-			for _, e := range f.XML.Entries {
-				if cisco.BaseName(e.Name) == "dialTemplate" && e.Name != "" {
-					v := strings.TrimSpace(e.Value)
-					if v == "" {
-						continue
-					}
-					c.refer("dial-template-missing", f.Name, e.Line, v, "dialTemplate names")
+			for _, e := range f.XMLDialTemplates() {
+				v := strings.TrimSpace(e.Value)
+				if v == "" {
+					continue
 				}
+				c.refer("dial-template-missing", f.Name, e.Line, v, "dialTemplate names")
 			}
 		}
-		if f.Profile != nil {
+		if f.Profile() != nil {
 			_, fam := profileFamily(f.Name)
-			for _, u := range f.Profile.Upgrades {
+			for _, u := range f.Profile().Upgrades {
 				if u.Name != "upgradecode" || u.Fields != 8 || (fam != "7912" && fam != "7905") {
 					continue
 				}
@@ -100,7 +98,7 @@ func sourceWhat(f *drop.File) string {
 // must be known and the load of that model's family.
 func (c *checker) checkLoadPointer(f *drop.File) {
 	c.add("source-file", f.Name, 0, nil, "%s is Cisco's load pointer for CUCM's installer, not a file phones fetch", f.Name)
-	lp := f.LoadPointer
+	lp := f.LoadPointer()
 	if lp == nil || lp.ModelID == 0 {
 		return
 	}
@@ -124,7 +122,7 @@ func (c *checker) checkLoadPointer(f *drop.File) {
 func (c *checker) checkXMLDuplicates(f *drop.File) {
 	first := map[string]cisco.XMLLoad{}
 	count := map[string]int{}
-	for _, l := range f.XML.Loads {
+	for _, l := range f.XMLLoads() {
 		count[l.Element]++
 		p, ok := first[l.Element]
 		if !ok {

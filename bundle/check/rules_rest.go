@@ -4,23 +4,17 @@ import (
 	"strings"
 
 	"github.com/phoneload/phoneload/bundle/cisco"
-	"github.com/phoneload/phoneload/bundle/drop"
 )
 
 // checkRest: rule 14, parse problems and duplicate parameters.
 func (c *checker) checkRest() {
 	for _, f := range c.d.Files {
-		if f.SIP != nil {
-			first := map[string]cisco.ConfigEntry{}
-			for _, e := range f.SIP.Entries {
-				k := strings.ToLower(e.Name)
-				if p, ok := first[k]; ok && p.Value != e.Value && drop.IsSecretName(e.Name) {
-					// Reports end up in tickets: never print a password.
-					c.add("config-duplicate-key", f.Name, e.Line, c.phonesReading(f.Name), "%s is set on line %d and again, to another value; the phone uses the last (values not shown: secret)", e.Name, p.Line)
-				} else if ok && p.Value != e.Value {
-					c.add("config-duplicate-key", f.Name, e.Line, c.phonesReading(f.Name), "%s is set on line %d to %q and again to %q; the phone uses %q", e.Name, p.Line, p.Value, e.Value, e.Value)
-				}
-				first[k] = e
+		for _, d := range f.Duplicates() {
+			if d.Secret {
+				// Reports end up in tickets: never print a password.
+				c.add("config-duplicate-key", f.Name, d.Line, c.phonesReading(f.Name), "%s is set on line %d and again, to another value; the phone uses the last (values not shown: secret)", d.Name, d.FirstLine)
+			} else {
+				c.add("config-duplicate-key", f.Name, d.Line, c.phonesReading(f.Name), "%s is set on line %d to %q and again to %q; the phone uses %q", d.Name, d.FirstLine, d.First, d.Value, d.Value)
 			}
 		}
 		// OS79XX.TXT and ring files have rules of their own that judge
@@ -40,17 +34,17 @@ func (c *checker) checkRest() {
 		// An upgradecode line with the wrong number of fields is
 		// upgradecode-fields' finding, not a second one here.
 		judged := map[int]bool{}
-		if f.Profile != nil {
-			for _, u := range f.Profile.Upgrades {
+		if f.Profile() != nil {
+			for _, u := range f.Profile().Upgrades {
 				if u.Fields != 8 && u.Line > 0 {
 					judged[u.Line] = true
 				}
 			}
 		}
-		for _, p := range f.Problems {
+		for _, p := range f.Problems() {
 			// The signed-header problems Open notes are signed-header-bad's.
-			if f.HeaderErr != "" && strings.HasPrefix(p.Msg, "signed header:") ||
-				f.Header == nil && mustBeSigned[f.Kind] && p.Msg == "no Cisco signed header" ||
+			if f.HeaderErr() != "" && strings.HasPrefix(p.Msg, "signed header:") ||
+				f.Header() == nil && mustBeSigned[f.Kind] && p.Msg == "no Cisco signed header" ||
 				judged[p.Line] || p.Line > 0 && c.judgedLines[f.Name][p.Line] {
 				continue
 			}

@@ -16,7 +16,7 @@ func (c *checker) checkRings() {
 		}
 	}
 	for _, f := range c.d.Files {
-		if f.Ringlist == nil {
+		if f.Ringlist() == nil {
 			continue
 		}
 		// Phones fetch ring lists at the top of the root; one in a folder
@@ -27,7 +27,7 @@ func (c *checker) checkRings() {
 		base := cisco.BaseName(f.Name)
 		var absent []string
 		first := 0
-		for _, r := range f.Ringlist.Entries {
+		for _, r := range f.Ringlist().Entries {
 			if strings.TrimSpace(r.Display) == "" || strings.TrimSpace(r.File) == "" {
 				if f.Kind == cisco.KindRinglistXML {
 					c.add("ringlist-entry", f.Name, r.Line, nil, "the <Ring> needs a <DisplayName> and a <FileName>")
@@ -75,10 +75,10 @@ func (c *checker) checkRings() {
 		}
 	}
 	for _, f := range c.d.Files {
-		if f.SIP == nil {
+		if !f.IsSIP() {
 			continue
 		}
-		if e, ok := f.SIP.Get("dial_template"); ok && strings.TrimSpace(e.Value) != "" {
+		if e, ok := f.DialTemplate(); ok && strings.TrimSpace(e.Value) != "" {
 			// The phone appends .xml itself (the value is "dialplan", the
 			// file dialplan.xml): a value with the extension makes it ask
 			// for dialplan.xml.xml.

@@ -29,7 +29,7 @@ func (c *checker) checkUpgrades() {
 		if !c.runs(p, p.offer.Name) && !c.refuses(p) {
 			o := p.offer
 			k := scopeKey{file: o.File, line: o.Line, source: o.Source, name: o.Name}
-			if o.MAC != "" {
+			if o.MAC() != "" {
 				k.file, k.line = "", 0
 			}
 			if _, ok := scope[k]; !ok {
@@ -147,10 +147,10 @@ func (c *checker) judgeW210(p fleetPhone, to Release, g *phoneGroups) {
 		return
 	}
 	sd := c.file("SIPDefault.cnf")
-	if sd == nil || sd.SIP == nil {
+	if sd == nil || sd.SIP() == nil {
 		return
 	}
-	extra := extraEntries(sd.SIP)
+	extra := extraEntries(sd.SIP())
 	if len(extra) == 0 {
 		return
 	}
@@ -196,10 +196,10 @@ func (c *checker) loaderOf(image string) string {
 		return image
 	}
 	f := c.file(image + ".loads")
-	if f == nil || f.Loads == nil {
+	if f == nil || f.Loads() == nil {
 		return ""
 	}
-	for _, p := range f.Loads.Parts {
+	for _, p := range f.Loads().Parts {
 		stem, ext := cisco.StripImageExt(p.Name)
 		if r, ok := ParseRelease(stem); ok && r.Protocol == "loader" && ext == ".sbn" {
 			return stem
@@ -230,7 +230,7 @@ func (c *checker) upgradesAlone() {
 	// The matrix is the 7940/7960's: say nothing of it for roots that
 	// offer no image of that family (79x1, 7912 …).
 	family := false
-	for _, o := range c.offers {
+	for _, o := range c.allOffers() {
 		if _, ok := c.appRelease(o.Name); ok {
 			family = true
 		}
@@ -241,7 +241,7 @@ func (c *checker) upgradesAlone() {
 	c.assume("no --fleet: assumed the phones run signed 5.0-or-later images of the protocol the root targets; " +
 		"upgrade-sip-path, upgrade-sccp-to-sip, upgrade-sip-to-sccp and upgrade-sip21-name need the releases phones run today and were not judged")
 	sipOld := false
-	for _, o := range c.offers {
+	for _, o := range c.allOffers() {
 		if o.Source == "upgradecode" {
 			continue
 		}
@@ -256,8 +256,8 @@ func (c *checker) upgradesAlone() {
 			c.add("upgrade-downgrade", o.File, o.Line, nil, "%s offers %s (%s): phones already on a signed 5.0-or-later image refuse it", o.Source, o.Name, unsignedWhy(to))
 		}
 	}
-	if sd := c.file("SIPDefault.cnf"); sd != nil && sd.SIP != nil && sipOld {
-		if extra := extraEntries(sd.SIP); len(extra) > 0 {
+	if sd := c.file("SIPDefault.cnf"); sd != nil && sd.SIP() != nil && sipOld {
+		if extra := extraEntries(sd.SIP()); len(extra) > 0 {
 			c.assume("no --fleet: the root offers a SIP image before 5.0, so phones on SIP 2.x were assumed to read it (upgrade-w210)")
 			c.add("upgrade-w210", sd.Name, extra[0].Line, nil, "SIPDefault.cnf holds %d entries besides image_version (first: %s); phones still on SIP 2.x fail to read it", len(extra), extra[0].Name)
 		}

@@ -19,9 +19,9 @@ func (c *checker) verifyTrusted() {
 	signed := map[string]bool{}
 	for _, f := range c.d.Files {
 		switch {
-		case f.Header == nil:
+		case f.Header() == nil:
 		case f.Verified:
-		case f.VerifyErr != "":
+		case f.VerifyErr() != "":
 			c.add("signature-untrusted", f.Name, 0, c.phonesReading(f.Name), "%s: the signature does not verify with any --trust key", f.Name)
 		default:
 			signed[f.Name] = true
