@@ -4,13 +4,14 @@ import (
 	"bufio"
 	"bytes"
 	"crypto/sha256"
-	"encoding/hex"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash/crc32"
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -70,58 +71,42 @@ func (e *RefusedError) Error() string {
 
 // packRec is what the zip form keeps of each source file between writing
 // its data to the spool and writing the zip: no name (the names are in the
-// SHA256SUMS being built, in the same order) and no pointers, so a million
-// files cost 64 MB and no GC work.
+// SHA256SUMS being built, in the same order; no hash, which is there too).
+// The spooler writes it, packRecLen bytes, to the index file beside the
+// output, in file order, and the zip is written reading them back in the
+// same order: nothing per file stays in memory (issue 16).
 type packRec struct {
-	sum     [32]byte
 	size    int64
 	csize   int64 // bytes in the spool: deflated or stored data
 	crc     uint32
 	deflate bool
 }
 
-// sumsBuilder accumulates the lines of SHA256SUMS in walk order (byte order
-// of names, as Walk yields them), the most compact form of what pack must
-// remember of every file: one line, no per-file object.
-type sumsBuilder struct {
-	buf  bytes.Buffer
-	last string
-	n    int
+// packRecLen is the size of an encoded packRec.
+const packRecLen = 8 + 8 + 4 + 1
+
+func (r packRec) append(b []byte) []byte {
+	b = binary.LittleEndian.AppendUint64(b, uint64(r.size))
+	b = binary.LittleEndian.AppendUint64(b, uint64(r.csize))
+	b = binary.LittleEndian.AppendUint32(b, r.crc)
+	if r.deflate {
+		return append(b, 1)
+	}
+	return append(b, 0)
 }
 
-func (b *sumsBuilder) add(name string, sum [32]byte) error {
-	if b.n > 0 && name <= b.last {
-		return fmt.Errorf("bundle: %s: listed twice or out of order", name)
+// readPackRec reads the next packRec that append encoded.
+func readPackRec(r io.Reader) (packRec, error) {
+	var b [packRecLen]byte
+	if _, err := io.ReadFull(r, b[:]); err != nil {
+		return packRec{}, err
 	}
-	var h [64]byte
-	hex.Encode(h[:], sum[:])
-	b.buf.Write(h[:])
-	b.buf.WriteString("  ")
-	b.buf.WriteString(name)
-	b.buf.WriteByte('\n')
-	b.last = name
-	b.n++
-	return nil
-}
-
-// withManifest returns SHA256SUMS with the line of bundle.json inserted
-// where it sorts, byte-identical to MarshalSums over all names.
-func (b *sumsBuilder) withManifest(mj []byte) []byte {
-	line := fmt.Sprintf("%x  %s\n", sha256.Sum256(mj), ManifestName)
-	body := b.buf.Bytes()
-	at := len(body)
-	for i := 0; i < len(body); {
-		j := bytes.IndexByte(body[i:], '\n') + i
-		if string(body[i+66:j]) > ManifestName {
-			at = i
-			break
-		}
-		i = j + 1
-	}
-	out := make([]byte, 0, len(body)+len(line))
-	out = append(out, body[:at]...)
-	out = append(out, line...)
-	return append(out, body[at:]...)
+	return packRec{
+		size:    int64(binary.LittleEndian.Uint64(b[0:])),
+		csize:   int64(binary.LittleEndian.Uint64(b[8:])),
+		crc:     binary.LittleEndian.Uint32(b[16:]),
+		deflate: b[20] == 1,
+	}, nil
 }
 
 // Pack checks the tree at src (a directory or anything Walk reads), then
@@ -159,6 +144,11 @@ func Pack(src, out string, opts PackOptions) (*Manifest, error) {
 	if err := runCheck(src, opts, &m.Check, &m.Target); err != nil {
 		return nil, err
 	}
+	// The check's model of the drop is garbage now. Collected before the
+	// data pass, the heap's next target starts from what pack keeps (a
+	// few buffers) rather than from the check's peak, so the data pass
+	// reuses the check's memory instead of adding to it (issue 16).
+	runtime.GC()
 	if opts.Unlock != nil {
 		more, err := opts.Unlock()
 		if err != nil {
@@ -312,15 +302,32 @@ func sortedKeys[V any](m map[string]V) []string {
 	return k
 }
 
-// generated returns bundle.json, SHA256SUMS and the signatures, by name.
-// m.Files and m.Size must be final.
+// generated returns bundle.json and the signatures, by name; SHA256SUMS
+// itself stays in the file sums wrote (sums.reader()), bundle.json's line
+// included once this has run. m.Files and m.Size must be final. Each
+// signer reads SHA256SUMS from that file (sign.ReaderSigner), so it is
+// never held in memory; a signer that cannot gets it in memory.
 func generated(m *Manifest, sums *sumsBuilder, opts PackOptions) (map[string][]byte, error) {
 	mj, err := m.Marshal()
 	if err != nil {
 		return nil, err
 	}
-	sb := sums.withManifest(mj)
-	gen := map[string][]byte{ManifestName: mj, SumsName: sb}
+	if err := sums.finish(mj); err != nil {
+		return nil, err
+	}
+	gen := map[string][]byte{ManifestName: mj}
+	var mem []byte
+	signSums := func(s sign.Signer) ([]byte, error) {
+		if rs, ok := s.(sign.ReaderSigner); ok {
+			return rs.SignReader(sums.reader(), opts.Time)
+		}
+		if mem == nil {
+			if mem, err = sums.bytes(); err != nil {
+				return nil, err
+			}
+		}
+		return s.Sign(mem, opts.Time)
+	}
 	count := map[string]int{}
 	seen := map[string]bool{}
 	for _, s := range opts.Signers {
@@ -329,7 +336,7 @@ func generated(m *Manifest, sums *sumsBuilder, opts PackOptions) (map[string][]b
 			return nil, fmt.Errorf("bundle: key %s given twice", s.KeyID())
 		}
 		seen[id] = true
-		sig, err := s.Sign(sb, opts.Time)
+		sig, err := signSums(s)
 		if err != nil {
 			return nil, err
 		}
@@ -410,20 +417,28 @@ func reservedName(name string) bool {
 // written second, from the spool, with the generated files among the
 // entries. The zip is synced once, then renamed; the spool is removed.
 func writeZipBundle(src, out string, lim container.Limits, m *Manifest, opts PackOptions) (err error) {
-	dir, base := filepath.Split(out)
-	if dir == "" {
-		dir = "."
+	dir, base := tempBeside(out)
+	var spool, index *os.File
+	for _, f := range []struct {
+		f    **os.File
+		kind string
+	}{{&spool, "spool"}, {&index, "index"}} {
+		t, err := os.CreateTemp(dir, "."+base+"."+f.kind+"-*")
+		if err != nil {
+			return fmt.Errorf("bundle: %w", err)
+		}
+		defer func() {
+			t.Close()
+			os.Remove(t.Name())
+		}()
+		*f.f = t
 	}
-	spool, err := os.CreateTemp(dir, "."+base+".spool-*")
+	sums, err := newSumsBuilder(dir, base)
 	if err != nil {
-		return fmt.Errorf("bundle: %w", err)
+		return err
 	}
-	defer func() {
-		spool.Close()
-		os.Remove(spool.Name())
-	}()
-	var sums sumsBuilder
-	sp := newSpooler(spool)
+	defer sums.remove()
+	sp := newSpooler(spool, index)
 	pw := progressWriter(opts.Progress)
 	h, c := sha256.New(), crc32.NewIEEE()
 	head := make([]byte, spoolChunk)
@@ -435,6 +450,7 @@ func writeZipBundle(src, out string, lim container.Limits, m *Manifest, opts Pac
 		h.Reset()
 		c.Reset()
 		rec := packRec{size: e.Size}
+		var sum [32]byte
 		n, err := io.ReadFull(r, head[:min(int64(len(head)), e.Size)])
 		if err != nil {
 			return packReadErr(e.Name, err)
@@ -452,7 +468,7 @@ func writeZipBundle(src, out string, lim container.Limits, m *Manifest, opts Pac
 			h.Write(data)
 			c.Write(data)
 			pw.Write(data)
-			h.Sum(rec.sum[:0])
+			h.Sum(sum[:0])
 			rec.crc = c.Sum32()
 			sp.add(&spoolItem{data: data, deflate: true, last: true, rec: rec})
 		} else {
@@ -468,7 +484,7 @@ func writeZipBundle(src, out string, lim container.Limits, m *Manifest, opts Pac
 					if k, _ := io.ReadFull(r, one[:]); k != 0 {
 						return fmt.Errorf("bundle: %s: changed size while packing", e.Name)
 					}
-					h.Sum(rec.sum[:0])
+					h.Sum(sum[:0])
 					rec.crc = c.Sum32()
 					sp.add(&spoolItem{data: chunk, chunk: true, last: true, rec: rec})
 					break
@@ -484,9 +500,9 @@ func writeZipBundle(src, out string, lim container.Limits, m *Manifest, opts Pac
 		}
 		m.Files++
 		m.Size += e.Size
-		return sums.add(e.Name, rec.sum)
+		return sums.add(e.Name, sum)
 	})
-	recs, serr := sp.close()
+	nrecs, serr := sp.close()
 	if err != nil {
 		return err
 	}
@@ -496,47 +512,89 @@ func writeZipBundle(src, out string, lim container.Limits, m *Manifest, opts Pac
 	if m.Files == 0 {
 		return fmt.Errorf("bundle: %s: no files to pack", src)
 	}
-	if len(recs) != m.Files {
-		return fmt.Errorf("bundle: spool holds %d entries, want %d", len(recs), m.Files)
+	if nrecs != m.Files {
+		return fmt.Errorf("bundle: spool holds %d entries, want %d", nrecs, m.Files)
 	}
-	gen, err := generated(m, &sums, opts)
+	gen, err := generated(m, sums, opts)
 	if err != nil {
 		return err
 	}
-	if _, err := spool.Seek(0, io.SeekStart); err != nil {
-		return fmt.Errorf("bundle: spool: %w", err)
+	// SHA256SUMS among the generated entries: in memory if it is small
+	// enough to be deflated (as every generated text is), else stored,
+	// streamed from the file sums wrote, its CRC-32 computed first.
+	var sumsData []byte
+	var sumsCRC uint32
+	if sums.len() <= MaxDeflateSize {
+		if sumsData, err = sums.bytes(); err != nil {
+			return err
+		}
+		sumsCRC = crc32.ChecksumIEEE(sumsData)
+	} else {
+		c := crc32.NewIEEE()
+		if _, err := io.Copy(c, sums.reader()); err != nil {
+			return fmt.Errorf("bundle: %s: %w", SumsName, err)
+		}
+		sumsCRC = c.Sum32()
 	}
-	data := bufio.NewReaderSize(spool, 1<<20)
-	names := sortedKeys(gen)
-	return atomicfile.Write(out, 0o644, func(w io.Writer) error {
-		z := newZipWriter(w, opts.Time)
+	data := bufio.NewReaderSize(io.NewSectionReader(spool, 0, 1<<62), 1<<20)
+	recIn := bufio.NewReaderSize(io.NewSectionReader(index, 0, sp.indexSize), 64<<10)
+	names := append(sortedKeys(gen), SumsName)
+	sort.Strings(names)
+	// The entries in zip order: the i-th line of SHA256SUMS names the i-th
+	// entry of the spool; the generated files go where they sort.
+	entries := func(fn func(name string, gen bool) error) error {
+		names := names
 		emitGenerated := func(before string) error {
 			for len(names) > 0 && (before == "" || names[0] < before) {
-				data := gen[names[0]]
-				if err := z.addBytes(names[0], data, crc32.ChecksumIEEE(data)); err != nil {
+				if err := fn(names[0], true); err != nil {
 					return err
 				}
 				names = names[1:]
 			}
 			return nil
 		}
-		// The i-th line of SHA256SUMS names the i-th entry of the spool.
-		body := sums.buf.Bytes()
-		for _, rec := range recs {
-			nl := bytes.IndexByte(body, '\n')
-			name := string(body[66:nl])
-			body = body[nl+1:]
+		err := sums.names(func(name string) error {
 			if err := emitGenerated(name); err != nil {
 				return err
 			}
-			if err := z.addRaw(name, rec, data); err != nil {
-				return err
-			}
-		}
-		if err := emitGenerated(""); err != nil {
+			return fn(name, false)
+		})
+		if err != nil {
 			return err
 		}
-		return z.close()
+		return emitGenerated("")
+	}
+	return atomicfile.Write(out, 0o644, func(w io.Writer) error {
+		z := newZipWriter(w, opts.Time, 0)
+		z.spillEnts(index, sp.indexSize)
+		i := 0
+		err := entries(func(name string, generated bool) error {
+			switch {
+			case !generated:
+				if i >= nrecs {
+					return fmt.Errorf("bundle: spool holds %d entries, SHA256SUMS names more", nrecs)
+				}
+				i++
+				rec, err := readPackRec(recIn)
+				if err != nil {
+					return fmt.Errorf("bundle: spool index: %w", err)
+				}
+				return z.addRaw(name, rec, data)
+			case name != SumsName:
+				data := gen[name]
+				return z.addBytes(name, data, crc32.ChecksumIEEE(data))
+			case sumsData != nil:
+				return z.addBytes(name, sumsData, sumsCRC)
+			default:
+				return z.addStored(name, sums.reader(), sums.len(), sumsCRC)
+			}
+		})
+		if err != nil {
+			return err
+		}
+		return z.close(func(fn func(string) error) error {
+			return entries(func(name string, _ bool) error { return fn(name) })
+		})
 	})
 }
 
@@ -574,6 +632,8 @@ func writeDirBundle(src, out string, lim container.Limits, m *Manifest, opts Pac
 	h := sha256.New()
 	pw := progressWriter(opts.Progress)
 	var sum [32]byte
+	tree := newOutTree(tmp)
+	defer tree.close()
 	create := func(name string, r io.Reader, size int64, sync bool) error {
 		p := filepath.Join(tmp, filepath.FromSlash(name))
 		if d := filepath.Dir(p); d != tmp && !dirs[d] {
@@ -585,31 +645,22 @@ func writeDirBundle(src, out string, lim container.Limits, m *Manifest, opts Pac
 				batch.AddDir(filepath.Dir(x))
 			}
 		}
-		w, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-		if err != nil {
-			return err
-		}
 		h.Reset()
-		err = copyHash(name, w, r, size, buf, h, pw)
-		if err == nil {
-			err = w.Chmod(modeFor(false)) // whatever the umask
-		}
-		if err == nil && sync {
-			err = w.Sync()
-		}
-		if cerr := w.Close(); err == nil {
-			err = cerr
-		}
+		err := tree.create(name, opts.Time, sync, func(w io.Writer) error {
+			return copyHash(name, w, r, size, buf, h, pw)
+		})
 		if err != nil {
 			return err
 		}
 		h.Sum(sum[:0])
 		batch.AddFile(p)
-		// Fixed times everywhere, so that a copy (rsync -t, tar) of the
-		// directory is reproducible too.
-		return os.Chtimes(p, opts.Time, opts.Time)
+		return nil
 	}
-	var sums sumsBuilder
+	sums, err := newSumsBuilder(tempBeside(out))
+	if err != nil {
+		return err
+	}
+	defer sums.remove()
 	err = container.Walk(src, lim, func(e container.Entry, r io.Reader) error {
 		if ok, err := packable(e); !ok {
 			return err
@@ -627,15 +678,15 @@ func writeDirBundle(src, out string, lim container.Limits, m *Manifest, opts Pac
 	if m.Files == 0 {
 		return fmt.Errorf("bundle: %s: no files to pack", src)
 	}
-	gen, err := generated(m, &sums, opts)
+	gen, err := generated(m, sums, opts)
 	if err != nil {
 		return err
 	}
-	sums = sumsBuilder{} // the copy in gen is all that is needed now
-	for _, name := range []string{ManifestName, SumsName} {
-		if err := create(name, bytes.NewReader(gen[name]), int64(len(gen[name])), false); err != nil {
-			return err
-		}
+	if err := create(ManifestName, bytes.NewReader(gen[ManifestName]), int64(len(gen[ManifestName])), false); err != nil {
+		return err
+	}
+	if err := create(SumsName, sums.reader(), sums.len(), false); err != nil {
+		return err
 	}
 	// Directories get their modes and times once nothing more is added to
 	// them, deepest first (the root, which receives the signatures, last).
@@ -655,7 +706,7 @@ func writeDirBundle(src, out string, lim container.Limits, m *Manifest, opts Pac
 	// The signatures last, each fsynced: a tree with a signature has all
 	// its signed content on disk.
 	for _, name := range sortedKeys(gen) {
-		if name == ManifestName || name == SumsName {
+		if name == ManifestName {
 			continue
 		}
 		if err := create(name, bytes.NewReader(gen[name]), int64(len(gen[name])), true); err != nil {

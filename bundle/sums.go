@@ -40,12 +40,18 @@ func MarshalSums(sums []Sum) ([]byte, error) {
 		if i > 0 && s[i-1].Name == e.Name {
 			return nil, fmt.Errorf("bundle: %s: listed twice", e.Name)
 		}
-		b.WriteString(hex.EncodeToString(e.SHA256[:]))
-		b.WriteString("  ")
-		b.WriteString(e.Name)
-		b.WriteByte('\n')
+		b.Write(appendSumsLine(nil, e.SHA256, e.Name))
 	}
 	return b.Bytes(), nil
+}
+
+// appendSumsLine appends the SHA256SUMS line of name: its hash in hex,
+// two spaces (sha256sum's text mode), the name, a newline.
+func appendSumsLine(b []byte, sum [32]byte, name string) []byte {
+	b = hex.AppendEncode(b, sum[:])
+	b = append(b, ' ', ' ')
+	b = append(b, name...)
+	return append(b, '\n')
 }
 
 // ParseSums reads a SHA256SUMS file. It accepts what sha256sum writes in

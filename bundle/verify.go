@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -134,9 +135,12 @@ type verifyTree struct {
 	// Directories open and hash them in parallel; archives were hashed
 	// while walked.
 	hash func(names []string) (map[string]*treeFile, int64)
-	// list returns the name of every file of the tree (bundle files,
-	// and in a live root the journal, excluded).
-	list func() ([]string, error)
+	// files are an archive's files (bundle files excluded, bundle.json
+	// included), hashed while walked, sorted by name; with judged, only
+	// those SHA256SUMS does not list.
+	files []treeFile
+	// judged is set for a zip judged against its SHA256SUMS while walked.
+	judged *archiveJudge
 	// dir is set for a directory (a bundle directory or, live, a TFTP
 	// root): its files are hashed by name and compared as they are read,
 	// and its listing is streamed (checkContentDir), so that verify holds
@@ -170,10 +174,14 @@ func Verify(path string, opts VerifyOptions) (*VerifyResult, error) {
 	if err != nil {
 		return res, fmt.Errorf("bundle: %w", err)
 	}
+	// SHA256SUMS is read outside the Go heap and released on return:
+	// every name that goes into res is copied (problem).
+	var big bigBufs
+	defer big.free()
 	var t *verifyTree
 	if fi.IsDir() {
-		t, err = dirTree(path, false, opts)
-	} else if t, err = walkTree(path, opts); err != nil {
+		t, err = dirTree(path, false, opts, big.make)
+	} else if t, err = walkTree(path, opts, zipSumsIndex(path, opts, big.make)); err != nil {
 		return res, archiveError(res, err)
 	}
 	if err != nil {
@@ -182,7 +190,7 @@ func Verify(path string, opts VerifyOptions) (*VerifyResult, error) {
 	content := t
 	if opts.Root != "" {
 		res.Root = opts.Root
-		if content, err = dirTree(opts.Root, true, opts); err != nil {
+		if content, err = dirTree(opts.Root, true, opts, nil); err != nil {
 			return res, err
 		}
 	}
@@ -216,27 +224,44 @@ func Verify(path string, opts VerifyOptions) (*VerifyResult, error) {
 		}
 		return finish(res, t, manifest, opts)
 	}
-	sums, err := ParseSums(sumsData)
+	// A zip whose SHA256SUMS was read through its directory first was
+	// judged against it while walked (zipSumsIndex); the signatures
+	// were just checked over the same bytes (walkTree compared them).
+	if j := t.judged; j != nil {
+		res.Files = len(j.x.lines)
+		res.Bytes = j.bytes
+		res.Problems = append(res.Problems, j.problems...)
+		var missing []Sum
+		for i, off := range j.x.lines {
+			if !j.seen[i] {
+				missing = append(missing, j.x.at(off))
+			}
+		}
+		extras := make([]string, len(t.files))
+		for i := range t.files {
+			extras[i] = t.files[i].name
+		}
+		judgeMissing(res, t, missing, extras, opts)
+		var manifest []Sum
+		if off, ok := j.x.find(ManifestName); ok {
+			manifest = []Sum{j.x.at(off)}
+		}
+		return finish(res, t, manifest, opts)
+	}
+	// Any other archive (and no live root: that is content.dir) was
+	// hashed while walked, into a slice sorted by name, judged against
+	// the same index.
+	x, err := indexSums(unsafe.String(unsafe.SliceData(sumsData), len(sumsData)))
 	if err != nil {
 		return res, fmt.Errorf("%w: %s", ErrContent, strings.TrimPrefix(err.Error(), "bundle: "))
 	}
-	res.Files = len(sums)
-	if opts.Root != "" {
-		// bundle.json is checked in the bundle; publish does not copy it.
-		var rest []Sum
-		for _, s := range sums {
-			if s.Name != ManifestName {
-				rest = append(rest, s)
-			}
-		}
-		err = checkContent(res, content, rest, opts)
-	} else {
-		err = checkContent(res, content, sums, opts)
+	res.Files = len(x.lines)
+	checkContentArchive(res, t, x, opts)
+	var manifest []Sum
+	if off, ok := x.find(ManifestName); ok {
+		manifest = []Sum{x.at(off)}
 	}
-	if err != nil {
-		return res, err
-	}
-	return finish(res, t, sums, opts)
+	return finish(res, t, manifest, opts)
 }
 
 // finish checks the policy and says whether the bundle is valid.
@@ -339,39 +364,33 @@ func checkSignatures(res *VerifyResult, special map[string][]byte, sums []byte, 
 	return fmt.Errorf("%w: %s", ErrSignature, msg)
 }
 
-func checkContent(res *VerifyResult, t *verifyTree, sums []Sum, opts VerifyOptions) error {
-	names := make([]string, len(sums))
-	listed := make(map[string]bool, len(sums))
-	for i, s := range sums {
-		names[i] = s.Name
-		listed[s.Name] = true
-	}
-	got, n := t.hash(names)
-	res.Bytes = n
-	all, err := t.list()
-	if err != nil {
-		return err
-	}
+// checkContentArchive judges the files of an archive, hashed while it was
+// walked (t.files, by name), against SHA256SUMS (x): a problem for each
+// file that differs, then missing and extra files. It keeps no per-file
+// state beyond the two it is given.
+func checkContentArchive(res *VerifyResult, t *verifyTree, x *sumsIndex, opts VerifyOptions) {
 	var missing []Sum
-	for _, s := range sums {
-		f, ok := got[s.Name]
+	for _, off := range x.lines {
+		s := x.at(off)
+		f := t.file(s.Name)
 		switch {
-		case !ok:
+		case f == nil:
 			missing = append(missing, s)
+			continue
 		case f.err != nil:
-			res.Problems = append(res.Problems, FileProblem{Kind: Modified, File: s.Name, Detail: f.err.Error()})
+			res.Problems = append(res.Problems, FileProblem{Kind: Modified, File: strings.Clone(s.Name), Detail: f.err.Error()})
 		case f.sum != s.SHA256:
-			res.Problems = append(res.Problems, FileProblem{Kind: Modified, File: s.Name, Detail: fmt.Sprintf("%d bytes, sha256 %s, want %s", f.size, hex.EncodeToString(f.sum[:]), hex.EncodeToString(s.SHA256[:]))})
+			res.Problems = append(res.Problems, FileProblem{Kind: Modified, File: strings.Clone(s.Name), Detail: fmt.Sprintf("%d bytes, sha256 %s, want %s", f.size, hex.EncodeToString(f.sum[:]), hex.EncodeToString(s.SHA256[:]))})
 		}
+		res.Bytes += f.size
 	}
 	var extras []string
-	for _, name := range all {
-		if !listed[name] {
-			extras = append(extras, name)
+	for i := range t.files {
+		if _, ok := x.find(t.files[i].name); !ok {
+			extras = append(extras, t.files[i].name)
 		}
 	}
 	judgeMissing(res, t, missing, extras, opts)
-	return nil
 }
 
 // checkContentDir is checkContent for a directory: every listed file is
@@ -414,9 +433,9 @@ func checkContentDir(res *VerifyResult, t *verifyTree, x *sumsIndex, opts Verify
 		switch {
 		case f == nil:
 		case f.err != nil:
-			p = &FileProblem{Kind: Modified, File: s.Name, Detail: f.err.Error()}
+			p = &FileProblem{Kind: Modified, File: strings.Clone(s.Name), Detail: f.err.Error()}
 		case f.sum != s.SHA256:
-			p = &FileProblem{Kind: Modified, File: s.Name, Detail: fmt.Sprintf("%d bytes, sha256 %s, want %s", f.size, hex.EncodeToString(f.sum[:]), hex.EncodeToString(s.SHA256[:]))}
+			p = &FileProblem{Kind: Modified, File: strings.Clone(s.Name), Detail: fmt.Sprintf("%d bytes, sha256 %s, want %s", f.size, hex.EncodeToString(f.sum[:]), hex.EncodeToString(s.SHA256[:]))}
 		default:
 			return
 		}
@@ -464,7 +483,7 @@ func judgeMissing(res *VerifyResult, t *verifyTree, missing []Sum, extras []stri
 	for _, name := range extras {
 		if f := hashedExtras[name]; f != nil && f.err == nil {
 			if cands := bySum[f.sum]; len(cands) > 0 {
-				res.Problems = append(res.Problems, FileProblem{Kind: Renamed, File: name, From: cands[0]})
+				res.Problems = append(res.Problems, FileProblem{Kind: Renamed, File: name, From: strings.Clone(cands[0])})
 				renamedFrom[cands[0]] = true
 				bySum[f.sum] = cands[1:]
 				continue
@@ -478,7 +497,7 @@ func judgeMissing(res *VerifyResult, t *verifyTree, missing []Sum, extras []stri
 	}
 	for _, m := range missing {
 		if !renamedFrom[m.Name] {
-			res.Problems = append(res.Problems, FileProblem{Kind: Missing, File: m.Name})
+			res.Problems = append(res.Problems, FileProblem{Kind: Missing, File: strings.Clone(m.Name)})
 		}
 	}
 }
@@ -523,28 +542,34 @@ func checkPolicy(res *VerifyResult, t *verifyTree, sums []Sum, opts VerifyOption
 
 // readSpecial reads a small file (SHA256SUMS, a signature, bundle.json)
 // with a size limit.
-func readSpecial(r io.Reader, name string, size int64) ([]byte, error) {
-	max := int64(MaxSumsSize)
+func readSpecial(r io.Reader, name string, size int64, alloc func(int) []byte) ([]byte, error) {
+	limit := int64(MaxSumsSize)
 	if name == ManifestName {
-		max = MaxManifestSize
+		limit = MaxManifestSize
 	} else if name != SumsName {
-		max = sign.MaxKeyFileSize
+		limit = sign.MaxKeyFileSize
 	}
-	// Sized from the start when the size is known: SHA256SUMS of a
-	// million files is 90 MB, and growing a buffer to it peaks at twice that.
-	var b bytes.Buffer
-	if size > 0 {
-		b.Grow(int(min(size, max)) + 1)
+	// Sized from the start when the size is known, one byte over so that
+	// reading to EOF does not grow it: SHA256SUMS of a million files is
+	// 90 MB, and growing a buffer to it peaks at twice that. SHA256SUMS
+	// goes into a buffer from alloc when it is not nil (outside the Go
+	// heap); should the file have grown since its size was read, the
+	// buffer grows onto the heap.
+	n := int(min(max(size, 0), limit)) + 1
+	var b []byte
+	if alloc != nil && name == SumsName && size > 0 {
+		b = alloc(n)[:0]
+	} else {
+		b = make([]byte, 0, n)
 	}
-	_, err := b.ReadFrom(io.LimitReader(r, max+1))
-	data := b.Bytes()
+	b, err := readAllTo(b, io.LimitReader(r, limit+1))
 	if err != nil {
 		return nil, err
 	}
-	if int64(len(data)) > max {
-		return nil, fmt.Errorf("bundle: %s: larger than %d bytes", name, max)
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("bundle: %s: larger than %d bytes", name, limit)
 	}
-	return data, nil
+	return b, nil
 }
 
 // IsSpecial reports the names reserved for a bundle's own files at its
@@ -560,55 +585,151 @@ func isBundleFile(name string) bool {
 	return sig || name == SumsName
 }
 
-// walkTree reads an archive in one pass through Walk, hashing every file;
-// the small bundle files are kept in memory.
-func walkTree(path string, opts VerifyOptions) (*verifyTree, error) {
-	t := &verifyTree{special: map[string][]byte{}}
-	files := map[string]*treeFile{}
+// archiveJudge is what walkTree keeps of a zip judged against its
+// SHA256SUMS as it is walked: a flag per line, the problems and the
+// bytes read; files not listed go to verifyTree.files.
+type archiveJudge struct {
+	sums     []byte     // SHA256SUMS as read through the zip's directory
+	x        *sumsIndex // over sums
+	seen     []bool     // by line, in x.lines order
+	problems []FileProblem
+	bytes    int64
+}
+
+// zipSumsIndex reads the SHA256SUMS of the zip at path through its
+// central directory (VerifyZipMeta's reader) and indexes it, so that
+// walkTree can judge each file as it is hashed instead of keeping every
+// hash: nil for anything else (a tar, a zip without a readable
+// SHA256SUMS), which is then judged after the walk.
+func zipSumsIndex(path string, opts VerifyOptions, alloc func(int) []byte) *archiveJudge {
+	meta, err := readZipMeta(path, opts.Limits.MaxFiles, alloc)
+	if err != nil {
+		return nil
+	}
+	sums, ok := meta[SumsName]
+	if !ok {
+		return nil
+	}
+	x, err := indexSums(unsafe.String(unsafe.SliceData(sums), len(sums)))
+	if err != nil {
+		return nil
+	}
+	return &archiveJudge{sums: sums, x: x, seen: make([]bool, len(x.lines))}
+}
+
+// judge compares a file as walked with its line of SHA256SUMS, and
+// reports whether the file is listed.
+func (j *archiveJudge) judge(f *treeFile) bool {
+	off, ok := j.x.find(f.name)
+	if !ok {
+		return false
+	}
+	i, _ := slices.BinarySearch(j.x.lines, off)
+	j.seen[i] = true
+	j.bytes += f.size
+	if s := j.x.at(off); f.sum != s.SHA256 {
+		j.problems = append(j.problems, FileProblem{Kind: Modified, File: strings.Clone(s.Name), Detail: fmt.Sprintf("%d bytes, sha256 %s, want %s", f.size, hex.EncodeToString(f.sum[:]), hex.EncodeToString(s.SHA256[:]))})
+	}
+	return true
+}
+
+// walkTree reads an archive in one pass through Walk, hashing every file
+// into t.files, or with j judging it at once; the small bundle files are
+// kept in memory.
+func walkTree(path string, opts VerifyOptions, j *archiveJudge) (*verifyTree, error) {
+	t := &verifyTree{special: map[string][]byte{}, judged: j}
 	buf := make([]byte, 256<<10)
+	h := sha256.New()
 	err := container.Walk(path, opts.Limits, func(e container.Entry, r io.Reader) error {
+		if j != nil && e.Name == SumsName {
+			// The bytes j judges by are this entry's: compared, not kept
+			// twice.
+			if err := sameBytes(r, j.sums, buf); err != nil {
+				return err
+			}
+			t.special[SumsName] = j.sums
+			return nil
+		}
 		if isBundleFile(e.Name) || e.Name == ManifestName {
-			data, err := readSpecial(r, e.Name, e.Size)
+			data, err := readSpecial(r, e.Name, e.Size, nil)
 			if err != nil {
 				return err
 			}
 			t.special[e.Name] = data
 			if e.Name == ManifestName {
-				files[e.Name] = &treeFile{name: e.Name, size: e.Size, sum: sha256.Sum256(data)}
+				f := treeFile{name: e.Name, size: e.Size, sum: sha256.Sum256(data)}
+				if j == nil || !j.judge(&f) {
+					t.files = append(t.files, f)
+				}
 			}
 			return nil
 		}
-		f := &treeFile{name: e.Name, size: e.Size}
-		h := sha256.New()
+		f := treeFile{name: e.Name, size: e.Size}
+		h.Reset()
 		if _, err := io.CopyBuffer(io.MultiWriter(h, progressWriter(opts.Progress)), r, buf); err != nil {
 			return err
 		}
 		h.Sum(f.sum[:0])
-		files[e.Name] = f
+		if j == nil || !j.judge(&f) {
+			t.files = append(t.files, f)
+		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
+	if j != nil && t.special[SumsName] == nil {
+		return nil, fmt.Errorf("bundle: %s: %s read through the directory but not walked", path, SumsName)
+	}
+	// Walk gives a zip's or a tar file's entries in name order, a tar
+	// stream's in archive order.
+	if !slices.IsSortedFunc(t.files, cmpTreeFile) {
+		slices.SortFunc(t.files, cmpTreeFile)
+	}
+	t.files = slices.Clip(t.files)
 	t.hash = func(names []string) (map[string]*treeFile, int64) {
 		out := make(map[string]*treeFile, len(names))
 		var n int64
 		for _, name := range names {
-			if f := files[name]; f != nil {
+			if f := t.file(name); f != nil {
 				out[name] = f
 				n += f.size
 			}
 		}
 		return out, n
 	}
-	t.list = func() ([]string, error) {
-		names := make([]string, 0, len(files))
-		for name := range files {
-			names = append(names, name)
-		}
-		return names, nil
-	}
 	return t, nil
+}
+
+// sameBytes reads r to its end and reports whether it held exactly want.
+func sameBytes(r io.Reader, want, buf []byte) error {
+	for {
+		n, err := r.Read(buf)
+		if n > len(want) || !bytes.Equal(buf[:n], want[:n]) {
+			return fmt.Errorf("bundle: %s differs from the copy read through the zip's directory", SumsName)
+		}
+		want = want[n:]
+		if errors.Is(err, io.EOF) {
+			if len(want) != 0 {
+				return fmt.Errorf("bundle: %s is shorter than the copy read through the zip's directory", SumsName)
+			}
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+func cmpTreeFile(a, b treeFile) int { return strings.Compare(a.name, b.name) }
+
+// file returns the archive file of that name, or nil.
+func (t *verifyTree) file(name string) *treeFile {
+	i, ok := slices.BinarySearchFunc(t.files, name, func(f treeFile, name string) int { return strings.Compare(f.name, name) })
+	if !ok {
+		return nil
+	}
+	return &t.files[i]
 }
 
 // dirTree reads a directory's bundle files (live: a TFTP root, which has
@@ -616,23 +737,23 @@ func walkTree(path string, opts VerifyOptions) (*verifyTree, error) {
 // background; files are opened by name and hashed in parallel once the
 // signatures are known to be good, while the listing (needed only to find
 // extra files) goes on.
-func dirTree(root string, live bool, opts VerifyOptions) (*verifyTree, error) {
+func dirTree(root string, live bool, opts VerifyOptions, alloc func(int) []byte) (*verifyTree, error) {
 	t := &verifyTree{special: map[string][]byte{}}
 	if !live {
 		var err error
-		if t.special, err = readDirMeta(root); err != nil {
+		if t.special, err = readDirMeta(root, alloc); err != nil {
 			return nil, err
 		}
 	}
 	t.dir, t.live = root, live
-	t.list = func() ([]string, error) { return listDir(root, live, opts.Limits) }
 	t.hash = func(names []string) (map[string]*treeFile, int64) { return hashDir(root, names, opts) }
 	return t, nil
 }
 
 // readDirMeta reads the small files of a bundle directory: SHA256SUMS,
 // bundle.json and every signature file, by name; missing ones are left out.
-func readDirMeta(root string) (map[string][]byte, error) {
+// SHA256SUMS is read into a buffer from alloc when it is not nil.
+func readDirMeta(root string, alloc func(int) []byte) (map[string][]byte, error) {
 	special := map[string][]byte{}
 	names := []string{SumsName, ManifestName}
 	// Signature files are found by their names, every one that
@@ -641,7 +762,7 @@ func readDirMeta(root string) (map[string][]byte, error) {
 		names = append(names, SignatureName(sign.KindMinisign, n), SignatureName(sign.KindSSH, n))
 	}
 	for _, name := range names {
-		data, err := readFileLimited(filepath.Join(root, name), name)
+		data, err := readFileLimited(filepath.Join(root, name), name, alloc)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
@@ -653,16 +774,9 @@ func readDirMeta(root string) (map[string][]byte, error) {
 	return special, nil
 }
 
-// listDir lists every file under root except the bundle's own files (and in
-// a live root, the publish journal and any copies of the bundle files).
-func listDir(root string, live bool, lim container.Limits) ([]string, error) {
-	var names []string
-	err := walkDirNames(root, live, lim, func(name string) { names = append(names, name) })
-	return names, err
-}
-
-// walkDirNames calls fn with the name of every file under root that
-// listDir lists, as the directory is read.
+// walkDirNames calls fn with the name of every file under root (bundle
+// files, and in a live root the journal, excluded), as the directory is
+// read.
 func walkDirNames(root string, live bool, lim container.Limits, fn func(name string)) error {
 	count := 0
 	max := lim.Dir().MaxFiles
@@ -715,7 +829,7 @@ func walkDirNames(root string, live bool, lim container.Limits, fn func(name str
 
 // readFileLimited reads one of a bundle directory's own files. It must be
 // a regular file: a symlink is not followed, and a FIFO does not block.
-func readFileLimited(p, name string) ([]byte, error) {
+func readFileLimited(p, name string, alloc func(int) []byte) ([]byte, error) {
 	f, size, regular, err := openRaw(p)
 	if isNotRegularErr(err) {
 		return nil, fmt.Errorf("bundle: %s: not a regular file", p)
@@ -727,8 +841,28 @@ func readFileLimited(p, name string) ([]byte, error) {
 	if !regular {
 		return nil, fmt.Errorf("bundle: %s: not a regular file", p)
 	}
-	return readSpecial(f, name, size)
+	return readSpecial(f, name, size, alloc)
 }
+
+// bigBufs hands out buffers outside the Go heap (offHeap) and releases
+// them all at once.
+type bigBufs struct{ frees []func() }
+
+func (b *bigBufs) make(n int) []byte {
+	buf, free := offHeap(n)
+	b.frees = append(b.frees, free)
+	return buf
+}
+
+func (b *bigBufs) free() {
+	for _, f := range b.frees {
+		f()
+	}
+	b.frees = nil
+}
+
+// offHeapMin is the smallest buffer offHeap maps; tests lower it.
+var offHeapMin = 1 << 20
 
 // hashDir opens and hashes the named files with a pool of workers. Files
 // that do not exist are left out of the result.

@@ -69,7 +69,7 @@ func VerifyMeta(meta map[string][]byte, opts VerifyOptions) (*VerifyResult, []Su
 // the signatures were verified over, and their parsed lines. Errors wrap
 // ErrSignature, ErrContent or ErrPolicy as Verify's do.
 func VerifyDirMeta(dir string, opts VerifyOptions) (*VerifyResult, []byte, []Sum, error) {
-	meta, err := readDirMeta(dir)
+	meta, err := readDirMeta(dir, nil)
 	if err != nil {
 		return &VerifyResult{Path: dir, Signatures: []SignatureResult{}, Problems: []FileProblem{}, Unlisted: []string{}, Policy: []string{}}, nil, nil, err
 	}
@@ -80,20 +80,7 @@ func VerifyDirMeta(dir string, opts VerifyOptions) (*VerifyResult, []byte, []Sum
 	res, sums, err := VerifyMeta(meta, opts)
 	if res != nil {
 		res.Path = dir
-		// bundle.json is content of a bundle directory: reported as
-		// Verify reports a file.
-		for i, p := range res.Problems {
-			if p.File != ManifestName {
-				continue
-			}
-			res.Problems[i].Detail = ""
-			for _, s := range sums {
-				if data, ok := meta[ManifestName]; ok && s.Name == ManifestName {
-					got := sha256.Sum256(data)
-					res.Problems[i].Detail = fmt.Sprintf("%d bytes, sha256 %s, want %s", len(data), hex.EncodeToString(got[:]), hex.EncodeToString(s.SHA256[:]))
-				}
-			}
-		}
+		manifestProblem(res, meta, sums)
 	}
 	if err != nil {
 		return res, nil, nil, err
@@ -167,4 +154,21 @@ func CheckContent(res *VerifyResult, sums []Sum, files map[string]ContentFile) e
 	sort.Slice(res.Problems, func(i, j int) bool { return res.Problems[i].File < res.Problems[j].File })
 	res.Valid = false
 	return fmt.Errorf("%w: %d problem(s)", ErrContent, len(res.Problems))
+}
+
+// manifestProblem words a problem with bundle.json as Verify words one
+// with any file of a bundle directory or zip, of which it is content.
+func manifestProblem(res *VerifyResult, meta map[string][]byte, sums []Sum) {
+	for i, p := range res.Problems {
+		if p.File != ManifestName {
+			continue
+		}
+		res.Problems[i].Detail = ""
+		for _, s := range sums {
+			if data, ok := meta[ManifestName]; ok && s.Name == ManifestName {
+				got := sha256.Sum256(data)
+				res.Problems[i].Detail = fmt.Sprintf("%d bytes, sha256 %s, want %s", len(data), hex.EncodeToString(got[:]), hex.EncodeToString(s.SHA256[:]))
+			}
+		}
+	}
 }

@@ -57,3 +57,6 @@ func (d treeDir) Close() error { return nil }
 func (d treeDir) open(name string) (rawFile, int64, bool, error) {
 	return openRaw(filepath.Join(d.root, filepath.FromSlash(name)))
 }
+
+// offHeap is the unix one's stand-in: an ordinary slice.
+func offHeap(n int) ([]byte, func()) { return make([]byte, n), func() {} }

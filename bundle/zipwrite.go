@@ -3,8 +3,11 @@ package bundle
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
+	"os"
 	"runtime"
 	"strings"
 	"sync"
@@ -31,25 +34,141 @@ const DeflateLevel = 6
 // time, Unix creator, firmware stored, text deflated at DeflateLevel unless
 // deflate would not make it smaller (then stored). The bytes depend only on
 // names, contents and the time.
+//
+// It writes the bytes klauspost/compress/zip's Writer.CreateRaw and Close
+// write for the same headers (TestZipWriterSameBytes), but keeps 32 bytes
+// of each entry for the central directory, without its name (close is
+// given the names again), where zip.Writer keeps a FileHeader and a header
+// (about 250 bytes): a bundle of a million files (issue 16). pack writes
+// those 32 bytes to a file (spillEnts), not to memory.
 type zipWriter struct {
-	zw      *zip.Writer
+	w       *bufio.Writer
+	n       uint64 // bytes written
 	modTime time.Time
 	date    uint16
 	clock   uint16
+	extra   []byte   // the extended timestamp every entry carries
+	attrs   uint32   // external attributes: mode 0644, Unix
+	ents    entStore // each entry's zipEnt, in order
+	nents   int
 	// One compressor and one buffer for the generated entries.
 	fw   *flate.Writer
 	cbuf bytes.Buffer
 	copy []byte
 }
 
-func newZipWriter(w io.Writer, modTime time.Time) *zipWriter {
+// zipEnt is what the central directory needs of an entry besides its name.
+type zipEnt struct {
+	offset, size, csize uint64
+	crc                 uint32
+	method              uint16
+	flags               uint16
+}
+
+// zipEntLen is the size of an encoded zipEnt.
+const zipEntLen = 3*8 + 4 + 2 + 2
+
+// entStore keeps the encoded zipEnts between the entries and the central
+// directory: in memory (bytes.Buffer) or in a file (fileEnts).
+type entStore interface {
+	io.Writer
+	// reader returns what was written, from its start.
+	reader() (io.Reader, error)
+}
+
+type memEnts struct{ bytes.Buffer }
+
+func (m *memEnts) reader() (io.Reader, error) { return bytes.NewReader(m.Bytes()), nil }
+
+// fileEnts writes the records to f from off on, through a buffer.
+type fileEnts struct {
+	f   *os.File
+	off int64
+	n   int64
+	w   *bufio.Writer
+}
+
+func (e *fileEnts) Write(b []byte) (int, error) {
+	n, err := e.w.Write(b)
+	e.n += int64(n)
+	return n, err
+}
+
+func (e *fileEnts) reader() (io.Reader, error) {
+	if err := e.w.Flush(); err != nil {
+		return nil, err
+	}
+	return bufio.NewReaderSize(io.NewSectionReader(e.f, e.off, e.n), 64<<10), nil
+}
+
+// spillEnts makes z keep its central directory records in f, from off on,
+// instead of in memory. Call it before the first entry.
+func (z *zipWriter) spillEnts(f *os.File, off int64) {
+	z.ents = &fileEnts{f: f, off: off, w: bufio.NewWriterSize(io.NewOffsetWriter(f, off), 64<<10)}
+}
+
+func (z *zipWriter) putEnt(e zipEnt) error {
+	var b [zipEntLen]byte
+	w := zipBuf(b[:])
+	w.uint64(e.offset)
+	w.uint64(e.size)
+	w.uint64(e.csize)
+	w.uint32(e.crc)
+	w.uint16(e.method)
+	w.uint16(e.flags)
+	_, err := z.ents.Write(b[:])
+	z.nents++
+	return err
+}
+
+func readEnt(r io.Reader) (zipEnt, error) {
+	var b [zipEntLen]byte
+	if _, err := io.ReadFull(r, b[:]); err != nil {
+		return zipEnt{}, err
+	}
+	le := binary.LittleEndian
+	return zipEnt{
+		offset: le.Uint64(b[0:]), size: le.Uint64(b[8:]), csize: le.Uint64(b[16:]),
+		crc: le.Uint32(b[24:]), method: le.Uint16(b[28:]), flags: le.Uint16(b[30:]),
+	}, nil
+}
+
+// Zip format constants (APPNOTE.TXT), as archive/zip names them.
+const (
+	zipFileHeaderSig  = 0x04034b50
+	zipDirHeaderSig   = 0x02014b50
+	zipDirEndSig      = 0x06054b50
+	zipDir64LocSig    = 0x07064b50
+	zipDir64EndSig    = 0x06064b50
+	zipFileHeaderLen  = 30
+	zipDirHeaderLen   = 46
+	zipDirEndLen      = 22
+	zipDir64LocLen    = 20
+	zipDir64EndLen    = 56
+	zip64ExtraID      = 0x0001
+	zipVersion20      = 20
+	zipVersion45      = 45
+	zipCreatorVersion = 3<<8 | zipVersion20 // Unix, 2.0
+	zipUint16Max      = 1<<16 - 1
+	zipUint32Max      = 1<<32 - 1
+)
+
+// newZipWriter returns a writer of n entries (a hint: the central
+// directory's records, kept in memory unless spillEnts is called, are
+// allocated once).
+func newZipWriter(w io.Writer, modTime time.Time, n int) *zipWriter {
 	t := modTime.UTC()
 	if t.Year() < 1980 {
 		t = time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC) // earliest MS-DOS date
 	}
-	z := &zipWriter{zw: zip.NewWriter(w), modTime: t, copy: make([]byte, 256<<10)}
+	z := &zipWriter{w: bufio.NewWriterSize(w, 64<<10), modTime: t, copy: make([]byte, 256<<10)}
+	me := &memEnts{}
+	me.Grow(n * zipEntLen)
+	z.ents = me
 	z.date = uint16(t.Day() + int(t.Month())<<5 + (t.Year()-1980)<<9)
 	z.clock = uint16(t.Second()/2 + t.Minute()<<5 + t.Hour()<<11)
+	fh := z.header("x", zip.Store, 0, 0, 0)
+	z.extra, z.attrs = fh.Extra, fh.ExternalAttrs
 	return z
 }
 
@@ -134,12 +253,10 @@ func (z *zipWriter) addBytes(name string, data []byte, crc uint32) error {
 			method, body = zip.Deflate, z.cbuf.Bytes()
 		}
 	}
-	w, err := z.zw.CreateRaw(z.header(name, method, crc, int64(len(data)), int64(len(body))))
-	if err != nil {
+	if err := z.local(name, method, crc, int64(len(data)), int64(len(body))); err != nil {
 		return err
 	}
-	_, err = w.Write(body)
-	return err
+	return z.write(body)
 }
 
 // addRaw writes one entry whose data, already compressed as rec says
@@ -149,11 +266,10 @@ func (z *zipWriter) addRaw(name string, rec packRec, r io.Reader) error {
 	if rec.deflate {
 		method = zip.Deflate
 	}
-	w, err := z.zw.CreateRaw(z.header(name, method, rec.crc, rec.size, rec.csize))
-	if err != nil {
+	if err := z.local(name, method, rec.crc, rec.size, rec.csize); err != nil {
 		return err
 	}
-	n, err := io.CopyBuffer(w, io.LimitReader(r, rec.csize), z.copy)
+	n, err := io.CopyBuffer(zipCounter{z}, io.LimitReader(r, rec.csize), z.copy)
 	if err != nil {
 		return err
 	}
@@ -163,13 +279,235 @@ func (z *zipWriter) addRaw(name string, rec packRec, r io.Reader) error {
 	return nil
 }
 
-func (z *zipWriter) close() error { return z.zw.Close() }
+// addStored writes one stored entry of size bytes read from r, whose
+// CRC-32 is crc: what addBytes writes for data it does not deflate (a
+// SHA256SUMS larger than MaxDeflateSize), without holding the data.
+func (z *zipWriter) addStored(name string, r io.Reader, size int64, crc uint32) error {
+	if err := z.local(name, zip.Store, crc, size, size); err != nil {
+		return err
+	}
+	n, err := io.CopyBuffer(zipCounter{z}, io.LimitReader(r, size), z.copy)
+	if err != nil {
+		return err
+	}
+	if n != size {
+		return fmt.Errorf("bundle: %s: ended early", name)
+	}
+	return nil
+}
+
+type zipCounter struct{ z *zipWriter }
+
+func (c zipCounter) Write(b []byte) (int, error) {
+	n, err := c.z.w.Write(b)
+	c.z.n += uint64(n)
+	return n, err
+}
+
+func (z *zipWriter) write(b []byte) error {
+	_, err := zipCounter{z}.Write(b)
+	return err
+}
+
+// nameFlags is the general-purpose flag of a name: bit 11 for a UTF-8
+// name that is not plain ASCII (as header sets it).
+func nameFlags(name string) uint16 {
+	if utf8.ValidString(name) && strings.ContainsFunc(name, func(r rune) bool { return r >= utf8.RuneSelf }) {
+		return 0x800
+	}
+	return 0
+}
+
+// local writes the local file header of an entry whose data follows
+// (zip.Writer.CreateRaw's writeHeader, no data descriptor) and notes the
+// entry for the central directory.
+func (z *zipWriter) local(name string, method uint16, crc uint32, size, csize int64) error {
+	if len(name) > zipUint16Max {
+		return fmt.Errorf("bundle: %s: name too long for a zip", name)
+	}
+	e := zipEnt{offset: z.n, size: uint64(size), csize: uint64(csize), crc: crc, method: method, flags: nameFlags(name)}
+	reader := uint16(zipVersion20)
+	var z64 []byte
+	if e.csize > zipUint32Max || e.size > zipUint32Max {
+		// A local header's zip64 field holds both sizes. (Over, not at,
+		// 0xffffffff, as archive/zip's CreateRaw: the same bytes.)
+		reader = zipVersion45
+		z64 = zip64Extra(nil, e.size, e.csize)
+	}
+	var buf [zipFileHeaderLen]byte
+	b := zipBuf(buf[:])
+	b.uint32(zipFileHeaderSig)
+	b.uint16(reader)
+	b.uint16(e.flags)
+	b.uint16(e.method)
+	b.uint16(z.clock)
+	b.uint16(z.date)
+	b.uint32(e.crc)
+	if z64 != nil {
+		b.uint32(zipUint32Max)
+		b.uint32(zipUint32Max)
+	} else {
+		b.uint32(uint32(e.csize))
+		b.uint32(uint32(e.size))
+	}
+	b.uint16(uint16(len(name)))
+	b.uint16(uint16(len(z.extra) + len(z64)))
+	if err := z.putEnt(e); err != nil {
+		return err
+	}
+	for _, p := range [][]byte{buf[:], []byte(name), z.extra, z64} {
+		if err := z.write(p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// close writes the central directory and its end records (zip.Writer's
+// Close). names calls its argument with the name of every entry, in the
+// order they were added.
+func (z *zipWriter) close(names func(func(string) error) error) error {
+	start := z.n
+	usedZip64 := false
+	i := 0
+	ents, err := z.ents.reader()
+	if err != nil {
+		return err
+	}
+	err = names(func(name string) error {
+		if i >= z.nents {
+			return errors.New("bundle: zip: more names than entries")
+		}
+		e, err := readEnt(ents)
+		if err != nil {
+			return err
+		}
+		i++
+		if e.flags != nameFlags(name) {
+			return fmt.Errorf("bundle: zip: %s: not the name of entry %d", name, i)
+		}
+		reader := uint16(zipVersion20)
+		extra := z.extra
+		if e.csize >= zipUint32Max || e.size >= zipUint32Max || e.offset >= zipUint32Max {
+			usedZip64 = true
+			reader = zipVersion45
+			// A central record's holds only the saturated fields, in
+			// this order.
+			var vals []uint64
+			for _, v := range []uint64{e.size, e.csize, e.offset} {
+				if v >= zipUint32Max {
+					vals = append(vals, v)
+				}
+			}
+			extra = zip64Extra(append([]byte(nil), z.extra...), vals...)
+		}
+		var buf [zipDirHeaderLen]byte
+		b := zipBuf(buf[:])
+		b.uint32(zipDirHeaderSig)
+		b.uint16(zipCreatorVersion)
+		b.uint16(reader)
+		b.uint16(e.flags)
+		b.uint16(e.method)
+		b.uint16(z.clock)
+		b.uint16(z.date)
+		b.uint32(e.crc)
+		b.uint32(uint32(min(e.csize, zipUint32Max)))
+		b.uint32(uint32(min(e.size, zipUint32Max)))
+		b.uint16(uint16(len(name)))
+		b.uint16(uint16(len(extra)))
+		b.uint16(0) // comment
+		b = b[4:]   // disk number start, internal attributes
+		b.uint32(z.attrs)
+		b.uint32(uint32(min(e.offset, zipUint32Max)))
+		for _, p := range [][]byte{buf[:], []byte(name), extra} {
+			if err := z.write(p); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if i != z.nents {
+		return fmt.Errorf("bundle: zip: %d names for %d entries", i, z.nents)
+	}
+	end := z.n
+	records, size, offset := uint64(z.nents), end-start, start
+	if usedZip64 || records >= zipUint16Max || size >= zipUint32Max || offset >= zipUint32Max {
+		var buf [zipDir64EndLen + zipDir64LocLen]byte
+		b := zipBuf(buf[:])
+		b.uint32(zipDir64EndSig)
+		b.uint64(zipDir64EndLen - 12)
+		b.uint16(zipVersion45)
+		b.uint16(zipVersion45)
+		b.uint32(0)
+		b.uint32(0)
+		b.uint64(records)
+		b.uint64(records)
+		b.uint64(size)
+		b.uint64(offset)
+		b.uint32(zipDir64LocSig)
+		b.uint32(0)
+		b.uint64(end)
+		b.uint32(1)
+		if err := z.write(buf[:]); err != nil {
+			return err
+		}
+	}
+	var buf [zipDirEndLen]byte
+	b := zipBuf(buf[:])
+	b.uint32(zipDirEndSig)
+	b = b[4:]
+	b.uint16(uint16(min(zipUint16Max, records)))
+	b.uint16(uint16(min(zipUint16Max, records)))
+	b.uint32(uint32(min(zipUint32Max, size)))
+	b.uint32(uint32(min(zipUint32Max, offset)))
+	b.uint16(0) // comment
+	if err := z.write(buf[:]); err != nil {
+		return err
+	}
+	return z.w.Flush()
+}
+
+// zip64Extra appends to dst a zip64 extended information field (APPNOTE
+// 4.5.3) holding vals, the 64-bit values of the fields the header saturates
+// at 0xffffffff: both sizes for a local header, the saturated ones of
+// size, compressed size and offset for a central directory record.
+func zip64Extra(dst []byte, vals ...uint64) []byte {
+	dst = binary.LittleEndian.AppendUint16(dst, zip64ExtraID)
+	dst = binary.LittleEndian.AppendUint16(dst, uint16(8*len(vals)))
+	for _, v := range vals {
+		dst = binary.LittleEndian.AppendUint64(dst, v)
+	}
+	return dst
+}
+
+// zipBuf writes little-endian integers, as archive/zip's writeBuf.
+type zipBuf []byte
+
+func (b *zipBuf) uint16(v uint16) {
+	binary.LittleEndian.PutUint16(*b, v)
+	*b = (*b)[2:]
+}
+
+func (b *zipBuf) uint32(v uint32) {
+	binary.LittleEndian.PutUint32(*b, v)
+	*b = (*b)[4:]
+}
+
+func (b *zipBuf) uint64(v uint64) {
+	binary.LittleEndian.PutUint64(*b, v)
+	*b = (*b)[8:]
+}
 
 // spoolChunk is the size of the pieces a stored file is copied in.
 const spoolChunk = 256 << 10
 
-// spoolBudget bounds the bytes read but not yet written to the spool.
-const spoolBudget = 32 << 20
+// spoolBudget bounds the bytes read but not yet written to the spool:
+// enough to keep every CPU's compressor busy with the small text files of
+// a drop (a 16 MiB text file, MaxDeflateSize, is still taken alone).
+const spoolBudget = 8 << 20
 
 // spoolItem is one piece of work for a spooler, handed over in file order:
 // a whole text file to deflate, or one chunk of a file to store.
@@ -191,23 +529,29 @@ type spoolItem struct {
 // GOMAXPROCS is and whichever compressor took it: each file is compressed
 // on its own from a reset compressor at DeflateLevel.
 type spooler struct {
-	w      *bufio.Writer
-	queue  chan *spoolItem // every item, in order, to the writer
-	jobs   chan *spoolItem // items to deflate, to the compressors
-	recs   []packRec       // the writer's, read after close
-	err    error           // the writer's first error
-	wg     sync.WaitGroup  // compressors
-	wdone  chan struct{}
-	mu     sync.Mutex
-	cond   *sync.Cond
-	inUse  int // bytes of data held by items not yet written
-	outs   sync.Pool
-	chunks sync.Pool
+	w     *bufio.Writer
+	queue chan *spoolItem // every item, in order, to the writer
+	jobs  chan *spoolItem // items to deflate, to the compressors
+	index *bufio.Writer   // the writer's: each entry's packRec, in order
+	nrecs int             // the writer's, read after close: records written
+	// indexSize is the bytes of records at the start of the index
+	// file, read after close.
+	indexSize int64
+	err       error          // the writer's first error
+	wg        sync.WaitGroup // compressors
+	wdone     chan struct{}
+	mu        sync.Mutex
+	cond      *sync.Cond
+	inUse     int // bytes of data held by items not yet written
+	outs      sync.Pool
+	chunks    sync.Pool
 }
 
-func newSpooler(w io.Writer) *spooler {
+// newSpooler writes the data to w and the entries' packRecs to index.
+func newSpooler(w, index io.Writer) *spooler {
 	s := &spooler{
 		w:     bufio.NewWriterSize(w, 1<<20),
+		index: bufio.NewWriterSize(index, 64<<10),
 		queue: make(chan *spoolItem, 256),
 		jobs:  make(chan *spoolItem, 256),
 		wdone: make(chan struct{}),
@@ -242,6 +586,7 @@ func (s *spooler) compress() {
 func (s *spooler) write() {
 	defer close(s.wdone)
 	var csize int64
+	var rb [packRecLen]byte
 	for it := range s.queue {
 		body := it.data
 		if it.deflate {
@@ -261,7 +606,10 @@ func (s *spooler) write() {
 		csize += int64(len(body))
 		if it.last {
 			it.rec.csize, it.rec.deflate = csize, it.deflate
-			s.recs = append(s.recs, it.rec)
+			if s.err == nil {
+				_, s.err = s.index.Write(it.rec.append(rb[:0]))
+			}
+			s.nrecs++
 			csize = 0
 		}
 		if it.out != nil {
@@ -276,6 +624,10 @@ func (s *spooler) write() {
 	if s.err == nil {
 		s.err = s.w.Flush()
 	}
+	if s.err == nil {
+		s.err = s.index.Flush()
+	}
+	s.indexSize = int64(s.nrecs) * packRecLen
 }
 
 func (s *spooler) acquire(n int) {
@@ -310,11 +662,12 @@ func (s *spooler) add(it *spoolItem) {
 }
 
 // close waits until everything handed over is written and flushed, and
-// returns the records of the entries in order, or the first error.
-func (s *spooler) close() ([]packRec, error) {
+// returns the number of entries whose records are in the index, or the
+// first error.
+func (s *spooler) close() (int, error) {
 	close(s.jobs)
 	close(s.queue)
 	<-s.wdone
 	s.wg.Wait()
-	return s.recs, s.err
+	return s.nrecs, s.err
 }
