@@ -127,7 +127,7 @@ func TestFetchModelsAgree(t *testing.T) {
 				t.Errorf("boot.Simulate vs probe.Run, every file asked (-simulate +probe):\n%s", diff)
 			}
 			if len(dropFirmware) == 0 {
-				t.Fatalf("drop.Phones names no firmware for %s: %+v", tc.phone.Model, d.Phones)
+				t.Fatalf("drop.Phones names no firmware for %s: %+v", tc.phone.Model, d.Phones())
 			}
 			if diff := cmp.Diff(sorted(dropFirmware), sorted(simFirmware)); diff != "" {
 				t.Errorf("firmware: drop.Phones vs boot.Simulate (-drop +simulate):\n%s", diff)
@@ -164,7 +164,8 @@ func TestFetchModelsAgree(t *testing.T) {
 func dropView(d *drop.Drop, p boot.Phone) (firmwareFiles, site, configs map[string]bool) {
 	firmwareFiles, site, configs = map[string]bool{}, map[string]bool{}, map[string]bool{}
 	var sipRow *drop.PhoneLoad
-	for i, pl := range d.Phones {
+	phones := d.Phones()
+	for i, pl := range phones {
 		if (pl.MAC != "" && pl.MAC != p.MAC) || pl.Setting == "OS79XX.TXT" || pl.Setting == "default" || !contains(pl.Models, p.Model) {
 			continue
 		}
@@ -175,7 +176,7 @@ func dropView(d *drop.Drop, p boot.Phone) (firmwareFiles, site, configs map[stri
 			}
 		}
 		if pl.Site != nil && (sipRow == nil || pl.MAC != "") {
-			sipRow = &d.Phones[i]
+			sipRow = &phones[i]
 		}
 	}
 	if sipRow != nil {

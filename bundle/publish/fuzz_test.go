@@ -43,6 +43,11 @@ func FuzzReadJournal(f *testing.F) {
 	f.Add([]byte(`{"version":1,"ops":[{"name":"../../etc/passwd","op":"remove","stage":"1"}]}`))
 	f.Add([]byte(`{"version":1,"ops":[{"name":"a","op":"create","stage":"../../x"}]}`))
 	f.Add([]byte(`{"version":1,"ops":[{"name":"a/b","op":"create","stage":"1","dirs":["a","..","a/b/c"]}]}`))
+	// Version 2, append-only: header, records, a torn last one.
+	f.Add([]byte(`{"version":2,"id":"x","prev":{"files":{}}}` + "\n" + `{"state":"preparing"}` + "\n" +
+		`{"state":"prepared","ops":[{"name":"a/b","op":"create","stage":"00001","dirs":["a"]}],"next":{"files":{"a/b":"c"}}}` + "\n" +
+		`{"state":"committing"}` + "\n" + `{"state":"comm`))
+	f.Add([]byte(`{"version":2,"id":"x"}` + "\n" + `{"state":"preparing"}` + "\n" + `{"state":"prepared","ops":[{"name":"../x","op":"remove","stage":"1"}],"next":{}}` + "\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		dir := t.TempDir()
 		os.WriteFile(filepath.Join(dir, "journal.json"), data, 0o644)

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -59,6 +60,10 @@ type RootState struct {
 	Files    map[string]string `json:"files"` // name → SHA-256 (hex)
 }
 
+// journal is a transaction's journal as the code uses it, whichever form
+// it was read from: version 1, one JSON object rewritten whole at every
+// state (phoneload before issue 16), or version 2, append-only (see
+// journalHeader).
 type journal struct {
 	Version int         `json:"version"`
 	ID      string      `json:"id"`
@@ -66,6 +71,54 @@ type journal struct {
 	Ops     []journalOp `json:"ops"`
 	Prev    RootState   `json:"prev"`
 	Next    RootState   `json:"next"`
+
+	// end is, in a version 2 journal, the length of its complete records:
+	// the next record is written there, over a torn one a crash left.
+	end int64
+}
+
+// Journal versions: 1 is rewritten whole at each state, 2 is appended to.
+const (
+	journalV1 = 1
+	journalV2 = 2
+)
+
+// A version 2 journal.json is JSON lines: a header, then one record per
+// state, each appended and fsynced before the step it allows starts:
+//
+//	{"version":2,"id":"…","prev":{…}}
+//	{"state":"preparing"}
+//	{"state":"prepared","ops":[…],"next":{…}}
+//	{"state":"committing"}
+//	{"state":"committed"}
+//
+// The header and the first record are written together (temporary file,
+// fsync, rename, fsync of the directory); the plan, by far the largest
+// part, once, with "prepared". The state is the last complete record's. A
+// last line that is incomplete (no newline) or does not parse is an append
+// a crash interrupted before its fsync returned: nothing that record
+// allowed has started, so it is ignored, as version 1's write-then-rename
+// left the previous journal, and the next record is written over it.
+type journalHeader struct {
+	Version int       `json:"version"`
+	ID      string    `json:"id"`
+	Prev    RootState `json:"prev"`
+}
+
+type journalRecord struct {
+	State string      `json:"state"`
+	Ops   []journalOp `json:"ops,omitempty"`
+	Next  *RootState  `json:"next,omitempty"`
+}
+
+// journalNext lists the states each state may be followed by in a version
+// 2 journal ("" is the header).
+var journalNext = map[string][]string{
+	"":              {statePreparing},
+	statePreparing:  {statePrepared},
+	statePrepared:   {stateCommitting, stateRollingBak},
+	stateCommitting: {stateCommitted, stateRollingBak},
+	stateCommitted:  {stateRollingBak},
 }
 
 type journalOp struct {
@@ -88,34 +141,114 @@ func txnDir(sd string) string { return filepath.Join(sd, "txn") }
 
 func historyDir(sd string) string { return filepath.Join(sd, "history") }
 
-func readJSONFile(p string, v any) error {
+func readLimited(p string) ([]byte, error) {
 	f, err := os.Open(p)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer f.Close()
 	b, err := io.ReadAll(io.LimitReader(f, MaxJournalSize+1))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if len(b) > MaxJournalSize {
-		return fmt.Errorf("bundle: %s: larger than %d bytes", p, MaxJournalSize)
+		return nil, fmt.Errorf("bundle: %s: larger than %d bytes", p, MaxJournalSize)
 	}
+	return b, nil
+}
+
+func decodeStrict(b []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	return dec.Decode(v)
+}
+
+func readJSONFile(p string, v any) error {
+	b, err := readLimited(p)
+	if err != nil {
+		return err
+	}
+	if err := decodeStrict(b, v); err != nil {
 		return fmt.Errorf("bundle: %s: %w", p, err)
 	}
 	return nil
 }
 
+// parseJournal reads a journal of either version (p names it in errors).
+func parseJournal(p string, b []byte) (*journal, error) {
+	var probe struct {
+		Version int `json:"version"`
+	}
+	if err := json.NewDecoder(bytes.NewReader(b)).Decode(&probe); err != nil {
+		return nil, fmt.Errorf("bundle: %s: %w", p, err)
+	}
+	switch probe.Version {
+	case journalV1:
+		j := new(journal)
+		if err := decodeStrict(b, j); err != nil {
+			return nil, fmt.Errorf("bundle: %s: %w", p, err)
+		}
+		return j, nil
+	case journalV2:
+		return parseJournalV2(p, b)
+	}
+	return nil, fmt.Errorf("bundle: %s: journal version %d not supported (written by a newer phoneload? finish or undo it with that version)", p, probe.Version)
+}
+
+// parseJournalV2 reads an append-only journal (see journalHeader).
+func parseJournalV2(p string, b []byte) (*journal, error) {
+	nl := bytes.IndexByte(b, '\n')
+	if nl < 0 {
+		return nil, fmt.Errorf("bundle: %s: journal header: no end of line", p)
+	}
+	var h journalHeader
+	if err := decodeStrict(b[:nl], &h); err != nil {
+		return nil, fmt.Errorf("bundle: %s: journal header: %w", p, err)
+	}
+	j := &journal{Version: h.Version, ID: h.ID, Prev: h.Prev, end: int64(nl + 1)}
+	for line := 2; int(j.end) < len(b); line++ {
+		rest := b[j.end:]
+		n := bytes.IndexByte(rest, '\n')
+		var r journalRecord
+		var err error
+		if n < 0 {
+			err = errors.New("no end of line")
+		} else {
+			err = decodeStrict(rest[:n], &r)
+		}
+		if err != nil {
+			if n < 0 || int(j.end)+n+1 == len(b) {
+				break // the last record, torn by a crash: never in effect
+			}
+			return nil, fmt.Errorf("bundle: %s: line %d: %w", p, line, err)
+		}
+		if !slices.Contains(journalNext[j.State], r.State) {
+			return nil, fmt.Errorf("bundle: %s: line %d: state %q cannot follow %q", p, line, r.State, j.State)
+		}
+		if (r.State == statePrepared) != (r.Next != nil) || (r.State != statePrepared && r.Ops != nil) {
+			return nil, fmt.Errorf("bundle: %s: line %d: the plan belongs with state %q only", p, line, statePrepared)
+		}
+		j.State = r.State
+		if r.Next != nil {
+			j.Ops, j.Next = r.Ops, *r.Next
+		}
+		j.end += int64(n + 1)
+	}
+	if j.State == "" {
+		return nil, fmt.Errorf("bundle: %s: journal holds a header and no state", p)
+	}
+	return j, nil
+}
+
 func readJournal(dir string) (*journal, error) {
-	j := new(journal)
-	if err := readJSONFile(filepath.Join(dir, "journal.json"), j); err != nil {
+	p := filepath.Join(dir, "journal.json")
+	b, err := readLimited(p)
+	if err != nil {
 		return nil, err
 	}
-	if j.Version != 1 {
-		return nil, fmt.Errorf("bundle: %s: journal version %d not supported", dir, j.Version)
+	j, err := parseJournal(p, b)
+	if err != nil {
+		return nil, err
 	}
 	// A journal drives renames and deletions: every name must stay inside
 	// the root, and staged names inside the transaction directory.

@@ -11,8 +11,10 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/phoneload/phoneload/bundle"
 	"github.com/phoneload/phoneload/bundle/check"
@@ -31,27 +33,54 @@ type bundleFile struct {
 
 // readBundle reads every file of the bundle once, hashing it and handing it
 // to stage (nil in a dry run), and checks the hashes against SHA256SUMS.
-func readBundle(src string, lim container.Limits, signed *signedSums, stage func(string, io.Reader) (string, error), progress func(int64)) (map[string]*bundleFile, []byte, error) {
+// With canary, every per-phone configuration is kept in memory too (a
+// canary edits its phones' files); otherwise only the shared defaults and
+// .loads are.
+func readBundle(src string, lim container.Limits, signed *signedSums, stage func(string, io.Reader) (string, error), progress func(int64), canary bool) (map[string]*bundleFile, []byte, error) {
 	files := map[string]*bundleFile{}
 	var sums []byte
 	dirSigned := signed != nil && signed.data != nil
 	meta := map[string][]byte{} // an archive's, to verify again
-	err := container.Walk(src, lim, func(e container.Entry, r io.Reader) error {
+	// Files are read, hashed and staged by several goroutines: a staged
+	// file's creation (the kernel's work in txn/new) overlaps the reading
+	// of the next. mu guards files, sums, meta and progress.
+	var mu sync.Mutex
+	if progress != nil {
+		p := progress
+		progress = func(n int64) {
+			mu.Lock()
+			p(n)
+			mu.Unlock()
+		}
+	}
+	err := container.WalkParallel(src, lim, walkWorkers(), func(e container.Entry, r io.Reader) error {
 		// With signed sums, a name that only looks like a signature file
 		// is content, and refused unless listed, as bundle.Verify does.
 		if bundle.IsBundleMeta(e.Name) && (!dirSigned || bundle.IsOwnFile(e.Name) || e.Name == bundle.ManifestName) {
 			if dirSigned {
-				return nil // read and verified by bundle.VerifyDirMeta
+				// Read and verified by bundle.VerifyDirMeta (or
+				// VerifyZipMeta); a zip's SHA256SUMS is read again here
+				// and compared below.
+				if signed.archive && e.Name == bundle.SumsName {
+					b, err := io.ReadAll(io.LimitReader(r, bundle.MaxSumsSize+1))
+					mu.Lock()
+					sums = b
+					mu.Unlock()
+					return err
+				}
+				return nil
 			}
 			if e.Name == bundle.SumsName || (signed != nil && (bundle.IsOwnFile(e.Name) || e.Name == bundle.ManifestName)) {
 				if e.Size > bundle.MaxSumsSize {
 					return fmt.Errorf("bundle: %s: %s: larger than %d bytes", src, e.Name, bundle.MaxSumsSize)
 				}
 				b, err := io.ReadAll(io.LimitReader(r, bundle.MaxSumsSize+1))
+				mu.Lock()
 				if e.Name == bundle.SumsName {
 					sums = b
 				}
 				meta[e.Name] = b
+				mu.Unlock()
 				return err
 			}
 			return nil
@@ -66,7 +95,7 @@ func readBundle(src string, lim container.Limits, signed *signedSums, stage func
 			r = &progressReader{r: r, fn: progress}
 		}
 		tee := io.TeeReader(r, h)
-		keep := (f.Group == GroupPerPhone || f.Group == GroupDefaults || f.Group == GroupLoads) && e.Size <= cisco.MaxConfigSize
+		keep := (f.Group == GroupPerPhone && canary || f.Group == GroupDefaults || f.Group == GroupLoads) && e.Size <= cisco.MaxConfigSize
 		if keep {
 			tee = io.TeeReader(tee, &buf)
 		}
@@ -83,11 +112,25 @@ func readBundle(src string, lim container.Limits, signed *signedSums, stage func
 		if keep {
 			f.Data = buf.Bytes()
 		}
+		mu.Lock()
 		files[e.Name] = f
+		mu.Unlock()
 		return nil
 	})
 	if err != nil {
+		if dirSigned && signed.archive {
+			// A corrupt entry (CRC, size) or one no bundle has is a
+			// content problem naming it, as verify reports it.
+			if cerr := bundle.ArchiveError(signed.res, err); errors.Is(cerr, bundle.ErrContent) {
+				return nil, nil, &bundle.VerifyError{Result: signed.res, Err: cerr}
+			}
+		}
 		return nil, nil, err
+	}
+	if dirSigned && signed.archive && !bytes.Equal(sums, signed.data) {
+		// The zip changed since its signatures were verified (replaced
+		// by another bundle): its SHA256SUMS is not the one signed.
+		return nil, nil, &bundle.VerifyError{Result: signed.res, Err: fmt.Errorf("%w: %s: %s changed while it was read: it is not the one whose signatures were verified", bundle.ErrSignature, src, bundle.SumsName)}
 	}
 	if signed != nil && !dirSigned && sums != nil {
 		// An archive verified whole before: the signatures are checked
@@ -145,6 +188,9 @@ func readBundle(src string, lim container.Limits, signed *signedSums, stage func
 	return files, sums, nil
 }
 
+// walkWorkers is how many goroutines read and stage the bundle's files.
+func walkWorkers() int { return min(runtime.GOMAXPROCS(0), 4) }
+
 // signedSums is the SHA256SUMS of a bundle directory whose signatures
 // bundle.VerifyDirMeta verified: the exact bytes, their lines, and the
 // report that the content check completes; or, for an archive, how to
@@ -153,6 +199,9 @@ type signedSums struct {
 	res  *bundle.VerifyResult
 	data []byte
 	sums []bundle.Sum
+	// archive: the bundle is a zip whose SHA256SUMS bundle.VerifyZipMeta
+	// read and verified; the one the walk reads must be the same bytes.
+	archive bool
 	// opts, for an archive (data nil) that bundle.Verify verified whole:
 	// its SHA256SUMS is verified again as staging reads it.
 	opts *bundle.VerifyOptions
@@ -199,10 +248,80 @@ type planner struct {
 	conflicts []Step
 	warnings  []string
 	next      RootState
+	// scanned directories (slash-separated, "." the root itself) and the
+	// names under them that exist, in lower case (scanRoot).
+	scanned map[string]bool
+	present map[string]bool
+}
+
+// scanRoot lists, once, each directory of the root that holds a file of
+// the bundle or of the last publish, so that rootFile need not open a
+// name that is not there (into an empty root, every one of 50,000). A
+// name is known absent only when no entry of its directory equals it
+// ignoring ASCII case; a directory holding any other name than ASCII is
+// not trusted to tell (a file system folding case or normalizing Unicode
+// could open that name under another spelling): its names are opened, as
+// before.
+func (p *planner) scanRoot(files map[string]*bundleFile) error {
+	dirs := map[string]bool{}
+	for name := range files {
+		dirs[path.Dir(name)] = true
+	}
+	for name := range p.cur.Files {
+		dirs[path.Dir(name)] = true
+	}
+	p.scanned = map[string]bool{}
+	p.present = map[string]bool{}
+	for d := range dirs {
+		names, err := readDirNames(filepath.Join(p.root, filepath.FromSlash(d)))
+		if errors.Is(err, fs.ErrNotExist) {
+			p.scanned[d] = true // nothing under it exists
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		ascii := true
+		for _, n := range names {
+			if !isASCII(n) {
+				ascii = false
+				break
+			}
+		}
+		if !ascii {
+			continue
+		}
+		p.scanned[d] = true
+		for _, n := range names {
+			p.present[strings.ToLower(path.Join(d, n))] = true
+		}
+	}
+	return nil
+}
+
+func readDirNames(dir string) ([]string, error) {
+	f, err := os.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return f.Readdirnames(-1)
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // rootFile returns the SHA-256 of root/name, "" when it does not exist.
 func (p *planner) rootFile(name string) (string, error) {
+	if p.scanned[path.Dir(name)] && !p.present[strings.ToLower(name)] {
+		return "", nil // listed by scanRoot: not there
+	}
 	f, err := os.Open(filepath.Join(p.root, filepath.FromSlash(name)))
 	if errors.Is(err, fs.ErrNotExist) {
 		return "", nil
@@ -300,6 +419,9 @@ func (p *planner) derived(name string, data []byte) (*bundleFile, error) {
 }
 
 func (p *planner) plan(files map[string]*bundleFile, sums []byte, src string) ([]journalOp, error) {
+	if err := p.scanRoot(files); err != nil {
+		return nil, err
+	}
 	sumsHash := sha256.Sum256(sums)
 	p.next = RootState{Bundle: src, Sums: hex.EncodeToString(sumsHash[:]), Canary: p.canary, Files: map[string]string{}}
 	var list []*bundleFile

@@ -26,10 +26,12 @@ type Options struct {
 	// changed since).
 	Force bool
 	// Verify is how the bundle is verified (signatures, every file,
-	// policy); a failure is a *bundle.VerifyError. A zip is verified whole
-	// (bundle.Verify) before anything else is read; a bundle directory's
-	// signatures and bundle.json are (bundle.VerifyDirMeta), its other
-	// files are checked while staged, against the verified SHA256SUMS.
+	// policy); a failure is a *bundle.VerifyError. A bundle directory's
+	// or zip's signatures and bundle.json are verified first
+	// (bundle.VerifyDirMeta, bundle.VerifyZipMeta), its other files are
+	// checked while staged, against the verified SHA256SUMS; any other
+	// archive is verified whole (bundle.Verify) before anything else is
+	// read.
 	// Run refuses to start without it unless SkipVerify is set.
 	Verify *bundle.VerifyOptions
 	// SkipVerify allows a nil Verify (tests, and bundles checked by the
@@ -162,9 +164,18 @@ func Run(src, root string, opts Options) (*Result, error) {
 				return nil, &bundle.VerifyError{Result: verified, Err: err}
 			}
 			signed = &signedSums{res: verified, data: data, sums: sums}
+		} else if v, data, sums, err := bundle.VerifyZipMeta(src, *opts.Verify, opts.Limits.MaxFiles); err == nil {
+			// A zip bundle, read once too: its signatures and bundle.json
+			// are read through the central directory and checked now,
+			// every other entry while it is staged, against the
+			// SHA256SUMS verified here.
+			verified = v
+			signed = &signedSums{res: v, data: data, sums: sums, archive: true}
+		} else if !errors.Is(err, bundle.ErrNoZipMeta) {
+			return nil, &bundle.VerifyError{Result: v, Err: err}
 		} else if verified, err = bundle.Verify(src, *opts.Verify); err != nil {
-			// An archive is verified whole first: it is one file, read
-			// sequentially.
+			// Any other archive (a tar, a zip that is not a plain one) is
+			// verified whole first: it is one file, read sequentially.
 			return nil, &bundle.VerifyError{Result: verified, Err: err}
 		} else {
 			signed = &signedSums{opts: opts.Verify}
@@ -222,7 +233,7 @@ func Run(src, root string, opts Options) (*Result, error) {
 		if err := checkSequence(rd, seq, opts.AllowDowngrade); err != nil {
 			return nil, err
 		}
-		files, sums, err := readBundle(src, lim, signed, nil, opts.Progress)
+		files, sums, err := readBundle(src, lim, signed, nil, opts.Progress, len(canary) > 0)
 		if err != nil {
 			return nil, err
 		}
@@ -268,7 +279,7 @@ func publishLocked(src, root, sd string, seq uint64, opts Options, lim container
 	if err := checkSequence(sd, seq, opts.AllowDowngrade); err != nil {
 		return nil, err
 	}
-	t := &txn{root: root, state: sd, seq: seq, dir: txnDir(sd), hook: opts.hook, j: &journal{Version: 1, ID: newID(), Prev: *cur}}
+	t := &txn{root: root, state: sd, seq: seq, dir: txnDir(sd), hook: opts.hook, j: &journal{Version: journalV2, ID: newID(), Prev: *cur}}
 	res.ID = t.j.ID
 	for _, d := range []string{t.dir, filepath.Join(t.dir, "new"), filepath.Join(t.dir, "old")} {
 		if err := os.Mkdir(d, 0o700); err != nil {

@@ -585,3 +585,54 @@ func TestRollbackRemovesCreatedDirs(t *testing.T) {
 		t.Errorf("root after rollback (-want +got):\n%s", diff)
 	}
 }
+
+// TestPublishSeesRootFiles: the root is listed once instead of opening
+// every name (scanRoot), and a file already there is still found, at the
+// top, in a subdirectory, and in a directory holding a name other than
+// ASCII (whose names are then opened one by one).
+func TestPublishSeesRootFiles(t *testing.T) {
+	dir := t.TempDir()
+	r := testRelease("8-12-00", 1000)
+	r["cfg/SIP000D28000001.cnf"] = []byte("line1_name: 1\n")
+	r["cfg/SIP000D28000002.cnf"] = []byte("line1_name: 2\n")
+	r["rings/a.raw"] = []byte("ring a")
+	r["rings/b.raw"] = []byte("ring b")
+	b := writeBundle(t, filepath.Join(dir, "b"), r)
+	root := filepath.Join(dir, "root")
+	for _, d := range []string{"cfg", "rings"} {
+		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, data := range map[string]string{
+		"Chirp1.raw":              "foreign ring",
+		"cfg/SIP000D28000002.cnf": "line1_name: hand-made\n",
+		"rings/b.raw":             "foreign b",
+		"rings/é.raw":             "not ASCII",
+	} {
+		if err := os.WriteFile(filepath.Join(root, filepath.FromSlash(name)), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err := Run(b, root, noVerify)
+	var ce *ConflictError
+	if !errors.As(err, &ce) {
+		t.Fatalf("Publish over foreign files: %v, want a ConflictError", err)
+	}
+	if diff := cmp.Diff([]string{"Chirp1.raw", "rings/b.raw", "cfg/SIP000D28000002.cnf"}, stepNames(ce.Conflicts)); diff != "" {
+		t.Errorf("conflicts (-want +got):\n%s", diff)
+	}
+	res := publishOK(t, b, root, Options{SkipVerify: true, Force: true})
+	for name, want := range map[string]string{"Chirp1.raw": opReplace, "cfg/SIP000D28000001.cnf": opCreate, "cfg/SIP000D28000002.cnf": opReplace, "rings/a.raw": opCreate, "rings/b.raw": opReplace} {
+		if got := findStep(res.Steps, name).Action; got != want {
+			t.Errorf("%s: %s, want %s", name, got, want)
+		}
+	}
+	// The forced publish backed up what it replaced: rollback restores it.
+	if _, err := Rollback(root, RollbackOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := readRootFiles(t, root); string(got["rings/b.raw"]) != "foreign b" || string(got["cfg/SIP000D28000002.cnf"]) != "line1_name: hand-made\n" || len(got) != 4 {
+		t.Errorf("after rollback: %v", got)
+	}
+}

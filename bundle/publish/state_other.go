@@ -6,7 +6,6 @@ import "io/fs"
 
 const (
 	oNoFollow  = 0
-	oNonblock  = 0
 	oDirectory = 0
 )
 

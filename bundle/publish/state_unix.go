@@ -11,7 +11,6 @@ import (
 
 const (
 	oNoFollow  = syscall.O_NOFOLLOW
-	oNonblock  = syscall.O_NONBLOCK
 	oDirectory = syscall.O_DIRECTORY
 )
 

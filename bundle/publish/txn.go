@@ -11,6 +11,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"sync"
 
 	"github.com/phoneload/phoneload/bundle/container"
 	"github.com/phoneload/phoneload/internal/atomicfile"
@@ -25,14 +26,19 @@ type txn struct {
 	dir   string // STATE/txn
 	j     *journal
 	hook  func(step string) error
-	buf   []byte   // staging's copy buffer, one for every file
-	news  *os.Root // txn/new while staging: files are created relative to it
+	news  *stager // txn/new while staging: files are created relative to it
+
+	stepMu sync.Mutex // one hook call at a time
 }
 
 func (t *txn) step(name string) error {
 	if t.hook == nil {
 		return nil
 	}
+	// Staging calls it from several goroutines; hooks see one step at a
+	// time.
+	t.stepMu.Lock()
+	defer t.stepMu.Unlock()
 	return t.hook(name)
 }
 
@@ -44,18 +50,80 @@ func (t *txn) target(op journalOp) string {
 	return filepath.Join(t.root, filepath.FromSlash(op.Name))
 }
 
+// save makes state durable in the journal before the step it allows
+// starts. A version 2 journal (every new one) is appended to: the header
+// and "preparing" are written whole, the plan once with "prepared", and
+// every later state is one short record and one fsync, where version 1
+// rewrote the whole plan (megabytes at 50,000 files) at every state.
+// A version 1 journal (a history entry of an older phoneload, rolled
+// back) is still rewritten whole, in its own form.
 func (t *txn) save(state string) error {
 	t.j.State = state
-	// Compact: at 50,000 operations the indentation alone is megabytes,
-	// written at every state.
-	b, err := json.Marshal(t.j)
-	if err != nil {
-		return err
-	}
-	if err := atomicfile.WriteFile(filepath.Join(t.dir, "journal.json"), append(b, '\n'), 0o600); err != nil {
+	if err := t.write(state); err != nil {
 		return fmt.Errorf("bundle: journal: %w", err)
 	}
 	return t.step("journal-" + state)
+}
+
+func (t *txn) write(state string) error {
+	p := filepath.Join(t.dir, "journal.json")
+	if t.j.Version == journalV1 {
+		b, err := json.Marshal(t.j)
+		if err != nil {
+			return err
+		}
+		return atomicfile.WriteFile(p, append(b, '\n'), 0o600)
+	}
+	rec := journalRecord{State: state}
+	if state == statePrepared {
+		rec.Ops, rec.Next = t.j.Ops, &t.j.Next
+	}
+	b, err := json.Marshal(rec)
+	if err != nil {
+		return err
+	}
+	b = append(b, '\n')
+	if t.j.end == 0 {
+		h, err := json.Marshal(journalHeader{Version: journalV2, ID: t.j.ID, Prev: t.j.Prev})
+		if err != nil {
+			return err
+		}
+		b = append(append(h, '\n'), b...)
+		if err := atomicfile.WriteFile(p, b, 0o600); err != nil {
+			return err
+		}
+		t.j.end = int64(len(b))
+		return nil
+	}
+	if err := appendAt(p, t.j.end, b); err != nil {
+		return err
+	}
+	t.j.end += int64(len(b))
+	return nil
+}
+
+// appendAt writes b at offset end of the file p, first cutting off what
+// lies beyond end (a record a crash or a failed write left torn), and
+// fsyncs it.
+func appendAt(p string, end int64, b []byte) error {
+	f, err := os.OpenFile(p, os.O_WRONLY|oNoFollow, 0)
+	if err != nil {
+		return err
+	}
+	fi, err := f.Stat()
+	if err == nil && fi.Size() != end {
+		err = f.Truncate(end)
+	}
+	if err == nil {
+		_, err = f.WriteAt(b, end)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // apply renames every staged file into place in journal order, fsyncing
@@ -346,20 +414,36 @@ func (t *txn) prepare(src string, lim container.Limits, cur *RootState, opts Opt
 	var staged []string // every file in txn/new, in the order written
 	defer func() {
 		if t.news != nil {
-			t.news.Close()
+			t.news.close()
 			t.news = nil
 		}
 	}()
+	ns, err := openStager(filepath.Join(t.dir, "new"))
+	if err != nil {
+		return err
+	}
+	t.news = ns
+	// Called by several goroutines at once (readBundle), each with a
+	// copy buffer of its own.
+	var mu sync.Mutex
+	bufs := sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
 	stage := func(name string, r io.Reader) (string, error) {
+		mu.Lock()
 		n++
 		st := fmt.Sprintf("%05d", n)
-		if err := t.writeStaged(st, r); err != nil {
+		mu.Unlock()
+		buf := bufs.Get().(*[]byte)
+		err := t.news.write(st, r, *buf)
+		bufs.Put(buf)
+		if err != nil {
 			return "", fmt.Errorf("bundle: stage %s: %w", name, err)
 		}
+		mu.Lock()
 		staged = append(staged, st)
+		mu.Unlock()
 		return st, t.step("stage-" + name)
 	}
-	files, sums, err := readBundle(src, lim, signed, stage, opts.Progress)
+	files, sums, err := readBundle(src, lim, signed, stage, opts.Progress, len(canary) > 0)
 	if err != nil {
 		return err
 	}
@@ -444,35 +528,4 @@ func (t *txn) prepare(src string, lim container.Limits, cur *RootState, opts Opt
 	t.j.Next.Name, t.j.Next.Sequence, t.j.Next.Signers = res.Name, res.Sequence, res.Signers
 	t.j.Next.Sequence = t.seq // also without verification (tests, callers that vouch)
 	return t.save(statePrepared)
-}
-
-func (t *txn) writeStaged(stage string, r io.Reader) error {
-	if t.news == nil {
-		r, err := os.OpenRoot(filepath.Join(t.dir, "new"))
-		if err != nil {
-			return err
-		}
-		t.news = r
-	}
-	// Relative to txn/new, and O_NONBLOCK (Unix) so that os.File takes
-	// the descriptor as it is: no fcntl calls around a poller
-	// registration that regular files refuse. Writes to a regular file
-	// ignore the flag.
-	f, err := t.news.OpenFile(stage, os.O_WRONLY|os.O_CREATE|os.O_EXCL|oNonblock, 0o644)
-	if err != nil {
-		return err
-	}
-	if t.buf == nil {
-		t.buf = make([]byte, 256<<10)
-	}
-	// Through a plain Writer: (*os.File).ReadFrom would fall back to
-	// io.Copy with a new buffer for every file.
-	if _, err := io.CopyBuffer(struct{ io.Writer }{f}, r, t.buf); err != nil {
-		f.Close()
-		return err
-	}
-	// Not fsynced here: prepare syncs every staged file and backup at
-	// once (atomicfile.Batch) before the journal says "prepared", and
-	// nothing reads them before that state is durable.
-	return f.Close()
 }

@@ -1,6 +1,7 @@
 package publish
 
 import (
+	"archive/zip"
 	"bytes"
 	"crypto/rand"
 	"crypto/sha256"
@@ -10,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -105,25 +107,7 @@ func TestPublishVerifiesDirectoryWhileStaging(t *testing.T) {
 			if !errors.Is(werr, tc.class) {
 				t.Fatalf("bundle.Verify: %v, want %v", werr, tc.class)
 			}
-			_, derr := Run(b, root, Options{Verify: &vopts, DryRun: true})
-			for _, e := range []struct {
-				what string
-				err  error
-			}{{"Publish", err}, {"Publish --dry-run", derr}} {
-				var ve *bundle.VerifyError
-				if !errors.As(e.err, &ve) || !errors.Is(e.err, tc.class) || ve.Result == nil {
-					t.Fatalf("%s: %v, want a *bundle.VerifyError wrapping %v, with its result", e.what, e.err, tc.class)
-				}
-				if diff := cmp.Diff(want.Problems, ve.Result.Problems); diff != "" {
-					t.Errorf("%s: problems, bundle.Verify (-) and publish (+):\n%s", e.what, diff)
-				}
-			}
-			if got := readRootFiles(t, root); len(got) != 0 {
-				t.Errorf("root holds %d files after a refused publish", len(got))
-			}
-			if _, err := os.Stat(sdOf(t, root)); err == nil {
-				t.Errorf("state directory left behind by a refused first publish")
-			}
+			assertRefusedLikeVerify(t, b, root, vopts, err, tc.class, want)
 		})
 	}
 }
@@ -203,5 +187,143 @@ func TestPublishZipReplacedAfterVerify(t *testing.T) {
 	}
 	if got := readRootFiles(t, root); len(got) != 0 {
 		t.Errorf("root holds %d files after a refused publish", len(got))
+	}
+}
+
+// zipDir writes the files of dir into a new zip at out (stored entries,
+// so that a test can find and flip a byte of one).
+func zipDir(t *testing.T, dir, out string) {
+	t.Helper()
+	f, err := os.Create(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw := zip.NewWriter(f)
+	ents, _ := os.ReadDir(dir)
+	for _, e := range ents {
+		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: e.Name(), Method: zip.Store})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write(data)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+}
+
+// A zip bundle is read once too: its signatures and bundle.json through
+// the central directory first (bundle.VerifyZipMeta), every other entry
+// while it is staged, judged against the verified SHA256SUMS before the
+// journal says "prepared". A tampered zip is refused with the
+// *bundle.VerifyError, class and problems bundle.Verify reports for it,
+// before anything reaches the root, and the root is left as it was.
+func TestPublishVerifiesZipWhileStaging(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		tamper func(dir string)
+		flip   string // a content whose stored bytes get one flipped (CRC mismatch)
+		class  error
+	}{
+		{"intact", func(string) {}, "", nil},
+		{"modified", func(d string) {
+			os.WriteFile(filepath.Join(d, "SIPDefault.cnf"), []byte("image_version: evil\n"), 0o644)
+		}, "", bundle.ErrContent},
+		{"corrupt entry", func(string) {}, "proxy1_address: 10.0.0.1", bundle.ErrContent},
+		{"extra", func(d string) { os.WriteFile(filepath.Join(d, "evil.bin"), []byte("x"), 0o644) }, "", bundle.ErrContent},
+		{"missing", func(d string) { os.Remove(filepath.Join(d, "RINGLIST.DAT")) }, "", bundle.ErrContent},
+		{"bundle.json modified", func(d string) {
+			os.WriteFile(filepath.Join(d, "bundle.json"), []byte(`{"name":"x","sequence":99}`), 0o644)
+		}, "", bundle.ErrContent},
+		{"no signature", func(d string) { os.Remove(filepath.Join(d, "SHA256SUMS.minisig")) }, "", bundle.ErrSignature},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			r := testRelease("8-12-00", 1000)
+			b, trust := signedBundle(t, filepath.Join(dir, "b"), r, 7)
+			tc.tamper(b)
+			zp := filepath.Join(dir, "b.zip")
+			zipDir(t, b, zp)
+			if tc.flip != "" {
+				data, _ := os.ReadFile(zp)
+				i := bytes.Index(data, []byte(tc.flip))
+				if i < 0 {
+					t.Fatalf("%q not stored in the zip", tc.flip)
+				}
+				data[i] ^= 1
+				os.WriteFile(zp, data, 0o644)
+			}
+			root := filepath.Join(dir, "root")
+			os.Mkdir(root, 0o755)
+			vopts := bundle.VerifyOptions{Trust: trust}
+			want, werr := bundle.Verify(zp, vopts)
+			staged, prepared := 0, false
+			hook := func(step string) error {
+				if strings.HasPrefix(step, "stage-") {
+					staged++
+				}
+				prepared = prepared || step == "journal-prepared"
+				return nil
+			}
+			res, err := Run(zp, root, Options{Verify: &vopts, hook: hook})
+			if tc.class == nil {
+				if werr != nil || err != nil {
+					t.Fatalf("intact bundle: Verify: %v, Publish: %v", werr, err)
+				}
+				if res.Name != "lab" || res.Sequence != 7 || len(res.Signers) != 1 {
+					t.Errorf("result names %q sequence %d signers %v, want lab, 7, one signer", res.Name, res.Sequence, res.Signers)
+				}
+				if d := sameRelease(r, readRootFiles(t, root)); d != "" {
+					t.Fatalf("published root:\n%s", d)
+				}
+				return
+			}
+			if !errors.Is(werr, tc.class) {
+				t.Fatalf("bundle.Verify: %v, want %v", werr, tc.class)
+			}
+			if prepared {
+				t.Error("the journal said prepared for a tampered bundle")
+			}
+			switch {
+			case tc.class == bundle.ErrSignature && staged > 0:
+				t.Errorf("%d file(s) staged before the signatures were good", staged)
+			case tc.name == "modified" && staged == 0:
+				// Read once: the zip was not verified whole before staging.
+				t.Error("nothing staged: the zip was verified whole first, not read once")
+			}
+			assertRefusedLikeVerify(t, zp, root, vopts, err, tc.class, want)
+		})
+	}
+}
+
+// assertRefusedLikeVerify checks that a publish of bundle b into root,
+// and its dry run, were refused as bundle.Verify refused b (class, the
+// same problems as want), and that the root and its state directory were
+// left untouched.
+func assertRefusedLikeVerify(t *testing.T, b, root string, vopts bundle.VerifyOptions, err, class error, want *bundle.VerifyResult) {
+	t.Helper()
+	_, derr := Run(b, root, Options{Verify: &vopts, DryRun: true})
+	for _, e := range []struct {
+		what string
+		err  error
+	}{{"Publish", err}, {"Publish --dry-run", derr}} {
+		var ve *bundle.VerifyError
+		if !errors.As(e.err, &ve) || !errors.Is(e.err, class) || ve.Result == nil {
+			t.Fatalf("%s: %v, want a *bundle.VerifyError wrapping %v, with its result", e.what, e.err, class)
+		}
+		if diff := cmp.Diff(want.Problems, ve.Result.Problems); diff != "" {
+			t.Errorf("%s: problems, bundle.Verify (-) and publish (+):\n%s", e.what, diff)
+		}
+	}
+	if got := readRootFiles(t, root); len(got) != 0 {
+		t.Errorf("root holds %d files after a refused publish", len(got))
+	}
+	if _, err := os.Stat(sdOf(t, root)); err == nil {
+		t.Errorf("state directory left behind by a refused first publish")
 	}
 }
