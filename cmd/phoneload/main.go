@@ -9,5 +9,6 @@ import (
 )
 
 func main() {
+	cmd.SetDefaultMemoryLimit() // unless GOMEMLIMIT or GOGC is set
 	os.Exit(cmd.Run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }

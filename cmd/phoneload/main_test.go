@@ -11,7 +11,11 @@ import (
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"phoneload": func() { os.Exit(cmd.Run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
+		// As main does: the RSS guard measures the command as shipped.
+		"phoneload": func() {
+			cmd.SetDefaultMemoryLimit()
+			os.Exit(cmd.Run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+		},
 	})
 }
 

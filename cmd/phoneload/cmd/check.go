@@ -272,6 +272,8 @@ func checkPath(cmd *cobra.Command, p string, opts check.Options, lim container.L
 	if p != "-" {
 		return check.RunPath(p, open, opts)
 	}
+	// Per-phone files are summarised as for a PATH: check reads
+	// nothing again (drop.Config), so the removed spool is not missed.
 	d, err := openInspectPath(cmd.InOrStdin(), "-", open)
 	if err != nil {
 		return nil, err

@@ -115,9 +115,9 @@ func loadSchema(t *testing.T) *schema {
 func TestCheckJSONSchema(t *testing.T) {
 	s := loadSchema(t)
 	d := &drop.Drop{Path: "root", Files: []*drop.File{
-		{Name: "OS79XX.TXT", Kind: cisco.KindOS79XX, Mode: 0o644, Size: 13, OS79XX: &cisco.OS79XX{Name: "P0S3-8-12-00", Lines: 1, CRLF: true}},
-		{Name: "SIPDefault.cnf", Kind: cisco.KindSIPConfig, Mode: 0o644, Size: 40, SIP: &cisco.SIPConfig{Entries: []cisco.ConfigEntry{
-			{Name: "image_version", Value: "P0S3-8-12-00", Line: 1}, {Name: "proxy1_address", Value: "x", Line: 2}}}},
+		{Name: "OS79XX.TXT", Kind: cisco.KindOS79XX, Mode: 0o644, Size: 13, More: &drop.FileMore{OS79XX: &cisco.OS79XX{Name: "P0S3-8-12-00", Lines: 1, CRLF: true}}},
+		{Name: "SIPDefault.cnf", Kind: cisco.KindSIPConfig, Mode: 0o644, Size: 40, More: &drop.FileMore{SIP: &cisco.SIPConfig{Entries: []cisco.ConfigEntry{
+			{Name: "image_version", Value: "P0S3-8-12-00", Line: 1}, {Name: "proxy1_address", Value: "x", Line: 2}}}}},
 		{Name: "Thumbs.db", Kind: cisco.KindUnknown, Mode: 0o644, Size: 1},
 	}}
 	fleet := []check.Phone{{MAC: "000D28A1B2C3", Model: "7940", Load: "P0S30203"}}

@@ -8,9 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/phoneload/phoneload/internal/quote"
 
@@ -172,7 +170,9 @@ func inspectPaths(cmd *cobra.Command, paths []string, opts drop.OpenOptions, asJ
 			prog.Add(n - last)
 			last = n
 		}
-		d, err := openInspectPath(cmd.InOrStdin(), p, opts)
+		o := opts
+		o.KeepSettings = p == "-" // see openInspectPath
+		d, err := openInspectPath(cmd.InOrStdin(), p, o)
 		prog.Done()
 		if err != nil {
 			errs = append(errs, err)
@@ -187,20 +187,21 @@ func inspectPaths(cmd *cobra.Command, paths []string, opts drop.OpenOptions, asJ
 				code = max(code, cli.ExitSignature)
 				unverified += head.Unverified
 			}
-			if err := stream.drop(head, func(row func(drop.InspectFile) error) error { return drop.InspectFiles(d, verified, row) }); err != nil {
+			if err := stream.drop(head, func(row func(drop.InspectFile) error) error { return drop.InspectFiles(d, verified, row) }, d.EachPhone); err != nil {
 				return err
 			}
 			continue
 		}
-		in := drop.Inspect(d, verified)
-		if in.Unverified > 0 {
+		head := drop.InspectHead(d, verified)
+		if head.Unverified > 0 {
 			code = max(code, cli.ExitSignature)
-			unverified += in.Unverified
+			unverified += head.Unverified
 		}
 		if i > 0 {
 			fmt.Fprintln(out)
 		}
-		if err := writeInspection(out, in, long, verb); err != nil {
+		// The text view too is printed row by row (issue 16).
+		if err := writeInspection(out, d, head, verified, long, verb); err != nil {
 			return err
 		}
 	}
@@ -229,6 +230,9 @@ func inspectPaths(cmd *cobra.Command, paths []string, opts drop.OpenOptions, asJ
 
 // openInspectPath opens PATH; "-" is a zip or tar read from stdin, spooled
 // to a temporary file first (archives need random access) and removed after.
+// inspect sets opts.KeepSettings for "-": drop.Config could not read a
+// summarised per-phone file from the removed spool again (check never
+// asks it to).
 func openInspectPath(stdin io.Reader, p string, opts drop.OpenOptions) (*drop.Drop, error) {
 	if p != "-" {
 		return drop.Open(p, opts)
@@ -262,52 +266,68 @@ func openInspectPath(stdin io.Reader, p string, opts drop.OpenOptions) (*drop.Dr
 // table, the problems, and what each phone would load. At Normal
 // verbosity, more than cli.GroupAbove per-device files of a kind (or
 // unknown files) fold into one line, and so do the phones whose own files
-// name the same load.
-func writeInspection(w io.Writer, in *drop.Inspection, long bool, verb cli.Verbosity) error {
-	container := in.Container
+// name the same load. head is drop.InspectHead(d, verified).
+//
+// Nothing is held whole (issue 16): the rows are made from d as they are
+// printed, twice for each table (the first time to measure its columns,
+// see table), and what folds is counted in a pass before. The bytes are
+// those the whole Inspection printed through text/tabwriter made
+// (TestInspectTextSameBytes).
+func writeInspection(out io.Writer, d *drop.Drop, head *drop.Inspection, verified, long bool, verb cli.Verbosity) error {
+	w := bufio.NewWriterSize(out, 64<<10)
+	err := writeInspectionTo(w, d, head, verified, long, verb)
+	if ferr := w.Flush(); err == nil {
+		err = ferr
+	}
+	return err
+}
+
+func writeInspectionTo(w *bufio.Writer, d *drop.Drop, head *drop.Inspection, verified, long bool, verb cli.Verbosity) error {
+	container := d.Container
 	if container == "" {
 		container = "file"
 	}
-	fmt.Fprintf(w, "%s  (%s, %d files, %s)\n\n", quote.Name(in.Path), container, len(in.Files), cli.HumanBytes(in.Size))
-	folded := foldFiles(in, verb)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "KIND\tFILE\tSIZE\tLOAD\tSHA-256\tSIGNED\tNOTES")
-	for _, f := range in.Files {
-		if folded.has[f.Name] {
-			continue
-		}
-		sum := f.SHA256
-		if !long && len(sum) > 12 {
-			sum = sum[:12]
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", f.Kind, quote.Name(f.Name), cli.HumanBytes(f.Size), loadSummary(f.Load), sum, headerSummary(f), strings.Join(fileNotes(f), ", "))
-		if f.Loads != nil {
-			for i, p := range f.Loads.Parts {
-				branch := "├─"
-				if i == len(f.Loads.Parts)-1 {
-					branch = "└─"
-				}
-				state := "present"
-				if !p.Present {
-					state = "MISSING"
-				}
-				fmt.Fprintf(tw, "\t  %s %s\t\t\t\t\t%s\n", branch, quote.Name(p.Name), state)
-			}
-		}
-	}
-	if err := tw.Flush(); err != nil {
+	fmt.Fprintf(w, "%s  (%s, %d files, %s)\n\n", quote.Name(d.Path), container, len(d.Files), cli.HumanBytes(d.Size))
+	phones, err := scanPhones(d, verb)
+	if err != nil {
 		return err
 	}
-	for _, g := range folded.groups {
-		fmt.Fprintf(w, "%s  %s, %s (--verbose lists each)\n", g.title, cli.Names(g.names, "file", verb.Limit()), cli.HumanBytes(g.size))
+	folds := scanFileFolds(d, phones, verb)
+	err = twoPass(w, func(tw io.Writer) error {
+		fmt.Fprintln(tw, "KIND\tFILE\tSIZE\tLOAD\tSHA-256\tSIGNED\tNOTES")
+		i := 0
+		return drop.InspectFilesBrief(d, verified, func(f drop.InspectFile) error {
+			folded := folds.folds(d.Files[i], phones.perDevice(i)) // a row per file, in order
+			i++
+			if !folded {
+				writeFileRow(tw, f, long)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return err
+	}
+	for _, g := range folds.groups {
+		if g.folds {
+			fmt.Fprintf(w, "%s  %s, %s (--verbose lists each)\n", g.key.title(), shownNames(g.names, g.n, "file", verb.Limit()), cli.HumanBytes(g.size))
+		}
 	}
 	if long {
-		writeSettings(w, in)
+		// The settings of configuration files: the full rows, with every
+		// per-phone file parsed again.
+		err := drop.InspectFiles(d, verified, func(f drop.InspectFile) error {
+			writeFileSettings(w, f)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
 	}
-	if in.Problems > 0 {
-		fmt.Fprintf(w, "\nProblems (%d):\n", in.Problems)
-		for _, f := range in.Files {
-			for _, p := range f.Problems {
+	if head.Problems > 0 {
+		fmt.Fprintf(w, "\nProblems (%d):\n", head.Problems)
+		for _, f := range d.Files {
+			for _, p := range f.Problems() {
 				switch {
 				case p.Line > 0:
 					fmt.Fprintf(w, "  %s:%d: %s\n", quote.Name(f.Name), p.Line, p.Msg)
@@ -318,177 +338,319 @@ func writeInspection(w io.Writer, in *drop.Inspection, long bool, verb cli.Verbo
 		}
 	}
 	fmt.Fprintln(w, "\nWhat phones would load:")
-	if len(in.Phones) == 0 {
+	if phones.rows == 0 {
 		fmt.Fprintln(w, "  nothing: no SIPDefault.cnf, XMLDefault.cnf.xml, OS79XX.TXT or profile names an image")
 		return nil
 	}
-	phones, own := foldPhones(in.Phones, verb)
-	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "  MODELS\tFROM\tLOAD\tVERSION\tFETCHES")
-	for i, p := range phones {
-		models := strings.Join(p.Models, ",")
-		if models == "" {
-			models = "?"
-		}
-		from := quote.Name(p.Source)
-		if p.Line > 0 {
-			from = fmt.Sprintf("%s:%d", quote.Name(p.Source), p.Line)
-		}
-		switch {
-		case own[i] != nil:
-			models += fmt.Sprintf(" (%s)", cli.Count(len(own[i]), "phone"))
-			from = "own files"
-		case p.MAC != "":
-			models += " (" + p.MAC + ")"
-		}
-		if p.Setting != "" && p.Setting != p.Source {
-			from += " " + p.Setting
-		}
-		fetch := fmt.Sprintf("%d files, all present", len(p.Files))
-		if len(p.Files) == 1 {
-			fetch = quote.Name(p.Files[0].Name)
-		}
-		if len(p.Missing) > 0 {
-			fetch = "MISSING " + quoteAll(p.Missing)
-		}
-		version := p.Version
-		if p.Protocol != "" {
-			version = strings.TrimSpace(string(p.Protocol) + " " + version)
-		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", models, from, quote.Name(p.Load), quote.Name(version), fetch)
-	}
-	if err := tw.Flush(); err != nil {
+	pass := 0
+	err = twoPass(w, func(tw io.Writer) error {
+		pass++
+		fmt.Fprintln(tw, "  MODELS\tFROM\tLOAD\tVERSION\tFETCHES")
+		return d.EachPhone(func(p *drop.PhoneLoad) error {
+			var own *phoneFold
+			if p.MAC != "" {
+				if g := phones.keys[phoneKey(p)]; g != nil && g.folds {
+					if g.pass == pass {
+						return nil // folded into the row of its first phone
+					}
+					g.pass, own = pass, g
+				}
+			}
+			writePhoneRow(tw, p, own)
+			return nil
+		})
+	})
+	if err != nil {
 		return err
 	}
-	for i, macs := range own {
-		if macs != nil {
-			fmt.Fprintf(w, "  own files naming %s: %s (--verbose lists each)\n", quote.Name(phones[i].Load), cli.Names(macs, "phone", verb.Limit()))
+	for _, g := range phones.order {
+		if g.folds {
+			fmt.Fprintf(w, "  own files naming %s: %s (--verbose lists each)\n", quote.Name(g.load), shownNames(g.macs, g.n, "phone", verb.Limit()))
 		}
 	}
 	// Phones ask for names at the top of the root: a configuration file in
 	// a folder (a drop zipped with its folder) is read by no phone at all.
-	var nested []string
-	for _, p := range in.Phones {
-		if i := strings.IndexByte(p.Source, '/'); i >= 0 && !slices.Contains(nested, p.Source[:i+1]) {
-			nested = append(nested, p.Source[:i+1])
-		}
-	}
-	for _, dir := range nested {
+	for _, dir := range phones.nested {
 		fmt.Fprintf(w, "  note: no phone reads the files in %s: phones ask for names at the top of the root (phoneload check: not-at-root)\n", quote.Name(dir))
 	}
 	return nil
 }
 
-// fileFolds are the files the table leaves out, in groups of one line each.
-type fileFolds struct {
-	has    map[string]bool
-	groups []fileFold
+// twoPass writes the table rows writes, laid out as text/tabwriter
+// (minwidth 0, padding 2, spaces) would, without holding it: rows is
+// called twice and must write the same text each time.
+func twoPass(w io.Writer, rows func(tw io.Writer) error) error {
+	tb := newTable(0, 2, ' ')
+	if err := rows(tb); err != nil {
+		return err
+	}
+	if err := tb.Flush(); err != nil {
+		return err
+	}
+	tb.Print(w)
+	if err := rows(tb); err != nil {
+		return err
+	}
+	if err := tb.Flush(); err != nil {
+		return err
+	}
+	return tb.Done()
 }
 
-type fileFold struct {
-	title string   // "sip-config (per-device)"
-	names []string // quoted for printing
-	raw   []string
-	size  int64
-}
-
-// foldFiles groups, unless Verbose, the per-device configuration files of
-// each kind and the unknown files, when there are more than
-// cli.GroupAbove of them. A file with problems or a .loads is never folded.
-func foldFiles(in *drop.Inspection, verb cli.Verbosity) fileFolds {
-	ff := fileFolds{has: map[string]bool{}}
-	perDevice := map[string]bool{}
-	for _, p := range in.Phones {
-		if p.MAC != "" {
-			perDevice[p.Source] = true
+// writeFileRow writes the table row of f and, for a .loads, one row per
+// part.
+func writeFileRow(tw io.Writer, f drop.InspectFile, long bool) {
+	sum := f.SHA256
+	if !long && len(sum) > 12 {
+		sum = sum[:12]
+	}
+	fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", f.Kind, quote.Name(f.Name), cli.HumanBytes(f.Size), loadSummary(f.Load), sum, headerSummary(f), strings.Join(fileNotes(f), ", "))
+	if f.Loads != nil {
+		for i, p := range f.Loads.Parts {
+			branch := "├─"
+			if i == len(f.Loads.Parts)-1 {
+				branch = "└─"
+			}
+			state := "present"
+			if !p.Present {
+				state = "MISSING"
+			}
+			fmt.Fprintf(tw, "\t  %s %s\t\t\t\t\t%s\n", branch, quote.Name(p.Name), state)
 		}
 	}
-	var order []string
-	byTitle := map[string]*fileFold{}
-	for _, f := range in.Files {
-		var title string
-		switch {
-		case len(f.Problems) > 0 || f.Loads != nil:
-			continue
-		case perDevice[f.Name]:
-			title = string(f.Kind) + " (per-device)"
-		case f.Kind == cisco.KindUnknown:
-			title = string(f.Kind)
-		default:
-			continue
+}
+
+// writePhoneRow writes the phones table row of p; own, when set, is the
+// fold of phones' own files p stands for.
+func writePhoneRow(tw io.Writer, p *drop.PhoneLoad, own *phoneFold) {
+	models := strings.Join(p.Models, ",")
+	if models == "" {
+		models = "?"
+	}
+	from := quote.Name(p.Source)
+	if p.Line > 0 {
+		from = fmt.Sprintf("%s:%d", quote.Name(p.Source), p.Line)
+	}
+	switch {
+	case own != nil:
+		models += fmt.Sprintf(" (%s)", cli.Count(own.n, "phone"))
+		from = "own files"
+	case p.MAC != "":
+		models += " (" + p.MAC + ")"
+	}
+	if p.Setting != "" && p.Setting != p.Source {
+		from += " " + p.Setting
+	}
+	fetch := fmt.Sprintf("%d files, all present", len(p.Files))
+	if len(p.Files) == 1 {
+		fetch = quote.Name(p.Files[0].Name)
+	}
+	if len(p.Missing) > 0 {
+		fetch = "MISSING " + quoteAll(p.Missing)
+	}
+	version := p.Version
+	if p.Protocol != "" {
+		version = strings.TrimSpace(string(p.Protocol) + " " + version)
+	}
+	fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", models, from, quote.Name(p.Load), quote.Name(version), fetch)
+}
+
+// shownNames is cli.Names of a list of n names of which the first are
+// kept: all of them when n <= len(first), else at least limit (> 0).
+func shownNames(first []string, n int, noun string, limit int) string {
+	if n <= len(first) {
+		return cli.Names(first[:n], noun, limit)
+	}
+	return fmt.Sprintf("%s: %s, … and %d more", cli.Count(n, noun), strings.Join(first[:limit], ", "), n-limit)
+}
+
+// phoneScan is what the text view needs to know of the phones before it
+// prints: their count, which files are phones' own (per-device) files,
+// how the rows of those fold, and the folders that hold configuration.
+type phoneScan struct {
+	rows   int
+	own    []uint64 // bit i: d.Files[i] is a per-device file
+	keys   map[string]*phoneFold
+	order  []*phoneFold // in the order of their first row
+	nested []string
+}
+
+// phoneFold is the phones whose own files agree on models, setting, load
+// and what is fetched (phoneKey): more than cli.GroupAbove print as one
+// row unless Verbose.
+type phoneFold struct {
+	n     int
+	macs  []string // the first cli.Shown
+	load  string
+	folds bool
+	pass  int // the table pass that printed the row
+}
+
+func (s *phoneScan) perDevice(i int) bool { return s.own[i/64]&(1<<(i%64)) != 0 }
+
+// phoneKey is what phones' own files agree on when their rows fold.
+func phoneKey(p *drop.PhoneLoad) string {
+	var b strings.Builder
+	b.WriteString(strings.Join(p.Models, ","))
+	for _, s := range []string{p.Setting, p.Load, p.Version, string(p.Protocol)} {
+		b.WriteByte('|')
+		b.WriteString(s)
+	}
+	b.WriteByte('|')
+	for i, f := range p.Files {
+		if i > 0 {
+			b.WriteByte('/')
 		}
-		g := byTitle[title]
+		b.WriteString(f.Name)
+	}
+	b.WriteByte('|')
+	b.WriteString(strings.Join(p.Missing, "/"))
+	return b.String()
+}
+
+func scanPhones(d *drop.Drop, verb cli.Verbosity) (*phoneScan, error) {
+	s := &phoneScan{own: make([]uint64, (len(d.Files)+63)/64), keys: map[string]*phoneFold{}}
+	dirs := map[string]bool{}
+	at := 0 // rows come in file order: the file of the last row
+	err := d.EachPhone(func(p *drop.PhoneLoad) error {
+		s.rows++
+		if i := strings.IndexByte(p.Source, '/'); i >= 0 && !dirs[p.Source[:i+1]] {
+			dirs[p.Source[:i+1]] = true
+			s.nested = append(s.nested, p.Source[:i+1])
+		}
+		if p.MAC == "" {
+			return nil
+		}
+		s.markOwn(d, &at, p.Source)
+		k := phoneKey(p)
+		g := s.keys[k]
 		if g == nil {
-			g = &fileFold{title: title}
-			byTitle[title] = g
-			order = append(order, title)
+			g = &phoneFold{load: p.Load}
+			s.keys[k] = g
+			s.order = append(s.order, g)
 		}
-		g.names = append(g.names, quote.Name(f.Name))
-		g.raw = append(g.raw, f.Name)
-		g.size += f.Size
+		g.n++
+		if len(g.macs) < cli.Shown {
+			g.macs = append(g.macs, p.MAC)
+		}
+		return nil
+	})
+	for _, g := range s.order {
+		g.folds = verb.Folds(g.n)
 	}
-	for _, t := range order {
-		g := byTitle[t]
-		if !verb.Folds(len(g.names)) {
+	return s, err
+}
+
+// markOwn marks the files named source as per-device, looking from *at on
+// (rows come in file order), else from the start.
+func (s *phoneScan) markOwn(d *drop.Drop, at *int, source string) {
+	i := *at
+	for i < len(d.Files) && d.Files[i].Name != source {
+		i++
+	}
+	if i == len(d.Files) {
+		for i = 0; i < len(d.Files) && d.Files[i].Name != source; i++ {
+		}
+		if i == len(d.Files) {
+			return
+		}
+	}
+	*at = i
+	for ; i < len(d.Files) && d.Files[i].Name == source; i++ {
+		s.own[i/64] |= 1 << (i % 64)
+	}
+}
+
+// fileFoldKey says which group of a fold a file is in: per-device files of
+// a kind, or unknown files.
+type fileFoldKey struct {
+	kind      cisco.Kind
+	perDevice bool
+}
+
+func (k fileFoldKey) title() string {
+	if k.perDevice {
+		return k.kind.String() + " (per-device)"
+	}
+	return k.kind.String()
+}
+
+// fileFold is a group of files the table may leave out for one line.
+type fileFold struct {
+	key   fileFoldKey
+	n     int
+	names []string // the first cli.Shown, quoted for printing
+	size  int64
+	folds bool
+}
+
+type fileFolds struct {
+	groups []*fileFold // in the order of their first file
+	byKey  map[fileFoldKey]*fileFold
+}
+
+// foldKey returns the group of f, if any: a file with problems or a
+// .loads is never folded.
+func foldKey(f *drop.File, perDevice bool) (fileFoldKey, bool) {
+	switch {
+	case len(f.Problems()) > 0 || f.Loads() != nil:
+		return fileFoldKey{}, false
+	case perDevice:
+		return fileFoldKey{f.Kind, true}, true
+	case f.Kind == cisco.KindUnknown:
+		return fileFoldKey{f.Kind, false}, true
+	}
+	return fileFoldKey{}, false
+}
+
+// scanFileFolds groups, unless Verbose, the per-device configuration files
+// of each kind and the unknown files, when there are more than
+// cli.GroupAbove of them.
+func scanFileFolds(d *drop.Drop, phones *phoneScan, verb cli.Verbosity) *fileFolds {
+	ff := &fileFolds{byKey: map[fileFoldKey]*fileFold{}}
+	for i, f := range d.Files {
+		k, ok := foldKey(f, phones.perDevice(i))
+		if !ok {
 			continue
 		}
-		for _, name := range g.raw {
-			ff.has[name] = true
+		g := ff.byKey[k]
+		if g == nil {
+			g = &fileFold{key: k}
+			ff.byKey[k] = g
+			ff.groups = append(ff.groups, g)
 		}
-		ff.groups = append(ff.groups, *g)
+		g.n++
+		g.size += f.Size
+		if len(g.names) < cli.Shown {
+			g.names = append(g.names, quote.Name(f.Name))
+		}
+	}
+	for _, g := range ff.groups {
+		g.folds = verb.Folds(g.n)
 	}
 	return ff
 }
 
-// foldPhones returns the rows of the phones table: unless Verbose, the
-// entries of phones' own files (SIP<MAC>.cnf …) that agree on models,
-// setting, load and what is fetched become one row when there are more
-// than cli.GroupAbove; own[i] lists the MACs folded into row i.
-func foldPhones(all []drop.PhoneLoad, verb cli.Verbosity) (rows []drop.PhoneLoad, own [][]string) {
-	key := func(p drop.PhoneLoad) string {
-		var fetch []string
-		for _, f := range p.Files {
-			fetch = append(fetch, f.Name)
-		}
-		return strings.Join([]string{strings.Join(p.Models, ","), p.Setting, p.Load, p.Version, string(p.Protocol), strings.Join(fetch, "/"), strings.Join(p.Missing, "/")}, "|")
-	}
-	macs := map[string][]string{}
-	for _, p := range all {
-		if p.MAC != "" {
-			macs[key(p)] = append(macs[key(p)], p.MAC)
-		}
-	}
-	done := map[string]bool{}
-	for _, p := range all {
-		k := key(p)
-		if p.MAC == "" || !verb.Folds(len(macs[k])) {
-			rows, own = append(rows, p), append(own, nil)
-			continue
-		}
-		if done[k] {
-			continue
-		}
-		done[k] = true
-		rows, own = append(rows, p), append(own, macs[k])
-	}
-	return rows, own
+// folds reports whether the table leaves f out.
+func (ff *fileFolds) folds(f *drop.File, perDevice bool) bool {
+	k, ok := foldKey(f, perDevice)
+	return ok && ff.byKey[k].folds
 }
 
-// writeSettings lists, for --long, every setting of each configuration file.
-func writeSettings(w io.Writer, in *drop.Inspection) {
-	for _, f := range in.Files {
-		entries := longEntries(f)
-		if len(entries) == 0 {
-			continue
+// writeFileSettings lists, for --long, every setting of a configuration
+// file.
+func writeFileSettings(w io.Writer, f drop.InspectFile) {
+	entries := longEntries(f)
+	if len(entries) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\n%s:\n", quote.Name(f.Name))
+	for _, e := range entries {
+		at := ""
+		if e.Line > 0 {
+			at = fmt.Sprintf("%d: ", e.Line)
 		}
-		fmt.Fprintf(w, "\n%s:\n", quote.Name(f.Name))
-		for _, e := range entries {
-			at := ""
-			if e.Line > 0 {
-				at = fmt.Sprintf("%d: ", e.Line)
-			}
-			fmt.Fprintf(w, "  %s%s = %q\n", at, e.Name, e.Value)
-		}
+		fmt.Fprintf(w, "  %s%s = %q\n", at, e.Name, e.Value)
 	}
 }
 
@@ -577,6 +739,16 @@ func fileNotes(f drop.InspectFile) []string {
 	}
 	if f.OS79XX != nil && f.OS79XX.Name != "" {
 		n = append(n, "names "+quote.Name(f.OS79XX.Name))
+	}
+	if p := f.Phone; p != nil && !p.XML {
+		// A per-phone file summarised by drop.Open (InspectBrief).
+		if e, ok := p.Get("image_version"); ok {
+			n = append(n, "image_version "+quote.Name(e.Value))
+		}
+		n = append(n, fmt.Sprintf("%d settings", p.Settings))
+	}
+	if p := f.Phone; p != nil && p.XML {
+		n = append(n, fmt.Sprintf("%d loadInformation", len(p.Loads)))
 	}
 	if f.SIP != nil {
 		if e, ok := f.SIP.Get("image_version"); ok {

@@ -49,12 +49,11 @@ func (s *inspectStream) begin() {
 // filesMark is how the head of a drop, encoded with no files, shows them.
 const filesMark = "\"files\": []"
 
-// drop writes one drop: head (an Inspection with no files) around the
-// rows that files calls row with.
-func (s *inspectStream) drop(head *drop.Inspection, files func(row func(drop.InspectFile) error) error) error {
+// drop writes one drop: head (an Inspection with no files or phones)
+// around the rows that files and phones call row with.
+func (s *inspectStream) drop(head *drop.Inspection, files func(row func(drop.InspectFile) error) error, phones func(row func(*drop.PhoneLoad) error) error) error {
 	// The phones too are written row by row (a row per phone's own file).
 	h := *head
-	phones := h.Phones
 	h.Phones = []drop.PhoneLoad{}
 	enc, err := encode(&h, 2)
 	if err != nil {
@@ -90,17 +89,23 @@ func (s *inspectStream) drop(head *drop.Inspection, files func(row func(drop.Ins
 		s.write("\n      ")
 	}
 	s.write(enc[at+len(filesMark)-1 : ph+len(phonesMark)-1])
-	for i := range phones {
-		row, err := encode(&phones[i], 4)
+	n = 0
+	err = phones(func(p *drop.PhoneLoad) error {
+		row, err := encode(p, 4)
 		if err != nil {
 			return err
 		}
-		if i > 0 {
+		if n > 0 {
 			s.write(",")
 		}
+		n++
 		s.write("\n        ", row)
+		return s.err
+	})
+	if err != nil {
+		return err
 	}
-	if len(phones) > 0 {
+	if n > 0 {
 		s.write("\n      ")
 	}
 	s.write(enc[ph+len(phonesMark)-1:])

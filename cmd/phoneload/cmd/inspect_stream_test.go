@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -62,8 +63,12 @@ func TestInspectStreamSameBytes(t *testing.T) {
 			s := &inspectStream{w: bufio.NewWriter(&got)}
 			s.begin()
 			for _, d := range tt.drops {
-				doc.Drops = append(doc.Drops, drop.Inspect(d, false))
-				if err := s.drop(drop.InspectHead(d, false), func(row func(drop.InspectFile) error) error { return drop.InspectFiles(d, false, row) }); err != nil {
+				in, err := drop.Inspect(d, false)
+				if err != nil {
+					t.Fatal(err)
+				}
+				doc.Drops = append(doc.Drops, in)
+				if err := s.drop(drop.InspectHead(d, false), func(row func(drop.InspectFile) error) error { return drop.InspectFiles(d, false, row) }, d.EachPhone); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -78,5 +83,66 @@ func TestInspectStreamSameBytes(t *testing.T) {
 				t.Errorf("streamed document differs (-whole +streamed):\n%s", d)
 			}
 		})
+	}
+}
+
+// TestInspectBriefSameText: the text view of a root whose per-phone files
+// Open summarised is the same from drop.InspectBrief (no file parsed
+// again) as from drop.Inspect, folded or not.
+func TestInspectBriefSameText(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "root")
+	if err := fixture.WriteDir(dir, fixture.SIP7940, fixture.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := fixture.WriteLineConfigs(dir, 40, "English_United_States"); err != nil {
+		t.Fatal(err)
+	}
+	for name, body := range map[string]string{
+		"SIP000D28AA0001.cnf":     "image_version: P0S3-8-12-00\nline1_name: 1\n",
+		"MGC000D28AA0002.cnf":     "image_version: P0030301MGCP0800\n",
+		"SEP000D28AA0003.cnf.xml": "<device>\n<loadInformation>P0S3-8-12-00</loadInformation>\n<loadInformation>P0S3-8-11-00</loadInformation>\n</device>\n",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d, err := drop.Open(dir, drop.OpenOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	full, err := drop.Inspect(d, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	brief, err := drop.InspectBrief(d, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, f := range brief.Files {
+		if f.Phone != nil {
+			n++
+			if f.SIP != nil || f.XML != nil {
+				t.Errorf("%s: brief row parsed again", f.Name)
+			}
+		}
+	}
+	if n < 40 {
+		t.Fatalf("%d brief rows, want every per-phone file", n)
+	}
+	for _, verb := range []cli.Verbosity{cli.Normal, cli.Verbose} {
+		var a, b bytes.Buffer
+		if err := writeInspectionOld(&a, full, false, verb); err != nil {
+			t.Fatal(err)
+		}
+		if err := writeInspectionOld(&b, brief, false, verb); err != nil {
+			t.Fatal(err)
+		}
+		if a.String() != b.String() {
+			t.Errorf("verbosity %v: brief text differs:\n%s\nwant:\n%s", verb, b.String(), a.String())
+		}
+		if verb == cli.Verbose && !strings.Contains(a.String(), "image_version P0S3-8-12-00, 2 settings") {
+			t.Errorf("the text does not show a summarised file's notes:\n%s", a.String())
+		}
 	}
 }

@@ -24,7 +24,7 @@ type limitFlags struct {
 func addLimitFlags(fs *pflag.FlagSet) *limitFlags {
 	l := &limitFlags{fs: fs}
 	d := container.DefaultLimits
-	fs.IntVar(&l.lim.MaxFiles, "max-files", d.MaxFiles, "refuse an archive with more entries (a directory: 1000000)")
+	fs.IntVar(&l.lim.MaxFiles, "max-files", d.MaxFiles, "refuse an archive with more entries (a directory: 1048576)")
 	fs.Int64Var(&l.lim.MaxFileSize, "max-file-size", d.MaxFileSize, "refuse a file larger than this many bytes (a directory: 4 GiB)")
 	fs.Int64Var(&l.lim.MaxTotalSize, "max-total-size", d.MaxTotalSize, "refuse a container whose files total more bytes (a directory: 64 GiB)")
 	fs.IntVar(&l.lim.MaxRatio, "max-ratio", d.MaxRatio, "refuse an archive entry over 1 MiB that expands more than `N` times")

@@ -250,16 +250,16 @@ func packCheck(src string, lim container.Limits) (*bundle.CheckResult, error) {
 	res := &bundle.CheckResult{Checker: Prog + " check " + ToolVersion(), Findings: rep.Findings}
 	protos, models, loads := map[string]bool{}, map[string]bool{}, map[string]bool{}
 	for _, f := range d.Files {
-		if f.Load == nil || f.Load.Part != "" {
+		if f.Load() == nil || f.Load().Part != "" {
 			continue
 		}
-		if f.Load.Protocol != "" {
-			protos[string(f.Load.Protocol)] = true
+		if f.Load().Protocol != "" {
+			protos[string(f.Load().Protocol)] = true
 		}
-		for _, m := range f.Load.Models {
+		for _, m := range f.Load().Models {
 			models[m] = true
 		}
-		loads[f.Load.Name] = true
+		loads[f.Load().Name] = true
 	}
 	res.Target = bundle.Target{Protocols: keysOf(protos), Models: keysOf(models), Loads: keysOf(loads)}
 	return res, nil

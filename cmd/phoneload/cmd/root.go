@@ -38,7 +38,12 @@ drop. It also replaces Cisco's cfgfmt profile compiler, byte for byte.
 
 Data goes to stdout, messages to stderr. Exit codes: 0 success, 1 errors found
 or operation failed, 2 usage error, 3 bad or untrusted signature, 4 content
-does not match what was signed, 5 refused by policy (expired, sequence).`,
+does not match what was signed, 5 refused by policy (expired, sequence).
+
+Memory: phoneload sets Go's soft memory limit to 176 MiB, so that check,
+inspect and the like of a root of a million files stay under 200 MB; the
+limit is lifted once the live heap passes 7/8 of it or the collector takes
+over half the CPU (a larger root then costs memory, not time). GOMEMLIMIT or GOGC in the environment replaces it.`,
 		Version:       ToolVersion(),
 		SilenceUsage:  true,
 		SilenceErrors: true,

@@ -100,9 +100,9 @@ func runUnpack(cmd *cobra.Command, f *unpackFlags, src, dst string) (err error) 
 			}
 		}()
 	}
-	kind, err := container.DetectContainer(path)
+	kind, err := container.DetectContainerLimits(path, f.limits.Limits())
 	if err != nil {
-		return err
+		return limitHint(err)
 	}
 	out := unpackJSON{Source: src, Container: kind, Destination: dst, Files: []unpackJSONFile{}}
 	bar := cli.NewProgress(cmd.ErrOrStderr(), "unpack", 0)
