@@ -106,6 +106,11 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			err = cli.Hint(err, "run '%s --help' for every flag", c.CommandPath())
 		}
 	}
+	// Every command with the limit flags names them when a limit refused
+	// its input.
+	if err != nil && c != nil && !hasHint(err) && c.Flags().Lookup("max-files") != nil {
+		err = limitHint(err)
+	}
 	return cli.Report(stderr, Prog, err)
 }
 
