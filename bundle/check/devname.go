@@ -5,7 +5,7 @@ import (
 	"strings"
 )
 
-// matchDevUpper is reDevUpper.FindStringSubmatch(base) as (prefix, hex,
+// matchDevUpper is reDevUpper().FindStringSubmatch(base) as (prefix, hex,
 // ext, ok), by hand for ASCII names (it runs on every file of the root):
 // a device prefix in any case, a run of hex digits, then a dot and at
 // least one more character, none a newline. Names with non-ASCII bytes go
@@ -13,7 +13,7 @@ import (
 // the two agree).
 func matchDevUpper(base string) (prefix, hex, ext string, ok bool) {
 	if !devNameASCII(base) {
-		return submatch3(reDevUpper, base)
+		return submatch3(reDevUpper(), base)
 	}
 	n := foldPrefix(base, "CTLSEP", "ITLSEP", "SEP", "SIP", "MGC")
 	if n == 0 {
@@ -29,13 +29,13 @@ func matchDevUpper(base string) (prefix, hex, ext string, ok bool) {
 	return base[:n], base[n:i], base[i:], true
 }
 
-// matchDevLower is reDevLower.FindStringSubmatch(base) as (prefix, hex,
+// matchDevLower is reDevLower().FindStringSubmatch(base) as (prefix, hex,
 // ext, ok), by hand for ASCII names: gk, ld or ata in any case, 12 hex
 // digits, then nothing or a dot and at least one more character, none a
 // newline.
 func matchDevLower(base string) (prefix, hex, ext string, ok bool) {
 	if !devNameASCII(base) {
-		return submatch3(reDevLower, base)
+		return submatch3(reDevLower(), base)
 	}
 	n := foldPrefix(base, "gk", "ld", "ata")
 	if n == 0 || len(base) < n+12 {

@@ -22,7 +22,7 @@ func checkDevNameMatch(t *testing.T, name string) {
 	t.Helper()
 	var want [4]string
 	wantOK := false
-	if m := reDevUpper.FindStringSubmatch(name); m != nil {
+	if m := reDevUpper().FindStringSubmatch(name); m != nil {
 		want, wantOK = [4]string{m[1], m[2], m[3]}, true
 	}
 	p, h, e, ok := matchDevUpper(name)
@@ -30,7 +30,7 @@ func checkDevNameMatch(t *testing.T, name string) {
 		t.Errorf("matchDevUpper(%q) = %q %v, want %q %v", name, got, ok, want, wantOK)
 	}
 	want, wantOK = [4]string{}, false
-	if m := reDevLower.FindStringSubmatch(name); m != nil {
+	if m := reDevLower().FindStringSubmatch(name); m != nil {
 		want, wantOK = [4]string{m[1], m[2], m[3]}, true
 	}
 	p, h, e, ok = matchDevLower(name)

@@ -5,6 +5,7 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/phoneload/phoneload/bundle/cisco"
 	"github.com/phoneload/phoneload/bundle/drop"
@@ -64,7 +65,7 @@ func ModelFamily(model string) string {
 	return ""
 }
 
-var reProfMAC = regexp.MustCompile(`^(?:gk|ld|ata)([0-9a-f]{12})(?:\.txt)?$`)
+var reProfMAC = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?:gk|ld|ata)([0-9a-f]{12})(?:\.txt)?$`) })
 
 // deviceMAC returns the MAC of a per-device file name (upper case), or "".
 func deviceMAC(name string) string {
@@ -74,7 +75,7 @@ func deviceMAC(name string) string {
 	if len(name) > 15 && name[15] == '.' && (name[:3] == "SIP" || name[:3] == "SEP" || name[:3] == "MGC") && upperHex(name[3:15]) {
 		return name[3:15]
 	}
-	if m := reProfMAC.FindStringSubmatch(name); m != nil {
+	if m := reProfMAC().FindStringSubmatch(name); m != nil {
 		return strings.ToUpper(m[1])
 	}
 	return ""

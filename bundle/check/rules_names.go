@@ -3,6 +3,7 @@ package check
 import (
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/phoneload/phoneload/bundle/cisco"
 	"github.com/phoneload/phoneload/bundle/drop"
@@ -10,8 +11,8 @@ import (
 
 var (
 	// per-device names, matched without regard to case and then checked exactly
-	reDevUpper = regexp.MustCompile(`(?i)^(CTLSEP|ITLSEP|SEP|SIP|MGC)([0-9A-F]+)(\..+)$`)
-	reDevLower = regexp.MustCompile(`(?i)^(gk|ld|ata)([0-9a-f]{12})(\..+)?$`)
+	reDevUpper = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i)^(CTLSEP|ITLSEP|SEP|SIP|MGC)([0-9A-F]+)(\..+)$`) })
+	reDevLower = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i)^(gk|ld|ata)([0-9a-f]{12})(\..+)?$`) })
 	devExt     = map[string]string{"SEP": ".cnf.xml", "SIP": ".cnf", "MGC": ".cnf", "CTLSEP": ".tlv", "ITLSEP": ".tlv"}
 	// devExtSlips are the wrong extensions people give per-device files:
 	// Notepad's .txt appended, SEP<MAC>.xml without .cnf. Other extensions

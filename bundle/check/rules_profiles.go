@@ -6,12 +6,13 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/phoneload/phoneload/bundle/cisco"
 	"github.com/phoneload/phoneload/bundle/drop"
 )
 
-var reImageDate = regexp.MustCompile(`(\d{6})([A-Fa-f])\.(?i:sbin|zup)$`)
+var reImageDate = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(\d{6})([A-Fa-f])\.(?i:sbin|zup)$`) })
 
 // profileFamily is the hardware code and device family of a profile name.
 func profileFamily(name string) (hw uint32, family string) {
@@ -85,7 +86,7 @@ func (c *checker) checkProfiles() {
 			if fam == "7912" && strings.HasSuffix(strings.ToLower(u.File), ".zup") {
 				c.add("upgradecode-zup-7912", f.Name, u.Line, ph, "%s is a .zup; a 7912 only fetches .sbin", u.File)
 			}
-			if m := reImageDate.FindStringSubmatch(u.File); m != nil {
+			if m := reImageDate().FindStringSubmatch(u.File); m != nil {
 				want, _ := strconv.ParseUint(m[1]+strings.ToLower(m[2]), 16, 32)
 				if uint32(want) != u.ImageID {
 					c.add("upgradecode-image-id", f.Name, u.Line, ph, "image id 0x%07x but %s says 0x%07x", u.ImageID, u.File, want)

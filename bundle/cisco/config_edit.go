@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/phoneload/phoneload/sign"
 )
@@ -76,8 +77,10 @@ func SetSIPImageVersion(cfg []byte, v string) []byte {
 }
 
 var (
-	xmlLoadRE    = regexp.MustCompile(`<loadInformation(\d*)(\s[^>]*)?>\s*([^<]*?)\s*</loadInformation\d*>`)
-	xmlModelAttr = regexp.MustCompile(`model\s*=\s*"([^"]*)"`)
+	xmlLoadRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`<loadInformation(\d*)(\s[^>]*)?>\s*([^<]*?)\s*</loadInformation\d*>`)
+	})
+	xmlModelAttr = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`model\s*=\s*"([^"]*)"`) })
 )
 
 // LoadElement is one loadInformation element of an XML configuration, as
@@ -90,9 +93,9 @@ type LoadElement struct {
 
 func LoadElements(cfg []byte) []LoadElement {
 	var out []LoadElement
-	for _, m := range xmlLoadRE.FindAllSubmatch(cfg, -1) {
+	for _, m := range xmlLoadRE().FindAllSubmatch(cfg, -1) {
 		l := LoadElement{ModelID: string(m[1]), Value: string(m[3])}
-		if a := xmlModelAttr.FindSubmatch(m[2]); a != nil {
+		if a := xmlModelAttr().FindSubmatch(m[2]); a != nil {
 			l.Model = string(a[1])
 		}
 		out = append(out, l)
@@ -104,8 +107,8 @@ func LoadElements(cfg []byte) []LoadElement {
 // through fn. Everything else is kept byte for byte.
 func ReplaceXMLLoads(cfg []byte, fn func(old string) (string, bool)) ([]byte, bool) {
 	changedAll := true
-	out := xmlLoadRE.ReplaceAllFunc(cfg, func(m []byte) []byte {
-		sub := xmlLoadRE.FindSubmatchIndex(m)
+	out := xmlLoadRE().ReplaceAllFunc(cfg, func(m []byte) []byte {
+		sub := xmlLoadRE().FindSubmatchIndex(m)
 		old := string(m[sub[6]:sub[7]])
 		nv, ok := fn(old)
 		if !ok {

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Model is one row of the model table (models.tsv): a phone that boots
@@ -127,12 +128,14 @@ func IDsOfLoadFamily(family string) []int {
 }
 
 var (
-	reFamP0    = regexp.MustCompile(`^P0[0-9A-Z]([0-9])`)
-	reFam79x1  = regexp.MustCompile(`^(?i:SIP|SCCP|term)([0-9]{2})\.`)
-	reFamPart  = regexp.MustCompile(`^(?:jar|cnu|cvm|dsp|apps)([0-9]{2})(?:sip|sccp)?\.`)
-	reFamCPG   = regexp.MustCompile(`^CP(79[0-9]{2})G-`)
-	reFamCP    = regexp.MustCompile(`^CP(79[0-9]{2})[0-9]`)
-	reFamNamed = regexp.MustCompile(`^(?i:sip|sccp)(69xx|6901|6911|6945|894x|78xx|88xx|8845_65|8831|8821|9971|9951|8961)[._]`)
+	reFamP0    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^P0[0-9A-Z]([0-9])`) })
+	reFam79x1  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?i:SIP|SCCP|term)([0-9]{2})\.`) })
+	reFamPart  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?:jar|cnu|cvm|dsp|apps)([0-9]{2})(?:sip|sccp)?\.`) })
+	reFamCPG   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^CP(79[0-9]{2})G-`) })
+	reFamCP    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^CP(79[0-9]{2})[0-9]`) })
+	reFamNamed = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(?i:sip|sccp)(69xx|6901|6911|6945|894x|78xx|88xx|8845_65|8831|8821|9971|9951|8961)[._]`)
+	})
 )
 
 // termFamily maps the NN of term<NN>.default.loads to the load family
@@ -164,25 +167,25 @@ var knownFamilies = func() map[string]bool {
 
 func loadFamily(name string) string {
 	name, _ = StripImageExt(BaseName(name))
-	if m := reFamP0.FindStringSubmatch(name); m != nil {
+	if m := reFamP0().FindStringSubmatch(name); m != nil {
 		return "P0x" + m[1]
 	}
-	if m := reFam79x1.FindStringSubmatch(name); m != nil {
+	if m := reFam79x1().FindStringSubmatch(name); m != nil {
 		if f, ok := termFamily[m[1]]; ok && strings.HasPrefix(strings.ToLower(name), "term") {
 			return f
 		}
 		return m[1]
 	}
-	if m := reFamPart.FindStringSubmatch(name); m != nil {
+	if m := reFamPart().FindStringSubmatch(name); m != nil {
 		return m[1]
 	}
-	if m := reFamCPG.FindStringSubmatch(name); m != nil {
+	if m := reFamCPG().FindStringSubmatch(name); m != nil {
 		return m[1]
 	}
-	if m := reFamCP.FindStringSubmatch(name); m != nil {
+	if m := reFamCP().FindStringSubmatch(name); m != nil {
 		return "CP" + m[1]
 	}
-	if m := reFamNamed.FindStringSubmatch(name); m != nil {
+	if m := reFamNamed().FindStringSubmatch(name); m != nil {
 		return strings.ToLower(m[1])
 	}
 	switch {

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // XMLConfig is a parsed XMLDefault.cnf.xml or SEP<MAC>.cnf.xml.
@@ -28,14 +29,14 @@ type XMLLoad struct {
 	Line      int    `json:"line"`
 }
 
-var reAttrModel = regexp.MustCompile(`(?:^|[^0-9])([3-9][0-9]{3})(G-GE|G)?(?:[^0-9]|$)`)
+var reAttrModel = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?:^|[^0-9])([3-9][0-9]{3})(G-GE|G)?(?:[^0-9]|$)`) })
 
 // AttrModel returns the phone model a loadInformationNNN model attribute
 // names ("IP Phone 7940", "Cisco 7960G" → "7940", "7960"), or "" when it
 // names none phoneload knows. Phones go by NNN, never by the attribute: it
 // is a label CUCM writes for people.
 func AttrModel(attr string) string {
-	m := reAttrModel.FindStringSubmatch(attr)
+	m := reAttrModel().FindStringSubmatch(attr)
 	if m == nil {
 		return ""
 	}

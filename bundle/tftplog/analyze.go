@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/phoneload/phoneload/bundle/boot"
 )
@@ -53,16 +54,16 @@ type Expected struct {
 }
 
 var (
-	reMACName  = regexp.MustCompile(`^(?:CTLSEP|ITLSEP|SEP|SIP|MGC)([0-9A-F]{12})\.`)
-	reProfName = regexp.MustCompile(`^(?:gk|ld|ata)([0-9a-f]{12})(?:\.|$)`)
+	reMACName  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?:CTLSEP|ITLSEP|SEP|SIP|MGC)([0-9A-F]{12})\.`) })
+	reProfName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?:gk|ld|ata)([0-9a-f]{12})(?:\.|$)`) })
 )
 
 // macOf returns the MAC a per-device file name carries, or "".
 func macOf(name string) string {
-	if m := reMACName.FindStringSubmatch(name); m != nil {
+	if m := reMACName().FindStringSubmatch(name); m != nil {
 		return m[1]
 	}
-	if m := reProfName.FindStringSubmatch(name); m != nil {
+	if m := reProfName().FindStringSubmatch(name); m != nil {
 		return strings.ToUpper(m[1])
 	}
 	return ""

@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -61,20 +62,30 @@ const MaxLineLength = 64 << 10
 const MaxEvents = 10_000_000
 
 var (
-	reHPARRQ   = regexp.MustCompile(`\b[RW]RQ from (\S+) filename (\S+)(?: remapped to (\S+))?`)
-	reHPANAK   = regexp.MustCompile(`\bsending NAK \((\d+), ([^)]*)\) to (\S+)`)
-	reDnsRoot  = regexp.MustCompile(`\bTFTP root is (\S+)`)
-	reDnsSent  = regexp.MustCompile(`\bsent (\S+) to (\S+)$`)
-	reDnsNF    = regexp.MustCompile(`\bfile (\S+) not found(?: for (\S+))?$`)
-	reDnsFail  = regexp.MustCompile(`\bfailed sending (\S+) to (\S+)$`)
-	reDnsErr   = regexp.MustCompile(`\berror (\d+) (.*) received from (\S+)$`)
-	reDnsAcc   = regexp.MustCompile(`\bcannot access (\S+): (.*)$`)
-	reAtServ   = regexp.MustCompile(`\bServing (\S+) to (\S+?):(\d+)\b`)
-	reAtNF     = regexp.MustCompile(`\bFile (\S+) not found`)
-	rePLText   = regexp.MustCompile(`^(\S+) (\S+) (read|write) (\S+) (ok|not-found|denied|busy|refused|error)(?: (\d+)/(-?\d+) bytes)? (\d+)ms(?:: (.*))?$`)
-	reIPv4     = regexp.MustCompile(`\b((?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3})(?::\d+)?\b`)
-	reFileTok  = regexp.MustCompile(`[A-Za-z0-9_][A-Za-z0-9_.\-/]*\.(?:cnf\.xml|cnf|xml|loads|sbn|sb2|bin|sbin|zup|tlv|TXT|txt|cfg|raw|DAT|dat|LOADS|sgn)\b|\b(?:gk|ld|ata)[0-9a-fA-F]{12}\b`)
-	reSyslogTS = regexp.MustCompile(`^(?:<\d+>)?([A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?)`)
+	reHPARRQ = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`\b[RW]RQ from (\S+) filename (\S+)(?: remapped to (\S+))?`)
+	})
+	reHPANAK  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\bsending NAK \((\d+), ([^)]*)\) to (\S+)`) })
+	reDnsRoot = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\bTFTP root is (\S+)`) })
+	reDnsSent = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\bsent (\S+) to (\S+)$`) })
+	reDnsNF   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\bfile (\S+) not found(?: for (\S+))?$`) })
+	reDnsFail = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\bfailed sending (\S+) to (\S+)$`) })
+	reDnsErr  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\berror (\d+) (.*) received from (\S+)$`) })
+	reDnsAcc  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\bcannot access (\S+): (.*)$`) })
+	reAtServ  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\bServing (\S+) to (\S+?):(\d+)\b`) })
+	reAtNF    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\bFile (\S+) not found`) })
+	rePLText  = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(\S+) (\S+) (read|write) (\S+) (ok|not-found|denied|busy|refused|error)(?: (\d+)/(-?\d+) bytes)? (\d+)ms(?:: (.*))?$`)
+	})
+	reIPv4 = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`\b((?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3})(?::\d+)?\b`)
+	})
+	reFileTok = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`[A-Za-z0-9_][A-Za-z0-9_.\-/]*\.(?:cnf\.xml|cnf|xml|loads|sbn|sb2|bin|sbin|zup|tlv|TXT|txt|cfg|raw|DAT|dat|LOADS|sgn)\b|\b(?:gk|ld|ata)[0-9a-fA-F]{12}\b`)
+	})
+	reSyslogTS = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(?:<\d+>)?([A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?)`)
+	})
 )
 
 // Parse reads one log. name is used in events and messages. Lines that
@@ -192,7 +203,7 @@ func (p *parser) line(n int, s string) {
 		return
 	}
 	ts := ""
-	if m := reSyslogTS.FindStringSubmatch(s); m != nil {
+	if m := reSyslogTS().FindStringSubmatch(s); m != nil {
 		ts = m[1]
 	}
 	ev := Event{Line: n, Time: ts}
@@ -222,14 +233,14 @@ func (p *parser) line(n int, s string) {
 		}
 	}
 	if strings.Contains(s, "RQ from ") {
-		if m := reHPARRQ.FindStringSubmatch(s); m != nil {
+		if m := reHPARRQ().FindStringSubmatch(s); m != nil {
 			ev.Client, ev.File, ev.Status, ev.Format = host(m[1]), clean(m[2]), Requested, FormatTFTPDHPA
 			p.add(ev)
 			return
 		}
 	}
 	if strings.Contains(s, "sending NAK") {
-		if m := reHPANAK.FindStringSubmatch(s); m != nil {
+		if m := reHPANAK().FindStringSubmatch(s); m != nil {
 			ev.Client, ev.Format, ev.Detail = host(m[3]), FormatTFTPDHPA, m[2]
 			ev.Status = Denied
 			if m[1] == "1" {
@@ -244,7 +255,7 @@ func (p *parser) line(n int, s string) {
 
 // serveText reads a phoneload serve text line.
 func (p *parser) serveText(s string, ev Event) bool {
-	if m := rePLText.FindStringSubmatch(s); m != nil {
+	if m := rePLText().FindStringSubmatch(s); m != nil {
 		b, _ := strconv.ParseInt(m[6], 10, 64)
 		size := int64(-1)
 		if m[7] != "" {
@@ -260,32 +271,32 @@ func (p *parser) serveText(s string, ev Event) bool {
 
 // rest reads the lines of dnsmasq, atftpd and the generic fallback.
 func (p *parser) rest(s string, ev Event) {
-	if m := reDnsRoot.FindStringSubmatch(s); m != nil && strings.Contains(s, "dnsmasq") {
+	if m := reDnsRoot().FindStringSubmatch(s); m != nil && strings.Contains(s, "dnsmasq") {
 		p.root = strings.TrimRight(m[1], "/") + "/"
 		return
 	}
 	if strings.Contains(s, "dnsmasq") || p.root != "" {
 		ev.Format = FormatDnsmasq
 		switch {
-		case reDnsSent.MatchString(s):
-			m := reDnsSent.FindStringSubmatch(s)
+		case reDnsSent().MatchString(s):
+			m := reDnsSent().FindStringSubmatch(s)
 			ev.File, ev.Client, ev.Status = p.strip(m[1]), host(m[2]), Sent
 			p.add(ev)
 			return
-		case reDnsNF.MatchString(s):
-			m := reDnsNF.FindStringSubmatch(s)
+		case reDnsNF().MatchString(s):
+			m := reDnsNF().FindStringSubmatch(s)
 			ev.File, ev.Client, ev.Status = p.strip(m[1]), host(m[2]), NotFound
 			p.add(ev)
 			return
-		case reDnsFail.MatchString(s):
-			m := reDnsFail.FindStringSubmatch(s)
+		case reDnsFail().MatchString(s):
+			m := reDnsFail().FindStringSubmatch(s)
 			ev.File, ev.Client, ev.Status = p.strip(m[1]), host(m[2]), Incomplete
 			p.add(ev)
 			return
-		case reDnsAcc.MatchString(s):
+		case reDnsAcc().MatchString(s):
 			// dnsmasq names no client on this line: it is taken from
 			// the last dnsmasq line that named one.
-			m := reDnsAcc.FindStringSubmatch(s)
+			m := reDnsAcc().FindStringSubmatch(s)
 			ev.File, ev.Status, ev.Detail = p.strip(m[1]), Denied, m[2]
 			for i := len(p.events) - 1; i >= 0; i-- {
 				if p.events[i].Format == FormatDnsmasq && p.events[i].Client != "?" {
@@ -298,19 +309,19 @@ func (p *parser) rest(s string, ev Event) {
 			}
 			p.add(ev)
 			return
-		case reDnsErr.MatchString(s):
+		case reDnsErr().MatchString(s):
 			return // the client's own error (it gave up): not a request
 		}
 		if strings.Contains(s, "dnsmasq") {
 			return
 		}
 	}
-	if m := reAtServ.FindStringSubmatch(s); m != nil {
+	if m := reAtServ().FindStringSubmatch(s); m != nil {
 		ev.Client, ev.File, ev.Status, ev.Format = host(m[2]), clean(m[1]), Requested, FormatAtftpd
 		p.add(ev)
 		return
 	}
-	if m := reAtNF.FindStringSubmatch(s); m != nil && strings.Contains(s, "atftpd") {
+	if m := reAtNF().FindStringSubmatch(s); m != nil && strings.Contains(s, "atftpd") {
 		ev.File, ev.Status, ev.Format = clean(path.Base(m[1])), NotFound, FormatAtftpd
 		for i := len(p.events) - 1; i >= 0; i-- {
 			if p.events[i].Format == FormatAtftpd && path.Base(p.events[i].File) == ev.File && p.events[i].Status == Requested {
@@ -321,12 +332,12 @@ func (p *parser) rest(s string, ev Event) {
 		return
 	}
 	// Generic: an IPv4 address and a name a phone asks for.
-	ip := reIPv4.FindStringSubmatchIndex(s)
+	ip := reIPv4().FindStringSubmatchIndex(s)
 	if ip == nil {
 		return
 	}
 	rest := s[:ip[0]] + " " + s[ip[1]:]
-	f := reFileTok.FindString(rest)
+	f := reFileTok().FindString(rest)
 	if f == "" {
 		return
 	}

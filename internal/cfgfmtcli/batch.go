@@ -25,15 +25,17 @@ func OutputName(input string) (string, error) {
 	if !ok || stem == "" {
 		return "", fmt.Errorf("%s: cannot name the output: a text profile is NAME.txt", input)
 	}
-	if defaultName.MatchString(stem) {
+	if defaultName().MatchString(stem) {
 		return stem + ".cfg", nil
 	}
 	return stem, nil
 }
 
 var (
-	defaultName = regexp.MustCompile(`(?i)^(gk|ld|ata)default$`)
-	deviceName  = regexp.MustCompile(`(?i)^((gk|ld|ata)[0-9a-f]{12}|(gk|ld|ata)default\.cfg)$`)
+	defaultName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i)^(gk|ld|ata)default$`) })
+	deviceName  = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?i)^((gk|ld|ata)[0-9a-f]{12}|(gk|ld|ata)default\.cfg)$`)
+	})
 )
 
 // caseWarning warns when an output is a device's file name (ata<mac>,
@@ -42,7 +44,7 @@ var (
 // server would not find the file. The output is still written as named.
 func caseWarning(input, output string) *cfgfmt.Diagnostic {
 	name := filepath.Base(output)
-	if !deviceName.MatchString(name) || strings.ToLower(name) == name {
+	if !deviceName().MatchString(name) || strings.ToLower(name) == name {
 		return nil
 	}
 	return &cfgfmt.Diagnostic{File: input, Severity: cfgfmt.SeverityWarning, Message: "device file name not in lower case",
