@@ -326,7 +326,7 @@ const LoaderIDOffset = 0x120
 // core while the next file is read (and, for signed files, the whole-file
 // and payload hashes run side by side).
 const (
-	chunkSize     = 256 << 10
+	chunkSize     = 128 << 10
 	poolChunks    = 8
 	inlineHashMax = 64 << 10 // files up to this size are hashed on the reading goroutine
 )
