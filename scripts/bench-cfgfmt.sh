@@ -17,7 +17,7 @@ cd "$(dirname "$0")/.."
 work=$(mktemp -d -p "${BENCH_TMP:-${TMPDIR:-/tmp}}")
 trap 'rm -rf "$work"' EXIT
 
-go build -trimpath -o "$work/bin/" ./cmd/phoneload ./cmd/cfgfmt
+CGO_ENABLED=0 go build -trimpath -o "$work/bin/" ./cmd/phoneload ./cmd/cfgfmt
 go run ./internal/cfgfmtcli/fleetgen "$work/fleet" "$n"
 cd "$work/fleet"
 files=(gk*.txt)

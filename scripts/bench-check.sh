@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-go build -o "$work/phoneload" ./cmd/phoneload
+CGO_ENABLED=0 go build -trimpath -o "$work/phoneload" ./cmd/phoneload
 go run ./internal/fixture/mkdrop -size 2M sip7940 "$work/root"
 # Per-phone files, as the Go benchmark writes them: SIP<MAC>.cnf for even
 # phones, SEP<MAC>.cnf.xml (naming the load) for odd ones.

@@ -16,7 +16,7 @@ command -v /usr/bin/time >/dev/null || { echo "bench-inspect: /usr/bin/time is m
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-go build -o "$work/phoneload" ./cmd/phoneload
+CGO_ENABLED=0 go build -trimpath -o "$work/phoneload" ./cmd/phoneload
 go build -o "$work/mkdrop" ./internal/fixture/mkdrop
 "$work/mkdrop" -size $((mb * 1024 * 1024 / 3)) sip7940 "$work/drop"
 bytes=$(cat "$work"/drop/* | wc -c)

@@ -14,8 +14,8 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir "$work/old"
 git archive "$old" | tar -x -C "$work/old"
-(cd "$work/old" && go build -o "$work/phoneload-old" ./cmd/phoneload)
-go build -o "$work/phoneload-new" ./cmd/phoneload
+(cd "$work/old" && CGO_ENABLED=0 go build -trimpath -o "$work/phoneload-old" ./cmd/phoneload)
+CGO_ENABLED=0 go build -trimpath -o "$work/phoneload-new" ./cmd/phoneload
 "$work/phoneload-new" key generate -o "$work/k" --unencrypted >/dev/null
 pack_max=${PACK_MAX:-50000}
 

@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 sizes=${*:-1000 10000 50000 200000}
 work=$(mktemp -d "${BENCH_TMP:-/tmp}/bench-pack.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-go build -o "$work/phoneload" ./cmd/phoneload
+CGO_ENABLED=0 go build -trimpath -o "$work/phoneload" ./cmd/phoneload
 pl=$work/phoneload
 "$pl" key generate -o "$work/k" --unencrypted >/dev/null
 export SOURCE_DATE_EPOCH=1700000000

@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 n=${1:-50000}
 work=$(mktemp -d "${BENCH_TMP:-/tmp}/bench-publish.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-go build -o "$work/phoneload" ./cmd/phoneload
+CGO_ENABLED=0 go build -trimpath -o "$work/phoneload" ./cmd/phoneload
 pl=$work/phoneload
 "$pl" key generate -o "$work/k" --unencrypted >/dev/null
 export SOURCE_DATE_EPOCH=1700000000

@@ -16,12 +16,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 work=$(mktemp -d "${WORK:-${TREES:-/tmp}}/bench-scale.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-go build -o "$work/pl-new" ./cmd/phoneload
+CGO_ENABLED=0 go build -trimpath -o "$work/pl-new" ./cmd/phoneload
 bins=(new)
 if [ -n "${OLD:-}" ]; then
 	mkdir "$work/old"
 	git archive "$OLD" | tar -x -C "$work/old"
-	(cd "$work/old" && go build -o "$work/pl-old" ./cmd/phoneload)
+	(cd "$work/old" && CGO_ENABLED=0 go build -trimpath -o "$work/pl-old" ./cmd/phoneload)
 	bins=(old new)
 fi
 old_max=${OLD_MAX:-200000}

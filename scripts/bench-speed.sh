@@ -15,7 +15,7 @@ shift || true
 sizes=${*:-10000 50000}
 work=$(mktemp -d "${BENCH_TMP:-/tmp}/bench-speed.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-go build -o "$work/phoneload" ./cmd/phoneload
+CGO_ENABLED=0 go build -trimpath -o "$work/phoneload" ./cmd/phoneload
 go build -o "$work/mkdrop" ./internal/fixture/mkdrop
 pl=$work/phoneload
 "$pl" key generate -o "$work/k" --unencrypted >/dev/null

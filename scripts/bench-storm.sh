@@ -27,7 +27,7 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-go build -o "$tmp/phoneload" ./cmd/phoneload
+CGO_ENABLED=0 go build -trimpath -o "$tmp/phoneload" ./cmd/phoneload
 go build -o "$tmp/storm" ./internal/tftp/tftpload/storm
 mkdir -m 755 "$tmp/root"
 echo "image_version: P0S3-8-12-00" >"$tmp/root/SIPDefault.cnf"

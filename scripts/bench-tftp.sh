@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 rounds=${1:-5}
 tmp=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$tmp"' EXIT
-go build -o "$tmp/phoneload" ./cmd/phoneload
+CGO_ENABLED=0 go build -trimpath -o "$tmp/phoneload" ./cmd/phoneload
 mkdir -m 755 "$tmp/root"
 head -c 34000000 /dev/urandom >"$tmp/root/big.sbn"
 chmod 644 "$tmp/root/big.sbn"

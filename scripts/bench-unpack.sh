@@ -7,7 +7,7 @@ mib=${1:-200}
 cd "$(dirname "$0")/.."
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-go build -o "$work/phoneload" ./cmd/phoneload
+CGO_ENABLED=0 go build -trimpath -o "$work/phoneload" ./cmd/phoneload
 mkdir "$work/drop"
 # Firmware-like content: incompressible, a few large files and small ones.
 n=$((mib / 20))

@@ -17,7 +17,7 @@ command -v /usr/bin/time >/dev/null || { echo "needs /usr/bin/time (apt-get inst
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/bench-verify.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-go build -o "$work/phoneload" ./cmd/phoneload
+CGO_ENABLED=0 go build -trimpath -o "$work/phoneload" ./cmd/phoneload
 pl="$work/phoneload"
 export SOURCE_DATE_EPOCH=1700000000
 (cd "$work" && "$pl" key generate -o bench --unencrypted >/dev/null)
