@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -119,6 +120,11 @@ type Server struct {
 	wg       sync.WaitGroup
 	evicted  atomic.Int64
 	listenIP netip.Addr
+	// active is n, readable without mu. A transfer admitted while it is
+	// at most blocking gets a blockingConn (a thread while it waits);
+	// past it, a *net.UDPConn in the runtime's network poller.
+	active   atomic.Int32
+	blocking int32
 }
 
 // NewServer returns a server for src. Write requests are always refused.
@@ -147,6 +153,7 @@ func NewServer(src Source, opts Options) *Server {
 		bySource: map[netip.Addr][]*transfer{},
 		pending:  list.New(),
 		mtus:     map[int]int{},
+		blocking: int32(max(4, runtime.GOMAXPROCS(0))),
 	}
 }
 
@@ -422,20 +429,7 @@ func (s *Server) handle(p []byte, from netip.AddrPort, local netip.Addr, ifindex
 	if !local.IsValid() {
 		local = s.listenIP
 	}
-	laddr := &net.UDPAddr{}
-	if local.IsValid() && !local.IsUnspecified() {
-		laddr.IP = local.AsSlice()
-	}
-	network := "udp4"
-	if from.Addr().Is6() {
-		network = "udp6"
-	}
-	conn, err := net.DialUDP(network, laddr, net.UDPAddrFromAddrPort(from))
-	if err != nil && laddr.IP != nil {
-		// An address that cannot be bound as such (an IPv6 link-local
-		// one without its zone): let the kernel pick.
-		conn, err = net.DialUDP(network, nil, net.UDPAddrFromAddrPort(from))
-	}
+	conn, err := s.dial(local, from)
 	if err != nil {
 		s.unregister(t)
 		s.wg.Done()
@@ -453,6 +447,36 @@ func (s *Server) handle(p []byte, from netip.AddrPort, local netip.Addr, ifindex
 	}
 	req.blksize = s.grantBlksize(req.blksize, ifindex, from.Addr().Is6())
 	go s.run(t, req, ev)
+}
+
+// dial opens a transfer's socket, from local to the client.
+func (s *Server) dial(local netip.Addr, to netip.AddrPort) (transferConn, error) {
+	if s.active.Load() <= s.blocking {
+		if c, ok, err := dialBlocking(local, to); ok {
+			if err != nil {
+				return nil, err
+			}
+			return c, nil
+		}
+	}
+	laddr := &net.UDPAddr{}
+	if local.IsValid() && !local.IsUnspecified() {
+		laddr.IP = local.AsSlice()
+	}
+	network := "udp4"
+	if to.Addr().Is6() {
+		network = "udp6"
+	}
+	conn, err := net.DialUDP(network, laddr, net.UDPAddrFromAddrPort(to))
+	if err != nil && laddr.IP != nil {
+		// An address that cannot be bound as such (an IPv6 link-local
+		// one without its zone): let the kernel pick.
+		conn, err = net.DialUDP(network, nil, net.UDPAddrFromAddrPort(to))
+	}
+	if err != nil {
+		return nil, err
+	}
+	return conn, nil
 }
 
 // grantBlksize returns the blksize granted for an asked one (0: none asked).
@@ -517,7 +541,7 @@ type transfer struct {
 	elem    *list.Element
 
 	mu         sync.Mutex
-	conn       *net.UDPConn
+	conn       transferConn
 	evictedNow bool
 	gone       bool // unregistered
 }
@@ -615,6 +639,7 @@ func (s *Server) admit(from netip.AddrPort, now time.Time) (*transfer, bool) {
 	s.byTID[from] = t
 	s.bySource[ip] = append(s.bySource[ip], t)
 	s.n++
+	s.active.Store(int32(s.n))
 	return t, false
 }
 
@@ -668,6 +693,7 @@ func (s *Server) unregisterLocked(t *transfer) {
 		s.bySource[ip] = ts
 	}
 	s.n--
+	s.active.Store(int32(s.n))
 }
 
 // acked records an ACK that moved t on.
@@ -785,13 +811,15 @@ func (s *Server) run(t *transfer, req request, ev Event) {
 type sender struct {
 	s       *Server
 	t       *transfer
-	conn    *net.UDPConn
+	conn    transferConn
 	req     request
 	in      io.Reader
 	size    int64
 	blksize int
 	timeout time.Duration
 	rbuf    [516]byte
+	// readDeadline is the read deadline set on a *net.UDPConn conn.
+	readDeadline time.Time
 }
 
 func (x *sender) send() (int64, error) {
@@ -895,9 +923,8 @@ func (x *sender) exchange(p []byte, blk uint16, first time.Time) error {
 			}
 			return &errStop{"error", "send: " + err.Error(), -1, ""}
 		}
-		x.conn.SetReadDeadline(deadline)
 		for {
-			n, err := x.conn.Read(x.rbuf[:])
+			n, err := x.recv(deadline)
 			if err != nil {
 				if x.t.evicted() {
 					return &errStop{"evicted", "stalled, dropped for a newer request", errUndefined, msgBusy}
@@ -931,6 +958,29 @@ func (x *sender) exchange(p []byte, blk uint16, first time.Time) error {
 			}
 		}
 	}
+}
+
+// recv reads the next packet of the transfer, waiting until deadline.
+func (x *sender) recv(deadline time.Time) (int, error) {
+	switch c := x.conn.(type) {
+	case *blockingConn:
+		return c.recvBlocking(x.rbuf[:], deadline, x.t.evicted)
+	case *net.UDPConn:
+		if !deadline.Equal(x.readDeadline) {
+			c.SetReadDeadline(deadline)
+			x.readDeadline = deadline
+		}
+		return c.Read(x.rbuf[:])
+	}
+	panic("tftp: unknown transfer connection")
+}
+
+// transferConn is a transfer's socket, connected to the client: a
+// *net.UDPConn, or a *blockingConn while few transfers run.
+type transferConn interface {
+	Write([]byte) (int, error)
+	Close() error
+	SetDeadline(time.Time) error
 }
 
 func itoa(v int) string { return string(appendInt(nil, int64(v))) }
