@@ -34,7 +34,7 @@ func TestDialKinds(t *testing.T) {
 		switch c.(type) {
 		case *blockingConn:
 			return "blocking"
-		case *net.UDPConn:
+		case *pollerConn:
 			return "poller"
 		}
 		return "?"

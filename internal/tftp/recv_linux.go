@@ -78,9 +78,9 @@ func (c *blockingConn) Close() error { return unix.Close(c.fd) }
 // (evictCheck), and its run checks before it starts.
 func (c *blockingConn) SetDeadline(time.Time) error { return nil }
 
-// recvBlocking reads the next packet into b, waiting until deadline
+// recv reads the next packet into b, waiting until deadline
 // (os.ErrDeadlineExceeded after it) or until evicted says so.
-func (c *blockingConn) recvBlocking(b []byte, deadline time.Time, evicted func() bool) (int, error) {
+func (c *blockingConn) recv(b []byte, deadline time.Time, evicted func() bool) (int, error) {
 	for {
 		wait := time.Until(deadline)
 		if wait <= 0 {

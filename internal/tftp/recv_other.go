@@ -16,6 +16,6 @@ func dialBlocking(netip.Addr, netip.AddrPort) (*blockingConn, bool, error) { ret
 func (*blockingConn) Write([]byte) (int, error)   { return 0, nil }
 func (*blockingConn) Close() error                { return nil }
 func (*blockingConn) SetDeadline(time.Time) error { return nil }
-func (*blockingConn) recvBlocking([]byte, time.Time, func() bool) (int, error) {
+func (*blockingConn) recv([]byte, time.Time, func() bool) (int, error) {
 	return 0, nil
 }

@@ -122,7 +122,7 @@ type Server struct {
 	listenIP netip.Addr
 	// active is n, readable without mu. A transfer admitted while it is
 	// at most blocking gets a blockingConn (a thread while it waits);
-	// past it, a *net.UDPConn in the runtime's network poller.
+	// past it, a pollerConn (a goroutine in the runtime's network poller).
 	active   atomic.Int32
 	blocking int32
 }
@@ -476,7 +476,7 @@ func (s *Server) dial(local netip.Addr, to netip.AddrPort) (transferConn, error)
 	if err != nil {
 		return nil, err
 	}
-	return conn, nil
+	return &pollerConn{UDPConn: conn}, nil
 }
 
 // grantBlksize returns the blksize granted for an asked one (0: none asked).
@@ -818,8 +818,6 @@ type sender struct {
 	blksize int
 	timeout time.Duration
 	rbuf    [516]byte
-	// readDeadline is the read deadline set on a *net.UDPConn conn.
-	readDeadline time.Time
 }
 
 func (x *sender) send() (int64, error) {
@@ -962,25 +960,34 @@ func (x *sender) exchange(p []byte, blk uint16, first time.Time) error {
 
 // recv reads the next packet of the transfer, waiting until deadline.
 func (x *sender) recv(deadline time.Time) (int, error) {
-	switch c := x.conn.(type) {
-	case *blockingConn:
-		return c.recvBlocking(x.rbuf[:], deadline, x.t.evicted)
-	case *net.UDPConn:
-		if !deadline.Equal(x.readDeadline) {
-			c.SetReadDeadline(deadline)
-			x.readDeadline = deadline
-		}
-		return c.Read(x.rbuf[:])
-	}
-	panic("tftp: unknown transfer connection")
+	return x.conn.recv(x.rbuf[:], deadline, x.t.evicted)
 }
 
 // transferConn is a transfer's socket, connected to the client: a
-// *net.UDPConn, or a *blockingConn while few transfers run.
+// pollerConn, or a *blockingConn while few transfers run.
 type transferConn interface {
 	Write([]byte) (int, error)
 	Close() error
+	// SetDeadline(a time past) wakes a pending recv of an evicted
+	// transfer (a blockingConn notices between waits instead).
 	SetDeadline(time.Time) error
+	// recv reads the next packet into b, waiting until deadline
+	// (a timeout error after it) or until evicted says so.
+	recv(b []byte, deadline time.Time, evicted func() bool) (int, error)
+}
+
+// pollerConn waits in the runtime's network poller.
+type pollerConn struct {
+	*net.UDPConn
+	deadline time.Time // the read deadline set
+}
+
+func (c *pollerConn) recv(b []byte, deadline time.Time, _ func() bool) (int, error) {
+	if !deadline.Equal(c.deadline) {
+		c.SetReadDeadline(deadline)
+		c.deadline = deadline
+	}
+	return c.Read(b)
 }
 
 func itoa(v int) string { return string(appendInt(nil, int64(v))) }
