@@ -46,17 +46,7 @@ func TestWalkDirRefusals(t *testing.T) {
 			if err := tt.setup("root"); err != nil {
 				t.Skip(err)
 			}
-			calls := 0
-			err := Walk("root", tt.lim, func(Entry, io.Reader) error { calls++; return nil })
-			if !errors.Is(err, tt.want) {
-				t.Fatalf("Walk: %v, want errors.Is %v", err, tt.want)
-			}
-			if err.Error() != tt.msg {
-				t.Errorf("message:\n got %s\nwant %s", err, tt.msg)
-			}
-			if calls != 0 {
-				t.Errorf("fn called %d times before the refusal", calls)
-			}
+			assertWalkRefused(t, "root", tt.lim, tt.want, tt.msg)
 		})
 	}
 }
@@ -136,5 +126,22 @@ func TestWalkDirCaseAliases(t *testing.T) {
 func TestDirLimitsHoldABundle(t *testing.T) {
 	if d, b := DefaultDirLimits.MaxFiles, DefaultBundleLimits.MaxFiles; d < b || d < 1_000_011 {
 		t.Errorf("DefaultDirLimits.MaxFiles %d: want at least DefaultBundleLimits.MaxFiles %d and a million-phone root", d, b)
+	}
+}
+
+// assertWalkRefused: Walk of root under lim fails with want (errors.Is)
+// and exactly msg, before it hands any file to its callback.
+func assertWalkRefused(t *testing.T, root string, lim Limits, want error, msg string) {
+	t.Helper()
+	calls := 0
+	err := Walk(root, lim, func(Entry, io.Reader) error { calls++; return nil })
+	if !errors.Is(err, want) {
+		t.Fatalf("Walk: %v, want errors.Is %v", err, want)
+	}
+	if err.Error() != msg {
+		t.Errorf("message:\n got %s\nwant %s", err, msg)
+	}
+	if calls != 0 {
+		t.Errorf("fn called %d times before the refusal", calls)
 	}
 }

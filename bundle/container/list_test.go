@@ -176,18 +176,8 @@ func TestListFirstRefusal(t *testing.T) {
 				if tt.name == "kelvin" {
 					os.WriteFile(filepath.Join("root", "K"), nil, 0o644)
 				}
-				calls := 0
-				err := Walk("root", tt.lim, func(Entry, io.Reader) error { calls++; return nil })
-				if !errors.Is(err, tt.want) {
-					t.Fatalf("Walk: %v, want errors.Is %v", err, tt.want)
-				}
-				if err.Error() != tt.msg {
-					t.Errorf("message:\n got %s\nwant %s", err, tt.msg)
-				}
-				if calls != 0 {
-					t.Errorf("fn called %d times before the refusal", calls)
-				}
-				err = Walk("root", Limits{CaseAliases: true}, func(Entry, io.Reader) error { return nil })
+				assertWalkRefused(t, "root", tt.lim, tt.want, tt.msg)
+				err := Walk("root", Limits{CaseAliases: true}, func(Entry, io.Reader) error { return nil })
 				if errors.Is(tt.want, ErrCaseCollision) && err != nil {
 					t.Errorf("with CaseAliases: %v", err)
 				}

@@ -93,15 +93,7 @@ func TestPublishVerifiesDirectoryWhileStaging(t *testing.T) {
 			want, werr := bundle.Verify(b, vopts)
 			res, err := Run(b, root, Options{Verify: &vopts})
 			if tc.class == nil {
-				if werr != nil || err != nil {
-					t.Fatalf("intact bundle: Verify: %v, Publish: %v", werr, err)
-				}
-				if res.Name != "lab" || res.Sequence != 7 || len(res.Signers) != 1 {
-					t.Errorf("result names %q sequence %d signers %v, want lab, 7, one signer", res.Name, res.Sequence, res.Signers)
-				}
-				if d := sameRelease(r, readRootFiles(t, root)); d != "" {
-					t.Fatalf("published root:\n%s", d)
-				}
+				assertPublishedIntact(t, r, root, res, werr, err)
 				return
 			}
 			if !errors.Is(werr, tc.class) {
@@ -272,15 +264,7 @@ func TestPublishVerifiesZipWhileStaging(t *testing.T) {
 			}
 			res, err := Run(zp, root, Options{Verify: &vopts, hook: hook})
 			if tc.class == nil {
-				if werr != nil || err != nil {
-					t.Fatalf("intact bundle: Verify: %v, Publish: %v", werr, err)
-				}
-				if res.Name != "lab" || res.Sequence != 7 || len(res.Signers) != 1 {
-					t.Errorf("result names %q sequence %d signers %v, want lab, 7, one signer", res.Name, res.Sequence, res.Signers)
-				}
-				if d := sameRelease(r, readRootFiles(t, root)); d != "" {
-					t.Fatalf("published root:\n%s", d)
-				}
+				assertPublishedIntact(t, r, root, res, werr, err)
 				return
 			}
 			if !errors.Is(werr, tc.class) {
@@ -305,6 +289,21 @@ func TestPublishVerifiesZipWhileStaging(t *testing.T) {
 // and its dry run, were refused as bundle.Verify refused b (class, the
 // same problems as want), and that the root and its state directory were
 // left untouched.
+// assertPublishedIntact: an intact bundle (signed by one key as "lab",
+// sequence 7) verifies, publishes, and root then holds release r.
+func assertPublishedIntact(t *testing.T, r release, root string, res *Result, werr, err error) {
+	t.Helper()
+	if werr != nil || err != nil {
+		t.Fatalf("intact bundle: Verify: %v, Publish: %v", werr, err)
+	}
+	if res.Name != "lab" || res.Sequence != 7 || len(res.Signers) != 1 {
+		t.Errorf("result names %q sequence %d signers %v, want lab, 7, one signer", res.Name, res.Sequence, res.Signers)
+	}
+	if d := sameRelease(r, readRootFiles(t, root)); d != "" {
+		t.Fatalf("published root:\n%s", d)
+	}
+}
+
 func assertRefusedLikeVerify(t *testing.T, b, root string, vopts bundle.VerifyOptions, err, class error, want *bundle.VerifyResult) {
 	t.Helper()
 	_, derr := Run(b, root, Options{Verify: &vopts, DryRun: true})
