@@ -131,15 +131,24 @@ func BenchmarkListDir(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/file")
 		})
-		b.Run(fmt.Sprintf("walk/%d", n), func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				if err := WalkParallel(dir, Limits{}, 2, func(Entry, io.Reader) error { return nil }); err != nil {
-					b.Fatal(err)
+		for _, w := range []struct {
+			name string
+			walk func(string, Limits, WalkFunc) error
+		}{
+			{"walk", Walk},
+			{"walk-parallel-2", func(p string, lim Limits, fn WalkFunc) error { return WalkParallel(p, lim, 2, fn) }},
+			{"walk-ahead", WalkAhead},
+		} {
+			b.Run(fmt.Sprintf("%s/%d", w.name, n), func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					if err := w.walk(dir, Limits{}, func(Entry, io.Reader) error { return nil }); err != nil {
+						b.Fatal(err)
+					}
 				}
-			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/file")
-		})
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/file")
+			})
+		}
 	}
 }
 

@@ -26,6 +26,9 @@ import (
 // its 8-byte size and a 4-byte slot in the sorted order. Mode and
 // modification time are not kept: they are taken from the fstat of the
 // open file, which is also what is checked against the listed size.
+//
+// workers > 1 calls fn from that many goroutines (WalkParallel); workers
+// == 0 reads small files ahead of fn on a second goroutine (WalkAhead).
 func walkDir(dir string, lim Limits, fn WalkFunc, workers int) error {
 	root, err := os.OpenRoot(dir)
 	if err != nil {
@@ -45,13 +48,19 @@ func walkDir(dir string, lim Limits, fn WalkFunc, workers int) error {
 		return fmt.Errorf("bundle: %s: %w", dir, err)
 	}
 	defer flat.close()
-	return runEach(len(files), workers, func(i int) error {
-		r := files[i]
+	open := func(r uint32) (Entry, io.ReadCloser, error) {
 		e := Entry{Name: l.name(r), Size: l.size(r)}
 		f, ok, err := flat.open(dir, &e)
 		if !ok {
 			f, err = openListed(root, dir, &e)
 		}
+		return e, f, err
+	}
+	if workers == 0 {
+		return walkAhead(files, l.size, open, fn)
+	}
+	return runEach(len(files), workers, func(i int) error {
+		e, f, err := open(files[i])
 		if err != nil {
 			return err
 		}

@@ -368,7 +368,7 @@ func Open(path string, opts OpenOptions) (*Drop, error) {
 	summary := opts.Served == nil && !opts.KeepSettings
 	archive := summary && kind != container.ContainerDir
 	o.summary = summary && kind == container.ContainerDir
-	err := container.Walk(path, lim, func(e container.Entry, r io.Reader) error {
+	err := container.WalkAhead(path, lim, func(e container.Entry, r io.Reader) error {
 		if InStateDir(e.Name) {
 			return nil
 		}
