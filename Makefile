@@ -21,8 +21,9 @@ test:
 	$(GO) test -count=1 ./...
 
 # The race detector over the packages that run concurrently: verify's
-# parallel hashing, publish and its journal, serve/probe, compile's workers.
-RACE_PKGS = ./bundle ./bundle/publish ./bundle/probe ./internal/tftp ./internal/cfgfmtcli
+# parallel hashing, publish and its journal, serve/probe, compile's workers,
+# the directory walk that reads ahead (container) and what parses behind it (drop).
+RACE_PKGS = ./bundle ./bundle/container ./bundle/drop ./bundle/publish ./bundle/probe ./internal/tftp ./internal/cfgfmtcli
 race:
 	$(GO) test -race -count=1 $(RACE_PKGS)
 
