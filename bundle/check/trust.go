@@ -4,6 +4,8 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"io"
+	"maps"
+	"slices"
 
 	"github.com/phoneload/phoneload/bundle/cisco"
 	"github.com/phoneload/phoneload/bundle/container"
@@ -30,10 +32,7 @@ func (c *checker) verifyTrusted() {
 	if len(signed) == 0 {
 		return
 	}
-	err := container.Walk(c.d.Path, container.Limits{}, func(e container.Entry, r io.Reader) error {
-		if !signed[e.Name] {
-			return nil
-		}
+	err := c.d.ReadFiles(slices.Collect(maps.Keys(signed)), func(e container.Entry, r io.Reader) error {
 		if _, err := sign.VerifyReader(r, c.opts.Trust...); err != nil {
 			// Name what failed, not why: the reason helps nobody but a forger.
 			c.add("signature-untrusted", e.Name, 0, c.phonesReading(e.Name), "%s: the signature does not verify with any --trust key", e.Name)
@@ -63,11 +62,8 @@ func (c *checker) checkPartDigests() {
 	for _, w := range c.md5Want {
 		want[w.part] = append(want[w.part], w)
 	}
-	err := container.Walk(c.d.Path, container.Limits{CaseAliases: true}, func(e container.Entry, r io.Reader) error {
+	err := c.d.ReadFiles(slices.Collect(maps.Keys(want)), func(e container.Entry, r io.Reader) error {
 		ws := want[e.Name]
-		if ws == nil {
-			return nil
-		}
 		h := md5.New() // the manifest's own digest: integrity against its list, not security
 		if _, err := io.Copy(h, r); err != nil {
 			return err

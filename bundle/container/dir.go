@@ -478,3 +478,22 @@ func typeName(t fs.FileMode) string {
 	}
 	return "special file"
 }
+
+// OpenListedFile opens the file name (slash-separated) of the directory
+// tree root, opened from dir, that a walk listed as a regular file of
+// size bytes: to read a few files of a walked tree again without walking
+// it. It refuses, as a walk does, a name that is now a link or not a
+// regular file, or a file of another size (ErrChanged); root keeps it
+// inside the tree. The reader yields exactly size bytes.
+func OpenListedFile(root *os.Root, dir, name string, size int64) (Entry, io.ReadCloser, error) {
+	e := Entry{Name: name, Size: size}
+	fi, err := root.Lstat(name)
+	if err != nil {
+		return e, nil, fmt.Errorf("bundle: %s: %w", dir, err)
+	}
+	if !fi.Mode().IsRegular() {
+		return e, nil, errChanged(dir, &e)
+	}
+	rc, err := openListed(root, dir, &e)
+	return e, rc, err
+}

@@ -34,6 +34,7 @@ type Drop struct {
 	// reopen what reads them again (Config); nil otherwise.
 	at     []int64
 	reopen *reopener
+	lim    container.Limits // what Open read with, for ReadFiles
 	// (What a phone of each model would load from the drop, one row per
 	// configuration entry naming an image, is made when asked for:
 	// Phones, EachPhone. A root of a million per-phone files has a row
@@ -360,7 +361,7 @@ func Open(path string, opts OpenOptions) (*Drop, error) {
 	// entries than DetectContainer admits is told apart with lim: Walk
 	// reads it.)
 	kind, _ := container.DetectContainerLimits(path, lim)
-	d := &Drop{Path: path, Container: kind}
+	d := &Drop{Path: path, Container: kind, lim: lim}
 	o := newOpener(opts)
 	// Per-phone files are summarised when Config can read them again:
 	// from the directory by name, from a zip or plain tar file at their

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -406,4 +408,51 @@ func (d *Drop) readAgain(f *File) ([]byte, error) {
 		return nil, fmt.Errorf("bundle: %s: changed since it was read: %w", f.Name, err)
 	}
 	return b, nil
+}
+
+// ReadFiles calls fn for each file of names (files of d; others are
+// skipped) again, in name order: from a directory by name, without
+// walking the rest of the tree (a root of a million files, of which check
+// wants a few images again); from an archive by walking it with the
+// limits Open read it with. A file that changed since Open read it is an
+// error, as in Walk (container.ErrChanged), and ends the reading.
+func (d *Drop) ReadFiles(names []string, fn container.WalkFunc) error {
+	want := map[string]bool{}
+	for _, n := range names {
+		if d.File(n) != nil {
+			want[n] = true
+		}
+	}
+	if len(want) == 0 {
+		return nil
+	}
+	if d.Container != container.ContainerDir {
+		return container.Walk(d.Path, d.lim, func(e container.Entry, r io.Reader) error {
+			if !want[e.Name] {
+				return nil
+			}
+			return fn(e, r)
+		})
+	}
+	root, err := os.OpenRoot(d.Path)
+	if err != nil {
+		return fmt.Errorf("bundle: %w", err)
+	}
+	defer root.Close()
+	sorted := slices.Sorted(maps.Keys(want))
+	for _, n := range sorted {
+		e, rc, err := container.OpenListedFile(root, d.Path, n, d.File(n).Size)
+		if err != nil {
+			return err
+		}
+		err = fn(e, rc)
+		if err == nil {
+			_, err = io.Copy(io.Discard, rc) // the size check, whatever fn read
+		}
+		rc.Close()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
