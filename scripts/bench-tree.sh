@@ -7,6 +7,9 @@
 set -euo pipefail
 n=${1:?usage: bench-tree.sh N DIR}
 dir=${2:?usage: bench-tree.sh N DIR}
+# DIR as given, relative to where the script was called from, not to the
+# repository it changes into (a relative DIR once landed in the work tree).
+case $dir in /*) ;; *) dir=$PWD/$dir ;; esac
 cd "$(dirname "$0")/.."
 [ -e "$dir" ] && { echo "bench-tree.sh: $dir exists" >&2; exit 2; }
 go run ./internal/fixture/mkdrop -size 2M sip7940 "$dir" >/dev/null
