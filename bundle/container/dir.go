@@ -28,7 +28,7 @@ import (
 // open file, which is also what is checked against the listed size.
 //
 // workers > 1 calls fn from that many goroutines (WalkParallel); workers
-// == 0 reads small files ahead of fn on a second goroutine (WalkAhead).
+// == 0 reads small files ahead of fn on two to four goroutines (WalkAhead).
 func walkDir(dir string, lim Limits, fn WalkFunc, workers int) error {
 	root, err := os.OpenRoot(dir)
 	if err != nil {
