@@ -54,7 +54,7 @@ type aheadSeen struct {
 // collect walks dir with walkFn, reading part of each file as fn (the
 // first 5 bytes: the rest is read by the walk itself), and returns what fn
 // saw and the walk's error.
-func collect(dir string, walkFn func(string, Limits, WalkFunc) error, during func(i int)) ([]aheadSeen, error) {
+func collect(dir string, walkFn func(string, Limits, WalkFunc) error) ([]aheadSeen, error) {
 	var got []aheadSeen
 	err := walkFn(dir, Limits{}, func(e Entry, r io.Reader) error {
 		b := make([]byte, 5)
@@ -63,9 +63,6 @@ func collect(dir string, walkFn func(string, Limits, WalkFunc) error, during fun
 			return err
 		}
 		got = append(got, aheadSeen{e.Name, e.Size, e.Mode, string(b[:n])})
-		if during != nil {
-			during(len(got) - 1)
-		}
 		return nil
 	})
 	return got, err
@@ -77,11 +74,11 @@ func collect(dir string, walkFn func(string, Limits, WalkFunc) error, during fun
 func TestWalkAheadSameAsWalk(t *testing.T) {
 	smallAhead(t)
 	dir := aheadTree(t, 40)
-	want, err := collect(dir, Walk, nil)
+	want, err := collect(dir, Walk)
 	if err != nil || len(want) != 40 {
 		t.Fatalf("Walk: %d files, %v", len(want), err)
 	}
-	got, err := collect(dir, WalkAhead, nil)
+	got, err := collect(dir, WalkAhead)
 	if err != nil {
 		t.Fatal(err)
 	}

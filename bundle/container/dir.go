@@ -479,21 +479,38 @@ func typeName(t fs.FileMode) string {
 	return "special file"
 }
 
-// OpenListedFile opens the file name (slash-separated) of the directory
-// tree root, opened from dir, that a walk listed as a regular file of
-// size bytes: to read a few files of a walked tree again without walking
-// it. It refuses, as a walk does, a name that is now a link or not a
-// regular file, or a file of another size (ErrChanged); root keeps it
-// inside the tree. The reader yields exactly size bytes.
-func OpenListedFile(root *os.Root, dir, name string, size int64) (Entry, io.ReadCloser, error) {
-	e := Entry{Name: name, Size: size}
-	fi, err := root.Lstat(name)
+// ReadListed calls fn for each of files (name and size, as a walk of the
+// directory tree dir listed them; in the order given), opening each by its
+// name, without walking the rest of the tree: to read a few files of a
+// walked tree again. Each is refused, as a walk refuses it, when it is now
+// a link or not a regular file, or of another size (ErrChanged); the tree
+// is opened as an os.Root, which keeps every name inside it. As in Walk,
+// what fn leaves of a file is read and checked, and the first error ends
+// the reading.
+func ReadListed(dir string, files []Entry, fn WalkFunc) error {
+	root, err := os.OpenRoot(dir)
 	if err != nil {
-		return e, nil, fmt.Errorf("bundle: %s: %w", dir, err)
+		return fmt.Errorf("bundle: %w", err)
 	}
-	if !fi.Mode().IsRegular() {
-		return e, nil, errChanged(dir, &e)
+	defer root.Close()
+	for _, f := range files {
+		e := Entry{Name: f.Name, Size: f.Size}
+		fi, err := root.Lstat(e.Name)
+		if err != nil {
+			return fmt.Errorf("bundle: %s: %w", dir, err)
+		}
+		if !fi.Mode().IsRegular() {
+			return errChanged(dir, &e)
+		}
+		rc, err := openListed(root, dir, &e)
+		if err != nil {
+			return err
+		}
+		err = callFn(e, rc, fn)
+		rc.Close()
+		if err != nil {
+			return err
+		}
 	}
-	rc, err := openListed(root, dir, &e)
-	return e, rc, err
+	return nil
 }

@@ -413,14 +413,15 @@ func (d *Drop) readAgain(f *File) ([]byte, error) {
 // ReadFiles calls fn for each file of names (files of d; others are
 // skipped) again, in name order: from a directory by name, without
 // walking the rest of the tree (a root of a million files, of which check
-// wants a few images again); from an archive by walking it with the
-// limits Open read it with. A file that changed since Open read it is an
-// error, as in Walk (container.ErrChanged), and ends the reading.
+// wants a few images again; container.ReadListed); from an archive by
+// walking it with the limits Open read it with. A file that changed since
+// Open read it is an error, as in Walk (container.ErrChanged), and ends
+// the reading.
 func (d *Drop) ReadFiles(names []string, fn container.WalkFunc) error {
-	want := map[string]bool{}
+	want := map[string]int64{}
 	for _, n := range names {
-		if d.File(n) != nil {
-			want[n] = true
+		if f := d.File(n); f != nil {
+			want[n] = f.Size
 		}
 	}
 	if len(want) == 0 {
@@ -428,31 +429,15 @@ func (d *Drop) ReadFiles(names []string, fn container.WalkFunc) error {
 	}
 	if d.Container != container.ContainerDir {
 		return container.Walk(d.Path, d.lim, func(e container.Entry, r io.Reader) error {
-			if !want[e.Name] {
+			if _, ok := want[e.Name]; !ok {
 				return nil
 			}
 			return fn(e, r)
 		})
 	}
-	root, err := os.OpenRoot(d.Path)
-	if err != nil {
-		return fmt.Errorf("bundle: %w", err)
+	files := make([]container.Entry, 0, len(want))
+	for _, n := range slices.Sorted(maps.Keys(want)) {
+		files = append(files, container.Entry{Name: n, Size: want[n]})
 	}
-	defer root.Close()
-	sorted := slices.Sorted(maps.Keys(want))
-	for _, n := range sorted {
-		e, rc, err := container.OpenListedFile(root, d.Path, n, d.File(n).Size)
-		if err != nil {
-			return err
-		}
-		err = fn(e, rc)
-		if err == nil {
-			_, err = io.Copy(io.Discard, rc) // the size check, whatever fn read
-		}
-		rc.Close()
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+	return container.ReadListed(d.Path, files, fn)
 }
